@@ -1,0 +1,4 @@
+"""`python -m apitwin` runs the command line."""
+from apitwin.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,125 @@
+"""The app factory. One request travels this pipeline, outermost first:
+
+    RuntimeMiddleware    bind the request to its API (store, settings, error shape) by path prefix
+    CORS                 browsers may call the mock from any origin (preflights answered before auth)
+    ExceptionMiddleware  every exception below → the API's own error body (apitwin.error_handlers)
+    BodyLimitMiddleware  413 for bodies over settings.max_body_bytes, before parsing
+    PreferIntake         Prefer / __twins parsed and stripped; delay and faults applied
+    Swagger UI + spec    <base>/ui/, <base>/openapi.json, <base>/openapi.yaml
+    Routing              404 unknown path, 405 wrong method (Allow rebuilt from the spec)
+    Security             the API's token check (x-apikeyInfoFunc / x-bearerInfoFunc in its spec)
+    Request validation   all parameter and body violations, per field (apitwin.validation)
+    Response validation  the mock's answers are checked against its own spec
+    PreferResponder      Prefer code/example/dynamic answered from the spec
+    handler              handlers/<api>/<resource>.<operationId> → store → shaped JSON
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import urlparse
+
+import connexion
+import yaml
+from connexion.json_schema import resolve_refs
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from starlette.middleware.cors import CORSMiddleware
+
+from apitwin import error_handlers
+from apitwin.limits import BodyLimitMiddleware
+from apitwin.plugin import ApiPlugin, discover
+from apitwin.prefer import PreferIntake, PreferResponder
+from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
+from apitwin.settings import Settings
+from apitwin.validation import VALIDATOR_MAP
+
+ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def load_spec(path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def spec_base_path(spec: dict[str, Any]) -> str:
+    """The documented root from servers[0] (Connexion's rule), without a trailing slash."""
+    servers = spec.get("servers") or [{"url": "/"}]
+    return urlparse(servers[0].get("url", "/")).path.rstrip("/")
+
+
+def operation_index(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """operationId → operation with every $ref resolved (for Prefer answers)."""
+    resolved = resolve_refs(spec)
+    index = {}
+    for item in resolved.get("paths", {}).values():
+        for method, operation in item.items():
+            if method in HTTP_METHODS and isinstance(operation, dict) and operation.get("operationId"):
+                index[operation["operationId"]] = operation
+    return index
+
+
+def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRuntime:
+    rt = ApiRuntime(plugin=plugin, settings=settings, prefix=prefix)
+    spec = load_spec(plugin.spec_file)
+    rt.extras["spec"] = spec
+    rt.extras["base_path"] = spec_base_path(spec)
+    rt.extras["operations"] = operation_index(spec)
+    plugin.seed(rt, settings.data_dirs.get(plugin.name, plugin.mockdata_dir))
+    rt.store.mark_seed()
+    return rt
+
+
+def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None = None,
+               mount: str = "auto") -> connexion.AsyncApp:
+    """Serve the named APIs (default: all) in one app.
+
+    mount="root" serves each API at its documented root (only one API then), "prefix" under /<api>,
+    "auto" picks root for one API and prefixes for several (their documented roots may collide).
+    """
+    settings = settings or Settings.from_env()
+    plugins = discover()
+    names = list(apis) if apis else list(plugins)
+    unknown = [n for n in names if n not in plugins]
+    if unknown:
+        raise ValueError(f"unknown API(s) {', '.join(unknown)}; available: {', '.join(plugins)}")
+    if mount not in ("auto", "root", "prefix"):
+        raise ValueError("mount must be auto, root or prefix")
+    use_root = mount == "root" or (mount == "auto" and len(names) == 1)
+    if use_root and len(names) > 1:
+        raise ValueError("several APIs cannot share the root; use mount='prefix'")
+
+    runtimes = [build_runtime(plugins[n], settings, "" if use_root else plugins[n].default_prefix) for n in names]
+    registry = Registry(runtimes)
+    registry.allow_index = error_handlers.AllowIndex()
+
+    app = connexion.AsyncApp(
+        __name__,
+        specification_dir=ADMIN_SPEC.parent,
+        validator_map=VALIDATOR_MAP,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+    )
+    for rt in runtimes:
+        base_path = rt.prefix + rt.extras["base_path"]
+        app.add_api(
+            rt.plugin.spec_file,
+            base_path=base_path or None,
+            name=rt.name,
+            validate_responses=settings.validate_responses,
+            strict_validation=True,
+        )
+        registry.allow_index.add_spec(base_path, rt.extras["spec"])
+    app.add_api(ADMIN_SPEC, base_path=ADMIN_PREFIX, name="apitwin-admin", strict_validation=True)
+    registry.allow_index.add_spec(ADMIN_PREFIX, load_spec(ADMIN_SPEC))
+
+    app.add_middleware(RuntimeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
+    app.add_middleware(CORSMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
+                       allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
+    app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER,
+                       default_limit=settings.max_body_bytes)
+    app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_SWAGGER)
+    app.add_middleware(PreferResponder, position=MiddlewarePosition.BEFORE_CONTEXT)
+    error_handlers.install(app)
+    app.apitwin = registry  # type: ignore[attr-defined]
+    return app

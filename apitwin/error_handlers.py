@@ -1,0 +1,108 @@
+"""Every failure leaves in the owning API's own error body: validation, auth, routing, size, crashes.
+
+Installed once per app; the API is found from the request path (see `apitwin.runtime`), so one app can serve
+several APIs with different error shapes.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from connexion.exceptions import NonConformingResponse, ProblemException
+from connexion.lifecycle import ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from apitwin import runtime
+from apitwin.errors import ApiError, default_error_body
+
+log = logging.getLogger("apitwin")
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def render(error: ApiError) -> ConnexionResponse:
+    rt = runtime.current_or_none()
+    body = rt.plugin.render_error(error) if rt else default_error_body(error)
+    return ConnexionResponse(
+        status_code=error.status,
+        content_type="application/json",
+        body=json.dumps(body),
+        headers=error.headers or None,
+    )
+
+
+def api_error_handler(request: Any, exc: ApiError) -> ConnexionResponse:
+    return render(exc)
+
+
+def problem_handler(request: Any, exc: ProblemException) -> ConnexionResponse:
+    if isinstance(exc, NonConformingResponse):
+        # The mock broke its own contract: a bug here, never the client's fault. Loud in logs and tests.
+        log.error("response does not conform to the spec: %s %s: %s", request.method, request.url.path, exc.detail)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 401:
+        headers.setdefault("WWW-Authenticate", _challenge())
+    message = str(exc.detail or exc.title or "Error")
+    return render(ApiError(exc.status_code, [_sentence(message)], headers=headers))
+
+
+def http_handler(request: Any, exc: HTTPException) -> ConnexionResponse:
+    headers = dict(exc.headers or {})
+    messages = {404: "Not found.", 405: f"Method \"{request.method}\" not allowed."}
+    if exc.status_code == 405:
+        allow = allowed_methods(request.url.path)
+        if allow:
+            headers["Allow"] = allow
+    return render(ApiError(exc.status_code, [messages.get(exc.status_code, _sentence(str(exc.detail)))], headers=headers))
+
+
+def server_error_handler(request: Any, exc: Exception) -> ConnexionResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return render(ApiError(500, ["A server error occurred."]))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip().split("\n", 1)[0]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _challenge() -> str:
+    rt = runtime.current_or_none()
+    return rt.plugin.auth_challenge if rt else 'Bearer realm="api"'
+
+
+class AllowIndex:
+    """Path template → allowed methods, rebuilt from the spec: Connexion registers one Starlette route per
+    operation, so Starlette's own `Allow` names only one method (schemathesis ST205)."""
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[re.Pattern[str], str]] = []
+
+    def add_spec(self, prefix: str, spec: dict) -> None:
+        for path, item in spec.get("paths", {}).items():
+            methods = sorted(m.upper() for m in item if m in HTTP_METHODS)
+            if "GET" in methods and "HEAD" not in methods:
+                methods.append("HEAD")
+            pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(prefix + path))
+            self._entries.append((re.compile("^" + pattern + "$"), ", ".join(methods)))
+
+    def lookup(self, path: str) -> str | None:
+        for rx, allow in self._entries:
+            if rx.match(path):
+                return allow
+        return None
+
+
+def allowed_methods(path: str) -> str | None:
+    reg = runtime.registry() if runtime._registry.get() else None
+    index: AllowIndex | None = getattr(reg, "allow_index", None)
+    return index.lookup(path) if index else None
+
+
+def install(app: Any) -> None:
+    app.add_error_handler(ApiError, api_error_handler)
+    app.add_error_handler(ProblemException, problem_handler)
+    app.add_error_handler(HTTPException, http_handler)
+    app.add_error_handler(Exception, server_error_handler)

@@ -1,0 +1,51 @@
+"""What an API contributes to the engine: its spec, its seed data, its error body. Nothing else is API-specific.
+
+Each `handlers/<api>/__init__.py` exposes `PLUGIN = ApiPlugin(...)`; `discover()` finds them, so adding an API
+never touches `apitwin/`.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from apitwin.errors import ApiError
+
+if TYPE_CHECKING:
+    from apitwin.runtime import ApiRuntime
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class ApiPlugin:
+    name: str                                     # "partners"; also the default mount prefix "/partners"
+    title: str
+    spec_file: Path                               # absolute path of the OpenAPI document
+    mockdata_dir: Path                            # default seed directory (overridable with --data)
+    render_error: Callable[[ApiError], dict[str, Any]]
+    seed: Callable[["ApiRuntime", Path], None]    # fills runtime.store from a data directory
+    auth_challenge: str = 'Bearer realm="api"'  # WWW-Authenticate value on 401
+    docs_base: str = ""                           # documented API root inside the spec paths, for printing
+    quickstart: list[str] = field(default_factory=list)  # lines printed by `apitwin serve`
+
+    @property
+    def default_prefix(self) -> str:
+        return "/" + self.name
+
+
+def discover() -> dict[str, ApiPlugin]:
+    """Every `handlers.<api>` package that exposes a PLUGIN, by name, in name order."""
+    import handlers
+
+    found: dict[str, ApiPlugin] = {}
+    for info in sorted(pkgutil.iter_modules(handlers.__path__), key=lambda i: i.name):
+        if not info.ispkg:
+            continue
+        module = importlib.import_module(f"handlers.{info.name}")
+        plugin = getattr(module, "PLUGIN", None)
+        if isinstance(plugin, ApiPlugin):
+            found[plugin.name] = plugin
+    return found

@@ -1,0 +1,208 @@
+"""Prism-compatible response choice plus opt-in latency and faults, per request.
+
+    Prefer: code=404                 answer with the documented response for that status
+    Prefer: example=jon_snow         answer with that named example (from any documented status)
+    Prefer: dynamic=true             answer with data generated from the response schema (seeded, repeatable)
+    Prefer: delay=250                wait 250 ms before handling (bounded by settings.max_delay_ms)
+    Prefer: fault=503                fail with that 5xx in the API's error body (also 500, 502, 504)
+    Prefer: fault=empty|malformed|drop   200 with an empty body | truncated JSON | connection dropped mid-response
+
+Query twins: __code, __example, __dynamic, __delay, __fault (stripped before validation). Without any of them the
+mock's real, stateful behaviour answers. Security and request validation still run first, as in Prism.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from apitwin import fake, runtime
+from apitwin.errors import ApiError
+
+KEYS = ("code", "example", "dynamic", "delay", "fault")
+STATUS_FAULTS = {"500", "502", "503", "504"}
+BODY_FAULTS = {"empty", "malformed", "drop"}
+SCOPE_KEY = "apitwin.prefer"
+
+
+@dataclass
+class Preference:
+    code: int | None = None
+    example: str | None = None
+    dynamic: bool = False
+    delay_ms: int = 0
+    fault: str | None = None
+
+    @property
+    def chooses_response(self) -> bool:
+        return self.code is not None or self.example is not None or self.dynamic
+
+
+def parse_header(value: str) -> dict[str, str]:
+    """`code=404, example="a b"; dynamic=true` → {"code": "404", ...}; unknown preferences are ignored (RFC 7240)."""
+    out: dict[str, str] = {}
+    for token in value.replace(";", ",").split(","):
+        name, _, val = token.strip().partition("=")
+        name = name.strip().lower()
+        if name in KEYS:
+            out[name] = val.strip().strip('"')
+    return out
+
+
+def build(raw: dict[str, tuple[str, str]], max_delay_ms: int) -> Preference:
+    """raw: preference name → (where it came from, value). Collects every bad value before failing."""
+    pref = Preference()
+    errors: dict[str, list[str]] = {}
+    for name, (source, value) in raw.items():
+        if name == "code":
+            if value.isdigit() and 100 <= int(value) <= 599:
+                pref.code = int(value)
+            else:
+                errors.setdefault(source, []).append(f"code must be an HTTP status between 100 and 599, not {value!r}.")
+        elif name == "example":
+            if value:
+                pref.example = value
+            else:
+                errors.setdefault(source, []).append("example needs a name.")
+        elif name == "dynamic":
+            if value.lower() in ("true", "false", ""):
+                pref.dynamic = value.lower() in ("true", "")
+            else:
+                errors.setdefault(source, []).append(f"dynamic must be true or false, not {value!r}.")
+        elif name == "delay":
+            if value.isdigit() and int(value) <= max_delay_ms:
+                pref.delay_ms = int(value)
+            else:
+                errors.setdefault(source, []).append(f"delay must be milliseconds between 0 and {max_delay_ms}, not {value!r}.")
+        elif name == "fault":
+            if value.lower() in STATUS_FAULTS | BODY_FAULTS:
+                pref.fault = value.lower()
+            else:
+                allowed = ", ".join(sorted(STATUS_FAULTS | BODY_FAULTS))
+                errors.setdefault(source, []).append(f"fault must be one of {allowed}, not {value!r}.")
+    if errors:
+        raise ApiError(400, ["Invalid mock preference."], errors)
+    return pref
+
+
+class PreferIntake:
+    """Reads Prefer / __twins, strips the twins from the query, applies delay and faults."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        raw: dict[str, tuple[str, str]] = {}
+        for name, value in scope.get("headers", []):
+            if name == b"prefer":
+                raw.update({k: ("Prefer", v) for k, v in parse_header(value.decode("latin-1")).items()})
+        query = scope.get("query_string", b"")
+        if b"__" in query:
+            kept = []
+            for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+                if key.startswith("__") and key[2:] in KEYS:
+                    raw[key[2:]] = (key, value)
+                else:
+                    kept.append((key, value))
+            scope["query_string"] = urlencode(kept).encode("latin-1")
+        if not raw:
+            return await self.app(scope, receive, send)
+        rt = runtime.current_or_none()
+        max_delay = rt.settings.max_delay_ms if rt else 30_000
+        pref = build(raw, max_delay)
+        scope[SCOPE_KEY] = pref
+        if pref.delay_ms:
+            await asyncio.sleep(pref.delay_ms / 1000)
+        if pref.fault in STATUS_FAULTS:
+            raise ApiError(int(pref.fault), [f"Injected fault (Prefer: fault={pref.fault})."])
+        if pref.fault in BODY_FAULTS:
+            return await _body_fault(pref.fault, send)
+        await self.app(scope, receive, send)
+
+
+async def _body_fault(kind: str, send: Any) -> None:
+    headers = [(b"content-type", b"application/json")]
+    if kind == "drop":
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
+        raise ConnectionAbortedError("Prefer: fault=drop")  # the server aborts the half-sent response
+    body = b"" if kind == "empty" else b'{"errors": {"trunc'
+    await send({"type": "http.response.start", "status": 200,
+                "headers": headers + [(b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class PreferResponder:
+    """After security and validation: answers from the spec when the request asked for a code/example/dynamic."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        pref: Preference | None = scope.get(SCOPE_KEY)
+        rt = runtime.current_or_none()
+        if scope["type"] != "http" or pref is None or not pref.chooses_response or rt is None:
+            return await self.app(scope, receive, send)
+        op_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
+        operation = rt.extras.get("operations", {}).get(op_id)
+        if operation is None:
+            return await self.app(scope, receive, send)
+        status, media_type, body, headers = choose(operation, pref, rt.settings.seed, scope)
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        out_headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(raw)).encode())]
+        out_headers += [(k.lower().encode(), str(v).encode()) for k, v in headers.items()]
+        await send({"type": "http.response.start", "status": status, "headers": out_headers})
+        await send({"type": "http.response.body", "body": raw})
+
+
+def choose(operation: dict, pref: Preference, seed: int, scope: dict) -> tuple[int, str, Any, dict[str, Any]]:
+    responses: dict[str, Any] = operation.get("responses", {})
+    codes = sorted(c for c in responses if c.isdigit())
+    if pref.code is not None:
+        key = str(pref.code)
+        if key not in responses:
+            key = f"{key[0]}XX" if f"{key[0]}XX" in responses else "default" if "default" in responses else ""
+        if not key:
+            raise ApiError(400, [f"Prefer: code={pref.code} is not documented for this operation "
+                                 f"(documented: {', '.join(codes)})."])
+        candidates = [(pref.code, responses[key])]
+    else:
+        success = [c for c in codes if c.startswith("2")] or codes
+        candidates = [(int(c), responses[c]) for c in (success if pref.example is None else codes)]
+    rng = fake.rng_for(seed, operation.get("operationId"), scope.get("path"), scope.get("query_string", b""))
+    if pref.example is not None:
+        for status, response in candidates:
+            for media_type, media in (response.get("content") or {}).items():
+                example = (media.get("examples") or {}).get(pref.example)
+                if example is not None:
+                    return status, media_type, example.get("value"), _headers(response, rng)
+        names = sorted({n for _, r in candidates for m in (r.get("content") or {}).values() for n in (m.get("examples") or {})})
+        raise ApiError(400, [f"Prefer: example={pref.example} is not documented for this operation "
+                             f"(examples: {', '.join(names) or 'none'})."])
+    status, response = candidates[0]
+    content = response.get("content") or {}
+    if not content:
+        return status, "application/json", b"", _headers(response, rng)
+    media_type, media = next(iter(content.items()))
+    if not media_type.endswith("json"):
+        return status, media_type, b"", _headers(response, rng)
+    if not pref.dynamic:
+        examples = media.get("examples") or {}
+        if examples:
+            return status, media_type, next(iter(examples.values())).get("value"), _headers(response, rng)
+        if "example" in media:
+            return status, media_type, media["example"], _headers(response, rng)
+    return status, media_type, fake.generate(media.get("schema", {}), rng), _headers(response, rng)
+
+
+def _headers(response: dict, rng: Any) -> dict[str, Any]:
+    out = {}
+    for name, header in (response.get("headers") or {}).items():
+        if header.get("required") or name.lower() == "location":
+            schema = header.get("schema", {})
+            out[name] = header.get("example", fake.generate(schema, rng))
+    return out

@@ -1,0 +1,99 @@
+"""Which API a request belongs to, and that API's live state (store, settings), for handlers and error shaping.
+
+The app sets the current `ApiRuntime` per request from the path (longest mount prefix wins); handlers call
+`current()` instead of reaching for globals, so several apps (e.g. in tests) never share a store.
+"""
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from apitwin.store import Store
+
+if TYPE_CHECKING:
+    from apitwin.plugin import ApiPlugin
+    from apitwin.settings import Settings
+
+
+@dataclass
+class ApiRuntime:
+    """One mounted API: its plugin, its store, its settings and where it is mounted."""
+
+    plugin: "ApiPlugin"
+    settings: "Settings"
+    prefix: str = ""
+    store: Store = field(default_factory=Store)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.plugin.name
+
+    def reset(self) -> None:
+        self.store.reset()
+
+
+ADMIN_PREFIX = "/__apitwin"
+
+
+class Registry:
+    """All APIs mounted in one app, found by path prefix."""
+
+    def __init__(self, runtimes: list[ApiRuntime]) -> None:
+        self.runtimes = {rt.name: rt for rt in runtimes}
+        self._by_prefix = sorted(runtimes, key=lambda rt: len(rt.prefix), reverse=True)
+        self.allow_index: Any = None
+
+    def for_path(self, path: str) -> ApiRuntime | None:
+        if path.startswith(ADMIN_PREFIX):
+            return None
+        for rt in self._by_prefix:
+            if not rt.prefix or path == rt.prefix or path.startswith(rt.prefix + "/"):
+                return rt
+        return None
+
+
+_current: contextvars.ContextVar[ApiRuntime | None] = contextvars.ContextVar("apitwin_runtime", default=None)
+_registry: contextvars.ContextVar[Registry | None] = contextvars.ContextVar("apitwin_registry", default=None)
+
+
+def current() -> ApiRuntime:
+    """The runtime of the API serving this request."""
+    rt = _current.get()
+    if rt is None:
+        raise RuntimeError("no apitwin API is active for this request")
+    return rt
+
+
+def current_or_none() -> ApiRuntime | None:
+    return _current.get()
+
+
+def registry() -> Registry:
+    reg = _registry.get()
+    if reg is None:
+        raise RuntimeError("no apitwin app is active for this request")
+    return reg
+
+
+class RuntimeMiddleware:
+    """Outermost layer: binds the request to its API runtime (for handlers and for error rendering)."""
+
+    def __init__(self, app: Any, registry: Registry) -> None:
+        self.app = app
+        self.registry = registry
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rt = self.registry.for_path(scope["path"])
+        tok_rt = _current.set(rt)
+        tok_reg = _registry.set(self.registry)
+        scope["apitwin.runtime"] = rt
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _current.reset(tok_rt)
+            _registry.reset(tok_reg)

@@ -1,0 +1,147 @@
+"""In-memory store: ordered collections with id sequences, snapshot/restore and reset to seed.
+
+Rows are plain JSON-able dicts. Reads hand out copies so handlers can never mutate stored state by accident;
+every multi-row change runs under one re-entrant lock (`store.transaction()`), so concurrent requests,
+whether on the event loop or in worker threads, always see a consistent state.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+Row = dict[str, Any]
+
+
+def clone(value: Any) -> Any:
+    """Fast deep copy for JSON-shaped data (dicts, lists, scalars)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
+class Collection:
+    """Rows of one kind, kept in id order, with their own id sequence."""
+
+    def __init__(self, name: str, lock: threading.RLock, start_id: int = 1) -> None:
+        self.name = name
+        self._lock = lock
+        self._rows: dict[int, Row] = {}
+        self._next_id = start_id
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def next_id(self) -> int:
+        with self._lock:
+            value = self._next_id
+            self._next_id += 1
+            return value
+
+    def insert(self, row: Row) -> Row:
+        """Store a copy of `row`; assign the next id unless the row brings one. Returns the stored copy."""
+        with self._lock:
+            row = clone(row)
+            if row.get("id") is None:
+                row["id"] = self.next_id()
+            elif row["id"] in self._rows:
+                raise KeyError(f"{self.name}: id {row['id']} already exists")
+            else:
+                self._next_id = max(self._next_id, int(row["id"]) + 1)
+            self._rows[row["id"]] = row
+            if len(self._rows) > 1 and row["id"] < next(reversed(self._rows)):
+                self._rows = dict(sorted(self._rows.items()))
+            return clone(row)
+
+    def get(self, row_id: int) -> Row | None:
+        with self._lock:
+            row = self._rows.get(row_id)
+            return clone(row) if row is not None else None
+
+    def update(self, row_id: int, changes: Row) -> Row:
+        with self._lock:
+            row = self._rows[row_id]
+            row.update(clone(changes))
+            return clone(row)
+
+    def delete(self, row_id: int) -> bool:
+        with self._lock:
+            return self._rows.pop(row_id, None) is not None
+
+    def filter(self, predicate: Callable[[Row], bool] | None = None, **equals: Any) -> list[Row]:
+        """Rows in ascending id order that satisfy every `field=value` and the predicate."""
+        with self._lock:
+            out = []
+            for row in self._rows.values():
+                if all(row.get(k) == v for k, v in equals.items()) and (predicate is None or predicate(row)):
+                    out.append(clone(row))
+            return out
+
+    def first(self, **equals: Any) -> Row | None:
+        found = self.filter(**equals)
+        return found[0] if found else None
+
+    def export(self) -> dict[str, Any]:
+        with self._lock:
+            return {"next_id": self._next_id, "rows": [clone(r) for r in self._rows.values()]}
+
+    def load(self, state: dict[str, Any]) -> None:
+        rows = state.get("rows", [])
+        if not isinstance(rows, list) or not all(isinstance(r, dict) and isinstance(r.get("id"), int) for r in rows):
+            raise ValueError(f"collection {self.name!r}: rows must be objects with an integer id")
+        with self._lock:
+            self._rows = {r["id"]: clone(r) for r in sorted(rows, key=lambda r: r["id"])}
+            top = max(self._rows, default=0) + 1
+            self._next_id = max(int(state.get("next_id", top)), top)
+
+
+class Store:
+    """Named collections plus the seed snapshot they return to on reset."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._collections: dict[str, Collection] = {}
+        self._seed: dict[str, Any] | None = None
+
+    def collection(self, name: str) -> Collection:
+        with self._lock:
+            if name not in self._collections:
+                self._collections[name] = Collection(name, self._lock)
+            return self._collections[name]
+
+    __getitem__ = collection
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        """Hold the store lock across several changes so no request sees half of them."""
+        with self._lock:
+            yield self
+
+    def export(self) -> dict[str, Any]:
+        with self._lock:
+            return {"collections": {name: c.export() for name, c in sorted(self._collections.items())}}
+
+    def load(self, state: dict[str, Any]) -> None:
+        """Replace the whole state. Validates everything before touching anything, so bad input loses nothing."""
+        collections = state.get("collections") if isinstance(state, dict) else None
+        if not isinstance(collections, dict):
+            raise ValueError("state must be an object with a 'collections' object")
+        staged = {}
+        for name, data in collections.items():
+            if not isinstance(data, dict):
+                raise ValueError(f"collection {name!r} must be an object")
+            fresh = Collection(name, self._lock)
+            fresh.load(data)
+            staged[name] = fresh
+        with self._lock:
+            self._collections = staged
+
+    def mark_seed(self) -> None:
+        """Remember the current state as the one `reset()` returns to."""
+        self._seed = self.export()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.load(self._seed or {"collections": {}})

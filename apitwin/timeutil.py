@@ -1,0 +1,49 @@
+"""Timestamps: one clock for the whole mock, one output format, and lenient parsing of what clients send."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# 2019-10-01+00:00:00 is what a '+'-encoded space leaves when a client forgets to encode it (the Partners
+# overview literally sends ?created_at__gte=2019-10-01+00:00:00): date, '+', then a time.
+_PLUS_AS_SPACE = re.compile(r"^(\d{4}-\d{2}-\d{2})\+(\d{2}:\d{2}(:\d{2}(\.\d+)?)?)$")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def format_datetime(value: datetime) -> str:
+    """ISO 8601 with seconds and an explicit offset: 2019-10-01T10:00:00+00:00."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def parse_datetime(text: str) -> datetime:
+    """Accept ISO 8601 with T or space, fractions, Z or offsets, date-only, and no zone (= UTC).
+
+    Raises ValueError with a message for the client.
+    """
+    raw = text.strip()
+    if match := _PLUS_AS_SPACE.match(raw):
+        raw = f"{match.group(1)} {match.group(2)}"
+    if _DATE_ONLY.match(raw):
+        raw += "T00:00:00"
+    candidate = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
+    try:
+        value = datetime.fromisoformat(candidate)
+    except ValueError:
+        raise ValueError(
+            f"Datetime has wrong format: {text!r}. Use ISO 8601, e.g. 2019-10-01T00:00:00+00:00 "
+            "or 2019-10-01 00:00:00 (UTC)."
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"Date has wrong format: {text!r}. Use YYYY-MM-DD.") from None

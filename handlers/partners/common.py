@@ -1,0 +1,79 @@
+"""Shared by the Partners handlers: the tenant's store, ownership checks (404 across tenants), output shaping."""
+from __future__ import annotations
+
+from typing import Any
+
+from connexion import request
+
+from apitwin import runtime
+from apitwin.errors import ApiError
+from apitwin.paging import paginate
+from apitwin.store import Row, Store
+
+TENANT = "_partner"   # internal key on every tenant-owned row; never leaves the mock
+
+
+def store() -> Store:
+    return runtime.current().store
+
+
+def partner_of(token_info: dict[str, Any]) -> str:
+    return token_info["partner"]
+
+
+def public(row: Row) -> Row:
+    """Drop internal keys (leading underscore) before a row leaves the mock."""
+    out = {"id": row["id"]} if "id" in row else {}
+    out.update((k, v) for k, v in row.items() if not k.startswith("_"))
+    return out
+
+
+def owned(collection: str, row_id: int, token_info: dict[str, Any], label: str) -> Row:
+    """The row if it exists and belongs to the caller's partner account; otherwise 404 (never 403: another
+    tenant's ids must not even be confirmed to exist)."""
+    row = store()[collection].get(row_id)
+    if row is None or row.get(TENANT) != partner_of(token_info):
+        raise ApiError(404, ["Not found."])
+    return row
+
+
+def mine(collection: str, token_info: dict[str, Any], predicate: Any = None, **equals: Any) -> list[Row]:
+    return store()[collection].filter(predicate, **{TENANT: partner_of(token_info)}, **equals)
+
+
+def api_url(path: str) -> str:
+    """Mount-aware path for Location headers and links (the API may be served under a prefix)."""
+    return runtime.current().prefix + path
+
+
+def absolute_url(path: str) -> str:
+    base = f"{request.url.scheme}://{request.url.netloc}"
+    return base + api_url(path)
+
+
+def listing(rows: list[Row], page: int | None, page_size: int | None, **filters: Any) -> Any:
+    """Bare array by default; the DRF page envelope when page/page_size is asked for."""
+    url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+    query = {k: v for k, v in filters.items() if v is not None}
+    return paginate([public(r) for r in rows], page, page_size, url, query)
+
+
+def customer_reference(body: dict[str, Any], token_info: dict[str, Any], problems: Any) -> Row | None:
+    """Resolve `customer_id` (G1) or `customer` (G2 alias) to one of the caller's customers, DRF-style errors."""
+    given = {k: body[k] for k in ("customer_id", "customer") if body.get(k) is not None}
+    if len(set(given.values())) > 1:
+        problems.add("customer", "Conflicts with customer_id; send one of them.")
+        return None
+    if not given:
+        problems.add("customer_id", "This field is required.")
+        return None
+    field, value = next(iter(given.items()))
+    row = store()["customers"].get(value)
+    if row is None or row.get(TENANT) != partner_of(token_info):
+        problems.add(field, f'Invalid pk "{value}" - object does not exist.')
+        return None
+    return row
+
+
+def created(row: Row, path: str) -> tuple[Row, int, dict[str, str]]:
+    return public(row), 201, {"Location": api_url(path)}

@@ -1,0 +1,54 @@
+"""Customers: persons who will receive reports (G1 customers.md). G2 spellings are accepted on input."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apitwin.errors import FieldErrorCollector
+from apitwin.timeutil import format_datetime, now
+from handlers.partners.common import TENANT, created, listing, mine, owned, public, store
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def normalize(body: dict[str, Any]) -> dict[str, Any]:
+    """Accept G1 and G2 variants, store the G1 form (gender, 'yes'/'no', lower case)."""
+    gender = body.get("gender", body.get("sex"))
+    caffeine = body.get("caffeine_consumption")
+    if isinstance(caffeine, bool):
+        caffeine = "yes" if caffeine else "no"
+    return {
+        "first_name": body["first_name"].strip(),
+        "last_name": body["last_name"].strip(),
+        "reference_id": body.get("reference_id"),
+        "email": body.get("email"),
+        "date_of_birth": body.get("date_of_birth"),
+        "consent_date": body.get("consent_date"),
+        "gender": gender.lower() if isinstance(gender, str) else None,
+        "ethnicity": list(body.get("ethnicity") or []),
+        "caffeine_consumption": caffeine.lower() if isinstance(caffeine, str) else None,
+        "diet": list(body.get("diet") or []),
+    }
+
+
+async def create_customer(body: dict[str, Any], token_info: dict[str, Any]) -> Any:
+    problems = FieldErrorCollector()
+    for name in ("first_name", "last_name"):
+        if not body[name].strip():
+            problems.add(name, "This field may not be blank.")
+    if body.get("email") and not EMAIL.match(body["email"]):
+        problems.add("email", "Enter a valid email address.")
+    if "gender" in body and "sex" in body and body["gender"] and body["sex"] and body["gender"].lower() != body["sex"].lower():
+        problems.add("sex", "Conflicts with gender; send one of them.")
+    problems.raise_if_any()
+    row = {TENANT: token_info["partner"], "created_at": format_datetime(now()), **normalize(body)}
+    customer = store()["customers"].insert(row)
+    return created(customer, f"/api/v1/customers/{customer['id']}/")
+
+
+async def list_customers(token_info: dict[str, Any], page: int | None = None, page_size: int | None = None) -> Any:
+    return listing(mine("customers", token_info), page, page_size)
+
+
+async def get_customer(customer_id: int, token_info: dict[str, Any]) -> Any:
+    return public(owned("customers", customer_id, token_info, "customer"))

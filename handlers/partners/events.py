@@ -1,0 +1,68 @@
+"""Events (G1 events.md): every kit/report state change, per partner, ascending by id; poll with created_at__gte."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable
+
+from apitwin.errors import FieldErrorCollector
+from apitwin.timeutil import parse_datetime
+from handlers.partners.common import listing, mine, public
+from handlers.partners.lifecycle import REASON_NO_CONSENT, REASON_NOT_REGISTERED
+
+# G2 event names (§8) → (G1 type, payload test)
+G2_TYPES: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
+    "kit_out_for_delivery": ("kit.created", lambda d: True),
+    "kit_received_by_lab": ("kit.updated", lambda d: d.get("kit", {}).get("status") == "KIT_RECEIVED"),
+    "kit_in_process": ("kit.updated", lambda d: d.get("kit", {}).get("status") == "KIT_PROCESSING"),
+    "kit_failed": ("kit.updated", lambda d: d.get("kit", {}).get("status") == "KIT_FAILED"),
+    "kit_data_ready": ("kit.updated", lambda d: d.get("kit", {}).get("status") == "DATA_AVAILABLE"),
+    "report_ready": ("report.updated", lambda d: d.get("report", {}).get("status") == "AVAILABLE"),
+    "report_blocked_no_consent": ("report.updated", lambda d: d.get("report", {}).get("reason") == REASON_NO_CONSENT),
+    "report_blocked_kit_not_registered": (
+        "report.updated", lambda d: d.get("report", {}).get("reason") == REASON_NOT_REGISTERED),
+}
+
+BOUNDS = {
+    "created_at__gte": lambda at, bound: at >= bound,
+    "created_at__gt": lambda at, bound: at > bound,
+    "created_at__lte": lambda at, bound: at <= bound,
+    "created_at__lt": lambda at, bound: at < bound,
+}
+
+
+def time_filters(values: dict[str, str | None]) -> list[Callable[[datetime], bool]]:
+    problems = FieldErrorCollector()
+    tests = []
+    for name, raw in values.items():
+        if raw is None:
+            continue
+        try:
+            bound = parse_datetime(raw)
+        except ValueError as exc:
+            problems.add(name, str(exc))
+            continue
+        tests.append(lambda at, op=BOUNDS[name], b=bound: op(at, b))
+    problems.raise_if_any()
+    return tests
+
+
+async def list_events(token_info: dict[str, Any], created_at__gte: str | None = None, created_at__gt: str | None = None,
+                      created_at__lte: str | None = None, created_at__lt: str | None = None, type: str | None = None,
+                      page: int | None = None, page_size: int | None = None) -> Any:
+    bounds = {"created_at__gte": created_at__gte, "created_at__gt": created_at__gt,
+              "created_at__lte": created_at__lte, "created_at__lt": created_at__lt}
+    tests = time_filters(bounds)
+    wanted_type, payload_test = G2_TYPES.get(type or "", (type, None))
+
+    def keep(event: dict[str, Any]) -> bool:
+        if wanted_type and event["type"] != wanted_type:
+            return False
+        if payload_test and not payload_test(event["data"]):
+            return False
+        if tests:
+            at = parse_datetime(event["created_at"])
+            return all(test(at) for test in tests)
+        return True
+
+    rows = [public(e) for e in mine("events", token_info, keep)]
+    return listing(rows, page, page_size, type=type, **bounds)

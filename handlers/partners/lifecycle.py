@@ -1,0 +1,90 @@
+"""What happens around the documented calls: kits and registrations born from shipments, reports born from
+orders, and an event for every kit/report state change (the vendor's G1 event scheme, see docs/partners-decisions.md).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from apitwin.store import Row, Store
+from apitwin.timeutil import format_datetime, now
+from handlers.partners.common import TENANT
+
+REASON_NO_CONSENT = "Customer consent date is not found."
+REASON_NOT_REGISTERED = "Kit registration verification date is not found."
+
+
+def barcode_for(kit_id: int, sku: str) -> str:
+    """Deterministic, unique barcode: two letters from the kit SKU plus the kit id (e.g. PT100000071)."""
+    letters = "".join(c for c in sku.upper() if c.isalpha())[:2].ljust(2, "X")
+    return f"{letters}{100000000 + kit_id}"
+
+
+def event_kit(kit: Row) -> dict[str, Any]:
+    """Kit payload in events: the G1 keys plus the G2 keys as extras (C30)."""
+    payload = {"barcode": kit["barcode"], "status": kit["status"], "shipment_id": kit["shipment"],
+               "id": kit["id"], "sku": kit["sku"], "shipment": kit["shipment"],
+               "created_at": kit["created_at"], "modified_at": kit["modified_at"]}
+    if kit.get("reason"):
+        payload["reason"] = kit["reason"]
+    return payload
+
+
+def event_report(report: Row) -> dict[str, Any]:
+    payload = {"id": report["id"], "status": report["status"], "customer": report["customer"],
+               "order": report["order"], "order_item": report["order_item"],
+               "created_at": report["created_at"], "modified_at": report["modified_at"]}
+    if report.get("reason"):
+        payload["reason"] = report["reason"]
+    return payload
+
+
+def record_event(db: Store, partner: str, event_type: str, data: dict[str, Any], at: str | None = None) -> Row:
+    return db["events"].insert({TENANT: partner, "created_at": at or format_datetime(now()),
+                                "type": event_type, "data": data})
+
+
+def ship_kits(db: Store, partner: str, shipment: Row, at: str) -> list[Row]:
+    """A shipment produces `quantity` kits, each with a pending registration and a 'kit out for delivery' event."""
+    kits = []
+    for _ in range(shipment["quantity"]):
+        kit_id = db["kits"].next_id()
+        kit = db["kits"].insert({
+            "id": kit_id, TENANT: partner, "shipment": shipment["id"], "barcode": barcode_for(kit_id, shipment["sku"]),
+            "sku": shipment["sku"], "status": "KIT_SHIPPED", "reason": None, "created_at": at, "modified_at": at,
+        })
+        db["registrations"].insert({
+            TENANT: partner, "created_at": at, "modified_at": at, "customer": shipment["customer_id"],
+            "kit": str(kit_id), "verification_date": None,
+        })
+        record_event(db, partner, "kit.created", {"kit": event_kit(kit)}, at)
+        kits.append(kit)
+    return kits
+
+
+def open_reports(db: Store, partner: str, order: Row, panels: dict[str, Row], at: str) -> list[Row]:
+    """One pending report per order item (C46); it becomes AVAILABLE or BLOCKED as the kit moves on."""
+    reports = []
+    for item in order["order_items"]:
+        panel = panels.get(item["panel_sku"].lower(), {})
+        reports.append(db["reports"].insert({
+            TENANT: partner, "created_at": at, "modified_at": at, "customer": order["customer_id"],
+            "client_id": order["customer_id"], "order": order["id"], "order_item": item["_id"],
+            "status": "pending", "reason": None,
+            "panel": {"name": panel.get("name") or item["panel_sku"], "sku": item["panel_sku"],
+                      "description": panel.get("description") or ""},
+        }))
+    return reports
+
+
+def set_kit_status(db: Store, kit: Row, status: str, at: str, reason: str | None = None) -> Row:
+    with db.transaction():
+        updated = db["kits"].update(kit["id"], {"status": status, "reason": reason, "modified_at": at})
+        record_event(db, kit[TENANT], "kit.updated", {"kit": event_kit(updated)}, at)
+    return updated
+
+
+def set_report_status(db: Store, report: Row, status: str, at: str, reason: str | None = None) -> Row:
+    with db.transaction():
+        updated = db["reports"].update(report["id"], {"status": status, "reason": reason, "modified_at": at})
+        record_event(db, report[TENANT], "report.updated", {"report": event_report(updated)}, at)
+    return updated

@@ -1,0 +1,62 @@
+"""Customer panel orders: panels (by SKU) ordered for a customer (G1 orders.md). Each order item opens a report."""
+from __future__ import annotations
+
+from typing import Any
+
+from apitwin.errors import FieldErrorCollector
+from apitwin.timeutil import format_datetime, now
+from handlers.partners.common import TENANT, created, customer_reference, listing, mine, owned, public, store
+from handlers.partners.lifecycle import open_reports
+
+NEEDS_SHIPMENT = "The customer must have an existing customer shipment before a panel order can be placed."
+
+
+def panel_catalogue() -> dict[str, dict[str, Any]]:
+    """Trait and raw panels by lower-cased SKU (SKUs compare case-insensitively, C44)."""
+    db = store()
+    panels = db["trait_panels"].filter() + db["raw_panels"].filter()
+    return {p["sku"].lower(): p for p in panels}
+
+
+def item_sku(item: Any) -> str:
+    return (item if isinstance(item, str) else item["panel_sku"]).strip()
+
+
+async def create_order(body: dict[str, Any], token_info: dict[str, Any]) -> Any:
+    problems = FieldErrorCollector()
+    customer = customer_reference(body, token_info, problems)
+    catalogue = panel_catalogue()
+    skus = [item_sku(item) for item in body["order_items"]]
+    for index, sku in enumerate(skus):
+        if sku.lower() not in catalogue:
+            problems.add(f"order_items.{index}", f'Unknown panel SKU "{sku}".')
+    if customer is not None and not mine("shipments", token_info, customer_id=customer["id"]):
+        field = "customer_id" if "customer_id" in body else "customer"
+        problems.add(field, NEEDS_SHIPMENT)
+    problems.raise_if_any()
+    assert customer is not None
+    db = store()
+    at = format_datetime(now())
+    with db.transaction():
+        items = [{"_id": db["order_items"].next_id(), "panel_sku": sku} for sku in skus]
+        order = db["orders"].insert({TENANT: token_info["partner"], "created_at": at,
+                                     "customer_id": customer["id"], "order_items": items})
+        open_reports(db, token_info["partner"], order, catalogue, at)
+    return created(shape(order), f"/api/v1/customer-panel-orders/{order['id']}/")
+
+
+def shape(order: dict[str, Any]) -> dict[str, Any]:
+    out = public(order)
+    out["order_items"] = [{"panel_sku": item["panel_sku"]} for item in order["order_items"]]
+    return out
+
+
+async def list_orders(token_info: dict[str, Any], customer_id: int | None = None, page: int | None = None,
+                      page_size: int | None = None) -> Any:
+    filters = {"customer_id": customer_id} if customer_id is not None else {}
+    rows = [shape(o) for o in mine("orders", token_info, **filters)]
+    return listing(rows, page, page_size, **filters)
+
+
+async def get_order(order_id: int, token_info: dict[str, Any]) -> Any:
+    return shape(owned("orders", order_id, token_info, "order"))

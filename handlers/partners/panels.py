@@ -1,0 +1,14 @@
+"""Panel catalogues (G2 panels.md): trait panels and raw panels; orders reference them by SKU. Shared by all partners."""
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.partners.common import listing, store
+
+
+async def list_trait_panels(page: int | None = None, page_size: int | None = None) -> Any:
+    return listing(store()["trait_panels"].filter(), page, page_size)
+
+
+async def list_raw_panels(page: int | None = None, page_size: int | None = None) -> Any:
+    return listing(store()["raw_panels"].filter(), page, page_size)

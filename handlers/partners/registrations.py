@@ -1,0 +1,34 @@
+"""Customer kit registrations (G2 kit-registration.md): one per shipped kit; partners PATCH `verification_date`
+once the customer registered the kit, which a report needs before it can become available."""
+from __future__ import annotations
+
+from typing import Any
+
+from apitwin.errors import ApiError
+from apitwin.timeutil import format_datetime, now, parse_datetime
+from handlers.partners.common import listing, mine, owned, public, store
+
+
+async def list_registrations(token_info: dict[str, Any], customer: int | None = None, page: int | None = None,
+                             page_size: int | None = None) -> Any:
+    filters = {"customer": customer} if customer is not None else {}
+    return listing(mine("registrations", token_info, **filters), page, page_size, **filters)
+
+
+async def get_registration(registration_id: int, token_info: dict[str, Any]) -> Any:
+    return public(owned("registrations", registration_id, token_info, "registration"))
+
+
+async def update_registration(registration_id: int, body: dict[str, Any], token_info: dict[str, Any]) -> Any:
+    owned("registrations", registration_id, token_info, "registration")
+    raw = body["verification_date"]
+    if raw is None:
+        verification = None
+    else:
+        try:
+            verification = format_datetime(parse_datetime(raw))  # a date means midnight UTC (C40)
+        except ValueError as exc:
+            raise ApiError(400, [], {"verification_date": [str(exc)]}) from None
+    updated = store()["registrations"].update(registration_id, {"verification_date": verification,
+                                                                "modified_at": format_datetime(now())})
+    return public(updated)

@@ -1,0 +1,21 @@
+"""Reports (G2 reports.md): one per order item; `pending` until the lab is done, then AVAILABLE or BLOCKED."""
+from __future__ import annotations
+
+from typing import Any
+
+from apitwin.errors import ApiError
+from handlers.partners.common import listing, mine, owned, public
+
+
+async def list_reports(token_info: dict[str, Any], customer_id: int | None = None, client_id: int | None = None,
+                       customer: int | None = None, page: int | None = None, page_size: int | None = None) -> Any:
+    given = {k: v for k, v in (("customer_id", customer_id), ("client_id", client_id), ("customer", customer)) if v is not None}
+    if len(set(given.values())) > 1:
+        raise ApiError(400, [], {name: ["Conflicting customer filters; send one of customer_id, client_id, customer."]
+                                 for name in given})
+    filters = {"customer": next(iter(given.values()))} if given else {}
+    return listing(mine("reports", token_info, **filters), page, page_size, **given)
+
+
+async def get_report(report_id: int, token_info: dict[str, Any]) -> Any:
+    return public(owned("reports", report_id, token_info, "report"))

@@ -1,0 +1,114 @@
+"""Loads mockdata/partners/*.yaml into the store and replays the seeded history (kits, registrations, reports,
+report files and their events) so the seed state is exactly what the live handlers would have produced."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from apitwin.runtime import ApiRuntime
+from apitwin.store import Store
+from apitwin.timeutil import format_datetime, parse_datetime
+from handlers.partners.common import TENANT
+from handlers.partners.lifecycle import (REASON_NO_CONSENT, REASON_NOT_REGISTERED, open_reports, record_event,
+                                         set_kit_status, set_report_status, ship_kits)
+from handlers.partners.shipments import address
+
+# How a kit reaches each status: the steps after KIT_SHIPPED.
+KIT_PATHS = {
+    "KIT_SHIPPED": [],
+    "KIT_RECEIVED": ["KIT_RECEIVED"],
+    "KIT_PROCESSING": ["KIT_RECEIVED", "KIT_PROCESSING"],
+    "DATA_AVAILABLE": ["KIT_RECEIVED", "KIT_PROCESSING", "DATA_AVAILABLE"],
+    "KIT_FAILED": ["KIT_RECEIVED", "KIT_PROCESSING", "KIT_FAILED"],
+    "KIT_LOST": ["KIT_LOST"],
+}
+BLOCK_REASONS = {"no_consent": REASON_NO_CONSENT, "not_registered": REASON_NOT_REGISTERED}
+
+
+def plain(value: Any) -> Any:
+    """YAML turns unquoted timestamps into datetime/date objects; the store keeps JSON strings."""
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def read(data_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    merged: dict[str, list[dict[str, Any]]] = {}
+    for path in sorted(Path(data_dir).glob("*.yaml")):
+        with open(path, encoding="utf-8") as fh:
+            content = yaml.safe_load(fh) or {}
+        for key, rows in content.items():
+            merged.setdefault(key, []).extend(plain(rows or []))
+    return merged
+
+
+def at_offset(start: str, days: float) -> str:
+    return format_datetime(parse_datetime(start) + timedelta(days=days))
+
+
+def load(rt: ApiRuntime, data_dir: Path) -> None:
+    data = read(data_dir)
+    db = rt.store
+    for account in data.get("accounts", []):
+        db["accounts"].insert(account)
+    for panel in data.get("trait_panels", []):
+        db["trait_panels"].insert({"name": None, "phenotype_groups": [], **panel})
+    for panel in data.get("raw_panels", []):
+        db["raw_panels"].insert({"name": None, "snps": [], **panel})
+    for customer in data.get("customers", []):
+        row = {"reference_id": None, "email": None, "date_of_birth": None, "consent_date": None, "gender": None,
+               "ethnicity": [], "caffeine_consumption": None, "diet": [], **customer}
+        row[TENANT] = row.pop("partner")
+        db["customers"].insert(row)
+    for shipment in data.get("shipments", []):
+        _seed_shipment(db, shipment)
+    for order in data.get("orders", []):
+        _seed_order(db, order)
+    for event in data.get("extra_events", []):
+        record_event(db, event["partner"], event["type"], event["data"], event["created_at"])
+
+
+def _seed_shipment(db: Store, spec: dict[str, Any]) -> None:
+    kits = spec.pop("kits", [])
+    partner = spec.pop("partner")
+    row = {"quantity": len(kits) or 1, "is_replacement": False, "status": "pending", "tracking_no": None,
+           "recipient_name": None, "notes": None, **spec, TENANT: partner}
+    row["recipient_address"] = address(row["recipient_address"])
+    shipment = db["shipments"].insert(row)
+    created = ship_kits(db, partner, shipment, shipment["created_at"])
+    for kit, plan in zip(created, kits):
+        for step, status in enumerate(KIT_PATHS[plan.get("status", "KIT_SHIPPED")], start=1):
+            reason = plan.get("reason") if status == "KIT_FAILED" else None
+            kit = set_kit_status(db, kit, status, at_offset(shipment["created_at"], 2 * step), reason)
+        if plan.get("verified_at"):
+            registration = db["registrations"].first(kit=str(kit["id"]))
+            db["registrations"].update(registration["id"], {"verification_date": plan["verified_at"],
+                                                            "modified_at": plan["verified_at"]})
+
+
+def _seed_order(db: Store, spec: dict[str, Any]) -> None:
+    partner = spec["partner"]
+    items = [{"_id": db["order_items"].next_id(), "panel_sku": item["panel_sku"]} for item in spec["order_items"]]
+    order = db["orders"].insert({"id": spec.get("id"), TENANT: partner, "created_at": spec["created_at"],
+                                 "customer_id": spec["customer_id"], "order_items": items})
+    panels = {p["sku"].lower(): p for p in db["trait_panels"].filter() + db["raw_panels"].filter()}
+    reports = open_reports(db, partner, order, panels, order["created_at"])
+    for report, item in zip(reports, spec["order_items"]):
+        plan = item.get("report") or {}
+        status = plan.get("status", "pending")
+        if status == "pending":
+            continue
+        when = plan.get("at") or at_offset(order["created_at"], 10)
+        report = set_report_status(db, report, status, when, BLOCK_REASONS.get(plan.get("blocked")))
+        for category in plan.get("files", []):
+            db["report_files"].insert({TENANT: partner, "report": report["id"], "created_at": when,
+                                       "category": category})

@@ -1,0 +1,59 @@
+"""Customer shipments: orders to mail DNA collection kits to a customer (G1 shipments.md). Each kit shipped
+gets a kit registration and a `kit.created` event."""
+from __future__ import annotations
+
+from typing import Any
+
+from apitwin.errors import FieldErrorCollector
+from apitwin.timeutil import format_datetime, now
+from handlers.partners.common import TENANT, created, customer_reference, listing, mine, owned, public, store
+from handlers.partners.lifecycle import ship_kits
+
+
+def address(raw: dict[str, Any]) -> dict[str, Any]:
+    postal = raw["postal_code"]
+    return {
+        "line_1": raw["line_1"].strip(),
+        "line_2": raw.get("line_2"),
+        "city": raw["city"].strip(),
+        "state": raw["state"].strip(),
+        "postal_code": str(postal).strip(),   # G2 sent integers; stored as the G1 string
+        "country": raw["country"].upper(),
+    }
+
+
+async def create_shipment(body: dict[str, Any], token_info: dict[str, Any]) -> Any:
+    problems = FieldErrorCollector()
+    customer = customer_reference(body, token_info, problems)
+    for name in ("line_1", "city", "state", "postal_code"):
+        value = body["recipient_address"][name]
+        if isinstance(value, str) and not value.strip():
+            problems.add(f"recipient_address.{name}", "This field may not be blank.")
+    for name in ("recipient_phone", "sku"):
+        if not body[name].strip():
+            problems.add(name, "This field may not be blank.")
+    problems.raise_if_any()
+    assert customer is not None
+    at = format_datetime(now())
+    row = {
+        TENANT: token_info["partner"], "created_at": at, "customer_id": customer["id"],
+        "recipient_address": address(body["recipient_address"]), "recipient_phone": body["recipient_phone"].strip(),
+        "sku": body["sku"].strip(), "quantity": body["quantity"], "is_replacement": bool(body.get("is_replacement", False)),
+        "status": "pending", "tracking_no": None, "recipient_name": body.get("recipient_name"),
+        "notes": body.get("notes"),
+    }
+    db = store()
+    with db.transaction():
+        shipment = db["shipments"].insert(row)
+        ship_kits(db, token_info["partner"], shipment, at)
+    return created(shipment, f"/api/v1/customer-shipments/{shipment['id']}/")
+
+
+async def list_shipments(token_info: dict[str, Any], customer_id: int | None = None, page: int | None = None,
+                         page_size: int | None = None) -> Any:
+    filters = {"customer_id": customer_id} if customer_id is not None else {}
+    return listing(mine("shipments", token_info, **filters), page, page_size, **filters)
+
+
+async def get_shipment(shipment_id: int, token_info: dict[str, Any]) -> Any:
+    return public(owned("shipments", shipment_id, token_info, "shipment"))
