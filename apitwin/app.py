@@ -5,7 +5,8 @@
     ExceptionMiddleware  every exception below → the API's own error body (apitwin.error_handlers)
     BodyLimitMiddleware  413 for bodies over settings.max_body_bytes, before parsing
     PreferIntake         Prefer / __twins parsed and stripped; delay and faults applied
-    Swagger UI + spec    <base>/ui/, <base>/openapi.json, <base>/openapi.yaml
+    SpecServer           <base>/openapi.json|yaml: the 3.1 document itself (Connexion routes on a 3.0 view)
+    Swagger UI           <base>/ui/
     Routing              404 unknown path, 405 wrong method (Allow rebuilt from the spec)
     Security             the API's token check (x-apikeyInfoFunc / x-bearerInfoFunc in its spec)
     Request validation   all parameter and body violations, per field (apitwin.validation)
@@ -17,11 +18,8 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Iterable
-from urllib.parse import urlparse
 
 import connexion
-import yaml
-from connexion.json_schema import resolve_refs
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
@@ -32,32 +30,10 @@ from apitwin.plugin import ApiPlugin, discover
 from apitwin.prefer import PreferIntake, PreferResponder
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
 from apitwin.settings import Settings
+from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index, spec_base_path
 from apitwin.validation import VALIDATOR_MAP
 
 ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
-HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
-
-
-def load_spec(path: Path) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
-def spec_base_path(spec: dict[str, Any]) -> str:
-    """The documented root from servers[0] (Connexion's rule), without a trailing slash."""
-    servers = spec.get("servers") or [{"url": "/"}]
-    return urlparse(servers[0].get("url", "/")).path.rstrip("/")
-
-
-def operation_index(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """operationId → operation with every $ref resolved (for Prefer answers)."""
-    resolved = resolve_refs(spec)
-    index = {}
-    for item in resolved.get("paths", {}).values():
-        for method, operation in item.items():
-            if method in HTTP_METHODS and isinstance(operation, dict) and operation.get("operationId"):
-                index[operation["operationId"]] = operation
-    return index
 
 
 def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRuntime:
@@ -103,15 +79,16 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     for rt in runtimes:
         base_path = rt.prefix + rt.extras["base_path"]
         app.add_api(
-            rt.plugin.spec_file,
+            connexion_view(rt.extras["spec"]),
             base_path=base_path or None,
             name=rt.name,
             validate_responses=settings.validate_responses,
             strict_validation=True,
         )
         registry.allow_index.add_spec(base_path, rt.extras["spec"])
-    app.add_api(ADMIN_SPEC, base_path=ADMIN_PREFIX, name="apitwin-admin", strict_validation=True)
-    registry.allow_index.add_spec(ADMIN_PREFIX, load_spec(ADMIN_SPEC))
+    admin_spec = load_spec(ADMIN_SPEC)
+    app.add_api(connexion_view(admin_spec), base_path=ADMIN_PREFIX, name="apitwin-admin", strict_validation=True)
+    registry.allow_index.add_spec(ADMIN_PREFIX, admin_spec)
 
     app.add_middleware(RuntimeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
     app.add_middleware(CORSMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
@@ -119,6 +96,9 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER,
                        default_limit=settings.max_body_bytes)
     app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_SWAGGER)
+    documents = {rt.prefix + rt.extras["base_path"]: (rt.extras["spec"], rt.prefix) for rt in runtimes}
+    documents[ADMIN_PREFIX] = ({**admin_spec, "servers": []}, ADMIN_PREFIX)
+    app.add_middleware(SpecServer, position=MiddlewarePosition.BEFORE_SWAGGER, documents=documents)
     app.add_middleware(PreferResponder, position=MiddlewarePosition.BEFORE_CONTEXT)
     error_handlers.install(app)
     app.apitwin = registry  # type: ignore[attr-defined]

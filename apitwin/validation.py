@@ -8,17 +8,37 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
+from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
 from connexion.validators import (
     FormDataValidator,
     JSONRequestBodyValidator,
+    JSONResponseBodyValidator,
     MultiPartFormDataValidator,
     ParameterValidator,
+    TextResponseBodyValidator,
 )
-from jsonschema import ValidationError
+from connexion.utils import is_null, is_nullable
+from jsonschema import Draft4Validator, FormatChecker, ValidationError
 
 from apitwin.errors import ApiError
 
 REQUIRED_MESSAGE = "This field is required."
+# Every format jsonschema knows (date, date-time, email, ...), not only Draft 4's: `format: date` is otherwise
+# silently unchecked in bodies and responses.
+FORMATS = FormatChecker()
+draft4_format_checker = FORMATS
+
+_COMPILED: dict[tuple[int, type], tuple[Any, Any]] = {}
+
+
+def compiled(schema: Any, validator_cls: type) -> Any:
+    """One validator per (schema, class) for the app's lifetime; Connexion builds one per request."""
+    key = (id(schema), validator_cls)
+    cached = _COMPILED.get(key)
+    if cached is None or cached[0] is not schema:
+        cached = (schema, validator_cls(schema, format_checker=FORMATS))
+        _COMPILED[key] = cached
+    return cached[1]
 
 
 def _required_names(schema: Any) -> list[str] | None:
@@ -31,10 +51,60 @@ def _required_names(schema: Any) -> list[str] | None:
     return names or None
 
 
+FORMAT_MESSAGES = {
+    "email": "Enter a valid email address.",
+    "date": "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
+    "date-time": "Datetime has wrong format. Use ISO 8601, e.g. 2019-10-01T10:00:00+00:00.",
+    "uri": "Enter a valid URL.",
+    "uuid": "Must be a valid UUID.",
+}
+TYPE_MESSAGES = {
+    "integer": "A valid integer is required.",
+    "number": "A valid number is required.",
+    "string": "Not a valid string.",
+    "boolean": "Must be a valid boolean.",
+    "array": "Expected a list of items.",
+    "object": "Expected an object (a JSON dictionary).",
+    "null": "Must be null.",
+}
+
+
+def humanize(err: ValidationError) -> str:
+    """DRF-like wording for the common keywords; jsonschema's own first line for the rest."""
+    value, expected = err.instance, err.validator_value
+    if err.validator == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        kinds = [k for k in kinds if k != "null"] or kinds
+        return TYPE_MESSAGES.get(kinds[0], err.message) if len(kinds) == 1 else f"Expected one of: {', '.join(kinds)}."
+    if err.validator == "format":
+        return FORMAT_MESSAGES.get(expected, f"Enter a valid {expected}.")
+    if err.validator == "minLength":
+        return "This field may not be blank." if expected == 1 else f"Ensure this field has at least {expected} characters."
+    if err.validator == "maxLength":
+        return f"Ensure this field has no more than {expected} characters."
+    if err.validator == "enum":
+        return f"\"{value}\" is not a valid choice. Choose one of: {', '.join(map(str, expected))}."
+    if err.validator == "minimum":
+        return f"Ensure this value is greater than or equal to {expected}."
+    if err.validator == "maximum":
+        return f"Ensure this value is less than or equal to {expected}."
+    if err.validator == "minItems":
+        return "This list may not be empty." if expected == 1 else f"Ensure this field has at least {expected} elements."
+    if err.validator == "maxItems":
+        return f"Ensure this field has no more than {expected} elements."
+    if err.validator == "uniqueItems":
+        return "Items must be unique."
+    if err.validator == "pattern":
+        return f"\"{value}\" does not have the expected form."
+    if err.validator in ("anyOf", "oneOf"):
+        return "Not a valid value for this field."
+    return err.message.split("\n", 1)[0]
+
+
 def describe(err: ValidationError, prefix: tuple[str, ...] = ()) -> tuple[str, str]:
     """(dotted field, message) for one jsonschema error."""
     path = [*prefix, *(str(p) for p in err.absolute_path)]
-    message = err.message
+    message = err.message if err.validator in ("required", "additionalProperties") else humanize(err)
     if err.validator == "required":
         path.append(message.split("'")[1] if message.count("'") >= 2 else "")
         message = REQUIRED_MESSAGE
@@ -58,6 +128,9 @@ def collect(errors: Any, prefix: tuple[str, ...] = ()) -> dict[str, list[str]]:
 
 
 class CollectingJSONBodyValidator(JSONRequestBodyValidator):
+    @property
+    def _validator(self) -> Any:
+        return compiled(self._schema, Draft4RequestValidator)
     async def _parse(self, stream: Any, scope: Any) -> Any:
         try:
             return await super()._parse(stream, scope)
@@ -74,6 +147,9 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
 
 
 class CollectingFormDataValidator(FormDataValidator):
+    @property
+    def _validator(self) -> Any:
+        return compiled(self._schema, Draft4RequestValidator)
     def _validate(self, body: Any) -> Any:
         errors = collect(self._validator.iter_errors(body))
         if errors:
@@ -82,6 +158,9 @@ class CollectingFormDataValidator(FormDataValidator):
 
 
 class CollectingMultiPartFormDataValidator(MultiPartFormDataValidator):
+    @property
+    def _validator(self) -> Any:
+        return compiled(self._schema, Draft4RequestValidator)
     def _validate(self, body: Any) -> Any:
         errors = collect(self._validator.iter_errors(body))
         if errors:
@@ -89,11 +168,28 @@ class CollectingMultiPartFormDataValidator(MultiPartFormDataValidator):
         return body
 
 
+# Connexion builds a new validator (after a deepcopy of the schema) for every parameter of every request;
+# parameter dicts live as long as the app, so one compiled validator per parameter is enough.
+_PARAM_VALIDATORS: dict[int, tuple[dict, Any]] = {}
+
+
+def _param_validator(param: dict) -> Draft4Validator:
+    cached = _PARAM_VALIDATORS.get(id(param))
+    if cached is None or cached[0] is not param:
+        cached = (param, Draft4Validator(param.get("schema", param), format_checker=draft4_format_checker))
+        _PARAM_VALIDATORS[id(param)] = cached
+    return cached[1]
+
+
 class CollectingParameterValidator(ParameterValidator):
     @staticmethod
     def validate_parameter(parameter_type: str, value: Any, param: dict, param_name: str | None = None) -> str | None:
-        msg = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
-        return msg.split("\n", 1)[0] if msg else msg
+        if is_nullable(param) and is_null(value):
+            return None
+        if value is None:
+            return REQUIRED_MESSAGE if param.get("required") else None
+        messages = [humanize(err) for err in _param_validator(param).iter_errors(value)]
+        return " ".join(dict.fromkeys(messages)) or None
 
     def validate_request(self, request: Any) -> None:
         errors: dict[str, list[str]] = {}
@@ -115,6 +211,12 @@ class CollectingParameterValidator(ParameterValidator):
             raise ApiError(400, [], errors)
 
 
+class CheckedJSONResponseValidator(JSONResponseBodyValidator):
+    @property
+    def validator(self) -> Any:
+        return compiled(self._schema, Draft4ResponseValidator)
+
+
 VALIDATOR_MAP = {
     "parameter": CollectingParameterValidator,
     "body": MediaTypeDict(
@@ -122,6 +224,12 @@ VALIDATOR_MAP = {
             "*/*json": CollectingJSONBodyValidator,
             "application/x-www-form-urlencoded": CollectingFormDataValidator,
             "multipart/form-data": CollectingMultiPartFormDataValidator,
+        }
+    ),
+    "response": MediaTypeDict(
+        {
+            "*/*json": CheckedJSONResponseValidator,
+            "text/plain": TextResponseBodyValidator,
         }
     ),
 }

@@ -1,0 +1,120 @@
+"""OpenAPI documents: loading, the 3.0 view Connexion needs, operation lookup, and serving the real document.
+
+The contract is written in OpenAPI 3.1 (webhooks, JSON Schema 2020-12 nullability). Connexion 3.3 only accepts
+3.0, so it gets an in-memory 3.0 *view* for routing and validation; users, Swagger UI and schemathesis always get
+the 3.1 document itself, with `servers` pointing at where this mock serves it.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+from connexion.json_schema import resolve_refs
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+_DATA_KEYS = {"example", "examples", "default", "enum", "const", "x-examples"}
+
+
+def load_spec(path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def spec_base_path(spec: dict[str, Any]) -> str:
+    """The documented root from servers[0] (Connexion's rule), without a trailing slash."""
+    servers = spec.get("servers") or [{"url": "/"}]
+    return urlparse(servers[0].get("url", "/")).path.rstrip("/")
+
+
+def operation_index(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """operationId → operation with every $ref resolved."""
+    resolved = resolve_refs(copy.deepcopy(spec))
+    index = {}
+    for item in resolved.get("paths", {}).values():
+        for method, operation in item.items():
+            if method in HTTP_METHODS and isinstance(operation, dict) and operation.get("operationId"):
+                index[operation["operationId"]] = operation
+    return index
+
+
+def connexion_view(spec: dict[str, Any]) -> dict[str, Any]:
+    """A 3.0.3 copy of a 3.1 document that validates the same requests and responses under Connexion."""
+    view = copy.deepcopy(spec)
+    if not str(view.get("openapi", "")).startswith("3.1"):
+        return view
+    view["openapi"] = "3.0.3"
+    view.pop("webhooks", None)
+    view.pop("jsonSchemaDialect", None)
+    info = view.get("info", {})
+    info.pop("summary", None)
+    if isinstance(info.get("license"), dict):
+        info["license"].pop("identifier", None)
+    _downgrade(view)
+    return view
+
+
+def _downgrade(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _downgrade(item)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if isinstance(kind, list):
+        non_null = [t for t in kind if t != "null"]
+        if "null" in kind:
+            node["nullable"] = True
+        if len(non_null) == 1:
+            node["type"] = non_null[0]
+        else:
+            del node["type"]
+            node.setdefault("anyOf", [{"type": t} for t in non_null])
+    if "const" in node and not isinstance(node.get("const"), dict):
+        node["enum"] = [node.pop("const")]
+    if isinstance(node.get("examples"), list) and ("type" in node or "properties" in node or "enum" in node):
+        values = node.pop("examples")
+        if values:
+            node["example"] = values[0]
+    for key in ("$schema", "$id", "$comment", "contentMediaType", "contentEncoding"):
+        node.pop(key, None)
+    for key, value in node.items():
+        if key not in _DATA_KEYS:
+            _downgrade(value)
+
+
+def served_document(spec: dict[str, Any], mount_url: str) -> dict[str, Any]:
+    """The 3.1 document as this mock serves it: this server first in `servers`, the documented ones after."""
+    doc = copy.deepcopy(spec)
+    doc["servers"] = [{"url": mount_url or "/", "description": "This apitwin mock"}] + list(spec.get("servers") or [])
+    return doc
+
+
+class SpecServer:
+    """Answers GET <root>/openapi.json and <root>/openapi.yaml with the 3.1 document (ahead of Connexion's copy)."""
+
+    def __init__(self, app: Any, documents: dict[str, tuple[dict[str, Any], str]]) -> None:
+        # documents: serving root (mount prefix + documented base) → (3.1 document, mount url)
+        self.app = app
+        self._json: dict[str, bytes] = {}
+        self._yaml: dict[str, bytes] = {}
+        for root, (spec, mount_url) in documents.items():
+            doc = served_document(spec, mount_url)
+            self._json[root + "/openapi.json"] = json.dumps(doc, default=str).encode()
+            self._yaml[root + "/openapi.yaml"] = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True).encode()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            path = scope["path"]
+            for table, media in ((self._json, b"application/json"), (self._yaml, b"application/yaml")):
+                if path in table:
+                    body = table[path]
+                    await send({"type": "http.response.start", "status": 200, "headers": [
+                        (b"content-type", media), (b"content-length", str(len(body)).encode())]})
+                    await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
+                    return
+        await self.app(scope, receive, send)
