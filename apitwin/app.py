@@ -24,7 +24,7 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
 
-from apitwin import error_handlers
+from apitwin import error_handlers, speedups
 from apitwin.limits import BodyLimitMiddleware
 from apitwin.plugin import ApiPlugin, discover
 from apitwin.prefer import PreferIntake, PreferResponder
@@ -66,6 +66,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     if use_root and len(names) > 1:
         raise ValueError("several APIs cannot share the root; use mount='prefix'")
 
+    speedups.apply()
     runtimes = [build_runtime(plugins[n], settings, "" if use_root else plugins[n].default_prefix) for n in names]
     registry = Registry(runtimes)
     registry.allow_index = error_handlers.AllowIndex()

@@ -1,0 +1,179 @@
+"""Throughput of the Partners mock vs a bare Starlette app doing the same store work, in one run.
+
+Both apps are driven in-process through ASGI (no sockets: the HTTP server's cost is identical for both and would
+only dilute the comparison), alternating rounds so machine noise hits both alike. Prints req/s and the ratio
+mock/bare for list, get-by-id and create. Target (issue 3): mock >= 50 % of bare.
+
+    .venv/bin/python bench/bench_partners.py [--seconds 2] [--rounds 3]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from starlette.applications import Starlette  # noqa: E402
+from starlette.requests import Request  # noqa: E402
+from starlette.responses import JSONResponse  # noqa: E402
+from starlette.routing import Route  # noqa: E402
+
+from apitwin import tokens  # noqa: E402
+from apitwin.app import create_app  # noqa: E402
+from apitwin.settings import Settings  # noqa: E402
+from apitwin.store import Store  # noqa: E402
+from apitwin.timeutil import format_datetime, now  # noqa: E402
+
+CUSTOMER = {"first_name": "Arya", "last_name": "Stark", "email": "arya@winterfell.com", "gender": "female",
+            "ethnicity": ["caucasian"], "caffeine_consumption": "no", "diet": []}
+
+
+def bare_app(store: Store, secret: str) -> Starlette:
+    """The same work without the framework: token check, tenant filter, copy-out, JSON."""
+
+    def auth(request: Request) -> dict[str, Any] | None:
+        prefix, _, token = request.headers.get("authorization", "").partition(" ")
+        if prefix.lower() not in ("jwt", "bearer"):
+            return None
+        try:
+            claims = tokens.verify(token, secret, required=("exp", "user_id", "username"))
+        except tokens.TokenError:
+            return None
+        return store["accounts"].get(claims["user_id"])
+
+    def public(row: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in row.items() if not k.startswith("_")}
+
+    async def customers(request: Request) -> JSONResponse:
+        account = auth(request)
+        if account is None:
+            return JSONResponse({"errors": {}, "messages": ["unauthorized"]}, 401)
+        if request.method == "POST":
+            body = await request.json()
+            missing = {f: ["This field is required."] for f in ("first_name", "last_name") if not body.get(f)}
+            if missing:
+                return JSONResponse({"errors": missing, "messages": []}, 400)
+            row = store["customers"].insert({"_partner": account["partner"], "created_at": format_datetime(now()),
+                                             **body})
+            return JSONResponse(public(row), 201, headers={"Location": f"/api/v1/customers/{row['id']}/"})
+        rows = store["customers"].filter(_partner=account["partner"])
+        return JSONResponse([public(r) for r in rows])
+
+    async def customer(request: Request) -> JSONResponse:
+        account = auth(request)
+        if account is None:
+            return JSONResponse({"errors": {}, "messages": ["unauthorized"]}, 401)
+        row = store["customers"].get(int(request.path_params["cid"]))
+        if row is None or row["_partner"] != account["partner"]:
+            return JSONResponse({"errors": {}, "messages": ["Not found."]}, 404)
+        return JSONResponse(public(row))
+
+    return Starlette(routes=[Route("/api/v1/customers/", customers, methods=["GET", "POST"]),
+                             Route("/api/v1/customers/{cid:int}/", customer)])
+
+
+async def call(app: Any, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, bytes]:
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+             + ([(b"content-length", str(len(body)).encode())] if body else []),
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
+    sent = False
+    status = 0
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def rate(app: Any, method: str, path: str, headers: dict[str, str], body: bytes, expect: int,
+               seconds: float) -> float:
+    count = 0
+    deadline = time.perf_counter() + seconds
+    start = time.perf_counter()
+    while time.perf_counter() < deadline:
+        for _ in range(20):
+            status, payload = await call(app, method, path, headers, body)
+            if status != expect:
+                raise SystemExit(f"{method} {path}: expected {expect}, got {status}: {payload[:200]!r}")
+        count += 20
+    return count / (time.perf_counter() - start)
+
+
+async def lifespan(app: Any) -> None:
+    messages = iter([{"type": "lifespan.startup"}])
+
+    async def receive() -> dict[str, Any]:
+        try:
+            return next(messages)
+        except StopIteration:
+            await asyncio.sleep(3600)
+            return {}
+
+    async def send(message: dict[str, Any]) -> None:
+        pass
+
+    task = asyncio.ensure_future(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))
+    await asyncio.sleep(0.2)
+    task.cancel()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    logging.getLogger("connexion").setLevel(logging.ERROR)
+
+    results: dict[str, dict[str, list[float]]] = {}
+    for validate in (True, False):
+        settings = Settings(validate_responses=validate)
+        mock = create_app(["partners"], settings=settings)
+        store = mock.apitwin.runtimes["partners"].store  # same seed data for both apps
+        bare = bare_app(store, settings.jwt_secret)
+        status, payload = await call(mock, "POST", "/api/v1/api-token-auth/", {"content-type": "application/json"},
+                                     json.dumps({"username": "demo", "password": "demo-password"}).encode())
+        token = json.loads(payload)["token"]
+        headers = {"authorization": f"JWT {token}", "content-type": "application/json"}
+        body = json.dumps(CUSTOMER).encode()
+        await call(mock, "GET", "/api/v1/customers/", headers)  # warm-up: connexion builds its stack lazily
+        label = "mock (response validation on)" if validate else "mock (response validation off)"
+        cases = [("list", "GET", "/api/v1/customers/", b"", 200), ("get", "GET", "/api/v1/customers/319/", b"", 200),
+                 ("create", "POST", "/api/v1/customers/", body, 201)]
+        for _ in range(args.rounds):
+            for name, method, path, payload_body, expect in cases:
+                for who, app in ((label, mock), ("bare starlette", bare)):
+                    r = await rate(app, method, path, headers, payload_body, expect, args.seconds)
+                    results.setdefault(name, {}).setdefault(who, []).append(r)
+                store.reset()  # creates grow the list; keep every round on the same data
+
+    print(f"{'operation':10} {'app':34} {'req/s (best of rounds)':>24} {'ratio to bare':>14}")
+    for name, per_app in results.items():
+        bare_best = max(per_app["bare starlette"])
+        for who, values in per_app.items():
+            best = max(values)
+            print(f"{name:10} {who:34} {best:>24,.0f} {best / bare_best:>13.0%}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
