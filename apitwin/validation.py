@@ -127,15 +127,34 @@ def collect(errors: Any, prefix: tuple[str, ...] = ()) -> dict[str, list[str]]:
     return out
 
 
+def integral_floats_to_int(value: Any, changed: list[bool] | None = None) -> Any:
+    """JSON has one number type: 3.0 is the integer 3 (JSON Schema 2020-12, DRF). Connexion validates with
+    Draft 4, where 3.0 is not an integer, so normalise before validating. `changed[0]` tells if anything was."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        if changed is not None:
+            changed[0] = True
+        return int(value)
+    if isinstance(value, dict):
+        return {k: integral_floats_to_int(v, changed) for k, v in value.items()}
+    if isinstance(value, list):
+        return [integral_floats_to_int(v, changed) for v in value]
+    return value
+
+
 class CollectingJSONBodyValidator(JSONRequestBodyValidator):
     @property
     def _validator(self) -> Any:
         return compiled(self._schema, Draft4RequestValidator)
     async def _parse(self, stream: Any, scope: Any) -> Any:
         try:
-            return await super()._parse(stream, scope)
+            body = await super()._parse(stream, scope)
         except UnicodeDecodeError as exc:  # connexion 3.3.0 answers 500 here
             raise ApiError(400, [f"Request body is not valid {self._encoding}: {exc.reason}."])
+        changed = [False]
+        body = integral_floats_to_int(body, changed)
+        if changed[0]:
+            self.MUTABLE_VALIDATION = True  # replay the normalised body to the handler
+        return body
 
     def _validate(self, body: Any) -> Any:
         if not self._nullable and body is None:
