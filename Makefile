@@ -17,7 +17,7 @@ serve: $(STAMP)
 	$(BIN)/apitwin serve $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_partners.py
