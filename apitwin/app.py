@@ -10,7 +10,7 @@
     Routing              404 unknown path, 405 wrong method (Allow rebuilt from the spec)
     Security             the API's token check (x-apikeyInfoFunc / x-bearerInfoFunc in its spec)
     Request validation   all parameter and body violations, per field (apitwin.validation)
-    Response validation  the mock's answers are checked against its own spec
+    ContractGuard        the mock's answers are checked against its own 3.1 spec (status, type, schema)
     PreferResponder      Prefer code/example/dynamic answered from the spec
     handler              handlers/<api>/<resource>.<operationId> → store → shaped JSON
 """
@@ -25,6 +25,7 @@ from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
 
 from apitwin import error_handlers, speedups
+from apitwin.contract_guard import ContractGuard
 from apitwin.limits import BodyLimitMiddleware
 from apitwin.plugin import ApiPlugin, discover
 from apitwin.prefer import PreferIntake, PreferResponder
@@ -83,7 +84,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
             connexion_view(rt.extras["spec"]),
             base_path=base_path or None,
             name=rt.name,
-            validate_responses=settings.validate_responses,
+            validate_responses=False,  # apitwin.contract_guard checks against the 3.1 document instead
             strict_validation=True,
         )
         registry.allow_index.add_spec(base_path, rt.extras["spec"])
@@ -100,6 +101,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     documents = {rt.prefix + rt.extras["base_path"]: (rt.extras["spec"], rt.prefix) for rt in runtimes}
     documents[ADMIN_PREFIX] = ({**admin_spec, "servers": []}, ADMIN_PREFIX)
     app.add_middleware(SpecServer, position=MiddlewarePosition.BEFORE_SWAGGER, documents=documents)
+    app.add_middleware(ContractGuard, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(PreferResponder, position=MiddlewarePosition.BEFORE_CONTEXT)
     error_handlers.install(app)
     app.apitwin = registry  # type: ignore[attr-defined]
