@@ -77,6 +77,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
         specification_dir=ADMIN_SPEC.parent,
         validator_map=VALIDATOR_MAP,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        middlewares=speedups.middleware_stack(),
     )
     for rt in runtimes:
         base_path = rt.prefix + rt.extras["base_path"]
@@ -95,12 +96,12 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     app.add_middleware(RuntimeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
     app.add_middleware(CORSMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
                        allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
-    app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_SWAGGER,
+    app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING,
                        default_limit=settings.max_body_bytes)
-    app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_SWAGGER)
+    app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_ROUTING)
     documents = {rt.prefix + rt.extras["base_path"]: (rt.extras["spec"], rt.prefix) for rt in runtimes}
     documents[ADMIN_PREFIX] = ({**admin_spec, "servers": []}, ADMIN_PREFIX)
-    app.add_middleware(SpecServer, position=MiddlewarePosition.BEFORE_SWAGGER, documents=documents)
+    app.add_middleware(SpecServer, position=MiddlewarePosition.BEFORE_ROUTING, documents=documents)
     app.add_middleware(ContractGuard, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(PreferResponder, position=MiddlewarePosition.BEFORE_CONTEXT)
     error_handlers.install(app)

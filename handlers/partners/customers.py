@@ -7,6 +7,7 @@ from typing import Any
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
 from handlers.partners.common import TENANT, created, listing, mine, owned, public, store
+from handlers.partners.lifecycle import record_change
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -42,7 +43,10 @@ async def create_customer(body: dict[str, Any], token_info: dict[str, Any]) -> A
         problems.add("sex", "Conflicts with gender; send one of them.")
     problems.raise_if_any()
     row = {TENANT: token_info["partner"], "created_at": format_datetime(now()), **normalize(body)}
-    customer = store()["customers"].insert(row)
+    db = store()
+    with db.transaction():
+        customer = db["customers"].insert(row)
+        record_change(db, token_info["partner"], "created", "customer", customer["id"], row["created_at"])
     return created(customer, f"/api/v1/customers/{customer['id']}/")
 
 

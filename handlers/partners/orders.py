@@ -6,7 +6,7 @@ from typing import Any
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
 from handlers.partners.common import TENANT, created, customer_reference, listing, mine, owned, public, store
-from handlers.partners.lifecycle import open_reports
+from handlers.partners.lifecycle import open_reports, record_change
 
 NEEDS_SHIPMENT = "The customer must have an existing customer shipment before a panel order can be placed."
 
@@ -41,6 +41,7 @@ async def create_order(body: dict[str, Any], token_info: dict[str, Any]) -> Any:
         items = [{"_id": db["order_items"].next_id(), "panel_sku": sku} for sku in skus]
         order = db["orders"].insert({TENANT: token_info["partner"], "created_at": at,
                                      "customer_id": customer["id"], "order_items": items})
+        record_change(db, token_info["partner"], "created", "order", order["id"], at)
         open_reports(db, token_info["partner"], order, catalogue, at)
     return created(shape(order), f"/api/v1/customer-panel-orders/{order['id']}/")
 

@@ -7,6 +7,7 @@ from typing import Any
 from apitwin.errors import ApiError
 from apitwin.timeutil import format_datetime, now, parse_datetime
 from handlers.partners.common import listing, mine, owned, public, store
+from handlers.partners.lifecycle import record_change
 
 
 async def list_registrations(token_info: dict[str, Any], customer: int | None = None, page: int | None = None,
@@ -29,6 +30,10 @@ async def update_registration(registration_id: int, body: dict[str, Any], token_
             verification = format_datetime(parse_datetime(raw))  # a date means midnight UTC (C40)
         except ValueError as exc:
             raise ApiError(400, [], {"verification_date": [str(exc)]}) from None
-    updated = store()["registrations"].update(registration_id, {"verification_date": verification,
-                                                                "modified_at": format_datetime(now())})
+    db = store()
+    at = format_datetime(now())
+    with db.transaction():
+        updated = db["registrations"].update(registration_id, {"verification_date": verification, "modified_at": at})
+        record_change(db, token_info["partner"], "verified" if verification else "unverified", "registration",
+                      registration_id, at)
     return public(updated)

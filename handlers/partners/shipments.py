@@ -7,7 +7,7 @@ from typing import Any
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
 from handlers.partners.common import TENANT, created, customer_reference, listing, mine, owned, public, store
-from handlers.partners.lifecycle import ship_kits
+from handlers.partners.lifecycle import record_change, ship_kits
 
 
 def address(raw: dict[str, Any]) -> dict[str, Any]:
@@ -45,6 +45,7 @@ async def create_shipment(body: dict[str, Any], token_info: dict[str, Any]) -> A
     db = store()
     with db.transaction():
         shipment = db["shipments"].insert(row)
+        record_change(db, token_info["partner"], "created", "shipment", shipment["id"], at)
         ship_kits(db, token_info["partner"], shipment, at)
     return created(shipment, f"/api/v1/customer-shipments/{shipment['id']}/")
 
