@@ -1,11 +1,17 @@
-"""Handlers of the admin API (`/__apitwin/`, spec in admin.yaml): health, list, reset, export/import state."""
+"""Handlers of the admin API (`/__apitwin/`, spec in admin.yaml): health, reset, state export/import, webhook
+receivers and their delivery log, an API's own actions, and its simulated clock."""
 from __future__ import annotations
 
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
 from apitwin import runtime
-from apitwin.errors import ApiError
+from apitwin.errors import ApiError, FieldErrorCollector
 from apitwin.runtime import ApiRuntime
+from apitwin.timeutil import format_datetime, now
+from apitwin.validation import FORMATS, collect
+from apitwin.webhooks import check_url
 
 
 def _runtime(api: str) -> ApiRuntime:
@@ -53,3 +59,110 @@ async def import_state(api: str, body: dict[str, Any]) -> dict[str, Any]:
     except (ValueError, TypeError, KeyError) as exc:
         raise ApiError(400, [f"State not imported: {exc}"]) from exc
     return info(rt)
+
+
+# -- webhooks ------------------------------------------------------------------------------------------------------
+def _dispatcher(rt: ApiRuntime) -> Any:
+    if rt.webhooks is None:
+        raise ApiError(404, [f"The {rt.name} API has no events to deliver as webhooks."])
+    return rt.webhooks
+
+
+async def list_webhooks(api: str, tenant: str | None = None) -> list[dict[str, Any]]:
+    rt = _runtime(api)
+    filters = {"tenant": tenant} if tenant else {}
+    return rt.store["webhook_endpoints"].filter(**filters) if rt.webhooks is not None else _dispatcher(rt)
+
+
+async def register_webhook(api: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    rt = _runtime(api)
+    dispatcher = _dispatcher(rt)
+    problems = FieldErrorCollector()
+    known = rt.plugin.tenants(rt)
+    if known and body["tenant"] not in known:
+        problems.add("tenant", f"Unknown tenant {body['tenant']!r}; known: {', '.join(known)}.")
+    try:
+        check_url(body["url"])
+    except ApiError as exc:
+        for message in exc.field_errors.get("url", []):
+            problems.add("url", message)
+    problems.raise_if_any()
+    endpoint = dispatcher.register(body["tenant"], body["url"], body.get("event_types"), body.get("secret"),
+                                   body.get("description"))
+    return endpoint, 201
+
+
+async def get_webhook(api: str, endpoint_id: int) -> dict[str, Any]:
+    return _dispatcher(_runtime(api)).endpoint(endpoint_id)
+
+
+async def delete_webhook(api: str, endpoint_id: int) -> tuple[None, int]:
+    _dispatcher(_runtime(api)).remove(endpoint_id)
+    return None, 204
+
+
+async def test_webhook(api: str, endpoint_id: int) -> dict[str, Any]:
+    dispatcher = _dispatcher(_runtime(api))
+    endpoint = dispatcher.endpoint(endpoint_id)
+    payload = {"id": 0, "created_at": format_datetime(now()), "type": "apitwin.test",
+               "data": {"message": "Test event from apitwin. Verify the signature, then answer 2xx."}}
+    return await dispatcher.send(endpoint, payload, f"test-{endpoint_id}", 1)
+
+
+async def list_deliveries(api: str, status: str | None = None, endpoint_id: int | None = None) -> list[dict[str, Any]]:
+    rt = _runtime(api)
+    _dispatcher(rt)
+    filters: dict[str, Any] = {}
+    if status:
+        filters["status"] = status
+    if endpoint_id:
+        filters["endpoint_id"] = endpoint_id
+    return rt.store["webhook_deliveries"].filter(**filters)
+
+
+async def get_delivery(api: str, delivery_id: int) -> dict[str, Any]:
+    rt = _runtime(api)
+    _dispatcher(rt)
+    row = rt.store["webhook_deliveries"].get(delivery_id)
+    if row is None:
+        raise ApiError(404, [f"No webhook delivery {delivery_id}."])
+    return row
+
+
+async def resend_delivery(api: str, delivery_id: int) -> tuple[dict[str, Any], int]:
+    return _dispatcher(_runtime(api)).resend(delivery_id), 202
+
+
+# -- actions and clock ---------------------------------------------------------------------------------------------
+async def list_actions(api: str) -> dict[str, Any]:
+    rt = _runtime(api)
+    return {name: {"summary": a.summary, "schema": a.schema} for name, a in rt.plugin.actions.items()}
+
+
+async def run_action(api: str, action: str, body: dict[str, Any] | None = None) -> Any:
+    rt = _runtime(api)
+    found = rt.plugin.actions.get(action)
+    if found is None:
+        known = ", ".join(sorted(rt.plugin.actions)) or "none"
+        raise ApiError(404, [f"The {api} API has no action {action!r} (actions: {known})."])
+    payload = body or {}
+    errors = collect(Draft202012Validator(found.schema, format_checker=FORMATS).iter_errors(payload))
+    if errors:
+        raise ApiError(400, [], errors)
+    return found.run(rt, payload)
+
+
+def _clock_state(rt: ApiRuntime) -> dict[str, Any]:
+    return {"interval_seconds": rt.clock.interval, "running": rt.clock.running, "ticks": rt.clock.ticks}
+
+
+async def get_clock(api: str) -> dict[str, Any]:
+    return _clock_state(_runtime(api))
+
+
+async def set_clock(api: str, body: dict[str, Any]) -> dict[str, Any]:
+    rt = _runtime(api)
+    if rt.plugin.tick is None:
+        raise ApiError(400, [f"The {api} API has no simulated clock."])
+    rt.clock.set_interval(float(body["interval_seconds"]))
+    return _clock_state(rt)

@@ -16,8 +16,9 @@
 """
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, AsyncIterator, Iterable
 
 import connexion
 from connexion.middleware import MiddlewarePosition
@@ -25,6 +26,7 @@ from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
 
 from apitwin import error_handlers, speedups
+from apitwin.clock import Clock
 from apitwin.contract_guard import ContractGuard
 from apitwin.limits import BodyLimitMiddleware
 from apitwin.plugin import ApiPlugin, discover
@@ -33,6 +35,7 @@ from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddlewar
 from apitwin.settings import Settings
 from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index, spec_base_path
 from apitwin.validation import VALIDATOR_MAP
+from apitwin.webhooks import DeliveryPolicy, WebhookDispatcher
 
 ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
 
@@ -43,9 +46,36 @@ def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRunt
     rt.extras["spec"] = spec
     rt.extras["base_path"] = spec_base_path(spec)
     rt.extras["operations"] = operation_index(spec)
+    if plugin.events_collection:
+        policy = DeliveryPolicy(timeout=settings.webhook_timeout, max_attempts=settings.webhook_max_attempts,
+                                backoff_base=settings.webhook_backoff_base, backoff_max=settings.webhook_backoff_max,
+                                seed=settings.seed)
+        rt.webhooks = WebhookDispatcher(rt.store, plugin.events_collection, plugin.tenant_key, plugin.event_shape,
+                                        plugin.event_matches, policy)
+    rt.clock = Clock(rt, settings.clock_interval)
     plugin.seed(rt, settings.data_dirs.get(plugin.name, plugin.mockdata_dir))
     rt.store.mark_seed()
     return rt
+
+
+def lifespan_for(runtimes: list[ApiRuntime]) -> Any:
+    """Background work (webhook senders, the simulated clock) lives exactly as long as the server."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        for rt in runtimes:
+            rt.clock.start()
+            if rt.webhooks is not None:
+                rt.webhooks.kick_all()
+        try:
+            yield
+        finally:
+            for rt in runtimes:
+                rt.clock.stop()
+                if rt.webhooks is not None:
+                    await rt.webhooks.close()
+
+    return lifespan
 
 
 def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None = None,
@@ -78,6 +108,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
         validator_map=VALIDATOR_MAP,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
         middlewares=speedups.middleware_stack(),
+        lifespan=lifespan_for(runtimes),
     )
     for rt in runtimes:
         base_path = rt.prefix + rt.extras["base_path"]

@@ -20,6 +20,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
+class Action:
+    """A named admin operation of one API (e.g. move a kit through its lifecycle), with a JSON Schema for its body."""
+
+    summary: str
+    run: Callable[["ApiRuntime", dict[str, Any]], Any]
+    schema: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
+
+
+@dataclass
 class ApiPlugin:
     name: str                                     # "partners"; also the default mount prefix "/partners"
     title: str
@@ -28,6 +37,16 @@ class ApiPlugin:
     render_error: Callable[[ApiError], dict[str, Any]]
     seed: Callable[["ApiRuntime", Path], None]    # fills runtime.store from a data directory
     auth_challenge: str = 'Bearer realm="api"'  # WWW-Authenticate value on 401
+    # Webhooks (optional): events inserted into `events_collection` are delivered to the tenant's endpoints.
+    events_collection: str | None = None
+    tenant_key: str = "_tenant"
+    event_shape: Callable[[dict[str, Any]], dict[str, Any]] = lambda row: row
+    event_matches: Callable[[dict[str, Any], str], bool] = lambda event, name: event.get("type") == name
+    tenants: Callable[["ApiRuntime"], list[str]] = lambda rt: []
+    # Admin actions (optional): name → Action, exposed at POST /__apitwin/apis/<api>/actions/<name>
+    actions: dict[str, "Action"] = field(default_factory=dict)
+    # Simulated clock (optional): called every settings.clock_interval seconds, and by the `tick` action
+    tick: Callable[["ApiRuntime"], Any] | None = None
     docs_base: str = ""                           # documented API root inside the spec paths, for printing
     quickstart: list[str] = field(default_factory=list)  # lines printed by `apitwin serve`
 

@@ -30,8 +30,13 @@ class ApiRuntime:
     def name(self) -> str:
         return self.plugin.name
 
+    webhooks: Any = None   # apitwin.webhooks.WebhookDispatcher when the API has events
+    clock: Any = None      # apitwin.clock.Clock
+
     def reset(self) -> None:
         self.store.reset()
+        if self.webhooks is not None:
+            self.webhooks.kick_all()
 
 
 ADMIN_PREFIX = "/__apitwin"

@@ -15,6 +15,11 @@ class Settings:
     validate_responses: bool = True         # the mock must never drift from its own contract
     data_dirs: dict[str, Path] = field(default_factory=dict)  # per-API override of mockdata/<api>
     max_delay_ms: int = 30_000              # upper bound for Prefer: delay=
+    clock_interval: float = 0.0             # seconds between simulated-clock ticks; 0 = stopped
+    webhook_timeout: float = 5.0            # seconds per delivery attempt
+    webhook_max_attempts: int = 6           # then dead-lettered
+    webhook_backoff_base: float = 1.0       # seconds before the 2nd attempt, doubling, with jitter
+    webhook_backoff_max: float = 60.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -26,6 +31,8 @@ class Settings:
             values["max_body_bytes"] = int(env["APITWIN_MAX_BODY_BYTES"])
         if "APITWIN_TOKEN_TTL" in env:
             values["token_ttl"] = int(env["APITWIN_TOKEN_TTL"])
+        if "APITWIN_CLOCK_INTERVAL" in env:
+            values["clock_interval"] = float(env["APITWIN_CLOCK_INTERVAL"])
         if "APITWIN_JWT_SECRET" in env:
             values["jwt_secret"] = env["APITWIN_JWT_SECRET"]
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -30,6 +30,7 @@ class Collection:
         self._lock = lock
         self._rows: dict[int, Row] = {}
         self._next_id = start_id
+        self.listeners: list[Callable[[Row], None]] = []
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -53,6 +54,8 @@ class Collection:
             self._rows[row["id"]] = row
             if len(self._rows) > 1 and row["id"] < next(reversed(self._rows)):
                 self._rows = dict(sorted(self._rows.items()))
+            for listener in self.listeners:
+                listener(clone(row))
             return clone(row)
 
     def get(self, row_id: int) -> Row | None:
@@ -79,6 +82,21 @@ class Collection:
                     out.append(clone(row))
             return out
 
+    @property
+    def last_id(self) -> int:
+        """Highest id handed out so far (0 when none): rows inserted later have larger ids."""
+        return self._next_id - 1
+
+    def after(self, row_id: int) -> list[Row]:
+        """Rows with an id above `row_id`, ascending; cheap for the newest rows of a large collection."""
+        with self._lock:
+            newer = []
+            for key in reversed(self._rows):
+                if key <= row_id:
+                    break
+                newer.append(clone(self._rows[key]))
+            return newer[::-1]
+
     def first(self, **equals: Any) -> Row | None:
         found = self.filter(**equals)
         return found[0] if found else None
@@ -103,13 +121,22 @@ class Store:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._collections: dict[str, Collection] = {}
+        self._listeners: dict[str, list[Callable[[Row], None]]] = {}
         self._seed: dict[str, Any] | None = None
 
     def collection(self, name: str) -> Collection:
         with self._lock:
             if name not in self._collections:
                 self._collections[name] = Collection(name, self._lock)
+                self._collections[name].listeners = self._listeners.setdefault(name, [])
             return self._collections[name]
+
+    def on_insert(self, name: str, listener: Callable[[Row], None]) -> None:
+        """Call `listener(row)` after every insert into collection `name` (survives reset and import)."""
+        with self._lock:
+            self._listeners.setdefault(name, []).append(listener)
+            if name in self._collections:
+                self._collections[name].listeners = self._listeners[name]
 
     __getitem__ = collection
 
@@ -134,6 +161,7 @@ class Store:
                 raise ValueError(f"collection {name!r} must be an object")
             fresh = Collection(name, self._lock)
             fresh.load(data)
+            fresh.listeners = self._listeners.setdefault(name, [])
             staged[name] = fresh
         with self._lock:
             self._collections = staged

@@ -157,7 +157,9 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
         return body
 
     def _validate(self, body: Any) -> Any:
-        if not self._nullable and body is None:
+        if body is None:
+            if self._nullable or not self._required:  # an optional body may be left out
+                return body
             raise ApiError(400, ["Request body must not be empty."], {"body": [REQUIRED_MESSAGE]})
         errors = collect(self._validator.iter_errors(body))
         if errors:

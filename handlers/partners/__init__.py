@@ -18,6 +18,38 @@ def _seed(rt: Any, data_dir: Any) -> None:
     load(rt, data_dir)
 
 
+def _event_shape(row: dict[str, Any]) -> dict[str, Any]:
+    from handlers.partners.common import public
+
+    return public(row)
+
+
+def _event_matches(event: dict[str, Any], name: str) -> bool:
+    """A webhook's event filter takes G1 types (kit.updated) and the G2 names (report_ready), like GET /events/."""
+    from handlers.partners.events import G2_TYPES
+
+    if name in G2_TYPES:
+        g1_type, test = G2_TYPES[name]
+        return event.get("type") == g1_type and test(event.get("data", {}))
+    return event.get("type") == name
+
+
+def _tenants(rt: Any) -> list[str]:
+    return sorted({a["partner"] for a in rt.store["accounts"].filter()})
+
+
+def _tick(rt: Any) -> Any:
+    from handlers.partners.actions import tick
+
+    return tick(rt)
+
+
+def _actions() -> dict[str, Any]:
+    from handlers.partners.actions import ACTIONS
+
+    return ACTIONS
+
+
 PLUGIN = ApiPlugin(
     name="partners",
     title="Toolbox Genomics Partners API",
@@ -27,7 +59,14 @@ PLUGIN = ApiPlugin(
     seed=_seed,
     auth_challenge='JWT realm="api"',
     docs_base="/api/v1",
+    events_collection="events",
+    tenant_key="_partner",
+    event_shape=_event_shape,
+    event_matches=_event_matches,
+    tenants=_tenants,
+    tick=_tick,
 )
+PLUGIN.actions = _actions()
 PLUGIN.quickstart = [
     "Login       demo / demo-password  (second partner: acme / acme-password)",
     "Token       curl -s -X POST {root}/api/v1/api-token-auth/ -H 'Content-Type: application/json' "

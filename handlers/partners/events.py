@@ -1,7 +1,7 @@
 """Events (G1 events.md): every kit/report state change, per partner, ascending by id; poll with created_at__gte."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from apitwin.errors import FieldErrorCollector
@@ -22,6 +22,9 @@ G2_TYPES: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
         "report.updated", lambda d: d.get("report", {}).get("reason") == REASON_NOT_REGISTERED),
 }
 
+# Stored created_at values are all "YYYY-MM-DDTHH:MM:SS+00:00" (UTC, whole seconds), so an instant compares as
+# text once the bound is written the same way (with its fraction, if any: "+" sorts before "."). No per-event
+# parsing: polling stays fast with 100 000 events.
 BOUNDS = {
     "created_at__gte": lambda at, bound: at >= bound,
     "created_at__gt": lambda at, bound: at > bound,
@@ -30,14 +33,18 @@ BOUNDS = {
 }
 
 
-def time_filters(values: dict[str, str | None]) -> list[Callable[[datetime], bool]]:
+def utc_text(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def time_filters(values: dict[str, str | None]) -> list[Callable[[str], bool]]:
     problems = FieldErrorCollector()
     tests = []
     for name, raw in values.items():
         if raw is None:
             continue
         try:
-            bound = parse_datetime(raw)
+            bound = utc_text(parse_datetime(raw))
         except ValueError as exc:
             problems.add(name, str(exc))
             continue
@@ -59,10 +66,7 @@ async def list_events(token_info: dict[str, Any], created_at__gte: str | None = 
             return False
         if payload_test and not payload_test(event["data"]):
             return False
-        if tests:
-            at = parse_datetime(event["created_at"])
-            return all(test(at) for test in tests)
-        return True
+        return all(test(event["created_at"]) for test in tests)
 
     rows = [public(e) for e in mine("events", token_info, keep)]
     return listing(rows, page, page_size, type=type, **bounds)

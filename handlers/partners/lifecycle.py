@@ -95,3 +95,66 @@ def set_report_status(db: Store, report: Row, status: str, at: str, reason: str 
         updated = db["reports"].update(report["id"], {"status": status, "reason": reason, "modified_at": at})
         record_event(db, report[TENANT], "report.updated", {"report": event_report(updated)}, at)
     return updated
+
+
+# -- the lab lifecycle ---------------------------------------------------------------------------------------------
+MAIN_LINE = ["KIT_SHIPPED", "KIT_RECEIVED", "KIT_PROCESSING", "DATA_AVAILABLE"]
+TERMINAL = {"DATA_AVAILABLE", "KIT_FAILED", "KIT_LOST"}
+FAILS_FROM = {"KIT_RECEIVED", "KIT_PROCESSING"}      # the lab can only find a sample unusable once it has it
+LOST_FROM = {"KIT_SHIPPED"}                         # lost on the way to the customer or back
+DEFAULT_FAIL_REASON = "Not enough DNA was extracted."
+REPORT_FILE_CATEGORIES = ["health-action-plan", "practitioner-summary"]
+
+
+class IllegalTransition(Exception):
+    """A kit cannot move that way (e.g. a lost kit cannot be received)."""
+
+
+def next_status(status: str) -> str:
+    if status in TERMINAL:
+        raise IllegalTransition(f"is {status}, a final state; it cannot advance.")
+    return MAIN_LINE[MAIN_LINE.index(status) + 1]
+
+
+def move_kit(db: Store, kit: Row, status: str, at: str, reason: str | None = None) -> list[Row]:
+    """Apply one transition, emit its event, and settle the customer's reports when data became available.
+    Returns the events recorded."""
+    allowed = {"KIT_FAILED": FAILS_FROM, "KIT_LOST": LOST_FROM}
+    if status in allowed and kit["status"] not in allowed[status]:
+        raise IllegalTransition(f"is {kit['status']}; only a kit that is {' or '.join(sorted(allowed[status]))} "
+                                f"can become {status}.")
+    if status in MAIN_LINE and status != next_status(kit["status"]):
+        raise IllegalTransition(f"is {kit['status']}; the next status is {next_status(kit['status'])}, not {status}.")
+    last_event = db["events"].last_id
+    with db.transaction():
+        kit = set_kit_status(db, kit, status, at, reason)
+        if status == "DATA_AVAILABLE":
+            shipment = db["shipments"].get(kit["shipment"])
+            settle_reports(db, kit[TENANT], shipment["customer_id"], at)
+    return db["events"].after(last_event)
+
+
+def settle_reports(db: Store, partner: str, customer_id: int, at: str) -> None:
+    """The documented business rules: a report needs the kit's data, the customer's consent date and a verified
+    kit registration. Pending reports (and ones blocked for a reason that no longer holds) move on accordingly."""
+    kit_ids = [k["id"] for s in db["shipments"].filter(customer_id=customer_id, **{TENANT: partner})
+               for k in db["kits"].filter(shipment=s["id"], status="DATA_AVAILABLE")]
+    if not kit_ids:
+        return
+    customer = db["customers"].get(customer_id) or {}
+    verified = any(r["verification_date"] for r in db["registrations"].filter(customer=customer_id)
+                   if int(r["kit"]) in kit_ids)
+    if not customer.get("consent_date"):
+        status, reason = "BLOCKED", REASON_NO_CONSENT
+    elif not verified:
+        status, reason = "BLOCKED", REASON_NOT_REGISTERED
+    else:
+        status, reason = "AVAILABLE", None
+    for report in db["reports"].filter(customer=customer_id, **{TENANT: partner}):
+        if report["status"] == "AVAILABLE" or (report["status"], report["reason"]) == (status, reason):
+            continue
+        set_report_status(db, report, status, at, reason)
+        if status == "AVAILABLE":
+            for category in REPORT_FILE_CATEGORIES:
+                db["report_files"].insert({TENANT: partner, "report": report["id"], "created_at": at,
+                                           "category": category})

@@ -6,7 +6,7 @@ from typing import Any
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
 from handlers.partners.common import TENANT, created, customer_reference, listing, mine, owned, public, store
-from handlers.partners.lifecycle import open_reports, record_change
+from handlers.partners.lifecycle import open_reports, record_change, settle_reports
 
 NEEDS_SHIPMENT = "The customer must have an existing customer shipment before a panel order can be placed."
 
@@ -43,6 +43,7 @@ async def create_order(body: dict[str, Any], token_info: dict[str, Any]) -> Any:
                                      "customer_id": customer["id"], "order_items": items})
         record_change(db, token_info["partner"], "created", "order", order["id"], at)
         open_reports(db, token_info["partner"], order, catalogue, at)
+        settle_reports(db, token_info["partner"], customer["id"], at)  # the kit's data may already be there
     return created(shape(order), f"/api/v1/customer-panel-orders/{order['id']}/")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from apitwin.errors import ApiError
 from apitwin.timeutil import format_datetime, now, parse_datetime
 from handlers.partners.common import listing, mine, owned, public, store
-from handlers.partners.lifecycle import record_change
+from handlers.partners.lifecycle import record_change, settle_reports
 
 
 async def list_registrations(token_info: dict[str, Any], customer: int | None = None, page: int | None = None,
@@ -36,4 +36,6 @@ async def update_registration(registration_id: int, body: dict[str, Any], token_
         updated = db["registrations"].update(registration_id, {"verification_date": verification, "modified_at": at})
         record_change(db, token_info["partner"], "verified" if verification else "unverified", "registration",
                       registration_id, at)
+        if verification:  # a report blocked for the missing verification can now be generated
+            settle_reports(db, token_info["partner"], updated["customer"], at)
     return public(updated)

@@ -75,6 +75,9 @@ def load(rt: ApiRuntime, data_dir: Path) -> None:
         _seed_order(db, order)
     for event in data.get("extra_events", []):
         record_event(db, event["partner"], event["type"], event["data"], event["created_at"])
+    for hook in data.get("webhooks", []):  # receivers configured with the seed (only new events are sent)
+        rt.webhooks.register(hook["tenant"], hook["url"], hook.get("event_types"), hook.get("secret"),
+                             hook.get("description"))
 
 
 def _seed_shipment(db: Store, spec: dict[str, Any]) -> None:
