@@ -1,10 +1,12 @@
-"""Command line: `apitwin serve [API ...]` runs the mocks; `apitwin list` names the APIs this build knows."""
+"""Command line: `apitwin serve [API ...]` runs the mocks; `apitwin webhook-listen` receives their webhooks;
+`apitwin list` names the APIs this build knows."""
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from apitwin.plugin import discover
 from apitwin.settings import Settings
@@ -25,11 +27,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=None, help="seed for generated data (Prefer: dynamic=true)")
     serve.add_argument("--token-ttl", type=int, default=None, help="token lifetime in seconds (API default if unset)")
     serve.add_argument("--max-body", type=int, default=None, help="largest accepted request body in bytes (413 above)")
+    serve.add_argument("--clock-interval", type=float, default=None, metavar="SECONDS",
+                       help="simulated lab clock: every active kit advances one step per interval (0 = stopped)")
+    serve.add_argument("--webhook", action="append", default=[], metavar="[API:]TENANT=URL",
+                       help="register a webhook receiver at start (see also the admin API)")
+    serve.add_argument("--webhook-secret", default=None, metavar="SECRET",
+                       help="secret for the --webhook receivers (default: generated and printed)")
     serve.add_argument("--no-validate-responses", action="store_true",
                        help="skip checking the mock's own responses against the spec (faster)")
     serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
 
     sub.add_parser("list", help="list the APIs this build can serve")
+
+    listen = sub.add_parser("webhook-listen", help="receive webhooks: verify signatures, print deliveries")
+    listen.add_argument("--secret", required=True, help="the receiver's secret (as registered with the mock)")
+    listen.add_argument("--host", default="127.0.0.1")
+    listen.add_argument("--port", type=int, default=9000)
+    listen.add_argument("--fail-first", type=int, default=0, metavar="N",
+                        help="answer 503 to the first N deliveries (to watch retries)")
     return parser
 
 
@@ -60,7 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"apitwin: unknown API {', '.join(unknown)}; available: {', '.join(plugins)}", file=sys.stderr)
         return 2
     settings = Settings.from_env(seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
-                                 data_dirs=parse_data_dirs(args.data, apis))
+                                 clock_interval=args.clock_interval, data_dirs=parse_data_dirs(args.data, apis))
     if args.no_validate_responses:
         settings.validate_responses = False
     try:
@@ -68,10 +83,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"apitwin: {exc}", file=sys.stderr)
         return 2
+    try:
+        hooks = register_webhooks(app, args.webhook, apis, args.webhook_secret)
+    except ValueError as exc:
+        print(f"apitwin: {exc}", file=sys.stderr)
+        return 2
     base = f"http://{args.host}:{args.port}"
     print(banner(app, base), flush=True)
+    for api, endpoint in hooks:
+        print(f"Webhook {endpoint['id']} ({api}, {endpoint['tenant']}) -> {endpoint['url']}  secret: {endpoint['secret']}",
+              flush=True)
     logging.getLogger("connexion").setLevel(logging.ERROR)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def register_webhooks(app: Any, values: list[str], apis: list[str],
+                      secret: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    from apitwin.errors import ApiError
+
+    done = []
+    for value in values:
+        target, sep, url = value.partition("=")
+        api, colon, tenant = target.rpartition(":")
+        api = api if colon else (apis[0] if len(apis) == 1 else "")
+        runtime = app.apitwin.runtimes.get(api)
+        if not sep or not tenant or runtime is None or runtime.webhooks is None:
+            raise ValueError(f"--webhook {value}: expected [API:]TENANT=URL for an API with events")
+        known = runtime.plugin.tenants(runtime)
+        if known and tenant not in known:
+            raise ValueError(f"--webhook {value}: unknown tenant {tenant!r}; known: {', '.join(known)}")
+        try:
+            done.append((api, runtime.webhooks.register(tenant, url, secret=secret)))
+        except ApiError as exc:
+            raise ValueError(f"--webhook {value}: {' '.join(sum(exc.field_errors.values(), []))}") from None
+    return done
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from apitwin.listen import receiver_app
+
+    print(f"apitwin webhook receiver on http://{args.host}:{args.port}/ (any path), verifying signatures. "
+          "Ctrl-C to stop.", flush=True)
+    uvicorn.run(receiver_app(args.secret, args.fail_first), host=args.host, port=args.port, log_level="warning")
     return 0
 
 
@@ -102,4 +158,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return cmd_serve(args)
+    if args.command == "webhook-listen":
+        return cmd_listen(args)
     return cmd_list()
