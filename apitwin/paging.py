@@ -19,7 +19,21 @@ def paginate(items: Sequence[Any], page: int | None, page_size: int | None, url:
     page = page or 1
     size = page_size or DEFAULT_PAGE_SIZE
     start = (page - 1) * size
-    chunk = list(items[start:start + size])
+    return envelope(list(items[start:start + size]), len(items), page, page_size, url, query)
+
+
+def window(page: int | None, page_size: int | None) -> tuple[int, int]:
+    """(offset, limit) of the requested page (page 1 and the default size when only one is given)."""
+    size = page_size or DEFAULT_PAGE_SIZE
+    return ((page or 1) - 1) * size, size
+
+
+def envelope(results: list[Any], total: int, page: int | None, page_size: int | None, url: str,
+             query: dict[str, Any]) -> dict[str, Any]:
+    """The DRF page body for one already-cut page of `total` matches."""
+    page = page or 1
+    size = page_size or DEFAULT_PAGE_SIZE
+    start = (page - 1) * size
 
     def link(number: int) -> str:
         params = {**query, "page": number}
@@ -28,8 +42,8 @@ def paginate(items: Sequence[Any], page: int | None, page_size: int | None, url:
         return f"{url}?{urlencode(params, doseq=True)}"
 
     return {
-        "count": len(items),
-        "next": link(page + 1) if start + size < len(items) else None,
-        "previous": link(page - 1) if page > 1 and start - size < len(items) else None,
-        "results": chunk,
+        "count": total,
+        "next": link(page + 1) if start + size < total else None,
+        "previous": link(page - 1) if page > 1 and start - size < total else None,
+        "results": results,
     }

@@ -13,6 +13,21 @@ from typing import Any, Callable, Iterator
 Row = dict[str, Any]
 
 
+def matcher(predicate: Callable[[Row], bool] | None, equals: dict[str, Any]) -> Callable[[Row], bool] | None:
+    """One cheap test per row: field equality first (no generator per row), then the predicate."""
+    items = list(equals.items())
+    if not items:
+        return predicate
+    if len(items) == 1:
+        (key, value), = items
+        if predicate is None:
+            return lambda row: row.get(key) == value
+        return lambda row: row.get(key) == value and predicate(row)
+    if predicate is None:
+        return lambda row: all(row.get(k) == v for k, v in items)
+    return lambda row: all(row.get(k) == v for k, v in items) and predicate(row)
+
+
 def clone(value: Any) -> Any:
     """Fast deep copy for JSON-shaped data (dicts, lists, scalars)."""
     if isinstance(value, dict):
@@ -75,12 +90,11 @@ class Collection:
 
     def filter(self, predicate: Callable[[Row], bool] | None = None, **equals: Any) -> list[Row]:
         """Rows in ascending id order that satisfy every `field=value` and the predicate."""
+        test = matcher(predicate, equals)
         with self._lock:
-            out = []
-            for row in self._rows.values():
-                if all(row.get(k) == v for k, v in equals.items()) and (predicate is None or predicate(row)):
-                    out.append(clone(row))
-            return out
+            if test is None:
+                return [clone(row) for row in self._rows.values()]
+            return [clone(row) for row in self._rows.values() if test(row)]
 
     @property
     def last_id(self) -> int:
@@ -96,6 +110,21 @@ class Collection:
                     break
                 newer.append(clone(self._rows[key]))
             return newer[::-1]
+
+    def count(self, predicate: Callable[[Row], bool] | None = None, **equals: Any) -> int:
+        test = matcher(predicate, equals)
+        with self._lock:
+            return len(self._rows) if test is None else sum(1 for row in self._rows.values() if test(row))
+
+    def select(self, predicate: Callable[[Row], bool] | None = None, offset: int = 0, limit: int | None = None,
+               **equals: Any) -> tuple[list[Row], int]:
+        """(copies of one window of the matching rows, total matches): only the window is copied, so paging
+        through a large collection costs one scan, not one copy per row."""
+        test = matcher(predicate, equals)
+        with self._lock:
+            matches = list(self._rows.values()) if test is None else [r for r in self._rows.values() if test(r)]
+            end = None if limit is None else offset + limit
+            return [clone(r) for r in matches[offset:end]], len(matches)
 
     def first(self, **equals: Any) -> Row | None:
         found = self.filter(**equals)

@@ -12,6 +12,7 @@ Signature (apitwin's own scheme, documented in each spec that uses it):
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import hmac
 import json
@@ -86,6 +87,7 @@ class WebhookDispatcher:
         self.matches = matches
         self.policy = policy
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._queues: dict[int, collections.deque[int]] = {}   # endpoint id → unsettled delivery ids, in order
         self._client: httpx.AsyncClient | None = None
         store.on_insert(events_collection, self._on_event)
 
@@ -119,11 +121,12 @@ class WebhookDispatcher:
             wanted = endpoint["event_types"]
             if wanted and not any(self.matches(event, name) for name in wanted):
                 continue
-            self.store[DELIVERIES].insert({
+            delivery = self.store[DELIVERIES].insert({
                 "endpoint_id": endpoint["id"], "tenant": tenant, "event_id": event.get("id"),
                 "event_type": event.get("type"), "payload": event, "status": "pending", "attempts": [],
                 "next_attempt_at": 0.0, "created_at": format_datetime(now()),
             })
+            self._queues.setdefault(endpoint["id"], collections.deque()).append(delivery["id"])
             self.kick(endpoint["id"])
 
     def resend(self, delivery_id: int) -> Row:
@@ -133,6 +136,7 @@ class WebhookDispatcher:
         if delivery["status"] in ("pending", "retrying"):
             raise ApiError(409, [f"Delivery {delivery_id} is still {delivery['status']}; it cannot be re-sent yet."])
         updated = self.store[DELIVERIES].update(delivery_id, {"status": "pending", "next_attempt_at": 0.0})
+        self._queues.setdefault(delivery["endpoint_id"], collections.deque()).append(delivery_id)
         self.kick(delivery["endpoint_id"])
         return updated
 
@@ -148,18 +152,28 @@ class WebhookDispatcher:
             self._tasks[endpoint_id] = loop.create_task(self._run_endpoint(endpoint_id))
 
     def kick_all(self) -> None:
+        """Rebuild the queues from the store (after start, reset or import) and make sure every sender runs."""
+        unsettled: dict[int, list[int]] = {}
+        for delivery in self.store[DELIVERIES].filter(lambda d: d["status"] in ("pending", "retrying")):
+            unsettled.setdefault(delivery["endpoint_id"], []).append(delivery["id"])
+        for endpoint_id in set(self._queues) | set(unsettled):
+            queue = self._queues.setdefault(endpoint_id, collections.deque())  # in place: a sender may hold it
+            queue.clear()
+            queue.extend(unsettled.get(endpoint_id, []))
         for endpoint in self.store[ENDPOINTS].filter():
             self.kick(endpoint["id"])
 
     async def _run_endpoint(self, endpoint_id: int) -> None:
         """Deliver this endpoint's deliveries strictly in creation order; the head blocks until it is settled."""
-        while True:
-            queue = self.store[DELIVERIES].filter(lambda d: d["status"] in ("pending", "retrying"),
-                                                  endpoint_id=endpoint_id)
+        queue = self._queues.setdefault(endpoint_id, collections.deque())
+        while queue:
             endpoint = self.store[ENDPOINTS].get(endpoint_id)
-            if not queue or endpoint is None:
+            head = self.store[DELIVERIES].get(queue[0])
+            if endpoint is None:
                 return
-            head = queue[0]
+            if head is None or head["status"] not in ("pending", "retrying"):
+                queue.popleft()  # settled elsewhere (resent twice, reset, import)
+                continue
             wait = head["next_attempt_at"] - time.time()
             if wait > 0:
                 await asyncio.sleep(wait)

@@ -78,9 +78,10 @@ def bare_app(store: Store, secret: str) -> Starlette:
                              Route("/api/v1/customers/{cid:int}/", customer)])
 
 
-async def call(app: Any, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, bytes]:
+async def call(app: Any, method: str, path: str, headers: dict[str, str], body: bytes = b"",
+               query: str = "") -> tuple[int, bytes]:
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
              "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]
              + ([(b"content-length", str(len(body)).encode())] if body else []),
              "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}

@@ -1,13 +1,13 @@
 """Shared by the Partners handlers: the tenant's store, ownership checks (404 across tenants), output shaping."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from connexion import request
 
 from apitwin import runtime
 from apitwin.errors import ApiError
-from apitwin.paging import paginate
+from apitwin.paging import envelope, window
 from apitwin.store import Row, Store
 
 TENANT = "_partner"   # internal key on every tenant-owned row; never leaves the mock
@@ -51,11 +51,21 @@ def absolute_url(path: str) -> str:
     return base + api_url(path)
 
 
-def listing(rows: list[Row], page: int | None, page_size: int | None, **filters: Any) -> Any:
-    """Bare array by default; the DRF page envelope when page/page_size is asked for."""
+def listing(collection: str, token_info: dict[str, Any] | None, page: int | None, page_size: int | None, *,
+            shape: Callable[[Row], Any] = public, predicate: Callable[[Row], bool] | None = None,
+            link_params: dict[str, Any] | None = None, **equals: Any) -> Any:
+    """A list response: the caller's rows (all tenants' for shared catalogues: token_info=None) ascending by id,
+    as a bare array, or as the DRF page envelope when page/page_size is asked for (only that page is copied)."""
+    if token_info is not None:
+        equals[TENANT] = partner_of(token_info)
+    rows = store()[collection]
+    if page is None and page_size is None:
+        return [shape(r) for r in rows.filter(predicate, **equals)]
+    offset, limit = window(page, page_size)
+    chunk, total = rows.select(predicate, offset=offset, limit=limit, **equals)
     url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
-    query = {k: v for k, v in filters.items() if v is not None}
-    return paginate([public(r) for r in rows], page, page_size, url, query)
+    query = {k: v for k, v in (link_params or {}).items() if v is not None}
+    return envelope([shape(r) for r in chunk], total, page, page_size, url, query)
 
 
 def customer_reference(body: dict[str, Any], token_info: dict[str, Any], problems: Any) -> Row | None:

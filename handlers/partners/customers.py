@@ -6,7 +6,7 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from handlers.partners.common import TENANT, created, listing, mine, owned, public, store
+from handlers.partners.common import TENANT, created, listing, owned, public, store
 from handlers.partners.lifecycle import record_change
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -51,7 +51,7 @@ async def create_customer(body: dict[str, Any], token_info: dict[str, Any]) -> A
 
 
 async def list_customers(token_info: dict[str, Any], page: int | None = None, page_size: int | None = None) -> Any:
-    return listing(mine("customers", token_info), page, page_size)
+    return listing("customers", token_info, page, page_size)
 
 
 async def get_customer(customer_id: int, token_info: dict[str, Any]) -> Any:

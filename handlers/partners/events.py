@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import parse_datetime
-from handlers.partners.common import listing, mine, public
+from handlers.partners.common import listing
 from handlers.partners.lifecycle import REASON_NO_CONSENT, REASON_NOT_REGISTERED
 
 # G2 event names (§8) → (G1 type, payload test)
@@ -61,12 +61,12 @@ async def list_events(token_info: dict[str, Any], created_at__gte: str | None = 
     tests = time_filters(bounds)
     wanted_type, payload_test = G2_TYPES.get(type or "", (type, None))
 
-    def keep(event: dict[str, Any]) -> bool:
-        if wanted_type and event["type"] != wanted_type:
-            return False
-        if payload_test and not payload_test(event["data"]):
-            return False
-        return all(test(event["created_at"]) for test in tests)
+    checks: list[Callable[[dict[str, Any]], bool]] = []
+    if wanted_type:
+        checks.append(lambda e: e["type"] == wanted_type)
+    if payload_test:
+        checks.append(lambda e: payload_test(e["data"]))
+    checks += [lambda e, t=test: t(e["created_at"]) for test in tests]
+    keep = None if not checks else checks[0] if len(checks) == 1 else (lambda e: all(c(e) for c in checks))
 
-    rows = [public(e) for e in mine("events", token_info, keep)]
-    return listing(rows, page, page_size, type=type, **bounds)
+    return listing("events", token_info, page, page_size, predicate=keep, link_params={"type": type, **bounds})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.partners.common import listing, mine, owned, public
+from handlers.partners.common import listing, owned, public
 
 # G2 spellings accepted on input (C29)
 STATUS_ALIASES = {"SAMPLE_IN_PROCESS": "KIT_PROCESSING", "KIT_UNUSABLE": "KIT_FAILED"}
@@ -23,8 +23,8 @@ async def list_kits(token_info: dict[str, Any], shipment: int | None = None, sta
         filters["shipment"] = shipment
     if status is not None:
         filters["status"] = STATUS_ALIASES.get(status, status)
-    rows = [shape(k) for k in mine("kits", token_info, **filters)]
-    return listing(rows, page, page_size, shipment=shipment, status=status)
+    return listing("kits", token_info, page, page_size, shape=shape, link_params={"shipment": shipment, "status": status},
+                   **filters)
 
 
 async def get_kit(kit_id: int, token_info: dict[str, Any]) -> Any:

@@ -56,8 +56,7 @@ def shape(order: dict[str, Any]) -> dict[str, Any]:
 async def list_orders(token_info: dict[str, Any], customer_id: int | None = None, page: int | None = None,
                       page_size: int | None = None) -> Any:
     filters = {"customer_id": customer_id} if customer_id is not None else {}
-    rows = [shape(o) for o in mine("orders", token_info, **filters)]
-    return listing(rows, page, page_size, **filters)
+    return listing("orders", token_info, page, page_size, shape=shape, link_params=filters, **filters)
 
 
 async def get_order(order_id: int, token_info: dict[str, Any]) -> Any:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.partners.common import listing, store
+from handlers.partners.common import listing
 
 
 async def list_trait_panels(page: int | None = None, page_size: int | None = None) -> Any:
-    return listing(store()["trait_panels"].filter(), page, page_size)
+    return listing("trait_panels", None, page, page_size)
 
 
 async def list_raw_panels(page: int | None = None, page_size: int | None = None) -> Any:
-    return listing(store()["raw_panels"].filter(), page, page_size)
+    return listing("raw_panels", None, page, page_size)

@@ -6,14 +6,14 @@ from typing import Any
 
 from apitwin.errors import ApiError
 from apitwin.timeutil import format_datetime, now, parse_datetime
-from handlers.partners.common import listing, mine, owned, public, store
+from handlers.partners.common import listing, owned, public, store
 from handlers.partners.lifecycle import record_change, settle_reports
 
 
 async def list_registrations(token_info: dict[str, Any], customer: int | None = None, page: int | None = None,
                              page_size: int | None = None) -> Any:
     filters = {"customer": customer} if customer is not None else {}
-    return listing(mine("registrations", token_info, **filters), page, page_size, **filters)
+    return listing("registrations", token_info, page, page_size, link_params=filters, **filters)
 
 
 async def get_registration(registration_id: int, token_info: dict[str, Any]) -> Any:

@@ -5,7 +5,7 @@ from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
 
-from handlers.partners.common import absolute_url, listing, mine, owned, public
+from handlers.partners.common import absolute_url, listing, owned, public
 
 
 def shape(row: dict[str, Any]) -> dict[str, Any]:
@@ -17,8 +17,8 @@ def shape(row: dict[str, Any]) -> dict[str, Any]:
 async def list_report_files(token_info: dict[str, Any], report_id: int | None = None, page: int | None = None,
                             page_size: int | None = None) -> Any:
     filters = {"report": report_id} if report_id is not None else {}
-    rows = [shape(r) for r in mine("report_files", token_info, **filters)]
-    return listing(rows, page, page_size, report_id=report_id)
+    return listing("report_files", token_info, page, page_size, shape=shape, link_params={"report_id": report_id},
+                   **filters)
 
 
 async def get_report_file(report_file_id: int, token_info: dict[str, Any]) -> Any:

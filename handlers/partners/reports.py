@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.errors import ApiError
-from handlers.partners.common import listing, mine, owned, public
+from handlers.partners.common import listing, owned, public
 
 
 async def list_reports(token_info: dict[str, Any], customer_id: int | None = None, client_id: int | None = None,
@@ -14,7 +14,7 @@ async def list_reports(token_info: dict[str, Any], customer_id: int | None = Non
         raise ApiError(400, [], {name: ["Conflicting customer filters; send one of customer_id, client_id, customer."]
                                  for name in given})
     filters = {"customer": next(iter(given.values()))} if given else {}
-    return listing(mine("reports", token_info, **filters), page, page_size, **given)
+    return listing("reports", token_info, page, page_size, link_params=given, **filters)
 
 
 async def get_report(report_id: int, token_info: dict[str, Any]) -> Any:

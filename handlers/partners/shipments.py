@@ -53,7 +53,7 @@ async def create_shipment(body: dict[str, Any], token_info: dict[str, Any]) -> A
 async def list_shipments(token_info: dict[str, Any], customer_id: int | None = None, page: int | None = None,
                          page_size: int | None = None) -> Any:
     filters = {"customer_id": customer_id} if customer_id is not None else {}
-    return listing(mine("shipments", token_info, **filters), page, page_size, **filters)
+    return listing("shipments", token_info, page, page_size, link_params=filters, **filters)
 
 
 async def get_shipment(shipment_id: int, token_info: dict[str, Any]) -> Any:
