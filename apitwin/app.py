@@ -9,7 +9,9 @@
     Swagger UI           <base>/ui/
     Routing              404 unknown path, 405 wrong method (Allow rebuilt from the spec)
     Security             the API's token check (x-apikeyInfoFunc / x-bearerInfoFunc in its spec)
-    Request validation   all parameter and body violations, per field (apitwin.validation)
+    MissingContentType   415 for a body without Content-Type (it would skip validation)
+    Request validation   all parameter and body violations, per field, in one answer (apitwin.validation)
+    PendingErrors        parameter errors still waiting for a body validator are raised
     ContractGuard        the mock's answers are checked against its own 3.1 spec (status, type, schema)
     PreferResponder      Prefer code/example/dynamic answered from the spec
     handler              handlers/<api>/<resource>.<operationId> → store → shaped JSON
@@ -34,7 +36,7 @@ from apitwin.prefer import PreferIntake, PreferResponder
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
 from apitwin.settings import Settings
 from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index, spec_base_path
-from apitwin.validation import VALIDATOR_MAP
+from apitwin.validation import VALIDATOR_MAP, MissingContentType, PendingErrors
 from apitwin.webhooks import DeliveryPolicy, WebhookDispatcher
 
 ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
@@ -133,6 +135,8 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     documents = {rt.prefix + rt.extras["base_path"]: (rt.extras["spec"], rt.prefix) for rt in runtimes}
     documents[ADMIN_PREFIX] = ({**admin_spec, "servers": []}, ADMIN_PREFIX)
     app.add_middleware(SpecServer, position=MiddlewarePosition.BEFORE_ROUTING, documents=documents)
+    app.add_middleware(MissingContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
+    app.add_middleware(PendingErrors, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(ContractGuard, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(PreferResponder, position=MiddlewarePosition.BEFORE_CONTEXT)
     error_handlers.install(app)

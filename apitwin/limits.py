@@ -27,6 +27,9 @@ class BodyLimitMiddleware:
                     raise ApiError(400, ["Invalid Content-Length header."])
                 if int(value) > limit:
                     raise too_large(limit)
+        names = {name for name, _ in scope.get("headers", [])}
+        if b"content-length" not in names and b"transfer-encoding" in names:
+            scope, receive = await self._buffer(scope, receive, limit)
         seen = 0
 
         async def counted_receive() -> dict:
@@ -39,3 +42,34 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, counted_receive, send)
+
+    @staticmethod
+    async def _buffer(scope: dict, receive: Any, limit: int) -> tuple[dict, Any]:
+        """Chunked bodies: read them whole (up to the limit) and present them with a Content-Length, which is
+        what Connexion's validators look at to decide whether there is a body at all."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        headers = [(k, v) for k, v in scope.get("headers", []) if k != b"transfer-encoding"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        replayed = False
+
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return {**scope, "headers": headers}, replay

@@ -20,6 +20,7 @@ from connexion.validators import (
 from connexion.utils import is_null, is_nullable
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 
+from apitwin import runtime
 from apitwin.errors import ApiError
 
 REQUIRED_MESSAGE = "This field is required."
@@ -141,7 +142,68 @@ def integral_floats_to_int(value: Any, changed: list[bool] | None = None) -> Any
     return value
 
 
-class CollectingJSONBodyValidator(JSONRequestBodyValidator):
+PENDING_KEY = "apitwin.pending_field_errors"
+
+
+def _has_body(scope: Any) -> bool:
+    for name, value in scope.get("headers", []):
+        if (name == b"content-length" and value not in (b"0", b"")) or name == b"transfer-encoding":
+            return True
+    return False
+
+
+class MergePendingErrors:
+    """Body validators: report the stashed parameter errors together with the body's own."""
+
+    async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
+        pending = scope.pop(PENDING_KEY, None)
+        try:
+            result = await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
+        except ApiError as exc:
+            if pending:
+                merged = {field: list(messages) for field, messages in pending.items()}
+                for field, messages in exc.field_errors.items():
+                    merged.setdefault(field, []).extend(messages)
+                raise ApiError(exc.status, exc.messages, merged, headers=exc.headers) from None
+            raise
+        if pending:
+            raise ApiError(400, [], pending)
+        return result
+
+
+class MissingContentType:
+    """A body without a Content-Type would skip Connexion's body validation and reach the handler as raw bytes;
+    answer 415 naming what the operation accepts (as DRF does), before validation."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and _has_body(scope):
+            names = {name for name, _ in scope.get("headers", [])}
+            rt = runtime.current_or_none()
+            op_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
+            operation = rt.extras.get("operations", {}).get(op_id) if rt else None
+            accepted = list(((operation or {}).get("requestBody") or {}).get("content", {}))
+            if b"content-type" not in names and accepted:
+                raise ApiError(415, [f"Missing Content-Type header; this operation accepts {', '.join(accepted)}."])
+        await self.app(scope, receive, send)
+
+
+class PendingErrors:
+    """After request validation: parameter errors that no body validator collected are raised here."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        pending = scope.pop(PENDING_KEY, None) if scope["type"] == "http" else None
+        if pending:
+            raise ApiError(400, [], pending)
+        await self.app(scope, receive, send)
+
+
+class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
     @property
     def _validator(self) -> Any:
         return compiled(self._schema, Draft4RequestValidator)
@@ -167,7 +229,7 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
         return body
 
 
-class CollectingFormDataValidator(FormDataValidator):
+class CollectingFormDataValidator(MergePendingErrors, FormDataValidator):
     @property
     def _validator(self) -> Any:
         return compiled(self._schema, Draft4RequestValidator)
@@ -178,7 +240,7 @@ class CollectingFormDataValidator(FormDataValidator):
         return body
 
 
-class CollectingMultiPartFormDataValidator(MultiPartFormDataValidator):
+class CollectingMultiPartFormDataValidator(MergePendingErrors, MultiPartFormDataValidator):
     @property
     def _validator(self) -> Any:
         return compiled(self._schema, Draft4RequestValidator)
@@ -230,6 +292,17 @@ class CollectingParameterValidator(ParameterValidator):
                     errors.setdefault(param["name"], []).append(msg)
         if errors:
             raise ApiError(400, [], errors)
+
+    def validate(self, scope: Any) -> None:  # noqa: D401
+        """Parameter problems of a request that also carries a body wait for the body's problems, so the client
+        gets every violation in one answer; `PendingErrors` raises them if no body validator picked them up."""
+        try:
+            super().validate(scope)
+        except ApiError as exc:
+            if _has_body(scope) and self.uri_parser._body_schema:
+                scope[PENDING_KEY] = exc.field_errors
+                return
+            raise
 
 
 class CheckedJSONResponseValidator(JSONResponseBodyValidator):
