@@ -41,9 +41,18 @@ def operation_index(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return index
 
 
+def route_order(path: str) -> tuple[int, ...]:
+    """Literal segments before templated ones, segment by segment (`/{e}/meta` before `/{e}/{id}`, `/login` before
+    `/{e}`): OpenAPI says the concrete path wins; Starlette simply tries routes in order."""
+    return tuple(1 if "{" in segment else 0 for segment in path.strip("/").split("/"))
+
+
 def connexion_view(spec: dict[str, Any]) -> dict[str, Any]:
-    """A 3.0.3 copy of a 3.1 document that validates the same requests and responses under Connexion."""
+    """A 3.0.3 copy of a 3.1 document that validates the same requests and responses under Connexion, with its
+    paths in matching order."""
     view = copy.deepcopy(spec)
+    if isinstance(view.get("paths"), dict):
+        view["paths"] = dict(sorted(view["paths"].items(), key=lambda item: route_order(item[0])))
     if not str(view.get("openapi", "")).startswith("3.1"):
         return view
     view["openapi"] = "3.0.3"
