@@ -10,6 +10,7 @@
     Routing              404 unknown path, 405 wrong method (Allow rebuilt from the spec)
     Security             the API's token check (x-apikeyInfoFunc / x-bearerInfoFunc in its spec)
     MissingContentType   415 for a body without Content-Type (it would skip validation)
+    PatternedQuery       query names matching the operation's x-apitwin-query-pattern set aside (q[0].field=…)
     Request validation   all parameter and body violations, per field, in one answer (apitwin.validation)
     PendingErrors        parameter errors still waiting for a body validator are raised
     ContractGuard        the mock's answers are checked against its own 3.1 spec (status, type, schema)
@@ -36,7 +37,7 @@ from apitwin.prefer import PreferIntake, PreferResponder
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
 from apitwin.settings import Settings
 from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index, spec_base_path
-from apitwin.validation import VALIDATOR_MAP, MissingContentType, PendingErrors
+from apitwin.validation import VALIDATOR_MAP, MissingContentType, PatternedQuery, PendingErrors
 from apitwin.webhooks import DeliveryPolicy, WebhookDispatcher
 
 ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
@@ -136,6 +137,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     documents[ADMIN_PREFIX] = ({**admin_spec, "servers": []}, ADMIN_PREFIX)
     app.add_middleware(SpecServer, position=MiddlewarePosition.BEFORE_ROUTING, documents=documents)
     app.add_middleware(MissingContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
+    app.add_middleware(PatternedQuery, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(PendingErrors, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(ContractGuard, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(PreferResponder, position=MiddlewarePosition.BEFORE_CONTEXT)

@@ -23,11 +23,14 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "tra
 
 
 def render(error: ApiError) -> ConnexionResponse:
+    """The owning API's error body. A plugin's render_error may return (body, media type), e.g. MOLGENIS answers
+    routing errors as application/problem+json."""
     rt = runtime.current_or_none()
-    body = rt.plugin.render_error(error) if rt else default_error_body(error)
+    rendered = rt.plugin.render_error(error) if rt else default_error_body(error)
+    body, media_type = rendered if isinstance(rendered, tuple) else (rendered, "application/json")
     return ConnexionResponse(
         status_code=error.status,
-        content_type="application/json",
+        content_type=media_type,
         body=json.dumps(body),
         headers=error.headers or None,
     )
@@ -42,8 +45,9 @@ def problem_handler(request: Any, exc: ProblemException) -> ConnexionResponse:
         # The mock broke its own contract: a bug here, never the client's fault. Loud in logs and tests.
         log.error("response does not conform to the spec: %s %s: %s", request.method, request.url.path, exc.detail)
     headers = dict(exc.headers or {})
-    if exc.status_code == 401:
-        headers.setdefault("WWW-Authenticate", _challenge())
+    challenge = _challenge()
+    if exc.status_code == 401 and challenge:
+        headers.setdefault("WWW-Authenticate", challenge)
     message = str(exc.detail or exc.title or "Error")
     return render(ApiError(exc.status_code, [_sentence(message)], headers=headers))
 
@@ -55,7 +59,9 @@ def http_handler(request: Any, exc: HTTPException) -> ConnexionResponse:
         allow = allowed_methods(request.url.path)
         if allow:
             headers["Allow"] = allow
-    return render(ApiError(exc.status_code, [messages.get(exc.status_code, _sentence(str(exc.detail)))], headers=headers))
+    error = ApiError(exc.status_code, [messages.get(exc.status_code, _sentence(str(exc.detail)))], headers=headers)
+    error.kind = "routing"
+    return render(error)
 
 
 def server_error_handler(request: Any, exc: Exception) -> ConnexionResponse:
@@ -68,7 +74,7 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _challenge() -> str:
+def _challenge() -> str | None:
     rt = runtime.current_or_none()
     return rt.plugin.auth_challenge if rt else 'Bearer realm="api"'
 

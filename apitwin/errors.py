@@ -27,6 +27,7 @@ class ApiError(Exception):
         self.field_errors: FieldErrorMap = {k: list(v) for k, v in (field_errors or {}).items()}
         self.headers = dict(headers or {})
         self.code = code
+        self.kind = "api"   # "routing" for unknown paths and methods (some APIs shape those differently)
         super().__init__(f"{status}: {self.messages or self.field_errors}")
 
     def add_field(self, field: str, message: str) -> "ApiError":

@@ -36,7 +36,8 @@ class ApiPlugin:
     mockdata_dir: Path                            # default seed directory (overridable with --data)
     render_error: Callable[[ApiError], dict[str, Any]]
     seed: Callable[["ApiRuntime", Path], None]    # fills runtime.store from a data directory
-    auth_challenge: str = 'Bearer realm="api"'  # WWW-Authenticate value on 401
+    auth_challenge: str | None = 'Bearer realm="api"'  # WWW-Authenticate value on 401 (None: no header)
+    lenient_json: bool = False                    # accept Gson-style lenient JSON bodies (apitwin.lenient_json)
     # Webhooks (optional): events inserted into `events_collection` are delivered to the tenant's endpoints.
     events_collection: str | None = None
     tenant_key: str = "_tenant"

@@ -5,7 +5,10 @@ schema dumps in messages. Messages are short and human: what is wrong with which
 """
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
@@ -20,7 +23,7 @@ from connexion.validators import (
 from connexion.utils import is_null, is_nullable
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 
-from apitwin import runtime
+from apitwin import lenient_json, runtime
 from apitwin.errors import ApiError
 
 REQUIRED_MESSAGE = "This field is required."
@@ -190,6 +193,41 @@ class MissingContentType:
         await self.app(scope, receive, send)
 
 
+PATTERNED_QUERY_KEY = "apitwin.patterned_query"
+
+
+class PatternedQuery:
+    """Query parameters whose names follow a pattern rather than a list (MOLGENIS' `q[0].field=…`) cannot be
+    declared one by one, and strict validation would reject them. An operation names the pattern in
+    `x-apitwin-query-pattern`; matching pairs move out of the query string into the scope for the handler
+    (`scope["apitwin.patterned_query"]`, a list of (name, value) in request order)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._patterns: dict[tuple[str, str], re.Pattern[str] | None] = {}
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        rt = runtime.current_or_none() if scope["type"] == "http" else None
+        query = scope.get("query_string", b"") if rt else b""
+        if query:
+            op_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
+            pattern = self._pattern(rt, op_id)
+            if pattern is not None:
+                kept, taken = [], []
+                for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+                    (taken if pattern.match(name) else kept).append((name, value))
+                scope[PATTERNED_QUERY_KEY] = taken
+                scope["query_string"] = urlencode(kept).encode("latin-1")
+        await self.app(scope, receive, send)
+
+    def _pattern(self, rt: Any, op_id: str | None) -> re.Pattern[str] | None:
+        key = (rt.name, op_id or "")
+        if key not in self._patterns:
+            raw = (rt.extras.get("operations", {}).get(op_id) or {}).get("x-apitwin-query-pattern")
+            self._patterns[key] = re.compile(raw) if raw else None
+        return self._patterns[key]
+
+
 class PendingErrors:
     """After request validation: parameter errors that no body validator collected are raised here."""
 
@@ -208,11 +246,26 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
     def _validator(self) -> Any:
         return compiled(self._schema, Draft4RequestValidator)
     async def _parse(self, stream: Any, scope: Any) -> Any:
+        raw = b"".join([chunk async for chunk in stream])
         try:
-            body = await super()._parse(stream, scope)
+            text = raw.decode(self._encoding)
         except UnicodeDecodeError as exc:  # connexion 3.3.0 answers 500 here
             raise ApiError(400, [f"Request body is not valid {self._encoding}: {exc.reason}."])
-        changed = [False]
+        if not text:
+            return None
+        rt = runtime.current_or_none()
+        lenient = bool(rt and rt.plugin.lenient_json)
+        try:
+            body = json.loads(text)
+            changed = [False]
+        except ValueError as exc:
+            if not lenient:
+                raise ApiError(400, [f"Request body is not valid JSON: {exc}."]) from None
+            try:
+                body = lenient_json.loads(text)
+            except ValueError as lenient_exc:
+                raise ApiError(400, [f"Request body is not valid JSON: {lenient_exc}"]) from None
+            changed = [True]  # the handler gets it as strict JSON
         body = integral_floats_to_int(body, changed)
         if changed[0]:
             self.MUTABLE_VALIDATION = True  # replay the normalised body to the handler
