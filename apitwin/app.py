@@ -91,6 +91,8 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     settings = settings or Settings.from_env()
     plugins = discover()
     names = list(apis) if apis else list(plugins)
+    if len(set(names)) != len(names):
+        raise ValueError(f"each API can be mounted once; got {', '.join(names)}")
     unknown = [n for n in names if n not in plugins]
     if unknown:
         raise ValueError(f"unknown API(s) {', '.join(unknown)}; available: {', '.join(plugins)}")

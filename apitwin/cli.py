@@ -54,11 +54,11 @@ def parse_data_dirs(values: list[str], apis: list[str]) -> dict[str, Path]:
         name, sep, directory = value.partition("=")
         if not sep:
             if len(apis) != 1:
-                raise SystemExit("apitwin: --data DIR needs API=DIR when serving several APIs")
+                raise ValueError("--data DIR needs API=DIR when serving several APIs")
             name, directory = apis[0], value
         path = Path(directory)
         if not path.is_dir():
-            raise SystemExit(f"apitwin: --data {value}: {directory} is not a directory")
+            raise ValueError(f"--data {value}: {directory} is not a directory")
         out[name] = path.resolve()
     return out
 
@@ -74,8 +74,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if unknown:
         print(f"apitwin: unknown API {', '.join(unknown)}; available: {', '.join(plugins)}", file=sys.stderr)
         return 2
+    try:
+        data_dirs = parse_data_dirs(args.data, apis)
+    except ValueError as exc:
+        print(f"apitwin: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     settings = Settings.from_env(seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
-                                 clock_interval=args.clock_interval, data_dirs=parse_data_dirs(args.data, apis))
+                                 clock_interval=args.clock_interval, data_dirs=data_dirs)
     if args.no_validate_responses:
         settings.validate_responses = False
     try:

@@ -138,6 +138,10 @@ class Collection:
         rows = state.get("rows", [])
         if not isinstance(rows, list) or not all(isinstance(r, dict) and isinstance(r.get("id"), int) for r in rows):
             raise ValueError(f"collection {self.name!r}: rows must be objects with an integer id")
+        ids = [r["id"] for r in rows]
+        if len(set(ids)) != len(ids):
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            raise ValueError(f"collection {self.name!r}: duplicate row ids {duplicates}")
         with self._lock:
             self._rows = {r["id"]: clone(r) for r in sorted(rows, key=lambda r: r["id"])}
             top = max(self._rows, default=0) + 1

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import ProblemException
 from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
 from connexion.validators import (
     FormDataValidator,
@@ -161,7 +162,10 @@ class MergePendingErrors:
     async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
         pending = scope.pop(PENDING_KEY, None)
         try:
-            result = await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
+            try:
+                result = await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
+            except ProblemException as problem:  # e.g. Connexion's "RequestBody is required"
+                raise ApiError(problem.status_code, [str(problem.detail or problem.title)]) from None
         except ApiError as exc:
             if pending:
                 merged = {field: list(messages) for field, messages in pending.items()}
@@ -352,7 +356,7 @@ class CollectingParameterValidator(ParameterValidator):
         try:
             super().validate(scope)
         except ApiError as exc:
-            if _has_body(scope) and self.uri_parser._body_schema:
+            if self.uri_parser._body_schema:  # a body validator runs next (or PendingErrors raises these)
                 scope[PENDING_KEY] = exc.field_errors
                 return
             raise
