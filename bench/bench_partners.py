@@ -1,10 +1,13 @@
 """Throughput of the Partners mock vs a bare Starlette app doing the same store work, in one run.
 
-Both apps are driven in-process through ASGI (no sockets: the HTTP server's cost is identical for both and would
-only dilute the comparison), alternating rounds so machine noise hits both alike. Prints req/s and the ratio
-mock/bare for list, get-by-id and create. Target (issue 3): mock >= 50 % of bare.
+Two transports, same comparison:
+- asgi (default): both apps driven in-process through ASGI, alternating rounds so machine noise hits both alike.
+  No sockets, so this is the framework + handler cost alone — the strictest ratio.
+- http (`--http`, needs `wrk`): each app in its own uvicorn process pinned to CPU 0, wrk pinned to CPU 1,
+  keep-alive connections — what a client sees.
+Prints req/s and the ratio mock/bare for list, get-by-id and create. Target (issue 3): mock >= 50 % of bare.
 
-    .venv/bin/python bench/bench_partners.py [--seconds 2] [--rounds 3]
+    .venv/bin/python bench/bench_partners.py [--seconds 2] [--rounds 3] [--http]
 """
 from __future__ import annotations
 
@@ -139,12 +142,92 @@ async def lifespan(app: Any) -> None:
     task.cancel()
 
 
+SERVER = """
+import logging, sys
+sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
+import uvicorn
+from apitwin.app import create_app
+from apitwin.settings import Settings
+from bench_partners import bare_app
+logging.getLogger("connexion").setLevel(logging.ERROR)
+settings = Settings()
+mock = create_app(["partners"], settings=settings)
+app = mock if {which!r} == "mock" else bare_app(mock.apitwin.runtimes["partners"].store, settings.jwt_secret)
+uvicorn.run(app, host="127.0.0.1", port={port}, log_level="error", access_log=False)
+"""
+CREATE_LUA = """
+wrk.method = "POST"
+wrk.body = [[{body}]]
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "JWT {token}"
+"""
+
+
+def http_rates(seconds: float) -> dict[str, dict[str, float]]:
+    import re
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+    import urllib.request
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("--http needs wrk (apt-get install wrk)")
+    root = str(Path(__file__).resolve().parents[1])
+    results: dict[str, dict[str, float]] = {}
+    for which in ("mock", "bare"):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        code = SERVER.format(root=root, bench=str(Path(__file__).parent), which=which, port=port)
+        server = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c", code])
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            login = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/api-token-auth/", method="POST",
+                data=json.dumps({"username": "demo", "password": "demo-password"}).encode(),
+                headers={"Content-Type": "application/json"})
+            if which == "mock":
+                token = json.loads(urllib.request.urlopen(login).read())["token"]
+                http_rates.token = token  # type: ignore[attr-defined]
+            token = http_rates.token  # type: ignore[attr-defined]
+            base = f"http://127.0.0.1:{port}/api/v1/customers/"
+            with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+                lua.write(CREATE_LUA.format(body=json.dumps(CUSTOMER), token=token))
+            cases = [("list", [base]), ("get", [base + "319/"]), ("create", ["-s", lua.name, base])]
+            for name, target in cases:
+                out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c16", f"-d{seconds:g}s",
+                                      "-H", f"Authorization: JWT {token}", *target],
+                                     capture_output=True, text=True, check=True).stdout
+                match = re.search(r"Requests/sec:\s+([0-9.]+)", out)
+                non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+                if non2xx:
+                    raise SystemExit(f"{which} {name}: {non2xx.group(1)} non-2xx responses")
+                results.setdefault(name, {})[which] = float(match.group(1)) if match else 0.0
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return results
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--http", action="store_true", help="measure over HTTP with uvicorn + wrk")
     args = parser.parse_args()
     logging.getLogger("connexion").setLevel(logging.ERROR)
+    if args.http:
+        rates = http_rates(args.seconds)
+        print(f"{'operation':10} {'mock req/s':>12} {'bare req/s':>12} {'mock/bare':>10}   (HTTP, uvicorn 1 worker on CPU 0)")
+        for name, per in rates.items():
+            print(f"{name:10} {per['mock']:>12,.0f} {per['bare']:>12,.0f} {per['mock'] / per['bare']:>10.0%}")
+        return
 
     results: dict[str, dict[str, list[float]]] = {}
     for validate in (True, False):
