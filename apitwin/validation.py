@@ -314,10 +314,15 @@ def contract_schema(scope: Any, media_hint: str) -> tuple[Any, Any] | None:
     return cache[key]
 
 
-class CollectingFormDataValidator(MergePendingErrors, FormDataValidator):
+class CollectingFormValidation(MergePendingErrors):
+    """Form bodies (urlencoded, multipart): every violation per field, one compiled validator per schema."""
+
+    _schema: Any
+
     @property
     def _validator(self) -> Any:
         return compiled(self._schema, Draft4RequestValidator)
+
     def _validate(self, body: Any) -> Any:
         errors = collect(self._validator.iter_errors(body))
         if errors:
@@ -325,15 +330,12 @@ class CollectingFormDataValidator(MergePendingErrors, FormDataValidator):
         return body
 
 
-class CollectingMultiPartFormDataValidator(MergePendingErrors, MultiPartFormDataValidator):
-    @property
-    def _validator(self) -> Any:
-        return compiled(self._schema, Draft4RequestValidator)
-    def _validate(self, body: Any) -> Any:
-        errors = collect(self._validator.iter_errors(body))
-        if errors:
-            raise ApiError(400, [], errors)
-        return body
+class CollectingFormDataValidator(CollectingFormValidation, FormDataValidator):
+    pass
+
+
+class CollectingMultiPartFormDataValidator(CollectingFormValidation, MultiPartFormDataValidator):
+    pass
 
 
 # Connexion builds a new validator (after a deepcopy of the schema) for every parameter of every request;

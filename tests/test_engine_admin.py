@@ -13,6 +13,7 @@ import yaml
 from apitwin.app import create_app
 from apitwin.settings import Settings
 from tests.conftest import DEMO
+from tests.helpers import assert_error_shape
 
 
 def load_yaml(text: str) -> Any:
@@ -31,15 +32,6 @@ def seed_rows(key: str) -> list[dict[str, Any]]:
 
 
 SEED_CUSTOMER_IDS = sorted(row["id"] for row in seed_rows("customers"))
-
-
-def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == "application/json"
-    body = response.json()
-    assert set(body) == {"errors", "messages"}, body
-    assert body["errors"] or body["messages"]
-    return body
 
 
 @pytest.fixture(scope="module")

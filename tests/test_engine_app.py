@@ -12,6 +12,7 @@ import yaml
 from apitwin.app import create_app
 from apitwin.settings import Settings
 from tests.conftest import DEMO
+from tests.helpers import assert_error_shape, demo_auth
 
 
 def load_yaml(text: str) -> Any:
@@ -22,21 +23,6 @@ def load_yaml(text: str) -> Any:
 SPEC_FILE = Path(__file__).resolve().parents[1] / "specs" / "partners.yaml"
 SPEC = load_yaml(SPEC_FILE.read_text(encoding="utf-8"))
 NEW_CUSTOMER = {"first_name": "Rickon", "last_name": "Stark"}
-
-
-def login(client: Any, base: str = "") -> dict[str, str]:
-    response = client.post(f"{base}/api/v1/api-token-auth/", json={"username": DEMO[0], "password": DEMO[1]})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"JWT {response.json()['token']}"}
-
-
-def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == "application/json"
-    body = response.json()
-    assert set(body) == {"errors", "messages"}, body
-    assert body["errors"] or body["messages"]
-    return body
 
 
 @pytest.fixture(scope="module")
@@ -91,13 +77,13 @@ def test_swagger_ui_is_served(root_client: Any) -> None:
 
 
 def test_root_location_header_has_no_prefix(root_client: Any) -> None:
-    response = root_client.post("/api/v1/customers/", headers=login(root_client), json=NEW_CUSTOMER)
+    response = root_client.post("/api/v1/customers/", headers=demo_auth(root_client), json=NEW_CUSTOMER)
     assert response.status_code == 201, response.text
     assert response.headers["location"] == f"/api/v1/customers/{response.json()['id']}/"
 
 
 def test_head_on_a_get_route(root_client: Any) -> None:
-    auth = login(root_client)
+    auth = demo_auth(root_client)
     get = root_client.get("/api/v1/trait-panels/", headers=auth)
     head = root_client.head("/api/v1/trait-panels/", headers=auth)
     assert get.status_code == head.status_code == 200
@@ -130,14 +116,14 @@ def test_admin_document_and_ui(root_client: Any) -> None:
 
 # -- prefix mount ---------------------------------------------------------------------------------------------------
 def test_prefix_token_and_api(prefix_client: Any) -> None:
-    auth = login(prefix_client, "/partners")
+    auth = demo_auth(prefix_client, "/partners")
     response = prefix_client.get("/partners/api/v1/customers/", headers=auth)
     assert response.status_code == 200
     assert response.json()
 
 
 def test_prefix_unprefixed_paths_are_404_in_neutral_shape(prefix_client: Any) -> None:
-    auth = login(prefix_client, "/partners")
+    auth = demo_auth(prefix_client, "/partners")
     for response in (prefix_client.get("/api/v1/customers/", headers=auth),
                      prefix_client.post("/api/v1/api-token-auth/", json={"username": DEMO[0], "password": DEMO[1]}),
                      prefix_client.get("/openapi.json")):
@@ -145,7 +131,7 @@ def test_prefix_unprefixed_paths_are_404_in_neutral_shape(prefix_client: Any) ->
 
 
 def test_prefix_location_header(prefix_client: Any) -> None:
-    auth = login(prefix_client, "/partners")
+    auth = demo_auth(prefix_client, "/partners")
     response = prefix_client.post("/partners/api/v1/customers/", headers=auth, json=NEW_CUSTOMER)
     assert response.status_code == 201, response.text
     location = response.headers["location"]
@@ -154,7 +140,7 @@ def test_prefix_location_header(prefix_client: Any) -> None:
 
 
 def test_prefix_download_links(prefix_client: Any) -> None:
-    auth = login(prefix_client, "/partners")
+    auth = demo_auth(prefix_client, "/partners")
     files = prefix_client.get("/partners/api/v1/report-files/", headers=auth)
     assert files.status_code == 200, files.text
     assert files.json()
@@ -215,7 +201,7 @@ def test_duplicate_api_names_do_not_split_the_state() -> None:
     except ValueError:
         return
     with app.test_client() as test_client:
-        created = test_client.post("/partners/api/v1/customers/", headers=login(test_client, "/partners"),
+        created = test_client.post("/partners/api/v1/customers/", headers=demo_auth(test_client, "/partners"),
                                    json=NEW_CUSTOMER)
         assert created.status_code == 201, created.text
         assert len(test_client.get("/__apitwin/apis").json()) == 1
@@ -225,12 +211,12 @@ def test_duplicate_api_names_do_not_split_the_state() -> None:
 
 # -- independence ---------------------------------------------------------------------------------------------------
 def test_two_apps_have_independent_stores(root_client: Any) -> None:
-    auth = login(root_client)
+    auth = demo_auth(root_client)
     made_here = root_client.post("/api/v1/customers/", headers=auth, json={"first_name": "OnlyInRoot", "last_name": "S"})
     assert made_here.status_code == 201
     other = create_app(["partners"], settings=Settings())
     with other.test_client() as other_client:
-        other_auth = login(other_client)
+        other_auth = demo_auth(other_client)
         names = [c["first_name"] for c in other_client.get("/api/v1/customers/", headers=other_auth).json()]
         assert "OnlyInRoot" not in names
         made_there = other_client.post("/api/v1/customers/", headers=other_auth,

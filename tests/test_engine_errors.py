@@ -15,6 +15,7 @@ import handlers.partners.shipments as shipments_module
 from apitwin.app import create_app
 from apitwin.settings import Settings
 from tests.conftest import DEMO
+from tests.helpers import assert_error_shape, demo_auth
 
 
 def load_yaml(text: str) -> Any:
@@ -25,27 +26,6 @@ def load_yaml(text: str) -> Any:
 SPEC = load_yaml((Path(__file__).resolve().parents[1] / "specs" / "partners.yaml").read_text(encoding="utf-8"))
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 ORIGIN = "https://browser.example"
-
-
-def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == "application/json"
-    body = response.json()
-    assert set(body) == {"errors", "messages"}, body
-    assert isinstance(body["errors"], dict)
-    assert isinstance(body["messages"], list)
-    assert all(isinstance(m, str) for m in body["messages"])
-    for field, messages in body["errors"].items():
-        assert isinstance(field, str)
-        assert isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages)
-    assert body["errors"] or body["messages"], "an error body must say something"
-    return body
-
-
-def token_for(client: Any) -> dict[str, str]:
-    response = client.post("/api/v1/api-token-auth/", json={"username": DEMO[0], "password": DEMO[1]})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"JWT {response.json()['token']}"}
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +167,7 @@ def test_empty_required_body_is_400(client: Any, auth: dict[str, str]) -> None:
 
 # -- body size ------------------------------------------------------------------------------------------------------
 def test_oversized_body_with_content_length_is_413(small_client: Any) -> None:
-    auth = token_for(small_client)
+    auth = demo_auth(small_client)
     payload = b'{"first_name": "' + b"a" * 200 + b'", "last_name": "Snow"}'
     response = small_client.post("/api/v1/customers/", headers={**auth, "Content-Type": "application/json"},
                                  content=payload)
@@ -197,7 +177,7 @@ def test_oversized_body_with_content_length_is_413(small_client: Any) -> None:
 
 
 def test_body_within_limit_passes_the_size_check(small_client: Any) -> None:
-    auth = token_for(small_client)
+    auth = demo_auth(small_client)
     response = small_client.post("/api/v1/customers/", headers=auth, json={"first_name": "Jo", "last_name": "Sn"})
     assert response.status_code == 201, response.text
 
@@ -207,7 +187,7 @@ def _chunks(*parts: bytes) -> Iterator[bytes]:
 
 
 def test_oversized_streamed_body_without_content_length_is_413(small_client: Any) -> None:
-    auth = token_for(small_client)
+    auth = demo_auth(small_client)
     response = small_client.post("/api/v1/customers/", headers={**auth, "Content-Type": "application/json"},
                                  content=_chunks(b'{"first_name": "', b"a" * 200, b'", "last_name": "Snow"}'))
     assert "content-length" not in {k.lower() for k in response.request.headers}
@@ -288,7 +268,7 @@ def test_path_parameter_violation_is_400(client: Any, auth: dict[str, str]) -> N
 
 # -- crashes and drift ----------------------------------------------------------------------------------------------
 def test_handler_crash_is_500_in_error_shape_and_logged(broken: Any, caplog: pytest.LogCaptureFixture) -> None:
-    auth = token_for(broken)
+    auth = demo_auth(broken)
     with caplog.at_level(logging.ERROR, logger="apitwin"):
         response = broken.get("/api/v1/customers/", headers=auth)
     body = assert_error_shape(response, 500)
@@ -300,7 +280,7 @@ def test_handler_crash_is_500_in_error_shape_and_logged(broken: Any, caplog: pyt
 
 
 def test_response_breaking_the_contract_is_500_and_logged(broken: Any, caplog: pytest.LogCaptureFixture) -> None:
-    auth = token_for(broken)
+    auth = demo_auth(broken)
     with caplog.at_level(logging.ERROR, logger="apitwin"):
         response = broken.get("/api/v1/customers/319/", headers=auth)
     body = assert_error_shape(response, 500)
@@ -311,7 +291,7 @@ def test_response_breaking_the_contract_is_500_and_logged(broken: Any, caplog: p
 
 
 def test_undocumented_status_from_a_handler_is_refused(broken: Any, caplog: pytest.LogCaptureFixture) -> None:
-    auth = token_for(broken)
+    auth = demo_auth(broken)
     with caplog.at_level(logging.ERROR, logger="apitwin"):
         response = broken.get("/api/v1/customer-shipments/70/", headers=auth)
     assert_error_shape(response, 500)

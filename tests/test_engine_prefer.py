@@ -17,6 +17,7 @@ from referencing.jsonschema import DRAFT202012
 from apitwin.app import create_app
 from apitwin.settings import Settings
 from tests.conftest import DEMO
+from tests.helpers import assert_error_shape, demo_auth
 
 
 def load_yaml(text: str) -> Any:
@@ -56,20 +57,6 @@ def schema_validator(path: str, method: str, status: str) -> Draft202012Validato
     return Draft202012Validator({"$ref": SPEC_URI + ref}, registry=REGISTRY, format_checker=FormatChecker())
 
 
-def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == "application/json"
-    body = response.json()
-    assert set(body) == {"errors", "messages"}, body
-    return body
-
-
-def login(client: Any) -> dict[str, str]:
-    response = client.post("/api/v1/api-token-auth/", json={"username": DEMO[0], "password": DEMO[1]})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"JWT {response.json()['token']}"}
-
-
 @pytest.fixture(scope="module")
 def shared() -> Iterator[Any]:
     """One seed-0 app for the module (an app costs ~1 s to build); Prefer answers never touch the store."""
@@ -85,7 +72,7 @@ def client(shared: Any) -> Any:  # overrides conftest's per-test app for this mo
 
 @pytest.fixture(scope="module")
 def shared_auth(shared: Any) -> dict[str, str]:
-    return login(shared)
+    return demo_auth(shared)
 
 
 @pytest.fixture
@@ -227,7 +214,7 @@ def test_dynamic_query_twin(client: Any, auth: dict[str, str]) -> None:
 def dynamic_customer(settings: Settings) -> Any:
     app = create_app(["partners"], settings=settings)
     with app.test_client() as test_client:
-        response = test_client.get("/api/v1/customers/319/", headers={**login(test_client), "Prefer": "dynamic=true"})
+        response = test_client.get("/api/v1/customers/319/", headers={**demo_auth(test_client), "Prefer": "dynamic=true"})
         assert response.status_code == 200, response.text
         return response.json()
 
