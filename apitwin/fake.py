@@ -86,14 +86,21 @@ def _array(schema: dict, rng: random.Random, depth: int) -> list:
     low = schema.get("minItems", 0)
     high = min(schema.get("maxItems", low + 3), low + 3)
     count = rng.randint(max(low, 1 if low else 0), max(high, low))
-    items = [generate(schema.get("items", {}), rng, depth + 1) for _ in range(count)]
-    if schema.get("uniqueItems"):
-        unique = []
-        for item in items:
-            if item not in unique:
-                unique.append(item)
-        items = unique if len(unique) >= low else items
-    return items
+    item_schema = schema.get("items", {})
+    if not schema.get("uniqueItems"):
+        return [generate(item_schema, rng, depth + 1) for _ in range(count)]
+    if isinstance(item_schema, dict) and item_schema.get("enum"):  # draw without replacement
+        choices = list(item_schema["enum"])
+        rng.shuffle(choices)
+        return choices[:max(low, min(count, len(choices)))]
+    unique: list[Any] = []
+    for _ in range(count * 4):  # a few extra draws so duplicates can be replaced
+        item = generate(item_schema, rng, depth + 1)
+        if item not in unique:
+            unique.append(item)
+        if len(unique) >= count:
+            break
+    return unique
 
 
 def _string(schema: dict, rng: random.Random, depth: int) -> str:
@@ -131,10 +138,16 @@ def _from_pattern(pattern: str, rng: random.Random, low: int, high: int) -> str:
 
 
 def _integer(schema: dict, rng: random.Random, depth: int) -> int:
-    low = schema.get("minimum", 1)
-    if "exclusiveMinimum" in schema and isinstance(schema["exclusiveMinimum"], (int, float)):
-        low = int(schema["exclusiveMinimum"]) + 1
-    high = schema.get("maximum", max(low, 1000))
+    high = schema.get("maximum")
+    if isinstance(schema.get("exclusiveMaximum"), (int, float)) and not isinstance(schema["exclusiveMaximum"], bool):
+        high = schema["exclusiveMaximum"] - 1 if high is None else min(high, schema["exclusiveMaximum"] - 1)
+    low = schema.get("minimum")
+    if isinstance(schema.get("exclusiveMinimum"), (int, float)) and not isinstance(schema["exclusiveMinimum"], bool):
+        low = schema["exclusiveMinimum"] + 1 if low is None else max(low, schema["exclusiveMinimum"] + 1)
+    if low is None:
+        low = 1 if high is None or high >= 1 else high - 1000
+    if high is None:
+        high = max(low, 1000)
     return rng.randint(int(low), int(max(low, high)))
 
 

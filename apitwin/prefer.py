@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -22,6 +23,7 @@ from apitwin import fake, runtime
 from apitwin.errors import ApiError
 
 KEYS = ("code", "example", "dynamic", "delay", "fault")
+_PREFERENCE = re.compile(r'\s*([A-Za-z_-]+)\s*(?:=\s*(?:"([^"]*)"|([^,;]*)))?\s*[,;]?')
 STATUS_FAULTS = {"500", "502", "503", "504"}
 BODY_FAULTS = {"empty", "malformed", "drop"}
 SCOPE_KEY = "apitwin.prefer"
@@ -43,11 +45,10 @@ class Preference:
 def parse_header(value: str) -> dict[str, str]:
     """`code=404, example="a b"; dynamic=true` → {"code": "404", ...}; unknown preferences are ignored (RFC 7240)."""
     out: dict[str, str] = {}
-    for token in value.replace(";", ",").split(","):
-        name, _, val = token.strip().partition("=")
-        name = name.strip().lower()
+    for match in _PREFERENCE.finditer(value):
+        name = match.group(1).lower()
         if name in KEYS:
-            out[name] = val.strip().strip('"')
+            out[name] = match.group(2) if match.group(2) is not None else (match.group(3) or "").strip()
     return out
 
 
@@ -56,8 +57,9 @@ def build(raw: dict[str, tuple[str, str]], max_delay_ms: int) -> Preference:
     pref = Preference()
     errors: dict[str, list[str]] = {}
     for name, (source, value) in raw.items():
+        digits = value.isascii() and value.isdigit()
         if name == "code":
-            if value.isdigit() and 100 <= int(value) <= 599:
+            if digits and 100 <= int(value) <= 599:
                 pref.code = int(value)
             else:
                 errors.setdefault(source, []).append(f"code must be an HTTP status between 100 and 599, not {value!r}.")
@@ -72,7 +74,7 @@ def build(raw: dict[str, tuple[str, str]], max_delay_ms: int) -> Preference:
             else:
                 errors.setdefault(source, []).append(f"dynamic must be true or false, not {value!r}.")
         elif name == "delay":
-            if value.isdigit() and int(value) <= max_delay_ms:
+            if digits and int(value) <= max_delay_ms:
                 pref.delay_ms = int(value)
             else:
                 errors.setdefault(source, []).append(f"delay must be milliseconds between 0 and {max_delay_ms}, not {value!r}.")

@@ -38,7 +38,9 @@ def clone(value: Any) -> Any:
 
 
 class Collection:
-    """Rows of one kind, kept in id order, with their own id sequence."""
+    """Rows of one kind, kept in id order, with their own id sequence.
+
+    Look a collection up by name (`store["kits"]`) for each use: reset and import replace the objects."""
 
     def __init__(self, name: str, lock: threading.RLock, start_id: int = 1) -> None:
         self.name = name
@@ -66,8 +68,9 @@ class Collection:
                 raise KeyError(f"{self.name}: id {row['id']} already exists")
             else:
                 self._next_id = max(self._next_id, int(row["id"]) + 1)
+            out_of_order = bool(self._rows) and row["id"] < next(reversed(self._rows))
             self._rows[row["id"]] = row
-            if len(self._rows) > 1 and row["id"] < next(reversed(self._rows)):
+            if out_of_order:
                 self._rows = dict(sorted(self._rows.items()))
             for listener in self.listeners:
                 listener(clone(row))
@@ -79,6 +82,8 @@ class Collection:
             return clone(row) if row is not None else None
 
     def update(self, row_id: int, changes: Row) -> Row:
+        if "id" in changes and changes["id"] != row_id:
+            raise ValueError(f"{self.name}: a row's id cannot change ({row_id} -> {changes['id']})")
         with self._lock:
             row = self._rows[row_id]
             row.update(clone(changes))
@@ -145,7 +150,10 @@ class Collection:
         with self._lock:
             self._rows = {r["id"]: clone(r) for r in sorted(rows, key=lambda r: r["id"])}
             top = max(self._rows, default=0) + 1
-            self._next_id = max(int(state.get("next_id", top)), top)
+            next_id = state.get("next_id", top)
+            if not isinstance(next_id, int):
+                raise ValueError(f"collection {self.name!r}: next_id must be an integer")
+            self._next_id = max(next_id, top)
 
 
 class Store:
