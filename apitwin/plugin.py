@@ -37,6 +37,9 @@ class ApiPlugin:
     render_error: Callable[[ApiError], dict[str, Any]]
     seed: Callable[["ApiRuntime", Path], None]    # fills runtime.store from a data directory
     auth_challenge: str | None = 'Bearer realm="api"'  # WWW-Authenticate value on 401 (None: no header)
+    # operationId → check(body, token_info, problems) for rules beyond the schema; the engine runs it next to
+    # schema violations so one answer names every problem (the handler runs it again on valid bodies)
+    body_checks: dict[str, Callable[[Any, dict[str, Any], Any], Any]] = field(default_factory=dict)
     lenient_json: bool = False                    # accept Gson-style lenient JSON bodies (apitwin.lenient_json)
     # Webhooks (optional): events inserted into `events_collection` are delivered to the tenant's endpoints.
     events_collection: str | None = None

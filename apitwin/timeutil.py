@@ -34,12 +34,14 @@ def parse_datetime(text: str) -> datetime:
     candidate = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
     try:
         value = datetime.fromisoformat(candidate)
-    except ValueError:
+        value = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        value.astimezone(timezone.utc)  # e.g. 9999-12-31T23:59:59-05:00 has no UTC instant
+    except (ValueError, OverflowError):
         raise ValueError(
-            f"Datetime has wrong format: {text!r}. Use ISO 8601, e.g. 2019-10-01T00:00:00+00:00 "
-            "or 2019-10-01 00:00:00 (UTC)."
+            f"Datetime has wrong format or is out of range: {text!r}. Use ISO 8601, e.g. "
+            "2019-10-01T00:00:00+00:00 or 2019-10-01 00:00:00 (UTC)."
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value
 
 
 def parse_date(text: str) -> date:

@@ -26,7 +26,7 @@ import jsonschema_rs
 from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker, ValidationError
 
 from apitwin import lenient_json, runtime
-from apitwin.errors import ApiError
+from apitwin.errors import ApiError, FieldErrorCollector
 
 REQUIRED_MESSAGE = "This field is required."
 # Every format jsonschema knows (date, date-time, email, ...), not only Draft 4's: `format: date` is otherwise
@@ -89,7 +89,7 @@ def humanize(err: ValidationError) -> str:
     if err.validator == "maxLength":
         return f"Ensure this field has no more than {expected} characters."
     if err.validator == "enum":
-        return f"\"{value}\" is not a valid choice. Choose one of: {', '.join(map(str, expected))}."
+        return f"{json.dumps(value)} is not a valid choice. Choose one of: {', '.join(map(str, expected))}."
     if err.validator == "minimum":
         return f"Ensure this value is greater than or equal to {expected}."
     if err.validator == "maximum":
@@ -101,7 +101,7 @@ def humanize(err: ValidationError) -> str:
     if err.validator == "uniqueItems":
         return "Items must be unique."
     if err.validator == "pattern":
-        return f"\"{value}\" does not have the expected form."
+        return f"{json.dumps(value)} does not have the expected form."
     if err.validator in ("anyOf", "oneOf"):
         return "Not a valid value for this field."
     return err.message.split("\n", 1)[0]
@@ -121,7 +121,7 @@ def describe(err: ValidationError, prefix: tuple[str, ...] = ()) -> tuple[str, s
         path.append(message.split("'")[1])
         message = "Unknown field."
     field = ".".join(p for p in path if p) or "body"
-    return field, message.split("\n", 1)[0]
+    return field, message if err.validator not in ("required", "additionalProperties") else message.split("\n", 1)[0]
 
 
 def collect(errors: Any, prefix: tuple[str, ...] = ()) -> dict[str, list[str]]:
@@ -131,6 +131,49 @@ def collect(errors: Any, prefix: tuple[str, ...] = ()) -> dict[str, list[str]]:
         if message not in out.setdefault(field, []):
             out[field].append(message)
     return out
+
+
+def collect_rs(errors: Any) -> dict[str, list[str]]:
+    """jsonschema-rs errors by field, for what Python's jsonschema lets through (its `pattern` uses `re.search`, so
+    `$` also matches before a trailing newline; ECMA regexes, as JSON Schema means them, do not)."""
+    out: dict[str, list[str]] = {}
+    for err in errors:
+        field = ".".join(str(p) for p in err.instance_path) or "body"
+        kind = type(err.kind).__name__.lower()
+        if "pattern" in kind:
+            message = f"{json.dumps(err.instance)} does not have the expected form."
+        elif "format" in kind:
+            name = getattr(err.kind, "format", "")
+            message = FORMAT_MESSAGES.get(name, f"Enter a valid {name}.")
+        else:
+            message = err.message
+        if message not in out.setdefault(field, []):
+            out[field].append(message)
+    return out
+
+
+def merge(into: dict[str, list[str]], extra: dict[str, list[str]]) -> None:
+    for field, messages in extra.items():
+        for message in messages:
+            if message not in into.setdefault(field, []):
+                into[field].append(message)
+
+
+def business_errors(scope: Any, body: Any) -> dict[str, list[str]]:
+    """The plugin's own checks for this operation (see ApiPlugin.body_checks), on a body that failed the schema.
+    A check that trips over the malformed body adds nothing: the schema errors already explain it."""
+    rt = runtime.current_or_none()
+    op_id = (scope or {}).get("extensions", {}).get("connexion_routing", {}).get("operation_id")
+    check = rt.plugin.body_checks.get(op_id) if rt and isinstance(body, dict) else None
+    if check is None:
+        return {}
+    token_info = (scope or {}).get("extensions", {}).get("connexion_context", {}).get("token_info") or {}
+    problems = FieldErrorCollector()
+    try:
+        check(body, token_info, problems)
+    except Exception:  # noqa: BLE001 - malformed input the check did not foresee
+        return {}
+    return problems.errors
 
 
 def integral_floats_to_int(value: Any, changed: list[bool] | None = None) -> Any:
@@ -287,7 +330,8 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
             fast, detailed = contract
             if fast.is_valid(body):  # compiled (jsonschema-rs): the common, valid case costs microseconds
                 return body
-            errors = collect(detailed.iter_errors(body))
+            errors = collect(detailed.iter_errors(body)) or collect_rs(fast.iter_errors(body))
+            merge(errors, business_errors(getattr(self, "_scope", None), body))
         else:
             errors = collect(self._validator.iter_errors(body))
         if errors:

@@ -67,6 +67,17 @@ PLUGIN = ApiPlugin(
     tick=_tick,
 )
 PLUGIN.actions = _actions()
+
+
+def _body_checks() -> dict[str, Any]:
+    from handlers.partners import customers, orders, shipments
+
+    return {"handlers.partners.customers.create_customer": customers.check_create,
+            "handlers.partners.shipments.create_shipment": shipments.check_create,
+            "handlers.partners.orders.create_order": orders.check_create}
+
+
+PLUGIN.body_checks = _body_checks()
 PLUGIN.quickstart = [
     "Login       demo / demo-password  (second partner: acme / acme-password)",
     "Token       curl -s -X POST {root}/api/v1/api-token-auth/ -H 'Content-Type: application/json' "

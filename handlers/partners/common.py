@@ -70,12 +70,12 @@ def listing(collection: str, token_info: dict[str, Any] | None, page: int | None
 
 def customer_reference(body: dict[str, Any], token_info: dict[str, Any], problems: Any) -> Row | None:
     """Resolve `customer_id` (G1) or `customer` (G2 alias) to one of the caller's customers, DRF-style errors."""
-    given = {k: body[k] for k in ("customer_id", "customer") if body.get(k) is not None}
+    given = {k: body[k] for k in ("customer_id", "customer")
+             if isinstance(body.get(k), int) and not isinstance(body.get(k), bool)}
     if len(set(given.values())) > 1:
         problems.add("customer", "Conflicts with customer_id; send one of them.")
         return None
-    if not given:
-        problems.add("customer_id", "This field is required.")
+    if not given:  # missing or ill-typed: the schema reports it
         return None
     field, value = next(iter(given.items()))
     row = store()["customers"].get(value)

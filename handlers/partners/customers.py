@@ -9,12 +9,12 @@ from apitwin.timeutil import format_datetime, now
 from handlers.partners.common import TENANT, created, listing, owned, public, store
 from handlers.partners.lifecycle import record_change
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")  # used with fullmatch: no trailing newline slips through
 
 
 def normalize(body: dict[str, Any]) -> dict[str, Any]:
     """Accept G1 and G2 variants, store the G1 form (gender, 'yes'/'no', lower case)."""
-    gender = body.get("gender", body.get("sex"))
+    gender = body.get("gender") or body.get("sex")
     caffeine = body.get("caffeine_consumption")
     if isinstance(caffeine, bool):
         caffeine = "yes" if caffeine else "no"
@@ -32,15 +32,21 @@ def normalize(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def check_create(body: Any, token_info: dict[str, Any], problems: FieldErrorCollector) -> None:
+    """The rules beyond the schema. Also run by the engine next to schema errors, so it tolerates any input."""
+    for name in ("first_name", "last_name"):
+        if isinstance(body.get(name), str) and body[name] and not body[name].strip():
+            problems.add(name, "This field may not be blank.")
+    if isinstance(body.get("email"), str) and body["email"] and not EMAIL.fullmatch(body["email"]):
+        problems.add("email", "Enter a valid email address.")
+    gender, sex = body.get("gender"), body.get("sex")
+    if isinstance(gender, str) and isinstance(sex, str) and gender and sex and gender.lower() != sex.lower():
+        problems.add("sex", "Conflicts with gender; send one of them.")
+
+
 async def create_customer(body: dict[str, Any], token_info: dict[str, Any]) -> Any:
     problems = FieldErrorCollector()
-    for name in ("first_name", "last_name"):
-        if not body[name].strip():
-            problems.add(name, "This field may not be blank.")
-    if body.get("email") and not EMAIL.match(body["email"]):
-        problems.add("email", "Enter a valid email address.")
-    if "gender" in body and "sex" in body and body["gender"] and body["sex"] and body["gender"].lower() != body["sex"].lower():
-        problems.add("sex", "Conflicts with gender; send one of them.")
+    check_create(body, token_info, problems)
     problems.raise_if_any()
     row = {TENANT: token_info["partner"], "created_at": format_datetime(now()), **normalize(body)}
     db = store()

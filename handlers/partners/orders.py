@@ -22,17 +22,29 @@ def item_sku(item: Any) -> str:
     return (item if isinstance(item, str) else item["panel_sku"]).strip()
 
 
-async def create_order(body: dict[str, Any], token_info: dict[str, Any]) -> Any:
-    problems = FieldErrorCollector()
+def check_create(body: Any, token_info: dict[str, Any], problems: FieldErrorCollector) -> Any:
+    """The rules beyond the schema: the caller's customer, with a shipment (G1), and known panel SKUs. Tolerates
+    any input (the engine also runs it next to schema errors). Returns (customer row, SKUs, catalogue)."""
     customer = customer_reference(body, token_info, problems)
     catalogue = panel_catalogue()
-    skus = [item_sku(item) for item in body["order_items"]]
-    for index, sku in enumerate(skus):
-        if sku.lower() not in catalogue:
-            problems.add(f"order_items.{index}", f'Unknown panel SKU "{sku}".')
+    items = body.get("order_items") if isinstance(body.get("order_items"), list) else []
+    skus = []
+    for index, item in enumerate(items):
+        sku = item if isinstance(item, str) else item.get("panel_sku") if isinstance(item, dict) else None
+        if not isinstance(sku, str) or not sku.strip():
+            continue  # the schema reports it
+        skus.append(sku.strip())
+        if sku.strip().lower() not in catalogue:
+            problems.add(f"order_items.{index}", f'Unknown panel SKU "{sku.strip()}".')
     if customer is not None and not mine("shipments", token_info, customer_id=customer["id"]):
         field = "customer_id" if "customer_id" in body else "customer"
         problems.add(field, NEEDS_SHIPMENT)
+    return customer, skus, catalogue
+
+
+async def create_order(body: dict[str, Any], token_info: dict[str, Any]) -> Any:
+    problems = FieldErrorCollector()
+    customer, skus, catalogue = check_create(body, token_info, problems)
     problems.raise_if_any()
     assert customer is not None
     db = store()
