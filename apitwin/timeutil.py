@@ -7,7 +7,8 @@ from datetime import date, datetime, timezone
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # 2019-10-01+00:00:00 is what a '+'-encoded space leaves when a client forgets to encode it (the Partners
 # overview literally sends ?created_at__gte=2019-10-01+00:00:00): date, '+', then a time.
-_PLUS_AS_SPACE = re.compile(r"^(\d{4}-\d{2}-\d{2})\+(\d{2}:\d{2}(:\d{2}(\.\d+)?)?)$")
+_PLUS_AS_SPACE = re.compile(r"^(\d{4}-\d{2}-\d{2})\+(\d{2}:\d{2}:\d{2}(\.\d+)?)$")  # seconds: not an offset
+_DATE_WITH_ZONE = re.compile(r"^(\d{4}-\d{2}-\d{2})([+-]\d{2}:?\d{2}|[Zz])$")  # midnight in that zone
 
 
 def now() -> datetime:
@@ -31,6 +32,8 @@ def parse_datetime(text: str) -> datetime:
         raw = f"{match.group(1)} {match.group(2)}"
     if _DATE_ONLY.match(raw):
         raw += "T00:00:00"
+    elif match := _DATE_WITH_ZONE.match(raw):
+        raw = f"{match.group(1)}T00:00:00{match.group(2)}"
     candidate = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
     try:
         value = datetime.fromisoformat(candidate)

@@ -31,7 +31,9 @@ def test_parse_datetime_accepts_midnight_utc_spellings(text: str) -> None:
 
 def test_plus_literal_with_other_times() -> None:
     assert parse_datetime("2019-10-01+13:45:10") == datetime(2019, 10, 1, 13, 45, 10, tzinfo=timezone.utc)
-    assert parse_datetime("2019-10-01+13:45") == datetime(2019, 10, 1, 13, 45, tzinfo=timezone.utc)
+    # without seconds the '+' is an offset (a JSON body's "2019-11-24+02:00"), so that is midnight at +02:00
+    assert parse_datetime("2019-11-24+02:00") == datetime(2019, 11, 23, 22, 0, tzinfo=timezone.utc)
+    assert parse_datetime("2019-11-24-05:00") == datetime(2019, 11, 24, 5, 0, tzinfo=timezone.utc)
 
 
 def test_naive_and_date_only_values_are_utc() -> None:
