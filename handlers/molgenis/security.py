@@ -1,0 +1,96 @@
+"""Users, tokens and entity-type permissions of the MOLGENIS mock (reference §10).
+
+Tokens are 32 lowercase hex characters with a fixed 2-hour life; a missing, unknown or expired token silently
+means anonymous. Permission failures answer 401 with code DS04 (never 403), for anonymous and logged-in users.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from apitwin.errors import ApiError
+from apitwin.store import Store
+
+TOKEN_LIFETIME = 2 * 3600
+ANONYMOUS = "anonymous"
+
+# grant level → entity-type permissions it implies (DataPermissionConfig)
+LEVELS = {
+    "COUNT": ["READ_METADATA", "COUNT_DATA", "AGGREGATE_DATA"],
+    "READ": ["READ_METADATA", "COUNT_DATA", "AGGREGATE_DATA", "READ_DATA"],
+    "WRITE": ["READ_METADATA", "COUNT_DATA", "AGGREGATE_DATA", "READ_DATA", "ADD_DATA", "UPDATE_DATA",
+              "DELETE_DATA"],
+    "WRITEMETA": ["READ_METADATA", "COUNT_DATA", "AGGREGATE_DATA", "READ_DATA", "ADD_DATA", "UPDATE_DATA",
+                  "DELETE_DATA", "UPDATE_METADATA", "DELETE_METADATA"],
+}
+ALL_PERMISSIONS = LEVELS["WRITEMETA"]
+PERMISSION_NAMES = {
+    "READ_METADATA": "Read metadata", "COUNT_DATA": "Count", "AGGREGATE_DATA": "Aggregate",
+    "READ_DATA": "Read data", "ADD_DATA": "Add data", "UPDATE_DATA": "Update data", "DELETE_DATA": "Delete data",
+    "UPDATE_METADATA": "Update metadata", "DELETE_METADATA": "Delete metadata",
+}
+
+
+def new_token() -> str:
+    return secrets.token_hex(16)
+
+
+class Security:
+    """Reads users, grants and tokens from the API's store (so reset/export/import cover them)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- users and tokens -----------------------------------------------------------------------------------------
+    def user(self, username: str) -> dict[str, Any] | None:
+        return self.store["users"].first(username=username)
+
+    def issue_token(self, username: str, now: float | None = None) -> str:
+        token = new_token()
+        issued = now if now is not None else time.time()
+        self.store["tokens"].insert({"token": token, "username": username, "creation": issued,
+                                     "expires": issued + TOKEN_LIFETIME, "description": "REST API login"})
+        return token
+
+    def token_row(self, token: str | None, now: float | None = None) -> dict[str, Any] | None:
+        if not token:
+            return None
+        row = self.store["tokens"].first(token=token.strip())
+        if row is None:
+            return None
+        if row.get("expires") is not None and row["expires"] <= (now if now is not None else time.time()):
+            return None
+        return row
+
+    def revoke(self, token: str) -> bool:
+        row = self.store["tokens"].first(token=token.strip())
+        return bool(row) and self.store["tokens"].delete(row["id"])
+
+    def username_for(self, token: str | None) -> str | None:
+        row = self.token_row(token)
+        if row is None:
+            return None
+        user = self.user(row["username"])
+        return row["username"] if user and user.get("active", True) else None
+
+    # -- permissions ---------------------------------------------------------------------------------------------
+    def permissions(self, username: str | None, entity_type_id: str) -> list[str]:
+        user = self.user(username) if username else None
+        if user and user.get("superuser"):
+            return list(ALL_PERMISSIONS)
+        grants = self.store["grants"].filter(entity_type=entity_type_id)
+        who = {username or ANONYMOUS, ANONYMOUS} if username else {ANONYMOUS}
+        held: list[str] = []
+        for grant in grants:
+            if grant["principal"] in who:
+                for permission in LEVELS[grant["level"]]:
+                    if permission not in held:
+                        held.append(permission)
+        return held
+
+    def require(self, username: str | None, entity_type: Any, permission: str) -> None:
+        if permission not in self.permissions(username, entity_type.id):
+            name = PERMISSION_NAMES[permission]
+            raise ApiError(401, [f"No '{name}' permission on entity type '{entity_type.display_label}' "
+                                 f"with id '{entity_type.id}'."], code="DS04")
