@@ -7,12 +7,12 @@ create request would, referenced types first, so a seed can never hold data the 
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 
+from apitwin.mockdata import plain, read_mapping
 from apitwin.store import Store
 from handlers.molgenis.model import Model
 from handlers.molgenis.repository import Repository, make_lookup
@@ -30,24 +30,10 @@ class SeedProblem(Exception):
 
 
 def _plain(value: Any) -> Any:
-    """YAML turns unquoted timestamps into date/datetime objects; rows carry the strings a client would send."""
-    if isinstance(value, datetime):
-        return format_instant(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
+    return plain(value, format_instant)
 
 
-def _read(path: Path) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        content = yaml.safe_load(fh) or {}
-    if not isinstance(content, dict):
-        raise ValueError(f"{path.name}: expected a mapping at the top level")
-    return content
+_read = read_mapping
 
 
 def load_model(directory: Path | str) -> Model:

@@ -2,12 +2,11 @@
 report files and their events) so the seed state is exactly what the live handlers would have produced."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from apitwin.mockdata import plain, read_mapping
 from apitwin.runtime import ApiRuntime
 from apitwin.store import Store
 from apitwin.timeutil import format_datetime, parse_datetime
@@ -28,26 +27,13 @@ KIT_PATHS = {
 BLOCK_REASONS = {"no_consent": REASON_NO_CONSENT, "not_registered": REASON_NOT_REGISTERED}
 
 
-def plain(value: Any) -> Any:
-    """YAML turns unquoted timestamps into datetime/date objects; the store keeps JSON strings."""
-    if isinstance(value, datetime):
-        return format_datetime(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 def read(data_dir: Path) -> dict[str, list[dict[str, Any]]]:
     merged: dict[str, list[dict[str, Any]]] = {}
     for path in sorted(Path(data_dir).glob("*.yaml")):
-        with open(path, encoding="utf-8") as fh:
-            content = yaml.safe_load(fh) or {}
-        for key, rows in content.items():
-            merged.setdefault(key, []).extend(plain(rows or []))
+        for key, rows in read_mapping(path).items():
+            merged.setdefault(key, []).extend(plain(rows or [], format_datetime))
     return merged
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from handlers.partners.common import TENANT, created, customer_reference, listing, mine, owned, public, store
+from handlers.partners.common import TENANT, created, customer_reference, listing, owned, public, store
 from handlers.partners.lifecycle import record_change, ship_kits
 
 

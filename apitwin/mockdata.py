@@ -1,0 +1,29 @@
+"""Reading seed data: YAML files of a mockdata directory, as the plain JSON values a client would send."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+
+def plain(value: Any, instant: Callable[[datetime], str]) -> Any:
+    """YAML turns unquoted timestamps into date/datetime objects; rows keep strings (`instant` formats moments)."""
+    if isinstance(value, datetime):
+        return instant(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: plain(item, instant) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item, instant) for item in value]
+    return value
+
+
+def read_mapping(path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        content = yaml.safe_load(fh) or {}
+    if not isinstance(content, dict):
+        raise ValueError(f"{Path(path).name}: expected a mapping at the top level")
+    return content
