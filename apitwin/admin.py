@@ -58,6 +58,8 @@ async def import_state(api: str, body: dict[str, Any]) -> dict[str, Any]:
         rt.store.load(body)
     except (ValueError, TypeError, KeyError) as exc:
         raise ApiError(400, [f"State not imported: {exc}"]) from exc
+    if rt.webhooks is not None:
+        rt.webhooks.state_replaced()
     return info(rt)
 
 

@@ -36,7 +36,7 @@ class ApiRuntime:
     def reset(self) -> None:
         self.store.reset()
         if self.webhooks is not None:
-            self.webhooks.kick_all()
+            self.webhooks.state_replaced()
 
 
 ADMIN_PREFIX = "/__apitwin"

@@ -88,6 +88,7 @@ class WebhookDispatcher:
         self.policy = policy
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._queues: dict[int, collections.deque[int]] = {}   # endpoint id → unsettled delivery ids, in order
+        self._generation = 0   # bumped when the whole state is replaced: in-flight results of before are dropped
         self._client: httpx.AsyncClient | None = None
         store.on_insert(events_collection, self._on_event)
 
@@ -151,6 +152,14 @@ class WebhookDispatcher:
         if task is None or task.done():
             self._tasks[endpoint_id] = loop.create_task(self._run_endpoint(endpoint_id))
 
+    def state_replaced(self) -> None:
+        """After reset or import: ids start over, so nothing sent for the old state may write into the new one."""
+        self._generation += 1
+        for task in self._tasks.values():
+            task.cancel()
+        self._tasks.clear()
+        self.kick_all()
+
     def kick_all(self) -> None:
         """Rebuild the queues from the store (after start, reset or import) and make sure every sender runs."""
         unsettled: dict[int, list[int]] = {}
@@ -182,9 +191,10 @@ class WebhookDispatcher:
 
     async def _attempt(self, endpoint: Row, delivery: Row) -> dict[str, Any]:
         number = len(delivery["attempts"]) + 1
+        generation = self._generation
         result = await self.send(endpoint, delivery["payload"], delivery["id"], number)
         current = self.store[DELIVERIES].get(delivery["id"])
-        if current is None:  # reset or import while in flight
+        if current is None or generation != self._generation:  # reset or import while in flight
             return result
         attempts = current["attempts"] + [result]
         if result["ok"]:
