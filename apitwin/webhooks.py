@@ -108,8 +108,15 @@ class WebhookDispatcher:
         return row
 
     def remove(self, endpoint_id: int) -> None:
+        """Stop sending to an endpoint; its unsettled deliveries become dead letters (kept in the log)."""
         self.endpoint(endpoint_id)
-        self.store[ENDPOINTS].delete(endpoint_id)
+        with self.store.transaction():
+            self.store[ENDPOINTS].delete(endpoint_id)
+            for delivery in self.store[DELIVERIES].filter(lambda d: d["status"] in ("pending", "retrying"),
+                                                          endpoint_id=endpoint_id):
+                self.store[DELIVERIES].update(delivery["id"], {"status": "dead", "next_attempt_at": 0.0,
+                                                               "dead_reason": "endpoint deleted"})
+        self._queues.pop(endpoint_id, None)
         task = self._tasks.pop(endpoint_id, None)
         if task:
             task.cancel()
@@ -136,6 +143,9 @@ class WebhookDispatcher:
             raise ApiError(404, [f"No webhook delivery {delivery_id}."])
         if delivery["status"] in ("pending", "retrying"):
             raise ApiError(409, [f"Delivery {delivery_id} is still {delivery['status']}; it cannot be re-sent yet."])
+        if self.store[ENDPOINTS].get(delivery["endpoint_id"]) is None:
+            raise ApiError(409, [f"Delivery {delivery_id} cannot be re-sent: its endpoint "
+                                 f"{delivery['endpoint_id']} was deleted."])
         updated = self.store[DELIVERIES].update(delivery_id, {"status": "pending", "next_attempt_at": 0.0})
         self._queues.setdefault(delivery["endpoint_id"], collections.deque()).append(delivery_id)
         self.kick(delivery["endpoint_id"])
