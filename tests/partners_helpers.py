@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterator, Iterable
 
 from apitwin.app import create_app
 from apitwin.settings import Settings
@@ -41,6 +41,15 @@ def reset_app(settings: Settings | None = None) -> Any:
     app = _APPS[key]
     app.apitwin.runtimes["partners"].reset()
     return app
+
+
+def stopped_clock_app(settings: Settings) -> Iterator[Any]:
+    """A seeded app whose simulated clock is stopped before and after the test (a test may start it)."""
+    app = reset_app(settings)
+    clock = app.apitwin.runtimes["partners"].clock
+    clock.set_interval(0.0)
+    yield app
+    clock.set_interval(0.0)
 
 
 def assert_error(response: Any, status: int, fields: Iterable[str] | None = None,

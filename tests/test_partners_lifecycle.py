@@ -12,7 +12,7 @@ import pytest
 from apitwin.settings import Settings
 from apitwin.webhooks import verify_signature
 from tests.partners_helpers import (assert_error, create_customer, create_order, create_shipment, get_json, ids,
-                                    reset_app, utc_now_floor)
+                                    stopped_clock_app, utc_now_floor)
 from tests.receiver import Receiver, receiver, receiver_factory, wait_until  # noqa: F401 (fixtures)
 
 FAST = Settings(webhook_backoff_base=0.05, webhook_backoff_max=0.2, webhook_timeout=0.5, webhook_max_attempts=3)
@@ -29,13 +29,7 @@ SEED_ACME_LOST = 8
 
 @pytest.fixture
 def app() -> Any:
-    app = reset_app(FAST)
-    rt = app.apitwin.runtimes["partners"]
-    rt.clock.stop()
-    rt.clock.interval = 0.0
-    yield app
-    rt.clock.stop()
-    rt.clock.interval = 0.0
+    yield from stopped_clock_app(FAST)
 
 
 # -- helpers -------------------------------------------------------------------------------------------------------

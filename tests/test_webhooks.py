@@ -16,7 +16,7 @@ import pytest
 
 from apitwin.settings import Settings
 from apitwin.webhooks import DeliveryPolicy, sign, verify_signature
-from tests.partners_helpers import assert_error, create_shipment, get_json, reset_app
+from tests.partners_helpers import assert_error, create_shipment, get_json, stopped_clock_app
 from tests.receiver import Receiver, closed_port, receiver, receiver_factory, wait_until  # noqa: F401 (fixtures)
 
 FAST = Settings(webhook_backoff_base=0.05, webhook_backoff_max=0.2, webhook_timeout=0.5, webhook_max_attempts=3)
@@ -31,13 +31,7 @@ SIGNATURE = re.compile(r"^v1=[0-9a-f]{64}$")
 
 @pytest.fixture
 def app() -> Any:
-    app = reset_app(FAST)
-    rt = app.apitwin.runtimes["partners"]
-    rt.clock.stop()
-    rt.clock.interval = 0.0
-    yield app
-    rt.clock.stop()
-    rt.clock.interval = 0.0
+    yield from stopped_clock_app(FAST)
 
 
 # -- helpers -------------------------------------------------------------------------------------------------------
