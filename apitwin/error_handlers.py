@@ -102,8 +102,7 @@ class AllowIndex:
 
 
 def allowed_methods(path: str) -> str | None:
-    reg = runtime.registry() if runtime._registry.get() else None
-    index: AllowIndex | None = getattr(reg, "allow_index", None)
+    index: AllowIndex | None = getattr(runtime.registry_or_none(), "allow_index", None)
     return index.lookup(path) if index else None
 
 

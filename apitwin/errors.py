@@ -39,10 +39,6 @@ def not_found(message: str = "Not found.", code: str | None = None) -> ApiError:
     return ApiError(404, [message], code=code)
 
 
-def bad_request(field_errors: Mapping[str, Sequence[str]] | None = None, *messages: str, code: str | None = None) -> ApiError:
-    return ApiError(400, messages, field_errors, code=code)
-
-
 def unauthorized(message: str, *, challenge: str | None = None, code: str | None = None) -> ApiError:
     headers = {"WWW-Authenticate": challenge} if challenge else None
     return ApiError(401, [message], headers=headers, code=code)

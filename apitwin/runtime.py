@@ -75,6 +75,10 @@ def current_or_none() -> ApiRuntime | None:
     return _current.get()
 
 
+def registry_or_none() -> Registry | None:
+    return _registry.get()
+
+
 def registry() -> Registry:
     reg = _registry.get()
     if reg is None:

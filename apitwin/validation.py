@@ -12,14 +12,12 @@ from urllib.parse import parse_qsl, urlencode
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import ProblemException
-from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
+from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import (
     FormDataValidator,
     JSONRequestBodyValidator,
-    JSONResponseBodyValidator,
     MultiPartFormDataValidator,
     ParameterValidator,
-    TextResponseBodyValidator,
 )
 from connexion.utils import is_null, is_nullable
 import jsonschema_rs
@@ -32,7 +30,6 @@ REQUIRED_MESSAGE = "This field is required."
 # Every format jsonschema knows (date, date-time, email, ...), not only Draft 4's: `format: date` is otherwise
 # silently unchecked in bodies and responses.
 FORMATS = FormatChecker()
-draft4_format_checker = FORMATS
 
 _COMPILED: dict[tuple[int, type], tuple[Any, Any]] = {}
 
@@ -390,7 +387,7 @@ _PARAM_VALIDATORS: dict[int, tuple[dict, Any]] = {}
 def _param_validator(param: dict) -> Draft4Validator:
     cached = _PARAM_VALIDATORS.get(id(param))
     if cached is None or cached[0] is not param:
-        cached = (param, Draft4Validator(param.get("schema", param), format_checker=draft4_format_checker))
+        cached = (param, Draft4Validator(param.get("schema", param), format_checker=FORMATS))
         _PARAM_VALIDATORS[id(param)] = cached
     return cached[1]
 
@@ -436,12 +433,6 @@ class CollectingParameterValidator(ParameterValidator):
             raise
 
 
-class CheckedJSONResponseValidator(JSONResponseBodyValidator):
-    @property
-    def validator(self) -> Any:
-        return compiled(self._schema, Draft4ResponseValidator)
-
-
 VALIDATOR_MAP = {
     "parameter": CollectingParameterValidator,
     "body": MediaTypeDict(
@@ -449,12 +440,6 @@ VALIDATOR_MAP = {
             "*/*json": CollectingJSONBodyValidator,
             "application/x-www-form-urlencoded": CollectingFormDataValidator,
             "multipart/form-data": CollectingMultiPartFormDataValidator,
-        }
-    ),
-    "response": MediaTypeDict(
-        {
-            "*/*json": CheckedJSONResponseValidator,
-            "text/plain": TextResponseBodyValidator,
         }
     ),
 }

@@ -12,10 +12,8 @@ logging.getLogger("connexion").setLevel(logging.ERROR)
 
 from apitwin.app import create_app  # noqa: E402
 from apitwin.settings import Settings  # noqa: E402
+from tests.partners_helpers import ACME, DEMO, DEMO_OPS  # noqa: E402,F401 (seeded accounts, imported from here)
 
-DEMO = ("demo", "demo-password")        # partner "demo-partner": customers 319-323
-DEMO_OPS = ("demo-ops", "demo-ops-password")  # same partner, second user
-ACME = ("acme", "acme-password")        # partner "acme-genetics": customers 500-501
 
 
 @pytest.fixture

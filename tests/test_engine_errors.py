@@ -14,8 +14,7 @@ import handlers.partners.customers as customers_module
 import handlers.partners.shipments as shipments_module
 from apitwin.app import create_app
 from apitwin.settings import Settings
-from tests.conftest import DEMO
-from tests.helpers import assert_error_shape, demo_auth
+from tests.helpers import assert_error_shape, demo_auth, module_client
 
 
 def load_yaml(text: str) -> Any:
@@ -30,10 +29,8 @@ ORIGIN = "https://browser.example"
 
 @pytest.fixture(scope="module")
 def shared() -> Iterator[Any]:
-    """One app for the whole module (creating an app costs ~1 s); these tests only read or add customers."""
-    app = create_app(["partners"], settings=Settings())
-    with app.test_client() as test_client:
-        yield test_client
+    """One app for the whole module; these tests only read or add customers."""
+    yield from module_client(Settings())
 
 
 @pytest.fixture
@@ -44,9 +41,7 @@ def client(shared: Any) -> Any:  # overrides conftest's per-test app for this mo
 @pytest.fixture(scope="module")
 def small_client() -> Iterator[Any]:
     """An app whose body limit is 100 bytes."""
-    app = create_app(["partners"], settings=Settings(max_body_bytes=100))
-    with app.test_client() as test_client:
-        yield test_client
+    yield from module_client(Settings(max_body_bytes=100))
 
 
 @pytest.fixture(scope="module")

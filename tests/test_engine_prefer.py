@@ -16,8 +16,7 @@ from referencing.jsonschema import DRAFT202012
 
 from apitwin.app import create_app
 from apitwin.settings import Settings
-from tests.conftest import DEMO
-from tests.helpers import assert_error_shape, demo_auth
+from tests.helpers import assert_error_shape, demo_auth, module_client
 
 
 def load_yaml(text: str) -> Any:
@@ -59,10 +58,8 @@ def schema_validator(path: str, method: str, status: str) -> Draft202012Validato
 
 @pytest.fixture(scope="module")
 def shared() -> Iterator[Any]:
-    """One seed-0 app for the module (an app costs ~1 s to build); Prefer answers never touch the store."""
-    app = create_app(["partners"], settings=Settings(seed=0))
-    with app.test_client() as test_client:
-        yield test_client
+    """One seed-0 app for the module; Prefer answers never touch the store."""
+    yield from module_client(Settings(seed=0))
 
 
 @pytest.fixture

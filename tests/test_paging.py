@@ -1,13 +1,21 @@
-"""apitwin.paging.paginate: bare lists by default, DRF page envelopes on request."""
+"""apitwin.paging: bare lists by default, DRF page envelopes on request (window cuts the page, envelope wraps it)."""
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from apitwin.paging import DEFAULT_PAGE_SIZE, paginate
+from apitwin.paging import DEFAULT_PAGE_SIZE, envelope, window
 
 URL = "http://testserver/api/v1/kits/"
 ITEMS = [{"id": n} for n in range(1, 6)]          # 5 items
+
+
+def paginate(items: Any, page: int | None, page_size: int | None, url: str, query: dict[str, Any]) -> Any:
+    """What a list handler does (handlers/partners/common.listing) with the store's rows."""
+    if page is None and page_size is None:
+        return list(items)
+    offset, limit = window(page, page_size)
+    return envelope(list(items[offset:offset + limit]), len(items), page, page_size, url, query)
 
 
 def link_parts(link: str) -> tuple[str, dict[str, list[str]]]:

@@ -6,7 +6,7 @@ from typing import Any, Callable
 from connexion import request
 
 from apitwin import runtime
-from apitwin.errors import ApiError
+from apitwin.errors import not_found
 from apitwin.paging import envelope, window
 from apitwin.store import Row, Store
 
@@ -33,7 +33,7 @@ def owned(collection: str, row_id: int, token_info: dict[str, Any], label: str) 
     tenant's ids must not even be confirmed to exist)."""
     row = store()[collection].get(row_id)
     if row is None or row.get(TENANT) != partner_of(token_info):
-        raise ApiError(404, ["Not found."])
+        raise not_found()
     return row
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from apitwin import runtime, tokens
+from apitwin import errors, runtime, tokens
 from apitwin.errors import ApiError
 from handlers.partners.common import store
 
 DEFAULT_TTL = 300            # djangorestframework-jwt's JWT_EXPIRATION_DELTA
 PREFIXES = ("jwt", "bearer")  # JWT is the library default; Bearer is what most clients send
-CHALLENGE = {"WWW-Authenticate": 'JWT realm="api"'}
 
 
 def _ttl() -> int:
@@ -26,7 +25,8 @@ async def obtain_token(body: dict[str, Any]) -> dict[str, str]:
 
 
 def unauthorized(message: str) -> ApiError:
-    return ApiError(401, [message], headers=CHALLENGE)
+    """401 with the plugin's own challenge (`JWT realm="api"`), as for Connexion's missing-token answer."""
+    return errors.unauthorized(message, challenge=runtime.current().plugin.auth_challenge)
 
 
 def verify_token(apikey: str, required_scopes: Any = None) -> dict[str, Any]:
