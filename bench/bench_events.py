@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_partners import call  # noqa: E402
+from bench_partners import call, free_port, wait_for_port  # noqa: E402
 
 from apitwin.app import create_app  # noqa: E402
 from apitwin.settings import Settings  # noqa: E402
@@ -40,12 +39,6 @@ async def hook(request):
 uvicorn.run(Starlette(routes=[Route("/hook", hook, methods=["POST"])]), host="127.0.0.1", port={port},
             log_level="error", access_log=False)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fill_events(rt, count: int) -> str:
@@ -98,12 +91,7 @@ async def main() -> None:
     port = free_port()
     receiver = subprocess.Popen([sys.executable, "-c", RECEIVER.format(port=port)], env=os.environ.copy())
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         fresh = create_app(["partners"], settings=Settings())
         frt = fresh.apitwin.runtimes["partners"]
         frt.webhooks.register("demo-partner", f"http://127.0.0.1:{port}/hook", secret="bench-secret")

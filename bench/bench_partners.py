@@ -163,10 +163,29 @@ wrk.headers["Authorization"] = "JWT {token}"
 """
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, attempts: int = 100) -> None:
+    """Until a server started in another process accepts connections on 127.0.0.1 (about 10 s at most)."""
+    import socket
+
+    for _ in range(attempts):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 def http_rates(seconds: float) -> dict[str, dict[str, float]]:
     import re
     import shutil
-    import socket
     import subprocess
     import tempfile
     import urllib.request
@@ -176,18 +195,11 @@ def http_rates(seconds: float) -> dict[str, dict[str, float]]:
     root = str(Path(__file__).resolve().parents[1])
     results: dict[str, dict[str, float]] = {}
     for which in ("mock", "bare"):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = free_port()
         code = SERVER.format(root=root, bench=str(Path(__file__).parent), which=which, port=port)
         server = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c", code])
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_for_port(port)
             login = urllib.request.Request(
                 f"http://127.0.0.1:{port}/api/v1/api-token-auth/", method="POST",
                 data=json.dumps({"username": "demo", "password": "demo-password"}).encode(),
