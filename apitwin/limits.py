@@ -11,6 +11,17 @@ def too_large(limit: int) -> ApiError:
     return ApiError(413, [f"Request body is larger than the limit of {limit} bytes."])
 
 
+RAW_BODY = "apitwin.raw_body"   # scope key: the buffered body of form requests (see apitwin.forms)
+FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+
+
+def _is_form(scope: dict) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return value.split(b";")[0].strip().lower() in FORM_TYPES
+    return False
+
+
 class BodyLimitMiddleware:
     def __init__(self, app: Any, default_limit: int = 1_000_000) -> None:
         self.app = app
@@ -28,7 +39,7 @@ class BodyLimitMiddleware:
                 if int(value) > limit:
                     raise too_large(limit)
         names = {name for name, _ in scope.get("headers", [])}
-        if b"content-length" not in names and b"transfer-encoding" in names:
+        if (b"content-length" not in names and b"transfer-encoding" in names) or _is_form(scope):
             scope, receive = await self._buffer(scope, receive, limit)
         seen = 0
 
@@ -46,7 +57,8 @@ class BodyLimitMiddleware:
     @staticmethod
     async def _buffer(scope: dict, receive: Any, limit: int) -> tuple[dict, Any]:
         """Chunked bodies: read them whole (up to the limit) and present them with a Content-Length, which is
-        what Connexion's validators look at to decide whether there is a body at all."""
+        what Connexion's validators look at to decide whether there is a body at all. Forms are buffered too and
+        kept in the scope, because Connexion's parsed form keeps one value per key (see apitwin.forms)."""
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -61,6 +73,7 @@ class BodyLimitMiddleware:
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
+        scope = {**scope, RAW_BODY: body}
         headers = [(k, v) for k, v in scope.get("headers", []) if k != b"transfer-encoding"]
         headers.append((b"content-length", str(len(body)).encode()))
         replayed = False

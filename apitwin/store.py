@@ -181,6 +181,11 @@ class Store:
 
     __getitem__ = collection
 
+    def drop(self, name: str) -> None:
+        """Forget a collection and its rows (a later lookup starts an empty one)."""
+        with self._lock:
+            self._collections.pop(name, None)
+
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
         """Hold the store lock across several changes so no request sees half of them."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from handlers.molgenis.problem import Problem
 from handlers.molgenis.model import MULTI_REFERENCE_TYPES, REFERENCE_TYPES, Attribute, EntityType, Model
 from handlers.molgenis.values import (DATE_MESSAGE, DATETIME_MESSAGE, INT_RANGE, LONG_RANGE, java_double_str,
                                       java_str, java_type_name, number_to_int, parse_date, parse_datetime,
@@ -37,14 +38,8 @@ MAX_PARAM_INDEX = 255          # Spring's autoGrowCollectionLimit for q[i] bindi
 _PARAM = re.compile(r"q\[([0-9]+)\]\.(field|operator|value)")
 
 
-class QueryProblem(Exception):
+class QueryProblem(Problem):
     """A query the server refuses: answered 400 without code."""
-
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # -- q[i].field / q[i].operator / q[i].value ----------------------------------------------------------------------

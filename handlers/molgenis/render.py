@@ -11,6 +11,7 @@ import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
+from handlers.molgenis.problem import Problem
 from handlers.molgenis.model import MULTI_REFERENCE_TYPES, SINGLE_REFERENCE_TYPES, Attribute, EntityType, Model
 from handlers.molgenis.values import FILE_META, default_text, ref_entity_id
 
@@ -27,14 +28,8 @@ _SEGMENT_SAFE = "!$&'()*+,;=:@-._~"
 _EXPAND = re.compile(r"([^\[^\]]+)(?:\[(.+)\])?")
 
 
-class RenderProblem(Exception):
+class RenderProblem(Problem):
     """A request the response cannot be built for (e.g. `invalid expand value: x[`): answered 400 without code."""
-
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # -- hrefs ---------------------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers.molgenis.problem import Problem
 from handlers.molgenis.model import MULTI_REFERENCE_TYPES, TEXT_TYPES, Attribute, EntityType, Model
 
 Values = dict[str, Any]
@@ -48,14 +49,8 @@ FILE_NAME_CHANGED = ("Cannot update entity with file attribute without passing f
 AUTO_ID_UPPERCASE = True               # the guide shows AAAACTUMDL2N4BTTSWWS6PQAAE; MOLGENIS 10 writes lower case
 
 
-class ValueProblem(Exception):
+class ValueProblem(Problem):
     """A value that cannot be converted: answered 400 without code (MolgenisDataException on the server)."""
-
-    status = 400
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # -- Java-flavoured text of values (messages quote values the way the server prints them) ------------------------

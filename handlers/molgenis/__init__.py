@@ -1,0 +1,59 @@
+"""MOLGENIS REST API v1 mock: generic, metadata-driven entity routes that answer like the real server (10.2.4)."""
+from __future__ import annotations
+
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from apitwin.errors import ApiError
+from apitwin.plugin import PROJECT_ROOT, ApiPlugin
+
+
+def render_error(error: ApiError) -> dict[str, Any] | tuple[dict[str, Any], str]:
+    """`{"errors":[{"message", "code"?}]}`; unknown paths and unmapped methods answer RFC 7807 problem+json, as the
+    server's problem generator does for path-level errors under /api/."""
+    if error.kind == "routing":
+        try:
+            title = HTTPStatus(error.status).phrase
+        except ValueError:
+            title = "Error"
+        problem: dict[str, Any] = {"type": "about:blank", "title": title, "status": error.status}
+        if error.messages:
+            problem["detail"] = error.messages[0]
+        return problem, "application/problem+json"
+    messages = list(error.messages)
+    for field, texts in error.field_errors.items():
+        where = "" if field in ("", "body") else f"{field}: "
+        messages.extend(f"{where}{text}" for text in texts)
+    entries: list[dict[str, Any]] = []
+    for message in messages or [HTTPStatus(error.status).phrase]:
+        entry: dict[str, Any] = {"message": message}
+        if error.code:
+            entry["code"] = error.code
+        entries.append(entry)
+    return {"errors": entries}
+
+
+def _seed(rt: Any, data_dir: Path) -> None:
+    from handlers.molgenis.seed import load
+
+    load(rt.store, Path(data_dir))
+
+
+PLUGIN = ApiPlugin(
+    name="molgenis",
+    title="MOLGENIS REST API v1",
+    spec_file=PROJECT_ROOT / "specs" / "molgenis_v1.yaml",
+    mockdata_dir=PROJECT_ROOT / "mockdata" / "molgenis",
+    render_error=render_error,
+    seed=_seed,
+    auth_challenge=None,        # permission failures are 401 DS04 without WWW-Authenticate
+    lenient_json=True,          # Gson reads {name:Klaas} and bare words
+    docs_base="/api/v1",
+    quickstart=[
+        "Login       admin / admin  (non-admin: test / test; anonymous reads the biobank_* demo types)",
+        "Token       curl -s -X POST {root}/api/v1/login -H 'Content-Type: application/json' "
+        "-d '{{\"username\": \"admin\", \"password\": \"admin\"}}'",
+        "Rows        curl -s {root}/api/v1/biobank_Sample?num=5 -H 'x-molgenis-token: <token>'",
+    ],
+)

@@ -1,0 +1,69 @@
+"""All rows of an entity type: GET /{e} (numbered q[i] rules), POST /{e} (create, or `_method=GET|DELETE`),
+DELETE /{e}."""
+from __future__ import annotations
+
+from typing import Any
+
+from connexion import request
+
+from apitwin.errors import ApiError
+from handlers.molgenis import data
+from handlers.molgenis.context import Ctx, ctx
+from handlers.molgenis.inputs import collection_request, is_form, media_type, read_form, string_array, tunnel_method
+from handlers.molgenis.query import rules_from_params
+from handlers.molgenis.render import collection, entity_type_response, href, parse_attributes, parse_expand
+
+
+def _collection_body(c: Ctx, entity_type_id: str, *, start: int, num: int, rules: Any, sort: Any,
+                     attributes: list[str] | None, expand: list[str] | None) -> dict[str, Any]:
+    entity_type = c.entity_type(entity_type_id, "READ_DATA", "COUNT_DATA")
+    wanted = parse_attributes(attributes, split_single=False)
+    expanded = parse_expand(expand, split_single=False)
+    rows, total = data.query_page(c, entity_type, rules=rules, sort=sort, start=start, num=num)
+    meta = entity_type_response(entity_type, permissions=c.permissions, model=c.model, prefix=c.prefix)
+    return collection(entity_type, rows, start=start, num=num, total=total, meta=meta, model=c.model,
+                      lookup=c.lookup, attributes=wanted, expand=expanded, prefix=c.prefix)
+
+
+async def list_rows(entityTypeId: str, start: int = 0, num: int = 100, token_info: dict[str, Any] | None = None,
+                    **_: Any) -> Any:
+    params = request._starlette_request.query_params  # noqa: SLF001 - q[i].* are not declared one by one
+    rules = rules_from_params({key: params.getlist(key) for key in params})
+    return _collection_body(ctx(token_info), entityTypeId, start=start, num=num, rules=rules or None, sort=None,
+                            attributes=string_array("attributes"), expand=string_array("expand"))
+
+
+async def delete_all(entityTypeId: str, token_info: dict[str, Any] | None = None, **_: Any) -> Any:
+    c = ctx(token_info)
+    data.delete_all(c, c.entity_type(entityTypeId, "DELETE_DATA"))
+    return None, 204
+
+
+async def post_collection(entityTypeId: str, body: Any = None, token_info: dict[str, Any] | None = None,
+                          _method: str | None = None, **_: Any) -> Any:
+    method = await tunnel_method(_method)
+    c = ctx(token_info)
+    if method == "GET":
+        wanted = collection_request(body)
+        return _collection_body(c, entityTypeId, start=wanted["start"], num=wanted["num"], rules=wanted["q"],
+                                sort=wanted["sort"], attributes=wanted["attributes"], expand=wanted["expand"])
+    if method == "DELETE":
+        return await delete_all(entityTypeId, token_info)
+    if method == "PUT":
+        raise ApiError(405, ["Request method 'PUT' not supported"])
+    return await _create(c, entityTypeId, body)
+
+
+async def _create(c: Ctx, entity_type_id: str, body: Any) -> Any:
+    entity_type = c.entity_type(entity_type_id, "ADD_DATA")
+    if is_form():
+        form = await read_form()
+        files = data.store_files(c, entity_type, form.files, str(request.base_url))
+        entity_id = data.create(c, entity_type, form.values, form=True, files=files)
+    else:
+        if not media_type():
+            raise ApiError(415, ["Content type '' not supported"])
+        if not isinstance(body, dict):
+            raise ApiError(400, ["Request body must be a JSON object with attribute values"])
+        entity_id = data.create(c, entity_type, body, form=False)
+    return None, 201, {"Location": href(entity_type.id, entity_id, prefix=c.prefix)}

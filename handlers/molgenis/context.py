@@ -1,0 +1,137 @@
+"""What every MOLGENIS handler needs for one request: the live model, row repositories, the caller and the mount
+prefix — and the lookups that fail the way the server fails (unknown type D01, row D02, attribute D04, DS04).
+
+The model is part of the API's state (`DELETE /{e}/meta` removes a type; reset and import bring it back), so it is
+kept in the store as plain JSON (collection `model`, one row) and parsed once per change: `model_of` caches the
+parsed `Model` against the identity of the stored dict, which a write always replaces.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from apitwin import runtime
+from apitwin.errors import ApiError
+from apitwin.store import Collection, Store
+from handlers.molgenis.model import Attribute, EntityType, Model
+from handlers.molgenis.repository import Repository, make_lookup
+from handlers.molgenis.security import Security
+from handlers.molgenis.values import ValueProblem, typed_id
+
+MODEL_COLLECTION = "model"
+
+_MODELS: "weakref.WeakKeyDictionary[Collection, tuple[Any, Model]]" = weakref.WeakKeyDictionary()
+_MODELS_LOCK = threading.Lock()
+
+
+def model_of(store: Store) -> Model:
+    """The store's model, parsed once per stored version. Never mutate it: copy, change and `save_model`."""
+    with store.transaction():
+        collection = store[MODEL_COLLECTION]
+        row = next(iter(collection._rows.values()), None)  # noqa: SLF001 - identity of the stored dict is the key
+        stored = row["model"] if row else None
+        with _MODELS_LOCK:
+            cached = _MODELS.get(collection)
+        if cached is not None and cached[0] is stored:
+            return cached[1]
+        model = Model.from_dict(stored or {})
+        with _MODELS_LOCK:
+            _MODELS[collection] = (stored, model)
+        return model
+
+
+def save_model(store: Store, model: Model) -> None:
+    with store.transaction():
+        collection = store[MODEL_COLLECTION]
+        row = collection.first()
+        if row is None:
+            collection.insert({"model": model.to_dict()})
+        else:
+            collection.update(row["id"], {"model": model.to_dict()})
+
+
+def edit_model(store: Store) -> Model:
+    """A private copy of the model to change and pass to `save_model` (the cached one is shared)."""
+    return Model.from_dict(model_of(store).to_dict())
+
+
+@dataclass
+class Ctx:
+    store: Store
+    model: Model
+    security: Security
+    username: str | None          # None = anonymous
+    prefix: str                   # the mount prefix hrefs start with ("" at the root)
+
+    def lookup(self, entity_type_id: str) -> Repository | None:
+        entity_type = self.model.get(entity_type_id)
+        return Repository(self.store, entity_type) if entity_type is not None else None
+
+    @property
+    def lookup_fn(self) -> Any:
+        return make_lookup(self.store, self.model)
+
+    def repository(self, entity_type: EntityType) -> Repository:
+        return Repository(self.store, entity_type)
+
+    def permissions(self, entity_type_id: str) -> list[str]:
+        return self.security.permissions(self.username, entity_type_id)
+
+    def require(self, entity_type: EntityType, *permissions: str) -> None:
+        for permission in permissions:
+            self.security.require(self.username, entity_type, permission)
+
+    # -- lookups that answer like the server -----------------------------------------------------------------------
+    def entity_type(self, entity_type_id: str, *permissions: str) -> EntityType:
+        """The type, after READ_METADATA (every route resolves the type) and the given permissions."""
+        entity_type = self.model.get(entity_type_id)
+        if entity_type is None:
+            raise unknown_entity_type(entity_type_id)
+        self.require(entity_type, "READ_METADATA", *permissions)
+        return entity_type
+
+    def row(self, entity_type: EntityType, raw_id: str) -> tuple[Any, dict[str, Any]]:
+        """(typed id, stored values) of the row, or 404 D02."""
+        entity_id = self.typed_id(entity_type, raw_id)
+        values = self.repository(entity_type).get(entity_id) if entity_id is not None else None
+        if values is None:
+            raise unknown_entity(entity_type, raw_id)
+        return entity_id, values
+
+    def typed_id(self, entity_type: EntityType, raw_id: str) -> Any:
+        """A path id typed by the id attribute; an id that cannot be of that type names no row (None). The server
+        answers 500 NumberFormatException there; no row can have such an id, so the mock says 404 D02."""
+        try:
+            return typed_id(entity_type, raw_id, model=self.model)
+        except ValueProblem:
+            return None
+
+
+def unknown_entity_type(entity_type_id: str) -> ApiError:
+    return ApiError(404, [f"Unknown entity type '{entity_type_id}'."], code="D01")
+
+
+def unknown_entity(entity_type: EntityType, raw_id: Any) -> ApiError:
+    id_label = entity_type.id_attribute.display_label
+    return ApiError(404, [f"Unknown entity with '{id_label}' '{raw_id}' of type '{entity_type.display_label}'."],
+                    code="D02")
+
+
+def unknown_attribute(entity_type: EntityType, name: str) -> ApiError:
+    return ApiError(404, [f"Unknown attribute '{name}' of entity type '{entity_type.display_label}'."], code="D04")
+
+
+def attribute_of(entity_type: EntityType, name: str) -> Attribute:
+    attribute = entity_type.attribute(name)
+    if attribute is None:
+        raise unknown_attribute(entity_type, name)
+    return attribute
+
+
+def ctx(token_info: dict[str, Any] | None = None) -> Ctx:
+    rt = runtime.current()
+    store = rt.store
+    return Ctx(store=store, model=model_of(store), security=Security(store),
+               username=(token_info or {}).get("sub"), prefix=rt.prefix)

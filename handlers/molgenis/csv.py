@@ -1,0 +1,77 @@
+"""GET /csv/{e}: rows as CSV (opencsv defaults), the only v1 route with RSQL `q` and `sortColumn`/`sortOrder`."""
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.lifecycle import ConnexionResponse
+
+from apitwin.errors import ApiError
+from handlers.molgenis import data
+from handlers.molgenis.context import Ctx, ctx
+from handlers.molgenis.inputs import string_array
+from handlers.molgenis.model import MULTI_REFERENCE_TYPES, SINGLE_REFERENCE_TYPES, Attribute, EntityType
+from handlers.molgenis.query import parse_rsql
+from handlers.molgenis.values import java_double_str, java_str, ref_entity_id
+
+DEFAULT_NUM = 100
+MAX_NUM = 10000
+
+
+def _label_of(c: Ctx, attribute: Attribute, ref_id: Any) -> str:
+    target = c.model.get(ref_entity_id(attribute) or "")
+    row = c.repository(target).get(ref_id) if target is not None else None
+    label = row.get(target.label_attribute.name) if row is not None else None
+    return _text(label if label is not None else ref_id)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return java_double_str(value)
+    return java_str(value)
+
+
+def _cell(c: Ctx, attribute: Attribute, values: dict[str, Any]) -> str | None:
+    value = values.get(attribute.name)
+    if value is None:
+        return None
+    if attribute.type in SINGLE_REFERENCE_TYPES:
+        return _label_of(c, attribute, value)
+    if attribute.type in MULTI_REFERENCE_TYPES:
+        return ",".join(_label_of(c, attribute, ref) for ref in value)
+    return _text(value)
+
+
+def _quote(cell: str | None) -> str:
+    return "" if cell is None else '"' + cell.replace('"', '""') + '"'
+
+
+def _columns(entity_type: EntityType, wanted: list[str] | None) -> list[Attribute]:
+    columns = entity_type.atomic_attributes()
+    if not wanted:
+        return columns
+    lowered = {w.lower() for w in wanted}
+    unknown = sorted(w for w in wanted if entity_type.attribute_ci(w) is None)
+    if unknown:
+        raise ApiError(400, [f"Unknown attributes [{', '.join(unknown)}]"])
+    return [a for a in columns if a.name.lower() in lowered]
+
+
+async def export_csv(entityTypeId: str, q: str | None = None, start: int = 0, num: int = 0,
+                     sortColumn: str | None = None, sortOrder: str | None = None,
+                     token_info: dict[str, Any] | None = None, **_: Any) -> Any:
+    c = ctx(token_info)
+    entity_type = c.entity_type(entityTypeId, "READ_DATA")
+    num = num or DEFAULT_NUM
+    if num > MAX_NUM:
+        raise ApiError(400, [f"Num exceeded the maximum of {MAX_NUM} rows"])
+    columns = _columns(entity_type, string_array("attributes"))
+    rules = parse_rsql(q, entity_type=entity_type, model=c.model) if q else None
+    sort = None
+    if sortColumn:
+        sort = {"orders": [{"property": sortColumn, "direction": "DESC" if sortOrder == "DESC" else "ASC"}]}
+    rows, _ = data.query_page(c, entity_type, rules=rules, sort=sort, start=start, num=num)
+    lines = [",".join(_quote(a.name) for a in columns)]
+    lines += [",".join(_quote(_cell(c, a, row)) for a in columns) for row in rows]
+    return ConnexionResponse(status_code=200, content_type="text/csv", body="\n".join(lines) + "\n")

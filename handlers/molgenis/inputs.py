@@ -1,0 +1,115 @@
+"""Reading a request the way Spring binds it for the v1 controller: the `_method` tunnel (query or form field),
+form and multipart bodies with repeated keys and file parts, and the String[] parameters `attributes`/`expand`.
+
+Connexion hands handlers a parsed body that keeps one value per form key; the server joins repeated keys with
+commas (mrefs), so forms are re-read with `apitwin.forms.multi_form`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connexion import request
+
+from apitwin.errors import ApiError
+from apitwin.forms import multi_form
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+TUNNEL_METHODS = ("GET", "PUT", "DELETE")
+
+
+def media_type() -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def is_form() -> bool:
+    return media_type() in FORM_TYPES
+
+
+@dataclass
+class Upload:
+    filename: str
+    content_type: str | None
+    content: bytes
+
+
+@dataclass
+class FormBody:
+    values: dict[str, Any] = field(default_factory=dict)    # one value, or a list for a repeated key
+    files: dict[str, Upload] = field(default_factory=dict)
+
+
+async def read_form() -> FormBody:
+    """Fields (repeated keys as lists, the tunnel's `_method` left out) and file parts (one per field, as the
+    server requires; more answers 400 instead of the server's 500 `Multiple file input not supported`)."""
+    form = await multi_form(request.scope)
+    body = FormBody()
+    for key, value in form.multi_items():
+        if key == "_method":
+            continue
+        if hasattr(value, "read") and hasattr(value, "filename"):
+            if key in body.files:
+                raise ApiError(400, ["Multiple file input not supported"])
+            body.files[key] = Upload(filename=value.filename or key, content_type=value.content_type,
+                                     content=await value.read())
+            continue
+        if key in body.values:
+            previous = body.values[key]
+            body.values[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            body.values[key] = value
+    return body
+
+
+async def tunnel_method(query_value: str | None) -> str | None:
+    """`_method` from the query string or, as the R client sends it, from a form body; upper-cased."""
+    value = query_value
+    if value is None and is_form():
+        value = (await multi_form(request.scope)).get("_method")
+    if value is None:
+        return None
+    method = str(value).upper()
+    if method not in TUNNEL_METHODS:
+        raise ApiError(400, [f"Request method 'POST' with _method={value} not supported"])
+    return method
+
+
+def string_array(name: str) -> list[str] | None:
+    """A String[] query parameter as Spring binds it: one value is split on commas, repeated values are kept as
+    they are (so `expand=a[x;y]` stays whole and `expand=a[x,y]` splits, as on the server)."""
+    values = request._starlette_request.query_params.getlist(name)  # noqa: SLF001 - raw, unsplit values
+    if not values:
+        return None
+    if len(values) == 1:
+        return [] if values[0] == "" else values[0].split(",")
+    return list(values)
+
+
+def body_array(body: Any, name: str) -> list[str] | None:
+    """`attributes`/`expand` of a tunnel body: JSON arrays only (a string answers 400, as Gson refuses it)."""
+    if not isinstance(body, dict) or body.get(name) is None:
+        return None
+    value = body[name]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ApiError(400, [f"Field '{name}' must be an array of strings"])
+    return value
+
+
+def collection_request(body: Any) -> dict[str, Any]:
+    """The EntityCollectionRequest of a `_method=GET` tunnel: start, num, q, sort, attributes, expand."""
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise ApiError(400, ["Request body must be a JSON object"])
+    start, num = body.get("start", 0), body.get("num", 100)
+    for key, value in (("start", start), ("num", num)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ApiError(400, [f"Field '{key}' must be an integer"])
+    if start < 0:
+        raise ApiError(400, ["must be greater than or equal to 0"])
+    if num < 0:
+        raise ApiError(400, ["must be greater than or equal to 0"])
+    if num > 10000:
+        raise ApiError(400, ["No more than 10000 rows can be requested"])
+    return {"start": start, "num": num, "q": body.get("q"), "sort": body.get("sort"),
+            "attributes": body_array(body, "attributes"), "expand": body_array(body, "expand")}

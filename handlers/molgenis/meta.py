@@ -1,0 +1,78 @@
+"""Metadata: GET /{e}/meta (ETR), GET /{e}/meta/{attr} (AR), their `_method=GET` tunnels, DELETE /{e}/meta,
+and GET /{e}/exist."""
+from __future__ import annotations
+
+from typing import Any
+
+from apitwin.errors import ApiError
+from handlers.molgenis import data
+from handlers.molgenis.context import Ctx, ctx, model_of, unknown_entity_type
+from handlers.molgenis.inputs import body_array, string_array, tunnel_method
+from handlers.molgenis.render import attribute_response, entity_type_response, parse_attributes, parse_expand
+
+from apitwin import runtime
+
+
+def _type_body(c: Ctx, entity_type_id: str, attributes: list[str] | None, expand: list[str] | None,
+               ) -> dict[str, Any]:
+    entity_type = c.entity_type(entity_type_id)
+    return entity_type_response(entity_type, permissions=c.permissions, model=c.model,
+                                attributes=parse_attributes(attributes, split_single=False),
+                                expand=parse_expand(expand, split_single=False), prefix=c.prefix)
+
+
+def _attribute_body(c: Ctx, entity_type_id: str, attribute_name: str, attributes: list[str] | None,
+                    expand: list[str] | None) -> dict[str, Any]:
+    entity_type = c.entity_type(entity_type_id)
+    attribute = entity_type.attribute(attribute_name)
+    if attribute is None:                   # server quirk: an unknown attribute here is an unknown entity type
+        raise unknown_entity_type(entity_type_id)
+    return attribute_response(entity_type, attribute, model=c.model,
+                              attributes=parse_attributes(attributes, split_single=False),
+                              expand=parse_expand(expand, split_single=False), permissions=c.permissions,
+                              prefix=c.prefix)
+
+
+async def get_entity_type(entityTypeId: str, token_info: dict[str, Any] | None = None, **_: Any) -> Any:
+    return _type_body(ctx(token_info), entityTypeId, string_array("attributes"), string_array("expand"))
+
+
+async def delete_entity_type(entityTypeId: str, token_info: dict[str, Any] | None = None, **_: Any) -> Any:
+    c = ctx(token_info)
+    entity_type = c.entity_type(entityTypeId, "DELETE_METADATA")
+    data.drop_entity_types(c, [entity_type.id])
+    return None, 204
+
+
+async def post_entity_type(entityTypeId: str, body: Any = None, token_info: dict[str, Any] | None = None,
+                           _method: str | None = None, **_: Any) -> Any:
+    method = await tunnel_method(_method)
+    if method == "GET":
+        if body is None:
+            raise ApiError(400, ["Required request body is missing"])
+        return _type_body(ctx(token_info), entityTypeId, body_array(body, "attributes"), body_array(body, "expand"))
+    if method == "DELETE":
+        return await delete_entity_type(entityTypeId, token_info)
+    raise ApiError(400, ["Request method 'POST' not supported on /meta without _method=GET or DELETE"])
+
+
+async def get_attribute(entityTypeId: str, attributeName: str, token_info: dict[str, Any] | None = None,
+                        **_: Any) -> Any:
+    return _attribute_body(ctx(token_info), entityTypeId, attributeName, string_array("attributes"),
+                           string_array("expand"))
+
+
+async def post_attribute(entityTypeId: str, attributeName: str, body: Any = None,
+                         token_info: dict[str, Any] | None = None, _method: str | None = None, **_: Any) -> Any:
+    method = await tunnel_method(_method)
+    if method != "GET":
+        raise ApiError(400, ["Request method 'POST' not supported on /meta/{attribute} without _method=GET"])
+    if body is None:
+        raise ApiError(400, ["Required request body is missing"])
+    return _attribute_body(ctx(token_info), entityTypeId, attributeName, body_array(body, "attributes"),
+                           body_array(body, "expand"))
+
+
+async def exists(entityTypeId: str, **_: Any) -> Any:
+    """Does a repository exist (the controller checks no permission)."""
+    return model_of(runtime.current().store).get(entityTypeId) is not None

@@ -1,0 +1,114 @@
+"""One row and one value: GET/PUT/DELETE /{e}/{id}, GET/PUT /{e}/{id}/{attr}, and their POST `_method` tunnels."""
+from __future__ import annotations
+
+from typing import Any
+
+from connexion import request
+
+from apitwin.errors import ApiError
+from handlers.molgenis import data
+from handlers.molgenis.context import Ctx, attribute_of, ctx
+from handlers.molgenis.inputs import body_array, collection_request, is_form, read_form, string_array, tunnel_method
+from handlers.molgenis.render import RenderProblem, attribute_value, entity_map, parse_attributes, parse_expand
+
+
+def _row_body(c: Ctx, entity_type_id: str, raw_id: str, attributes: list[str] | None,
+              expand: list[str] | None, split: bool) -> dict[str, Any]:
+    entity_type = c.entity_type(entity_type_id, "READ_DATA")
+    _, values = c.row(entity_type, raw_id)
+    return entity_map(entity_type, values, model=c.model, lookup=c.lookup,
+                      attributes=parse_attributes(attributes, split_single=split),
+                      expand=parse_expand(expand, split_single=split), prefix=c.prefix)
+
+
+async def get_row(entityTypeId: str, id: str, token_info: dict[str, Any] | None = None, **_: Any) -> Any:
+    return _row_body(ctx(token_info), entityTypeId, id, string_array("attributes"), string_array("expand"), False)
+
+
+async def update_row(entityTypeId: str, id: str, body: Any = None, token_info: dict[str, Any] | None = None,
+                     **_: Any) -> Any:
+    await _replace(ctx(token_info), entityTypeId, id, body)
+    return None, 200
+
+
+async def _replace(c: Ctx, entity_type_id: str, raw_id: str, body: Any) -> int:
+    """The PUT behaviour for JSON (200) and forms (204, as the server's form mapping answers)."""
+    entity_type = c.entity_type(entity_type_id, "UPDATE_DATA")
+    entity_id, _ = c.row(entity_type, raw_id)
+    if is_form():
+        form = await read_form()
+        files = data.store_files(c, entity_type, form.files, str(request.base_url))
+        data.replace(c, entity_type, entity_id, form.values, form=True, files=files)
+        return 204
+    if not isinstance(body, dict):
+        raise ApiError(400, ["Request body must be a JSON object with attribute values"])
+    data.replace(c, entity_type, entity_id, body, form=False)
+    return 200
+
+
+async def delete_row(entityTypeId: str, id: str, token_info: dict[str, Any] | None = None, **_: Any) -> Any:
+    c = ctx(token_info)
+    entity_type = c.entity_type(entityTypeId, "DELETE_DATA")
+    entity_id = c.typed_id(entity_type, id)
+    if entity_id is not None:
+        data.delete_row(c, entity_type, entity_id)
+    return None, 204
+
+
+async def post_row(entityTypeId: str, id: str, body: Any = None, token_info: dict[str, Any] | None = None,
+                   _method: str | None = None, **_: Any) -> Any:
+    method = await tunnel_method(_method)
+    c = ctx(token_info)
+    if method == "GET":
+        return _row_body(c, entityTypeId, id, body_array(body, "attributes"), body_array(body, "expand"), False)
+    if method == "PUT":
+        return None, await _replace(c, entityTypeId, id, body)
+    if method == "DELETE":
+        return await delete_row(entityTypeId, id, token_info)
+    raise ApiError(400, ["Request method 'POST' not supported on a row without _method=GET, PUT or DELETE"])
+
+
+# -- /{e}/{id}/{attr} ----------------------------------------------------------------------------------------------
+
+def _value_body(c: Ctx, entity_type_id: str, raw_id: str, attribute_name: str, *, start: int, num: int,
+                attributes: list[str] | None, expand: list[str] | None) -> dict[str, Any]:
+    entity_type = c.entity_type(entity_type_id, "READ_DATA")
+    attribute = attribute_of(entity_type, attribute_name)          # the attribute is checked before the row
+    _, values = c.row(entity_type, raw_id)
+    try:
+        return attribute_value(entity_type, values, attribute, model=c.model, lookup=c.lookup, start=start,
+                               num=num, attributes=parse_attributes(attributes, split_single=False),
+                               expand=parse_expand(expand, split_single=False), prefix=c.prefix)
+    except RenderProblem as problem:
+        if problem.message == "entity is null":   # the server's 500; a reference that is not there: 404
+            raise ApiError(404, ["entity is null"]) from None
+        raise
+
+
+async def get_attribute_value(entityTypeId: str, id: str, attributeName: str, start: int = 0, num: int = 100,
+                              token_info: dict[str, Any] | None = None, **_: Any) -> Any:
+    return _value_body(ctx(token_info), entityTypeId, id, attributeName, start=start, num=num,
+                       attributes=string_array("attributes"), expand=string_array("expand"))
+
+
+async def update_attribute(entityTypeId: str, id: str, attributeName: str, body: Any = None,
+                           token_info: dict[str, Any] | None = None, **_: Any) -> Any:
+    c = ctx(token_info)
+    entity_type = c.entity_type(entityTypeId, "UPDATE_DATA")
+    attribute = attribute_of(entity_type, attributeName)
+    entity_id, stored = c.row(entity_type, id)
+    data.set_value(c, entity_type, attribute, entity_id, stored, body)
+    return None, 200
+
+
+async def post_attribute_value(entityTypeId: str, id: str, attributeName: str, body: Any = None,
+                               token_info: dict[str, Any] | None = None, _method: str | None = None,
+                               **_: Any) -> Any:
+    method = await tunnel_method(_method)
+    if method == "GET":
+        wanted = collection_request(body)
+        return _value_body(ctx(token_info), entityTypeId, id, attributeName, start=wanted["start"],
+                           num=wanted["num"], attributes=wanted["attributes"], expand=wanted["expand"])
+    if method == "PUT":
+        return await update_attribute(entityTypeId, id, attributeName, body, token_info)
+    raise ApiError(400, ["Request method 'POST' not supported on an attribute without _method=GET or PUT"])
