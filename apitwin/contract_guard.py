@@ -71,9 +71,10 @@ class ContractGuard:
         log.error("response breaks the contract: %s %s -> %s: %s", scope["method"], scope["path"],
                   start.get("status"), problem)
         error = rt.plugin.render_error(ApiError(500, ["The mock's response does not conform to its specification."]))
-        payload = json.dumps(error).encode()
+        body_out, media_type = error if isinstance(error, tuple) else (error, "application/json")
+        payload = json.dumps(body_out).encode()
         await send({"type": "http.response.start", "status": 500, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
+            (b"content-type", media_type.encode()), (b"content-length", str(len(payload)).encode())]})
         await send({"type": "http.response.body", "body": payload})
 
     def _problem(self, rt: Any, op_id: str, operation: dict[str, Any], start: dict[str, Any], body: bytes) -> str | None:
@@ -82,8 +83,8 @@ class ContractGuard:
         if response is None:
             return f"status {status} is not documented"
         content = response.get("content") or {}
-        if not content:
-            return None
+        if not content or (not body and response.get("x-apitwin-empty-body")):
+            return None   # x-apitwin-empty-body: one variant of the operation (e.g. a tunnel) answers no body
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
         media_type = headers.get("content-type", "").split(";")[0].strip()
         media = content.get(media_type)

@@ -10,7 +10,8 @@ from apitwin.errors import ApiError
 from handlers.molgenis.context import Ctx, edit_model, save_model
 from handlers.molgenis.inputs import Upload
 from handlers.molgenis.model import Attribute, EntityType
-from handlers.molgenis.query import compile_rules, sort_rows
+from handlers.molgenis import indexes
+from handlers.molgenis.query import compile_rules
 from handlers.molgenis.repository import collection_name
 from handlers.molgenis.values import (FILE_META, build_entity, convert, readonly_attribute_message, ref_entity_id,
                                       validate)
@@ -24,13 +25,8 @@ def query_page(c: Ctx, entity_type: EntityType, *, rules: Any, sort: Any, start:
                ) -> tuple[list[Values], int]:
     """(rows of the page, total matching). `num=0` means every row from `start` (the data layer's "no limit")."""
     predicate = compile_rules(rules, entity_type, c.model, c.lookup) if rules else None
-    rows = c.repository(entity_type).scan()
-    if predicate is not None:
-        rows = [row for row in rows if predicate(row)]
-    total = len(rows)
-    if sort is not None:
-        rows = sort_rows(rows, sort, entity_type)
-    return rows[start:None if num == 0 else start + num], total
+    return indexes.page(c.repository(entity_type), entity_type, c.model, rules=rules, predicate=predicate,
+                        sort=sort, start=start, num=num)
 
 
 # -- writing -------------------------------------------------------------------------------------------------------

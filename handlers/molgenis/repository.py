@@ -15,6 +15,7 @@ read-only.
 """
 from __future__ import annotations
 
+import itertools
 import threading
 import weakref
 from typing import Any, Callable, Iterator
@@ -27,15 +28,23 @@ Lookup = Callable[[str], "Repository | None"]
 
 
 
+_VERSIONS = itertools.count(1)
+
+
 class _Index:
     """entity id -> internal id, plus the row count it was last in sync with (a cheap staleness check that stays
-    cheap even when an imported state holds duplicate entity ids)."""
+    cheap even when an imported state holds duplicate entity ids), and a version that every write renews (query
+    indexes built for one version are stale at the next; versions are unique process-wide)."""
 
-    __slots__ = ("ids", "size")
+    __slots__ = ("ids", "size", "version")
 
     def __init__(self, ids: dict[Any, int], size: int) -> None:
         self.ids = ids
         self.size = size
+        self.version = next(_VERSIONS)
+
+    def touch(self) -> None:
+        self.version = next(_VERSIONS)
 
 
 # collection object -> its index; entries vanish with the collection (reset, import). Each store's lock guards its
@@ -121,6 +130,17 @@ class Repository:
         with self.store.transaction():
             return [row["values"] for row in _live_rows(self.store[self.name]).values()]
 
+    def version(self) -> int:
+        with self.store.transaction():
+            return self._state()[2].version
+
+    def snapshot(self) -> tuple[int, list[Values]]:
+        """(version, live values dicts in storage order): the version changes with every write, so anything
+        derived from these rows may be cached under it (see `indexes.py`)."""
+        with self.store.transaction():
+            _, rows, index = self._state()
+            return index.version, [row["values"] for row in rows.values()]
+
     def __iter__(self) -> Iterator[Values]:
         return iter(self.scan())
 
@@ -157,6 +177,7 @@ class Repository:
             stored = collection.insert({"values": values})
             index.ids[entity_id] = stored["id"]
             index.size = len(collection)
+            index.touch()
             return entity_id
 
     def replace(self, entity_id: Any, values: Values) -> Any:
@@ -177,6 +198,7 @@ class Repository:
             if new_id != entity_id:
                 index.ids.pop(entity_id, None)
                 index.ids[new_id] = internal
+            index.touch()
             return new_id
 
     def delete(self, entity_id: Any) -> bool:
@@ -187,6 +209,7 @@ class Repository:
             collection.delete(internal)
             index.ids.pop(entity_id, None)
             index.size = len(collection)
+            index.touch()
             return True
 
     def delete_all(self) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import datetime
 from typing import Any
 
 from apitwin.errors import ApiError
@@ -32,6 +33,14 @@ PERMISSION_NAMES = {
 }
 
 
+USER_TYPE = "sys_sec_User"
+TOKEN_TYPE = "sys_sec_Token"
+
+
+def _epoch(instant: str) -> float:
+    return datetime.fromisoformat(instant.replace("Z", "+00:00")).timestamp()
+
+
 def new_token() -> str:
     return secrets.token_hex(16)
 
@@ -43,8 +52,31 @@ class Security:
         self.store = store
 
     # -- users and tokens -----------------------------------------------------------------------------------------
+    # Accounts live in two places, as on a real server seeded by a test harness: `users` (security.yaml, with clear
+    # passwords) and the `sys_sec_User` rows clients create and change through the API. The row wins for the flags
+    # (an admin can deactivate a user with PUT), the account file for the password (rows hold placeholder hashes).
+    # Tokens likewise: login issues them into `tokens`; `sys_sec_Token` rows created through the API work too.
+    def _system_row(self, entity_type_id: str, attribute: str, value: Any) -> dict[str, Any] | None:
+        from handlers.molgenis.context import model_of        # context imports this module
+        from handlers.molgenis.repository import Repository
+
+        entity_type = model_of(self.store).get(entity_type_id)
+        if entity_type is None or entity_type.attribute(attribute) is None:
+            return None
+        repository = Repository(self.store, entity_type)
+        entity_id = repository.holder_of(attribute, value)
+        return repository.get(entity_id) if entity_id is not None else None
+
     def user(self, username: str) -> dict[str, Any] | None:
-        return self.store["users"].first(username=username)
+        account = self.store["users"].first(username=username)
+        row = self._system_row(USER_TYPE, "username", username)
+        if row is None:
+            return account
+        merged = dict(account or {"password": row.get("password_")})
+        merged.update(username=username, active=bool(row.get("active")), superuser=bool(row.get("superuser")),
+                      change_password=bool(row.get("changePassword")), two_factor=bool(row.get("use2fa")),
+                      firstname=row.get("FirstName"), lastname=row.get("LastName"))
+        return merged
 
     def issue_token(self, username: str, now: float | None = None) -> str:
         token = new_token()
@@ -54,18 +86,39 @@ class Security:
         return token
 
     def token_row(self, token: str | None, now: float | None = None) -> dict[str, Any] | None:
-        if not token:
+        if not token or not token.strip():
             return None
-        row = self.store["tokens"].first(token=token.strip())
+        row = self.store["tokens"].first(token=token.strip()) or self._token_entity(token.strip())
         if row is None:
             return None
         if row.get("expires") is not None and row["expires"] <= (now if now is not None else time.time()):
             return None
         return row
 
+    def _token_entity(self, token: str) -> dict[str, Any] | None:
+        """A sys_sec_Token row as a token record (no expirationDate: it never expires)."""
+        row = self._system_row(TOKEN_TYPE, "token", token)
+        if row is None:
+            return None
+        user = self._system_row(USER_TYPE, "id", row.get("User"))
+        if user is None:
+            return None
+        expires = row.get("expirationDate")
+        return {"token": token, "username": user.get("username"), "entity_id": row.get("id"),
+                "expires": _epoch(expires) if expires else None}
+
     def revoke(self, token: str) -> bool:
-        row = self.store["tokens"].first(token=token.strip())
-        return bool(row) and self.store["tokens"].delete(row["id"])
+        token = token.strip()
+        row = self.store["tokens"].first(token=token)
+        if row is not None:
+            return self.store["tokens"].delete(row["id"])
+        entity = self._token_entity(token)
+        if entity is None:
+            return False
+        from handlers.molgenis.context import model_of
+        from handlers.molgenis.repository import Repository
+
+        return Repository(self.store, model_of(self.store).get(TOKEN_TYPE)).delete(entity["entity_id"])
 
     def username_for(self, token: str | None) -> str | None:
         row = self.token_row(token)
