@@ -54,6 +54,6 @@ PLUGIN = ApiPlugin(
         "Login       admin / admin  (non-admin: test / test; anonymous reads the biobank_* demo types)",
         "Token       curl -s -X POST {root}/api/v1/login -H 'Content-Type: application/json' "
         "-d '{{\"username\": \"admin\", \"password\": \"admin\"}}'",
-        "Rows        curl -s {root}/api/v1/biobank_Sample?num=5 -H 'x-molgenis-token: <token>'",
+        "Rows        curl -s '{root}/api/v1/biobank_Sample?num=5'   (anonymous may read biobank_*; else x-molgenis-token)",
     ],
 )

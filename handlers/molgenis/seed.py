@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from apitwin.store import Store
 from handlers.molgenis.context import save_model
 from handlers.molgenis.seed_loader import load_model, load_rows, load_security, populate
@@ -13,14 +15,24 @@ from handlers.molgenis.seed_loader import load_model, load_rows, load_security, 
 def load(store: Store, data_dir: Path) -> None:
     if not data_dir.is_dir():
         raise ValueError(f"MOLGENIS seed directory {data_dir} does not exist")
-    model = load_model(data_dir)
+    try:
+        model = load_model(data_dir)
+    except (TypeError, KeyError, AttributeError, yaml.YAMLError) as exc:   # unknown keys, wrong shapes, bad YAML
+        raise ValueError(f"{data_dir}: the entity model (model*.yaml) cannot be read: {exc}") from None
     if not model.entity_types:
         raise ValueError(f"{data_dir}: no entity types (model*.yaml files with `entity_types`) found")
     save_model(store, model)
-    accounts = load_security(data_dir)
+    try:
+        accounts = load_security(data_dir)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{data_dir}/security.yaml cannot be read: {exc}") from None
     for user in accounts["users"]:
         store["users"].insert(user)
     for grant in accounts["grants"]:
         store["grants"].insert(grant)
     store["tokens"]                       # exists (empty) in every export, so an import can restore it
-    populate(store, model, load_rows(data_dir))
+    try:
+        rows = load_rows(data_dir)
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{data_dir}: data*.yaml cannot be read: {exc}") from None
+    populate(store, model, rows)

@@ -21,11 +21,11 @@ from handlers.molgenis.values import build_entity, format_instant, ref_entity_id
 SEED_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)   # auto dates of seeded rows: fixed, so seeds are repeatable
 
 
-class SeedProblem(Exception):
-    """Seed data the API would refuse; every problem is listed."""
+class SeedProblem(ValueError):
+    """Seed data the API would refuse; every problem is listed (a ValueError: `apitwin serve` prints it, exit 2)."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
+        super().__init__("seed data the API would refuse:\n  " + "\n  ".join(problems))
         self.problems = problems
 
 
