@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench contract clean venv
+.PHONY: serve test bench contract clean venv lint lint-external
 
 venv: $(STAMP)
 
@@ -19,8 +19,25 @@ serve: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Spec review: our rules on every spec, then the mock against its specs (also part of `make test`).
+lint: $(STAMP)
+	$(BIN)/apitwin lint specs/*.yaml
+	$(BIN)/apitwin check-drift
+
+# The same specs through Spectral (spectral:oas) and Redocly (recommended), installed with npm on first use into
+# .tools/ (pinned versions; node >= 18). Deliberate remaining findings are listed in docs/spec-review.md.
+SPECTRAL_VERSION ?= 6.16.3
+REDOCLY_VERSION ?= 2.77.0
+TOOLS := .tools/node_modules/.bin
+lint-external:
+	@test -x $(TOOLS)/spectral -a -x $(TOOLS)/redocly || npm install --silent --no-audit --no-fund --prefix .tools \
+		@stoplight/spectral-cli@$(SPECTRAL_VERSION) @redocly/cli@$(REDOCLY_VERSION)
+	$(TOOLS)/spectral lint --ruleset .spectral.yaml --fail-severity warn specs/*.yaml
+	$(TOOLS)/redocly lint --config redocly.yaml specs/*.yaml
+
 bench: $(STAMP)
 	$(BIN)/python bench/bench_partners.py
+	$(BIN)/python bench/bench_molgenis.py
 
 clean:
-	rm -rf $(VENV) .hypothesis .schemathesis schemathesis-report
+	rm -rf $(VENV) .tools .hypothesis .schemathesis schemathesis-report

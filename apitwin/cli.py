@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from apitwin.plugin import discover
+from apitwin.review import cli as review_cli
 from apitwin.settings import Settings
 
 
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--port", type=int, default=9000)
     listen.add_argument("--fail-first", type=int, default=0, metavar="N",
                         help="answer 503 to the first N deliveries (to watch retries)")
+    review_cli.add_parsers(sub)
     return parser
 
 
@@ -165,4 +167,6 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_serve(args)
     if args.command == "webhook-listen":
         return cmd_listen(args)
+    if args.command in review_cli.COMMANDS:
+        return review_cli.run(args)
     return cmd_list()

@@ -9,7 +9,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from apitwin.errors import ApiError
 
@@ -51,6 +51,10 @@ class ApiPlugin:
     actions: dict[str, "Action"] = field(default_factory=dict)
     # Simulated clock (optional): called every settings.clock_interval seconds, and by the `tick` action
     tick: Callable[["ApiRuntime"], Any] | None = None
+    # Drift check (optional, `apitwin check-drift`): every seeded record as the API shows it, as
+    # (label, components/schemas name, record); and auth headers for the smoke run, from a test client
+    seed_records: Callable[["ApiRuntime"], Iterable[tuple[str, str, Any]]] | None = None
+    smoke_headers: Callable[[Any], dict[str, str]] | None = None
     docs_base: str = ""                           # documented API root inside the spec paths, for printing
     quickstart: list[str] = field(default_factory=list)  # lines printed by `apitwin serve`
 

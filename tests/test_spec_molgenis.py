@@ -1,5 +1,5 @@
-"""The MOLGENIS REST API v1 OpenAPI document on its own: valid OpenAPI 3.1, every example valid against its schema,
-the route table and status codes of the real server, the conventions every operation follows, links that point at
+"""The MOLGENIS REST API v1 OpenAPI document on its own: valid OpenAPI 3.1, every example valid against its schema
+(found and checked by apitwin.review, the same code as `apitwin lint`), the route table and status codes of the real server, the conventions every operation follows, links that point at
 real operations, and a document the engine (Connexion's 3.0 view, jsonschema-rs) and schemathesis can load."""
 from __future__ import annotations
 
@@ -8,18 +8,17 @@ import json
 import re
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import quote
 
 import pytest
 import yaml
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from jsonschema.protocols import Validator
+
+from apitwin.review import examples as review_examples
+from apitwin.review.openapi import Spec
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT / "specs" / "molgenis_v1.yaml"
 DELTAS_DOC = ROOT / "docs" / "molgenis-deltas.md"
-SPEC_URI = "urn:apitwin:molgenis_v1"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 ERROR_BY_STATUS = {"400": "BadRequest", "401": "Unauthorized", "404": "NotFound", "415": "UnsupportedMediaType",
                    "500": "ServerError"}
@@ -76,7 +75,7 @@ TUNNELS = {
     "handlers.molgenis.meta.post_entity_type": (["GET", "DELETE"], True),
     "handlers.molgenis.meta.post_attribute": (["GET"], True),
     "handlers.molgenis.rows.post_attribute_value": (["GET", "PUT"], True),
-    "handlers.molgenis.rows.post_row": (["GET", "PUT", "DELETE"], True),
+    "handlers.molgenis.rows.post_row": (["GET", "PUT", "DELETE"], False),   # or a form field (R client)
     "handlers.molgenis.collections.post_collection": (["GET", "DELETE"], False),
 }
 
@@ -94,15 +93,11 @@ def load_spec() -> dict[str, Any]:
 
 
 SPEC = load_spec()
-REGISTRY = Registry().with_resource(SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012))
+REVIEW = Spec.open(str(SPEC_PATH))
 SCHEMAS = SPEC["components"]["schemas"]
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
-
-def pointer(parts: tuple[str, ...]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
 
 def deref(node: Any) -> Any:
     """Follow local `$ref`s (`#/...`) until a non-reference node."""
@@ -118,14 +113,13 @@ def deref(node: Any) -> Any:
     return node
 
 
-def validator_at(parts: tuple[str, ...]) -> Draft202012Validator:
-    """A Draft 2020-12 validator for the schema found at `parts` inside the spec; its `$ref`s resolve against the
-    whole document (a resource in the registry)."""
-    ref = SPEC_URI + "#" + quote(pointer(parts), safe="/~")
-    return Draft202012Validator({"$ref": ref}, registry=REGISTRY, format_checker=FormatChecker())
+def validator_at(parts: tuple[str, ...]) -> Validator:
+    """The validator `apitwin lint` uses for the schema at `parts` (2020-12 + OpenAPI dialect, formats checked,
+    `$ref`s resolved against the whole document)."""
+    return REVIEW.validator(REVIEW.at(*parts))
 
 
-def schema_validator(name: str) -> Draft202012Validator:
+def schema_validator(name: str) -> Validator:
     return validator_at(("components", "schemas", name))
 
 
@@ -150,30 +144,7 @@ def is_schema_location(parts: tuple[str, ...]) -> bool:
     return (len(parts) >= 3 and parts[:2] == ("components", "schemas")) or "schema" in parts
 
 
-def collect_examples() -> list[tuple[str, tuple[str, ...], Any]]:
-    """(test id, pointer of the schema, example value) for every example: next to a schema (media types of request
-    bodies and responses, parameters, headers) and every schema-level `examples` list (components and inline)."""
-    found = []
-    for parts, node in walk(SPEC):
-        if not isinstance(node, dict):
-            continue
-        where = "/".join(parts)
-        if "schema" in node and ("examples" in node or "example" in node) and isinstance(node["schema"], dict):
-            schema_parts = parts + ("schema",)
-            if "example" in node:
-                found.append((f"{where}/example", schema_parts, node["example"]))
-            if isinstance(node.get("examples"), dict):
-                for name, example in node["examples"].items():
-                    example = deref(example)
-                    if "value" in example:
-                        found.append((f"{where}/examples/{name}", schema_parts, example["value"]))
-        if is_schema_location(parts) and isinstance(node.get("examples"), list):
-            for index, value in enumerate(node["examples"]):
-                found.append((f"{where}/examples/{index}", parts, value))
-    return found
-
-
-EXAMPLES = collect_examples()
+EXAMPLES = review_examples.collect(REVIEW)
 
 
 def operations() -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
@@ -275,10 +246,10 @@ def test_enough_examples() -> None:
     assert len(EXAMPLES) >= 80, len(EXAMPLES)
 
 
-@pytest.mark.parametrize(("schema_parts", "value"), [(p, v) for _, p, v in EXAMPLES], ids=[i for i, _, _ in EXAMPLES])
-def test_example_matches_schema(schema_parts: tuple[str, ...], value: Any) -> None:
-    errors = sorted(validator_at(schema_parts).iter_errors(value), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.label for e in EXAMPLES])
+def test_example_matches_schema(example: review_examples.Example) -> None:
+    errors = review_examples.errors(REVIEW, example)
+    assert not errors, "\n".join(errors)
 
 
 def test_every_component_example_is_used() -> None:
@@ -553,7 +524,7 @@ def test_paging_parameters() -> None:
     assert set(csv) == {"entityTypeId", "q", "start", "num", "sortColumn", "sortOrder", "attributes"}
     assert csv["q"]["schema"]["type"] == "string"
     assert csv["num"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 10000}
-    assert csv["sortOrder"]["schema"]["enum"] == ["ASC", "DESC"]
+    assert csv["sortOrder"]["schema"]["enum"] == ["ASC", "DESC", ""]   # the R client sends it empty
     assert csv["attributes"]["schema"]["type"] == "string"
 
 

@@ -1,21 +1,21 @@
-"""The Partners OpenAPI document on its own: valid OpenAPI 3.1, every example valid against its schema, the
-conventions every operation follows, and links that point at real operations. No project imports."""
+"""The Partners OpenAPI document on its own: valid OpenAPI 3.1, every example valid against its schema (found and
+checked by apitwin.review, the same code as `apitwin lint`), the conventions every operation follows, and links that
+point at real operations."""
 from __future__ import annotations
 
 import copy
 from pathlib import Path
 from typing import Any, Iterator
-from urllib.parse import quote
 
-import jsonschema
 import pytest
 import yaml
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from jsonschema import FormatChecker
+from jsonschema.protocols import Validator
+
+from apitwin.review import examples as review_examples
+from apitwin.review.openapi import Spec
 
 SPEC_PATH = Path(__file__).resolve().parents[1] / "specs" / "partners.yaml"
-SPEC_URI = "urn:apitwin:partners"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 ERROR_BY_STATUS = {"400": "BadRequest", "401": "Unauthorized", "404": "NotFound", "413": "PayloadTooLarge",
                    "415": "UnsupportedMediaType", "500": "ServerError"}
@@ -28,14 +28,10 @@ def load_spec() -> dict[str, Any]:
 
 
 SPEC = load_spec()
-REGISTRY = Registry().with_resource(SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012))
+REVIEW = Spec.open(str(SPEC_PATH))
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
-
-def pointer(parts: tuple[str, ...]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-
 
 def deref(node: Any) -> Any:
     """Follow local `$ref`s (`#/...`) until a non-reference node."""
@@ -51,50 +47,13 @@ def deref(node: Any) -> Any:
     return node
 
 
-def validator_at(parts: tuple[str, ...]) -> Draft202012Validator:
-    """A Draft 2020-12 validator for the schema found at `parts` inside the spec; its `$ref`s resolve against the
-    whole document (a resource in the registry)."""
-    ref = SPEC_URI + "#" + quote(pointer(parts), safe="/~")
-    return Draft202012Validator({"$ref": ref}, registry=REGISTRY, format_checker=FormatChecker())
+def validator_at(parts: tuple[str, ...]) -> Validator:
+    """The validator `apitwin lint` uses for the schema at `parts` (2020-12 + OpenAPI dialect, formats checked,
+    `$ref`s resolved against the whole document)."""
+    return REVIEW.validator(REVIEW.at(*parts))
 
 
-def walk(node: Any, parts: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    yield parts, node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ("examples", "example") and "schema" in node:
-                continue  # example payloads are data, not spec structure
-            if parts == ("components",) and key == "examples":
-                continue  # validated where they are used (against that place's schema)
-            yield from walk(value, parts + (key,))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from walk(value, parts + (str(index),))
-
-
-def collect_examples() -> list[tuple[str, tuple[str, ...], Any]]:
-    """(test id, pointer of the schema, example value) for every example next to a schema: media types (request
-    bodies, responses, webhooks, components), parameters and headers; plus schema-level `examples` arrays."""
-    found = []
-    for parts, node in walk(SPEC):
-        if not isinstance(node, dict):
-            continue
-        if "schema" in node and ("examples" in node or "example" in node):
-            schema_parts = parts + ("schema",)
-            where = "/".join(parts)
-            if "example" in node:
-                found.append((f"{where}/example", schema_parts, node["example"]))
-            for name, example in (node.get("examples") or {}).items():
-                example = deref(example)
-                if "value" in example:
-                    found.append((f"{where}/examples/{name}", schema_parts, example["value"]))
-        if len(parts) >= 3 and parts[:2] == ("components", "schemas") and isinstance(node.get("examples"), list):
-            for index, value in enumerate(node["examples"]):
-                found.append(("/".join(parts) + f"/examples/{index}", parts, value))
-    return found
-
-
-EXAMPLES = collect_examples()
+EXAMPLES = review_examples.collect(REVIEW)
 
 
 def operations() -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
@@ -148,10 +107,10 @@ def test_enough_examples() -> None:
     assert len(EXAMPLES) >= 40, len(EXAMPLES)
 
 
-@pytest.mark.parametrize(("schema_parts", "value"), [(p, v) for _, p, v in EXAMPLES], ids=[i for i, _, _ in EXAMPLES])
-def test_example_matches_schema(schema_parts: tuple[str, ...], value: Any) -> None:
-    errors = sorted(validator_at(schema_parts).iter_errors(value), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.label for e in EXAMPLES])
+def test_example_matches_schema(example: review_examples.Example) -> None:
+    errors = review_examples.errors(REVIEW, example)
+    assert not errors, "\n".join(errors)
 
 
 def test_every_component_example_is_used() -> None:

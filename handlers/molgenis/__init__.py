@@ -57,3 +57,19 @@ PLUGIN = ApiPlugin(
         "Rows        curl -s '{root}/api/v1/biobank_Sample?num=5'   (anonymous may read biobank_*; else x-molgenis-token)",
     ],
 )
+
+
+def _seed_records(rt: Any) -> Any:
+    from handlers.molgenis.review import seed_records
+
+    return seed_records(rt)
+
+
+def _smoke_headers(client: Any) -> dict[str, str]:
+    from handlers.molgenis.review import smoke_headers
+
+    return smoke_headers(client)
+
+
+PLUGIN.seed_records = _seed_records
+PLUGIN.smoke_headers = _smoke_headers
