@@ -135,7 +135,9 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING,
                        default_limit=settings.max_body_bytes)
     app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_ROUTING)
-    documents = {rt.prefix + rt.extras["base_path"]: (rt.extras["spec"], rt.prefix) for rt in runtimes}
+    # the first server of a served document is where this mock answers its paths: mount prefix + documented base
+    documents = {rt.prefix + rt.extras["base_path"]: (rt.extras["spec"], rt.prefix + rt.extras["base_path"])
+                 for rt in runtimes}
     documents[ADMIN_PREFIX] = ({**admin_spec, "servers": []}, ADMIN_PREFIX)
     app.add_middleware(SpecServer, position=MiddlewarePosition.BEFORE_ROUTING, documents=documents)
     app.add_middleware(MissingContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
