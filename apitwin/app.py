@@ -13,6 +13,7 @@
     PatternedQuery       query names matching the operation's x-apitwin-query-pattern set aside (q[0].field=…)
     Request validation   all parameter and body violations, per field, in one answer (apitwin.validation)
     PendingErrors        parameter errors still waiting for a body validator are raised
+    ResponseHeaders      an API's fixed headers and JSON media type on every answer, errors included
     ContractGuard        the mock's answers are checked against its own 3.1 spec (status, type, schema)
     PreferResponder      Prefer code/example/dynamic answered from the spec
     handler              handlers/<api>/<resource>.<operationId> → store → shaped JSON
@@ -34,6 +35,7 @@ from apitwin.contract_guard import ContractGuard
 from apitwin.limits import BodyLimitMiddleware
 from apitwin.plugin import ApiPlugin, discover
 from apitwin.prefer import PreferIntake, PreferResponder
+from apitwin.response_headers import ResponseHeaders
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
 from apitwin.settings import Settings
 from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index, spec_base_path
@@ -132,6 +134,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     app.add_middleware(RuntimeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
     app.add_middleware(CORSMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
                        allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
+    app.add_middleware(ResponseHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING,
                        default_limit=settings.max_body_bytes)
     app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_ROUTING)

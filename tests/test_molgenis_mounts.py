@@ -66,3 +66,18 @@ def test_alone_it_is_served_at_the_documented_root() -> None:
         headers = _token(client)
         assert client.get("/api/v1/V1_API_Items/ref1", headers=headers).json()["href"] == "/api/v1/V1_API_Items/ref1"
         assert client.get("/molgenis/api/v1/V1_API_Items/ref1", headers=headers).status_code == 404
+
+
+def test_every_answer_has_the_servers_json_type_and_security_headers(both: Any) -> None:
+    """§6.1/§6.4: `application/json;charset=UTF-8` and Spring Security's cache headers, on errors too; the Partners
+    API next to it is untouched."""
+    for response in (both.get(f"{PREFIX}/api/v1/biobank_Sample?num=1"), both.get(f"{PREFIX}/api/v1/sys_md_EntityType"),
+                     both.get(f"{PREFIX}/api/v1/nope/x")):
+        assert response.headers["content-type"] == "application/json;charset=UTF-8", response.status_code
+        assert response.headers["cache-control"] == "no-cache, no-store, max-age=0, must-revalidate"
+        assert response.headers["pragma"] == "no-cache" and response.headers["expires"] == "0"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    problem = both.put(f"{PREFIX}/api/v1/V1_API_Items")
+    assert problem.headers["content-type"] == "application/problem+json" and problem.headers["pragma"] == "no-cache"
+    partners = both.get("/partners/api/v1/customers/")
+    assert partners.headers["content-type"] == "application/json" and "pragma" not in partners.headers

@@ -129,10 +129,11 @@ def test_parse_expand() -> None:
     assert r.parse_expand(["XRef[A;b]"]) == {"xref": {"a", "b"}}
     assert r.parse_expand("a,b[c]") == {"a": None, "b": {"c"}}
     assert r.parse_expand(["address[street;city]"], split_single=False) == {"address": {"street", "city"}}
-    assert r.parse_expand(["x[a,b]"], split_single=False) == {"x": {"a,b"}}
+    assert r.parse_expand(["x[a,b]"], split_single=False) == {"x": {"a", "b"}}   # mock delta: commas work too
+    assert r.parse_expand("x[a,b],y") == {"x": {"a", "b"}, "y": None}
 
 
-@pytest.mark.parametrize("value, bad", [("xref[a,b]", "xref[a"), ("a^b", "a^b"), ("[x]", "[x]"), ("x[]", "x[]"),
+@pytest.mark.parametrize("value, bad", [("xref[a", "xref[a"), ("a^b", "a^b"), ("[x]", "[x]"), ("x[]", "x[]"),
                                         ("a]", "a]")])
 def test_invalid_expand_values(value: str, bad: str) -> None:
     with pytest.raises(RenderProblem) as caught:

@@ -49,6 +49,11 @@ PLUGIN = ApiPlugin(
     seed=_seed,
     auth_challenge=None,        # permission failures are 401 DS04 without WWW-Authenticate
     lenient_json=True,          # Gson reads {name:Klaas} and bare words
+    json_media_type="application/json;charset=UTF-8",
+    response_headers={          # Spring Security's defaults on every answer
+        "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate", "Pragma": "no-cache", "Expires": "0",
+        "X-Content-Type-Options": "nosniff",
+    },
     docs_base="/api/v1",
     quickstart=[
         "Login       admin / admin  (non-admin: test / test; anonymous reads the biobank_* demo types)",

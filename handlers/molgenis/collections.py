@@ -7,6 +7,7 @@ from typing import Any
 from connexion import request
 
 from apitwin.errors import ApiError
+from apitwin.validation import PATTERNED_QUERY_KEY
 from handlers.molgenis import data
 from handlers.molgenis.context import Ctx, ctx
 from handlers.molgenis.inputs import collection_request, is_form, media_type, read_form, string_array, tunnel_method
@@ -27,8 +28,10 @@ def _collection_body(c: Ctx, entity_type_id: str, *, start: int, num: int, rules
 
 async def list_rows(entityTypeId: str, start: int = 0, num: int = 100, token_info: dict[str, Any] | None = None,
                     **_: Any) -> Any:
-    params = request._starlette_request.query_params  # noqa: SLF001 - q[i].* are not declared one by one
-    rules = rules_from_params({key: params.getlist(key) for key in params})
+    params: dict[str, list[str]] = {}
+    for name, value in request.scope.get(PATTERNED_QUERY_KEY, []):    # q[i].* (set aside by the engine)
+        params.setdefault(name, []).append(value)
+    rules = rules_from_params(params)
     return _collection_body(ctx(token_info), entityTypeId, start=start, num=num, rules=rules or None, sort=None,
                             attributes=string_array("attributes"), expand=string_array("expand"))
 

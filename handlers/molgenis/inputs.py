@@ -13,6 +13,7 @@ from connexion import request
 
 from apitwin.errors import ApiError
 from apitwin.forms import multi_form
+from handlers.molgenis.render import split_items
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 TUNNEL_METHODS = ("GET", "PUT", "DELETE")
@@ -75,13 +76,13 @@ async def tunnel_method(query_value: str | None) -> str | None:
 
 
 def string_array(name: str) -> list[str] | None:
-    """A String[] query parameter as Spring binds it: one value is split on commas, repeated values are kept as
-    they are (so `expand=a[x;y]` stays whole and `expand=a[x,y]` splits, as on the server)."""
+    """A String[] query parameter as Spring binds it: one value is split into items, repeated values are kept as
+    they are."""
     values = request._starlette_request.query_params.getlist(name)  # noqa: SLF001 - raw, unsplit values
     if not values:
         return None
     if len(values) == 1:
-        return [] if values[0] == "" else values[0].split(",")
+        return [] if values[0] == "" else split_items(values[0])
     return list(values)
 
 

@@ -46,6 +46,24 @@ def href(*segments: Any, prefix: str = "") -> str:
 
 # -- attributes= and expand= ---------------------------------------------------------------------------------------
 
+def split_items(text: str) -> list[str]:
+    """Comma-separated items; commas inside brackets do not split (`xref[a,b],mref` is two items). The server
+    splits on every comma; accepting `xref[a,b]` as well is a documented delta (the issue asks for that form)."""
+    items, depth, current = [], 0, []
+    for char in text:
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth = max(depth - 1, 0)
+        if char == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current))
+    return items
+
+
 def _items(values: Sequence[str] | str | None, split_single: bool) -> list[str]:
     """Spring's String[] binding: one query value is split on commas, repeated values are taken as they are."""
     if values is None:
@@ -54,7 +72,7 @@ def _items(values: Sequence[str] | str | None, split_single: bool) -> list[str]:
         values = [values]
     values = list(values)
     if split_single and len(values) == 1:
-        return [] if values[0] == "" else values[0].split(",")
+        return [] if values[0] == "" else split_items(values[0])
     return values
 
 
@@ -79,7 +97,7 @@ def parse_expand(values: Sequence[str] | str | None, *, split_single: bool = Tru
         if not match:
             raise RenderProblem(f"invalid expand value: {item}")
         subs = match.group(2)
-        expand[match.group(1).lower()] = {s.lower() for s in subs.split(";")} if subs else None
+        expand[match.group(1).lower()] = {s.strip().lower() for s in re.split(r"[;,]", subs)} if subs else None
     return expand
 
 
