@@ -92,3 +92,31 @@ def test_a_refused_seed_stops_the_start_with_every_problem_named(tmp_path: Path,
     err = capsys.readouterr().err
     assert err.startswith("apitwin: ") and expected in err, err
     assert "Traceback" not in err
+
+
+COMPUTED_MODEL = MODEL + """      - {name: shelf_code}
+      - {name: pages_again, type: INT, read_only: true, expression: pages}
+      - {name: shelf_by_code, type: XREF, ref_entity: lab_Shelf, read_only: true, expression: '{code: shelf_code}'}
+      - {name: scripted, type: INT, read_only: true, expression: "$('pages').value() * 2"}
+"""
+
+
+def test_computed_attributes_are_read_from_their_expression(tmp_path: Path) -> None:
+    rows = ROWS.replace("shelf: A}", "shelf: A, shelf_code: A}").replace("title: Emma}", "title: Emma, shelf_code: Q}")
+    seed = _write(tmp_path / "seed", model=COMPUTED_MODEL, rows=rows)
+    with create_app(["molgenis"], settings=Settings(data_dirs={"molgenis": seed})).test_client() as client:
+        login = client.post("/api/v1/login", json={"username": "admin", "password": "secret"}).json()["token"]
+        headers = {"x-molgenis-token": login}
+        dune = client.get("/api/v1/lab_Book/978-0?attributes=pages_again,shelf_by_code,scripted", headers=headers)
+        assert dune.json() == {"href": "/api/v1/lab_Book/978-0", "pages_again": 412,
+                               "shelf_by_code": {"href": "/api/v1/lab_Book/978-0/shelf_by_code"}}
+        assert client.get("/api/v1/lab_Book/978-0/shelf_by_code", headers=headers).json() == {
+            "href": "/api/v1/lab_Book/978-0/shelf_by_code", "code": "A"}
+        emma = client.get("/api/v1/lab_Book/978-1?attributes=pages_again,shelf_by_code", headers=headers)
+        assert emma.json() == {"href": "/api/v1/lab_Book/978-1"}     # no pages, no shelf Q: nothing computed
+        csv = client.get("/api/v1/csv/lab_Book?attributes=isbn,pages_again", headers=headers)
+        assert csv.text == '"isbn","pages_again"\n"978-0","412"\n"978-1",\n'
+        # computed attributes cannot be written
+        refused = client.put("/api/v1/lab_Book/978-0/pages_again", json=5, headers=headers)
+        assert refused.status_code == 401
+        assert refused.json() == {"errors": [{"message": "Attribute 'pages_again' of entity 'lab_Book' is readonly"}]}

@@ -11,7 +11,7 @@ from handlers.molgenis.context import Ctx, ctx
 from handlers.molgenis.inputs import string_array
 from handlers.molgenis.model import MULTI_REFERENCE_TYPES, SINGLE_REFERENCE_TYPES, Attribute, EntityType
 from handlers.molgenis.query import parse_rsql
-from handlers.molgenis.values import java_double_str, java_str, ref_entity_id
+from handlers.molgenis.values import java_double_str, java_str, ref_entity_id, with_computed
 
 DEFAULT_NUM = 100
 MAX_NUM = 10000
@@ -73,5 +73,6 @@ async def export_csv(entityTypeId: str, q: str | None = None, start: int = 0, nu
         sort = {"orders": [{"property": sortColumn, "direction": "DESC" if sortOrder == "DESC" else "ASC"}]}
     rows, _ = data.query_page(c, entity_type, rules=rules, sort=sort, start=start, num=num)
     lines = [",".join(_quote(a.name) for a in columns)]
+    rows = [with_computed(entity_type, row, lookup=c.lookup) for row in rows]
     lines += [",".join(_quote(_cell(c, a, row)) for a in columns) for row in rows]
     return ConnexionResponse(status_code=200, content_type="text/csv", body="\n".join(lines) + "\n")

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from handlers.molgenis.problem import Problem
 from handlers.molgenis.model import MULTI_REFERENCE_TYPES, SINGLE_REFERENCE_TYPES, Attribute, EntityType, Model
-from handlers.molgenis.values import FILE_META, default_text, ref_entity_id
+from handlers.molgenis.values import FILE_META, default_text, ref_entity_id, with_computed
 
 Values = Mapping[str, Any]
 Lookup = Callable[[str], Any]          # entity type id -> Repository | None
@@ -148,6 +148,7 @@ def entity_map(entity_type: EntityType, values: Values, *, model: Model, lookup:
     expanded MREF a meta-less collection of all referenced rows (start 0, num 100)."""
     attributes = _lower(attributes)
     expand = {k.lower(): v for k, v in expand.items()} if expand else None
+    values = with_computed(entity_type, values, lookup=lookup)
     own_id = values.get(entity_type.id_attribute.name)
     out: dict[str, Any] = {"href": href(entity_type.id, own_id, prefix=prefix)}
     for attribute in entity_type.atomic_attributes():
@@ -234,6 +235,7 @@ def attribute_value(entity_type: EntityType, values: Values, attribute: Attribut
     start past the end gives no items instead of the server's 500); anything else `{"href", "<attr>": value}`.
     A null XREF raises `RenderProblem("entity is null")` (the server's IllegalArgumentException, a 500)."""
     name = attribute.name
+    values = with_computed(entity_type, values, lookup=lookup)
     own_id = values.get(entity_type.id_attribute.name)
     link = href(entity_type.id, own_id, name, prefix=prefix)
     kind = attribute.type

@@ -639,6 +639,55 @@ def validate(entity_type: EntityType, values: Mapping[str, Any], *, model: Model
     return list(dict.fromkeys(found))
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OBJECT_EXPRESSION = re.compile(r"\{(.*)\}", re.S)
+
+
+def with_computed(entity_type: EntityType, values: Mapping[str, Any], *, lookup: Lookup) -> Mapping[str, Any]:
+    """The row with its computed (expression) attributes filled in, for reading. The two expression forms of the
+    fixture model are evaluated: an attribute name (`xint`: its value) and, for an XREF, an object
+    `{Chromosome: xstring, Position: xint}` naming the referenced row by attribute values. Other expressions
+    (MOLGENIS' JavaScript) give no value. Returns `values` itself when the type has no computed attribute."""
+    computed = [a for a in entity_type.atomic_attributes() if a.expression is not None]
+    if not computed:
+        return values
+    out = dict(values)
+    for attribute in computed:
+        value = _evaluate(entity_type, attribute, values, lookup)
+        if value is None:
+            out.pop(attribute.name, None)
+        else:
+            out[attribute.name] = value
+    return out
+
+
+def _evaluate(entity_type: EntityType, attribute: Attribute, values: Mapping[str, Any], lookup: Lookup) -> Any:
+    expression = (attribute.expression or "").strip()
+    if _IDENTIFIER.fullmatch(expression):
+        source = entity_type.attribute(expression)
+        return values.get(expression) if source is not None and source.expression is None else None
+    match = _OBJECT_EXPRESSION.fullmatch(expression)
+    if not match or attribute.type not in ("XREF", "CATEGORICAL"):
+        return None
+    wanted: dict[str, Any] = {}
+    for pair in match.group(1).split(","):
+        key, sep, source = pair.partition(":")
+        if not sep or values.get(source.strip()) is None:
+            return None
+        wanted[key.strip()] = values[source.strip()]
+    target = lookup(ref_entity_id(attribute) or "")
+    if target is None:
+        return None
+    id_name = target.entity_type.id_attribute.name
+    if id_name in wanted:
+        row = target.get(wanted[id_name])
+        return wanted[id_name] if row is not None and all(row.get(k) == v for k, v in wanted.items()) else None
+    for row in target.scan():
+        if all(row.get(k) == v for k, v in wanted.items()):
+            return row.get(id_name)
+    return None
+
+
 def readonly_change_message(entity_type_id: str, attribute_name: str) -> str:
     """Full update changing a read-only attribute (§8.2, 400)."""
     return f"The attribute '{attribute_name}' of entity '{entity_type_id}' can not be changed it is readonly."
@@ -653,5 +702,5 @@ __all__ = [
     "ValueProblem", "convert", "build_entity", "validate", "typed_id", "auto_string_id", "parse_date",
     "parse_datetime", "format_instant", "java_str", "java_type_name", "java_double_str", "parse_java_int",
     "parse_java_double", "number_to_int", "readonly_change_message", "readonly_attribute_message", "ref_entity_id",
-    "is_valid_email", "is_valid_hyperlink", "default_text",
+    "is_valid_email", "is_valid_hyperlink", "default_text", "with_computed",
 ]
