@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.datastructures import FormData
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from apitwin.errors import ApiError
@@ -28,5 +29,5 @@ async def multi_form(scope: dict[str, Any]) -> FormData:
 
     try:
         return await Request(scope, receive).form()
-    except (AssertionError, ValueError, KeyError) as exc:    # malformed multipart: starlette raises these
+    except (MultiPartException, AssertionError, ValueError, KeyError) as exc:    # malformed multipart
         raise ApiError(400, [f"Malformed form body: {exc}"]) from None

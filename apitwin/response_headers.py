@@ -1,6 +1,7 @@
-"""Headers an API sends on every answer: fixed ones (MOLGENIS' Spring Security `Cache-Control`, `Pragma`, ...)
-and its JSON media type (MOLGENIS says `application/json;charset=UTF-8`). Outermost, so error answers get them
-too; the API is found from the path, as the error handlers do."""
+"""Headers of every answer: an API's fixed ones (MOLGENIS' Spring Security `Cache-Control`, `Pragma`, ...) and its
+JSON media type (MOLGENIS says `application/json;charset=UTF-8`); and no `Content-Type` on an empty body (Connexion
+labels `return None, 200` as JSON, which clients then fail to parse). Outermost, so error answers are covered too;
+the API is found from the path, as the error handlers do."""
 from __future__ import annotations
 
 from typing import Any
@@ -14,19 +15,26 @@ class ResponseHeaders:
         self.registry = registry
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        rt = self.registry.for_path(scope.get("path", "")) if scope["type"] == "http" else None
-        plugin = rt.plugin if rt is not None else None
-        if plugin is None or (not plugin.response_headers and plugin.json_media_type == "application/json"):
+        if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in plugin.response_headers.items()]
-        json_type = plugin.json_media_type.encode("latin-1")
+        rt = self.registry.for_path(scope.get("path", ""))
+        plugin = rt.plugin if rt is not None else None
+        extra = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                 for k, v in (plugin.response_headers if plugin else {}).items()]
+        json_type = (plugin.json_media_type if plugin else "application/json").encode("latin-1")
 
         async def decorate(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
+                raw = message.get("headers", [])
+                empty = any(n.lower() == b"content-length" and v.strip() == b"0" for n, v in raw) \
+                    or message.get("status") in (204, 304)
                 headers = []
-                for name, value in message.get("headers", []):
-                    if name.lower() == b"content-type" and value.split(b";")[0].strip() == b"application/json":
-                        value = json_type
+                for name, value in raw:
+                    if name.lower() == b"content-type":
+                        if empty:
+                            continue
+                        if value.split(b";")[0].strip() == b"application/json":
+                            value = json_type
                     headers.append((name, value))
                 present = {name.lower() for name, _ in headers}
                 headers.extend(pair for pair in extra if pair[0] not in present)

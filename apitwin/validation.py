@@ -20,6 +20,7 @@ from connexion.validators import (
     ParameterValidator,
 )
 from connexion.utils import is_null, is_nullable
+from starlette.formparsers import MultiPartException
 import jsonschema_rs
 from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker, ValidationError
 
@@ -104,8 +105,31 @@ def humanize(err: ValidationError) -> str:
     return err.message.split("\n", 1)[0]
 
 
+CUSTOM_MESSAGE = "x-apitwin-message"   # on a property schema: the whole message for any violation of it
+GENERAL = ""                           # field key of spec-authored messages: shown as they are, one per violation
+
+
+def _custom_message(err: ValidationError) -> str | None:
+    """The spec author's text for this violation (`x-apitwin-message` on the violated property), e.g. MOLGENIS'
+    `must not be blank` for a missing, null or blank login field (@NotBlank)."""
+    schema = err.schema if isinstance(err.schema, dict) else {}
+    if err.validator == "required" and err.message.count("'") >= 2:
+        schema = (schema.get("properties") or {}).get(err.message.split("'")[1]) or {}
+    text = schema.get(CUSTOM_MESSAGE) if isinstance(schema, dict) else None
+    if isinstance(text, dict):                 # per keyword: {maximum: "No more than 10000 rows ..."}
+        text = text.get(str(err.validator))
+    return CustomText(text) if isinstance(text, str) else None
+
+
+class CustomText(str):
+    """A message the spec author wrote (`x-apitwin-message`): shown as it is, without a field name."""
+
+
 def describe(err: ValidationError, prefix: tuple[str, ...] = ()) -> tuple[str, str]:
     """(dotted field, message) for one jsonschema error."""
+    custom = _custom_message(err)
+    if custom is not None:
+        return GENERAL, custom
     path = [*prefix, *(str(p) for p in err.absolute_path)]
     message = err.message if err.validator in ("required", "additionalProperties") else humanize(err)
     if err.validator == "required":
@@ -125,8 +149,8 @@ def collect(errors: Any, prefix: tuple[str, ...] = ()) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for err in errors:
         field, message = describe(err, prefix)
-        if message not in out.setdefault(field, []):
-            out[field].append(message)
+        if field == GENERAL or message not in out.setdefault(field, []):
+            out.setdefault(field, []).append(message)
     return out
 
 
@@ -240,6 +264,9 @@ class MissingContentType:
 
 
 PATTERNED_QUERY_KEY = "apitwin.patterned_query"
+# the JSON body exactly as sent (None for an empty body or `null`); the key is absent when no body was read.
+# Connexion hands handlers a default ({}) instead, which hides "no body" from APIs where that matters.
+SENT_JSON_KEY = "apitwin.sent_json"
 
 
 class PatternedQuery:
@@ -297,6 +324,9 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
             text = raw.decode(self._encoding)
         except UnicodeDecodeError as exc:  # connexion 3.3.0 answers 500 here
             raise ApiError(400, [f"Request body is not valid {self._encoding}: {exc.reason}."])
+        sent = getattr(self, "_scope", None)
+        if sent is not None:
+            sent[SENT_JSON_KEY] = None
         if not text:
             return None
         rt = runtime.current_or_none()
@@ -304,6 +334,8 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
         try:
             body = json.loads(text)
             changed = [False]
+        except RecursionError:
+            raise ApiError(400, ["Request body is nested too deeply."]) from None
         except ValueError as exc:
             if not lenient:
                 raise ApiError(400, [f"Request body is not valid JSON: {exc}."]) from None
@@ -312,7 +344,12 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
             except ValueError as lenient_exc:
                 raise ApiError(400, [f"Request body is not valid JSON: {lenient_exc}"]) from None
             changed = [True]  # the handler gets it as strict JSON
-        body = integral_floats_to_int(body, changed)
+        try:
+            body = integral_floats_to_int(body, changed)
+        except RecursionError:
+            raise ApiError(400, ["Request body is nested too deeply."]) from None
+        if sent is not None:
+            sent[SENT_JSON_KEY] = body
         if changed[0]:
             self.MUTABLE_VALIDATION = True  # replay the normalised body to the handler
         return body
@@ -370,6 +407,14 @@ class CollectingFormValidation(MergePendingErrors):
             raise ApiError(400, [], errors)
         return body
 
+    async def _parse(self, stream: Any, scope: Any) -> Any:
+        """A malformed form (multipart without boundary, parts that do not match it) is the client's 400; Starlette
+        raises its own exceptions for those, which Connexion would answer with a 500."""
+        try:
+            return await super()._parse(stream, scope)  # type: ignore[misc]
+        except (MultiPartException, AssertionError, ValueError, KeyError) as exc:
+            raise ApiError(400, [f"Malformed form body: {exc}"]) from None
+
 
 class CollectingFormDataValidator(CollectingFormValidation, FormDataValidator):
     pass
@@ -399,7 +444,10 @@ class CollectingParameterValidator(ParameterValidator):
             return None
         if value is None:
             return REQUIRED_MESSAGE if param.get("required") else None
-        messages = [humanize(err) for err in _param_validator(param).iter_errors(value)]
+        messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]
+        custom = [m for m in messages if isinstance(m, CustomText)]
+        if custom:
+            return custom[0]
         return " ".join(dict.fromkeys(messages)) or None
 
     def validate_request(self, request: Any) -> None:
@@ -417,7 +465,7 @@ class CollectingParameterValidator(ParameterValidator):
             for param in self.parameters.get(location, []):
                 msg = check(param, request)
                 if msg:
-                    errors.setdefault(param["name"], []).append(msg)
+                    errors.setdefault(GENERAL if isinstance(msg, CustomText) else param["name"], []).append(msg)
         if errors:
             raise ApiError(400, [], errors)
 

@@ -37,7 +37,8 @@ def _two_factor_mode() -> str:
 
 
 async def login(body: dict[str, Any]) -> dict[str, Any]:
-    blank = [name for name in ("username", "password") if not str(body.get(name) or "").strip()]
+    blank = [name for name in ("username", "password")
+             if not isinstance(body.get(name), str) or not body[name].strip()]       # @NotBlank: null counts
     if blank:
         raise ApiError(400, ["must not be blank" for _ in blank])
     sec = security()
@@ -63,6 +64,7 @@ async def logout(token_info: dict[str, Any] | None = None) -> tuple[None, int]:
         or request.query_params.get("molgenis-token")
     if not token:
         raise ApiError(400, [MISSING_TOKEN])
-    if not security().revoke(token):
+    sec = security()
+    if sec.token_row(token) is None or not sec.revoke(token):       # unknown or expired
         raise ApiError(404, ["Invalid token"])
     return None, 200

@@ -13,10 +13,26 @@ from connexion import request
 
 from apitwin.errors import ApiError
 from apitwin.forms import multi_form
+from apitwin.validation import SENT_JSON_KEY
 from handlers.molgenis.render import split_items
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 TUNNEL_METHODS = ("GET", "PUT", "DELETE")
+
+
+ABSENT = object()
+
+
+def sent_json() -> Any:
+    """The JSON body as the client sent it: ABSENT without a body, None for `null` (Connexion's `body` argument
+    shows a default `{}` for both)."""
+    return request.scope.get(SENT_JSON_KEY, ABSENT)
+
+
+def require_object_body() -> None:
+    """The `_method=GET` tunnels bind a request object: no body or `null` is Spring's missing body (400)."""
+    if sent_json() in (ABSENT, None):
+        raise ApiError(400, ["Required request body is missing"])
 
 
 def media_type() -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from apitwin.errors import ApiError
 from handlers.molgenis import data
 from handlers.molgenis.context import Ctx, ctx, model_of, unknown_entity_type
-from handlers.molgenis.inputs import body_array, string_array, tunnel_method
+from handlers.molgenis.inputs import body_array, require_object_body, string_array, tunnel_method
 from handlers.molgenis.render import attribute_response, entity_type_response, parse_attributes, parse_expand
 
 from apitwin import runtime
@@ -48,8 +48,7 @@ async def post_entity_type(entityTypeId: str, body: Any = None, token_info: dict
                            _method: str | None = None, **_: Any) -> Any:
     method = await tunnel_method(_method)
     if method == "GET":
-        if body is None:
-            raise ApiError(400, ["Required request body is missing"])
+        require_object_body()
         return _type_body(ctx(token_info), entityTypeId, body_array(body, "attributes"), body_array(body, "expand"))
     if method == "DELETE":
         return await delete_entity_type(entityTypeId, token_info)
@@ -67,8 +66,7 @@ async def post_attribute(entityTypeId: str, attributeName: str, body: Any = None
     method = await tunnel_method(_method)
     if method != "GET":
         raise ApiError(400, ["Request method 'POST' not supported on /meta/{attribute} without _method=GET"])
-    if body is None:
-        raise ApiError(400, ["Required request body is missing"])
+    require_object_body()
     return _attribute_body(ctx(token_info), entityTypeId, attributeName, body_array(body, "attributes"),
                            body_array(body, "expand"))
 

@@ -8,7 +8,8 @@ from connexion import request
 from apitwin.errors import ApiError
 from handlers.molgenis import data
 from handlers.molgenis.context import Ctx, attribute_of, ctx
-from handlers.molgenis.inputs import body_array, collection_request, is_form, read_form, string_array, tunnel_method
+from handlers.molgenis.inputs import (ABSENT, body_array, collection_request, is_form, read_form, sent_json, string_array,
+                                      tunnel_method)
 from handlers.molgenis.render import RenderProblem, attribute_value, entity_map, parse_attributes, parse_expand
 
 
@@ -60,6 +61,8 @@ async def post_row(entityTypeId: str, id: str, body: Any = None, token_info: dic
     method = await tunnel_method(_method)
     c = ctx(token_info)
     if method == "GET":
+        if sent_json() is None:
+            raise ApiError(400, ["Required request body is missing"])
         return _row_body(c, entityTypeId, id, body_array(body, "attributes"), body_array(body, "expand"), False)
     if method == "PUT":
         return None, await _replace(c, entityTypeId, id, body)
@@ -97,7 +100,8 @@ async def update_attribute(entityTypeId: str, id: str, attributeName: str, body:
     entity_type = c.entity_type(entityTypeId, "UPDATE_DATA")
     attribute = attribute_of(entity_type, attributeName)
     entity_id, stored = c.row(entity_type, id)
-    data.set_value(c, entity_type, attribute, entity_id, stored, body)
+    value = sent_json()                      # the value as sent; no body at all means null (§8.3)
+    data.set_value(c, entity_type, attribute, entity_id, stored, None if value is ABSENT else value)
     return None, 200
 
 
@@ -106,6 +110,8 @@ async def post_attribute_value(entityTypeId: str, id: str, attributeName: str, b
                                **_: Any) -> Any:
     method = await tunnel_method(_method)
     if method == "GET":
+        if sent_json() is None:
+            raise ApiError(400, ["Required request body is missing"])
         wanted = collection_request(body)
         return _value_body(ctx(token_info), entityTypeId, id, attributeName, start=wanted["start"],
                            num=wanted["num"], attributes=wanted["attributes"], expand=wanted["expand"])
