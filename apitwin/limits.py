@@ -1,4 +1,5 @@
-"""Request body size limit: larger bodies answer 413 in the API's error shape, before any parsing."""
+"""Request body size limit: larger bodies answer 413 in the API's error shape, before any parsing. Paths with
+control characters are refused here too (400), before routing could misread them."""
 from __future__ import annotations
 
 from typing import Any
@@ -30,6 +31,9 @@ class BodyLimitMiddleware:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if any(ord(char) < 32 or ord(char) == 127 for char in scope.get("path", "")):
+            # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
+            raise ApiError(400, ["The request path contains control characters."])
         rt = runtime.current_or_none()
         limit = rt.settings.max_body_bytes if rt else self.default_limit
         for name, value in scope.get("headers", []):

@@ -319,3 +319,11 @@ def test_cors_header_on_404_and_success(client: Any, auth: dict[str, str]) -> No
     assert ok.status_code == 201
     assert ok.headers.get("access-control-allow-origin") in ("*", ORIGIN)
     assert "location" in ok.headers.get("access-control-expose-headers", "").lower()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/customers/1%0A/", "/api/v1/customers/%00/", "/api/v1/custo%0Dmers/",
+                                  "/api/v1/customers/%7F/"])
+def test_control_characters_in_a_path_are_a_400_not_a_missed_route(client: Any, auth: dict[str, str],
+                                                                   path: str) -> None:
+    body = assert_error_shape(client.get(path, headers=auth), 400)
+    assert body["messages"] == ["The request path contains control characters."]
