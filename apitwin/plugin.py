@@ -65,6 +65,21 @@ class ApiPlugin:
         return "/" + self.name
 
 
+def lazy(target: str) -> Callable[..., Any]:
+    """`"package.module:function"` as a hook that imports its module on first call: a plugin's `__init__` stays
+    importable without loading its handlers (they import the plugin package themselves)."""
+    module_name, _, name = target.partition(":")
+    resolved: list[Callable[..., Any]] = []
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if not resolved:
+            resolved.append(getattr(importlib.import_module(module_name), name))
+        return resolved[0](*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = f"lazy({target})"
+    return call
+
+
 def discover() -> dict[str, ApiPlugin]:
     """Every `handlers.<api>` package that exposes a PLUGIN, by name, in name order."""
     import handlers

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from pathlib import Path
 from typing import Any
 
 from apitwin.errors import ApiError
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin
+from apitwin.plugin import PROJECT_ROOT, ApiPlugin, lazy
 
 
 def render_error(error: ApiError) -> dict[str, Any] | tuple[dict[str, Any], str]:
@@ -34,19 +33,13 @@ def render_error(error: ApiError) -> dict[str, Any] | tuple[dict[str, Any], str]
     return {"errors": entries}
 
 
-def _seed(rt: Any, data_dir: Path) -> None:
-    from handlers.molgenis.seed import load
-
-    load(rt.store, Path(data_dir))
-
-
 PLUGIN = ApiPlugin(
     name="molgenis",
     title="MOLGENIS REST API v1",
     spec_file=PROJECT_ROOT / "specs" / "molgenis_v1.yaml",
     mockdata_dir=PROJECT_ROOT / "mockdata" / "molgenis",
     render_error=render_error,
-    seed=_seed,
+    seed=lazy("handlers.molgenis.seed:load_runtime"),
     auth_challenge=None,        # permission failures are 401 DS04 without WWW-Authenticate
     lenient_json=True,          # Gson reads {name:Klaas} and bare words
     json_media_type="application/json;charset=UTF-8",
@@ -63,18 +56,5 @@ PLUGIN = ApiPlugin(
     ],
 )
 
-
-def _seed_records(rt: Any) -> Any:
-    from handlers.molgenis.review import seed_records
-
-    return seed_records(rt)
-
-
-def _smoke_headers(client: Any) -> dict[str, str]:
-    from handlers.molgenis.review import smoke_headers
-
-    return smoke_headers(client)
-
-
-PLUGIN.seed_records = _seed_records
-PLUGIN.smoke_headers = _smoke_headers
+PLUGIN.seed_records = lazy("handlers.molgenis.review:seed_records")
+PLUGIN.smoke_headers = lazy("handlers.molgenis.review:smoke_headers")

@@ -10,8 +10,7 @@ from apitwin.errors import ApiError
 from apitwin.validation import PATTERNED_QUERY_KEY
 from handlers.molgenis import data
 from handlers.molgenis.context import Ctx, ctx
-from handlers.molgenis.inputs import (collection_request, is_form, media_type, read_form, sent_json, string_array,
-                                      tunnel_method)
+from handlers.molgenis.inputs import collection_request, is_form, media_type, read_form, string_array, tunnel_method
 from handlers.molgenis.query import rules_from_params
 from handlers.molgenis.render import collection, entity_type_response, href, parse_attributes, parse_expand
 
@@ -48,8 +47,6 @@ async def post_collection(entityTypeId: str, body: Any = None, token_info: dict[
     method = await tunnel_method(_method)
     c = ctx(token_info)
     if method == "GET":
-        if sent_json() is None:
-            raise ApiError(400, ["Required request body is missing"])
         wanted = collection_request(body)
         return _collection_body(c, entityTypeId, start=wanted["start"], num=wanted["num"], rules=wanted["q"],
                                 sort=wanted["sort"], attributes=wanted["attributes"], expand=wanted["expand"])

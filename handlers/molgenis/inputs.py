@@ -29,9 +29,11 @@ def sent_json() -> Any:
     return request.scope.get(SENT_JSON_KEY, ABSENT)
 
 
-def require_object_body() -> None:
-    """The `_method=GET` tunnels bind a request object: no body or `null` is Spring's missing body (400)."""
-    if sent_json() in (ABSENT, None):
+def require_object_body(absent_allowed: bool = False) -> None:
+    """The `_method=GET` tunnels bind a request object: `null` is Spring's missing body (400), and so is no body
+    at all where the server's mapping requires one (the `/meta` tunnels)."""
+    sent = sent_json()
+    if sent is None or (sent is ABSENT and not absent_allowed):
         raise ApiError(400, ["Required request body is missing"])
 
 
@@ -114,6 +116,7 @@ def body_array(body: Any, name: str) -> list[str] | None:
 
 def collection_request(body: Any) -> dict[str, Any]:
     """The EntityCollectionRequest of a `_method=GET` tunnel: start, num, q, sort, attributes, expand."""
+    require_object_body(absent_allowed=True)
     if body is None:
         body = {}
     if not isinstance(body, dict):

@@ -8,8 +8,8 @@ from connexion import request
 from apitwin.errors import ApiError
 from handlers.molgenis import data
 from handlers.molgenis.context import Ctx, attribute_of, ctx
-from handlers.molgenis.inputs import (ABSENT, body_array, collection_request, is_form, read_form, sent_json, string_array,
-                                      tunnel_method)
+from handlers.molgenis.inputs import (ABSENT, body_array, collection_request, is_form, read_form, require_object_body,
+                                      sent_json, string_array, tunnel_method)
 from handlers.molgenis.render import RenderProblem, attribute_value, entity_map, parse_attributes, parse_expand
 
 
@@ -61,8 +61,7 @@ async def post_row(entityTypeId: str, id: str, body: Any = None, token_info: dic
     method = await tunnel_method(_method)
     c = ctx(token_info)
     if method == "GET":
-        if sent_json() is None:
-            raise ApiError(400, ["Required request body is missing"])
+        require_object_body(absent_allowed=True)
         return _row_body(c, entityTypeId, id, body_array(body, "attributes"), body_array(body, "expand"), False)
     if method == "PUT":
         return None, await _replace(c, entityTypeId, id, body)
@@ -110,8 +109,6 @@ async def post_attribute_value(entityTypeId: str, id: str, attributeName: str, b
                                **_: Any) -> Any:
     method = await tunnel_method(_method)
     if method == "GET":
-        if sent_json() is None:
-            raise ApiError(400, ["Required request body is missing"])
         wanted = collection_request(body)
         return _value_body(ctx(token_info), entityTypeId, id, attributeName, start=wanted["start"],
                            num=wanted["num"], attributes=wanted["attributes"], expand=wanted["expand"])

@@ -4,12 +4,18 @@ problem listed, instead of serving data no client could have written."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from apitwin.store import Store
 from handlers.molgenis.context import save_model
 from handlers.molgenis.seed_loader import load_model, load_rows, load_security, populate
+
+
+def load_runtime(rt: Any, data_dir: Path | str) -> None:
+    """The plugin's seed hook."""
+    load(rt.store, Path(data_dir))
 
 
 def load(store: Store, data_dir: Path) -> None:

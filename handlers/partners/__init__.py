@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.errors import ApiError
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin
+from apitwin.plugin import PROJECT_ROOT, ApiPlugin, lazy
 
 
 def render_error(error: ApiError) -> dict[str, Any]:
@@ -79,21 +79,8 @@ def _body_checks() -> dict[str, Any]:
 
 PLUGIN.body_checks = _body_checks()
 
-
-def _seed_records(rt: Any) -> Any:
-    from handlers.partners.review import seed_records
-
-    return seed_records(rt)
-
-
-def _smoke_headers(client: Any) -> dict[str, str]:
-    from handlers.partners.review import smoke_headers
-
-    return smoke_headers(client)
-
-
-PLUGIN.seed_records = _seed_records
-PLUGIN.smoke_headers = _smoke_headers
+PLUGIN.seed_records = lazy("handlers.partners.review:seed_records")
+PLUGIN.smoke_headers = lazy("handlers.partners.review:smoke_headers")
 PLUGIN.quickstart = [
     "Login       demo / demo-password  (second partner: acme / acme-password)",
     "Token       curl -s -X POST {root}/api/v1/api-token-auth/ -H 'Content-Type: application/json' "
