@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench contract clean venv lint lint-external
+.PHONY: serve test bench contract contract-deep clean venv lint lint-external
 
 venv: $(STAMP)
 
@@ -34,6 +34,13 @@ lint-external:
 		@stoplight/spectral-cli@$(SPECTRAL_VERSION) @redocly/cli@$(REDOCLY_VERSION)
 	$(TOOLS)/spectral lint --ruleset .spectral.yaml --fail-severity warn specs/*.yaml
 	$(TOOLS)/redocly lint --config redocly.yaml specs/*.yaml
+
+# The contract suite with 8x the examples of `make test` (reports in reports/contract-deep/) and the broken-mock
+# variants with 5x; `apitwin contract API --url ...` aims the same suite at any server.
+contract-deep: $(STAMP)
+	$(BIN)/apitwin contract partners --max-examples 200 --stateful-steps 15 --report-dir reports/contract-deep/partners
+	APITWIN_BUG_EXAMPLES=50 $(BIN)/python -m pytest -q tests/test_contract_catches_bugs.py
+	$(BIN)/apitwin contract molgenis --max-examples 200 --stateful-steps 15 --report-dir reports/contract-deep/molgenis
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_partners.py

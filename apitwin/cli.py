@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from apitwin.contract import cli as contract_cli
 from apitwin.plugin import discover
 from apitwin.review import cli as review_cli
 from apitwin.settings import Settings
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     listen.add_argument("--fail-first", type=int, default=0, metavar="N",
                         help="answer 503 to the first N deliveries (to watch retries)")
     review_cli.add_parsers(sub)
+    contract_cli.add_parsers(sub)
     return parser
 
 
@@ -169,4 +171,6 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_listen(args)
     if args.command in review_cli.COMMANDS:
         return review_cli.run(args)
+    if args.command in contract_cli.COMMANDS:
+        return contract_cli.run(args)
     return cmd_list()

@@ -55,6 +55,8 @@ class ApiPlugin:
     # (label, components/schemas name, record); and auth headers for the smoke run, from a test client
     seed_records: Callable[["ApiRuntime"], Iterable[tuple[str, str, Any]]] | None = None
     smoke_headers: Callable[[Any], dict[str, str]] | None = None
+    # Contract suite (optional, `apitwin contract`): a function returning this API's apitwin.contract.profiles.Profile
+    contract_profile: Callable[[], Any] | None = None
     response_headers: dict[str, str] = field(default_factory=dict)   # sent with every answer (if not set already)
     json_media_type: str = "application/json"     # e.g. "application/json;charset=UTF-8" (MOLGENIS)
     docs_base: str = ""                           # documented API root inside the spec paths, for printing

@@ -65,7 +65,7 @@ def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, t
         return False
     if abs((now_ts if now_ts is not None else time.time()) - int(timestamp)) > tolerance:
         return False
-    return hmac.compare_digest(sign(secret, int(timestamp), body), signature.strip())
+    return hmac.compare_digest(sign(secret, int(timestamp), body).encode(), signature.strip().encode())
 
 
 def check_url(url: Any) -> str:

@@ -1212,3 +1212,10 @@ def test_two_factor_setting_outside_its_options(c: Any, admin_h: dict[str, str])
 def test_login_with_a_non_object_body(c: Any) -> None:
     for body in (["admin", "admin"], "admin"):
         assert_molgenis_error(c.post(f"{V1}/login", json=body), 400)
+
+
+@pytest.mark.parametrize("password", ["é", "пароль", "admin\u0000"])
+def test_login_with_a_non_ascii_password_is_refused_not_a_500(c: Any, password: str) -> None:
+    """Found by the contract suite's fuzzing: hmac.compare_digest on non-ASCII str raised a TypeError (500)."""
+    assert_molgenis_error(c.post(f"{V1}/login", json={"username": "admin", "password": password}), 401,
+                          "Bad credentials")

@@ -82,7 +82,8 @@ def test_unknown_body_fields_on_the_token_request_are_ignored(client: Any) -> No
     {"username": "DEMO", "password": "demo-password"},          # usernames are case-sensitive (Django)
     {"username": "demo", "password": "acme-password"},          # another account's password
     {"username": RETIRED[0], "password": RETIRED[1]},            # inactive account, right password
-], ids=["wrong-password", "unknown-user", "upper-case-username", "other-accounts-password", "inactive"])
+    {"username": "demo", "password": "démo-password"},           # non-ASCII (hmac on str raised a TypeError: 500)
+], ids=["wrong-password", "unknown-user", "upper-case-username", "other-accounts-password", "inactive", "non-ascii"])
 def test_bad_credentials_answer_400_with_the_general_message(client: Any, credentials: dict[str, str]) -> None:
     response = client.post(TOKEN_URL, json=credentials)
     body = assert_error(response, 400, fields=[], messages=[BAD_CREDENTIALS])

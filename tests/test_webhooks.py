@@ -235,6 +235,7 @@ def test_delivery_is_signed_with_the_endpoint_secret(client: Any, receiver: Rece
     assert not verify_signature("whsec_wrong", timestamp, got.body, signature)
     assert not verify_signature(endpoint["secret"], timestamp, got.body + b" ", signature)       # body tampered
     assert not verify_signature(endpoint["secret"], str(int(timestamp) + 1), got.body, signature)
+    assert not verify_signature(endpoint["secret"], timestamp, got.body, "v1=é")      # non-ASCII: False, not a crash
     # a replay: the same request, checked six minutes later, is refused; within the tolerance it still passes
     assert not verify_signature(endpoint["secret"], timestamp, got.body, signature, now_ts=int(timestamp) + 360)
     assert verify_signature(endpoint["secret"], timestamp, got.body, signature, now_ts=int(timestamp) + 299)

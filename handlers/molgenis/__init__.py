@@ -57,4 +57,5 @@ PLUGIN = ApiPlugin(
 )
 
 PLUGIN.seed_records = lazy("handlers.molgenis.review:seed_records")
+PLUGIN.contract_profile = lazy("handlers.molgenis.contract:profile")
 PLUGIN.smoke_headers = lazy("handlers.molgenis.review:smoke_headers")

@@ -43,7 +43,7 @@ async def login(body: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(400, ["must not be blank" for _ in blank])
     sec = security()
     user = sec.user(body["username"])
-    if user is None or not hmac.compare_digest(str(user.get("password", "")), str(body["password"])):
+    if user is None or not hmac.compare_digest(str(user.get("password", "")).encode(), body["password"].encode()):
         raise ApiError(401, ["Bad credentials"])
     if not user.get("active", True):
         raise ApiError(401, [f"User is not active: {user['username']}"])

@@ -18,7 +18,8 @@ def _ttl() -> int:
 
 async def obtain_token(body: dict[str, Any]) -> dict[str, str]:
     account = store()["accounts"].first(username=body["username"])
-    if account is None or not hmac.compare_digest(account["password"], body["password"]) or not account.get("active", True):
+    if account is None or not hmac.compare_digest(account["password"].encode(), body["password"].encode()) \
+            or not account.get("active", True):
         raise ApiError(400, ["Unable to log in with provided credentials."])
     claims = {"user_id": account["id"], "username": account["username"], "email": account["email"]}
     return {"token": tokens.issue(claims, runtime.current().settings.jwt_secret, _ttl())}

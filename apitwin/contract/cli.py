@@ -1,0 +1,117 @@
+"""`apitwin contract API [--url URL]`: the contract suite against our mock (default, in this process) or any
+server (registered by apitwin/cli.py).
+
+Exit codes: 0 passed; 1 contract failures (or coverage below `--min-coverage`); 2 the run could not start
+(unknown API, unreachable URL, refused login, bad config), said in one line on stderr.
+Credentials: `--username/--password` or `--token`, else $APITWIN_CONTRACT_USERNAME / _PASSWORD / _TOKEN, else the
+mock's seeded account. A second account for the tenant isolation check: `--other-account USER:PASSWORD` or
+$APITWIN_CONTRACT_OTHER_ACCOUNT.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from apitwin.contract.profiles import profiles
+
+COMMANDS = ("contract",)
+DEFAULT_REPORT_DIR = Path("reports") / "contract"
+
+
+def _account(value: str) -> tuple[str, str]:
+    name, sep, secret = value.partition(":")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError("expected USER:PASSWORD")
+    return name, secret
+
+
+def _phases(value: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in value.split(",") if p.strip())
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("contract", help="property-based contract tests of a server (default: our mock)",
+                            description="Run the spec's contract tests (schemathesis + apitwin's property checks) "
+                                        "against the in-process mock or a server at --url.")
+    parser.add_argument("api", choices=sorted(profiles()), help="which contract")
+    target = parser.add_argument_group("target")
+    target.add_argument("--url", help="base URL of the server (host and port; the spec's /api/v1 root is added "
+                                      "when missing). Default: the mock, in this process")
+    target.add_argument("--username", help="account to log in with (default: $APITWIN_CONTRACT_USERNAME, else the "
+                                           "mock's seeded account)")
+    target.add_argument("--password", help="its password (default: $APITWIN_CONTRACT_PASSWORD)")
+    target.add_argument("--token", help="use this token instead of logging in ($APITWIN_CONTRACT_TOKEN)")
+    target.add_argument("--other-account", type=_account, metavar="USER:PASSWORD",
+                        help="a second tenant, for the tenant isolation check")
+    target.add_argument("--reset", action=argparse.BooleanOptionalAction, default=None,
+                        help="reset the target to its seed through apitwin's admin API before each operation "
+                             "(default: on for the in-process mock, off for --url)")
+    run = parser.add_argument_group("generation")
+    run.add_argument("--seed", type=int, help="seed (default 0: the same requests every run)")
+    run.add_argument("--max-examples", type=int, metavar="N", help="generated cases per operation and phase "
+                                                                   "(default 25)")
+    run.add_argument("--workers", type=int, metavar="N", help="concurrent workers (default 1; >1 turns off "
+                                                              "the per-operation reset)")
+    run.add_argument("--max-time", type=int, metavar="SECONDS", help="stop generating after this long")
+    run.add_argument("--phases", type=_phases, metavar="LIST",
+                     help="comma-separated subset of examples,coverage,fuzzing,stateful (default: all)")
+    run.add_argument("--stateful-steps", type=int, metavar="N", help="steps per stateful scenario (default 8)")
+    run.add_argument("--include", action="append", metavar="OPERATION",
+                     help="only this operation (label 'GET /path' or operationId); repeatable")
+    run.add_argument("--no-properties", action="store_true", help="skip apitwin's property checks")
+    run.add_argument("--config", type=Path, metavar="FILE",
+                     help="schemathesis.toml (default: found from the working directory upwards)")
+    out = parser.add_argument_group("reports")
+    out.add_argument("--report-dir", type=Path, metavar="DIR",
+                     help=f"write junit.xml, report.md and report.json here (default: {DEFAULT_REPORT_DIR}/<api>)")
+    out.add_argument("--junit", type=Path, metavar="FILE", help="JUnit XML to this file instead")
+    out.add_argument("--markdown", type=Path, metavar="FILE", help="Markdown report to this file instead")
+    out.add_argument("--json", type=Path, metavar="FILE", help="JSON report to this file instead")
+    out.add_argument("--min-coverage", type=float, metavar="PERCENT",
+                     help="fail when less of the documented status codes occurred")
+    out.add_argument("--quiet", "-q", action="store_true", help="no progress lines, only the summary")
+
+
+def _report_paths(args: argparse.Namespace) -> dict[str, Path]:
+    from apitwin.contract.report import FILES
+
+    explicit = {fmt: getattr(args, fmt) for fmt in FILES if getattr(args, fmt) is not None}
+    if explicit and args.report_dir is None:
+        return explicit
+    directory = args.report_dir or DEFAULT_REPORT_DIR / args.api
+    return {fmt: directory / name for fmt, name in FILES.items()} | explicit
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from apitwin.contract import config, report, runner
+        from apitwin.contract.target import SetupError
+    except ImportError as exc:   # schemathesis is a test dependency
+        print(f"apitwin contract: {exc.name} is not installed; pip install -e '.[test]'", file=sys.stderr)
+        return 2
+
+    def progress(line: str) -> None:
+        print(line, flush=True)
+
+    options = config.Options(seed=args.seed, max_examples=args.max_examples, workers=args.workers,
+                             max_time=args.max_time, phases=args.phases, stateful_steps=args.stateful_steps,
+                             config_file=args.config)
+    request = runner.RunRequest(api=args.api, url=args.url, username=args.username, password=args.password,
+                                token=args.token, other_account=args.other_account, options=options,
+                                reset=args.reset, run_properties=not args.no_properties, include=args.include,
+                                progress=None if args.quiet else progress)
+    try:
+        result = runner.run(request)
+    except SetupError as exc:
+        print(f"apitwin contract {args.api}: {exc}", file=sys.stderr)
+        return 2
+    written = report.write(result, _report_paths(args), args.min_coverage)
+    passed, why = report.verdict(result, args.min_coverage)
+    for finding in result.findings + result.errors:
+        print(f"FAIL {finding.check:<28} {finding.operation}: {finding.title}")
+    coverage = result.coverage
+    print(f"apitwin contract {args.api}: {'PASSED' if passed else 'FAILED'} ({why}); {result.cases} cases in "
+          f"{result.duration:.1f} s; status-code coverage {coverage.percent:.1f} % "
+          f"({coverage.exercised}/{coverage.counted}); reports: {', '.join(str(p) for p in written)}")
+    return 0 if passed else 1

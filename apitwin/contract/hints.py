@@ -1,0 +1,229 @@
+"""Data hints: values that exist on the target, so generated requests reach real resources instead of answering
+404 for ids that were never there (the most common complaint about schema-driven fuzzing).
+
+Where they come from, in order:
+- the spec: a parameter's `x-apitwin-hints.known` list (MOLGENIS entity type ids); each known value is kept only if
+  the target has it;
+- the target itself, asked as the logged-in account: a path parameter `{x}` whose parent path has a GET list gets
+  the ids of that list (Partners customers, shipments, kits, ...); an entity type's rows and attributes
+  (MOLGENIS, through `/{e}` and `/{e}/meta`); body properties listed in the profile (panel SKUs).
+
+Hints only ever replace parts of *positive* cases, and only some of the time (`one_of` keeps the generated value as
+a choice): negative cases keep the invalid value they were built around, and 404 paths stay exercised.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from apitwin.contract.profiles import Profile
+from apitwin.contract.target import Target
+
+MAX_PER_NAME = 25          # enough variety; keeps strategies small and the run deterministic
+_KEEP = object()           # "leave the generated value"
+
+
+@dataclass
+class Hints:
+    values: dict[str, list[Any]] = field(default_factory=dict)      # name → known values (path, query, body)
+    items: dict[str, list[Any]] = field(default_factory=dict)       # body array property → known item values
+    # grouping parameter → its known value → {dependent parameter → known values} (entity type → ids, attributes)
+    groups: dict[str, dict[str, dict[str, list[Any]]]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        parts = [f"{name} ({len(v)})" for name, v in sorted(self.values.items())]
+        parts += [f"{name}[] ({len(v)})" for name, v in sorted(self.items.items())]
+        parts += [f"{name} ({len(v)} with their ids)" for name, v in sorted(self.groups.items())]
+        return ", ".join(parts) or "none"
+
+
+def rows_of(document: Any) -> list[Any]:
+    """The rows of a list answer: a bare array, or the array in a paging envelope."""
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict):
+        for key in ("results", "items"):
+            if isinstance(document.get(key), list):
+                return document[key]
+    return []
+
+
+def row_id(row: Any, id_field: str | None) -> Any:
+    """The row's `id_field`, else the last segment of its `href` (MOLGENIS rows name their id attribute freely)."""
+    if not isinstance(row, dict):
+        return None
+    if id_field is not None and id_field in row:
+        return row[id_field]
+    href = row.get("href")
+    return unquote(href.rstrip("/").rsplit("/", 1)[-1]) if isinstance(href, str) else None
+
+
+def _known_from_spec(spec: dict[str, Any]) -> dict[str, list[str]]:
+    """`x-apitwin-hints.known` of every parameter in components and paths, by parameter name."""
+    found: dict[str, list[str]] = {}
+    candidates = list((spec.get("components", {}).get("parameters") or {}).values())
+    for item in (spec.get("paths") or {}).values():
+        for value in item.values():
+            if isinstance(value, list):
+                candidates += value
+            elif isinstance(value, dict):
+                candidates += value.get("parameters", []) or []
+    for parameter in candidates:
+        if isinstance(parameter, dict) and isinstance(parameter.get("x-apitwin-hints"), dict):
+            known = parameter["x-apitwin-hints"].get("known") or []
+            found.setdefault(parameter["name"], [str(v) for v in known])
+    return found
+
+
+def _parent_lists(spec: dict[str, Any]) -> dict[str, str]:
+    """Path parameter → the GET list path it indexes: `/api/v1/customers/{customer_id}/` → `/api/v1/customers/`
+    (only when that parent path has a GET and no parameters of its own)."""
+    paths = spec.get("paths") or {}
+    parents: dict[str, str] = {}
+    for path in paths:
+        match = re.fullmatch(r"(?P<parent>[^{}]*/)\{(?P<name>[^{}]+)\}/?", path)
+        if not match:
+            continue
+        for candidate in (match["parent"], match["parent"].rstrip("/")):
+            if candidate in paths and "get" in paths[candidate]:
+                parents.setdefault(match["name"], candidate)
+                break
+    return parents
+
+
+def _dedupe(values: list[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for value in values:
+        if value is not None and value not in seen and not isinstance(value, (dict, list)):
+            seen.append(value)
+    return seen[:MAX_PER_NAME]
+
+
+def discover(spec: dict[str, Any], profile: Profile, target: Target, headers: dict[str, str]) -> Hints:
+    hints = Hints()
+    for name, path in _parent_lists(spec).items():
+        reply = target.send("GET", path, headers=headers)
+        if reply.status == 200:
+            ids = _dedupe([row_id(row, profile.id_field) for row in rows_of(reply.json_or_none())])
+            if ids:
+                hints.values[name] = ids
+    for alias, name in profile.aliases.items():
+        if name in hints.values:
+            hints.values.setdefault(alias, hints.values[name])
+    for name, sources in profile.list_values.items():
+        found: list[Any] = []
+        for path, item_field in sources:
+            reply = target.send("GET", path, headers=headers)
+            if reply.status == 200:
+                found += [row.get(item_field) for row in rows_of(reply.json_or_none()) if isinstance(row, dict)]
+        if _dedupe(found):
+            hints.items[name] = _dedupe(found)
+    for name, known in _known_from_spec(spec).items():
+        catalog = _entity_catalog(target, headers, known)
+        if catalog:
+            hints.groups[name] = catalog
+    return hints
+
+
+def _entity_catalog(target: Target, headers: dict[str, str], known: list[str]) -> dict[str, dict[str, list[Any]]]:
+    """For each known entity type the target really has: some row ids (`{id}`) and its attribute names
+    (`{attributeName}`), read through `/{e}/meta` and `/{e}?num=`, the API's own metadata routes."""
+    catalog: dict[str, dict[str, list[Any]]] = {}
+    for type_id in known:
+        meta = target.send("GET", f"/{type_id}/meta", headers=headers)
+        body = meta.json_or_none()
+        if meta.status != 200 or not isinstance(body, dict):
+            continue
+        attributes = sorted((body.get("attributes") or {}).keys())
+        rows = target.send("GET", f"/{type_id}", headers=headers, params={"num": MAX_PER_NAME})
+        ids = _dedupe([row_id(row, None) for row in rows_of(rows.json_or_none())]) if rows.status == 200 else []
+        catalog[type_id] = {"id": [str(i) for i in ids], "attributeName": attributes}
+    return catalog
+
+
+# -- applying hints to generated cases ------------------------------------------------------------------------
+
+def _is_positive(case: Any) -> bool:
+    from schemathesis import GenerationMode
+
+    meta = getattr(case, "meta", None)
+    return meta is not None and meta.generation.mode == GenerationMode.POSITIVE
+
+
+def _choice(known: list[Any]) -> Any:
+    from hypothesis import strategies as st
+
+    return st.one_of(st.just(_KEEP), st.sampled_from(known))
+
+
+def case_strategy(hints: Hints, case: Any) -> Any:
+    """A strategy of `case` with some hinted values swapped in (positive cases only)."""
+    from hypothesis import strategies as st
+
+    if not _is_positive(case):
+        return st.just(case)
+    slots: dict[tuple[str, str], Any] = {}
+    path = case.path_parameters or {}
+    for name in path:
+        if name in hints.values:
+            slots[("path", name)] = _choice(hints.values[name])
+    for group, catalog in hints.groups.items():
+        if group in path:
+            slots[("group", group)] = st.one_of(st.just(_KEEP), st.sampled_from(sorted(catalog)).flatmap(
+                lambda value, group=group, catalog=catalog: _group_values(group, value, catalog[value], path)))
+    for name in case.query or {}:
+        if name in hints.values:
+            slots[("query", name)] = _choice(hints.values[name])
+    body = case.body if isinstance(getattr(case, "body", None), dict) else None
+    if body is not None:
+        for name, value in body.items():
+            if name in hints.values and isinstance(value, (int, str)) and not isinstance(value, bool):
+                slots[("body", name)] = _choice(hints.values[name])
+            elif name in hints.items and isinstance(value, list):
+                slots[("body", name)] = st.one_of(
+                    st.just(_KEEP), st.lists(st.sampled_from(hints.items[name]), min_size=1, max_size=3))
+    if not slots:
+        return st.just(case)
+    return st.fixed_dictionaries(slots).map(lambda chosen: _apply(case, chosen))
+
+
+def _group_values(group: str, value: str, dependents: dict[str, list[Any]], path: dict[str, Any]) -> Any:
+    from hypothesis import strategies as st
+
+    parts: dict[str, Any] = {group: st.just(value)}
+    for name, known in dependents.items():
+        if name in path:
+            parts[name] = st.sampled_from(known) if known else st.just(path[name])
+    return st.fixed_dictionaries(parts)
+
+
+def _apply(case: Any, chosen: dict[tuple[str, str], Any]) -> Any:
+    path = dict(case.path_parameters or {})
+    query = dict(case.query or {})
+    body = dict(case.body) if isinstance(case.body, dict) else case.body
+    for (where, name), value in chosen.items():
+        if value is _KEEP:
+            continue
+        if where == "group":
+            path.update(value)
+        elif where == "path":
+            path[name] = value
+        elif where == "query":
+            query[name] = value
+        else:
+            body[name] = value
+    case.path_parameters = path
+    if case.query is not None:
+        case.query = query
+    if isinstance(case.body, dict):
+        case.body = body
+    return case
+
+
+def install(schema: Any, hints: Hints) -> None:
+    def flatmap_case(context: Any, case: Any) -> Any:
+        return case_strategy(hints, case)
+
+    schema.hook("flatmap_case")(flatmap_case)

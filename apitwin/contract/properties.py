@@ -1,0 +1,529 @@
+"""Targeted property checks: what generated requests alone do not catch, because a single response can look right
+while the API is wrong. Each runs after the schemathesis phases, against real data (the hints), as the run's
+account, and states one property of the whole API:
+
+- `tenant_isolation`   another account never sees this account's resources: 404 by id, absent from its lists.
+- `paging_total`       paging through a list yields exactly the unpaged rows, and `count`/`total` equals them.
+- `list_filters`       a list filtered on a field returns exactly the rows of the unfiltered list that match.
+- `query_semantics`    query rules (MOLGENIS `q[i].field/operator/value`) mean what the spec says: EQUALS is
+                       equality, LIKE a case-insensitive substring match.
+- `update_round_trip`  what an update sent is read back, and what it did not send is unchanged (PATCH, and
+                       single-attribute PUT); a full PUT reads back every field it sent.
+- `delete_removes`     after a successful DELETE the resource answers 404 (or the collection is empty).
+- `anonymous_access`   without a token and with an invalid one a read answers alike (an invalid token is no
+                       token: 401 on Partners, anonymous on MOLGENIS), a documented status, and 401 wherever the
+                       spec requires credentials: the APIs' real rules, not a blanket "401 without auth".
+
+Which operations each applies to is read from the spec (methods, path shapes, parameters, response shapes), not
+listed per API. A property that finds nothing to test on a target says so (`skipped`) rather than passing quietly.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterator
+from urllib.parse import quote, urljoin
+
+from apitwin.contract.auth import Credentials
+from apitwin.contract.checks import RunContext
+from apitwin.contract.hints import Hints, row_id, rows_of
+from apitwin.contract.profiles import Profile
+from apitwin.contract.results import Finding, PropertyOutcome
+from apitwin.contract.target import Reply
+from apitwin.contract.values import as_moment, same_value
+
+PAGING_PARAMS = {"page", "page_size", "start", "num"}
+VOLATILE = re.compile(r"(modified|updated)(_at|At|_on)?$")     # fields an update may change by itself
+PER_OPERATION = 3                                               # probes per operation and property
+Progress = Callable[[str], None]
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+
+def _params_of(operation: dict[str, Any], where: str) -> list[str]:
+    return [p["name"] for p in operation.get("parameters", []) if isinstance(p, dict) and p.get("in") == where]
+
+
+def _template_params(path: str) -> list[str]:
+    return re.findall(r"\{([^{}]+)\}", path)
+
+
+def _fill(path: str, values: dict[str, Any]) -> str:
+    return re.sub(r"\{([^{}]+)\}", lambda m: quote(str(values[m[1]]), safe=""), path)
+
+
+def resolutions(path: str, hints: Hints, limit: int = PER_OPERATION,
+                protected: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Up to `limit` assignments of real values to the path's parameters (grouped values stay consistent: an id
+    of that entity type), leaving out grouped values starting with a `protected` prefix; [] when some parameter
+    has no hint. Deterministic: hints are in the target's order, groups sorted."""
+    names = _template_params(path)
+    if not names:
+        return [{}]
+    for group, catalog in hints.groups.items():
+        if group in names:
+            found = []
+            for value in sorted(catalog):
+                if value.startswith(protected) and protected:
+                    continue
+                dependents = catalog[value]
+                lists = [dependents.get(n, []) for n in names if n != group]
+                if any(not values for values in lists):
+                    continue
+                choice = {group: value}
+                choice.update({n: dependents[n][0] for n in names if n != group})
+                found.append(choice)
+            return found[:limit]
+    if all(n in hints.values for n in names):
+        depth = min(len(hints.values[n]) for n in names)
+        return [{n: hints.values[n][i] for n in names} for i in range(min(depth, limit))]
+    return []
+
+
+def _response_schema(operation: dict[str, Any]) -> dict[str, Any]:
+    content = ((operation.get("responses") or {}).get("200") or {}).get("content") or {}
+    media = content.get("application/json") or {}
+    schema = media.get("schema")
+    return schema if isinstance(schema, dict) else {}
+
+
+def _is_list(operation: dict[str, Any]) -> bool:
+    """Does the 200 answer list rows: an array, or an object with `items`/`results` (also inside oneOf/anyOf)?"""
+    schema = _response_schema(operation)
+    for variant in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]:
+        properties = variant.get("properties") or {} if isinstance(variant, dict) else {}
+        if isinstance(variant, dict) and (variant.get("type") == "array" or "items" in properties
+                                          or "results" in properties):
+            return True
+    return False
+
+
+class Checker:
+    """Shared state of one property pass: the run context, the accounts, and how to record outcomes."""
+
+    def __init__(self, context: RunContext, profile: Profile, spec: dict[str, Any], hints: Hints,
+                 other: Credentials | None, include: list[str] | None, progress: Progress) -> None:
+        self.context = context
+        self.profile = profile
+        self.spec = spec
+        self.hints = hints
+        self.other = other
+        self.include = include
+        self.progress = progress
+        self.secret = (profile.login.header.lower(),)
+
+    # -- operations ---------------------------------------------------------------------------------------------
+    def operations(self, method: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        for label, operation in self.context.operations.items():
+            verb, path = label.split(" ", 1)
+            if verb != method:
+                continue
+            if self.include and label not in self.include and operation.get("operationId") not in self.include:
+                continue
+            yield label, path, operation
+
+    def get_of(self, path: str) -> dict[str, Any] | None:
+        return self.context.operations.get(f"GET {path}")
+
+    # -- requests and outcomes ----------------------------------------------------------------------------------
+    def send(self, method: str, path: str, account: Credentials | None = None, **kwargs: Any) -> Reply:
+        headers = None if account is None else account.headers()
+        return self.context.send(method, path, headers=headers, **kwargs)
+
+    def fail(self, outcome: PropertyOutcome, title: str, message: str, reply: Reply, code: str) -> None:
+        outcome.failed = True
+        self.context.result.add_finding(Finding(
+            check=outcome.name, operation=outcome.operation, title=title, message=message,
+            curl=reply.request.curl(self.secret), status=reply.status, response=reply.excerpt(600),
+            phase="properties", code=code))
+
+    def outcome(self, name: str, operation: str) -> PropertyOutcome:
+        outcome = PropertyOutcome(name=name, operation=operation)
+        self.context.result.properties.append(outcome)
+        return outcome
+
+
+def _ids(reply: Reply, id_field: str | None) -> list[Any]:
+    return [row_id(row, id_field) for row in rows_of(reply.json_or_none())]
+
+
+# -- tenant_isolation ------------------------------------------------------------------------------------------
+
+def tenant_isolation(c: Checker) -> None:
+    if c.other is None:
+        c.outcome("tenant_isolation", "(every operation)").skipped = "no second account (--other-account)"
+        return
+    for label, path, operation in c.operations("GET"):
+        names = _template_params(path)
+        outcome = c.outcome("tenant_isolation", label)
+        if names:
+            for values in resolutions(path, c.hints):
+                if any(n in c.hints.groups for n in names):
+                    outcome.skipped = "resources are not per tenant"
+                    break
+                reply = c.send("GET", _fill(path, values), account=c.other)
+                outcome.probes += 1
+                if 200 <= reply.status < 300:
+                    c.fail(outcome, "Another account reads this account's resource",
+                           f"{_fill(path, values)} belongs to {c.context.credentials.username!r}; "
+                           f"{c.other.username!r} got {reply.status} instead of 404.", reply, "AT201")
+                    break
+        elif path in c.profile.shared:
+            outcome.skipped = "shared by every account"
+        elif _is_list(operation):
+            mine = set(_ids(c.send("GET", path), c.profile.id_field)) - {None}
+            reply = c.send("GET", path, account=c.other)
+            outcome.probes += 1
+            leaked = sorted(mine & set(_ids(reply, c.profile.id_field)), key=str)
+            if reply.status == 200 and leaked:
+                c.fail(outcome, "Another account's list shows this account's rows",
+                       f"{c.other.username!r} listed ids {leaked[:10]} that belong to "
+                       f"{c.context.credentials.username!r}.", reply, "AT202")
+        if not outcome.probes and not outcome.skipped:
+            outcome.skipped = "no known resources"
+
+
+# -- paging_total ----------------------------------------------------------------------------------------------
+
+def _list_targets(c: Checker, path: str) -> list[str]:
+    """Concrete list paths: the path itself, or one per entity type with at least 3 rows."""
+    if not _template_params(path):
+        return [path]
+    found = []
+    for values in resolutions(path, c.hints, limit=100):
+        group = next((n for n in values if n in c.hints.groups), None)
+        if group and len(c.hints.groups[group][values[group]].get("id", [])) >= 3:
+            found.append(_fill(path, values))
+    return found[:2]
+
+
+def paging_total(c: Checker) -> None:
+    for label, path, operation in c.operations("GET"):
+        params = set(_params_of(operation, "query"))
+        if not _is_list(operation) or not params & PAGING_PARAMS:
+            continue
+        outcome = c.outcome("paging_total", label)
+        for concrete in _list_targets(c, path):
+            if "page_size" in params:
+                _walk(c, outcome, concrete, {}, {"page_size": 2}, "next", "count")
+            elif "num" in params:
+                _walk(c, outcome, concrete, {"num": 0}, {"num": 2}, "nextHref", "total")
+        if not outcome.probes and not outcome.skipped:
+            outcome.skipped = "no list with rows"
+
+
+def _walk(c: Checker, outcome: PropertyOutcome, path: str, all_params: dict[str, Any], page_params: dict[str, Any],
+          next_key: str, total_key: str) -> None:
+    whole = c.send("GET", path, params=all_params or None)
+    if whole.status != 200:
+        return
+    expected = _ids(whole, c.profile.id_field)
+    reply = c.send("GET", path, params=page_params)
+    outcome.probes += 1
+    seen: list[Any] = []
+    for _ in range(len(expected) + 2):
+        body = reply.json_or_none()
+        if reply.status != 200 or not isinstance(body, dict):
+            c.fail(outcome, f"Paged list answers {reply.status}", f"{path} with {page_params}", reply, "AT211")
+            return
+        if body.get(total_key) != len(expected):
+            c.fail(outcome, f"`{total_key}` is not the number of rows",
+                   f"{path}: `{total_key}` = {body.get(total_key)!r}, but the unpaged list has {len(expected)} rows.",
+                   reply, "AT212")
+            return
+        seen += _ids(reply, c.profile.id_field)
+        following = body.get(next_key)
+        if not following:
+            break
+        reply = c.send("GET", urljoin(reply.request.url, following))
+    if sorted(map(str, seen)) != sorted(map(str, expected)) or len(seen) != len(set(map(str, seen))):
+        c.fail(outcome, "Paging does not yield exactly the rows of the list",
+               f"{path}: paged through {len(seen)} rows {seen[:12]}, the unpaged list has {len(expected)} "
+               f"{expected[:12]}.", reply, "AT213")
+
+
+# -- list_filters ----------------------------------------------------------------------------------------------
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "gte": lambda a, b: a >= b, "gt": lambda a, b: a > b, "lte": lambda a, b: a <= b, "lt": lambda a, b: a < b}
+
+
+def _filter_field(param: str, row: dict[str, Any]) -> tuple[str, str] | None:
+    """(row field, comparison) a query parameter filters on, by django-filter naming; None if it is no filter."""
+    name, _, lookup = param.partition("__")
+    if lookup and lookup not in _COMPARISONS:
+        return None
+    for field in (name, name[:-3] if name.endswith("_id") else None, f"{name}_id"):
+        if field and field in row:
+            return field, lookup or "exact"
+    return None
+
+
+def _matches(value: Any, lookup: str, wanted: Any) -> bool:
+    if lookup == "exact":
+        return str(value) == str(wanted)
+    left, right = as_moment(value), as_moment(wanted)
+    return left is not None and right is not None and _COMPARISONS[lookup](left, right)
+
+
+def list_filters(c: Checker) -> None:
+    for label, path, operation in c.operations("GET"):
+        filters = [p for p in _params_of(operation, "query") if p not in PAGING_PARAMS]
+        if _template_params(path) or not _is_list(operation) or not filters:
+            continue
+        whole = c.send("GET", path)
+        rows = [r for r in rows_of(whole.json_or_none()) if isinstance(r, dict)]
+        for param in filters:
+            mapping = _filter_field(param, rows[0]) if rows else None
+            if mapping is None:
+                continue
+            field, lookup = mapping
+            outcome = c.outcome("list_filters", f"{label} ?{param}")
+            values = sorted({str(r[field]) for r in rows if isinstance(r.get(field), (str, int))}, key=str)
+            for wanted in values[:PER_OPERATION]:
+                reply = c.send("GET", path, params={param: wanted})
+                outcome.probes += 1
+                if reply.status != 200:
+                    continue        # a business rule may refuse some values (documented 400s)
+                got = sorted(map(str, _ids(reply, c.profile.id_field)))
+                expected = sorted(str(row_id(r, c.profile.id_field)) for r in rows
+                                  if _matches(r[field], lookup, wanted))
+                if got != expected:
+                    c.fail(outcome, f"Filter `{param}` does not return exactly the matching rows",
+                           f"?{param}={wanted}: got ids {got[:12]}, the unfiltered list has {expected[:12]} "
+                           f"with {field} {'=' if lookup == 'exact' else lookup} {wanted}.", reply, "AT221")
+                    break
+            if not outcome.probes:
+                outcome.skipped = "no rows to filter"
+
+
+# -- query_semantics (MOLGENIS query rules) ----------------------------------------------------------------------
+
+TEXT_TYPES = {"STRING", "TEXT"}
+
+
+def _string_attributes(c: Checker, collection: str, rows: list[dict[str, Any]]) -> list[str]:
+    """Attributes holding free text in at least two rows; the entity type's own metadata (`{e}/meta/{attr}`)
+    says which are text, since dates, enums and numbers are strings in JSON too (and LIKE converts its value to
+    the attribute's type first)."""
+    names = sorted({k for r in rows for k, v in r.items() if isinstance(v, str) and k != "href"})
+    found = []
+    for name in names:
+        if sum(1 for r in rows if isinstance(r.get(name), str)) < 2:
+            continue
+        meta = c.send("GET", f"{collection}/meta/{quote(name, safe='')}").json_or_none()
+        if isinstance(meta, dict) and meta.get("fieldType") in TEXT_TYPES:
+            found.append(name)
+    return found
+
+
+def _flip_case(text: str) -> str:
+    return text.swapcase() if text.swapcase() != text else text.upper()
+
+
+def query_semantics(c: Checker) -> None:
+    for label, path, operation in c.operations("GET"):
+        if "x-apitwin-query-pattern" not in operation:      # the list takes numbered q[i].* rules
+            continue
+        for concrete in _list_targets(c, path):
+            whole = c.send("GET", concrete, params={"num": 0})
+            rows = [r for r in rows_of(whole.json_or_none()) if isinstance(r, dict)]
+            for attribute in _string_attributes(c, concrete, rows)[:2]:
+                outcome = c.outcome("query_semantics", f"{label} q[].operator ({concrete}.{attribute})")
+                values = sorted({r[attribute] for r in rows if isinstance(r.get(attribute), str) and r[attribute]})
+                for wanted in values[:2]:
+                    middle = wanted[len(wanted) // 4: max(len(wanted) // 4 + 1, 3 * len(wanted) // 4)]
+                    probes = [("EQUALS", wanted, lambda v, w=wanted: v == w),
+                              ("LIKE", _flip_case(middle), lambda v, m=middle: m.lower() in v.lower())]
+                    for operator, value, predicate in probes:
+                        reply = c.send("GET", concrete, params={"q[0].field": attribute, "q[0].operator": operator,
+                                                                "q[0].value": value, "num": 0})
+                        outcome.probes += 1
+                        expected = sorted(str(row_id(r, None)) for r in rows
+                                          if isinstance(r.get(attribute), str) and predicate(r[attribute]))
+                        got = sorted(map(str, _ids(reply, None)))
+                        if reply.status != 200 or got != expected:
+                            meaning = "case-insensitive substring" if operator == "LIKE" else "equal"
+                            c.fail(outcome, f"{operator} does not match as documented",
+                                   f"{attribute} {operator} {value!r}: got {got[:10]} ({reply.status}), expected "
+                                   f"{expected[:10]} ({meaning}).", reply, "AT231")
+                            break
+                    if outcome.failed:
+                        break
+
+
+# -- update_round_trip ------------------------------------------------------------------------------------------
+
+def _example_body(operation: dict[str, Any]) -> Any:
+    content = ((operation.get("requestBody") or {}).get("content") or {}).get("application/json") or {}
+    for example in (content.get("examples") or {}).values():
+        if isinstance(example, dict) and "value" in example:
+            return example["value"]
+    return content.get("example")
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any], sent: set[str]) -> list[str]:
+    return sorted(k for k in before if k not in sent and k != "href" and not VOLATILE.search(k)
+                  and before.get(k) != after.get(k, "<absent>"))
+
+
+def update_round_trip(c: Checker) -> None:
+    for method in ("PATCH", "PUT"):
+        for label, path, operation in c.operations(method):
+            names = _template_params(path)
+            if not names or "requestBody" not in operation:
+                continue
+            outcome = c.outcome("update_round_trip", label)
+            # a sub-resource of a readable item (`/{e}/{id}/{attr}` under `/{e}/{id}`) is one field of that item
+            parent = c.get_of(path.rsplit("/{", 1)[0]) if len(names) > 1 else None
+            attribute_level = parent is not None and not _is_list(parent)
+            row_path = path.rsplit("/{", 1)[0] if attribute_level else path
+            if c.get_of(row_path) is None:
+                outcome.skipped = "no GET to read it back"
+                continue
+            for values in resolutions(path, c.hints, limit=20, protected=c.profile.protected):
+                row_url = _fill(row_path, values)
+                before_reply = c.send("GET", row_url)
+                before = before_reply.json_or_none()
+                if before_reply.status != 200 or not isinstance(before, dict):
+                    continue
+                body, sent = _update_body(operation, method, attribute_level, names, values, before)
+                if body is None:
+                    continue
+                url = _fill(path, values) if not attribute_level else _fill(path, {**values, names[-1]: sent[0]})
+                reply = c.send(method, url, json_body=body)
+                if not 200 <= reply.status < 300:
+                    continue            # refused by a rule (readonly, validation): nothing to read back
+                outcome.probes += 1
+                after_reply = c.send("GET", row_url)
+                after = after_reply.json_or_none() or {}
+                sent_values = {sent[0]: body} if attribute_level else body
+                lost = [f"{k}: sent {v!r}, read back {after.get(k, '<absent>')!r}" for k, v in sent_values.items()
+                        if not isinstance(v, (dict, list)) and not same_value(v, after.get(k))]
+                kept = [] if method == "PUT" and not attribute_level else _changed(before, after, set(sent_values))
+                lost += [f"{k}: was {before[k]!r}, now {after.get(k, '<absent>')!r} (not sent)" for k in kept]
+                if lost:
+                    c.fail(outcome, "Update does not read back as sent",
+                           "\n".join(lost) + f"\nread back with GET {row_url}", reply, "AT241")
+                    break
+                if outcome.probes >= PER_OPERATION:
+                    break
+            if not outcome.probes and not outcome.skipped:
+                outcome.skipped = "no update accepted"
+
+
+def _update_body(operation: dict[str, Any], method: str, attribute_level: bool, names: list[str],
+                 values: dict[str, Any], before: dict[str, Any]) -> tuple[Any, list[str]]:
+    """The update to send and the fields it sets."""
+    strings = [k for k, v in before.items() if isinstance(v, str) and k != "href" and not VOLATILE.search(k)]
+    if attribute_level:
+        candidates = [k for k in strings if k != names[-1] and as_moment(before[k]) is None]
+        id_like = {str(values.get(n)) for n in names}
+        candidates = [k for k in candidates if before[k] not in id_like]
+        return (f"{before[candidates[0]]}-apitwin", [candidates[0]]) if candidates else (None, [])
+    if method == "PATCH":
+        example = _example_body(operation)
+        return (example, list(example)) if isinstance(example, dict) and example else (None, [])
+    scalars = {k: v for k, v in before.items() if k != "href" and isinstance(v, (str, int, float, bool))}
+    id_like = {str(v) for v in values.values()}
+    changeable = [k for k, v in scalars.items() if isinstance(v, str) and v not in id_like and as_moment(v) is None]
+    if not changeable:
+        return None, []
+    body = dict(scalars)
+    body[changeable[0]] = f"{scalars[changeable[0]]}-apitwin"
+    return body, list(body)
+
+
+# -- delete_removes ---------------------------------------------------------------------------------------------
+
+def delete_removes(c: Checker, destructive: bool) -> None:
+    """Item deletes always (one resource); collection and metadata deletes only on a resettable target."""
+    deletes = sorted(c.operations("DELETE"), key=lambda item: -len(_template_params(item[1])))
+    for label, path, operation in deletes:
+        outcome = c.outcome("delete_removes", label)
+        if c.get_of(path) is None:
+            outcome.skipped = "no GET to look for it"
+            continue
+        if len(_template_params(path)) < 2 and c.hints.groups and not destructive:
+            outcome.skipped = "deletes a whole collection (only on a resettable target)"
+            continue
+        options = resolutions(path, c.hints, limit=1, protected=c.profile.protected)
+        if not options:
+            outcome.skipped = "no known resource"
+            continue
+        values = options[0]
+        url = _fill(path, values)
+        reply = c.send("DELETE", url)
+        if not 200 <= reply.status < 300:
+            outcome.skipped = f"DELETE answered {reply.status}"
+            continue
+        outcome.probes += 1
+        after = c.send("GET", url)
+        body = after.json_or_none()
+        emptied = after.status == 200 and not rows_of(body) and (
+            isinstance(body, list) or (isinstance(body, dict) and (body.get("total") == 0 or body.get("count") == 0)))
+        if after.status != 404 and not emptied:
+            c.fail(outcome, "Deleted resource is still there",
+                   f"DELETE {url} answered {reply.status}; GET {url} then answered {after.status}.", after, "AT251")
+        if destructive:
+            c.context.target.reset(c.profile.name)
+            c.context.credentials.renew()
+
+
+NAMES = ("tenant_isolation", "paging_total", "list_filters", "query_semantics", "update_round_trip", "delete_removes",
+         "anonymous_access")
+
+
+# -- anonymous_access -------------------------------------------------------------------------------------------
+
+def _credentials_required(spec: dict[str, Any], operation: dict[str, Any]) -> bool:
+    security = operation.get("security", spec.get("security", []))
+    return bool(security) and all(requirement for requirement in security)
+
+
+def anonymous_access(c: Checker) -> None:
+    login = c.profile.login
+    invalid = {login.header: login.prefixes[0] + "apitwin-invalid-token"}
+    for label, path, operation in c.operations("GET"):
+        outcome = c.outcome("anonymous_access", label)
+        documented = {str(code) for code in operation.get("responses", {})}
+        required = _credentials_required(c.spec, operation)
+        # every known entity type (some readable anonymously, some not), or a few ids
+        for values in resolutions(path, c.hints, limit=25):
+            url = _fill(path, values)
+            without = c.context.send("GET", url, headers={})
+            with_invalid = c.context.send("GET", url, headers=invalid)
+            outcome.probes += 1
+            if without.status != with_invalid.status:
+                c.fail(outcome, "An invalid token is treated differently from no token",
+                       f"GET {url}: {without.status} without a token, {with_invalid.status} with an invalid one.",
+                       with_invalid, "AT261")
+                break
+            if str(without.status) not in documented:
+                c.fail(outcome, f"Anonymous request answers the undocumented {without.status}",
+                       f"GET {url} without a token; documented: {', '.join(sorted(documented))}.", without, "AT262")
+                break
+            if required and without.status != 401:
+                c.fail(outcome, f"Anonymous request answers {without.status} where credentials are required",
+                       f"GET {url} without a token answered {without.status}, expected 401.", without, "AT263")
+                break
+        if not outcome.probes:
+            outcome.skipped = "no known resource"
+
+
+def run_all(context: RunContext, profile: Profile, spec: dict[str, Any], hints: Hints, other: Credentials | None,
+            include: list[str] | None, progress: Progress, destructive: bool) -> None:
+    checker = Checker(context, profile, spec, hints, other, include, progress)
+    for name, prop in (("tenant_isolation", tenant_isolation), ("paging_total", paging_total),
+                       ("list_filters", list_filters), ("query_semantics", query_semantics),
+                       ("update_round_trip", update_round_trip), ("anonymous_access", anonymous_access),
+                       ("delete_removes", lambda ch: delete_removes(ch, destructive))):
+        before = len(context.result.findings)
+        prop(checker)
+        ran = [o for o in context.result.properties if o.name == name]
+        if ran and not any(o.probes for o in ran):
+            progress(f"  {name:<18} skipped  {'; '.join(sorted({o.skipped for o in ran if o.skipped}))}")
+        elif ran:
+            failed = len(context.result.findings) - before
+            probes = sum(o.probes for o in ran)
+            progress(f"  {name:<18} {'failure' if failed else 'success':<8} {probes} probes on "
+                     f"{sum(1 for o in ran if o.probes)} operations")

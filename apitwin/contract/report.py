@@ -1,0 +1,162 @@
+"""A contract run written down three ways: JUnit XML for CI, Markdown for people, JSON for machines. Each failure
+carries the check that caught it, the operation, a curl line that reproduces it and the response seen; each report
+ends with the status-code coverage table. Credentials in curl lines read `[Filtered]`: put your own token there.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from apitwin.contract.coverage import Coverage
+from apitwin.contract.results import Finding, RunResult
+
+FILES = {"junit": "junit.xml", "markdown": "report.md", "json": "report.json"}
+
+
+def verdict(result: RunResult, min_coverage: float | None = None) -> tuple[bool, str]:
+    """(passed, one line): failures first, then the coverage threshold."""
+    coverage: Coverage = result.coverage
+    if result.findings or result.errors:
+        return False, f"{len(result.findings)} failure(s), {len(result.errors)} error(s)"
+    if min_coverage is not None and coverage.percent < min_coverage:
+        return False, f"status-code coverage {coverage.percent:.1f} % is below --min-coverage {min_coverage:g} %"
+    if result.stop_reason != "completed":
+        return True, f"no failures (stopped early: {result.stop_reason})"
+    return True, "no failures"
+
+
+def _details(finding: Finding) -> str:
+    lines = [f"check: {finding.check}" + (f" ({finding.code})" if finding.code else ""),
+             f"operation: {finding.operation}", f"phase: {finding.phase}", "", finding.title]
+    if finding.message:
+        lines += ["", finding.message]
+    if finding.curl:
+        lines += ["", "reproduce:", finding.curl]
+    if finding.status is not None:
+        lines += ["", f"response {finding.status}:", finding.response]
+    return "\n".join(lines)
+
+
+def junit(result: RunResult, min_coverage: float | None = None) -> str:
+    """One testcase per operation (its failures inside), one per property check, one for coverage."""
+    suite_name = f"apitwin contract {result.api}"
+    root = ET.Element("testsuites", name=suite_name)
+    suite = ET.SubElement(root, "testsuite", name=suite_name, time=f"{result.duration:.3f}")
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for row in result.coverage.rows:
+        case = ET.SubElement(suite, "testcase", classname=f"contract.{result.api}", name=row.operation)
+        counts["tests"] += 1
+        for finding in result.findings_for(row.operation):
+            if finding.phase == "properties":
+                continue                  # reported under its property check below
+            tag = "error" if finding in result.errors else "failure"
+            counts["errors" if tag == "error" else "failures"] += 1
+            element = ET.SubElement(case, tag, type=finding.check, message=finding.title)
+            element.text = _details(finding)
+    for outcome in result.properties:
+        case = ET.SubElement(suite, "testcase", classname=f"contract.{result.api}.properties",
+                             name=f"{outcome.name}: {outcome.operation}")
+        counts["tests"] += 1
+        failures = [f for f in result.findings if f.check == outcome.name and f.operation == outcome.operation]
+        for finding in failures:
+            counts["failures"] += 1
+            ET.SubElement(case, "failure", type=finding.check, message=finding.title).text = _details(finding)
+        if outcome.skipped and not failures:
+            counts["skipped"] += 1
+            ET.SubElement(case, "skipped", message=outcome.skipped)
+    coverage_case = ET.SubElement(suite, "testcase", classname=f"contract.{result.api}", name="status-code coverage")
+    counts["tests"] += 1
+    coverage_case.set("time", "0")
+    if min_coverage is not None and result.coverage.percent < min_coverage:
+        counts["failures"] += 1
+        ET.SubElement(coverage_case, "failure", type="coverage",
+                      message=f"{result.coverage.percent:.1f} % < {min_coverage:g} %").text = coverage_text(result)
+    else:
+        ET.SubElement(coverage_case, "system-out").text = coverage_text(result)
+    for key, value in counts.items():
+        suite.set(key, str(value))
+        root.set(key, str(value))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def coverage_text(result: RunResult) -> str:
+    coverage = result.coverage
+    lines = [f"{coverage.percent:.1f} % ({coverage.exercised}/{coverage.counted} documented non-5xx status codes)"]
+    for row in coverage.rows:
+        lines.append(f"{row.operation}: exercised {', '.join(row.exercised) or '-'}; "
+                     f"never occurred {', '.join(row.missing) or '-'}")
+    return "\n".join(lines)
+
+
+def _fence(text: str, lang: str = "") -> str:
+    fence = "````" if "```" in text else "```"
+    return f"{fence}{lang}\n{text}\n{fence}"
+
+
+def markdown(result: RunResult, min_coverage: float | None = None) -> str:
+    passed, why = verdict(result, min_coverage)
+    coverage = result.coverage
+    out = [f"# Contract run: {result.api}", "",
+           f"**{'PASSED' if passed else 'FAILED'}**: {why}.", "",
+           "| | |", "|---|---|",
+           f"| target | {result.target} |",
+           f"| cases | {result.cases} in {result.duration:.1f} s |",
+           f"| seed / examples per operation | {result.seed} / {result.max_examples} |",
+           f"| phases | {', '.join(result.phases)} + properties |",
+           f"| status-code coverage | {coverage.percent:.1f} % ({coverage.exercised}/{coverage.counted}) |",
+           f"| data hints | {result.hints} |", ""]
+    if result.findings or result.errors:
+        out += ["## Failures", "", "Credentials in the curl lines read `[Filtered]`: put a token of yours there.", ""]
+        for number, finding in enumerate(result.findings + result.errors, 1):
+            out += [f"### {number}. `{finding.check}` on `{finding.operation}`", "",
+                    f"{finding.title}" + (f" ({finding.code}, {finding.phase} phase)" if finding.code else ""), ""]
+            if finding.message:
+                out += [_fence(finding.message), ""]
+            if finding.curl:
+                out += ["Reproduce:", "", _fence(finding.curl, "bash"), ""]
+            if finding.status is not None:
+                out += [f"Response **{finding.status}**:", "", _fence(finding.response or "(empty body)"), ""]
+    out += ["## Property checks", "", "| property | operation | probes | result |", "|---|---|---|---|"]
+    for outcome in result.properties:
+        state = "FAILED" if outcome.failed else (f"skipped: {outcome.skipped}" if outcome.skipped else "held")
+        out.append(f"| {outcome.name} | `{outcome.operation}` | {outcome.probes} | {state} |")
+    out += ["", "## Status-code coverage", "",
+            f"{coverage.percent:.1f} % of the documented status codes occurred ({coverage.exercised} of "
+            f"{coverage.counted}; documented 5xx are listed but not counted: a correct server never sends them).", "",
+            "| operation | cases | exercised | never occurred | undocumented seen |", "|---|---|---|---|---|"]
+    for row in coverage.rows:
+        stats = result.operations.get(row.operation)
+        out.append(f"| `{row.operation}` | {stats.cases if stats else 0} | {', '.join(row.exercised) or '-'} | "
+                   f"{', '.join(row.missing) or '-'} | {', '.join(map(str, row.undocumented)) or '-'} |")
+    return "\n".join(out) + "\n"
+
+
+def as_json(result: RunResult, min_coverage: float | None = None) -> str:
+    passed, why = verdict(result, min_coverage)
+    document: dict[str, Any] = {
+        "tool": "apitwin contract", "api": result.api, "target": result.target, "passed": passed, "verdict": why,
+        "seed": result.seed, "max_examples": result.max_examples, "phases": result.phases,
+        "cases": result.cases, "duration_seconds": round(result.duration, 3),
+        "phase_seconds": {k: round(v, 3) for k, v in result.phase_times.items()},
+        "stop_reason": result.stop_reason, "hints": result.hints,
+        "failures": [f.as_dict() for f in result.findings], "errors": [f.as_dict() for f in result.errors],
+        "properties": [vars(o) for o in result.properties],
+        "coverage": result.coverage.as_dict(),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS = {"junit": junit, "markdown": markdown, "json": as_json}
+
+
+def write(result: RunResult, paths: dict[str, Path], min_coverage: float | None = None) -> list[Path]:
+    """Write each requested format ("junit", "markdown", "json") to its path; returns what was written."""
+    written = []
+    for fmt, path in paths.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(RENDERERS[fmt](result, min_coverage), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,43 @@
+"""What the contract suite knows about the MOLGENIS REST API v1 beyond its OpenAPI document (see apitwin.contract.profiles).
+Data only: importing it loads nothing of the mock."""
+from __future__ import annotations
+
+from apitwin.contract.profiles import BusinessRule, Login, Profile, any_400
+from apitwin.plugin import PROJECT_ROOT
+
+EXPAND = r"invalid expand value"
+_EXPAND_RULE = BusinessRule("an unbalanced `expand` item answers 400 `invalid expand value`", (EXPAND,))
+# Writes and tunnels: "validation errors answer 400" (values are checked against the entity type's attributes, which
+# no schema of a generic API can state), the `_method` rules of the tunnels, and the expand rule.
+_WRITE_RULES = any_400("values checked against the entity type's attributes; tunnel rules; expand")
+
+PROFILE = Profile(
+    name="molgenis",
+    title="MOLGENIS REST API v1",
+    spec_file=PROJECT_ROOT / "specs" / "molgenis_v1.yaml",
+    login=Login(path="/login", username="admin", password="admin", header="x-molgenis-token", lifetime=7200),
+    business_rules={
+        **{op: (_EXPAND_RULE,) for op in (
+            "handlers.molgenis.meta.get_entity_type", "handlers.molgenis.meta.get_attribute",
+            "handlers.molgenis.rows.get_attribute_value", "handlers.molgenis.rows.get_row",
+            "handlers.molgenis.collections.list_rows")},
+        "handlers.molgenis.auth.login": (
+            BusinessRule("blank username or password: 400 `must not be blank`", ("must not be blank",)),),
+        "handlers.molgenis.csv.export_csv": (BusinessRule(
+            "unknown names in `attributes`; RSQL that does not parse; `num` over 10000",
+            (r"Unknown attributes \[", r"Invalid RSQL query", r"Unknown attribute '", r"Num exceeded")),),
+        "handlers.molgenis.collections.post_collection": _WRITE_RULES + (
+            BusinessRule("a create without body and content type answers 415", (r"Content type '' not supported",),
+                         (415,)),),
+        **{op: _WRITE_RULES for op in (
+            "handlers.molgenis.rows.post_row", "handlers.molgenis.rows.update_row",
+            "handlers.molgenis.rows.update_attribute", "handlers.molgenis.rows.post_attribute_value",
+            "handlers.molgenis.meta.post_entity_type", "handlers.molgenis.meta.post_attribute")},
+    },
+    session_ending=frozenset({"handlers.molgenis.auth.logout"}),
+    protected=("sys_",),
+)
+
+
+def profile() -> Profile:
+    return PROFILE
