@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 
 import connexion
+from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
@@ -123,6 +124,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
             connexion_view(rt.extras["spec"]),
             base_path=base_path or None,
             name=rt.name,
+            jsonifier=Jsonifier(**rt.plugin.json_style) if rt.plugin.json_style else None,
             validate_responses=False,  # apitwin.contract_guard checks against the 3.1 document instead
             strict_validation=True,
         )

@@ -31,7 +31,7 @@ def render(error: ApiError) -> ConnexionResponse:
     return ConnexionResponse(
         status_code=error.status,
         content_type=media_type,
-        body=json.dumps(body),
+        body=json.dumps(body, **(rt.plugin.json_style if rt else {})),
         headers=error.headers or None,
     )
 

@@ -2,6 +2,7 @@
 control characters are refused here too (400), before routing could misread them."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from apitwin import runtime
@@ -12,6 +13,7 @@ def too_large(limit: int) -> ApiError:
     return ApiError(413, [f"Request body is larger than the limit of {limit} bytes."])
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 RAW_BODY = "apitwin.raw_body"   # scope key: the buffered body of form requests (see apitwin.forms)
 FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
@@ -31,7 +33,7 @@ class BodyLimitMiddleware:
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        if any(ord(char) < 32 or ord(char) == 127 for char in scope.get("path", "")):
+        if _CONTROL.search(scope.get("path", "")):
             # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
             raise ApiError(400, ["The request path contains control characters."])
         rt = runtime.current_or_none()

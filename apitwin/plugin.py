@@ -59,6 +59,8 @@ class ApiPlugin:
     contract_profile: Callable[[], Any] | None = None
     response_headers: dict[str, str] = field(default_factory=dict)   # sent with every answer (if not set already)
     json_media_type: str = "application/json"     # e.g. "application/json;charset=UTF-8" (MOLGENIS)
+    # json.dumps arguments for this API's bodies, errors included (MOLGENIS: Gson's compact, unescaped output)
+    json_style: dict[str, Any] = field(default_factory=dict)
     docs_base: str = ""                           # documented API root inside the spec paths, for printing
     quickstart: list[str] = field(default_factory=list)  # lines printed by `apitwin serve`
 

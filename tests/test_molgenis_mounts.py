@@ -81,3 +81,15 @@ def test_every_answer_has_the_servers_json_type_and_security_headers(both: Any) 
     assert problem.headers["content-type"] == "application/problem+json" and problem.headers["pragma"] == "no-cache"
     partners = both.get("/partners/api/v1/customers/")
     assert partners.headers["content-type"] == "application/json" and "pragma" not in partners.headers
+
+
+def test_json_is_written_like_gson_compact_and_unescaped(both: Any) -> None:
+    """§6.1: production Gson writes no spaces and raw UTF-8 (no \\u escapes), errors included."""
+    headers = _token(both, PREFIX)
+    created = both.post(f"{PREFIX}/api/v1/V1_API_Items", json={"value": "gson", "label": "Zürich <b>"}, headers=headers)
+    assert created.status_code == 201
+    raw = both.get(f"{PREFIX}/api/v1/V1_API_Items/gson", headers=headers).content.decode("utf-8")
+    assert raw.strip() == '{"href":"/molgenis/api/v1/V1_API_Items/gson","value":"gson","label":"Zürich <b>"}'
+    error = both.get(f"{PREFIX}/api/v1/nope").content.decode("utf-8")
+    assert error == '{"errors":[{"message":"Unknown entity type \'nope\'.","code":"D01"}]}'
+    both.delete(f"{PREFIX}/api/v1/V1_API_Items/gson", headers=headers)

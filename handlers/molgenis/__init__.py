@@ -43,6 +43,7 @@ PLUGIN = ApiPlugin(
     auth_challenge=None,        # permission failures are 401 DS04 without WWW-Authenticate
     lenient_json=True,          # Gson reads {name:Klaas} and bare words
     json_media_type="application/json;charset=UTF-8",
+    json_style={"separators": (",", ":"), "ensure_ascii": False},   # Gson: compact, raw UTF-8
     response_headers={          # Spring Security's defaults on every answer
         "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate", "Pragma": "no-cache", "Expires": "0",
         "X-Content-Type-Options": "nosniff",
