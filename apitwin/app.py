@@ -136,7 +136,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     app.add_middleware(RuntimeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
     app.add_middleware(CORSMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
                        allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
-    app.add_middleware(ResponseHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
+    app.add_middleware(ResponseHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING,
                        default_limit=settings.max_body_bytes)
     app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_ROUTING)

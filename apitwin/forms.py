@@ -14,7 +14,17 @@ from apitwin.errors import ApiError
 from apitwin.limits import RAW_BODY
 
 
+PARSED_FORM = "apitwin.form"   # scope key: the form once parsed (a tunnel reads `_method` from it, then the fields)
+
+
 async def multi_form(scope: dict[str, Any]) -> FormData:
+    parsed = scope.get(PARSED_FORM)
+    if parsed is None:
+        parsed = scope[PARSED_FORM] = await _parse(scope)
+    return parsed
+
+
+async def _parse(scope: dict[str, Any]) -> FormData:
     body = scope.get(RAW_BODY)
     if body is None:
         return FormData()

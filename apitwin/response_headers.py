@@ -1,23 +1,22 @@
 """Headers of every answer: an API's fixed ones (MOLGENIS' Spring Security `Cache-Control`, `Pragma`, ...) and its
 JSON media type (MOLGENIS says `application/json;charset=UTF-8`); and no `Content-Type` on an empty body (Connexion
-labels `return None, 200` as JSON, which clients then fail to parse). Outermost, so error answers are covered too;
-the API is found from the path, as the error handlers do."""
+labels `return None, 200` as JSON, which clients then fail to parse). Outside the exception layer, so error
+answers are covered too; the API is the one RuntimeMiddleware (outermost) bound to the request."""
 from __future__ import annotations
 
 from typing import Any
 
-from apitwin.runtime import Registry
+from apitwin import runtime
 
 
 class ResponseHeaders:
-    def __init__(self, app: Any, registry: Registry) -> None:
+    def __init__(self, app: Any) -> None:
         self.app = app
-        self.registry = registry
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        rt = self.registry.for_path(scope.get("path", ""))
+        rt = runtime.current_or_none()
         plugin = rt.plugin if rt is not None else None
         extra = [(k.lower().encode("latin-1"), v.encode("latin-1"))
                  for k, v in (plugin.response_headers if plugin else {}).items()]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from apitwin import runtime
 from apitwin.errors import ApiError
@@ -64,14 +64,10 @@ class Ctx:
     security: Security
     username: str | None          # None = anonymous
     prefix: str                   # the mount prefix hrefs start with ("" at the root)
+    lookup: Callable[[str], Repository | None] = field(init=False)   # entity type id -> its Repository
 
-    def lookup(self, entity_type_id: str) -> Repository | None:
-        entity_type = self.model.get(entity_type_id)
-        return Repository(self.store, entity_type) if entity_type is not None else None
-
-    @property
-    def lookup_fn(self) -> Any:
-        return make_lookup(self.store, self.model)
+    def __post_init__(self) -> None:
+        self.lookup = make_lookup(self.store, self.model)
 
     def repository(self, entity_type: EntityType) -> Repository:
         return Repository(self.store, entity_type)

@@ -47,15 +47,12 @@ def store_files(c: Ctx, entity_type: EntityType, uploads: Mapping[str, Upload], 
         if meta_type is None:
             raise ApiError(400, [f"Entity type '{FILE_META}' is missing: files cannot be stored"])
         meta = c.repository(meta_type)
-        file_id = None
-        while file_id is None or meta.exists(file_id):
-            file_id = build_entity(meta_type, {"filename": upload.filename}, form=False, model=c.model,
-                                   lookup=c.lookup, sequence=meta.next_sequence)[meta_type.id_attribute.name]
+        file_id = build_entity(meta_type, {"filename": upload.filename}, form=False, model=c.model,
+                               lookup=c.lookup, sequence=meta.next_sequence)[meta_type.id_attribute.name]
         values = {meta_type.id_attribute.name: file_id, "filename": upload.filename,
                   "contentType": upload.content_type or "application/octet-stream", "size": len(upload.content),
                   "url": f"{base_url.rstrip('/')}/files/{file_id}"}
         meta.insert({k: v for k, v in values.items() if meta_type.attribute(k) is not None})
-        c.store["files"].insert({"file_id": file_id, "size": len(upload.content)})
         stored[name] = file_id
     return stored
 

@@ -225,8 +225,11 @@ def page(repository: Repository, entity_type: EntityType, model: Model, *, rules
     end = None if num == 0 else start + num
     conditions = plan(rules, entity_type, model) if predicate is not None else []
     matched: frozenset[int] | set[int] | None = None   # None = every row
-    if conditions is None:
-        matched = {position for position, row in enumerate(rows) if predicate(row)}  # type: ignore[misc]
+    if conditions is None:                         # the scan: hits come in storage order already
+        hits = [position for position, row in enumerate(rows) if predicate(row)]  # type: ignore[misc]
+        if sort is None:
+            return [rows[p] for p in hits[start:end]], len(hits)
+        matched = set(hits)
     elif conditions:
         for condition in sorted(conditions, key=lambda c: c[1] not in ("EQUALS", "IN")):
             matched = _narrow(snapshot, condition, matched)

@@ -14,16 +14,17 @@ from handlers.molgenis.render import RenderProblem, attribute_value, entity_map,
 
 
 def _row_body(c: Ctx, entity_type_id: str, raw_id: str, attributes: list[str] | None,
-              expand: list[str] | None, split: bool) -> dict[str, Any]:
+              expand: list[str] | None) -> dict[str, Any]:
+    """`attributes`/`expand` arrive as item lists (query items already split, or a tunnel body's arrays)."""
     entity_type = c.entity_type(entity_type_id, "READ_DATA")
     _, values = c.row(entity_type, raw_id)
     return entity_map(entity_type, values, model=c.model, lookup=c.lookup,
-                      attributes=parse_attributes(attributes, split_single=split),
-                      expand=parse_expand(expand, split_single=split), prefix=c.prefix)
+                      attributes=parse_attributes(attributes, split_single=False),
+                      expand=parse_expand(expand, split_single=False), prefix=c.prefix)
 
 
 async def get_row(entityTypeId: str, id: str, token_info: dict[str, Any] | None = None, **_: Any) -> Any:
-    return _row_body(ctx(token_info), entityTypeId, id, string_array("attributes"), string_array("expand"), False)
+    return _row_body(ctx(token_info), entityTypeId, id, string_array("attributes"), string_array("expand"))
 
 
 async def update_row(entityTypeId: str, id: str, body: Any = None, token_info: dict[str, Any] | None = None,
@@ -62,7 +63,7 @@ async def post_row(entityTypeId: str, id: str, body: Any = None, token_info: dic
     c = ctx(token_info)
     if method == "GET":
         require_object_body(absent_allowed=True)
-        return _row_body(c, entityTypeId, id, body_array(body, "attributes"), body_array(body, "expand"), False)
+        return _row_body(c, entityTypeId, id, body_array(body, "attributes"), body_array(body, "expand"))
     if method == "PUT":
         return None, await _replace(c, entityTypeId, id, body)
     if method == "DELETE":
