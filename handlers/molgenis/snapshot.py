@@ -11,6 +11,7 @@ handed to a query never changes afterwards, so queries run outside the store loc
 from __future__ import annotations
 
 import bisect
+import logging
 import threading
 from typing import Any, Callable, Mapping
 
@@ -21,6 +22,7 @@ from handlers.molgenis.repository import Repository
 
 Values = Mapping[str, Any]
 OrderKey = tuple[str, bool]                       # (attribute name, ascending)
+_log = logging.getLogger(__name__)
 MAX_QUEUED = 1000                                 # more writes than this between two queries: rebuild instead
 
 
@@ -293,6 +295,9 @@ class Live:
             try:
                 self.snapshot = self.snapshot.advanced(self.queued)
             except _Lost:
+                self.snapshot = self.build()
+            except Exception:                     # a bug here must cost a rebuild, never a wrong or failed answer
+                _log.exception("query indexes could not follow %d writes; rebuilt", len(self.queued))
                 self.snapshot = self.build()
             self.queued = []
         return self.snapshot

@@ -134,3 +134,17 @@ def test_reset_starts_a_fresh_snapshot(model: Model) -> None:
     repository.store.reset()
     assert len(snapshot.snapshot_of(repository).rows) == 40
     same_answers(repository, model, [{"field": "type", "operator": "EQUALS", "value": "rna"}], "id", "ASC")
+
+
+def test_a_failure_while_following_costs_a_rebuild_not_an_answer(model: Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    repository = fresh(model)
+    rules = [{"field": "type", "operator": "EQUALS", "value": "rna"}]
+    same_answers(repository, model, rules, "volume_ml", "ASC")
+    repository.insert(sample(400, "rna", 3.0, None))
+
+    def broken(self: snapshot.Snapshot, changes: Any) -> snapshot.Snapshot:
+        raise RuntimeError("bug")
+    monkeypatch.setattr(snapshot.Snapshot, "advanced", broken)
+    rebuilt = snapshot.snapshot_of(repository)
+    assert len(rebuilt.rows) == 41 and rebuilt.orders == {}
+    same_answers(repository, model, rules, "volume_ml", "ASC")
