@@ -34,8 +34,14 @@ def shared() -> Iterator[Any]:
 
 
 @pytest.fixture
-def client(shared: Any) -> Any:  # overrides conftest's per-test app for this module
+def client(shared: Any) -> Any:
     return shared
+
+
+@pytest.fixture
+def auth(client: Any) -> dict[str, str]:
+    """Authorization header of the demo partner (the Partners fixtures live in tests/partners/conftest.py)."""
+    return demo_auth(client)
 
 
 @pytest.fixture(scope="module")
