@@ -1,13 +1,13 @@
 """Every bad input and error path of the MOLGENIS v1 mock answers a clear 4xx — never a 500, never a hang.
 
-Error bodies are MOLGENIS' `{"errors":[{"message", "code"?}]}` (reference §7.1, §9); routing errors (unknown path
-404, unmapped method 405) are RFC 7807 `application/problem+json` with type/title/status (§3). Messages are asserted
-exactly where the reference (§4, §5, §8, §10, §12) or the mock's core (handlers/molgenis/query.py, values.py,
-auth.py, security.py, context.py, inputs.py) gives the text; [F]-marked server texts that the reference only guesses
-are asserted by their substance.
+Error bodies are MOLGENIS' `{"errors":[{"message", "code"?}]}`; routing errors (unknown path 404, unmapped method
+405) are RFC 7807 `application/problem+json` with type/title/status (docs/molgenis-server.md, "Error mapping" and
+"Routing"). Messages are asserted exactly where the server's source (docs/molgenis-server.md) or the mock's core
+(handlers/molgenis/query.py, values.py, auth.py, security.py, context.py, inputs.py) gives the text; server texts
+that are only inferred from framework behaviour (marked *(inferred)* there) are asserted by their substance.
 
 One app per module; every test starts from the seed (POST /__apitwin/apis/molgenis/reset) and logs in afresh (a reset
-also drops issued tokens). Where the mock differs from the reference the test keeps the strict assertion and is
+also drops issued tokens). Where the mock differs from the server the test keeps the strict assertion and is
 marked `xfail(strict=True, reason="BUG: ...")`.
 """
 from __future__ import annotations
@@ -110,7 +110,7 @@ def nested(levels: int) -> dict[str, Any]:
     return rule
 
 
-# -- routing errors: problem+json (§3) --------------------------------------------------------------------------------
+# -- routing errors: problem+json -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", [
     f"{V1}/{ITEMS}/ref1/label/extra",      # one segment more than any route
@@ -123,7 +123,7 @@ def test_unknown_path_is_a_404_problem(c: Any, admin_h: dict[str, str], path: st
 
 
 @pytest.mark.parametrize("method, path, allow", [
-    ("PUT", f"{V1}/{ITEMS}", {"GET", "POST", "DELETE"}),                  # PUT /{e} does not exist (§2)
+    ("PUT", f"{V1}/{ITEMS}", {"GET", "POST", "DELETE"}),                  # PUT /{e} is not a v1 route
     ("PATCH", f"{V1}/{ITEMS}", {"GET", "POST", "DELETE"}),
     ("PATCH", f"{V1}/{ITEMS}/ref1", {"GET", "POST", "PUT", "DELETE"}),
     ("PATCH", f"{V1}/{ITEMS}/ref1/label", {"GET", "POST", "PUT"}),
@@ -140,7 +140,7 @@ def test_unmapped_method_is_a_405_problem(c: Any, admin_h: dict[str, str], metho
 
 
 def test_get_login_and_logout_fall_through_to_the_collection_route(c: Any) -> None:
-    """§3: GET /login and GET /logout are not routes; they reach GET /{e} and answer D01."""
+    """GET /login and GET /logout are not routes; they reach GET /{e} and answer D01."""
     assert_molgenis_error(c.get(f"{V1}/login"), 404, "Unknown entity type 'login'.", "D01")
     assert_molgenis_error(c.get(f"{V1}/logout"), 404, "Unknown entity type 'logout'.", "D01")
 
@@ -153,7 +153,7 @@ def test_control_characters_in_the_path_are_a_400(c: Any, admin_h: dict[str, str
     assert_molgenis_error(c.get(path, headers=admin_h), 400, "The request path contains control characters.")
 
 
-# -- query rules (§5): POST tunnel and q[i] GET parameters -------------------------------------------------------------
+# -- query rules: POST tunnel and q[i] GET parameters ------------------------------------------------------------------
 
 def test_unknown_operator(c: Any, admin_h: dict[str, str]) -> None:
     response = query(c, admin_h, {"q": [{"operator": "BOGUS", "field": "label", "value": "x"}]})
@@ -229,7 +229,8 @@ def test_in_with_a_value_that_is_not_a_list(c: Any, admin_h: dict[str, str], val
 
 
 def test_in_over_get_parameters_is_a_string(c: Any, admin_h: dict[str, str]) -> None:
-    """Values bound from q[i].value stay strings (§4.3), so IN can never get its list there."""
+    """Values bound from q[i].value stay strings (Spring binds them as bean properties), so IN can never get its
+    list there."""
     response = c.get(f"{V1}/{ITEMS}?q[0].field=label&q[0].operator=IN&q[0].value=label1", headers=admin_h)
     assert_molgenis_error(response, 400,
                           "Query rule with operator [IN] value is of type [String] instead of [Iterable]")
@@ -323,7 +324,7 @@ def test_q_parameter_index_beyond_the_binding_limit(c: Any, admin_h: dict[str, s
 
 
 def test_rsql_q_on_the_json_route_is_a_400(c: Any, admin_h: dict[str, str]) -> None:
-    """§4.3: GET /{e} has no converter from a string to a rule list (the core's Spring binding message; it used to be
+    """GET /{e} has no converter from a string to a rule list (the core's Spring binding message; it used to be
     hidden behind the generic `q: Unknown query parameter.`); RSQL works on /csv/{e} only."""
     assert_molgenis_error(c.get(f"{V1}/{ITEMS}?q=label==label1", headers=admin_h), 400,
                           "Field 'q' of 'entityCollectionRequest' Failed to convert property value of type "
@@ -338,7 +339,7 @@ def test_rules_that_are_not_a_list(c: Any, admin_h: dict[str, str]) -> None:
     assert_molgenis_error(query(c, admin_h, {"q": ["label==x"]}), 400, "A query rule must be an object, not [String]")
 
 
-# -- attributes and expand (§4.5) -------------------------------------------------------------------------------------
+# -- attributes and expand --------------------------------------------------------------------------------------------
 
 def test_unknown_attributes_are_ignored_on_json_routes(c: Any, admin_h: dict[str, str]) -> None:
     row = c.get(f"{V1}/{ITEMS}/ref1?attributes=notname", headers=admin_h)
@@ -372,7 +373,7 @@ def test_unknown_attributes_on_csv_are_a_400(c: Any, admin_h: dict[str, str], at
     ("(" * 40 + "xint==1" + ")" * 40, "Query rules are nested too deeply (more than 32 levels)"),
 ])
 def test_invalid_rsql_on_csv(c: Any, admin_h: dict[str, str], q: str, message: str) -> None:
-    """§5.4/§12: RSQL is parsed and checked against the entity type; every refusal is a 400 (the server's servlet
+    """CSV route: RSQL is parsed and checked against the entity type; every refusal is a 400 (the server's servlet
     error page has no defined body; the mock uses the JSON error shape)."""
     response = c.get(f"{V1}/csv/{TT}", params={"q": q, "attributes": "id"}, headers=admin_h)
     assert_molgenis_error(response, 400, message)
@@ -395,13 +396,13 @@ def test_invalid_expand_value_in_a_tunnel_body(c: Any, admin_h: dict[str, str]) 
 
 @pytest.mark.parametrize("name", ["attributes", "expand"])
 def test_tunnel_attributes_and_expand_must_be_arrays(c: Any, admin_h: dict[str, str], name: str) -> None:
-    """§4.5: in POST tunnel bodies both are JSON arrays; a JSON string is a 400."""
+    """In POST tunnel bodies both are JSON arrays; a JSON string is a 400."""
     assert_molgenis_error(query(c, admin_h, {name: "label"}), 400, f"Field '{name}' must be an array of strings")
     response = c.post(f"{V1}/{ITEMS}/ref1?_method=GET", json={name: "label"}, headers=admin_h)
     assert_molgenis_error(response, 400, f"Field '{name}' must be an array of strings")
 
 
-# -- sort, start, num (§4.1, §4.2, §4.4) -------------------------------------------------------------------------------
+# -- sort, start, num --------------------------------------------------------------------------------------------------
 
 def test_sort_on_an_unknown_property(c: Any, admin_h: dict[str, str]) -> None:
     response = query(c, admin_h, {"sort": {"orders": [{"property": "nope", "direction": "ASC"}]}})
@@ -411,7 +412,7 @@ def test_sort_on_an_unknown_property(c: Any, admin_h: dict[str, str]) -> None:
 @pytest.mark.parametrize("order", [{"property": "label"}, {"property": "label", "direction": "SIDEWAYS"},
                                    {"property": "label", "direction": None}])
 def test_sort_without_a_known_direction_is_descending(c: Any, admin_h: dict[str, str], order: dict[str, Any]) -> None:
-    """§4.4 quirk: Gson leaves a missing or unknown direction null, which the controller treats as DESC."""
+    """Quirk: Gson leaves a missing or unknown direction null, which the controller treats as DESC."""
     response = query(c, admin_h, {"sort": {"orders": [order]}})
     assert response.status_code == 200, response.text
     assert [i["value"] for i in response.json()["items"]] == ["ref5", "ref4", "ref3", "ref2", "ref1"]
@@ -428,7 +429,7 @@ def test_malformed_sort(c: Any, admin_h: dict[str, str], sort: Any, message: str
 
 
 def test_sort_is_not_a_get_parameter(c: Any, admin_h: dict[str, str]) -> None:
-    """§4.4: GET cannot bind `sort` (the mock rejects the undeclared parameter)."""
+    """GET cannot bind `sort` (SortV1 has no string constructor; the mock rejects the undeclared parameter)."""
     errors = assert_molgenis_error(c.get(f"{V1}/{ITEMS}?sort=label", headers=admin_h), 400)
     assert "sort" in errors[0]["message"]
 
@@ -439,8 +440,8 @@ def test_num_above_10000_in_the_tunnel_body(c: Any, admin_h: dict[str, str]) -> 
 
 
 def test_num_above_10000_on_get(c: Any, admin_h: dict[str, str]) -> None:
-    """§4.2: the global handler's binding text (used to be the generic `num: Ensure this value is less than or equal
-    to 10000.`)."""
+    """`num` above 10000 on GET: the global handler's binding text (used to be the generic `num: Ensure this value is
+    less than or equal to 10000.`)."""
     assert_molgenis_error(c.get(f"{V1}/{ITEMS}?num=10001", headers=admin_h), 400,
                           f"Field 'num' of 'entityCollectionRequest' {NUM_MAX}")
     assert c.get(f"{V1}/{ITEMS}?num=10000", headers=admin_h).status_code == 200
@@ -482,7 +483,7 @@ def test_start_beyond_total_is_an_empty_page(c: Any, admin_h: dict[str, str], ho
 
 
 def test_start_beyond_an_mref_list(c: Any, admin_h: dict[str, str]) -> None:
-    """The server pages mref sub-resources in memory (a start beyond the list → 500 [F]); the mock: an empty page."""
+    """The server pages mref sub-resources in memory (beyond the list: 500, inferred); the mock: an empty page."""
     response = c.get(f"{V1}/{TT}/1/xmref_value?start=50", headers=admin_h)
     assert response.status_code == 200, response.text
     assert response.json()["items"] == []
@@ -519,7 +520,7 @@ def test_malformed_json(c: Any, admin_h: dict[str, str], method: str, path: str,
 
 
 def test_lenient_json_is_accepted(c: Any, admin_h: dict[str, str]) -> None:
-    """§6.2: unquoted keys, single quotes and bare words, as Gson reads them."""
+    """Lenient JSON input: unquoted keys, single quotes and bare words, as Gson reads them."""
     created = raw(c, "POST", f"{V1}/{ITEMS}", admin_h, "{value:ref7, label:'x'}")
     assert created.status_code == 201, created.text
     assert created.headers["location"] == f"{V1}/{ITEMS}/ref7"
@@ -537,7 +538,7 @@ def test_lenient_json_is_accepted(c: Any, admin_h: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("body", [[{"value": "ref8", "label": "x"}], "ref8", 8])
 def test_create_body_that_is_not_an_object(c: Any, admin_h: dict[str, str], body: Any) -> None:
-    """§8.1: a JSON body that is not an object is a 400 (v1 has no batch create)."""
+    """Create: a JSON body that is not an object is a 400 (v1 has no batch create)."""
     response = raw(c, "POST", f"{V1}/{ITEMS}", admin_h, json.dumps(body))
     errors = assert_molgenis_error(response, 400)
     assert "object" in errors[0]["message"].lower()
@@ -560,7 +561,7 @@ def test_update_body_that_is_not_an_object(c: Any, admin_h: dict[str, str], body
 
 
 def test_create_without_body_and_content_type_is_a_415(c: Any, admin_h: dict[str, str]) -> None:
-    """§8.1 / §14.3: what molgenis-py-client's add() sends for empty data."""
+    """What molgenis-py-client's add() sends for empty data: no body and no Content-Type (the server: 415)."""
     assert_molgenis_error(c.post(f"{V1}/{ITEMS}", headers=admin_h), 415, "Content type '' not supported")
 
 
@@ -593,7 +594,7 @@ def test_multipart_not_matching_its_boundary_is_a_400(c: Any, admin_h: dict[str,
     assert c.get(f"{V1}/{ITEMS}/ref1", headers=admin_h).json()["label"] == "label1"
 
 
-# -- create: value conversion and validation (§8.1, §8.5, §8.6; values.py deltas) --------------------------------------
+# -- create: value conversion and validation (RestService.toEntityValue, the validators; values.py deltas) -------------
 
 TT_BASE = {"id": 100, "xmref_value": ["ref1"], "xxref_value": "ref1", "xstring_unique": "u100", "xint_unique": 100}
 TT_LABEL = "TypeTestAPIV1"
@@ -609,7 +610,7 @@ def _bracket(kind: str, value: str, label: str, tail: str) -> str:
 
 WRONG_VALUES = [
     # INT/LONG/DECIMAL strings that are no number: the server's NumberFormatException (500) is a 400 in the mock
-    # with the §8.6 template (documented delta in values.py)
+    # with the validator's `Invalid <type> value ...` template (documented delta in values.py)
     ("xint", "abc", [_plain("int", "abc", "xint label")]),
     ("xint", "3000000000", [_plain("int", "3000000000", "xint label")]),
     ("xint", "1.5", [_plain("int", "1.5", "xint label")]),
@@ -667,7 +668,7 @@ def test_the_base_body_of_the_wrong_values_is_valid(c: Any, admin_h: dict[str, s
 
 
 def test_int_number_beyond_range_is_truncated_like_java(c: Any, admin_h: dict[str, str]) -> None:
-    """§6.2/§8.5: a JSON number for INT is a Gson Double converted with `intValue()`, which saturates: 3000000000
+    """A JSON number for INT is a Gson Double converted with `intValue()`, which saturates: 3000000000
     is stored as 2147483647 (no error on the server either). As a string it is refused (above)."""
     response = c.post(f"{V1}/{TT}", json={**TT_BASE, "xint": 3000000000, "xlong": 1.9}, headers=admin_h)
     assert response.status_code == 201, response.text
@@ -692,7 +693,7 @@ def test_several_violations_are_reported_together(c: Any, admin_h: dict[str, str
 ])
 def test_create_with_a_duplicate_id(c: Any, admin_h: dict[str, str], entity_type: str, body: dict[str, Any],
                                     attribute: str, value: str) -> None:
-    """§8.1: a duplicate id is a validation error (400 without code), not 409."""
+    """A duplicate id is a validation error (400 without code), not 409."""
     response = c.post(f"{V1}/{entity_type}", json=body, headers=admin_h)
     assert_molgenis_error(response, 400, f"Duplicate value '{value}' for unique attribute '{attribute}' from entity "
                                          f"'{entity_type}' (entity 1)")
@@ -704,10 +705,11 @@ def test_create_by_form_with_a_wrong_value(c: Any, admin_h: dict[str, str]) -> N
     assert_molgenis_error(response, 400, _plain("int", "abc", "xint label"))
 
 
-# -- updates (§8.2, §8.3) ----------------------------------------------------------------------------------------------
+# -- updates -----------------------------------------------------------------------------------------------------------
 
 def test_put_changing_a_read_only_attribute(c: Any, admin_h: dict[str, str]) -> None:
-    """§8.2: read-only attributes may be resent unchanged; changing one is a 400 (row suffix per §8.6)."""
+    """Read-only attributes may be resent unchanged; changing one is a 400 (with the validators' ` (entity <n>)` row
+    suffix)."""
     row = c.get(f"{V1}/sys_sec_User/{TEST_USER_ID}", headers=admin_h).json()
     body = {k: v for k, v in row.items() if k != "href"}
     assert c.put(f"{V1}/sys_sec_User/{TEST_USER_ID}", json=body, headers=admin_h).status_code == 200
@@ -729,7 +731,7 @@ def test_put_changing_a_read_only_attribute(c: Any, admin_h: dict[str, str]) -> 
 ])
 def test_single_attribute_put_on_a_read_only_attribute(c: Any, admin_h: dict[str, str], entity_type: str,
                                                        row_id: str, attribute: str, body: Any) -> None:
-    """§8.3: MolgenisDataAccessException → 401 without code."""
+    """Single-attribute update of a read-only attribute: MolgenisDataAccessException → 401 without code."""
     message = f"Attribute '{attribute}' of entity '{entity_type}' is readonly"
     for method, path in (("PUT", f"{V1}/{entity_type}/{row_id}/{attribute}"),
                          ("POST", f"{V1}/{entity_type}/{row_id}/{attribute}?_method=PUT")):
@@ -758,7 +760,7 @@ def test_single_attribute_put_on_a_compound(c: Any, admin_h: dict[str, str]) -> 
     assert_molgenis_error(response, 400, f"Attribute 'xcompound' of entity '{TT}' cannot be set directly")
 
 
-# -- unknown type, row, attribute (§9) ---------------------------------------------------------------------------------
+# -- unknown type, row, attribute (D01/D02/D04) ------------------------------------------------------------------------
 
 UNKNOWN_TYPE_CALLS = [
     ("GET", f"{V1}/nope", None), ("GET", f"{V1}/nope/meta", None), ("GET", f"{V1}/nope/meta/x", None),
@@ -821,7 +823,7 @@ def test_unknown_row_in_a_form_update(c: Any, admin_h: dict[str, str]) -> None:
 
 
 def test_deleting_a_missing_row_is_not_an_error(c: Any, admin_h: dict[str, str]) -> None:
-    """§8.4: 204 even when the id does not exist (contrast with the 404s above)."""
+    """DELETE by id: 204 even when the id does not exist (contrast with the 404s above)."""
     assert c.delete(f"{V1}/{ITEMS}/nope", headers=admin_h).status_code == 204
     assert c.delete(f"{V1}/sys_FileMeta/non-existing-entity_id", headers=admin_h).status_code == 204
     assert c.post(f"{V1}/{ITEMS}/nope?_method=DELETE", headers=admin_h).status_code == 204
@@ -830,7 +832,8 @@ def test_deleting_a_missing_row_is_not_an_error(c: Any, admin_h: dict[str, str])
 
 @pytest.mark.parametrize("path", [f"{V1}/{TT}/abc", f"{V1}/{TT}/abc/xint", f"{V1}/{TT}/1.5", f"{V1}/{TT}/99999999999"])
 def test_int_path_id_that_is_not_an_int(c: Any, admin_h: dict[str, str], path: str) -> None:
-    """The server answers 500 NumberFormatException (§8.5); no row can have such an id, so the mock says D02."""
+    """The server answers 500 NumberFormatException (path ids are typed by the id attribute); no row can have such
+    an id, so the mock says D02."""
     raw_id = path.split("/")[4]
     assert_molgenis_error(c.get(path, headers=admin_h), 404, d02("id label", raw_id, TT_LABEL), "D02")
 
@@ -846,7 +849,7 @@ def test_int_path_id_that_is_not_an_int_on_writes(c: Any, admin_h: dict[str, str
 
 UNKNOWN_ATTRIBUTE_CALLS = [
     ("GET", f"{V1}/{ITEMS}/ref1/nope", None),
-    ("GET", f"{V1}/{ITEMS}/nope/nope", None),          # the attribute is checked before the row (§7.4)
+    ("GET", f"{V1}/{ITEMS}/nope/nope", None),          # the attribute is checked before the row
     ("PUT", f"{V1}/{ITEMS}/ref1/nope", "x"),
     ("POST", f"{V1}/{ITEMS}/ref1/nope?_method=GET", {}),
     ("POST", f"{V1}/{ITEMS}/ref1/nope?_method=PUT", "x"),
@@ -864,7 +867,7 @@ def test_unknown_attribute(c: Any, admin_h: dict[str, str], method: str, path: s
 
 
 def test_unknown_attribute_on_meta_is_the_d01_quirk(c: Any, admin_h: dict[str, str]) -> None:
-    """§7.6 quirk: GET /{e}/meta/{unknown} throws an unknown-entity-type error (D01 naming the type), not D04."""
+    """Quirk: GET /{e}/meta/{unknown} throws an unknown-entity-type error (D01 naming the type), not D04."""
     assert_molgenis_error(c.get(f"{V1}/{ITEMS}/meta/nope", headers=admin_h), 404,
                           f"Unknown entity type '{ITEMS}'.", "D01")
     assert_molgenis_error(c.post(f"{V1}/{ITEMS}/meta/nope?_method=GET", json={}, headers=admin_h), 404,
@@ -875,22 +878,22 @@ def test_unknown_attribute_on_meta_is_the_d01_quirk(c: Any, admin_h: dict[str, s
                                           ("POST", f"{V1}/{TT}/1/xstringnillable?_method=PUT")])
 def test_attribute_put_without_body_and_content_type_sets_null(c: Any, admin_h: dict[str, str], method: str,
                                                                path: str) -> None:
-    """§8.3: an empty body is null (this used to be a 400 `... [LinkedTreeMap] ...`: the absent body reached the
-    handler as {})."""
+    """Attribute PUT: an empty body is null (this used to be a 400 `... [LinkedTreeMap] ...`: the absent body reached
+    the handler as {})."""
     response = c.request(method, path, headers=admin_h)
     assert response.status_code == 200, response.text
     assert "xstringnillable" not in c.get(f"{V1}/{TT}/1", headers=admin_h).json()
 
 
 def test_null_xref_sub_resource(c: Any, admin_h: dict[str, str]) -> None:
-    """§7.4: the server answers 500 `entity is null`; the mock a 404 with the same message (spec, GET
-    /{e}/{id}/{attr})."""
+    """A null reference's sub-resource: the server answers 500 `entity is null`; the mock a 404 with the same message
+    (spec, GET /{e}/{id}/{attr})."""
     assert c.put(f"{V1}/{TT}/1/xxrefnillable_value", headers={**admin_h, "content-type": "application/json"}
                  ).status_code == 200
     assert_molgenis_error(c.get(f"{V1}/{TT}/1/xxrefnillable_value", headers=admin_h), 404, "entity is null")
 
 
-# -- _method tunnels (§2, §4.6) ----------------------------------------------------------------------------------------
+# -- _method tunnels ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", [f"{V1}/{ITEMS}", f"{V1}/{ITEMS}/ref1", f"{V1}/{ITEMS}/ref1/label",
                                   f"{V1}/{ITEMS}/meta", f"{V1}/{ITEMS}/meta/label"])
@@ -916,7 +919,7 @@ def test_tunnel_method_not_mapped_on_that_path(c: Any, admin_h: dict[str, str], 
 
 
 def test_post_on_a_row_without_method(c: Any, admin_h: dict[str, str]) -> None:
-    """§3: POST /{e}/{id} without _method has no mapping on the server (400)."""
+    """POST /{e}/{id} without _method has no mapping on the server (400)."""
     response = c.post(f"{V1}/{ITEMS}/ref1", json={"value": "ref1", "label": "x"}, headers=admin_h)
     assert_molgenis_error(response, 400, "Request method 'POST' not supported on a row without _method=GET, PUT or "
                                          "DELETE")
@@ -936,7 +939,7 @@ GET_TUNNELS = [f"{V1}/{ITEMS}?_method=GET", f"{V1}/{ITEMS}/ref1?_method=GET", f"
 @pytest.mark.parametrize("path", GET_TUNNELS)
 @pytest.mark.parametrize("content_type", ["application/json", None])
 def test_get_tunnel_without_body(c: Any, admin_h: dict[str, str], path: str, content_type: str | None) -> None:
-    """§2 #3: the _method=GET tunnels bind a request body (`{}` is fine); none is Spring's missing body. These used to
+    """The _method=GET tunnels bind a request body (`{}` is fine); none is Spring's missing body. These used to
     answer 200: an absent body reached the handlers as {}."""
     headers = {**admin_h, "content-type": content_type} if content_type else admin_h
     assert_molgenis_error(c.post(path, headers=headers), 400, "Required request body is missing")
@@ -954,7 +957,7 @@ def test_non_object_body_on_the_attribute_get_tunnel(c: Any, admin_h: dict[str, 
     assert_molgenis_error(response, 400, "Request body must be a JSON object")
 
 
-# -- permissions: 401 DS04 for anonymous and logged-in callers alike (§10.2, §10.5) ------------------------------------
+# -- permissions: 401 DS04 for anonymous and logged-in callers alike ---------------------------------------------------
 
 DISEASE_ROW = {"code": "C50", "name": "Breast cancer"}
 ANONYMOUS_DENIED = [
@@ -1014,7 +1017,7 @@ def test_anonymous_may_read_the_demo_types(c: Any) -> None:
 
 
 NON_ADMIN_DENIED = [
-    # RestControllerIT's user: READ on sys_scr_ScriptType, COUNT on sys_sec_User (§16.3)
+    # RestControllerIT's user: READ on sys_scr_ScriptType, COUNT on sys_sec_User (mockdata/molgenis/security.yaml)
     (IT_USER, "DELETE", f"{V1}/sys_scr_ScriptType/R", None, ds04("Delete data", "Script type", "sys_scr_ScriptType")),
     (IT_USER, "POST", f"{V1}/sys_scr_ScriptType/R?_method=DELETE", None,
      ds04("Delete data", "Script type", "sys_scr_ScriptType")),
@@ -1048,7 +1051,8 @@ NON_ADMIN_DENIED = [
                          ids=[f"{u[0]} {m} {p}" for u, m, p, _, _ in NON_ADMIN_DENIED])
 def test_logged_in_user_is_refused_with_ds04_too(c: Any, admin_h: dict[str, str], user: tuple[str, str],
                                                  method: str, path: str, body: Any, message: str) -> None:
-    """Permission failures are 401 (never 403) for logged-in users as well (§10.2)."""
+    """Permission failures are 401 (never 403) for logged-in users as well (upstream test
+    deleteWithoutWritePermissionFails)."""
     headers = auth(c, user)
     assert_molgenis_error(_send(c, method, path, body, headers), 401, message, "DS04")
     assert c.get(f"{V1}/sys_scr_ScriptType/R", headers=admin_h).status_code == 200
@@ -1061,7 +1065,7 @@ def test_count_permission_reads_metadata_only(c: Any, it_h: dict[str, str]) -> N
     assert response.status_code == 200 and response.json()["name"] == "sys_sec_User"
 
 
-# -- tokens: an unusable token is anonymous, never a 401 by itself (§10.1) -------------------------------------------
+# -- tokens: an unusable token is anonymous, never a 401 by itself ---------------------------------------------------
 
 def _expired_token(c: Any, admin_h: dict[str, str], name: str = "expired-admin-token") -> str:
     """A sys_sec_Token row of the admin whose expirationDate lies in the past (tokens created by hand count)."""
@@ -1101,7 +1105,7 @@ def token_of(c: Any, user: tuple[str, str]) -> str:
     return auth(c, user)["x-molgenis-token"]
 
 
-# -- logout (§10.4) ----------------------------------------------------------------------------------------------------
+# -- logout ------------------------------------------------------------------------------------------------------------
 
 def test_logout_without_token(c: Any) -> None:
     assert_molgenis_error(c.post(f"{V1}/logout"), 400, MISSING_TOKEN)
@@ -1120,12 +1124,12 @@ def test_logout_twice(c: Any) -> None:
 
 
 def test_logout_with_expired_token(c: Any, admin_h: dict[str, str]) -> None:
-    """§10.4: unknown or expired → 404 (an expired token used to be revoked with 200)."""
+    """Logout with an unknown or expired token → 404 (an expired token used to be revoked with 200)."""
     value = _expired_token(c, admin_h)
     assert_molgenis_error(c.post(f"{V1}/logout", headers={"x-molgenis-token": value}), 404, "Invalid token")
 
 
-# -- login (§10.3) -----------------------------------------------------------------------------------------------------
+# -- login -------------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("body, count", [
     ({"username": "", "password": ""}, 2),
@@ -1141,7 +1145,7 @@ def test_login_with_blank_fields(c: Any, body: dict[str, Any], count: int) -> No
 @pytest.mark.parametrize("body, count", [({}, 2), ({"username": "admin"}, 1),
                                          ({"username": None, "password": None}, 2), ({"password": 5}, 2)])
 def test_login_with_missing_fields(c: Any, body: dict[str, Any], count: int) -> None:
-    """§10.3: @NotBlank also fails on missing and null (these used to get the generic `This field is required.`)."""
+    """Login: @NotBlank also fails on missing and null (these used to get the generic `This field is required.`)."""
     response = c.post(f"{V1}/login", json=body)
     assert_molgenis_error(response, 400)
     assert messages(response) == ["must not be blank"] * count

@@ -1,5 +1,6 @@
 """mockdata/molgenis and handlers.molgenis.seed_loader: the seed loads, every row is one the API itself would accept
-(converted and validated like a create), references resolve, and the preconditions of the §17 scenarios hold."""
+(converted and validated like a create), references resolve, and the preconditions of the upstream scenarios
+(tests/molgenis/test_scenarios.py) hold."""
 from __future__ import annotations
 
 import re
@@ -155,7 +156,7 @@ def test_ids_are_unique(rows: dict[str, list[dict[str, Any]]], model: Model) -> 
         assert len(ids) == len(set(ids)), type_id
 
 
-# --- scenario preconditions (§17) ---------------------------------------------------------------------------------
+# --- scenario preconditions ---------------------------------------------------------------------------------------
 
 def test_items_and_typetestref_rows(lookup: Any) -> None:
     expected = [{"value": f"ref{n}", "label": f"label{n}"} for n in range(1, 6)]

@@ -69,7 +69,7 @@ def test_alone_it_is_served_at_the_documented_root() -> None:
 
 
 def test_every_answer_has_the_servers_json_type_and_security_headers(both: Any) -> None:
-    """§6.1/§6.4: `application/json;charset=UTF-8` and Spring Security's cache headers, on errors too; the Partners
+    """`application/json;charset=UTF-8` and Spring Security's cache headers, on errors too; the Partners
     API next to it is untouched."""
     for response in (both.get(f"{PREFIX}/api/v1/biobank_Sample?num=1"), both.get(f"{PREFIX}/api/v1/sys_md_EntityType"),
                      both.get(f"{PREFIX}/api/v1/nope/x")):
@@ -84,7 +84,7 @@ def test_every_answer_has_the_servers_json_type_and_security_headers(both: Any) 
 
 
 def test_json_is_written_like_gson_compact_and_unescaped(both: Any) -> None:
-    """§6.1: production Gson writes no spaces and raw UTF-8 (no \\u escapes), errors included."""
+    """Production Gson writes no spaces and raw UTF-8 (no \\u escapes), errors included."""
     headers = _token(both, PREFIX)
     created = both.post(f"{PREFIX}/api/v1/V1_API_Items", json={"value": "gson", "label": "Zürich <b>"}, headers=headers)
     assert created.status_code == 201

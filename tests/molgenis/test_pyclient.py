@@ -1,9 +1,10 @@
-"""The real molgenis-py-client 2.4.1, unmodified, against the mock over real HTTP (reference §14): the v1 calls it
-makes (§14.3 items 1-8) and the v1 expectations of its own test suite (§14.5), adapted to the fixture types of §16
-(`V1_API_TypeTestRefAPIV1` instead of the client's `org_molgenis_test_python_TypeTestRef`).
+"""The real molgenis-py-client 2.4.1, unmodified, against the mock over real HTTP: the v1 calls it makes
+(login, logout, add, update_one, delete, the two meta reads, error messages) and the v1 expectations of its own test
+suite (`tests/test_client.py`), adapted to the upstream fixture types (`V1_API_TypeTestRefAPIV1` instead of the
+client's `org_molgenis_test_python_TypeTestRef`); docs/molgenis-server.md, "Real clients".
 
 Error messages: requests formats `"<status> Client Error: <reason> for url: <url>"` and the mock (uvicorn) sends a
-reason phrase where Tomcat sends none (§14.6), so these tests compare the status prefix and the
+reason phrase where Tomcat sends none, so these tests compare the status prefix and the
 `: <molgenis message>` tail only."""
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def required_typetest(row_id: int) -> dict[str, Any]:
             "xint_unique": row_id}
 
 
-# -- §14.3 item 1-2: login and logout -------------------------------------------------------------------------------
+# -- login and logout -----------------------------------------------------------------------------------------------
 def test_login(base: str) -> None:
     s = Session(base)
     s.login("admin", "admin")
@@ -126,7 +127,7 @@ def test_logout_then_token_is_anonymous(base: str, session: Session) -> None:
     assert response.json() == {"errors": [{"message": denied, "code": "DS04"}]}
 
 
-# -- §14.3 item 3: add ----------------------------------------------------------------------------------------------
+# -- add ------------------------------------------------------------------------------------------------------------
 def test_add_dict(base: str, session: Session) -> None:
     assert session.add(REF, {"value": "ref55", "label": "label55"}) == "ref55"
     assert v1_json(base, f"{REF}/ref55", session._token) == {
@@ -212,7 +213,7 @@ def test_add_multipart_file(base: str, session: Session) -> None:
     assert file_meta["href"] == f"/api/v1/sys_FileMeta/{file_meta['id']}"
 
 
-# -- §14.3 item 4: update_one ---------------------------------------------------------------------------------------
+# -- update_one -----------------------------------------------------------------------------------------------------
 def test_update_one(base: str, session: Session) -> None:
     session.add(REF, {"value": "ref55", "label": "label55"})
     response = session.update_one(REF, "ref55", "label", "updated-label55")
@@ -227,7 +228,7 @@ def test_update_one_error(base: str, session: Session) -> None:
     assert error.__context__.response.json()["errors"][0]["code"] == "D02"
 
 
-# -- §14.3 item 5: delete -------------------------------------------------------------------------------------------
+# -- delete ---------------------------------------------------------------------------------------------------------
 def test_delete_row(base: str, session: Session) -> None:
     session.add(REF, {"value": "ref55", "label": "label55"})
     response = session.delete(REF, "ref55")
@@ -243,7 +244,7 @@ def test_delete_data(base: str, session: Session) -> None:
     assert (body["total"], body["items"]) == (0, [])
 
 
-# -- §14.3 items 6-7: metadata --------------------------------------------------------------------------------------
+# -- metadata -------------------------------------------------------------------------------------------------------
 def test_get_entity_meta(session: Session) -> None:
     meta = session.get_entity_meta_data("sys_sec_User")
     assert meta["labelAttribute"] == "username"
@@ -264,7 +265,7 @@ def test_get_attribute_meta(session: Session) -> None:
     assert session.get_attribute_meta_data("sys_sec_User", "username") == ORACLE_1
 
 
-# -- §14.5 token session ---------------------------------------------------------------------------------------------
+# -- token session ---------------------------------------------------------------------------------------------------
 def test_token_session_and_get_user(base: str, session: Session) -> None:
     users = requests.post(f"{base}/api/v1/sys_sec_User?_method=GET", headers={"x-molgenis-token": session._token},
                           json={"q": [{"field": "username", "operator": "EQUALS", "value": "admin"}]}, timeout=10)
@@ -278,7 +279,7 @@ def test_token_session_and_get_user(base: str, session: Session) -> None:
     assert v1_get(base, "sys_sec_User", "token_session_test").status_code == 401
 
 
-# -- §14.3 item 8: every error status carries errors[0].message -----------------------------------------------------
+# -- every error status carries errors[0].message -------------------------------------------------------------------
 READ_ONLY = f"Attribute 'value' of entity '{REF}' is readonly"
 ERRORS: list[tuple[str, Callable[[str, Session], Any], int, str | None]] = [
     ("login-blank-400", lambda b, s: Session(b).login("", "admin"), 400, "must not be blank"),

@@ -1,5 +1,5 @@
-"""The R client's v1 calls (reference §15), as its template sends them: login/logout with JSON, reads through
-`/csv/{e}` with the token as a query parameter and empty `sortColumn`/`sortOrder`, add by form (201 + Location),
+"""The R client's v1 calls as its template (molgenis-r, `molgenis.R.ftl`) sends them: login/logout with JSON, reads
+through `/csv/{e}` with the token as a query parameter and empty `sortColumn`/`sortOrder`, add by form (201 + Location),
 update and delete as form POSTs carrying `_method` in the body (204)."""
 from __future__ import annotations
 

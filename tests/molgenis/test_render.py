@@ -299,7 +299,7 @@ def test_v1_items_collection_scenario(model: Model, lookup: Any) -> None:
                              for n in range(1, 6)]
 
 
-# --- attribute sub-resources (§7.4) -------------------------------------------------------------------------------
+# --- attribute sub-resources --------------------------------------------------------------------------------------
 
 def test_xref_sub_resource_has_the_sub_resource_href(person: Any, model: Model, lookup: Any) -> None:
     p_model, p_lookup, person_type = person
@@ -376,7 +376,7 @@ def test_one_to_many_sub_resource(person: Any) -> None:
     assert body["total"] == 1 and body["items"][0]["href"] == "/api/v1/Pet/pet2"
 
 
-# --- ETR (§7.5) ---------------------------------------------------------------------------------------------------
+# --- ETR ----------------------------------------------------------------------------------------------------------
 
 def test_entity_type_meta_scenario(model: Model) -> None:
     body = r.entity_type_response(model.get(REF), permissions=WRITE, model=model)
@@ -455,9 +455,9 @@ def test_etr_expand_attributes_oracle(person: Any) -> None:
     assert items(body["attributes"]["int"]) == items(ar("int", "INT", [], None))
 
 
-# --- AR (§7.6) ----------------------------------------------------------------------------------------------------
+# --- AR -----------------------------------------------------------------------------------------------------------
 
-# verbatim from reference §7.6
+# verbatim from the py-client test test_get_attribute_meta (exact dict equality upstream)
 ORACLE_1 = json.loads(r"""
 {"href":"/api/v1/sys_sec_User/meta/username","fieldType":"STRING","name":"username","label":"Username",
  "attributes":[],"enumOptions":[],"maxLength":255,"auto":false,"nillable":false,"readOnly":true,

@@ -1,10 +1,10 @@
-"""MOLGENIS REST API v1 scenario checklist (reference §17), ported one test per scenario id:
-§17.1 RestControllerV1APIIT (V1-01..V1-29), §17.2 RestControllerIT (IT-01..IT-09), §17.3 the v1 parts of
-TwoFactorAuthenticationAPIIT (2FA-01..03) and §17.4 the RestControllerTest unit oracles, adapted to the fixture
-types of §16 (the unit tests' `Person` type does not exist in the seed).
+"""MOLGENIS REST API v1 scenarios of the upstream tests, ported one test per scenario id:
+RestControllerV1APIIT (V1-01..V1-29), RestControllerIT (IT-01..IT-09), the v1 parts of TwoFactorAuthenticationAPIIT
+(2FA-01..03) and the RestControllerTest unit oracles, adapted to the upstream fixture types (the unit tests' `Person`
+type does not exist in the seed); docs/molgenis-server.md, "Upstream test fixtures and scenarios".
 
 Read-only scenarios share one app per module (`ro`); every scenario that writes gets a fresh app (`mclient`).
-Where the mock differs from the reference the test is marked `xfail(strict=True, reason="BUG: ...")`."""
+Where the mock differs from the server the test is marked `xfail(strict=True, reason="BUG: ...")`."""
 from __future__ import annotations
 
 import json
@@ -125,7 +125,7 @@ def create_ref6_by_form(client: Any, headers: dict[str, str]) -> None:
     assert response.headers["location"] == f"{V1}/{REF}/ref6"
 
 
-# == §17.1 RestControllerV1APIIT =====================================================================================
+# == RestControllerV1APIIT ===========================================================================================
 def test_v1_01_exist_true(ro: Any) -> None:
     assert json_ok(ro.get(f"{V1}/{REF}/exist", headers=given(ro))) is True
 
@@ -344,7 +344,7 @@ def test_v1_29_delete_meta_by_tunnel(mclient: Any) -> None:
                           "Unknown entity type 'base_APITest4'.", "D01")
 
 
-# == §17.2 RestControllerIT ==========================================================================================
+# == RestControllerIT ================================================================================================
 def test_it_01_anonymous_denied(ro: Any) -> None:
     anonymous = given(ro, None)
     assert_molgenis_error(ro.get(f"{V1}/sys_md_EntityType", headers=anonymous), 401, DS04_ENTITY_TYPE, "DS04")
@@ -403,7 +403,7 @@ def test_it_09_meta_with_count(ro: Any) -> None:
     assert body["writable"] is False
 
 
-# == §17.3 TwoFactorAuthenticationAPIIT (v1 parts) ====================================================================
+# == TwoFactorAuthenticationAPIIT (v1 parts) ==========================================================================
 def set_two_factor(client: Any, admin: dict[str, str], mode: str) -> None:
     response = client.put(f"{V1}/sys_set_auth/auth/sign_in_2fa", content=mode.encode(),
                           headers={**admin, "Content-Type": "application/json"})
@@ -444,13 +444,13 @@ def test_2fa_03_enabled(mclient: Any) -> None:
 
 
 def test_2fa_03_enabled_refuses_user_with_2fa(mclient: Any) -> None:
-    """§10.3: with Enabled, a user who has 2FA on (seeded `twofactor`) is refused."""
+    """Login: with Enabled, a user who has 2FA on (seeded `twofactor`) is refused."""
     set_two_factor(mclient, given(mclient, ADMIN), "Enabled")
     response = mclient.post(f"{V1}/login", json={"username": "twofactor", "password": "twofactor-password"})
     assert_molgenis_error(response, 401, TWO_FACTOR)
 
 
-# == §17.4 RestControllerTest oracles (adapted to the fixture types) ==================================================
+# == RestControllerTest oracles (adapted to the fixture types) ========================================================
 def test_unit_create_json_location(mclient: Any) -> None:
     response = mclient.post(f"{V1}/{REF}", content=b"{value:'ref6', label:'label6'}",
                             headers={**given(mclient), "Content-Type": "application/json"})
@@ -470,7 +470,7 @@ def test_unit_delete_non_existing_row(mclient: Any) -> None:
 
 
 def test_unit_delete_tunnel_method_in_form_body(mclient: Any) -> None:
-    """§4.6: `_method` is read from the query string or the form body (the R client's delete)."""
+    """`_method` is read from the query string or the form body (the R client's delete)."""
     headers = given(mclient)
     empty(mclient.post(f"{V1}/{REF}/ref5", data={"_method": "DELETE"}, headers=headers), 204)
     assert_molgenis_error(mclient.get(f"{V1}/{REF}/ref5", headers=headers), 404,
@@ -503,7 +503,7 @@ def test_unit_get_meta_key_order_read_only(ro: Any) -> None:
 
 
 def test_unit_json_content_type(ro: Any) -> None:
-    """§6.1: JSON answers carry `application/json;charset=UTF-8` (the unit tests assert APPLICATION_JSON_UTF8)."""
+    """JSON answers carry `application/json;charset=UTF-8` (the unit tests assert APPLICATION_JSON_UTF8)."""
     response = ro.get(f"{V1}/{REF}/meta", headers=given(ro))
     assert response.headers["content-type"].replace(" ", "").lower() == "application/json;charset=utf-8"
 
@@ -529,7 +529,7 @@ def test_unit_meta_expand_attributes(ro: Any) -> None:
 
 
 def test_unit_meta_expand_attributes_ref_entity(ro: Any) -> None:
-    """§7.5: with expand=attributes a reference AR's refEntity is an ETR restricted to idAttribute."""
+    """ETR: with expand=attributes a reference AR's refEntity is an ETR restricted to idAttribute."""
     body = json_ok(ro.get(f"{V1}/{TT}/meta?expand=attributes", headers=given(ro)))
     xref = body["attributes"]["xxref_value"]
     assert [k for k in AR_KEYS if k in xref] == list(xref)
@@ -648,7 +648,7 @@ def test_unit_logout_unknown_token(ro: Any) -> None:
 
 
 def test_unit_login_response(ro: Any) -> None:
-    """§10.3: keys in order token, username, firstname, lastname; null names omitted (admin has no first name)."""
+    """Login: keys in order token, username, firstname, lastname; null names omitted (admin has no first name)."""
     body = json_ok(ro.post(f"{V1}/login", json={"username": "test", "password": "test"}))
     assert list(body) == ["token", "username", "firstname", "lastname"]
     assert (body["username"], body["firstname"], body["lastname"]) == ("test", "V1", "Tester")
@@ -716,7 +716,7 @@ def test_unit_pager_tunnel(ro: Any) -> None:
 
 
 def test_unit_pager_num_zero_means_all(ro: Any) -> None:
-    """§4.2: num=0 returns every row; quirk: nextHref then points at ?start=<start>&num=0."""
+    """num=0 returns every row; quirk: nextHref then points at ?start=<start>&num=0."""
     body = json_ok(ro.get(f"{V1}/base_APITest1?start=0&num=0", headers=given(ro)))
     assert (body["start"], body["num"], body["total"], len(body["items"])) == (0, 0, 40, 40)
     assert body["nextHref"] == f"{V1}/base_APITest1?start=0&num=0"

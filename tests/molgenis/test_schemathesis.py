@@ -219,12 +219,12 @@ DOCUMENTED = [
              400, lambda f, c, r: _method(c) == "GET" and isinstance(c.body, dict)
              and bool(c.body.get("q") or c.body.get("sort")) and _all_match(r, QUERY_MESSAGES)),
     Expected("writes validate values against the entity type's metadata (required, unique, types, ranges, enum "
-             "options, references; §8.5/§8.6): EntityValues is any object by design and an attribute PUT takes any "
+             "options, references): EntityValues is any object by design and an attribute PUT takes any "
              "JSON value, so a schema-valid body can still be a 400 validation error",
              (RejectedPositiveData,), frozenset(WRITES), 400,
              lambda f, c, r: _is_write(c) and _all_match(r, VALIDATION_MESSAGES)),
-    Expected("create without body and without Content-Type answers 415 (§8.1; what the py-client sends for empty "
-             "data); the body is optional only because the same operation serves `_method=DELETE`",
+    Expected("create without body and without Content-Type answers 415 (as the server; what the py-client sends for "
+             "empty data); the body is optional only because the same operation serves `_method=DELETE`",
              (RejectedPositiveData,), frozenset({"POST /{entityTypeId}"}), 415,
              lambda f, c, r: _method(c) is None and _no_body(c)),
     Expected("the `_method=GET` tunnels bind a request object (@RequestBody): no body or JSON `null` is Spring's "
@@ -249,7 +249,7 @@ DOCUMENTED = [
              (MalformedJson, MissingContentType, JsonSchemaError),
              frozenset({"POST /{entityTypeId}/{id}", "POST /{entityTypeId}/{id}/{attributeName}"}), 200,
              lambda f, c, r: _method(c) == "PUT" and not r.content),
-    Expected("DELETE /{e} deletes the rows and keeps the entity type (§8.4, operation description: `GET /{e}` then "
+    Expected("DELETE /{e} deletes the rows and keeps the entity type (operation description: `GET /{e}` then "
              "shows total 0): its metadata, its existence and the empty collection stay readable, which "
              "use_after_free reads as a resource still present",
              (UseAfterFree,), None, None,

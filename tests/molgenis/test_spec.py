@@ -47,7 +47,7 @@ ROUTES = [
     ("delete", "/{entityTypeId}", "handlers.molgenis.collections.delete_all"),
 ]
 
-# Success statuses as the server answers them (reference §2, §13); None = no body.
+# Success statuses as the server answers them (docs/molgenis-server.md, "Routes"); None = no body.
 SUCCESS = {
     "handlers.molgenis.auth.login": {"200": "LoginResponse"},
     "handlers.molgenis.auth.logout": {"200": None},
@@ -286,7 +286,7 @@ def _keys_in_schema_order(value: dict[str, Any], schema_name: str) -> None:
 @pytest.mark.parametrize("name", [n for n, e in SPEC["components"]["examples"].items()
                                   if isinstance(e["value"], dict) and "href" in e["value"]])
 def test_example_keys_follow_the_server_field_order(name: str) -> None:
-    """Gson writes fields in declaration order; the examples show the same order (§7)."""
+    """Gson writes fields in declaration order; the examples show the same order."""
     value = example_value(name)
     if "hrefCollection" in value:
         _keys_in_schema_order(value, "EntityTypeResponse")
@@ -330,7 +330,7 @@ def test_error_examples_carry_the_exact_server_messages() -> None:
 
 
 def test_fixture_oracles() -> None:
-    """The examples reproduce the upstream oracles (reference §7.6, §17)."""
+    """The examples reproduce the upstream oracles (py-client and IT tests; docs/molgenis-server.md)."""
     assert example_value("AttributeUsername") == {
         "href": "/api/v1/sys_sec_User/meta/username", "fieldType": "STRING", "name": "username", "label": "Username",
         "attributes": [], "enumOptions": [], "maxLength": 255, "auto": False, "nillable": False, "readOnly": True,

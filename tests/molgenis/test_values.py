@@ -1,4 +1,5 @@
-"""handlers.molgenis.values: conversion (§8.5), entity building (§8.1/§8.2) and validation (§8.6), exact texts."""
+"""handlers.molgenis.values: conversion, entity building and validation, exact texts (docs/molgenis-server.md,
+"Writes")."""
 from __future__ import annotations
 
 from datetime import datetime, timezone

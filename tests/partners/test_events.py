@@ -16,7 +16,7 @@ URL = "/api/v1/events/"
 NO_CONSENT = "Customer consent date is not found."
 NOT_REGISTERED = "Kit registration verification date is not found."
 
-# G2 name -> test on a (G1) event, per reference §8
+# G2 name -> test on a (G1) event, per docs/partners-decisions.md (Event scheme)
 G2_NAMES: dict[str, Callable[[dict[str, Any]], bool]] = {
     "kit_out_for_delivery": lambda e: e["type"] == "kit.created",
     "kit_received_by_lab": lambda e: e["type"] == "kit.updated" and e["data"]["kit"]["status"] == "KIT_RECEIVED",
