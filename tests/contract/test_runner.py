@@ -33,7 +33,7 @@ MOLGENIS = get_profile("molgenis")
 ROOT = Path(__file__).resolve().parents[2]
 MOLGENIS_BUGS: dict[str, str] = {
     # fixed: "POST /login" answered 500 for a non-ASCII password (hmac.compare_digest on str); regression test in
-    # tests/molgenis/test_errors.py
+    # tests/molgenis/test_auth_errors.py
 }
 
 
