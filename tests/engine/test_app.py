@@ -1,41 +1,35 @@
-"""The app factory over HTTP, with the Partners API as the vehicle: root and prefix mounts, the 3.1 document and
-Swagger UI it serves, factory argument checks, independent apps, HEAD."""
+"""The app factory over HTTP, on the fixture API (tests/engine/fixtures/): root and prefix mounts, the 3.1 document
+and Swagger UI it serves, factory argument checks, independent apps, HEAD."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 import yaml
 
 from apitwin.app import create_app
-from apitwin.settings import Settings
-from tests.partners.helpers import DEMO
-from tests.engine.helpers import assert_error_shape, demo_auth
+from tests.engine.helpers import (FAKE_LOGIN, FAKE_PLUGIN, FAKE_USER, NOTES, assert_fake_error, assert_neutral_error,
+                                  fake_app, fake_auth)
 
 
 def load_yaml(text: str) -> Any:
-    """libyaml when available (the spec is large; the pure-Python loader costs ~0.25 s a parse)."""
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-SPEC_FILE = Path(__file__).resolve().parents[2] / "specs" / "partners.yaml"
-SPEC = load_yaml(SPEC_FILE.read_text(encoding="utf-8"))
-NEW_CUSTOMER = {"first_name": "Rickon", "last_name": "Stark"}
+SPEC = load_yaml(FAKE_PLUGIN.spec_file.read_text(encoding="utf-8"))
+NEW_NOTE = {"title": "Rickon", "text": "Stark"}
 
 
 @pytest.fixture(scope="module")
 def root_client() -> Iterator[Any]:
-    app = create_app(["partners"], settings=Settings())
-    with app.test_client() as test_client:
+    with fake_app().test_client() as test_client:
         yield test_client
 
 
 @pytest.fixture(scope="module")
 def prefix_client() -> Iterator[Any]:
-    app = create_app(["partners"], settings=Settings(), mount="prefix")
-    with app.test_client() as test_client:
+    with fake_app(mount="prefix").test_client() as test_client:
         yield test_client
 
 
@@ -77,15 +71,15 @@ def test_swagger_ui_is_served(root_client: Any) -> None:
 
 
 def test_root_location_header_has_no_prefix(root_client: Any) -> None:
-    response = root_client.post("/api/v1/customers/", headers=demo_auth(root_client), json=NEW_CUSTOMER)
+    response = root_client.post(NOTES, headers=fake_auth(root_client), json=NEW_NOTE)
     assert response.status_code == 201, response.text
-    assert response.headers["location"] == f"/api/v1/customers/{response.json()['id']}/"
+    assert response.headers["location"] == f"{NOTES}{response.json()['id']}/"
 
 
 def test_head_on_a_get_route(root_client: Any) -> None:
-    auth = demo_auth(root_client)
-    get = root_client.get("/api/v1/trait-panels/", headers=auth)
-    head = root_client.head("/api/v1/trait-panels/", headers=auth)
+    auth = fake_auth(root_client)
+    get = root_client.get(NOTES, headers=auth)
+    head = root_client.head(NOTES, headers=auth)
     assert get.status_code == head.status_code == 200
     assert head.content == b""
     assert head.headers["content-type"] == get.headers["content-type"]
@@ -93,7 +87,7 @@ def test_head_on_a_get_route(root_client: Any) -> None:
 
 
 def test_head_needs_a_token_too(root_client: Any) -> None:
-    response = root_client.head("/api/v1/customers/")
+    response = root_client.head(NOTES)
     assert response.status_code == 401
     assert response.content == b""
 
@@ -116,66 +110,53 @@ def test_admin_document_and_ui(root_client: Any) -> None:
 
 # -- prefix mount ---------------------------------------------------------------------------------------------------
 def test_prefix_token_and_api(prefix_client: Any) -> None:
-    auth = demo_auth(prefix_client, "/partners")
-    response = prefix_client.get("/partners/api/v1/customers/", headers=auth)
+    auth = fake_auth(prefix_client, "/fakeapi")
+    response = prefix_client.get(f"/fakeapi{NOTES}", headers=auth)
     assert response.status_code == 200
     assert response.json()
 
 
 def test_prefix_unprefixed_paths_are_404_in_neutral_shape(prefix_client: Any) -> None:
-    auth = demo_auth(prefix_client, "/partners")
-    for response in (prefix_client.get("/api/v1/customers/", headers=auth),
-                     prefix_client.post("/api/v1/api-token-auth/", json={"username": DEMO[0], "password": DEMO[1]}),
+    auth = fake_auth(prefix_client, "/fakeapi")
+    for response in (prefix_client.get(NOTES, headers=auth),
+                     prefix_client.post(FAKE_LOGIN, json={"username": FAKE_USER[0], "password": FAKE_USER[1]}),
                      prefix_client.get("/openapi.json")):
-        assert assert_error_shape(response, 404) == {"errors": {}, "messages": response.json()["messages"]}
+        assert assert_neutral_error(response, 404) == {"errors": {}, "messages": response.json()["messages"]}
 
 
 def test_prefix_location_header(prefix_client: Any) -> None:
-    auth = demo_auth(prefix_client, "/partners")
-    response = prefix_client.post("/partners/api/v1/customers/", headers=auth, json=NEW_CUSTOMER)
+    auth = fake_auth(prefix_client, "/fakeapi")
+    response = prefix_client.post(f"/fakeapi{NOTES}", headers=auth, json=NEW_NOTE)
     assert response.status_code == 201, response.text
     location = response.headers["location"]
-    assert location == f"/partners/api/v1/customers/{response.json()['id']}/"
+    assert location == f"/fakeapi{NOTES}{response.json()['id']}/"
     assert prefix_client.get(location, headers=auth).json() == response.json()
 
 
-def test_prefix_download_links(prefix_client: Any) -> None:
-    auth = demo_auth(prefix_client, "/partners")
-    files = prefix_client.get("/partners/api/v1/report-files/", headers=auth)
-    assert files.status_code == 200, files.text
-    assert files.json()
-    for row in files.json():
-        assert "/partners/report-files/" in row["download_link"], row
-    link = files.json()[0]["download_link"]
-    download = prefix_client.get(link, headers=auth)
-    assert download.status_code == 200
-    assert download.headers["content-type"].startswith("application/pdf")
-
-
 def test_prefix_spec_and_ui(prefix_client: Any) -> None:
-    doc = prefix_client.get("/partners/openapi.json")
+    doc = prefix_client.get("/fakeapi/openapi.json")
     assert doc.status_code == 200
-    assert doc.json()["servers"][0]["url"] == "/partners"
+    assert doc.json()["servers"][0]["url"] == "/fakeapi"
     assert doc.json()["openapi"] == "3.1.0"
-    assert load_yaml(prefix_client.get("/partners/openapi.yaml").text)["servers"][0]["url"] == "/partners"
-    ui = prefix_client.get("/partners/ui/")
+    assert load_yaml(prefix_client.get("/fakeapi/openapi.yaml").text)["servers"][0]["url"] == "/fakeapi"
+    ui = prefix_client.get("/fakeapi/ui/")
     assert ui.status_code == 200
-    assert '"/partners/openapi.json"' in ui.text
+    assert '"/fakeapi/openapi.json"' in ui.text
 
 
 def test_prefix_errors_keep_the_api_shape_and_allow(prefix_client: Any) -> None:
-    assert_error_shape(prefix_client.get("/partners/api/v1/customers/"), 401)
-    response = prefix_client.delete("/partners/api/v1/customers/")
-    assert_error_shape(response, 405)
+    assert_fake_error(prefix_client.get(f"/fakeapi{NOTES}"), 401)
+    response = prefix_client.delete(f"/fakeapi{NOTES}")
+    assert_fake_error(response, 405)
     assert {m.strip() for m in response.headers["allow"].split(",")} == {"GET", "POST", "HEAD"}
-    assert_error_shape(prefix_client.get("/partners/nope"), 404)
+    assert_fake_error(prefix_client.get("/fakeapi/nope"), 404)
 
 
 def test_prefix_admin_listing(prefix_client: Any) -> None:
     info = prefix_client.get("/__apitwin/apis").json()[0]
-    assert info["prefix"] == "/partners"
-    assert info["spec"] == "/partners/openapi.json"
-    assert info["ui"] == "/partners/ui/"
+    assert info["prefix"] == "/fakeapi"
+    assert info["spec"] == "/fakeapi/openapi.json"
+    assert info["ui"] == "/fakeapi/ui/"
     assert prefix_client.get(info["spec"]).status_code == 200
 
 
@@ -187,42 +168,39 @@ def test_unknown_api_is_a_value_error() -> None:
 
 def test_unknown_mount_is_a_value_error() -> None:
     with pytest.raises(ValueError):
-        create_app(["partners"], mount="sideways")
+        fake_app(mount="sideways")
 
 
 def test_several_apis_cannot_share_the_root() -> None:
     with pytest.raises(ValueError):
-        create_app(["partners", "partners"], mount="root")
+        create_app([FAKE_PLUGIN, FAKE_PLUGIN], mount="root")
 
 
 def test_duplicate_api_names_do_not_split_the_state() -> None:
     try:
-        app = create_app(["partners", "partners"], mount="prefix")
+        app = create_app([FAKE_PLUGIN, FAKE_PLUGIN], mount="prefix")
     except ValueError:
         return
     with app.test_client() as test_client:
-        created = test_client.post("/partners/api/v1/customers/", headers=demo_auth(test_client, "/partners"),
-                                   json=NEW_CUSTOMER)
+        created = test_client.post(f"/fakeapi{NOTES}", headers=fake_auth(test_client, "/fakeapi"), json=NEW_NOTE)
         assert created.status_code == 201, created.text
         assert len(test_client.get("/__apitwin/apis").json()) == 1
-        rows = test_client.get("/__apitwin/apis/partners/state").json()["collections"]["customers"]["rows"]
+        rows = test_client.get("/__apitwin/apis/fakeapi/state").json()["collections"]["notes"]["rows"]
         assert created.json()["id"] in [r["id"] for r in rows]
 
 
 # -- independence ---------------------------------------------------------------------------------------------------
 def test_two_apps_have_independent_stores(root_client: Any) -> None:
-    auth = demo_auth(root_client)
-    made_here = root_client.post("/api/v1/customers/", headers=auth, json={"first_name": "OnlyInRoot", "last_name": "S"})
+    auth = fake_auth(root_client)
+    made_here = root_client.post(NOTES, headers=auth, json={"title": "OnlyInRoot", "text": "S"})
     assert made_here.status_code == 201
-    other = create_app(["partners"], settings=Settings())
-    with other.test_client() as other_client:
-        other_auth = demo_auth(other_client)
-        names = [c["first_name"] for c in other_client.get("/api/v1/customers/", headers=other_auth).json()]
-        assert "OnlyInRoot" not in names
-        made_there = other_client.post("/api/v1/customers/", headers=other_auth,
-                                       json={"first_name": "OnlyInOther", "last_name": "S"})
+    with fake_app().test_client() as other_client:
+        other_auth = fake_auth(other_client)
+        titles = [n["title"] for n in other_client.get(NOTES, headers=other_auth).json()]
+        assert "OnlyInRoot" not in titles
+        made_there = other_client.post(NOTES, headers=other_auth, json={"title": "OnlyInOther", "text": "S"})
         assert made_there.status_code == 201
-        assert other_client.get(f"/api/v1/customers/{made_there.json()['id']}/", headers=other_auth).status_code == 200
-    names = [c["first_name"] for c in root_client.get("/api/v1/customers/", headers=auth).json()]
-    assert "OnlyInRoot" in names
-    assert "OnlyInOther" not in names
+        assert other_client.get(f"{NOTES}{made_there.json()['id']}/", headers=other_auth).status_code == 200
+    titles = [n["title"] for n in root_client.get(NOTES, headers=auth).json()]
+    assert "OnlyInRoot" in titles
+    assert "OnlyInOther" not in titles

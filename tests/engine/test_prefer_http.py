@@ -1,11 +1,10 @@
-"""Prism-compatible `Prefer` (and its `__twin` query parameters) over HTTP, with the Partners API as the vehicle:
-documented codes and named examples from the spec, seeded dynamic data, delay and faults; security and request
-validation still run first; without a preference the stateful mock answers."""
+"""Prism-compatible `Prefer` (and its `__twin` query parameters) over HTTP, on the fixture API
+(tests/engine/fixtures/): documented codes and named examples from the spec, seeded dynamic data, delay and faults;
+security and request validation still run first; without a preference the stateful mock answers."""
 from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -14,18 +13,16 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from apitwin.app import create_app
 from apitwin.settings import Settings
-from tests.engine.helpers import assert_error_shape, demo_auth, module_client
+from tests.engine.helpers import FAKE_PLUGIN, NOTES, assert_fake_error, fake_app, fake_auth
 
 
 def load_yaml(text: str) -> Any:
-    """libyaml when available (the spec is large; the pure-Python loader costs ~0.25 s a parse)."""
     return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-SPEC = load_yaml((Path(__file__).resolve().parents[2] / "specs" / "partners.yaml").read_text(encoding="utf-8"))
-SPEC_URI = "urn:apitwin:partners"
+SPEC = load_yaml(FAKE_PLUGIN.spec_file.read_text(encoding="utf-8"))
+SPEC_URI = "urn:apitwin:fakeapi"
 REGISTRY = Registry().with_resource(SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012))
 
 
@@ -57,19 +54,15 @@ def schema_validator(path: str, method: str, status: str) -> Draft202012Validato
 
 
 @pytest.fixture(scope="module")
-def shared() -> Iterator[Any]:
+def client() -> Iterator[Any]:
     """One seed-0 app for the module; Prefer answers never touch the store."""
-    yield from module_client(Settings(seed=0))
-
-
-@pytest.fixture
-def client(shared: Any) -> Any:  # overrides conftest's per-test app for this module
-    return shared
+    with fake_app(Settings(seed=0)).test_client() as test_client:
+        yield test_client
 
 
 @pytest.fixture(scope="module")
-def shared_auth(shared: Any) -> dict[str, str]:
-    return demo_auth(shared)
+def shared_auth(client: Any) -> dict[str, str]:
+    return fake_auth(client)
 
 
 @pytest.fixture
@@ -77,16 +70,15 @@ def auth(shared_auth: dict[str, str]) -> dict[str, str]:
     return shared_auth
 
 
-CUSTOMERS = "/api/v1/customers/"
-CUSTOMER = "/api/v1/customers/{customer_id}/"
-LIST_EXAMPLES = example_values(CUSTOMERS, "get", "200")
+NOTE = "/api/notes/{note_id}/"
+LIST_EXAMPLES = example_values(NOTES, "get", "200")
 
 
 # -- code / example -------------------------------------------------------------------------------------------------
 def test_prefer_code_404_answers_the_documented_example(client: Any, auth: dict[str, str]) -> None:
-    expected = next(iter(example_values(CUSTOMER, "get", "404").values()))
-    assert client.get("/api/v1/customers/319/", headers=auth).status_code == 200  # the real answer differs
-    response = client.get("/api/v1/customers/319/", headers={**auth, "Prefer": "code=404"})
+    expected = next(iter(example_values(NOTE, "get", "404").values()))
+    assert client.get(f"{NOTES}1/", headers=auth).status_code == 200  # the real answer differs
+    response = client.get(f"{NOTES}1/", headers={**auth, "Prefer": "code=404"})
     assert response.status_code == 404
     assert response.json() == expected
 
@@ -97,14 +89,14 @@ def test_the_spec_documents_several_list_examples() -> None:
 
 @pytest.mark.parametrize("name", sorted(LIST_EXAMPLES))
 def test_prefer_example_picks_that_named_example(client: Any, auth: dict[str, str], name: str) -> None:
-    response = client.get(CUSTOMERS, headers={**auth, "Prefer": f"example={name}"})
+    response = client.get(NOTES, headers={**auth, "Prefer": f"example={name}"})
     assert response.status_code == 200, response.text
     assert response.json() == LIST_EXAMPLES[name]
 
 
 @pytest.mark.parametrize("name", sorted(LIST_EXAMPLES))
 def test_example_query_twin_is_stripped_before_strict_validation(client: Any, auth: dict[str, str], name: str) -> None:
-    response = client.get(f"{CUSTOMERS}?__example={name}", headers=auth)
+    response = client.get(f"{NOTES}?__example={name}", headers=auth)
     assert response.status_code == 200, response.text
     assert "Unknown query parameter" not in response.text
     assert response.json() == LIST_EXAMPLES[name]
@@ -116,21 +108,21 @@ def test_named_examples_differ_from_each_other() -> None:
 
 
 def test_prefer_code_200_answers_the_first_example(client: Any, auth: dict[str, str]) -> None:
-    response = client.get(CUSTOMERS, headers={**auth, "Prefer": "code=200"})
+    response = client.get(NOTES, headers={**auth, "Prefer": "code=200"})
     assert response.status_code == 200
     assert response.json() == next(iter(LIST_EXAMPLES.values()))
 
 
 def test_undocumented_code_is_400_naming_the_documented_codes(client: Any, auth: dict[str, str]) -> None:
-    body = assert_error_shape(client.get(CUSTOMERS, headers={**auth, "Prefer": "code=418"}), 400)
+    body = assert_fake_error(client.get(NOTES, headers={**auth, "Prefer": "code=418"}), 400)
     text = " ".join(body["messages"])
     assert "418" in text
-    for code in SPEC["paths"][CUSTOMERS]["get"]["responses"]:
+    for code in SPEC["paths"][NOTES]["get"]["responses"]:
         assert code in text, (code, text)
 
 
 def test_unknown_example_is_400_listing_the_examples(client: Any, auth: dict[str, str]) -> None:
-    body = assert_error_shape(client.get(CUSTOMERS, headers={**auth, "Prefer": "example=no_such_example"}), 400)
+    body = assert_fake_error(client.get(NOTES, headers={**auth, "Prefer": "example=no_such_example"}), 400)
     text = " ".join(body["messages"])
     assert "no_such_example" in text
     for name in LIST_EXAMPLES:
@@ -138,95 +130,94 @@ def test_unknown_example_is_400_listing_the_examples(client: Any, auth: dict[str
 
 
 def test_bad_preference_values_are_all_reported(client: Any, auth: dict[str, str]) -> None:
-    response = client.get(CUSTOMERS, headers={**auth, "Prefer": "code=abc, delay=-5, fault=teapot"})
-    body = assert_error_shape(response, 400)
-    problems = " ".join(m for messages in body["errors"].values() for m in messages)
+    response = client.get(NOTES, headers={**auth, "Prefer": "code=abc, delay=-5, fault=teapot"})
+    body = assert_fake_error(response, 400)
+    problems = " ".join(m for messages in body["fields"].values() for m in messages)
     for bad in ("abc", "-5", "teapot"):
         assert bad in problems, (bad, body)
 
 
 def test_bad_twin_value_is_reported_under_the_twin(client: Any, auth: dict[str, str]) -> None:
-    body = assert_error_shape(client.get(f"{CUSTOMERS}?__delay=soon", headers=auth), 400)
-    assert "__delay" in body["errors"], body
+    body = assert_fake_error(client.get(f"{NOTES}?__delay=soon", headers=auth), 400)
+    assert "__delay" in body["fields"], body
 
 
 def test_delay_above_the_maximum_is_400(client: Any, auth: dict[str, str]) -> None:
-    assert_error_shape(client.get(CUSTOMERS, headers={**auth, "Prefer": "delay=99999999"}), 400)
+    assert_fake_error(client.get(NOTES, headers={**auth, "Prefer": "delay=99999999"}), 400)
 
 
 # -- security and validation still apply ----------------------------------------------------------------------------
-@pytest.mark.parametrize("prefer", ["code=200", "example=customers", "dynamic=true"])
+@pytest.mark.parametrize("prefer", ["code=200", "example=two-notes", "dynamic=true"])
 def test_prefer_without_token_is_401(client: Any, prefer: str) -> None:
-    body = assert_error_shape(client.get(CUSTOMERS, headers={"Prefer": prefer}), 401)
+    body = assert_fake_error(client.get(NOTES, headers={"Prefer": prefer}), 401)
     assert body["messages"]
 
 
 def test_prefer_with_invalid_query_is_400(client: Any, auth: dict[str, str]) -> None:
-    body = assert_error_shape(client.get(f"{CUSTOMERS}?page=0", headers={**auth, "Prefer": "code=200"}), 400)
-    assert "page" in body["errors"]
+    body = assert_fake_error(client.get(f"{NOTES}?page=0", headers={**auth, "Prefer": "code=200"}), 400)
+    assert "page" in body["fields"]
 
 
 def test_prefer_with_invalid_body_is_400(client: Any, auth: dict[str, str]) -> None:
-    response = client.post(CUSTOMERS, headers={**auth, "Prefer": "code=201"}, json={"first_name": "Jon"})
-    body = assert_error_shape(response, 400)
-    assert "last_name" in body["errors"]
+    response = client.post(NOTES, headers={**auth, "Prefer": "code=201"}, json={"title": "Jon"})
+    body = assert_fake_error(response, 400)
+    assert "text" in body["fields"]
 
 
 # -- dynamic --------------------------------------------------------------------------------------------------------
 def test_dynamic_list_is_valid_against_the_schema(client: Any, auth: dict[str, str]) -> None:
-    response = client.get(CUSTOMERS, headers={**auth, "Prefer": "dynamic=true"})
+    response = client.get(NOTES, headers={**auth, "Prefer": "dynamic=true"})
     assert response.status_code == 200, response.text
     body = response.json()
-    errors = [e.message for e in schema_validator(CUSTOMERS, "get", "200").iter_errors(body)]
+    errors = [e.message for e in schema_validator(NOTES, "get", "200").iter_errors(body)]
     assert errors == []
     assert body not in LIST_EXAMPLES.values()
 
 
-def test_dynamic_customer_is_valid_against_the_schema(client: Any, auth: dict[str, str]) -> None:
-    response = client.get("/api/v1/customers/319/", headers={**auth, "Prefer": "dynamic=true"})
+def test_dynamic_note_is_valid_against_the_schema(client: Any, auth: dict[str, str]) -> None:
+    response = client.get(f"{NOTES}1/", headers={**auth, "Prefer": "dynamic=true"})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert [e.message for e in schema_validator(CUSTOMER, "get", "200").iter_errors(body)] == []
-    required = resolve(SPEC["components"]["schemas"]["Customer"])["required"]
+    assert [e.message for e in schema_validator(NOTE, "get", "200").iter_errors(body)] == []
+    required = resolve(SPEC["components"]["schemas"]["Note"])["required"]
     assert set(required) <= set(body)
 
 
 def test_dynamic_is_repeatable_and_twin_matches(client: Any, auth: dict[str, str]) -> None:
-    first = client.get("/api/v1/customers/319/", headers={**auth, "Prefer": "dynamic=true"})
-    second = client.get("/api/v1/customers/319/", headers={**auth, "Prefer": "dynamic=true"})
+    first = client.get(f"{NOTES}1/", headers={**auth, "Prefer": "dynamic=true"})
+    second = client.get(f"{NOTES}1/", headers={**auth, "Prefer": "dynamic=true"})
     assert first.status_code == second.status_code == 200
     assert first.json() == second.json()
-    real = client.get("/api/v1/customers/319/", headers=auth).json()
+    real = client.get(f"{NOTES}1/", headers=auth).json()
     assert first.json() != real
 
 
 def test_dynamic_query_twin(client: Any, auth: dict[str, str]) -> None:
-    response = client.get(f"{CUSTOMERS}?__dynamic=true", headers=auth)
+    response = client.get(f"{NOTES}?__dynamic=true", headers=auth)
     assert response.status_code == 200, response.text
     assert "Unknown query parameter" not in response.text
-    assert [e.message for e in schema_validator(CUSTOMERS, "get", "200").iter_errors(response.json())] == []
+    assert [e.message for e in schema_validator(NOTES, "get", "200").iter_errors(response.json())] == []
     assert response.json() not in LIST_EXAMPLES.values()
 
 
-def dynamic_customer(settings: Settings) -> Any:
-    app = create_app(["partners"], settings=settings)
-    with app.test_client() as test_client:
-        response = test_client.get("/api/v1/customers/319/", headers={**demo_auth(test_client), "Prefer": "dynamic=true"})
+def dynamic_note(settings: Settings) -> Any:
+    with fake_app(settings).test_client() as test_client:
+        response = test_client.get(f"{NOTES}1/", headers={**fake_auth(test_client), "Prefer": "dynamic=true"})
         assert response.status_code == 200, response.text
         return response.json()
 
 
 def test_dynamic_same_seed_same_body_across_apps_and_different_seed_differs(client: Any, auth: dict[str, str]) -> None:
-    here = client.get("/api/v1/customers/319/", headers={**auth, "Prefer": "dynamic=true"}).json()
-    assert dynamic_customer(Settings(seed=0)) == here
-    assert dynamic_customer(Settings(seed=1)) != here
+    here = client.get(f"{NOTES}1/", headers={**auth, "Prefer": "dynamic=true"}).json()
+    assert dynamic_note(Settings(seed=0)) == here
+    assert dynamic_note(Settings(seed=1)) != here
 
 
 # -- delay and faults -----------------------------------------------------------------------------------------------
 def test_delay_still_answers_normally(client: Any, auth: dict[str, str]) -> None:
-    expected = client.get(CUSTOMERS, headers=auth).json()
+    expected = client.get(NOTES, headers=auth).json()
     started = time.monotonic()
-    response = client.get(CUSTOMERS, headers={**auth, "Prefer": "delay=50"})
+    response = client.get(NOTES, headers={**auth, "Prefer": "delay=50"})
     elapsed = time.monotonic() - started
     assert response.status_code == 200
     assert response.json() == expected
@@ -235,22 +226,22 @@ def test_delay_still_answers_normally(client: Any, auth: dict[str, str]) -> None
 
 @pytest.mark.parametrize("code", [500, 502, 503, 504])
 def test_status_fault_answers_that_status_in_error_shape(client: Any, auth: dict[str, str], code: int) -> None:
-    body = assert_error_shape(client.get(CUSTOMERS, headers={**auth, "Prefer": f"fault={code}"}), code)
+    body = assert_fake_error(client.get(NOTES, headers={**auth, "Prefer": f"fault={code}"}), code)
     assert body["messages"]
 
 
 def test_fault_twin(client: Any, auth: dict[str, str]) -> None:
-    assert_error_shape(client.get(f"{CUSTOMERS}?__fault=503", headers=auth), 503)
+    assert_fake_error(client.get(f"{NOTES}?__fault=503", headers=auth), 503)
 
 
 def test_empty_fault(client: Any, auth: dict[str, str]) -> None:
-    response = client.get(CUSTOMERS, headers={**auth, "Prefer": "fault=empty"})
+    response = client.get(NOTES, headers={**auth, "Prefer": "fault=empty"})
     assert response.status_code == 200
     assert response.content == b""
 
 
 def test_malformed_fault(client: Any, auth: dict[str, str]) -> None:
-    response = client.get(CUSTOMERS, headers={**auth, "Prefer": "fault=malformed"})
+    response = client.get(NOTES, headers={**auth, "Prefer": "fault=malformed"})
     assert response.status_code == 200
     assert response.content
     with pytest.raises(ValueError):
@@ -260,34 +251,34 @@ def test_malformed_fault(client: Any, auth: dict[str, str]) -> None:
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # Starlette's error page coroutine, left by the abort
 def test_drop_fault_breaks_the_response(client: Any, auth: dict[str, str]) -> None:
     with pytest.raises(Exception):
-        client.get(CUSTOMERS, headers={**auth, "Prefer": "fault=drop"})
+        client.get(NOTES, headers={**auth, "Prefer": "fault=drop"})
     # the app survives a dropped connection
-    assert client.get(CUSTOMERS, headers=auth).status_code == 200
+    assert client.get(NOTES, headers=auth).status_code == 200
 
 
 def test_unknown_preferences_are_ignored(client: Any, auth: dict[str, str]) -> None:
-    expected = client.get(CUSTOMERS, headers=auth).json()
-    response = client.get(CUSTOMERS, headers={**auth, "Prefer": "return=minimal, respond-async"})
+    expected = client.get(NOTES, headers=auth).json()
+    response = client.get(NOTES, headers={**auth, "Prefer": "return=minimal, respond-async"})
     assert response.status_code == 200
     assert response.json() == expected
 
 
 # -- no preference: the stateful mock -------------------------------------------------------------------------------
 def test_without_prefer_the_stateful_mock_answers(client: Any, auth: dict[str, str]) -> None:
-    created = client.post(CUSTOMERS, headers=auth, json={"first_name": "Rickon", "last_name": "Stark"})
+    created = client.post(NOTES, headers=auth, json={"title": "Rickon", "text": "Stark"})
     assert created.status_code == 201, created.text
-    customer = created.json()
-    fetched = client.get(f"/api/v1/customers/{customer['id']}/", headers=auth)
+    note = created.json()
+    fetched = client.get(f"{NOTES}{note['id']}/", headers=auth)
     assert fetched.status_code == 200
-    assert fetched.json() == customer
-    assert fetched.json()["first_name"] == "Rickon"
-    assert customer["id"] in [c["id"] for c in client.get(CUSTOMERS, headers=auth).json()]
+    assert fetched.json() == note
+    assert fetched.json()["title"] == "Rickon"
+    assert note["id"] in [n["id"] for n in client.get(NOTES, headers=auth).json()]
 
 
 def test_prefer_does_not_touch_the_store(client: Any, auth: dict[str, str]) -> None:
-    before = client.get(CUSTOMERS, headers=auth).json()
-    response = client.post(CUSTOMERS, headers={**auth, "Prefer": "code=201"},
-                           json={"first_name": "Hodor", "last_name": "Hodor"})
+    before = client.get(NOTES, headers=auth).json()
+    response = client.post(NOTES, headers={**auth, "Prefer": "code=201"},
+                           json={"title": "Hodor", "text": "Hodor"})
     assert response.status_code == 201
-    assert response.json() == next(iter(example_values(CUSTOMERS, "post", "201").values()))
-    assert client.get(CUSTOMERS, headers=auth).json() == before
+    assert response.json() == next(iter(example_values(NOTES, "post", "201").values()))
+    assert client.get(NOTES, headers=auth).json() == before
