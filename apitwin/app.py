@@ -52,12 +52,13 @@ def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRunt
     rt.extras["spec"] = spec
     rt.extras["base_path"] = spec_base_path(spec)
     rt.extras["operations"] = operation_index(spec)
-    if plugin.events_collection:
+    if plugin.events is not None:
         policy = DeliveryPolicy(timeout=settings.webhook_timeout, max_attempts=settings.webhook_max_attempts,
                                 backoff_base=settings.webhook_backoff_base, backoff_max=settings.webhook_backoff_max,
                                 seed=settings.seed)
-        rt.webhooks = WebhookDispatcher(rt.store, plugin.events_collection, plugin.tenant_key, plugin.event_shape,
-                                        plugin.event_matches, policy)
+        events = plugin.events
+        rt.webhooks = WebhookDispatcher(rt.store, events.collection, events.tenant_key, events.shape, events.matches,
+                                        policy)
     rt.clock = Clock(rt, settings.clock_interval)
     plugin.seed(rt, settings.data_dirs.get(plugin.name, plugin.mockdata_dir))
     rt.store.mark_seed()
@@ -124,7 +125,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
             connexion_view(rt.extras["spec"]),
             base_path=base_path or None,
             name=rt.name,
-            jsonifier=Jsonifier(**rt.plugin.json_style) if rt.plugin.json_style else None,
+            jsonifier=Jsonifier(**rt.plugin.wire.json_style) if rt.plugin.wire.json_style else None,
             validate_responses=False,  # apitwin.contract_guard checks against the 3.1 document instead
             strict_validation=True,
         )

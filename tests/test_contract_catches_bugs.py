@@ -18,7 +18,6 @@ from typing import Any, Callable
 
 import pytest
 
-import handlers.partners
 from apitwin.app import create_app
 from apitwin.contract import config, runner
 from apitwin.contract.results import RunResult
@@ -66,8 +65,8 @@ def wrong_type(mp: pytest.MonkeyPatch) -> None:
 
 
 def error_shape(mp: pytest.MonkeyPatch) -> None:
-    plugin = handlers.partners.PLUGIN
-    wrap(mp, plugin, "render_error",
+    import handlers.partners.errors as m
+    wrap(mp, m, "render_error",
          lambda orig: lambda error: {"detail": "Not found."} if error.status == 404 else orig(error))
 
 

@@ -174,12 +174,12 @@ class _Checker:
                 self.emit("drift-seed-refused", f"{self.plugin.name} seed ({_relative(data_dir)}): {problem}",
                           file=_relative(data_dir))
             return None
-        if self.plugin.seed_records is None:
+        if self.plugin.tooling.seed_records is None:
             self.emit("drift-seed-unchecked", f"{self.plugin.name}: no seed_records in its plugin; seeded rows are "
                                               "checked by the seed loader and the smoke run", file=_relative(data_dir))
             return runtime
         schemas = (self.spec.data.get("components") or {}).get("schemas") or {}
-        for label, schema_name, record in self.plugin.seed_records(runtime):
+        for label, schema_name, record in self.plugin.tooling.seed_records(runtime):
             if schema_name not in schemas:
                 self.emit("drift-seed-record-invalid", f"{label}: no schema {schema_name} in the spec",
                           file=_relative(data_dir))
@@ -206,7 +206,8 @@ class _Checker:
         try:
             app = create_app([self.plugin.name])
             with app.test_client() as client:
-                headers = self.plugin.smoke_headers(client) if self.plugin.smoke_headers else {}
+                smoke_headers = self.plugin.tooling.smoke_headers
+                headers = smoke_headers(client) if smoke_headers else {}
                 self._calls(client, headers, app.apitwin.runtimes[self.plugin.name].extras["base_path"], broken)
         except Exception as exc:  # noqa: BLE001 - an app that cannot start or answer is the finding
             self.emit("drift-smoke-server-error", f"{self.plugin.name} smoke run stopped: {type(exc).__name__}: "
