@@ -14,7 +14,7 @@
     Request validation   all parameter and body violations, per field, in one answer (apitwin.validation)
     PendingErrors        parameter errors still waiting for a body validator are raised
     ResponseHeaders      an API's fixed headers and JSON media type on every answer, errors included
-    ContractGuard        the mock's answers are checked against its own 3.1 spec (status, type, schema)
+    ResponseGuard        the mock's answers are checked against its own 3.1 spec (status, type, schema)
     PreferResponder      Prefer code/example/dynamic answered from the spec
     handler              handlers/<api>/<resource>.<operationId> → store → shaped JSON
 """
@@ -32,7 +32,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from apitwin import error_handlers, speedups
 from apitwin.clock import Clock
-from apitwin.contract_guard import ContractGuard
+from apitwin.response_guard import ResponseGuard
 from apitwin.limits import BodyLimitMiddleware
 from apitwin.plugin import ApiPlugin, discover
 from apitwin.prefer import PreferIntake, PreferResponder
@@ -126,7 +126,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
             base_path=base_path or None,
             name=rt.name,
             jsonifier=Jsonifier(**rt.plugin.wire.json_style) if rt.plugin.wire.json_style else None,
-            validate_responses=False,  # apitwin.contract_guard checks against the 3.1 document instead
+            validate_responses=False,  # apitwin.response_guard checks against the 3.1 document instead
             strict_validation=True,
         )
         registry.allow_index.add_spec(base_path, rt.extras["spec"])
@@ -149,7 +149,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     app.add_middleware(MissingContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(PatternedQuery, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(PendingErrors, position=MiddlewarePosition.BEFORE_CONTEXT)
-    app.add_middleware(ContractGuard, position=MiddlewarePosition.BEFORE_CONTEXT)
+    app.add_middleware(ResponseGuard, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(PreferResponder, position=MiddlewarePosition.BEFORE_CONTEXT)
     error_handlers.install(app)
     app.apitwin = registry  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 break (patched handlers or engine, at test time, never copied), the suite runs against it, and must FAIL naming
 the check that should catch it, while the same run against the correct mock passes.
 
-Variants that break a response schema turn the mock's ContractGuard off (Settings(validate_responses=False)),
+Variants that break a response schema turn the mock's ResponseGuard off (Settings(validate_responses=False)),
 both in the variant and in its control run, so the suite, not the guard, has to catch them.
 
 Each run is limited to the operations the bug lives on (the suite's own operation filter, `include`) and to
@@ -34,7 +34,7 @@ class Variant:
     include: list[str]                         # operations the bug lives on
     caught_by: set[str]                        # any of these checks naming the bug counts as caught
     patch: Callable[[pytest.MonkeyPatch], None]
-    guard: bool = True                         # keep the ContractGuard on (off when the bug breaks a schema)
+    guard: bool = True                         # keep the ResponseGuard on (off when the bug breaks a schema)
 
 
 def wrap(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, make: Callable[[Any], Any]) -> None:
@@ -96,7 +96,7 @@ def tenant_leak(mp: pytest.MonkeyPatch) -> None:
     from apitwin.errors import not_found
     from handlers.partners.common import store
 
-    def owned(collection: str, row_id: int, token_info: dict[str, Any], label: str) -> Any:
+    def owned(collection: str, row_id: int, token_info: dict[str, Any]) -> Any:
         row = store()[collection].get(row_id)       # the tenant check is gone
         if row is None:
             raise not_found()

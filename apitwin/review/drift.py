@@ -5,7 +5,7 @@ security function (`x-*InfoFunc`); (2) every handler, a public `async def` in a 
 (helpers are plain `def`s), is referenced by the spec; (3) the seed loads: `plugin.seed` refuses data the API itself
 would refuse, and every record the plugin lists in `seed_records` validates against its schema; (4) a smoke run
 calls every GET operation of an in-process app with seeded ids (found in the parent list, through links, or from the
-parameter's examples), and the app's ContractGuard checks each answer against the spec.
+parameter's examples), and the app's ResponseGuard checks each answer against the spec.
 
 What (3) covers per API: Partners lists every exposed seeded row with its schema (handlers/partners/review.py).
 MOLGENIS rows are generic entity rows: its seed loader (handlers.molgenis.seed_loader.populate) builds and validates
@@ -42,7 +42,7 @@ DRIFT_RULES = {
                                            "schema of its resource."),
     "drift-seed-unchecked": ("info", "The plugin lists no seed_records: seeded data is checked by its loader and "
                                      "the smoke run only."),
-    "drift-smoke-contract": ("error", "A smoke-run answer broke the contract (ContractGuard: status, media type or "
+    "drift-smoke-contract": ("error", "A smoke-run answer broke the contract (ResponseGuard: status, media type or "
                                       "schema)."),
     "drift-smoke-server-error": ("error", "A smoke-run call answered 5xx."),
     "drift-smoke-not-found": ("warn", "A smoke-run call with a seeded id answered 404."),
@@ -201,7 +201,7 @@ class _Checker:
         logger = logging.getLogger("apitwin")
         level, propagate = logger.level, logger.propagate
         logger.addHandler(broken)
-        logger.setLevel(min(level or logging.ERROR, logging.ERROR))  # hear ContractGuard even if quietened
+        logger.setLevel(min(level or logging.ERROR, logging.ERROR))  # hear ResponseGuard even if quietened
         logger.propagate = False                                     # the findings say it; no stderr echo
         try:
             app = create_app([self.plugin.name])
@@ -307,7 +307,7 @@ class _Checker:
 
 
 class _ContractLog(logging.Handler):
-    """Collects ContractGuard's "response breaks the contract" reports during one call."""
+    """Collects ResponseGuard's "response breaks the contract" reports during one call."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)

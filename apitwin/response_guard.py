@@ -24,7 +24,7 @@ def _response_for(operation: dict[str, Any], status: int) -> dict[str, Any] | No
     return responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
 
 
-class ContractGuard:
+class ResponseGuard:
     def __init__(self, app: Any) -> None:
         self.app = app
         self._validators: dict[tuple[str, str, str, str], Any] = {}
