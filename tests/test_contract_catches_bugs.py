@@ -206,7 +206,7 @@ def like_case_sensitive(mp: pytest.MonkeyPatch) -> None:
 
 
 def total_of_page(mp: pytest.MonkeyPatch) -> None:
-    import handlers.molgenis.collections as m
+    import handlers.molgenis.entities as m
 
     def make(orig: Any) -> Any:
         def collection(entity_type: Any, rows: Any, *, total: int, **kwargs: Any) -> Any:
@@ -222,7 +222,7 @@ def delete_keeps_row(mp: pytest.MonkeyPatch) -> None:
 
 
 def molgenis_location_missing(mp: pytest.MonkeyPatch) -> None:
-    import handlers.molgenis.collections as m
+    import handlers.molgenis.entities as m
 
     def make(orig: Any) -> Any:
         async def _create(c: Any, entity_type_id: str, body: Any) -> Any:
@@ -274,7 +274,7 @@ def permission_403(mp: pytest.MonkeyPatch) -> None:
 def strict_tokens(mp: pytest.MonkeyPatch) -> None:
     """Collections answer 401 to an unknown token instead of treating it as anonymous (what most APIs do, not
     what MOLGENIS does)."""
-    import handlers.molgenis.collections as m
+    import handlers.molgenis.entities as m
     from apitwin.errors import ApiError
 
     def make(orig: Any) -> Any:

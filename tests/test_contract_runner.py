@@ -443,7 +443,7 @@ def test_business_rules_and_documented_empty_bodies() -> None:
     assert rules.business_rule(MOLGENIS, "handlers.molgenis.auth.login", 400, blank)
     assert not rules.business_rule(MOLGENIS, "handlers.molgenis.auth.login", 400, b'{"errors":[{"message":"other"}]}')
     assert not rules.business_rule(MOLGENIS, "handlers.molgenis.auth.login", 415, b"must not be blank")
-    assert rules.business_rule(MOLGENIS, "handlers.molgenis.collections.post_collection", 415,
+    assert rules.business_rule(MOLGENIS, "handlers.molgenis.entities.post_collection", 415,
                                b"Content type '' not supported")
     assert rules.business_rule(PARTNERS, "handlers.partners.tokens.obtain_token", 400, b"anything")
     assert not rules.business_rule(PARTNERS, "handlers.partners.kits.list_kits", 400, b"anything")
