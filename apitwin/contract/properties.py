@@ -1,18 +1,8 @@
 """Targeted property checks: what generated requests alone do not catch, because a single response can look right
 while the API is wrong. Each runs after the schemathesis phases, against real data (the hints), as the run's
-account, and states one property of the whole API:
-
-- `tenant_isolation`   another account never sees this account's resources: 404 by id, absent from its lists.
-- `paging_total`       paging through a list yields exactly the unpaged rows, and `count`/`total` equals them.
-- `list_filters`       a list filtered on a field returns exactly the rows of the unfiltered list that match.
-- `query_semantics`    query rules (MOLGENIS `q[i].field/operator/value`) mean what the spec says: EQUALS is
-                       equality, LIKE a case-insensitive substring match.
-- `update_round_trip`  what an update sent is read back, and what it did not send is unchanged (PATCH, and
-                       single-attribute PUT); a full PUT reads back every field it sent.
-- `delete_removes`     after a successful DELETE the resource answers 404 (or the collection is empty).
-- `anonymous_access`   without a token and with an invalid one a read answers alike (an invalid token is no
-                       token: 401 on Partners, anonymous on MOLGENIS), a documented status, and 401 wherever the
-                       spec requires credentials: the APIs' real rules, not a blanket "401 without auth".
+account, and states one property of the whole API. Each is declared with `@check(id, level, description)`
+(`PROPERTIES`, an `apitwin.rulebook.Rulebook`) and they run in that order; deletes run last, since they change what
+the others would read.
 
 Which operations each applies to is read from the spec (methods, path shapes, parameters, response shapes), not
 listed per API. A property that finds nothing to test on a target says so (`skipped`) rather than passing quietly.
@@ -30,11 +20,15 @@ from apitwin.contract.profiles import Profile
 from apitwin.contract.results import Finding, PropertyOutcome
 from apitwin.contract.target import Reply
 from apitwin.contract.values import as_moment, same_value
+from apitwin.rulebook import Rulebook
 
 PAGING_PARAMS = {"page", "page_size", "start", "num"}
 VOLATILE = re.compile(r"(modified|updated)(_at|At|_on)?$")     # fields an update may change by itself
 PER_OPERATION = 3                                               # probes per operation and property
 Progress = Callable[[str], None]
+
+PROPERTIES: Rulebook[Callable[["Checker"], None]] = Rulebook("contract property", ("error",))
+check = PROPERTIES.rule
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -101,7 +95,7 @@ class Checker:
     """Shared state of one property pass: the run context, the accounts, and how to record outcomes."""
 
     def __init__(self, context: RunContext, profile: Profile, spec: dict[str, Any], hints: Hints,
-                 other: Credentials | None, include: list[str] | None, progress: Progress) -> None:
+                 other: Credentials | None, include: list[str] | None, progress: Progress, destructive: bool) -> None:
         self.context = context
         self.profile = profile
         self.spec = spec
@@ -109,6 +103,7 @@ class Checker:
         self.other = other
         self.include = include
         self.progress = progress
+        self.destructive = destructive        # the target is reset afterwards: whole collections may be deleted
         self.secret = (profile.login.header.lower(),)
 
     # -- operations ---------------------------------------------------------------------------------------------
@@ -148,6 +143,8 @@ def _ids(reply: Reply, id_field: str | None) -> list[Any]:
 
 # -- tenant_isolation ------------------------------------------------------------------------------------------
 
+@check("tenant_isolation", "error", "Another account never sees this account's resources: 404 by id, absent from its "
+       "lists.")
 def tenant_isolation(checker: Checker) -> None:
     if checker.other is None:
         checker.outcome("tenant_isolation", "(every operation)").skipped = "no second account (--other-account)"
@@ -196,6 +193,8 @@ def _list_targets(checker: Checker, path: str) -> list[str]:
     return found[:2]
 
 
+@check("paging_total", "error", "Paging through a list yields exactly the unpaged rows, and `count`/`total` equals "
+       "them.")
 def paging_total(checker: Checker) -> None:
     for label, path, operation in checker.operations("GET"):
         params = set(_params_of(operation, "query"))
@@ -265,6 +264,8 @@ def _matches(value: Any, lookup: str, wanted: Any) -> bool:
     return left is not None and right is not None and _COMPARISONS[lookup](left, right)
 
 
+@check("list_filters", "error", "A list filtered on a field returns exactly the rows of the unfiltered list that "
+       "match.")
 def list_filters(checker: Checker) -> None:
     for label, path, operation in checker.operations("GET"):
         filters = [p for p in _params_of(operation, "query") if p not in PAGING_PARAMS]
@@ -320,6 +321,8 @@ def _flip_case(text: str) -> str:
     return text.swapcase() if text.swapcase() != text else text.upper()
 
 
+@check("query_semantics", "error", "Query rules (MOLGENIS `q[i].field/operator/value`) mean what the spec says: EQUALS "
+       "is equality, LIKE a case-insensitive substring match.")
 def query_semantics(checker: Checker) -> None:
     for label, path, operation in checker.operations("GET"):
         if "x-apitwin-query-pattern" not in operation:      # the list takes numbered q[i].* rules
@@ -366,6 +369,8 @@ def _changed(before: dict[str, Any], after: dict[str, Any], sent: set[str]) -> l
                   and before.get(k) != after.get(k, "<absent>"))
 
 
+@check("update_round_trip", "error", "What an update sent is read back, and what it did not send is unchanged (PATCH, "
+       "single-attribute PUT); a full PUT reads back every field it sent.")
 def update_round_trip(checker: Checker) -> None:
     for method in ("PATCH", "PUT"):
         for label, path, operation in checker.operations(method):
@@ -433,46 +438,6 @@ def _update_body(operation: dict[str, Any], method: str, attribute_level: bool, 
     return body, list(body)
 
 
-# -- delete_removes ---------------------------------------------------------------------------------------------
-
-def delete_removes(checker: Checker, destructive: bool) -> None:
-    """Item deletes always (one resource); collection and metadata deletes only on a resettable target."""
-    deletes = sorted(checker.operations("DELETE"), key=lambda item: -len(_template_params(item[1])))
-    for label, path, operation in deletes:
-        outcome = checker.outcome("delete_removes", label)
-        if checker.get_of(path) is None:
-            outcome.skipped = "no GET to look for it"
-            continue
-        if len(_template_params(path)) < 2 and checker.hints.groups and not destructive:
-            outcome.skipped = "deletes a whole collection (only on a resettable target)"
-            continue
-        options = resolutions(path, checker.hints, limit=1, protected=checker.profile.protected)
-        if not options:
-            outcome.skipped = "no known resource"
-            continue
-        values = options[0]
-        url = _fill(path, values)
-        reply = checker.send("DELETE", url)
-        if not 200 <= reply.status < 300:
-            outcome.skipped = f"DELETE answered {reply.status}"
-            continue
-        outcome.probes += 1
-        after = checker.send("GET", url)
-        body = after.json_or_none()
-        emptied = after.status == 200 and not rows_of(body) and (
-            isinstance(body, list) or (isinstance(body, dict) and (body.get("total") == 0 or body.get("count") == 0)))
-        if after.status != 404 and not emptied:
-            checker.fail(outcome, "Deleted resource is still there",
-                   f"DELETE {url} answered {reply.status}; GET {url} then answered {after.status}.", after, "AT251")
-        if destructive:
-            checker.context.target.reset(checker.profile.name)
-            checker.context.credentials.renew()
-
-
-NAMES = ("tenant_isolation", "paging_total", "list_filters", "query_semantics", "update_round_trip", "delete_removes",
-         "anonymous_access")
-
-
 # -- anonymous_access -------------------------------------------------------------------------------------------
 
 def _credentials_required(spec: dict[str, Any], operation: dict[str, Any]) -> bool:
@@ -480,7 +445,11 @@ def _credentials_required(spec: dict[str, Any], operation: dict[str, Any]) -> bo
     return bool(security) and all(requirement for requirement in security)
 
 
+@check("anonymous_access", "error", "Without a token and with an invalid one a read answers alike, a documented "
+       "status, and 401 wherever the spec requires credentials.")
 def anonymous_access(checker: Checker) -> None:
+    # an invalid token is no token (401 on Partners, anonymous on MOLGENIS): the APIs' real rules, not a blanket
+    # "401 without auth"
     login = checker.profile.login
     invalid = {login.header: login.prefixes[0] + "apitwin-invalid-token"}
     for label, path, operation in checker.operations("GET"):
@@ -510,15 +479,51 @@ def anonymous_access(checker: Checker) -> None:
             outcome.skipped = "no known resource"
 
 
+# -- delete_removes ---------------------------------------------------------------------------------------------
+
+@check("delete_removes", "error", "After a successful DELETE the resource answers 404 (or the collection is empty).")
+def delete_removes(checker: Checker) -> None:
+    """Item deletes always (one resource); collection and metadata deletes only on a resettable target."""
+    deletes = sorted(checker.operations("DELETE"), key=lambda item: -len(_template_params(item[1])))
+    for label, path, operation in deletes:
+        outcome = checker.outcome("delete_removes", label)
+        if checker.get_of(path) is None:
+            outcome.skipped = "no GET to look for it"
+            continue
+        if len(_template_params(path)) < 2 and checker.hints.groups and not checker.destructive:
+            outcome.skipped = "deletes a whole collection (only on a resettable target)"
+            continue
+        options = resolutions(path, checker.hints, limit=1, protected=checker.profile.protected)
+        if not options:
+            outcome.skipped = "no known resource"
+            continue
+        values = options[0]
+        url = _fill(path, values)
+        reply = checker.send("DELETE", url)
+        if not 200 <= reply.status < 300:
+            outcome.skipped = f"DELETE answered {reply.status}"
+            continue
+        outcome.probes += 1
+        after = checker.send("GET", url)
+        body = after.json_or_none()
+        emptied = after.status == 200 and not rows_of(body) and (
+            isinstance(body, list) or (isinstance(body, dict) and (body.get("total") == 0 or body.get("count") == 0)))
+        if after.status != 404 and not emptied:
+            checker.fail(outcome, "Deleted resource is still there",
+                   f"DELETE {url} answered {reply.status}; GET {url} then answered {after.status}.", after, "AT251")
+        if checker.destructive:
+            checker.context.target.reset(checker.profile.name)
+            checker.context.credentials.renew()
+
+
 def run_all(context: RunContext, profile: Profile, spec: dict[str, Any], hints: Hints, other: Credentials | None,
             include: list[str] | None, progress: Progress, destructive: bool) -> None:
-    checker = Checker(context, profile, spec, hints, other, include, progress)
-    for name, prop in (("tenant_isolation", tenant_isolation), ("paging_total", paging_total),
-                       ("list_filters", list_filters), ("query_semantics", query_semantics),
-                       ("update_round_trip", update_round_trip), ("anonymous_access", anonymous_access),
-                       ("delete_removes", lambda ch: delete_removes(ch, destructive))):
+    """Every property, in declaration order (deletes last: they change what the others would read)."""
+    checker = Checker(context, profile, spec, hints, other, include, progress, destructive)
+    for name, prop in PROPERTIES.items():
         before = len(context.result.findings)
-        prop(checker)
+        if prop.check is not None:
+            prop.check(checker)
         ran = [o for o in context.result.properties if o.name == name]
         if ran and not any(o.probes for o in ran):
             progress(f"  {name:<18} skipped  {'; '.join(sorted({o.skipped for o in ran if o.skipped}))}")

@@ -25,31 +25,34 @@ from urllib.parse import quote
 
 from apitwin.plugin import PROJECT_ROOT, ApiPlugin, discover
 from apitwin.review import examples
-from apitwin.review.findings import Finding
+from apitwin.review.findings import LINT_SEVERITIES, Finding
 from apitwin.review.loader import Loader, LoadError
 from apitwin.review.openapi import Location, Operation, Spec
+from apitwin.rulebook import Rulebook
 
-DRIFT_RULES = {
-    "drift-handler-missing": ("error", "An operation's operationId names no importable handler function."),
-    "drift-security-function-missing": ("error", "A security scheme's x-*InfoFunc names no importable function."),
-    "drift-handler-unreferenced": ("error", "A handler (public async def in a handler module, i.e. a module some "
-                                            "operationId names) that no operation names."),
-    "drift-handler-import": ("error", "A handler module fails to import."),
-    "drift-no-plugin": ("error", "The spec's handler package exposes no PLUGIN: the API is not served, so its seed "
-                                 "and a smoke run cannot be checked."),
-    "drift-seed-refused": ("error", "The API's seed loader refused its own mockdata."),
-    "drift-seed-record-invalid": ("error", "A seeded record, as the API shows it, does not validate against the spec "
-                                           "schema of its resource."),
-    "drift-seed-unchecked": ("info", "The plugin lists no seed_records: seeded data is checked by its loader and "
-                                     "the smoke run only."),
-    "drift-smoke-contract": ("error", "A smoke-run answer broke the contract (ResponseGuard: status, media type or "
-                                      "schema)."),
-    "drift-smoke-server-error": ("error", "A smoke-run call answered 5xx."),
-    "drift-smoke-not-found": ("warn", "A smoke-run call with a seeded id answered 404."),
-    "drift-smoke-run": ("info", "What the smoke run called and how the answers were distributed."),
-    "drift-smoke-unreached": ("warn", "A GET operation the smoke run could not call (no value for a required "
-                                      "parameter)."),
-}
+DRIFT_RULES: Rulebook = Rulebook("drift", LINT_SEVERITIES)
+_add = DRIFT_RULES.add
+
+_add("drift-handler-missing", "error", "An operation's operationId names no importable handler function.")
+_add("drift-security-function-missing", "error", "A security scheme's x-*InfoFunc names no importable function.")
+_add("drift-handler-unreferenced", "error", "A handler (public async def in a handler module, i.e. a module some "
+     "operationId names) that no operation names.")
+_add("drift-handler-import", "error", "A handler module fails to import.")
+_add("drift-no-plugin", "error", "The spec's handler package exposes no PLUGIN: the API is not served, so its seed and "
+     "a smoke run cannot be checked.")
+_add("drift-seed-refused", "error", "The API's seed loader refused its own mockdata.")
+_add("drift-seed-record-invalid", "error", "A seeded record, as the API shows it, does not validate against the spec "
+     "schema of its resource.")
+_add("drift-seed-unchecked", "info", "The plugin lists no seed_records: seeded data is checked by its loader and the "
+     "smoke run only.")
+_add("drift-smoke-contract", "error", "A smoke-run answer broke the contract (ResponseGuard: status, media type or "
+     "schema).")
+_add("drift-smoke-server-error", "error", "A smoke-run call answered 5xx.")
+_add("drift-smoke-not-found", "warn", "A smoke-run call with a seeded id answered 404.")
+_add("drift-smoke-run", "info", "What the smoke run called and how the answers were distributed.")
+_add("drift-smoke-unreached", "warn", "A GET operation the smoke run could not call (no value for a required "
+     "parameter).")
+
 _INFO_FUNC = re.compile(r"^x-\w+InfoFunc$")
 
 
@@ -103,7 +106,7 @@ class _Checker:
 
     def emit(self, rule: str, message: str, where: Location | None = None, file: str | None = None,
              line: int | None = None) -> None:
-        severity = DRIFT_RULES[rule][0]
+        severity = DRIFT_RULES[rule].level
         if where is not None:
             file, line = where.doc.display, where.line
         self.findings.append(Finding(rule, severity, message, file or self.spec.root.display, line,
