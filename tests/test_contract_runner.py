@@ -113,15 +113,29 @@ def test_same_seed_same_requests() -> None:
     assert once() == once()
 
 
-def test_workers_share_the_run_without_flaky_errors() -> None:
+def test_workers_share_the_run_without_flaky_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     import ast
+    import contextlib
 
+    from apitwin.contract import isolation
+
+    original, patched_during_run = ast.parse, []
+    serialised = isolation.serialised_ast_parse
+
+    @contextlib.contextmanager
+    def spy() -> Any:
+        with serialised():
+            yield
+            patched_during_run.append(ast.parse is not original)
+
+    monkeypatch.setattr(isolation, "serialised_ast_parse", spy)
     result = runner.run(runner.RunRequest(
         api="partners", run_properties=False, include=["GET /api/v1/kits/", "POST /api/v1/customers/",
                                                        "GET /api/v1/events/"],
         options=config.Options(workers=2, max_examples=5, phases=("coverage", "fuzzing"))))
     assert not result.findings and not result.errors, _explain(result.findings + result.errors)
-    assert getattr(ast.parse, "serialised_by_apitwin", False)
+    assert patched_during_run == [True]         # serialised while the workers ran ...
+    assert ast.parse is original                # ... and only then
 
 
 # -- reports ------------------------------------------------------------------------------------------------------
