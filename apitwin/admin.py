@@ -80,7 +80,7 @@ async def register_webhook(api: str, body: dict[str, Any]) -> tuple[dict[str, An
     rt = _runtime(api)
     dispatcher = _dispatcher(rt)
     problems = FieldErrorCollector()
-    known = rt.plugin.tenants(rt)
+    known = rt.plugin.events.tenants(rt) if rt.plugin.events else []
     if known and body["tenant"] not in known:
         problems.add("tenant", f"Unknown tenant {body['tenant']!r}; known: {', '.join(known)}.")
     try:
@@ -138,14 +138,15 @@ async def resend_delivery(api: str, delivery_id: int) -> tuple[dict[str, Any], i
 # -- actions and clock ---------------------------------------------------------------------------------------------
 async def list_actions(api: str) -> dict[str, Any]:
     rt = _runtime(api)
-    return {name: {"summary": a.summary, "schema": a.schema} for name, a in rt.plugin.actions.items()}
+    return {name: {"summary": a.summary, "schema": a.schema} for name, a in rt.plugin.simulation.actions().items()}
 
 
 async def run_action(api: str, action: str, body: dict[str, Any] | None = None) -> Any:
     rt = _runtime(api)
-    found = rt.plugin.actions.get(action)
+    actions = rt.plugin.simulation.actions()
+    found = actions.get(action)
     if found is None:
-        known = ", ".join(sorted(rt.plugin.actions)) or "none"
+        known = ", ".join(sorted(actions)) or "none"
         raise ApiError(404, [f"The {api} API has no action {action!r} (actions: {known})."])
     payload = body or {}
     errors = collect(Draft202012Validator(found.schema, format_checker=FORMATS).iter_errors(payload))
@@ -164,7 +165,7 @@ async def get_clock(api: str) -> dict[str, Any]:
 
 async def set_clock(api: str, body: dict[str, Any]) -> dict[str, Any]:
     rt = _runtime(api)
-    if rt.plugin.tick is None:
+    if rt.plugin.simulation.tick is None:
         raise ApiError(400, [f"The {api} API has no simulated clock."])
     rt.clock.set_interval(float(body["interval_seconds"]))
     return _clock_state(rt)

@@ -14,7 +14,7 @@
     Request validation   all parameter and body violations, per field, in one answer (apitwin.validation)
     PendingErrors        parameter errors still waiting for a body validator are raised
     ResponseHeaders      an API's fixed headers and JSON media type on every answer, errors included
-    ContractGuard        the mock's answers are checked against its own 3.1 spec (status, type, schema)
+    ResponseGuard        the mock's answers are checked against its own 3.1 spec (status, type, schema)
     PreferResponder      Prefer code/example/dynamic answered from the spec
     handler              handlers/<api>/<resource>.<operationId> → store → shaped JSON
 """
@@ -32,7 +32,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from apitwin import error_handlers, speedups
 from apitwin.clock import Clock
-from apitwin.contract_guard import ContractGuard
+from apitwin.response_guard import ResponseGuard
 from apitwin.limits import BodyLimitMiddleware
 from apitwin.plugin import ApiPlugin, discover
 from apitwin.prefer import PreferIntake, PreferResponder
@@ -52,12 +52,13 @@ def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRunt
     rt.extras["spec"] = spec
     rt.extras["base_path"] = spec_base_path(spec)
     rt.extras["operations"] = operation_index(spec)
-    if plugin.events_collection:
+    if plugin.events is not None:
         policy = DeliveryPolicy(timeout=settings.webhook_timeout, max_attempts=settings.webhook_max_attempts,
                                 backoff_base=settings.webhook_backoff_base, backoff_max=settings.webhook_backoff_max,
                                 seed=settings.seed)
-        rt.webhooks = WebhookDispatcher(rt.store, plugin.events_collection, plugin.tenant_key, plugin.event_shape,
-                                        plugin.event_matches, policy)
+        events = plugin.events
+        rt.webhooks = WebhookDispatcher(rt.store, events.collection, events.tenant_key, events.shape, events.matches,
+                                        policy)
     rt.clock = Clock(rt, settings.clock_interval)
     plugin.seed(rt, settings.data_dirs.get(plugin.name, plugin.mockdata_dir))
     rt.store.mark_seed()
@@ -126,8 +127,8 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
             connexion_view(rt.extras["spec"]),
             base_path=base_path or None,
             name=rt.name,
-            jsonifier=Jsonifier(**rt.plugin.json_style) if rt.plugin.json_style else None,
-            validate_responses=False,  # apitwin.contract_guard checks against the 3.1 document instead
+            jsonifier=Jsonifier(**rt.plugin.wire.json_style) if rt.plugin.wire.json_style else None,
+            validate_responses=False,  # apitwin.response_guard checks against the 3.1 document instead
             strict_validation=True,
         )
         registry.allow_index.add_spec(base_path, rt.extras["spec"])
@@ -150,7 +151,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     app.add_middleware(MissingContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(PatternedQuery, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(PendingErrors, position=MiddlewarePosition.BEFORE_CONTEXT)
-    app.add_middleware(ContractGuard, position=MiddlewarePosition.BEFORE_CONTEXT)
+    app.add_middleware(ResponseGuard, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(PreferResponder, position=MiddlewarePosition.BEFORE_CONTEXT)
     error_handlers.install(app)
     app.apitwin = registry  # type: ignore[attr-defined]

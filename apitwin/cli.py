@@ -119,7 +119,7 @@ def register_webhooks(app: Any, values: list[str], apis: list[str],
         runtime = app.apitwin.runtimes.get(api)
         if not sep or not tenant or runtime is None or runtime.webhooks is None:
             raise ValueError(f"--webhook {value}: expected [API:]TENANT=URL for an API with events")
-        known = runtime.plugin.tenants(runtime)
+        known = runtime.plugin.events.tenants(runtime) if runtime.plugin.events else []
         if known and tenant not in known:
             raise ValueError(f"--webhook {value}: unknown tenant {tenant!r}; known: {', '.join(known)}")
         try:

@@ -29,7 +29,7 @@ class Clock:
             self.start()
 
     def start(self) -> None:
-        if self.interval <= 0 or self.running or self.runtime.plugin.tick is None:
+        if self.interval <= 0 or self.running or self.runtime.plugin.simulation.tick is None:
             return
         try:
             loop = asyncio.get_running_loop()
@@ -44,7 +44,8 @@ class Clock:
 
     def tick(self) -> Any:
         self.ticks += 1
-        return self.runtime.plugin.tick(self.runtime)
+        tick = self.runtime.plugin.simulation.tick
+        return tick(self.runtime) if tick is not None else None
 
     async def _loop(self) -> None:
         while self.interval > 0:

@@ -26,12 +26,12 @@ def render(error: ApiError) -> ConnexionResponse:
     """The owning API's error body. A plugin's render_error may return (body, media type), e.g. MOLGENIS answers
     routing errors as application/problem+json."""
     rt = runtime.current_or_none()
-    rendered = rt.plugin.render_error(error) if rt else default_error_body(error)
+    rendered = rt.plugin.wire.render_error(error) if rt else default_error_body(error)
     body, media_type = rendered if isinstance(rendered, tuple) else (rendered, "application/json")
     return ConnexionResponse(
         status_code=error.status,
         content_type=media_type,
-        body=json.dumps(body, **(rt.plugin.json_style if rt else {})),
+        body=json.dumps(body, **(rt.plugin.wire.json_style if rt else {})),
         headers=error.headers or None,
     )
 
@@ -76,7 +76,7 @@ def _sentence(text: str) -> str:
 
 def _challenge() -> str | None:
     rt = runtime.current_or_none()
-    return rt.plugin.auth_challenge if rt else 'Bearer realm="api"'
+    return rt.plugin.wire.auth_challenge if rt else 'Bearer realm="api"'
 
 
 class AllowIndex:

@@ -30,10 +30,6 @@ class ApiError(Exception):
         self.kind = "api"   # "routing" for unknown paths and methods (some APIs shape those differently)
         super().__init__(f"{status}: {self.messages or self.field_errors}")
 
-    def add_field(self, field: str, message: str) -> "ApiError":
-        self.field_errors.setdefault(field, []).append(message)
-        return self
-
 
 def not_found(message: str = "Not found.", code: str | None = None) -> ApiError:
     return ApiError(404, [message], code=code)

@@ -1,7 +1,12 @@
-"""What an API contributes to the engine: its spec, its seed data, its error body. Nothing else is API-specific.
+"""What an API contributes to the engine, grouped by job. Nothing else is API-specific.
 
-Each `handlers/<api>/__init__.py` exposes `PLUGIN = ApiPlugin(...)`; `discover()` finds them, so adding an API
-never touches `apitwin/`.
+Each `handlers/<api>/__init__.py` exposes `PLUGIN = ApiPlugin(...)`, one frozen expression; `discover()` finds
+them, so adding an API never touches `apitwin/`. Every hook is a plain function named as `lazy("module:function")`:
+the plugin package stays importable without loading its handlers (they import the package themselves), and a hook
+is an extension point of one call, like httpx's `BaseTransport.handle_request`.
+
+Hooks that receive the mounted API get an `apitwin.runtime.ApiRuntime` (typed `Any` here: the runtime holds its
+plugin, so the plugin cannot name the runtime without an import circle).
 """
 from __future__ import annotations
 
@@ -9,60 +14,103 @@ import importlib
 import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Mapping
 
 from apitwin.errors import ApiError
 
-if TYPE_CHECKING:
-    from apitwin.runtime import ApiRuntime
-
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+Runtime = Any   # apitwin.runtime.ApiRuntime, see the module docstring
 
-@dataclass
+
+def _read_only(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
 class Action:
     """A named admin operation of one API (e.g. move a kit through its lifecycle), with a JSON Schema for its body."""
 
     summary: str
-    run: Callable[["ApiRuntime", dict[str, Any]], Any]
-    schema: dict[str, Any] = field(default_factory=lambda: {"type": "object"})
+    run: Callable[[Runtime, dict[str, Any]], Any]
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "object"})
 
 
-@dataclass
-class ApiPlugin:
-    name: str                                     # "partners"; also the default mount prefix "/partners"
-    title: str
-    spec_file: Path                               # absolute path of the OpenAPI document
-    mockdata_dir: Path                            # default seed directory (overridable with --data)
-    render_error: Callable[[ApiError], dict[str, Any]]
-    seed: Callable[["ApiRuntime", Path], None]    # fills runtime.store from a data directory
-    auth_challenge: str | None = 'Bearer realm="api"'  # WWW-Authenticate value on 401 (None: no header)
+@dataclass(frozen=True)
+class Wire:
+    """How the API looks on the wire: its error body, JSON style and media type, fixed headers, accepted input."""
+
+    # error → body, or (body, media type); e.g. MOLGENIS answers unknown paths with problem+json
+    render_error: Callable[[ApiError], Any]
+    auth_challenge: str | None = 'Bearer realm="api"'   # WWW-Authenticate value on 401 (None: no header)
+    json_media_type: str = "application/json"           # e.g. "application/json;charset=UTF-8" (MOLGENIS)
+    # json.dumps arguments for this API's bodies, errors included (MOLGENIS: Gson's compact, unescaped output)
+    json_style: Mapping[str, Any] = field(default_factory=dict)
+    response_headers: Mapping[str, str] = field(default_factory=dict)  # sent with every answer (if not set already)
+    lenient_json: bool = False                          # accept Gson-style lenient JSON bodies (apitwin.lenient_json)
     # operationId → check(body, token_info, problems) for rules beyond the schema; the engine runs it next to
     # schema violations so one answer names every problem (the handler runs it again on valid bodies)
-    body_checks: dict[str, Callable[[Any, dict[str, Any], Any], Any]] = field(default_factory=dict)
-    lenient_json: bool = False                    # accept Gson-style lenient JSON bodies (apitwin.lenient_json)
-    # Webhooks (optional): events inserted into `events_collection` are delivered to the tenant's endpoints.
-    events_collection: str | None = None
-    tenant_key: str = "_tenant"
-    event_shape: Callable[[dict[str, Any]], dict[str, Any]] = lambda row: row
-    event_matches: Callable[[dict[str, Any], str], bool] = lambda event, name: event.get("type") == name
-    tenants: Callable[["ApiRuntime"], list[str]] = lambda rt: []
-    # Admin actions (optional): name → Action, exposed at POST /__apitwin/apis/<api>/actions/<name>
-    actions: dict[str, "Action"] = field(default_factory=dict)
-    # Simulated clock (optional): called every settings.clock_interval seconds, and by the `tick` action
-    tick: Callable[["ApiRuntime"], Any] | None = None
-    # Drift check (optional, `apitwin check-drift`): every seeded record as the API shows it, as
-    # (label, components/schemas name, record); and auth headers for the smoke run, from a test client
-    seed_records: Callable[["ApiRuntime"], Iterable[tuple[str, str, Any]]] | None = None
+    body_checks: Mapping[str, Callable[[Any, dict[str, Any], Any], Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("json_style", "response_headers", "body_checks"):
+            object.__setattr__(self, name, _read_only(getattr(self, name)))
+
+
+def _as_stored(row: dict[str, Any]) -> dict[str, Any]:
+    return row
+
+
+def _event_type_is(event: dict[str, Any], name: str) -> bool:
+    return event.get("type") == name
+
+
+@dataclass(frozen=True)
+class Events:
+    """Webhooks: rows inserted into `collection` are delivered, shaped, to the endpoints of their tenant."""
+
+    collection: str
+    tenants: Callable[[Runtime], list[str]]             # the known tenants (webhook registration checks them)
+    tenant_key: str = "_tenant"                         # the row key naming an event's tenant
+    shape: Callable[[dict[str, Any]], dict[str, Any]] = _as_stored   # an event as the API shows it
+    matches: Callable[[dict[str, Any], str], bool] = _event_type_is   # does an event pass an endpoint's filter
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """What the API's own back office does: admin actions (POST /__apitwin/apis/<api>/actions/<name>) and the
+    simulated clock's step (called every settings.clock_interval seconds, and by a `tick` action)."""
+
+    actions: Callable[[], Mapping[str, Action]] = dict      # name → Action
+    tick: Callable[[Runtime], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Tooling:
+    """What the review and contract commands read about the API (all optional)."""
+
+    # `apitwin check-drift`: every seeded record as the API shows it, as (label, components/schemas name, record)
+    seed_records: Callable[[Runtime], Iterable[tuple[str, str, Any]]] | None = None
+    # `apitwin check-drift` smoke run: auth headers, from a test client
     smoke_headers: Callable[[Any], dict[str, str]] | None = None
-    # Contract suite (optional, `apitwin contract`): a function returning this API's apitwin.contract.profiles.Profile
+    # `apitwin contract`: this API's apitwin.contract.profiles.Profile
     contract_profile: Callable[[], Any] | None = None
-    response_headers: dict[str, str] = field(default_factory=dict)   # sent with every answer (if not set already)
-    json_media_type: str = "application/json"     # e.g. "application/json;charset=UTF-8" (MOLGENIS)
-    # json.dumps arguments for this API's bodies, errors included (MOLGENIS: Gson's compact, unescaped output)
-    json_style: dict[str, Any] = field(default_factory=dict)
-    docs_base: str = ""                           # documented API root inside the spec paths, for printing
-    quickstart: list[str] = field(default_factory=list)  # lines printed by `apitwin serve`
+
+
+@dataclass(frozen=True)
+class ApiPlugin:
+    name: str                                   # "partners"; also the default mount prefix "/partners"
+    title: str
+    spec_file: Path                             # absolute path of the OpenAPI document
+    mockdata_dir: Path                          # default seed directory (overridable with --data)
+    seed: Callable[[Runtime, Path], None]       # fills runtime.store from a data directory
+    wire: Wire
+    events: Events | None = None                # None: the API has no webhooks
+    simulation: Simulation = Simulation()
+    tooling: Tooling = Tooling()
+    docs_base: str = ""                         # documented API root inside the spec paths, for printing
+    quickstart: tuple[str, ...] = ()            # lines printed by `apitwin serve`
 
     @property
     def default_prefix(self) -> str:
@@ -70,15 +118,17 @@ class ApiPlugin:
 
 
 def lazy(target: str) -> Callable[..., Any]:
-    """`"package.module:function"` as a hook that imports its module on first call: a plugin's `__init__` stays
-    importable without loading its handlers (they import the plugin package themselves)."""
+    """`"package.module:function"` as a hook that imports its module on first call. The function is looked up on
+    every call, so replacing it in its module (a test's monkeypatch) takes effect as for any other caller."""
     module_name, _, name = target.partition(":")
-    resolved: list[Callable[..., Any]] = []
+    if not module_name or not name:
+        raise ValueError(f"lazy({target!r}): expected 'package.module:function'")
+    modules: list[Any] = []
 
     def call(*args: Any, **kwargs: Any) -> Any:
-        if not resolved:
-            resolved.append(getattr(importlib.import_module(module_name), name))
-        return resolved[0](*args, **kwargs)
+        if not modules:
+            modules.append(importlib.import_module(module_name))
+        return getattr(modules[0], name)(*args, **kwargs)
 
     call.__qualname__ = call.__name__ = f"lazy({target})"
     return call

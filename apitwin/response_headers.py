@@ -17,10 +17,10 @@ class ResponseHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         rt = runtime.current_or_none()
-        plugin = rt.plugin if rt is not None else None
+        wire = rt.plugin.wire if rt is not None else None
         extra = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                 for k, v in (plugin.response_headers if plugin else {}).items()]
-        json_type = (plugin.json_media_type if plugin else "application/json").encode("latin-1")
+                 for k, v in (wire.response_headers if wire else {}).items()]
+        json_type = (wire.json_media_type if wire else "application/json").encode("latin-1")
 
         async def decorate(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":

@@ -7,21 +7,19 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from apitwin.plugin import ApiPlugin
+from apitwin.settings import Settings
 from apitwin.store import Store
-
-if TYPE_CHECKING:
-    from apitwin.plugin import ApiPlugin
-    from apitwin.settings import Settings
 
 
 @dataclass
 class ApiRuntime:
     """One mounted API: its plugin, its store, its settings and where it is mounted."""
 
-    plugin: "ApiPlugin"
-    settings: "Settings"
+    plugin: ApiPlugin
+    settings: Settings
     prefix: str = ""
     store: Store = field(default_factory=Store)
     extras: dict[str, Any] = field(default_factory=dict)
@@ -100,7 +98,6 @@ class RuntimeMiddleware:
         rt = self.registry.for_path(scope["path"])
         tok_rt = _current.set(rt)
         tok_reg = _registry.set(self.registry)
-        scope["apitwin.runtime"] = rt
         try:
             await self.app(scope, receive, send)
         finally:

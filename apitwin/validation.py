@@ -181,11 +181,11 @@ def merge(into: dict[str, list[str]], extra: dict[str, list[str]]) -> None:
 
 
 def business_errors(scope: Any, body: Any) -> dict[str, list[str]]:
-    """The plugin's own checks for this operation (see ApiPlugin.body_checks), on a body that failed the schema.
+    """The plugin's own checks for this operation (see apitwin.plugin.Wire.body_checks), on a body that failed the schema.
     A check that trips over the malformed body adds nothing: the schema errors already explain it."""
     rt = runtime.current_or_none()
     op_id = (scope or {}).get("extensions", {}).get("connexion_routing", {}).get("operation_id")
-    check = rt.plugin.body_checks.get(op_id) if rt and isinstance(body, dict) else None
+    check = rt.plugin.wire.body_checks.get(op_id) if rt and isinstance(body, dict) else None
     if check is None:
         return {}
     token_info = (scope or {}).get("extensions", {}).get("connexion_context", {}).get("token_info") or {}
@@ -330,7 +330,7 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
         if not text:
             return None
         rt = runtime.current_or_none()
-        lenient = bool(rt and rt.plugin.lenient_json)
+        lenient = bool(rt and rt.plugin.wire.lenient_json)
         try:
             body = json.loads(text)
             changed = [False]

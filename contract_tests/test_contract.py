@@ -8,7 +8,7 @@ import pytest
 
 from apitwin.contract import coverage, runner
 from apitwin.contract.profiles import get as profile
-from apitwin.contract.properties import NAMES as PROPERTIES
+from apitwin.contract.properties import PROPERTIES
 from apitwin.contract.report import coverage_text
 from apitwin.contract.results import Finding, RunResult
 
@@ -19,7 +19,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         labels = [label for label, _ in coverage.operations_of(spec)]
         metafunc.parametrize("operation", labels, ids=labels)
     if "property_name" in metafunc.fixturenames:
-        metafunc.parametrize("property_name", PROPERTIES)
+        metafunc.parametrize("property_name", list(PROPERTIES))
 
 
 def _explain(findings: list[Finding]) -> str:

@@ -6,8 +6,9 @@
   returned, and every scalar field sent comes back unchanged (same JSON type compared only, so documented
   conversions such as a numeric string stored as a number are not flagged; see apitwin.contract.values).
 
-They are registered with schemathesis once, globally, but act only for schemas a contract run activated: other
-schemathesis runs in the same process (e.g. the repository's own pytest contract tests) are untouched.
+They are registered with schemathesis once, globally (`@schemathesis.check`), and declared like every other apitwin
+rule in `RESPONSE_CHECKS` (an `apitwin.rulebook.Rulebook`); they act only for schemas a contract run activated:
+other schemathesis runs in the same process (e.g. the repository's own pytest contract tests) are untouched.
 """
 from __future__ import annotations
 
@@ -24,8 +25,11 @@ from apitwin.contract.coverage import OperationMatcher
 from apitwin.contract.results import RunResult
 from apitwin.contract.target import Reply, Target
 from apitwin.contract.values import same_value
+from apitwin.rulebook import Rulebook
 
 SCALARS = (str, int, float, bool)
+
+RESPONSE_CHECKS: Rulebook = Rulebook("contract response check", ("error",))
 
 
 class ContractFailure(Failure):
@@ -111,8 +115,9 @@ def _read_back_url(case: Any, response: Any, context: RunContext) -> str | None:
 
 
 @schemathesis.check
+@RESPONSE_CHECKS.rule("created_location", "error", "A 201 sends the documented `Location`, and it points at a "
+                      "readable resource.")
 def created_location(ctx: Any, response: Any, case: Any) -> bool | None:
-    """A 201 sends the documented `Location`, and it points at a readable resource."""
     context = _context(case)
     if context is None or response.status_code != 201:
         return None
@@ -132,8 +137,9 @@ def created_location(ctx: Any, response: Any, case: Any) -> bool | None:
 
 
 @schemathesis.check
+@RESPONSE_CHECKS.rule("create_round_trip", "error", "What was created is what is read back (representation and "
+                      "every scalar field sent).")
 def create_round_trip(ctx: Any, response: Any, case: Any) -> bool | None:
-    """What was created is what is read back (representation and every scalar field sent)."""
     context = _context(case)
     if context is None or response.status_code != 201:
         return None

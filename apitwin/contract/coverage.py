@@ -43,10 +43,6 @@ class Coverage:
     def percent(self) -> float:
         return 100.0 * self.exercised / self.counted if self.counted else 100.0
 
-    @property
-    def operations_reached(self) -> int:
-        return sum(1 for r in self.rows if r.seen)
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "percent": round(self.percent, 1), "exercised": self.exercised, "counted": self.counted,

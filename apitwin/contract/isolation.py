@@ -4,8 +4,10 @@ reproducible), and one CPython workaround for runs with several worker threads.
 """
 from __future__ import annotations
 
+import ast
+import contextlib
 import threading
-from typing import Any
+from typing import Any, Iterator
 
 from apitwin.contract.auth import Credentials
 from apitwin.contract.target import Target
@@ -74,25 +76,35 @@ def stop_resetting(schema: Any) -> None:
     _RESETTERS.pop(id(schema), None)
 
 
-
-
 _AST_LOCK = threading.RLock()
+_PATCH_LOCK = threading.Lock()
+_patch_users = 0
+_original_parse: Any = None
 
 
-def serialise_ast_parse() -> None:
-    """`ast.parse` one thread at a time. Hypothesis (and schemathesis) parse source code while generating, to
-    describe strategies and harvest constants; two workers doing that at once trip a CPython bug ("SystemError:
-    AST constructor recursion depth mismatch", python/cpython#106905, still seen on 3.11.7), which would be
-    reported as a flaky error of a random operation."""
-    import ast
+@contextlib.contextmanager
+def serialised_ast_parse() -> Iterator[None]:
+    """`ast.parse` one thread at a time while the block runs. Hypothesis (and schemathesis) parse source code while
+    generating, to describe strategies and harvest constants; two workers doing that at once trip a CPython bug
+    ("SystemError: AST constructor recursion depth mismatch", python/cpython#106905, still seen on 3.11.7), which
+    would be reported as a flaky error of a random operation. The original is back when the last run using the
+    patch ends (runs may overlap in one process), so nothing outside a multi-worker run is affected."""
+    global _patch_users, _original_parse
+    with _PATCH_LOCK:
+        if _patch_users == 0:
+            original = _original_parse = ast.parse
 
-    if getattr(ast.parse, "serialised_by_apitwin", False):
-        return
-    original = ast.parse
+            def parse(*args: Any, **kwargs: Any) -> Any:
+                with _AST_LOCK:
+                    return original(*args, **kwargs)
 
-    def parse(*args: Any, **kwargs: Any) -> Any:
-        with _AST_LOCK:
-            return original(*args, **kwargs)
-
-    parse.serialised_by_apitwin = True  # type: ignore[attr-defined]
-    ast.parse = parse  # type: ignore[assignment]
+            ast.parse = parse  # type: ignore[assignment]
+        _patch_users += 1
+    try:
+        yield
+    finally:
+        with _PATCH_LOCK:
+            _patch_users -= 1
+            if _patch_users == 0:
+                ast.parse = _original_parse
+                _original_parse = None

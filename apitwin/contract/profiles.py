@@ -3,7 +3,7 @@ to use, which schema-valid requests a documented business rule may still refuse,
 session they are called with.
 
 The shapes live here; each API's profile is data in `handlers/<api>/contract.py`, named by its plugin
-(`ApiPlugin.contract_profile`). Those modules import nothing of the mock, so the suite tests any implementation of
+(`Tooling.contract_profile` of its `ApiPlugin`). Those modules import nothing of the mock, so the suite tests any implementation of
 the contract (a partner's staging server, a real MOLGENIS) without running ours.
 Ids, entity types and SKUs are *not* listed here: `apitwin.contract.hints` reads them from the spec's
 `x-apitwin-hints` and from the target itself, so they are real on whatever server is tested.
@@ -73,8 +73,8 @@ def profiles() -> dict[str, Profile]:
     """Every API whose plugin names a contract profile, by name."""
     from apitwin.plugin import discover
 
-    return {name: plugin.contract_profile() for name, plugin in discover().items()
-            if plugin.contract_profile is not None}
+    return {name: plugin.tooling.contract_profile() for name, plugin in discover().items()
+            if plugin.tooling.contract_profile is not None}
 
 
 def get(name: str) -> Profile:

@@ -1,18 +1,8 @@
 """Targeted property checks: what generated requests alone do not catch, because a single response can look right
 while the API is wrong. Each runs after the schemathesis phases, against real data (the hints), as the run's
-account, and states one property of the whole API:
-
-- `tenant_isolation`   another account never sees this account's resources: 404 by id, absent from its lists.
-- `paging_total`       paging through a list yields exactly the unpaged rows, and `count`/`total` equals them.
-- `list_filters`       a list filtered on a field returns exactly the rows of the unfiltered list that match.
-- `query_semantics`    query rules (MOLGENIS `q[i].field/operator/value`) mean what the spec says: EQUALS is
-                       equality, LIKE a case-insensitive substring match.
-- `update_round_trip`  what an update sent is read back, and what it did not send is unchanged (PATCH, and
-                       single-attribute PUT); a full PUT reads back every field it sent.
-- `delete_removes`     after a successful DELETE the resource answers 404 (or the collection is empty).
-- `anonymous_access`   without a token and with an invalid one a read answers alike (an invalid token is no
-                       token: 401 on Partners, anonymous on MOLGENIS), a documented status, and 401 wherever the
-                       spec requires credentials: the APIs' real rules, not a blanket "401 without auth".
+account, and states one property of the whole API. Each is declared with `@check(id, level, description)`
+(`PROPERTIES`, an `apitwin.rulebook.Rulebook`) and they run in that order; deletes run last, since they change what
+the others would read.
 
 Which operations each applies to is read from the spec (methods, path shapes, parameters, response shapes), not
 listed per API. A property that finds nothing to test on a target says so (`skipped`) rather than passing quietly.
@@ -30,11 +20,15 @@ from apitwin.contract.profiles import Profile
 from apitwin.contract.results import Finding, PropertyOutcome
 from apitwin.contract.target import Reply
 from apitwin.contract.values import as_moment, same_value
+from apitwin.rulebook import Rulebook
 
 PAGING_PARAMS = {"page", "page_size", "start", "num"}
 VOLATILE = re.compile(r"(modified|updated)(_at|At|_on)?$")     # fields an update may change by itself
 PER_OPERATION = 3                                               # probes per operation and property
 Progress = Callable[[str], None]
+
+PROPERTIES: Rulebook[Callable[["Checker"], None]] = Rulebook("contract property", ("error",))
+check = PROPERTIES.rule
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -101,7 +95,7 @@ class Checker:
     """Shared state of one property pass: the run context, the accounts, and how to record outcomes."""
 
     def __init__(self, context: RunContext, profile: Profile, spec: dict[str, Any], hints: Hints,
-                 other: Credentials | None, include: list[str] | None, progress: Progress) -> None:
+                 other: Credentials | None, include: list[str] | None, progress: Progress, destructive: bool) -> None:
         self.context = context
         self.profile = profile
         self.spec = spec
@@ -109,6 +103,7 @@ class Checker:
         self.other = other
         self.include = include
         self.progress = progress
+        self.destructive = destructive        # the target is reset afterwards: whole collections may be deleted
         self.secret = (profile.login.header.lower(),)
 
     # -- operations ---------------------------------------------------------------------------------------------
@@ -148,95 +143,99 @@ def _ids(reply: Reply, id_field: str | None) -> list[Any]:
 
 # -- tenant_isolation ------------------------------------------------------------------------------------------
 
-def tenant_isolation(c: Checker) -> None:
-    if c.other is None:
-        c.outcome("tenant_isolation", "(every operation)").skipped = "no second account (--other-account)"
+@check("tenant_isolation", "error", "Another account never sees this account's resources: 404 by id, absent from its "
+       "lists.")
+def tenant_isolation(checker: Checker) -> None:
+    if checker.other is None:
+        checker.outcome("tenant_isolation", "(every operation)").skipped = "no second account (--other-account)"
         return
-    for label, path, operation in c.operations("GET"):
+    for label, path, operation in checker.operations("GET"):
         names = _template_params(path)
-        outcome = c.outcome("tenant_isolation", label)
+        outcome = checker.outcome("tenant_isolation", label)
         if names:
-            for values in resolutions(path, c.hints):
-                if any(n in c.hints.groups for n in names):
+            for values in resolutions(path, checker.hints):
+                if any(n in checker.hints.groups for n in names):
                     outcome.skipped = "resources are not per tenant"
                     break
-                reply = c.send("GET", _fill(path, values), account=c.other)
+                reply = checker.send("GET", _fill(path, values), account=checker.other)
                 outcome.probes += 1
                 if 200 <= reply.status < 300:
-                    c.fail(outcome, "Another account reads this account's resource",
-                           f"{_fill(path, values)} belongs to {c.context.credentials.username!r}; "
-                           f"{c.other.username!r} got {reply.status} instead of 404.", reply, "AT201")
+                    checker.fail(outcome, "Another account reads this account's resource",
+                           f"{_fill(path, values)} belongs to {checker.context.credentials.username!r}; "
+                           f"{checker.other.username!r} got {reply.status} instead of 404.", reply, "AT201")
                     break
-        elif path in c.profile.shared:
+        elif path in checker.profile.shared:
             outcome.skipped = "shared by every account"
         elif _is_list(operation):
-            mine = set(_ids(c.send("GET", path), c.profile.id_field)) - {None}
-            reply = c.send("GET", path, account=c.other)
+            mine = set(_ids(checker.send("GET", path), checker.profile.id_field)) - {None}
+            reply = checker.send("GET", path, account=checker.other)
             outcome.probes += 1
-            leaked = sorted(mine & set(_ids(reply, c.profile.id_field)), key=str)
+            leaked = sorted(mine & set(_ids(reply, checker.profile.id_field)), key=str)
             if reply.status == 200 and leaked:
-                c.fail(outcome, "Another account's list shows this account's rows",
-                       f"{c.other.username!r} listed ids {leaked[:10]} that belong to "
-                       f"{c.context.credentials.username!r}.", reply, "AT202")
+                checker.fail(outcome, "Another account's list shows this account's rows",
+                       f"{checker.other.username!r} listed ids {leaked[:10]} that belong to "
+                       f"{checker.context.credentials.username!r}.", reply, "AT202")
         if not outcome.probes and not outcome.skipped:
             outcome.skipped = "no known resources"
 
 
 # -- paging_total ----------------------------------------------------------------------------------------------
 
-def _list_targets(c: Checker, path: str) -> list[str]:
+def _list_targets(checker: Checker, path: str) -> list[str]:
     """Concrete list paths: the path itself, or one per entity type with at least 3 rows."""
     if not _template_params(path):
         return [path]
     found = []
-    for values in resolutions(path, c.hints, limit=100):
-        group = next((n for n in values if n in c.hints.groups), None)
-        if group and len(c.hints.groups[group][values[group]].get("id", [])) >= 3:
+    for values in resolutions(path, checker.hints, limit=100):
+        group = next((n for n in values if n in checker.hints.groups), None)
+        if group and len(checker.hints.groups[group][values[group]].get("id", [])) >= 3:
             found.append(_fill(path, values))
     return found[:2]
 
 
-def paging_total(c: Checker) -> None:
-    for label, path, operation in c.operations("GET"):
+@check("paging_total", "error", "Paging through a list yields exactly the unpaged rows, and `count`/`total` equals "
+       "them.")
+def paging_total(checker: Checker) -> None:
+    for label, path, operation in checker.operations("GET"):
         params = set(_params_of(operation, "query"))
         if not _is_list(operation) or not params & PAGING_PARAMS:
             continue
-        outcome = c.outcome("paging_total", label)
-        for concrete in _list_targets(c, path):
+        outcome = checker.outcome("paging_total", label)
+        for concrete in _list_targets(checker, path):
             if "page_size" in params:
-                _walk(c, outcome, concrete, {}, {"page_size": 2}, "next", "count")
+                _walk(checker, outcome, concrete, {}, {"page_size": 2}, "next", "count")
             elif "num" in params:
-                _walk(c, outcome, concrete, {"num": 0}, {"num": 2}, "nextHref", "total")
+                _walk(checker, outcome, concrete, {"num": 0}, {"num": 2}, "nextHref", "total")
         if not outcome.probes and not outcome.skipped:
             outcome.skipped = "no list with rows"
 
 
-def _walk(c: Checker, outcome: PropertyOutcome, path: str, all_params: dict[str, Any], page_params: dict[str, Any],
-          next_key: str, total_key: str) -> None:
-    whole = c.send("GET", path, params=all_params or None)
+def _walk(checker: Checker, outcome: PropertyOutcome, path: str, all_params: dict[str, Any],
+          page_params: dict[str, Any], next_key: str, total_key: str) -> None:
+    whole = checker.send("GET", path, params=all_params or None)
     if whole.status != 200:
         return
-    expected = _ids(whole, c.profile.id_field)
-    reply = c.send("GET", path, params=page_params)
+    expected = _ids(whole, checker.profile.id_field)
+    reply = checker.send("GET", path, params=page_params)
     outcome.probes += 1
     seen: list[Any] = []
     for _ in range(len(expected) + 2):
         body = reply.json_or_none()
         if reply.status != 200 or not isinstance(body, dict):
-            c.fail(outcome, f"Paged list answers {reply.status}", f"{path} with {page_params}", reply, "AT211")
+            checker.fail(outcome, f"Paged list answers {reply.status}", f"{path} with {page_params}", reply, "AT211")
             return
         if body.get(total_key) != len(expected):
-            c.fail(outcome, f"`{total_key}` is not the number of rows",
+            checker.fail(outcome, f"`{total_key}` is not the number of rows",
                    f"{path}: `{total_key}` = {body.get(total_key)!r}, but the unpaged list has {len(expected)} rows.",
                    reply, "AT212")
             return
-        seen += _ids(reply, c.profile.id_field)
+        seen += _ids(reply, checker.profile.id_field)
         following = body.get(next_key)
         if not following:
             break
-        reply = c.send("GET", urljoin(reply.request.url, following))
+        reply = checker.send("GET", urljoin(reply.request.url, following))
     if sorted(map(str, seen)) != sorted(map(str, expected)) or len(seen) != len(set(map(str, seen))):
-        c.fail(outcome, "Paging does not yield exactly the rows of the list",
+        checker.fail(outcome, "Paging does not yield exactly the rows of the list",
                f"{path}: paged through {len(seen)} rows {seen[:12]}, the unpaged list has {len(expected)} "
                f"{expected[:12]}.", reply, "AT213")
 
@@ -265,30 +264,32 @@ def _matches(value: Any, lookup: str, wanted: Any) -> bool:
     return left is not None and right is not None and _COMPARISONS[lookup](left, right)
 
 
-def list_filters(c: Checker) -> None:
-    for label, path, operation in c.operations("GET"):
+@check("list_filters", "error", "A list filtered on a field returns exactly the rows of the unfiltered list that "
+       "match.")
+def list_filters(checker: Checker) -> None:
+    for label, path, operation in checker.operations("GET"):
         filters = [p for p in _params_of(operation, "query") if p not in PAGING_PARAMS]
         if _template_params(path) or not _is_list(operation) or not filters:
             continue
-        whole = c.send("GET", path)
+        whole = checker.send("GET", path)
         rows = [r for r in rows_of(whole.json_or_none()) if isinstance(r, dict)]
         for param in filters:
             mapping = _filter_field(param, rows[0]) if rows else None
             if mapping is None:
                 continue
             field, lookup = mapping
-            outcome = c.outcome("list_filters", f"{label} ?{param}")
+            outcome = checker.outcome("list_filters", f"{label} ?{param}")
             values = sorted({str(r[field]) for r in rows if isinstance(r.get(field), (str, int))}, key=str)
             for wanted in values[:PER_OPERATION]:
-                reply = c.send("GET", path, params={param: wanted})
+                reply = checker.send("GET", path, params={param: wanted})
                 outcome.probes += 1
                 if reply.status != 200:
                     continue        # a business rule may refuse some values (documented 400s)
-                got = sorted(map(str, _ids(reply, c.profile.id_field)))
-                expected = sorted(str(row_id(r, c.profile.id_field)) for r in rows
+                got = sorted(map(str, _ids(reply, checker.profile.id_field)))
+                expected = sorted(str(row_id(r, checker.profile.id_field)) for r in rows
                                   if _matches(r[field], lookup, wanted))
                 if got != expected:
-                    c.fail(outcome, f"Filter `{param}` does not return exactly the matching rows",
+                    checker.fail(outcome, f"Filter `{param}` does not return exactly the matching rows",
                            f"?{param}={wanted}: got ids {got[:12]}, the unfiltered list has {expected[:12]} "
                            f"with {field} {'=' if lookup == 'exact' else lookup} {wanted}.", reply, "AT221")
                     break
@@ -301,7 +302,7 @@ def list_filters(c: Checker) -> None:
 TEXT_TYPES = {"STRING", "TEXT"}
 
 
-def _string_attributes(c: Checker, collection: str, rows: list[dict[str, Any]]) -> list[str]:
+def _string_attributes(checker: Checker, collection: str, rows: list[dict[str, Any]]) -> list[str]:
     """Attributes holding free text in at least two rows; the entity type's own metadata (`{e}/meta/{attr}`)
     says which are text, since dates, enums and numbers are strings in JSON too (and LIKE converts its value to
     the attribute's type first)."""
@@ -310,7 +311,7 @@ def _string_attributes(c: Checker, collection: str, rows: list[dict[str, Any]]) 
     for name in names:
         if sum(1 for r in rows if isinstance(r.get(name), str)) < 2:
             continue
-        meta = c.send("GET", f"{collection}/meta/{quote(name, safe='')}").json_or_none()
+        meta = checker.send("GET", f"{collection}/meta/{quote(name, safe='')}").json_or_none()
         if isinstance(meta, dict) and meta.get("fieldType") in TEXT_TYPES:
             found.append(name)
     return found
@@ -320,30 +321,32 @@ def _flip_case(text: str) -> str:
     return text.swapcase() if text.swapcase() != text else text.upper()
 
 
-def query_semantics(c: Checker) -> None:
-    for label, path, operation in c.operations("GET"):
+@check("query_semantics", "error", "Query rules (MOLGENIS `q[i].field/operator/value`) mean what the spec says: EQUALS "
+       "is equality, LIKE a case-insensitive substring match.")
+def query_semantics(checker: Checker) -> None:
+    for label, path, operation in checker.operations("GET"):
         if "x-apitwin-query-pattern" not in operation:      # the list takes numbered q[i].* rules
             continue
-        for concrete in _list_targets(c, path):
-            whole = c.send("GET", concrete, params={"num": 0})
+        for concrete in _list_targets(checker, path):
+            whole = checker.send("GET", concrete, params={"num": 0})
             rows = [r for r in rows_of(whole.json_or_none()) if isinstance(r, dict)]
-            for attribute in _string_attributes(c, concrete, rows)[:2]:
-                outcome = c.outcome("query_semantics", f"{label} q[].operator ({concrete}.{attribute})")
+            for attribute in _string_attributes(checker, concrete, rows)[:2]:
+                outcome = checker.outcome("query_semantics", f"{label} q[].operator ({concrete}.{attribute})")
                 values = sorted({r[attribute] for r in rows if isinstance(r.get(attribute), str) and r[attribute]})
                 for wanted in values[:2]:
                     middle = wanted[len(wanted) // 4: max(len(wanted) // 4 + 1, 3 * len(wanted) // 4)]
                     probes = [("EQUALS", wanted, lambda v, w=wanted: v == w),
                               ("LIKE", _flip_case(middle), lambda v, m=middle: m.lower() in v.lower())]
                     for operator, value, predicate in probes:
-                        reply = c.send("GET", concrete, params={"q[0].field": attribute, "q[0].operator": operator,
-                                                                "q[0].value": value, "num": 0})
+                        reply = checker.send("GET", concrete, params={
+                            "q[0].field": attribute, "q[0].operator": operator, "q[0].value": value, "num": 0})
                         outcome.probes += 1
                         expected = sorted(str(row_id(r, None)) for r in rows
                                           if isinstance(r.get(attribute), str) and predicate(r[attribute]))
                         got = sorted(map(str, _ids(reply, None)))
                         if reply.status != 200 or got != expected:
                             meaning = "case-insensitive substring" if operator == "LIKE" else "equal"
-                            c.fail(outcome, f"{operator} does not match as documented",
+                            checker.fail(outcome, f"{operator} does not match as documented",
                                    f"{attribute} {operator} {value!r}: got {got[:10]} ({reply.status}), expected "
                                    f"{expected[:10]} ({meaning}).", reply, "AT231")
                             break
@@ -366,23 +369,25 @@ def _changed(before: dict[str, Any], after: dict[str, Any], sent: set[str]) -> l
                   and before.get(k) != after.get(k, "<absent>"))
 
 
-def update_round_trip(c: Checker) -> None:
+@check("update_round_trip", "error", "What an update sent is read back, and what it did not send is unchanged (PATCH, "
+       "single-attribute PUT); a full PUT reads back every field it sent.")
+def update_round_trip(checker: Checker) -> None:
     for method in ("PATCH", "PUT"):
-        for label, path, operation in c.operations(method):
+        for label, path, operation in checker.operations(method):
             names = _template_params(path)
             if not names or "requestBody" not in operation:
                 continue
-            outcome = c.outcome("update_round_trip", label)
+            outcome = checker.outcome("update_round_trip", label)
             # a sub-resource of a readable item (`/{e}/{id}/{attr}` under `/{e}/{id}`) is one field of that item
-            parent = c.get_of(path.rsplit("/{", 1)[0]) if len(names) > 1 else None
+            parent = checker.get_of(path.rsplit("/{", 1)[0]) if len(names) > 1 else None
             attribute_level = parent is not None and not _is_list(parent)
             row_path = path.rsplit("/{", 1)[0] if attribute_level else path
-            if c.get_of(row_path) is None:
+            if checker.get_of(row_path) is None:
                 outcome.skipped = "no GET to read it back"
                 continue
-            for values in resolutions(path, c.hints, limit=20, protected=c.profile.protected):
+            for values in resolutions(path, checker.hints, limit=20, protected=checker.profile.protected):
                 row_url = _fill(row_path, values)
-                before_reply = c.send("GET", row_url)
+                before_reply = checker.send("GET", row_url)
                 before = before_reply.json_or_none()
                 if before_reply.status != 200 or not isinstance(before, dict):
                     continue
@@ -390,11 +395,11 @@ def update_round_trip(c: Checker) -> None:
                 if body is None:
                     continue
                 url = _fill(path, values) if not attribute_level else _fill(path, {**values, names[-1]: sent[0]})
-                reply = c.send(method, url, json_body=body)
+                reply = checker.send(method, url, json_body=body)
                 if not 200 <= reply.status < 300:
                     continue            # refused by a rule (readonly, validation): nothing to read back
                 outcome.probes += 1
-                after_reply = c.send("GET", row_url)
+                after_reply = checker.send("GET", row_url)
                 after = after_reply.json_or_none() or {}
                 sent_values = {sent[0]: body} if attribute_level else body
                 lost = [f"{k}: sent {v!r}, read back {after.get(k, '<absent>')!r}" for k, v in sent_values.items()
@@ -402,7 +407,7 @@ def update_round_trip(c: Checker) -> None:
                 kept = [] if method == "PUT" and not attribute_level else _changed(before, after, set(sent_values))
                 lost += [f"{k}: was {before[k]!r}, now {after.get(k, '<absent>')!r} (not sent)" for k in kept]
                 if lost:
-                    c.fail(outcome, "Update does not read back as sent",
+                    checker.fail(outcome, "Update does not read back as sent",
                            "\n".join(lost) + f"\nread back with GET {row_url}", reply, "AT241")
                     break
                 if outcome.probes >= PER_OPERATION:
@@ -433,46 +438,6 @@ def _update_body(operation: dict[str, Any], method: str, attribute_level: bool, 
     return body, list(body)
 
 
-# -- delete_removes ---------------------------------------------------------------------------------------------
-
-def delete_removes(c: Checker, destructive: bool) -> None:
-    """Item deletes always (one resource); collection and metadata deletes only on a resettable target."""
-    deletes = sorted(c.operations("DELETE"), key=lambda item: -len(_template_params(item[1])))
-    for label, path, operation in deletes:
-        outcome = c.outcome("delete_removes", label)
-        if c.get_of(path) is None:
-            outcome.skipped = "no GET to look for it"
-            continue
-        if len(_template_params(path)) < 2 and c.hints.groups and not destructive:
-            outcome.skipped = "deletes a whole collection (only on a resettable target)"
-            continue
-        options = resolutions(path, c.hints, limit=1, protected=c.profile.protected)
-        if not options:
-            outcome.skipped = "no known resource"
-            continue
-        values = options[0]
-        url = _fill(path, values)
-        reply = c.send("DELETE", url)
-        if not 200 <= reply.status < 300:
-            outcome.skipped = f"DELETE answered {reply.status}"
-            continue
-        outcome.probes += 1
-        after = c.send("GET", url)
-        body = after.json_or_none()
-        emptied = after.status == 200 and not rows_of(body) and (
-            isinstance(body, list) or (isinstance(body, dict) and (body.get("total") == 0 or body.get("count") == 0)))
-        if after.status != 404 and not emptied:
-            c.fail(outcome, "Deleted resource is still there",
-                   f"DELETE {url} answered {reply.status}; GET {url} then answered {after.status}.", after, "AT251")
-        if destructive:
-            c.context.target.reset(c.profile.name)
-            c.context.credentials.renew()
-
-
-NAMES = ("tenant_isolation", "paging_total", "list_filters", "query_semantics", "update_round_trip", "delete_removes",
-         "anonymous_access")
-
-
 # -- anonymous_access -------------------------------------------------------------------------------------------
 
 def _credentials_required(spec: dict[str, Any], operation: dict[str, Any]) -> bool:
@@ -480,45 +445,85 @@ def _credentials_required(spec: dict[str, Any], operation: dict[str, Any]) -> bo
     return bool(security) and all(requirement for requirement in security)
 
 
-def anonymous_access(c: Checker) -> None:
-    login = c.profile.login
+@check("anonymous_access", "error", "Without a token and with an invalid one a read answers alike, a documented "
+       "status, and 401 wherever the spec requires credentials.")
+def anonymous_access(checker: Checker) -> None:
+    # an invalid token is no token (401 on Partners, anonymous on MOLGENIS): the APIs' real rules, not a blanket
+    # "401 without auth"
+    login = checker.profile.login
     invalid = {login.header: login.prefixes[0] + "apitwin-invalid-token"}
-    for label, path, operation in c.operations("GET"):
-        outcome = c.outcome("anonymous_access", label)
+    for label, path, operation in checker.operations("GET"):
+        outcome = checker.outcome("anonymous_access", label)
         documented = {str(code) for code in operation.get("responses", {})}
-        required = _credentials_required(c.spec, operation)
+        required = _credentials_required(checker.spec, operation)
         # every known entity type (some readable anonymously, some not), or a few ids
-        for values in resolutions(path, c.hints, limit=25):
+        for values in resolutions(path, checker.hints, limit=25):
             url = _fill(path, values)
-            without = c.context.send("GET", url, headers={})
-            with_invalid = c.context.send("GET", url, headers=invalid)
+            without = checker.context.send("GET", url, headers={})
+            with_invalid = checker.context.send("GET", url, headers=invalid)
             outcome.probes += 1
             if without.status != with_invalid.status:
-                c.fail(outcome, "An invalid token is treated differently from no token",
+                checker.fail(outcome, "An invalid token is treated differently from no token",
                        f"GET {url}: {without.status} without a token, {with_invalid.status} with an invalid one.",
                        with_invalid, "AT261")
                 break
             if str(without.status) not in documented:
-                c.fail(outcome, f"Anonymous request answers the undocumented {without.status}",
+                checker.fail(outcome, f"Anonymous request answers the undocumented {without.status}",
                        f"GET {url} without a token; documented: {', '.join(sorted(documented))}.", without, "AT262")
                 break
             if required and without.status != 401:
-                c.fail(outcome, f"Anonymous request answers {without.status} where credentials are required",
+                checker.fail(outcome, f"Anonymous request answers {without.status} where credentials are required",
                        f"GET {url} without a token answered {without.status}, expected 401.", without, "AT263")
                 break
         if not outcome.probes:
             outcome.skipped = "no known resource"
 
 
+# -- delete_removes ---------------------------------------------------------------------------------------------
+
+@check("delete_removes", "error", "After a successful DELETE the resource answers 404 (or the collection is empty).")
+def delete_removes(checker: Checker) -> None:
+    """Item deletes always (one resource); collection and metadata deletes only on a resettable target."""
+    deletes = sorted(checker.operations("DELETE"), key=lambda item: -len(_template_params(item[1])))
+    for label, path, operation in deletes:
+        outcome = checker.outcome("delete_removes", label)
+        if checker.get_of(path) is None:
+            outcome.skipped = "no GET to look for it"
+            continue
+        if len(_template_params(path)) < 2 and checker.hints.groups and not checker.destructive:
+            outcome.skipped = "deletes a whole collection (only on a resettable target)"
+            continue
+        options = resolutions(path, checker.hints, limit=1, protected=checker.profile.protected)
+        if not options:
+            outcome.skipped = "no known resource"
+            continue
+        values = options[0]
+        url = _fill(path, values)
+        reply = checker.send("DELETE", url)
+        if not 200 <= reply.status < 300:
+            outcome.skipped = f"DELETE answered {reply.status}"
+            continue
+        outcome.probes += 1
+        after = checker.send("GET", url)
+        body = after.json_or_none()
+        emptied = after.status == 200 and not rows_of(body) and (
+            isinstance(body, list) or (isinstance(body, dict) and (body.get("total") == 0 or body.get("count") == 0)))
+        if after.status != 404 and not emptied:
+            checker.fail(outcome, "Deleted resource is still there",
+                   f"DELETE {url} answered {reply.status}; GET {url} then answered {after.status}.", after, "AT251")
+        if checker.destructive:
+            checker.context.target.reset(checker.profile.name)
+            checker.context.credentials.renew()
+
+
 def run_all(context: RunContext, profile: Profile, spec: dict[str, Any], hints: Hints, other: Credentials | None,
             include: list[str] | None, progress: Progress, destructive: bool) -> None:
-    checker = Checker(context, profile, spec, hints, other, include, progress)
-    for name, prop in (("tenant_isolation", tenant_isolation), ("paging_total", paging_total),
-                       ("list_filters", list_filters), ("query_semantics", query_semantics),
-                       ("update_round_trip", update_round_trip), ("anonymous_access", anonymous_access),
-                       ("delete_removes", lambda ch: delete_removes(ch, destructive))):
+    """Every property, in declaration order (deletes last: they change what the others would read)."""
+    checker = Checker(context, profile, spec, hints, other, include, progress, destructive)
+    for name, prop in PROPERTIES.items():
         before = len(context.result.findings)
-        prop(checker)
+        if prop.check is not None:
+            prop.check(checker)
         ran = [o for o in context.result.properties if o.name == name]
         if ran and not any(o.probes for o in ran):
             progress(f"  {name:<18} skipped  {'; '.join(sorted({o.skipped for o in ran if o.skipped}))}")

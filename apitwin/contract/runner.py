@@ -10,6 +10,7 @@ Order of a run:
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -135,11 +136,10 @@ def run(request: RunRequest) -> RunResult:
         workers = schema.config.workers
         if resettable and workers == 1:
             isolation.reset_per_operation(schema, target, profile.name, credentials)
-        if workers > 1:
-            isolation.serialise_ast_parse()
         _quiet_mock_logs()
         try:
-            events.drive(schema, result, progress)
+            with isolation.serialised_ast_parse() if workers > 1 else contextlib.nullcontext():
+                events.drive(schema, result, progress)
         finally:
             checks.deactivate(schema)
             isolation.stop_resetting(schema)

@@ -21,9 +21,11 @@ import fnmatch
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
+from apitwin.review.diff_rules import DIFF_RULES
 from apitwin.review.findings import DIFF_CHOICES, FAIL_ON_CHOICES, LINT_CHOICES
+from apitwin.review.rules import RULES
 
 
 class ConfigError(Exception):
@@ -106,9 +108,6 @@ def load(path: Path | None = None, start: Path | None = None) -> ReviewConfig:
 
 
 def parse(table: dict[str, Any], path: Path) -> ReviewConfig:
-    from apitwin.review.diff import DIFF_RULES
-    from apitwin.review.rules import RULES
-
     where = path.name
     _keys(table, {"lint", "diff"}, where)
     lint, diff = table.get("lint", {}), table.get("diff", {})
@@ -146,7 +145,7 @@ def _list(value: Any, where: str) -> list[Any]:
     return value
 
 
-def _levels(table: Any, known: dict[str, Any], choices: tuple[str, ...], where: str) -> dict[str, str]:
+def _levels(table: Any, known: Mapping[str, Any], choices: tuple[str, ...], where: str) -> dict[str, str]:
     if not isinstance(table, dict):
         raise ConfigError(f"{where}: expected a table of rule = level")
     for rule_id, level in table.items():

@@ -4,146 +4,19 @@ breaking, non-breaking or info.
 Operations are matched by method and path template with parameter names ignored (renaming `{id}` to `{customer_id}`
 changes no URL); path parameters are matched by position. Schemas are compared with their direction in mind:
 narrowing what a request may contain breaks clients, and so does widening what a response may contain. Every rule
-records the oasdiff check id(s) for the same change (docs/spec-review.md has the table).
+records the oasdiff check id(s) for the same change (apitwin.review.diff_rules; docs/spec-review.md has the table).
 """
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from apitwin.review.config import ReviewConfig
+from apitwin.review.diff_rules import DIFF_RULES
 from apitwin.review.findings import Finding
 from apitwin.review.loader import Loader
 from apitwin.review.openapi import Location, Operation, Spec
-
-
-@dataclass(frozen=True)
-class DiffRule:
-    id: str
-    level: str          # breaking | non-breaking | info
-    oasdiff: str        # the oasdiff check id(s) for the same change, "-" when oasdiff has none
-    description: str
-
-
-_RULES = [
-    # paths and operations
-    DiffRule("path-removed", "breaking", "api-path-removed-without-deprecation",
-             "A path (all its operations) was removed."),
-    DiffRule("path-removed-deprecated", "info", "api-path-removed-with-deprecation",
-             "A path whose operations were all deprecated was removed."),
-    DiffRule("operation-removed", "breaking", "api-removed-without-deprecation",
-             "An operation (method on a path that still exists) was removed."),
-    DiffRule("operation-removed-deprecated", "info", "api-removed-with-deprecation",
-             "A deprecated operation was removed."),
-    DiffRule("operation-added", "non-breaking", "endpoint-added", "An operation was added."),
-    DiffRule("operation-id-changed", "breaking", "api-operation-id-removed",
-             "An operation was renamed (its operationId changed): generated clients lose the method."),
-    DiffRule("operation-deprecated", "info", "endpoint-deprecated", "An operation was marked deprecated."),
-    DiffRule("description-changed", "info", "-", "An operation's summary or description changed."),
-    # parameters
-    DiffRule("parameter-removed", "breaking", "request-parameter-removed",
-             "A parameter was removed (or renamed: removed plus added)."),
-    DiffRule("parameter-added-required", "breaking", "new-required-request-parameter",
-             "A new required parameter: every existing call now fails."),
-    DiffRule("parameter-added-optional", "non-breaking", "new-optional-request-parameter",
-             "A new optional parameter."),
-    DiffRule("parameter-became-required", "breaking", "request-parameter-became-required",
-             "An optional parameter became required."),
-    DiffRule("parameter-became-optional", "non-breaking", "request-parameter-became-optional",
-             "A required parameter became optional."),
-    # request bodies
-    DiffRule("request-body-added-required", "breaking", "request-body-added-required",
-             "A required request body was added to an operation that had none."),
-    DiffRule("request-body-became-required", "breaking", "request-body-became-required",
-             "An optional request body became required."),
-    DiffRule("request-media-type-removed", "breaking", "request-body-media-type-removed",
-             "A request content type is no longer accepted."),
-    DiffRule("request-media-type-added", "non-breaking", "request-body-media-type-added",
-             "A request content type is now accepted as well."),
-    DiffRule("request-property-removed", "breaking", "request-property-removed",
-             "A request field was removed (or renamed): clients still send it."),
-    DiffRule("request-property-added-required", "breaking", "new-required-request-property",
-             "A new required request field."),
-    DiffRule("request-property-added-optional", "non-breaking", "new-optional-request-property",
-             "A new optional request field."),
-    DiffRule("request-property-became-required", "breaking", "request-property-became-required",
-             "An optional request field became required."),
-    DiffRule("request-property-became-optional", "non-breaking", "request-property-became-optional",
-             "A required request field became optional."),
-    DiffRule("request-type-changed", "breaking",
-             "request-parameter-type-changed, request-property-type-changed, request-body-type-changed, "
-             "request-property-became-not-nullable",
-             "A request value's type, format, nullability or variants were narrowed or changed."),
-    DiffRule("request-type-widened", "non-breaking",
-             "request-parameter-type-generalized, request-property-type-generalized, "
-             "request-property-became-nullable", "A request value accepts more types or formats."),
-    DiffRule("request-enum-narrowed", "breaking",
-             "request-parameter-enum-value-removed, request-property-enum-value-removed, "
-             "request-parameter-became-enum, request-property-became-enum",
-             "A request value lost enum values, or became an enum."),
-    DiffRule("request-enum-widened", "non-breaking",
-             "request-parameter-enum-value-added, request-property-enum-value-added",
-             "A request value accepts more enum values."),
-    DiffRule("request-bounds-narrowed", "breaking",
-             "request-parameter-max-decreased, request-parameter-min-increased, "
-             "request-property-max-length-decreased, request-property-min-length-increased, "
-             "request-parameter-max-length-decreased, request-property-min-items-increased, "
-             "request-parameter-pattern-added, request-property-pattern-changed",
-             "A request bound tightened: maximum/maxLength/maxItems lowered or set, minimum/minLength/minItems "
-             "raised or set, a pattern added or changed."),
-    DiffRule("request-bounds-widened", "non-breaking",
-             "request-parameter-max-increased, request-property-min-length-decreased, "
-             "request-property-pattern-removed", "A request bound loosened or was removed."),
-    # responses
-    DiffRule("response-success-status-removed", "breaking", "response-success-status-removed",
-             "A documented 2xx/3xx response was removed."),
-    DiffRule("response-error-status-removed", "breaking", "response-non-success-status-removed",
-             "A documented error response was removed (clients handling it now meet something else)."),
-    DiffRule("response-status-added", "non-breaking",
-             "response-success-status-added, response-non-success-status-added", "A response status was added."),
-    DiffRule("response-media-type-removed", "breaking", "response-media-type-removed",
-             "A response content type is no longer produced."),
-    DiffRule("response-media-type-added", "non-breaking", "response-media-type-added",
-             "A response content type was added."),
-    DiffRule("response-header-removed", "breaking", "required-response-header-removed, "
-             "optional-response-header-removed", "A documented response header was removed."),
-    DiffRule("response-property-removed", "breaking",
-             "response-required-property-removed, response-optional-property-removed",
-             "A response field was removed (or renamed): clients read it."),
-    DiffRule("response-property-became-optional", "breaking", "response-property-became-optional",
-             "A response field that was always present may now be missing."),
-    DiffRule("response-property-added", "non-breaking",
-             "response-optional-property-added, response-required-property-added", "A response field was added."),
-    DiffRule("response-property-became-required", "non-breaking", "response-property-became-required",
-             "A response field is now always present."),
-    DiffRule("response-type-changed", "breaking",
-             "response-property-type-changed, response-body-type-changed, response-property-became-nullable",
-             "A response value's type, format, nullability or variants were widened or changed."),
-    DiffRule("response-type-narrowed", "non-breaking", "response-property-type-changed (narrowing, info)",
-             "A response value has fewer possible types or a format added."),
-    DiffRule("response-enum-widened", "breaking", "response-property-enum-value-added",
-             "A response value may take new enum values (or lost its enum)."),
-    DiffRule("response-enum-narrowed", "non-breaking", "response-property-enum-value-removed",
-             "A response value takes fewer enum values."),
-    DiffRule("response-bounds-widened", "breaking",
-             "response-property-max-increased, response-property-max-length-increased, "
-             "response-property-max-length-unset, response-property-min-decreased, "
-             "response-property-min-items-decreased",
-             "A response bound loosened or was removed: values old clients never had to handle."),
-    DiffRule("response-bounds-narrowed", "non-breaking", "-", "A response bound tightened."),
-    # security
-    DiffRule("security-requirement-removed", "breaking", "api-security-removed, api-global-security-removed",
-             "A way of calling an operation is gone: a security alternative removed, or anonymous access ended."),
-    DiffRule("security-requirement-added", "non-breaking", "api-security-added, api-global-security-added",
-             "A new security alternative (or anonymous access) was added."),
-    DiffRule("security-scope-added", "breaking", "api-security-scope-added, api-global-security-scope-added",
-             "An operation needs an extra scope."),
-    DiffRule("security-scheme-changed", "breaking", "api-security-component-type-changed",
-             "A security scheme in use changed how credentials are sent (type, scheme, header or query name)."),
-]
-DIFF_RULES: dict[str, DiffRule] = {r.id: r for r in _RULES}
 
 _ORDER = {"breaking": 0, "non-breaking": 1, "info": 2}
 _UPPER = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
@@ -166,7 +39,7 @@ class Differ:
     def emit(self, rule_id: str, message: str, where: Location) -> None:
         rule = DIFF_RULES[rule_id]
         self.findings.append(Finding(rule_id, rule.level, message, where.doc.display, where.line, where.pointer,
-                                     {"oasdiff": rule.oasdiff}))
+                                     dict(rule.extra)))
 
     # ------------------------------------------------------------------------------------------------ operations
 

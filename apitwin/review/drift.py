@@ -5,7 +5,7 @@ security function (`x-*InfoFunc`); (2) every handler, a public `async def` in a 
 (helpers are plain `def`s), is referenced by the spec; (3) the seed loads: `plugin.seed` refuses data the API itself
 would refuse, and every record the plugin lists in `seed_records` validates against its schema; (4) a smoke run
 calls every GET operation of an in-process app with seeded ids (found in the parent list, through links, or from the
-parameter's examples), and the app's ContractGuard checks each answer against the spec.
+parameter's examples), and the app's ResponseGuard checks each answer against the spec.
 
 What (3) covers per API: Partners lists every exposed seeded row with its schema (handlers/partners/review.py).
 MOLGENIS rows are generic entity rows: its seed loader (handlers.molgenis.seed_loader.populate) builds and validates
@@ -25,31 +25,34 @@ from urllib.parse import quote
 
 from apitwin.plugin import PROJECT_ROOT, ApiPlugin, discover
 from apitwin.review import examples
-from apitwin.review.findings import Finding
+from apitwin.review.findings import LINT_SEVERITIES, Finding
 from apitwin.review.loader import Loader, LoadError
 from apitwin.review.openapi import Location, Operation, Spec
+from apitwin.rulebook import Rulebook
 
-DRIFT_RULES = {
-    "drift-handler-missing": ("error", "An operation's operationId names no importable handler function."),
-    "drift-security-function-missing": ("error", "A security scheme's x-*InfoFunc names no importable function."),
-    "drift-handler-unreferenced": ("error", "A handler (public async def in a handler module, i.e. a module some "
-                                            "operationId names) that no operation names."),
-    "drift-handler-import": ("error", "A handler module fails to import."),
-    "drift-no-plugin": ("error", "The spec's handler package exposes no PLUGIN: the API is not served, so its seed "
-                                 "and a smoke run cannot be checked."),
-    "drift-seed-refused": ("error", "The API's seed loader refused its own mockdata."),
-    "drift-seed-record-invalid": ("error", "A seeded record, as the API shows it, does not validate against the spec "
-                                           "schema of its resource."),
-    "drift-seed-unchecked": ("info", "The plugin lists no seed_records: seeded data is checked by its loader and "
-                                     "the smoke run only."),
-    "drift-smoke-contract": ("error", "A smoke-run answer broke the contract (ContractGuard: status, media type or "
-                                      "schema)."),
-    "drift-smoke-server-error": ("error", "A smoke-run call answered 5xx."),
-    "drift-smoke-not-found": ("warn", "A smoke-run call with a seeded id answered 404."),
-    "drift-smoke-run": ("info", "What the smoke run called and how the answers were distributed."),
-    "drift-smoke-unreached": ("warn", "A GET operation the smoke run could not call (no value for a required "
-                                      "parameter)."),
-}
+DRIFT_RULES: Rulebook = Rulebook("drift", LINT_SEVERITIES)
+_add = DRIFT_RULES.add
+
+_add("drift-handler-missing", "error", "An operation's operationId names no importable handler function.")
+_add("drift-security-function-missing", "error", "A security scheme's x-*InfoFunc names no importable function.")
+_add("drift-handler-unreferenced", "error", "A handler (public async def in a handler module, i.e. a module some "
+     "operationId names) that no operation names.")
+_add("drift-handler-import", "error", "A handler module fails to import.")
+_add("drift-no-plugin", "error", "The spec's handler package exposes no PLUGIN: the API is not served, so its seed and "
+     "a smoke run cannot be checked.")
+_add("drift-seed-refused", "error", "The API's seed loader refused its own mockdata.")
+_add("drift-seed-record-invalid", "error", "A seeded record, as the API shows it, does not validate against the spec "
+     "schema of its resource.")
+_add("drift-seed-unchecked", "info", "The plugin lists no seed_records: seeded data is checked by its loader and the "
+     "smoke run only.")
+_add("drift-smoke-contract", "error", "A smoke-run answer broke the contract (ResponseGuard: status, media type or "
+     "schema).")
+_add("drift-smoke-server-error", "error", "A smoke-run call answered 5xx.")
+_add("drift-smoke-not-found", "warn", "A smoke-run call with a seeded id answered 404.")
+_add("drift-smoke-run", "info", "What the smoke run called and how the answers were distributed.")
+_add("drift-smoke-unreached", "warn", "A GET operation the smoke run could not call (no value for a required "
+     "parameter).")
+
 _INFO_FUNC = re.compile(r"^x-\w+InfoFunc$")
 
 
@@ -103,7 +106,7 @@ class _Checker:
 
     def emit(self, rule: str, message: str, where: Location | None = None, file: str | None = None,
              line: int | None = None) -> None:
-        severity = DRIFT_RULES[rule][0]
+        severity = DRIFT_RULES[rule].level
         if where is not None:
             file, line = where.doc.display, where.line
         self.findings.append(Finding(rule, severity, message, file or self.spec.root.display, line,
@@ -174,12 +177,12 @@ class _Checker:
                 self.emit("drift-seed-refused", f"{self.plugin.name} seed ({_relative(data_dir)}): {problem}",
                           file=_relative(data_dir))
             return None
-        if self.plugin.seed_records is None:
+        if self.plugin.tooling.seed_records is None:
             self.emit("drift-seed-unchecked", f"{self.plugin.name}: no seed_records in its plugin; seeded rows are "
                                               "checked by the seed loader and the smoke run", file=_relative(data_dir))
             return runtime
         schemas = (self.spec.data.get("components") or {}).get("schemas") or {}
-        for label, schema_name, record in self.plugin.seed_records(runtime):
+        for label, schema_name, record in self.plugin.tooling.seed_records(runtime):
             if schema_name not in schemas:
                 self.emit("drift-seed-record-invalid", f"{label}: no schema {schema_name} in the spec",
                           file=_relative(data_dir))
@@ -201,12 +204,13 @@ class _Checker:
         logger = logging.getLogger("apitwin")
         level, propagate = logger.level, logger.propagate
         logger.addHandler(broken)
-        logger.setLevel(min(level or logging.ERROR, logging.ERROR))  # hear ContractGuard even if quietened
+        logger.setLevel(min(level or logging.ERROR, logging.ERROR))  # hear ResponseGuard even if quietened
         logger.propagate = False                                     # the findings say it; no stderr echo
         try:
             app = create_app([self.plugin.name])
             with app.test_client() as client:
-                headers = self.plugin.smoke_headers(client) if self.plugin.smoke_headers else {}
+                smoke_headers = self.plugin.tooling.smoke_headers
+                headers = smoke_headers(client) if smoke_headers else {}
                 self._calls(client, headers, app.apitwin.runtimes[self.plugin.name].extras["base_path"], broken)
         except Exception as exc:  # noqa: BLE001 - an app that cannot start or answer is the finding
             self.emit("drift-smoke-server-error", f"{self.plugin.name} smoke run stopped: {type(exc).__name__}: "
@@ -306,7 +310,7 @@ class _Checker:
 
 
 class _ContractLog(logging.Handler):
-    """Collects ContractGuard's "response breaks the contract" reports during one call."""
+    """Collects ResponseGuard's "response breaks the contract" reports during one call."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from jsonschema.exceptions import ValidationError, best_match
@@ -16,29 +15,16 @@ from jsonschema_path import SchemaPath
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
 from apitwin.review import examples
+from apitwin.review.findings import LINT_SEVERITIES
 from apitwin.review.loader import LoadError, split
 from apitwin.review.openapi import Location, Operation, Spec, walk
+from apitwin.rulebook import Rulebook
 
 Hit = tuple[Location, str]
 Check = Callable[[Spec], Iterator[Hit]]
 
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: str
-    description: str
-    check: Check
-
-
-RULES: dict[str, Rule] = {}
-
-
-def rule(rule_id: str, severity: str, description: str) -> Callable[[Check], Check]:
-    def register(check: Check) -> Check:
-        RULES[rule_id] = Rule(rule_id, severity, description, check)
-        return check
-    return register
+RULES: Rulebook[Check] = Rulebook("lint", LINT_SEVERITIES)
+rule = RULES.rule
 
 
 # ---------------------------------------------------------------------------------------------------- validity

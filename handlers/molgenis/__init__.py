@@ -1,62 +1,35 @@
 """MOLGENIS REST API v1 mock: generic, metadata-driven entity routes that answer like the real server (10.2.4)."""
 from __future__ import annotations
 
-from http import HTTPStatus
-from typing import Any
-
-from apitwin.errors import ApiError
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin, lazy
-
-
-def render_error(error: ApiError) -> dict[str, Any] | tuple[dict[str, Any], str]:
-    """`{"errors":[{"message", "code"?}]}`; unknown paths and unmapped methods answer RFC 7807 problem+json, as the
-    server's problem generator does for path-level errors under /api/."""
-    if error.kind == "routing":
-        try:
-            title = HTTPStatus(error.status).phrase
-        except ValueError:
-            title = "Error"
-        problem: dict[str, Any] = {"type": "about:blank", "title": title, "status": error.status}
-        if error.messages:
-            problem["detail"] = error.messages[0]
-        return problem, "application/problem+json"
-    messages = list(error.messages)
-    for field, texts in error.field_errors.items():
-        where = "" if field in ("", "body") else f"{field}: "
-        messages.extend(f"{where}{text}" for text in texts)
-    entries: list[dict[str, Any]] = []
-    for message in messages or [HTTPStatus(error.status).phrase]:
-        entry: dict[str, Any] = {"message": message}
-        if error.code:
-            entry["code"] = error.code
-        entries.append(entry)
-    return {"errors": entries}
-
+from apitwin.plugin import PROJECT_ROOT, ApiPlugin, Tooling, Wire, lazy
 
 PLUGIN = ApiPlugin(
     name="molgenis",
     title="MOLGENIS REST API v1",
     spec_file=PROJECT_ROOT / "specs" / "molgenis_v1.yaml",
     mockdata_dir=PROJECT_ROOT / "mockdata" / "molgenis",
-    render_error=render_error,
     seed=lazy("handlers.molgenis.seed:load_runtime"),
-    auth_challenge=None,        # permission failures are 401 DS04 without WWW-Authenticate
-    lenient_json=True,          # Gson reads {name:Klaas} and bare words
-    json_media_type="application/json;charset=UTF-8",
-    json_style={"separators": (",", ":"), "ensure_ascii": False},   # Gson: compact, raw UTF-8
-    response_headers={          # Spring Security's defaults on every answer
-        "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate", "Pragma": "no-cache", "Expires": "0",
-        "X-Content-Type-Options": "nosniff",
-    },
+    wire=Wire(
+        render_error=lazy("handlers.molgenis.problem:render_error"),
+        auth_challenge=None,        # permission failures are 401 DS04 without WWW-Authenticate
+        lenient_json=True,          # Gson reads {name:Klaas} and bare words
+        json_media_type="application/json;charset=UTF-8",
+        json_style={"separators": (",", ":"), "ensure_ascii": False},   # Gson: compact, raw UTF-8
+        response_headers={          # Spring Security's defaults on every answer
+            "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate", "Pragma": "no-cache", "Expires": "0",
+            "X-Content-Type-Options": "nosniff",
+        },
+    ),
+    tooling=Tooling(
+        seed_records=lazy("handlers.molgenis.review:seed_records"),
+        smoke_headers=lazy("handlers.molgenis.review:smoke_headers"),
+        contract_profile=lazy("handlers.molgenis.contract:profile"),
+    ),
     docs_base="/api/v1",
-    quickstart=[
+    quickstart=(
         "Login       admin / admin  (non-admin: test / test; anonymous reads the biobank_* demo types)",
         "Token       curl -s -X POST {root}/api/v1/login -H 'Content-Type: application/json' "
         "-d '{{\"username\": \"admin\", \"password\": \"admin\"}}'",
         "Rows        curl -s '{root}/api/v1/biobank_Sample?num=5'   (anonymous may read biobank_*; else x-molgenis-token)",
-    ],
+    ),
 )
-
-PLUGIN.seed_records = lazy("handlers.molgenis.review:seed_records")
-PLUGIN.contract_profile = lazy("handlers.molgenis.contract:profile")
-PLUGIN.smoke_headers = lazy("handlers.molgenis.review:smoke_headers")

@@ -20,13 +20,13 @@ PROFILE = Profile(
         **{op: (_EXPAND_RULE,) for op in (
             "handlers.molgenis.meta.get_entity_type", "handlers.molgenis.meta.get_attribute",
             "handlers.molgenis.rows.get_attribute_value", "handlers.molgenis.rows.get_row",
-            "handlers.molgenis.collections.list_rows")},
+            "handlers.molgenis.entities.list_rows")},
         "handlers.molgenis.auth.login": (
             BusinessRule("blank username or password: 400 `must not be blank`", ("must not be blank",)),),
-        "handlers.molgenis.csv.export_csv": (BusinessRule(
+        "handlers.molgenis.csv_export.export_csv": (BusinessRule(
             "unknown names in `attributes`; RSQL that does not parse; `num` over 10000",
             (r"Unknown attributes \[", r"Invalid RSQL query", r"Unknown attribute '", r"Num exceeded")),),
-        "handlers.molgenis.collections.post_collection": _WRITE_RULES + (
+        "handlers.molgenis.entities.post_collection": _WRITE_RULES + (
             BusinessRule("a create without body and content type answers 415", (r"Content type '' not supported",),
                          (415,)),),
         **{op: _WRITE_RULES for op in (

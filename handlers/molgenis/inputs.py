@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connexion import request
+from starlette.datastructures import QueryParams
 
 from apitwin.errors import ApiError
 from apitwin.forms import multi_form
@@ -96,7 +97,7 @@ async def tunnel_method(query_value: str | None) -> str | None:
 def string_array(name: str) -> list[str] | None:
     """A String[] query parameter as Spring binds it: one value is split into items, repeated values are kept as
     they are."""
-    values = request._starlette_request.query_params.getlist(name)  # noqa: SLF001 - raw, unsplit values
+    values = QueryParams(request.scope["query_string"]).getlist(name)   # raw, unsplit values
     if not values:
         return None
     if len(values) == 1:

@@ -1,89 +1,43 @@
 """Toolbox Genomics Partners API mock: JWT auth, tenant-scoped customers → shipments/kits → orders → reports."""
 from __future__ import annotations
 
-from typing import Any
-
-from apitwin.errors import ApiError
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin, lazy
-
-
-def render_error(error: ApiError) -> dict[str, Any]:
-    """The overview's error body: field errors under `errors`, general ones under `messages`; both always present."""
-    return {"errors": error.field_errors, "messages": error.messages}
-
-
-def _seed(rt: Any, data_dir: Any) -> None:
-    from handlers.partners.seed import load
-
-    load(rt, data_dir)
-
-
-def _event_shape(row: dict[str, Any]) -> dict[str, Any]:
-    from handlers.partners.common import public
-
-    return public(row)
-
-
-def _event_matches(event: dict[str, Any], name: str) -> bool:
-    """A webhook's event filter takes G1 types (kit.updated) and the G2 names (report_ready), like GET /events/."""
-    from handlers.partners.events import G2_TYPES
-
-    if name in G2_TYPES:
-        g1_type, test = G2_TYPES[name]
-        return event.get("type") == g1_type and test(event.get("data", {}))
-    return event.get("type") == name
-
-
-def _tenants(rt: Any) -> list[str]:
-    return sorted({a["partner"] for a in rt.store["accounts"].filter()})
-
-
-def _tick(rt: Any) -> Any:
-    from handlers.partners.actions import tick
-
-    return tick(rt)
-
-
-def _actions() -> dict[str, Any]:
-    from handlers.partners.actions import ACTIONS
-
-    return ACTIONS
-
+from apitwin.plugin import PROJECT_ROOT, ApiPlugin, Events, Simulation, Tooling, Wire, lazy
 
 PLUGIN = ApiPlugin(
     name="partners",
     title="Toolbox Genomics Partners API",
     spec_file=PROJECT_ROOT / "specs" / "partners.yaml",
     mockdata_dir=PROJECT_ROOT / "mockdata" / "partners",
-    render_error=render_error,
-    seed=_seed,
-    auth_challenge='JWT realm="api"',
+    seed=lazy("handlers.partners.seed:load"),
+    wire=Wire(
+        render_error=lazy("handlers.partners.errors:render_error"),
+        auth_challenge='JWT realm="api"',
+        body_checks={
+            "handlers.partners.customers.create_customer": lazy("handlers.partners.customers:check_create"),
+            "handlers.partners.shipments.create_shipment": lazy("handlers.partners.shipments:check_create"),
+            "handlers.partners.orders.create_order": lazy("handlers.partners.orders:check_create"),
+        },
+    ),
+    events=Events(
+        collection="events",
+        tenants=lazy("handlers.partners.events:tenants"),
+        tenant_key="_partner",
+        shape=lazy("handlers.partners.common:public"),
+        matches=lazy("handlers.partners.events:matches_filter"),
+    ),
+    simulation=Simulation(
+        actions=lazy("handlers.partners.actions:actions"),
+        tick=lazy("handlers.partners.actions:tick"),
+    ),
+    tooling=Tooling(
+        seed_records=lazy("handlers.partners.review:seed_records"),
+        smoke_headers=lazy("handlers.partners.review:smoke_headers"),
+        contract_profile=lazy("handlers.partners.contract:profile"),
+    ),
     docs_base="/api/v1",
-    events_collection="events",
-    tenant_key="_partner",
-    event_shape=_event_shape,
-    event_matches=_event_matches,
-    tenants=_tenants,
-    tick=_tick,
+    quickstart=(
+        "Login       demo / demo-password  (second partner: acme / acme-password)",
+        "Token       curl -s -X POST {root}/api/v1/api-token-auth/ -H 'Content-Type: application/json' "
+        "-d '{{\"username\": \"demo\", \"password\": \"demo-password\"}}'",
+    ),
 )
-PLUGIN.actions = _actions()
-
-
-def _body_checks() -> dict[str, Any]:
-    from handlers.partners import customers, orders, shipments
-
-    return {"handlers.partners.customers.create_customer": customers.check_create,
-            "handlers.partners.shipments.create_shipment": shipments.check_create,
-            "handlers.partners.orders.create_order": orders.check_create}
-
-
-PLUGIN.body_checks = _body_checks()
-
-PLUGIN.seed_records = lazy("handlers.partners.review:seed_records")
-PLUGIN.contract_profile = lazy("handlers.partners.contract:profile")
-PLUGIN.smoke_headers = lazy("handlers.partners.review:smoke_headers")
-PLUGIN.quickstart = [
-    "Login       demo / demo-password  (second partner: acme / acme-password)",
-    "Token       curl -s -X POST {root}/api/v1/api-token-auth/ -H 'Content-Type: application/json' "
-    "-d '{{\"username\": \"demo\", \"password\": \"demo-password\"}}'",
-]

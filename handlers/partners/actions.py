@@ -84,3 +84,8 @@ ACTIONS = {
     "tick": Action("One step of the simulated lab clock: every active kit advances once.", tick,
                    {"type": "object", "additionalProperties": False}),
 }
+
+
+def actions() -> dict[str, Action]:
+    """The plugin's `Simulation.actions` hook."""
+    return ACTIONS

@@ -28,7 +28,7 @@ def public(row: Row) -> Row:
     return out
 
 
-def owned(collection: str, row_id: int, token_info: dict[str, Any], label: str) -> Row:
+def owned(collection: str, row_id: int, token_info: dict[str, Any]) -> Row:
     """The row if it exists and belongs to the caller's partner account; otherwise 404 (never 403: another
     tenant's ids must not even be confirmed to exist)."""
     row = store()[collection].get(row_id)

@@ -61,4 +61,4 @@ async def list_customers(token_info: dict[str, Any], page: int | None = None, pa
 
 
 async def get_customer(customer_id: int, token_info: dict[str, Any]) -> Any:
-    return public(owned("customers", customer_id, token_info, "customer"))
+    return public(owned("customers", customer_id, token_info))

@@ -70,3 +70,18 @@ async def list_events(token_info: dict[str, Any], created_at__gte: str | None = 
     keep = None if not checks else checks[0] if len(checks) == 1 else (lambda e: all(c(e) for c in checks))
 
     return listing("events", token_info, page, page_size, predicate=keep, link_params={"type": type, **bounds})
+
+
+# -- webhooks (the plugin's Events hooks) -----------------------------------------------------------------------
+
+def matches_filter(event: dict[str, Any], name: str) -> bool:
+    """A webhook's event filter takes G1 types (kit.updated) and the G2 names (report_ready), like GET /events/."""
+    if name in G2_TYPES:
+        g1_type, test = G2_TYPES[name]
+        return event.get("type") == g1_type and test(event.get("data", {}))
+    return event.get("type") == name
+
+
+def tenants(rt: Any) -> list[str]:
+    """Every partner with an account: the tenants webhooks may be registered for."""
+    return sorted({a["partner"] for a in rt.store["accounts"].filter()})

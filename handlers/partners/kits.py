@@ -28,4 +28,4 @@ async def list_kits(token_info: dict[str, Any], shipment: int | None = None, sta
 
 
 async def get_kit(kit_id: int, token_info: dict[str, Any]) -> Any:
-    return shape(owned("kits", kit_id, token_info, "kit"))
+    return shape(owned("kits", kit_id, token_info))

@@ -18,10 +18,6 @@ def panel_catalogue() -> dict[str, dict[str, Any]]:
     return {p["sku"].lower(): p for p in panels}
 
 
-def item_sku(item: Any) -> str:
-    return (item if isinstance(item, str) else item["panel_sku"]).strip()
-
-
 def check_create(body: Any, token_info: dict[str, Any], problems: FieldErrorCollector) -> Any:
     """The rules beyond the schema: the caller's customer, with a shipment (G1), and known panel SKUs. Tolerates
     any input (the engine also runs it next to schema errors). Returns (customer row, SKUs, catalogue)."""
@@ -72,4 +68,4 @@ async def list_orders(token_info: dict[str, Any], customer_id: int | None = None
 
 
 async def get_order(order_id: int, token_info: dict[str, Any]) -> Any:
-    return shape(owned("orders", order_id, token_info, "order"))
+    return shape(owned("orders", order_id, token_info))

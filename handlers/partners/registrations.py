@@ -17,11 +17,11 @@ async def list_registrations(token_info: dict[str, Any], customer: int | None = 
 
 
 async def get_registration(registration_id: int, token_info: dict[str, Any]) -> Any:
-    return public(owned("registrations", registration_id, token_info, "registration"))
+    return public(owned("registrations", registration_id, token_info))
 
 
 async def update_registration(registration_id: int, body: dict[str, Any], token_info: dict[str, Any]) -> Any:
-    owned("registrations", registration_id, token_info, "registration")
+    owned("registrations", registration_id, token_info)
     raw = body["verification_date"]
     if raw is None:
         verification = None

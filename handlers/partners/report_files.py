@@ -22,12 +22,12 @@ async def list_report_files(token_info: dict[str, Any], report_id: int | None = 
 
 
 async def get_report_file(report_file_id: int, token_info: dict[str, Any]) -> Any:
-    return shape(owned("report_files", report_file_id, token_info, "report file"))
+    return shape(owned("report_files", report_file_id, token_info))
 
 
 async def download_report_file(report_file_id: int, token_info: dict[str, Any]) -> ConnexionResponse:
-    row = owned("report_files", report_file_id, token_info, "report file")
-    report = owned("reports", row["report"], token_info, "report")
+    row = owned("report_files", report_file_id, token_info)
+    report = owned("reports", row["report"], token_info)
     title = f"Report {report['id']} - {row['category']} - file {row['id']}"
     return ConnexionResponse(
         status_code=200,

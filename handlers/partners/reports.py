@@ -18,4 +18,4 @@ async def list_reports(token_info: dict[str, Any], customer_id: int | None = Non
 
 
 async def get_report(report_id: int, token_info: dict[str, Any]) -> Any:
-    return public(owned("reports", report_id, token_info, "report"))
+    return public(owned("reports", report_id, token_info))

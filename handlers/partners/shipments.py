@@ -65,4 +65,4 @@ async def list_shipments(token_info: dict[str, Any], customer_id: int | None = N
 
 
 async def get_shipment(shipment_id: int, token_info: dict[str, Any]) -> Any:
-    return public(owned("shipments", shipment_id, token_info, "shipment"))
+    return public(owned("shipments", shipment_id, token_info))

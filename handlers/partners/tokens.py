@@ -27,7 +27,7 @@ async def obtain_token(body: dict[str, Any]) -> dict[str, str]:
 
 def unauthorized(message: str) -> ApiError:
     """401 with the plugin's own challenge (`JWT realm="api"`), as for Connexion's missing-token answer."""
-    return errors.unauthorized(message, challenge=runtime.current().plugin.auth_challenge)
+    return errors.unauthorized(message, challenge=runtime.current().plugin.wire.auth_challenge)
 
 
 def verify_token(apikey: str, required_scopes: Any = None) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 break (patched handlers or engine, at test time, never copied), the suite runs against it, and must FAIL naming
 the check that should catch it, while the same run against the correct mock passes.
 
-Variants that break a response schema turn the mock's ContractGuard off (Settings(validate_responses=False)),
+Variants that break a response schema turn the mock's ResponseGuard off (Settings(validate_responses=False)),
 both in the variant and in its control run, so the suite, not the guard, has to catch them.
 
 Each run is limited to the operations the bug lives on (the suite's own operation filter, `include`) and to
@@ -18,7 +18,6 @@ from typing import Any, Callable
 
 import pytest
 
-import handlers.partners
 from apitwin.app import create_app
 from apitwin.contract import config, runner
 from apitwin.contract.results import RunResult
@@ -35,7 +34,7 @@ class Variant:
     include: list[str]                         # operations the bug lives on
     caught_by: set[str]                        # any of these checks naming the bug counts as caught
     patch: Callable[[pytest.MonkeyPatch], None]
-    guard: bool = True                         # keep the ContractGuard on (off when the bug breaks a schema)
+    guard: bool = True                         # keep the ResponseGuard on (off when the bug breaks a schema)
 
 
 def wrap(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, make: Callable[[Any], Any]) -> None:
@@ -66,8 +65,8 @@ def wrong_type(mp: pytest.MonkeyPatch) -> None:
 
 
 def error_shape(mp: pytest.MonkeyPatch) -> None:
-    plugin = handlers.partners.PLUGIN
-    wrap(mp, plugin, "render_error",
+    import handlers.partners.errors as m
+    wrap(mp, m, "render_error",
          lambda orig: lambda error: {"detail": "Not found."} if error.status == 404 else orig(error))
 
 
@@ -97,7 +96,7 @@ def tenant_leak(mp: pytest.MonkeyPatch) -> None:
     from apitwin.errors import not_found
     from handlers.partners.common import store
 
-    def owned(collection: str, row_id: int, token_info: dict[str, Any], label: str) -> Any:
+    def owned(collection: str, row_id: int, token_info: dict[str, Any]) -> Any:
         row = store()[collection].get(row_id)       # the tenant check is gone
         if row is None:
             raise not_found()
@@ -207,7 +206,7 @@ def like_case_sensitive(mp: pytest.MonkeyPatch) -> None:
 
 
 def total_of_page(mp: pytest.MonkeyPatch) -> None:
-    import handlers.molgenis.collections as m
+    import handlers.molgenis.entities as m
 
     def make(orig: Any) -> Any:
         def collection(entity_type: Any, rows: Any, *, total: int, **kwargs: Any) -> Any:
@@ -223,7 +222,7 @@ def delete_keeps_row(mp: pytest.MonkeyPatch) -> None:
 
 
 def molgenis_location_missing(mp: pytest.MonkeyPatch) -> None:
-    import handlers.molgenis.collections as m
+    import handlers.molgenis.entities as m
 
     def make(orig: Any) -> Any:
         async def _create(c: Any, entity_type_id: str, body: Any) -> Any:
@@ -275,7 +274,7 @@ def permission_403(mp: pytest.MonkeyPatch) -> None:
 def strict_tokens(mp: pytest.MonkeyPatch) -> None:
     """Collections answer 401 to an unknown token instead of treating it as anonymous (what most APIs do, not
     what MOLGENIS does)."""
-    import handlers.molgenis.collections as m
+    import handlers.molgenis.entities as m
     from apitwin.errors import ApiError
 
     def make(orig: Any) -> Any:

@@ -113,15 +113,29 @@ def test_same_seed_same_requests() -> None:
     assert once() == once()
 
 
-def test_workers_share_the_run_without_flaky_errors() -> None:
+def test_workers_share_the_run_without_flaky_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     import ast
+    import contextlib
 
+    from apitwin.contract import isolation
+
+    original, patched_during_run = ast.parse, []
+    serialised = isolation.serialised_ast_parse
+
+    @contextlib.contextmanager
+    def spy() -> Any:
+        with serialised():
+            yield
+            patched_during_run.append(ast.parse is not original)
+
+    monkeypatch.setattr(isolation, "serialised_ast_parse", spy)
     result = runner.run(runner.RunRequest(
         api="partners", run_properties=False, include=["GET /api/v1/kits/", "POST /api/v1/customers/",
                                                        "GET /api/v1/events/"],
         options=config.Options(workers=2, max_examples=5, phases=("coverage", "fuzzing"))))
     assert not result.findings and not result.errors, _explain(result.findings + result.errors)
-    assert getattr(ast.parse, "serialised_by_apitwin", False)
+    assert patched_during_run == [True]         # serialised while the workers ran ...
+    assert ast.parse is original                # ... and only then
 
 
 # -- reports ------------------------------------------------------------------------------------------------------
@@ -443,7 +457,7 @@ def test_business_rules_and_documented_empty_bodies() -> None:
     assert rules.business_rule(MOLGENIS, "handlers.molgenis.auth.login", 400, blank)
     assert not rules.business_rule(MOLGENIS, "handlers.molgenis.auth.login", 400, b'{"errors":[{"message":"other"}]}')
     assert not rules.business_rule(MOLGENIS, "handlers.molgenis.auth.login", 415, b"must not be blank")
-    assert rules.business_rule(MOLGENIS, "handlers.molgenis.collections.post_collection", 415,
+    assert rules.business_rule(MOLGENIS, "handlers.molgenis.entities.post_collection", 415,
                                b"Content type '' not supported")
     assert rules.business_rule(PARTNERS, "handlers.partners.tokens.obtain_token", 400, b"anything")
     assert not rules.business_rule(PARTNERS, "handlers.partners.kits.list_kits", 400, b"anything")
@@ -506,5 +520,7 @@ def test_pytest_entry_stops_with_2_when_the_server_is_down() -> None:
     assert "apitwin contract molgenis: cannot reach" in done.stdout + done.stderr
 
 
-def test_properties_are_listed_once() -> None:
-    assert len(set(properties.NAMES)) == len(properties.NAMES) == 7
+def test_properties_are_declared_once_each_with_a_check() -> None:
+    assert list(properties.PROPERTIES) == ["tenant_isolation", "paging_total", "list_filters", "query_semantics",
+                                           "update_round_trip", "anonymous_access", "delete_removes"]
+    assert all(rule.check is not None and rule.description for rule in properties.PROPERTIES.values())

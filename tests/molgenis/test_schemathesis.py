@@ -144,7 +144,7 @@ def _content_type(response: Any) -> str:
     return (response.headers.get("content-type") or [""])[0].split(";")[0].strip()
 
 
-# The texts of the 400s these rules produce (handlers/molgenis/values.py, query.py, csv.py, data.py): a 400 with any
+# The texts of the 400s these rules produce (handlers/molgenis/values.py, query.py, csv_export.py, data.py): a 400 with any
 # other message is not covered by the entries below and still fails the run.
 VALIDATION_MESSAGES = [re.compile(p, re.S) for p in (
     r"Invalid \[?\w+\]? value .*",                                   # type, length, range, e-mail, hyperlink, enum

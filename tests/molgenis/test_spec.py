@@ -29,7 +29,7 @@ ERROR_COMPONENTS = tuple(ERROR_BY_STATUS.values())
 ROUTES = [
     ("post", "/login", "handlers.molgenis.auth.login"),
     ("post", "/logout", "handlers.molgenis.auth.logout"),
-    ("get", "/csv/{entityTypeId}", "handlers.molgenis.csv.export_csv"),
+    ("get", "/csv/{entityTypeId}", "handlers.molgenis.csv_export.export_csv"),
     ("get", "/{entityTypeId}/meta", "handlers.molgenis.meta.get_entity_type"),
     ("post", "/{entityTypeId}/meta", "handlers.molgenis.meta.post_entity_type"),
     ("delete", "/{entityTypeId}/meta", "handlers.molgenis.meta.delete_entity_type"),
@@ -43,16 +43,16 @@ ROUTES = [
     ("put", "/{entityTypeId}/{id}", "handlers.molgenis.rows.update_row"),
     ("post", "/{entityTypeId}/{id}", "handlers.molgenis.rows.post_row"),
     ("delete", "/{entityTypeId}/{id}", "handlers.molgenis.rows.delete_row"),
-    ("get", "/{entityTypeId}", "handlers.molgenis.collections.list_rows"),
-    ("post", "/{entityTypeId}", "handlers.molgenis.collections.post_collection"),
-    ("delete", "/{entityTypeId}", "handlers.molgenis.collections.delete_all"),
+    ("get", "/{entityTypeId}", "handlers.molgenis.entities.list_rows"),
+    ("post", "/{entityTypeId}", "handlers.molgenis.entities.post_collection"),
+    ("delete", "/{entityTypeId}", "handlers.molgenis.entities.delete_all"),
 ]
 
 # Success statuses as the server answers them (docs/molgenis-server.md, "Routes"); None = no body.
 SUCCESS = {
     "handlers.molgenis.auth.login": {"200": "LoginResponse"},
     "handlers.molgenis.auth.logout": {"200": None},
-    "handlers.molgenis.csv.export_csv": {"200": "text/csv"},
+    "handlers.molgenis.csv_export.export_csv": {"200": "text/csv"},
     "handlers.molgenis.meta.get_entity_type": {"200": "EntityTypeResponse"},
     "handlers.molgenis.meta.post_entity_type": {"200": "EntityTypeResponse", "204": None},
     "handlers.molgenis.meta.delete_entity_type": {"204": None},
@@ -66,9 +66,9 @@ SUCCESS = {
     "handlers.molgenis.rows.update_row": {"200": None},
     "handlers.molgenis.rows.post_row": {"200": "EntityMap", "204": None},
     "handlers.molgenis.rows.delete_row": {"204": None},
-    "handlers.molgenis.collections.list_rows": {"200": "EntityCollection"},
-    "handlers.molgenis.collections.post_collection": {"200": "EntityCollection", "201": None, "204": None},
-    "handlers.molgenis.collections.delete_all": {"204": None},
+    "handlers.molgenis.entities.list_rows": {"200": "EntityCollection"},
+    "handlers.molgenis.entities.post_collection": {"200": "EntityCollection", "201": None, "204": None},
+    "handlers.molgenis.entities.delete_all": {"204": None},
 }
 
 # `_method` tunnels: operationId → (enum, required)
@@ -77,7 +77,7 @@ TUNNELS = {
     "handlers.molgenis.meta.post_attribute": (["GET"], True),
     "handlers.molgenis.rows.post_attribute_value": (["GET", "PUT"], True),
     "handlers.molgenis.rows.post_row": (["GET", "PUT", "DELETE"], False),   # or a form field (R client)
-    "handlers.molgenis.collections.post_collection": (["GET", "DELETE"], False),
+    "handlers.molgenis.entities.post_collection": (["GET", "DELETE"], False),
 }
 
 KNOWN_ENTITY_TYPES = [
@@ -274,7 +274,7 @@ def test_fixture_oracles() -> None:
     assert [item for item in collection["items"]] == [
         {"href": f"/api/v1/V1_API_Items/ref{n}", "value": f"ref{n}", "label": f"label{n}"} for n in range(1, 6)]
     assert collection["meta"]["lookupAttributes"] == ["value", "label"]
-    csv = BY_ID["handlers.molgenis.csv.export_csv"][2]["responses"]["200"]["content"]["text/csv"]
+    csv = BY_ID["handlers.molgenis.csv_export.export_csv"][2]["responses"]["200"]["content"]["text/csv"]
     assert csv["examples"]["items"]["value"] == '"value","label"\n' + "".join(
         f'"ref{n}","label{n}"\n' for n in range(1, 6))
 
@@ -407,7 +407,7 @@ def test_operation_conventions(entry: tuple[str, str, dict[str, Any], dict[str, 
         if param["in"] == "path":
             assert param["required"] is True
             assert param["name"] in ("entityTypeId", "id", "attributeName")
-        assert param["name"] != "q" or operation_id == "handlers.molgenis.csv.export_csv"
+        assert param["name"] != "q" or operation_id == "handlers.molgenis.csv_export.export_csv"
 
     if has_body:
         content = deref(op["requestBody"])["content"]
@@ -446,18 +446,18 @@ def test_attributes_and_expand_are_comma_separated_arrays() -> None:
     assert "ignored" in SPEC["components"]["parameters"]["callback"]["description"]
     for operation_id in ("handlers.molgenis.meta.get_entity_type", "handlers.molgenis.meta.get_attribute",
                          "handlers.molgenis.rows.get_attribute_value", "handlers.molgenis.rows.get_row",
-                         "handlers.molgenis.collections.list_rows"):
+                         "handlers.molgenis.entities.list_rows"):
         assert {"attributes", "expand", "callback"} <= set(params_by_name(operation_id)), operation_id
 
 
 def test_paging_parameters() -> None:
-    listing = params_by_name("handlers.molgenis.collections.list_rows")
+    listing = params_by_name("handlers.molgenis.entities.list_rows")
     assert listing["start"]["schema"] == {"type": "integer", "minimum": 0, "default": 0}
     assert listing["num"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 10000, "default": 100,
                                         "x-apitwin-message": {"maximum": "Field 'num' of 'entityCollectionRequest' "
                                                                          "No more than 10000 rows can be requested"}}
     assert {"start", "num"} <= set(params_by_name("handlers.molgenis.rows.get_attribute_value"))
-    csv = params_by_name("handlers.molgenis.csv.export_csv")
+    csv = params_by_name("handlers.molgenis.csv_export.export_csv")
     assert set(csv) == {"entityTypeId", "q", "start", "num", "sortColumn", "sortOrder", "attributes"}
     assert csv["q"]["schema"]["type"] == "string"
     assert csv["num"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 10000}
@@ -466,7 +466,7 @@ def test_paging_parameters() -> None:
 
 
 def test_numbered_query_rules_pattern() -> None:
-    op = BY_ID["handlers.molgenis.collections.list_rows"][2]
+    op = BY_ID["handlers.molgenis.entities.list_rows"][2]
     pattern = re.compile(op["x-apitwin-query-pattern"])
     for name in ("q[0].field", "q[0].operator", "q[12].value", "q"):   # plain q: refused by the handler (RSQL)
         assert pattern.match(name), name
@@ -492,7 +492,7 @@ def test_request_bodies() -> None:
     login = deref(BY_ID["handlers.molgenis.auth.login"][2]["requestBody"])
     assert login["required"] is True and list(login["content"]) == ["application/json"]
     assert SCHEMAS["LoginRequest"]["required"] == ["username", "password"]
-    for operation_id in ("handlers.molgenis.rows.post_row", "handlers.molgenis.collections.post_collection"):
+    for operation_id in ("handlers.molgenis.rows.post_row", "handlers.molgenis.entities.post_collection"):
         assert list(content(operation_id)) == ["application/json", "application/x-www-form-urlencoded",
                                                "multipart/form-data"]
         # type object at the top: Connexion then joins repeated form fields with commas, as the server does
@@ -513,7 +513,7 @@ def test_request_bodies() -> None:
 
 
 def test_create_answers_201_with_location() -> None:
-    created = BY_ID["handlers.molgenis.collections.post_collection"][2]["responses"]["201"]
+    created = BY_ID["handlers.molgenis.entities.post_collection"][2]["responses"]["201"]
     header = deref(created["headers"]["Location"])
     assert header["required"] is True
     assert deref(header["schema"]) == SCHEMAS["Href"]

@@ -13,7 +13,8 @@ import pytest
 
 from apitwin.cli import main
 from apitwin.review import config as review_config
-from apitwin.review.diff import DIFF_RULES, diff, reached
+from apitwin.review.diff import diff, reached
+from apitwin.review.diff_rules import DIFF_RULES
 from apitwin.review.loader import Loader
 from tests.review.helpers import CORPUS, edit, load, write
 
@@ -40,7 +41,8 @@ def test_change_pair(case: dict[str, Any], tmp_path: Path) -> None:
 @pytest.mark.parametrize("case", [c for c in CASES if c["expect"] and c.get("oasdiff")], ids=lambda c: c["id"])
 def test_verdict_names_the_oasdiff_check(case: dict[str, Any]) -> None:
     """The oasdiff check id its docs give for this change is recorded on the rule that reports it."""
-    recorded = {oid.split(" ")[0] for rule in case["expect"] for oid in DIFF_RULES[rule].oasdiff.split(", ")}
+    recorded = {oid.split(" ")[0] for rule in case["expect"]
+                for oid in DIFF_RULES[rule].extra["oasdiff"].split(", ")}
     assert case["oasdiff"] in recorded, (case["oasdiff"], recorded)
 
 
@@ -149,8 +151,8 @@ def test_output_formats(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["diff", "main:specs/api.yaml", "specs/api.yaml", "-f", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["summary"] == {"breaking": 0, "non-breaking": 4, "info": 1}
-    assert {f["oasdiff"] for f in report["findings"]} == {DIFF_RULES["security-requirement-added"].oasdiff,
-                                                          DIFF_RULES["path-removed-deprecated"].oasdiff}
+    assert {f["oasdiff"] for f in report["findings"]} == {
+        DIFF_RULES["security-requirement-added"].extra["oasdiff"], DIFF_RULES["path-removed-deprecated"].extra["oasdiff"]}
     assert main(["diff", "main:specs/api.yaml", "specs/api.yaml", "-f", "github"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert all(line.startswith("::notice file=") for line in lines) and len(lines) == 5

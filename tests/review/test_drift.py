@@ -32,7 +32,7 @@ def test_partners_lists_every_seeded_resource() -> None:
     from apitwin.settings import Settings
 
     plugin = discover()["partners"]
-    records = list(plugin.seed_records(build_runtime(plugin, Settings(), "")))
+    records = list(plugin.tooling.seed_records(build_runtime(plugin, Settings(), "")))
     schemas = {schema for _, schema, _ in records}
     assert schemas == {"Customer", "Shipment", "Order", "TraitPanel", "RawPanel", "Kit", "KitRegistration", "Report",
                        "ReportFile", "Event"}
@@ -138,7 +138,7 @@ from typing import Any
 
 import yaml
 
-from apitwin.plugin import ApiPlugin
+from apitwin.plugin import ApiPlugin, Tooling, Wire
 
 HERE = Path(__file__).parent
 
@@ -164,7 +164,8 @@ def records(rt: Any) -> Any:
 
 
 PLUGIN = ApiPlugin(name="fakepets", title="Fake pets", spec_file=HERE / "spec.yaml", mockdata_dir=HERE / "data",
-                   render_error=lambda e: {"messages": e.messages}, seed=seed, seed_records=records)
+                   seed=seed, wire=Wire(render_error=lambda e: {"messages": e.messages}),
+                   tooling=Tooling(seed_records=records))
 '''
 
 

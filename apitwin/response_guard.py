@@ -24,7 +24,7 @@ def _response_for(operation: dict[str, Any], status: int) -> dict[str, Any] | No
     return responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
 
 
-class ContractGuard:
+class ResponseGuard:
     def __init__(self, app: Any) -> None:
         self.app = app
         self._validators: dict[tuple[str, str, str, str], Any] = {}
@@ -70,7 +70,7 @@ class ContractGuard:
             return
         log.error("response breaks the contract: %s %s -> %s: %s", scope["method"], scope["path"],
                   start.get("status"), problem)
-        error = rt.plugin.render_error(ApiError(500, ["The mock's response does not conform to its specification."]))
+        error = rt.plugin.wire.render_error(ApiError(500, ["The mock's response does not conform to its specification."]))
         body_out, media_type = error if isinstance(error, tuple) else (error, "application/json")
         payload = json.dumps(body_out).encode()
         await send({"type": "http.response.start", "status": 500, "headers": [
