@@ -44,6 +44,9 @@ from apitwin.validation import VALIDATOR_MAP, MissingContentType, PatternedQuery
 from apitwin.webhooks import DeliveryPolicy, WebhookDispatcher
 
 ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
+# A document's root `x-apitwin-unknown-query: ignore`: the API ignores query parameters it does not declare (Spring
+# binding does); without it they answer 400.
+UNKNOWN_QUERY = "x-apitwin-unknown-query"
 
 
 def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRuntime:
@@ -126,7 +129,8 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
             name=rt.name,
             jsonifier=Jsonifier(**rt.plugin.json_style) if rt.plugin.json_style else None,
             validate_responses=False,  # apitwin.contract_guard checks against the 3.1 document instead
-            strict_validation=True,
+            # undeclared query parameters: refused (400) unless the document says the API ignores them
+            strict_validation=rt.extras["spec"].get(UNKNOWN_QUERY) != "ignore",
         )
         registry.allow_index.add_spec(base_path, rt.extras["spec"])
     admin_spec = load_spec(ADMIN_SPEC)

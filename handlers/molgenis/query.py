@@ -53,7 +53,8 @@ def rules_from_params(params: Mapping[str, str | Sequence[str]]) -> list[dict[st
     for key, raw in params.items():
         if key == "q":
             raise QueryProblem("Field 'q' of 'entityCollectionRequest' Failed to convert property value of type "
-                               "'java.lang.String' to required type 'java.util.List' for property 'q'")
+                               "'java.lang.String' to required type 'java.util.List' for property 'q'",
+                               code="typeMismatch")
         if not key.startswith("q["):
             continue
         match = _PARAM.fullmatch(key)

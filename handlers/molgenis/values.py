@@ -588,19 +588,23 @@ def _reference_ids(attribute: Attribute, value: Any) -> list[Any]:
 
 
 def validate(entity_type: EntityType, values: Mapping[str, Any], *, model: Model, lookup: Lookup,
-             existing_id: Any = None, row: int = 1) -> list[str]:
+             existing_id: Any = None, row: int = 1, database: bool = False) -> list[str]:
     """Every violation of a built entity, in the server's order and words (§8.6); [] when valid.
 
     Type checks (length, range, e-mail, hyperlink, enum, validation expression, missing id) come first and, as on
     the server, stop validation and carry no row suffix. Then required, unique, unknown references and (with
     `existing_id`, an update) read-only changes, each suffixed ` (entity <row>)`. Uniqueness ignores the row being
-    replaced."""
+    replaced. `database=True` (a PostgreSQL repository): the database checks required, unique, read-only and
+    references to PostgreSQL types (see `constraints.py`), so only references to other backends are checked here."""
     found = _type_violations(entity_type, values)
     if found:
         return found
     suffix = f" (entity {row})"
     own = lookup(entity_type.id)
     own_id = values.get(entity_type.id_attribute.name)
+    if database:
+        return _cross_backend_references(entity_type, values, model=model, lookup=lookup, own_id=own_id,
+                                         suffix=suffix)
     for attribute in entity_type.atomic_attributes():
         if attribute.nillable or attribute.expression is not None or attribute.mapped_by is not None:
             continue
@@ -636,6 +640,26 @@ def validate(entity_type: EntityType, values: Mapping[str, Any], *, model: Model
             new, old = values.get(attribute.name), stored.get(attribute.name)
             if new is not None and old is not None and new != old:
                 found.append(readonly_change_message(entity_type.id, attribute.name) + suffix)
+    return list(dict.fromkeys(found))
+
+
+def _cross_backend_references(entity_type: EntityType, values: Mapping[str, Any], *, model: Model, lookup: Lookup,
+                              own_id: Any, suffix: str) -> list[str]:
+    """RepositoryValidationDecorator on a database-checked type: references into another backend only."""
+    found: list[str] = []
+    for attribute in entity_type.atomic_attributes():
+        if not attribute.is_reference or attribute.expression is not None or attribute.mapped_by is not None:
+            continue
+        target_type = model.get(ref_entity_id(attribute) or "")
+        if target_type is None or target_type.backend == entity_type.backend:
+            continue
+        target = lookup(target_type.id)
+        for ref in _reference_ids(attribute, values.get(attribute.name)):
+            if target_type.id == entity_type.id and ref == own_id:
+                continue
+            if target is None or ref is None or not target.exists(ref):
+                found.append(f"Unknown xref value '{java_str(ref)}' for attribute '{attribute.name}' of entity "
+                             f"'{entity_type.id}'.{suffix}")
     return list(dict.fromkeys(found))
 
 
