@@ -15,6 +15,7 @@ from typing import Any, Callable
 from apitwin import runtime
 from apitwin.errors import ApiError
 from apitwin.store import Collection, Store
+from handlers.molgenis.auth import caller
 from handlers.molgenis.model import Attribute, EntityType, Model
 from handlers.molgenis.repository import Repository, make_lookup
 from handlers.molgenis.security import Security
@@ -130,4 +131,4 @@ def ctx(token_info: dict[str, Any] | None = None) -> Ctx:
     rt = runtime.current()
     store = rt.store
     return Ctx(store=store, model=model_of(store), security=Security(store),
-               username=(token_info or {}).get("sub"), prefix=rt.prefix)
+               username=caller(token_info), prefix=rt.prefix)

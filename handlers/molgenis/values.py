@@ -46,7 +46,7 @@ DATETIME_MESSAGE = ("Failed to parse attribute [{}] value [{}] as datetime. Vali
                     "[YYYY-MM-DDThh:mm:ssZ]")
 FILE_NAME_CHANGED = ("Cannot update entity with file attribute without passing file, while changing the name of "
                      "the existing file attribute")
-AUTO_ID_UPPERCASE = True               # the guide shows AAAACTUMDL2N4BTTSWWS6PQAAE; MOLGENIS 10 writes lower case
+AUTO_ID_UPPERCASE = False              # IdGeneratorImpl: base32().omitPadding().lowerCase() (the guide shows upper case)
 
 
 class ValueProblem(Problem):
