@@ -473,10 +473,11 @@ def test_unit_delete_non_existing_row(mclient: Any) -> None:
 
 def test_unit_delete_tunnel_method_in_form_body(mclient: Any) -> None:
     """§4.6: `_method` is read from the query string or the form body (the R client's delete)."""
-    headers = given(mclient)
-    empty(mclient.post(f"{V1}/{REF}/ref5", data={"_method": "DELETE"}, headers=headers), 204)
-    assert_molgenis_error(mclient.get(f"{V1}/{REF}/ref5", headers=headers), 404,
-                          "Unknown entity with 'value label' 'ref5' of type 'TypeTestRefAPIV1'.", "D02")
+    headers = given(mclient)     # a fresh row: ref5 is referenced (the database would refuse, D22)
+    empty(mclient.post(f"{V1}/{REF}", json={"value": "ref6", "label": "label6"}, headers=headers), 201)
+    empty(mclient.post(f"{V1}/{REF}/ref6", data={"_method": "DELETE"}, headers=headers), 204)
+    assert_molgenis_error(mclient.get(f"{V1}/{REF}/ref6", headers=headers), 404,
+                          "Unknown entity with 'value label' 'ref6' of type 'TypeTestRefAPIV1'.", "D02")
 
 
 def test_unit_update_tunnel_method_in_form_body(mclient: Any) -> None:
