@@ -118,3 +118,31 @@ def test_MolgenisUserDetailsChecker_check_deactivated_superuser(c: Any) -> None:
     assert c.put(f"{V1}/sys_sec_User/{admin_id}/active", json=False, headers=headers).status_code == 200
     response = c.post(f"{V1}/login", json={"username": "admin", "password": "admin"})
     assert_molgenis_error(response, 401, DISABLED.format("admin", "ROLE_SU, ROLE_USER"))
+
+
+# -- EntityTypeRepositorySecurityDecorator (row-level security on sys_md_EntityType) -------------------------------
+
+@pytest.mark.parametrize("how", ["DELETE", "POST"])
+def test_EntityTypeRepositorySecurityDecorator_deleteById_without_delete_metadata_is_silent(c: Any, how: str) -> None:
+    """The V1 test user may delete sys_md_EntityType rows (WRITE there) but holds only WRITE on V1_API_Items: the
+    row-level decorator skips the delete — 204, and the type is still there."""
+    headers = auth(c, TEST_USER)
+    path = f"{V1}/{ITEMS}/meta" + ("?_method=DELETE" if how == "POST" else "")
+    response = c.request(how, path, headers=headers)
+    assert response.status_code == 204, response.text
+    assert c.get(f"{V1}/{ITEMS}/meta", headers=headers).status_code == 200
+    assert c.get(f"{V1}/{ITEMS}", headers=headers).json()["total"] == 5
+
+
+def test_EntityTypeRepositorySecurityDecorator_deleteById_with_delete_metadata(c: Any) -> None:
+    """base_APITest3: the test user holds WRITEMETA (RestControllerV1APIIT#testDeleteMeta)."""
+    headers = auth(c, TEST_USER)
+    assert c.delete(f"{V1}/base_APITest3/meta", headers=headers).status_code == 204
+    assert_molgenis_error(c.get(f"{V1}/base_APITest3/meta", headers=auth(c, ADMIN)), 404,
+                          "Unknown entity type 'base_APITest3'.", "D01")
+
+
+def test_RepositorySecurityDecorator_deleteById_needs_delete_data_on_sys_md_EntityType(c: Any) -> None:
+    response = c.delete(f"{V1}/biobank_Disease/meta")
+    assert_molgenis_error(response, 401, "No 'Delete data' permission on entity type 'Entity type' with id "
+                                         "'sys_md_EntityType'.", "DS04")
