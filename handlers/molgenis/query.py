@@ -39,7 +39,7 @@ _PARAM = re.compile(r"q\[([0-9]+)\]\.(field|operator|value)")
 
 
 class QueryProblem(Problem):
-    """A query the server refuses: answered 400 without code."""
+    """A query the server refuses: answered 400, without code unless a binding error gives one (`typeMismatch`)."""
 
 
 # -- q[i].field / q[i].operator / q[i].value ----------------------------------------------------------------------
