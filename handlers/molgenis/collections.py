@@ -60,8 +60,11 @@ async def post_collection(entityTypeId: str, body: Any = None, token_info: dict[
 
 
 async def _create(c: Ctx, entity_type_id: str, body: Any) -> Any:
-    entity_type = c.entity_type(entity_type_id, "ADD_DATA")
+    # RestController#createInternal converts the values first; ADD_DATA is checked when the row is added (before
+    # uploaded files are stored for a form)
+    entity_type = c.entity_type(entity_type_id)
     if is_form():
+        c.require(entity_type, "ADD_DATA")
         form = await read_form()
         files = data.store_files(c, entity_type, form.files, str(request.base_url))
         entity_id = data.create(c, entity_type, form.values, form=True, files=files)

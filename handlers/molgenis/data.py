@@ -80,11 +80,13 @@ def store_files(c: Ctx, entity_type: EntityType, uploads: Mapping[str, Upload], 
 
 def create(c: Ctx, entity_type: EntityType, payload: Mapping[str, Any], *, form: bool,
            files: Mapping[str, Any] | None = None) -> Any:
-    """RestController.create: build (auto ids, defaults), validate, add; returns the new entity id."""
+    """RestController.create: build (auto ids, defaults; conversion errors first), ADD_DATA, validate, add;
+    returns the new entity id."""
     repository = c.repository(entity_type)
     with c.store.transaction():
         values = build_entity(entity_type, payload, form=form, model=c.model, lookup=c.lookup,
                               sequence=repository.next_sequence, now=datetime.now(timezone.utc), files=files)
+        c.require(entity_type, "ADD_DATA")
         _check(c, entity_type, values)
         return repository.insert(values)
 

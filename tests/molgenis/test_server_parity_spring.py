@@ -202,3 +202,15 @@ def test_IdGeneratorImpl_generateId_lower_case_base32(c: Any, admin_h: dict[str,
     new_id = location.rsplit("/", 1)[1]
     assert re.fullmatch(r"[a-z2-7]{26}", new_id), new_id
     assert c.get(location, headers=admin_h).status_code == 200
+
+
+def test_RestController_createInternal_converts_before_the_add_permission(c: Any) -> None:
+    """it-user sees sys_sec_User's metadata (COUNT) but may not add users: a value that cannot be converted is
+    reported first (400); a convertible body meets the permission check (401 DS04)."""
+    headers = auth(c, IT_USER)
+    response = c.post(f"{V1}/sys_sec_User", json={"username": "x", "active": 5}, headers=headers)
+    assert_molgenis_error(response, 400, "Attribute [active] value is of type [Double] instead of [String] or "
+                                         "[Boolean]")
+    response = c.post(f"{V1}/sys_sec_User", json={"username": "x", "active": True}, headers=headers)
+    assert_molgenis_error(response, 401, "No 'Add data' permission on entity type 'User' with id 'sys_sec_User'.",
+                          "DS04")
