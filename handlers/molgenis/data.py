@@ -8,7 +8,8 @@ from typing import Any, Mapping
 
 from apitwin.errors import ApiError
 from handlers.molgenis.constraints import delete_problem, is_postgresql, write_problem
-from handlers.molgenis.context import Ctx, edit_model, save_model
+from handlers.molgenis.context import Ctx
+from handlers.molgenis.model_store import edit_model, save_model
 from handlers.molgenis.inputs import Upload
 from handlers.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType
 from handlers.molgenis import indexes
