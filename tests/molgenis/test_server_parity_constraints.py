@@ -12,7 +12,7 @@ import pytest
 
 from apitwin.app import create_app
 from apitwin.settings import Settings
-from tests.molgenis_helpers import ADMIN, TEST_USER, assert_molgenis_error, auth, molgenis_app
+from tests.molgenis.helpers import ADMIN, TEST_USER, assert_molgenis_error, auth, molgenis_app
 
 V1 = "/api/v1"
 RESET = "/__apitwin/apis/molgenis/reset"

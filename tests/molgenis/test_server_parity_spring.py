@@ -9,7 +9,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.molgenis_helpers import ADMIN, IT_USER, TEST_USER, assert_molgenis_error, auth, molgenis_app
+from tests.molgenis.helpers import ADMIN, IT_USER, TEST_USER, assert_molgenis_error, auth, molgenis_app
 
 V1 = "/api/v1"
 RESET = "/__apitwin/apis/molgenis/reset"

@@ -12,7 +12,7 @@ import pytest
 from apitwin.app import create_app
 from apitwin.settings import Settings
 from handlers.molgenis.expressions import FAILED, evaluate, is_true, variables
-from tests.molgenis_helpers import ADMIN, assert_molgenis_error, auth, molgenis_app
+from tests.molgenis.helpers import ADMIN, assert_molgenis_error, auth, molgenis_app
 
 V1 = "/api/v1"
 PERSON = "V1_API_PersonAPIV1"
