@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 
@@ -44,6 +45,20 @@ from apitwin.validation import VALIDATOR_MAP, MissingContentType, PatternedQuery
 from apitwin.webhooks import DeliveryPolicy, WebhookDispatcher
 
 ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
+# A document's root `x-apitwin-unknown-query: ignore`: the API ignores query parameters it does not declare (Spring
+# binding does); without it they answer 400.
+UNKNOWN_QUERY = "x-apitwin-unknown-query"
+
+
+class _UndeclaredQueryFilter(logging.Filter):
+    """Connexion logs an ERROR for every undeclared query parameter it cannot hand to a `**kwargs` handler; for an
+    API that ignores them (UNKNOWN_QUERY) that is expected traffic (jQuery's `_=<timestamp>`), not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Function argument '%s' (non-sanitized: %s) not defined")
+
+
+_UNDECLARED_QUERY_FILTER = _UndeclaredQueryFilter()
 
 
 def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRuntime:
@@ -129,9 +144,12 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
             name=rt.name,
             jsonifier=Jsonifier(**rt.plugin.wire.json_style) if rt.plugin.wire.json_style else None,
             validate_responses=False,  # apitwin.response_guard checks against the 3.1 document instead
-            strict_validation=True,
+            # undeclared query parameters: refused (400) unless the document says the API ignores them
+            strict_validation=rt.extras["spec"].get(UNKNOWN_QUERY) != "ignore",
         )
         registry.allow_index.add_spec(base_path, rt.extras["spec"])
+        if rt.extras["spec"].get(UNKNOWN_QUERY) == "ignore":
+            logging.getLogger("connexion.decorators.parameter").addFilter(_UNDECLARED_QUERY_FILTER)
     admin_spec = load_spec(ADMIN_SPEC)
     app.add_api(connexion_view(admin_spec), base_path=ADMIN_PREFIX, name="apitwin-admin", strict_validation=True)
     registry.allow_index.add_spec(ADMIN_PREFIX, admin_spec)

@@ -52,7 +52,28 @@ def problem_handler(request: Any, exc: ProblemException) -> ConnexionResponse:
     return render(ApiError(exc.status_code, [_sentence(message)], headers=headers))
 
 
+# A document's root `x-apitwin-options: allow`: OPTIONS on any of its paths answers 200 with `Allow` (the methods
+# of the path, HEAD with GET, OPTIONS itself) and no body, as Spring MVC's default OPTIONS handling does.
+OPTIONS_KEY = "x-apitwin-options"
+
+
+def _options_answer(request: Any) -> ConnexionResponse | None:
+    rt = runtime.current_or_none()
+    spec = rt.extras.get("spec") if rt else None
+    if request.method != "OPTIONS" or not isinstance(spec, dict) or spec.get(OPTIONS_KEY) != "allow":
+        return None
+    allow = allowed_methods(request.url.path)
+    if not allow:
+        return None
+    methods = [m.strip() for m in allow.split(",") if m.strip()] + ["OPTIONS"]
+    return ConnexionResponse(status_code=200, headers={"Allow": ",".join(dict.fromkeys(methods))})
+
+
 def http_handler(request: Any, exc: HTTPException) -> ConnexionResponse:
+    if exc.status_code == 405:
+        answer = _options_answer(request)
+        if answer is not None:
+            return answer
     headers = dict(exc.headers or {})
     messages = {404: "Not found.", 405: f"Method \"{request.method}\" not allowed."}
     if exc.status_code == 405:

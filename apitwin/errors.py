@@ -27,6 +27,11 @@ class ApiError(Exception):
         self.field_errors: FieldErrorMap = {k: list(v) for k, v in (field_errors or {}).items()}
         self.headers = dict(headers or {})
         self.code = code
+        # per-message codes: messages that carry their own (`validation.CustomText.code`), e.g. Spring's field error
+        # codes `Max`/`typeMismatch`; an API's error body may show them next to the message
+        self.codes: dict[str, str] = {
+            str(text): text.code for text in [*self.messages, *(t for v in self.field_errors.values() for t in v)]
+            if isinstance(getattr(text, "code", None), str)}
         self.kind = "api"   # "routing" for unknown paths and methods (some APIs shape those differently)
         super().__init__(f"{status}: {self.messages or self.field_errors}")
 

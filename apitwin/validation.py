@@ -116,13 +116,28 @@ def _custom_message(err: ValidationError) -> str | None:
     if err.validator == "required" and err.message.count("'") >= 2:
         schema = (schema.get("properties") or {}).get(err.message.split("'")[1]) or {}
     text = schema.get(CUSTOM_MESSAGE) if isinstance(schema, dict) else None
-    if isinstance(text, dict):                 # per keyword: {maximum: "No more than 10000 rows ..."}
+    if isinstance(text, dict) and "message" not in text:   # per keyword: {maximum: "No more than 10000 rows ..."}
         text = text.get(str(err.validator))
-    return CustomText(text) if isinstance(text, str) else None
+    code = None
+    if isinstance(text, dict):                 # {message: ..., code: Max}: the server's error code goes along
+        text, code = text.get("message"), text.get("code")
+    if not isinstance(text, str):
+        return None
+    if "{value}" in text:                      # the offending value as sent (Spring's typeMismatch quotes it)
+        text = text.replace("{value}", str(err.instance))
+    return CustomText(text, code=code if isinstance(code, str) else None)
 
 
 class CustomText(str):
-    """A message the spec author wrote (`x-apitwin-message`): shown as it is, without a field name."""
+    """A message the spec author wrote (`x-apitwin-message`): shown as it is, without a field name; `code` is the
+    error code the API attaches to it, if any (an `ApiError` built from it carries it in `codes`)."""
+
+    code: str | None
+
+    def __new__(cls, text: str, code: str | None = None) -> "CustomText":
+        made = super().__new__(cls, text)
+        made.code = code
+        return made
 
 
 def describe(err: ValidationError, prefix: tuple[str, ...] = ()) -> tuple[str, str]:

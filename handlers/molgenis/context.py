@@ -9,6 +9,7 @@ from typing import Any, Callable
 from apitwin import runtime
 from apitwin.errors import ApiError
 from apitwin.store import Store
+from handlers.molgenis.auth import caller
 from handlers.molgenis.model import Attribute, EntityType, Model
 from handlers.molgenis.model_store import model_of
 from handlers.molgenis.repository import Repository, make_lookup
@@ -89,4 +90,4 @@ def ctx(token_info: dict[str, Any] | None = None) -> Ctx:
     rt = runtime.current()
     store = rt.store
     return Ctx(store=store, model=model_of(store), security=Security(store),
-               username=(token_info or {}).get("sub"), prefix=rt.prefix)
+               username=caller(token_info), prefix=rt.prefix)

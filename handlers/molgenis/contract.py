@@ -29,6 +29,11 @@ PROFILE = Profile(
         "handlers.molgenis.entities.post_collection": _WRITE_RULES + (
             BusinessRule("a create without body and content type answers 415", (r"Content type '' not supported",),
                          (415,)),),
+        **{op: (BusinessRule(
+            "deletes refused while an attribute's default value or another row refers to the row (D22)",
+            (r"is referenced as default value by attribute", r"entities are referenced as default value",
+             r"is referenced by entity '")),) for op in (
+            "handlers.molgenis.rows.delete_row", "handlers.molgenis.entities.delete_all")},
         **{op: _WRITE_RULES for op in (
             "handlers.molgenis.rows.post_row", "handlers.molgenis.rows.update_row",
             "handlers.molgenis.rows.update_attribute", "handlers.molgenis.rows.post_attribute_value",

@@ -7,15 +7,16 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from apitwin.errors import ApiError
+from handlers.molgenis.constraints import delete_problem, is_postgresql, write_problem
 from handlers.molgenis.context import Ctx
 from handlers.molgenis.model_store import edit_model, save_model
 from handlers.molgenis.inputs import Upload
-from handlers.molgenis.model import Attribute, EntityType
+from handlers.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType
 from handlers.molgenis import indexes
 from handlers.molgenis.query import compile_rules
 from handlers.molgenis.repository import collection_name
-from handlers.molgenis.values import (FILE_META, build_entity, convert, readonly_attribute_message, ref_entity_id,
-                                      validate)
+from handlers.molgenis.values import (FILE_META, build_entity, convert, default_text, java_str,
+                                      readonly_attribute_message, ref_entity_id, validate)
 
 Values = dict[str, Any]
 
@@ -24,10 +25,19 @@ Values = dict[str, Any]
 
 def query_page(c: Ctx, entity_type: EntityType, *, rules: Any, sort: Any, start: int, num: int
                ) -> tuple[list[Values], int]:
-    """(rows of the page, total matching). `num=0` means every row from `start` (the data layer's "no limit")."""
+    """(rows of the page, total matching). `num=0` means every row from `start` (the data layer's "no limit").
+    Without a sort the rows come ordered by the id attribute, ascending: `PostgreSqlQueryGenerator#getSqlSort`
+    always adds `ORDER BY <id>` (string ids sort as text: ref1, ref10, ref11, ref2)."""
+    if sort is None:
+        sort = default_sort(entity_type)
     predicate = compile_rules(rules, entity_type, c.model, c.lookup) if rules else None
     return indexes.page(c.repository(entity_type), entity_type, c.model, rules=rules, predicate=predicate,
                         sort=sort, start=start, num=num)
+
+
+def default_sort(entity_type: EntityType) -> dict[str, Any]:
+    """The SortV1 the PostgreSQL backend uses when the request has none: the id attribute ascending."""
+    return {"orders": [{"property": entity_type.id_attribute.name, "direction": "ASC"}]}
 
 
 # -- writing -------------------------------------------------------------------------------------------------------
@@ -35,6 +45,17 @@ def query_page(c: Ctx, entity_type: EntityType, *, rules: Any, sort: Any, start:
 def _refuse(violations: list[str]) -> None:
     if violations:
         raise ApiError(400, violations)
+
+
+def _check(c: Ctx, entity_type: EntityType, values: Values, existing_id: Any = None) -> None:
+    """RepositoryValidationDecorator's checks, then (PostgreSQL repository) the database's constraints."""
+    database = is_postgresql(entity_type)
+    _refuse(validate(entity_type, values, model=c.model, lookup=c.lookup, existing_id=existing_id,
+                     database=database))
+    if database:
+        problem = write_problem(entity_type, values, model=c.model, lookup=c.lookup, existing_id=existing_id)
+        if problem is not None:
+            raise problem
 
 
 def store_files(c: Ctx, entity_type: EntityType, uploads: Mapping[str, Upload], base_url: str) -> dict[str, Any]:
@@ -60,12 +81,14 @@ def store_files(c: Ctx, entity_type: EntityType, uploads: Mapping[str, Upload], 
 
 def create(c: Ctx, entity_type: EntityType, payload: Mapping[str, Any], *, form: bool,
            files: Mapping[str, Any] | None = None) -> Any:
-    """RestController.create: build (auto ids, defaults), validate, add; returns the new entity id."""
+    """RestController.create: build (auto ids, defaults; conversion errors first), ADD_DATA, validate, add;
+    returns the new entity id."""
     repository = c.repository(entity_type)
     with c.store.transaction():
         values = build_entity(entity_type, payload, form=form, model=c.model, lookup=c.lookup,
                               sequence=repository.next_sequence, now=datetime.now(timezone.utc), files=files)
-        _refuse(validate(entity_type, values, model=c.model, lookup=c.lookup))
+        c.require(entity_type, "ADD_DATA")
+        _check(c, entity_type, values)
         return repository.insert(values)
 
 
@@ -77,7 +100,8 @@ def replace(c: Ctx, entity_type: EntityType, entity_id: Any, payload: Mapping[st
         values = build_entity(entity_type, payload, form=form, model=c.model, existing_id=entity_id,
                               lookup=c.lookup, sequence=repository.next_sequence,
                               now=datetime.now(timezone.utc), files=files)
-        _refuse(validate(entity_type, values, model=c.model, lookup=c.lookup, existing_id=entity_id))
+        c.require(entity_type, "UPDATE_DATA")
+        _check(c, entity_type, values, entity_id)
         return repository.replace(entity_id, values)
 
 
@@ -95,14 +119,59 @@ def set_value(c: Ctx, entity_type: EntityType, attribute: Attribute, entity_id: 
         values.pop(attribute.name, None)
     else:
         values[attribute.name] = value
+    c.require(entity_type, "UPDATE_DATA")
     with c.store.transaction():
-        _refuse(validate(entity_type, values, model=c.model, lookup=c.lookup, existing_id=entity_id))
+        _check(c, entity_type, values, entity_id)
         c.repository(entity_type).replace(entity_id, values)
 
 
+def _default_value_users(c: Ctx, entity_type: EntityType) -> dict[str, list[str]]:
+    """DefaultValueReferenceValidatorImpl#getDefaultValueMap: referenced id (as text) -> names of the attributes
+    (of any entity type) whose default value points at it."""
+    users: dict[str, list[str]] = {}
+    for owner in c.model.entity_types.values():
+        for attribute in owner.atomic_attributes():
+            if not attribute.is_reference or attribute.default is None or attribute.type == "ONE_TO_MANY":
+                continue
+            if ref_entity_id(attribute) != entity_type.id:
+                continue
+            text = default_text(attribute.default) or ""
+            ids = text.split(",") if attribute.type in MULTI_REFERENCE_TYPES else [text]
+            for ref in ids:
+                names = users.setdefault(ref.strip() if attribute.type in MULTI_REFERENCE_TYPES else ref, [])
+                if attribute.name not in names:
+                    names.append(attribute.name)
+    return users
+
+
+def refuse_default_value_row(c: Ctx, entity_type: EntityType, entity_id: Any) -> None:
+    """A row some attribute uses as its default value cannot be deleted (checked before the row is looked up, so
+    this holds for an id that does not exist too)."""
+    names = _default_value_users(c, entity_type).get(java_str(entity_id))
+    if names:
+        raise ApiError(400, [f"'{entity_type.display_label}' with id '{java_str(entity_id)}' is referenced as default "
+                             f"value by attribute(s): '{', '.join(names)}'"])
+
+
+def refuse_default_value_type(c: Ctx, entity_type: EntityType) -> None:
+    """`deleteAll` is refused as soon as any attribute has a default value in this entity type."""
+    if _default_value_users(c, entity_type):
+        raise ApiError(400, [f"'{entity_type.display_label}' entities are referenced as default value by attributes"])
+
+
+def _refuse_referenced(c: Ctx, entity_type: EntityType, entity_ids: list[Any]) -> None:
+    """The database's foreign keys (PostgreSQL repositories): a row still referenced elsewhere stays (D22)."""
+    problem = delete_problem(entity_type, entity_ids, model=c.model, lookup=c.lookup)
+    if problem is not None:
+        raise problem
+
+
 def delete_row(c: Ctx, entity_type: EntityType, entity_id: Any) -> None:
-    """Deletes the row (nothing when it does not exist). A `sys_md_Package` row takes its entity types along."""
+    """Deletes the row (nothing when it does not exist). A `sys_md_Package` row takes its entity types along.
+    Refused when an attribute uses the row as default value, or (database) another row still references it."""
+    refuse_default_value_row(c, entity_type, entity_id)
     with c.store.transaction():
+        _refuse_referenced(c, entity_type, [entity_id])
         c.repository(entity_type).delete(entity_id)
         if entity_type.id == "sys_md_Package" and isinstance(entity_id, str):
             doomed = [t for t in c.model.entity_types.values()
@@ -111,7 +180,13 @@ def delete_row(c: Ctx, entity_type: EntityType, entity_id: Any) -> None:
 
 
 def delete_all(c: Ctx, entity_type: EntityType) -> None:
-    c.repository(entity_type).delete_all()
+    """Every row, with the same refusals as `delete_row` (default values first, then references)."""
+    refuse_default_value_type(c, entity_type)
+    repository = c.repository(entity_type)
+    with c.store.transaction():
+        id_name = entity_type.id_attribute.name
+        _refuse_referenced(c, entity_type, [row.get(id_name) for row in repository.scan()])
+        repository.delete_all()
 
 
 def drop_entity_types(c: Ctx, entity_type_ids: list[str]) -> None:

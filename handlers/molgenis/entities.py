@@ -10,7 +10,8 @@ from apitwin.errors import ApiError
 from apitwin.validation import PATTERNED_QUERY_KEY
 from handlers.molgenis import data
 from handlers.molgenis.context import Ctx, ctx
-from handlers.molgenis.inputs import collection_request, is_form, media_type, read_form, string_array, tunnel_method
+from handlers.molgenis.inputs import (collection_request, is_form, media_type, read_form, refuse_query_sort,
+                                      string_array, tunnel_method)
 from handlers.molgenis.query import rules_from_params
 from handlers.molgenis.render import collection, entity_type_response, href, parse_attributes, parse_expand
 
@@ -28,6 +29,7 @@ def _collection_body(c: Ctx, entity_type_id: str, *, start: int, num: int, rules
 
 async def list_rows(entityTypeId: str, start: int = 0, num: int = 100, token_info: dict[str, Any] | None = None,
                     **_: Any) -> Any:
+    refuse_query_sort()
     params: dict[str, list[str]] = {}
     for name, value in request.scope.get(PATTERNED_QUERY_KEY, []):    # q[i].* (set aside by the engine)
         params.setdefault(name, []).append(value)
@@ -58,8 +60,11 @@ async def post_collection(entityTypeId: str, body: Any = None, token_info: dict[
 
 
 async def _create(c: Ctx, entity_type_id: str, body: Any) -> Any:
-    entity_type = c.entity_type(entity_type_id, "ADD_DATA")
+    # RestController#createInternal converts the values first; ADD_DATA is checked when the row is added (before
+    # uploaded files are stored for a form)
+    entity_type = c.entity_type(entity_type_id)
     if is_form():
+        c.require(entity_type, "ADD_DATA")
         form = await read_form()
         files = data.store_files(c, entity_type, form.files, str(request.base_url))
         entity_id = data.create(c, entity_type, form.values, form=True, files=files)

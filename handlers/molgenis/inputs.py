@@ -15,6 +15,7 @@ from starlette.datastructures import QueryParams
 from apitwin.errors import ApiError
 from apitwin.forms import multi_form
 from apitwin.validation import SENT_JSON_KEY
+from handlers.molgenis.problem import Problem
 from handlers.molgenis.render import split_items
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -103,6 +104,21 @@ def string_array(name: str) -> list[str] | None:
     if len(values) == 1:
         return [] if values[0] == "" else split_items(values[0])
     return list(values)
+
+
+SORT_TYPE_MISMATCH = ("Field 'sort' of 'entityCollectionRequest' Failed to convert property value of type "
+                      "'java.lang.String' to required type 'org.molgenis.api.data.v1.SortV1' for property 'sort'; "
+                      "nested exception is java.lang.IllegalStateException: Cannot convert value of type "
+                      "'java.lang.String' to required type 'org.molgenis.api.data.v1.SortV1' for property 'sort': no "
+                      "matching editors or conversion strategy found")
+
+
+def refuse_query_sort() -> None:
+    """GET routes bind the query string to `EntityCollectionRequest`, whose `sort` is a `SortV1` no String converts
+    to: any `sort` parameter is a typeMismatch binding error (sorting needs the POST tunnel). Other undeclared
+    parameters are ignored."""
+    if "sort" in request._starlette_request.query_params:  # noqa: SLF001 - undeclared, so not a handler argument
+        raise Problem(SORT_TYPE_MISMATCH, code="typeMismatch")
 
 
 def body_array(body: Any, name: str) -> list[str] | None:

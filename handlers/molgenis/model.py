@@ -92,6 +92,7 @@ class EntityType:
     abstract: bool = False
     attributes: list[Attribute] = field(default_factory=list)   # top level, compounds with their children
     writable: bool = True                     # the repository accepts writes (system types may not)
+    backend: str = "PostgreSQL"               # the repository kind; PostgreSQL checks constraints in the database
 
     @property
     def display_label(self) -> str:

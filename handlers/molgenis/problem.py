@@ -40,7 +40,8 @@ def render_error(error: ApiError) -> dict[str, Any] | tuple[dict[str, Any], str]
     entries: list[dict[str, Any]] = []
     for message in messages or [HTTPStatus(error.status).phrase]:
         entry: dict[str, Any] = {"message": message}
-        if error.code:
-            entry["code"] = error.code
+        code = error.codes.get(message) or error.code
+        if code:
+            entry["code"] = code
         entries.append(entry)
     return {"errors": entries}

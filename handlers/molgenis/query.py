@@ -40,7 +40,7 @@ _PARAM = re.compile(r"q\[([0-9]+)\]\.(field|operator|value)")
 
 
 class QueryProblem(Problem):
-    """A query the server refuses: answered 400 without code."""
+    """A query the server refuses: answered 400, without code unless a binding error gives one (`typeMismatch`)."""
 
 
 # -- q[i].field / q[i].operator / q[i].value ----------------------------------------------------------------------
@@ -54,7 +54,8 @@ def rules_from_params(params: Mapping[str, str | Sequence[str]]) -> list[dict[st
     for key, raw in params.items():
         if key == "q":
             raise QueryProblem("Field 'q' of 'entityCollectionRequest' Failed to convert property value of type "
-                               "'java.lang.String' to required type 'java.util.List' for property 'q'")
+                               "'java.lang.String' to required type 'java.util.List' for property 'q'",
+                               code="typeMismatch")
         if not key.startswith("q["):
             continue
         match = _PARAM.fullmatch(key)

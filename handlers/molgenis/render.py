@@ -117,13 +117,14 @@ def _target(model: Model, attribute: Attribute) -> EntityType | None:
 
 
 def _one_to_many(attribute: Attribute, owner_id: Any, model: Model, lookup: Lookup) -> list[Values]:
-    """Rows of the referenced type whose `mapped_by` attribute points at this row, in storage order."""
+    """Rows of the referenced type whose `mapped_by` attribute points at this row, ordered by their id (the
+    PostgreSQL backend's `array_agg(id ORDER BY id)` when the attribute has no orderBy)."""
     target = _target(model, attribute)
     repository = lookup(target.id) if target is not None else None
-    if repository is None or not attribute.mapped_by:
+    if repository is None or target is None or not attribute.mapped_by:
         return []
-    key = attribute.mapped_by
-    return [row for row in repository.scan() if row.get(key) == owner_id]
+    key, id_name = attribute.mapped_by, target.id_attribute.name
+    return sorted((row for row in repository.scan() if row.get(key) == owner_id), key=lambda row: row[id_name])
 
 
 def _referenced(attribute: Attribute, values: Values, model: Model, lookup: Lookup,

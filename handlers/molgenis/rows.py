@@ -8,8 +8,8 @@ from connexion import request
 from apitwin.errors import ApiError
 from handlers.molgenis import data
 from handlers.molgenis.context import Ctx, attribute_of, ctx
-from handlers.molgenis.inputs import (ABSENT, body_array, collection_request, is_form, read_form, require_object_body,
-                                      sent_json, string_array, tunnel_method)
+from handlers.molgenis.inputs import (ABSENT, body_array, collection_request, is_form, read_form, refuse_query_sort,
+                                      require_object_body, sent_json, string_array, tunnel_method)
 from handlers.molgenis.render import RenderProblem, attribute_value, entity_map, parse_attributes, parse_expand
 
 
@@ -35,9 +35,11 @@ async def update_row(entityTypeId: str, id: str, body: Any = None, token_info: d
 
 async def _replace(c: Ctx, entity_type_id: str, raw_id: str, body: Any) -> int:
     """The PUT behaviour for JSON (200) and forms (204, as the server's form mapping answers)."""
-    entity_type = c.entity_type(entity_type_id, "UPDATE_DATA")
+    # RestController#updateInternal: the row is read first (READ_DATA, 404 D02); UPDATE_DATA when it is written
+    entity_type = c.entity_type(entity_type_id, "READ_DATA")
     entity_id, _ = c.row(entity_type, raw_id)
     if is_form():
+        c.require(entity_type, "UPDATE_DATA")
         form = await read_form()
         files = data.store_files(c, entity_type, form.files, str(request.base_url))
         data.replace(c, entity_type, entity_id, form.values, form=True, files=files)
@@ -90,6 +92,7 @@ def _value_body(c: Ctx, entity_type_id: str, raw_id: str, attribute_name: str, *
 
 async def get_attribute_value(entityTypeId: str, id: str, attributeName: str, start: int = 0, num: int = 100,
                               token_info: dict[str, Any] | None = None, **_: Any) -> Any:
+    refuse_query_sort()
     return _value_body(ctx(token_info), entityTypeId, id, attributeName, start=start, num=num,
                        attributes=string_array("attributes"), expand=string_array("expand"))
 
@@ -97,9 +100,11 @@ async def get_attribute_value(entityTypeId: str, id: str, attributeName: str, st
 async def update_attribute(entityTypeId: str, id: str, attributeName: str, body: Any = None,
                            token_info: dict[str, Any] | None = None, **_: Any) -> Any:
     c = ctx(token_info)
-    entity_type = c.entity_type(entityTypeId, "UPDATE_DATA")
-    attribute = attribute_of(entity_type, attributeName)
+    # RestController#updateAttribute: the row is read first (404 D02), then the attribute (404 D04), then the
+    # read-only check and the conversion; UPDATE_DATA is checked when the row is written
+    entity_type = c.entity_type(entityTypeId, "READ_DATA")
     entity_id, stored = c.row(entity_type, id)
+    attribute = attribute_of(entity_type, attributeName)
     value = sent_json()                      # the value as sent; no body at all means null (as the server)
     data.set_value(c, entity_type, attribute, entity_id, stored, None if value is ABSENT else value)
     return None, 200

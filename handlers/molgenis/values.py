@@ -19,8 +19,8 @@ Deliberate deltas from the server (this project's rule is "bad input -> 4xx, nev
   update-path message.
 Other choices: the server's default time zone for zone-less datetimes is UTC; on update a body without the id keeps
 the path id and auto dates keep their stored value (upstream tests always resend the id, so the server's
-answer is unknown; docs/molgenis-deltas.md); validation expressions are evaluated
-only in the `regex('<pattern>', {attr})` form, any other expression counts as satisfied.
+answer is unknown; docs/molgenis-deltas.md). Validation and nullable expressions are evaluated as the server's
+expression library does (`expressions.py`).
 """
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers.molgenis.expressions import is_true as expression_true
+from handlers.molgenis.expressions import variables as expression_variables
 from handlers.molgenis.problem import Problem
 from handlers.molgenis.model import MULTI_REFERENCE_TYPES, TEXT_TYPES, Attribute, EntityType, Model
 
@@ -48,7 +50,7 @@ DATETIME_MESSAGE = ("Failed to parse attribute [{}] value [{}] as datetime. Vali
                     "[YYYY-MM-DDThh:mm:ssZ]")
 FILE_NAME_CHANGED = ("Cannot update entity with file attribute without passing file, while changing the name of "
                      "the existing file attribute")
-AUTO_ID_UPPERCASE = True               # the guide shows AAAACTUMDL2N4BTTSWWS6PQAAE; MOLGENIS 10 writes lower case
+AUTO_ID_UPPERCASE = False              # IdGeneratorImpl: base32().omitPadding().lowerCase() (the guide shows upper case)
 
 
 class ValueProblem(Problem):
@@ -471,7 +473,6 @@ _DOMAIN_LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
 _EMAIL_DOMAIN = re.compile(rf"{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})*|\[[0-9a-f:.]+\]", re.I)
 _URI_BAD = re.compile(r"[\x00-\x20\"<>\\^`{|}\x7f]|%(?![0-9A-Fa-f]{2})")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
-_REGEX_EXPRESSION = re.compile(r"\s*regex\(\s*'((?:[^'\\]|\\.)*)'\s*,\s*\{([^}]+)\}\s*\)\s*")
 
 
 def is_valid_email(text: str) -> bool:
@@ -502,19 +503,44 @@ def is_valid_hyperlink(text: str) -> bool:
     return "[" not in brackets and "]" not in brackets
 
 
-def _expression_holds(expression: str, values: Mapping[str, Any]) -> bool:
-    """`regex('<js string>', {attr})` is checked (JS RegExp.test); other expressions are not evaluated."""
-    match = _REGEX_EXPRESSION.fullmatch(expression)
-    if not match:
-        return True
-    pattern = re.sub(r"\\(.)", r"\1", match.group(1))
-    value = values.get(match.group(2).strip())
-    if value is None:
-        return True
-    try:
-        return re.search(pattern, java_str(value)) is not None
-    except re.error:
-        return True
+def _expression_context(entity_type: EntityType, values: Mapping[str, Any],
+                        expressions_used: list[str]) -> dict[str, Any]:
+    """SimpleExpressionEvaluator#resolve for every variable: ids for references, id lists for MREFs, dates as ISO
+    text (what the evaluator sees); a name that is no attribute reads as null."""
+    context: dict[str, Any] = {}
+    for expression in expressions_used:
+        for name in expression_variables(expression):
+            attribute = entity_type.attribute(name)
+            value = values.get(name) if attribute is not None else None
+            if attribute is not None and attribute.type in MULTI_REFERENCE_TYPES:
+                value = list(value or [])
+            context[name] = value
+    return context
+
+
+def _expression_violations(entity_type: EntityType, values: Mapping[str, Any]) -> list[str]:
+    """EntityAttributesValidator#checkNullableExpressions and #checkValidationExpressions: an expression that is
+    not `true` (false, null, or no value at all because it fails) is offended."""
+    attributes = entity_type.atomic_attributes()
+    used = [e for a in attributes for e in (a.nullable_expression, a.visible_expression, a.validation_expression)
+            if e and e.strip()]
+    if not used:
+        return []
+    context = _expression_context(entity_type, values, used)
+    found: list[str] = []
+    for attribute in attributes:
+        nullable = attribute.nullable_expression
+        if nullable and values.get(attribute.name) in (None, []) and expression_true(nullable, context) is not True:
+            visible = attribute.visible_expression
+            if not (visible and expression_true(visible, context) is False):
+                found.append(_bracket_violation(entity_type, attribute, values,
+                                                f"Offended nullable expression: {nullable}"))
+    for attribute in attributes:
+        expression = attribute.validation_expression
+        if expression and expression.strip() and expression_true(expression, context) is not True:
+            found.append(_bracket_violation(entity_type, attribute, values,
+                                            f"Offended validation expression: {expression}"))
+    return found
 
 
 def _row_label(entity_type: EntityType, values: Mapping[str, Any]) -> str:
@@ -544,13 +570,8 @@ def _bracket_violation(entity_type: EntityType, attribute: Attribute, values: Ma
 
 def _type_violations(entity_type: EntityType, values: Mapping[str, Any]) -> list[str]:
     """EntityAttributesValidator: these carry no row number, and when any is found nothing else is checked."""
-    found: list[str] = []
+    found: list[str] = _expression_violations(entity_type, values)
     attributes = [a for a in entity_type.atomic_attributes() if a.expression is None and a.mapped_by is None]
-    for attribute in entity_type.atomic_attributes():
-        expression = attribute.validation_expression
-        if expression and expression.strip() and not _expression_holds(expression, values):
-            found.append(_bracket_violation(entity_type, attribute, values,
-                                            f"Offended validation expression: {expression}"))
     for attribute in attributes:
         value = values.get(attribute.name)
         if value is None:
@@ -590,19 +611,23 @@ def _reference_ids(attribute: Attribute, value: Any) -> list[Any]:
 
 
 def validate(entity_type: EntityType, values: Mapping[str, Any], *, model: Model, lookup: Lookup,
-             existing_id: Any = None, row: int = 1) -> list[str]:
+             existing_id: Any = None, row: int = 1, database: bool = False) -> list[str]:
     """Every violation of a built entity, in the server's order and words; [] when valid.
 
     Type checks (length, range, e-mail, hyperlink, enum, validation expression, missing id) come first and, as on
     the server, stop validation and carry no row suffix. Then required, unique, unknown references and (with
     `existing_id`, an update) read-only changes, each suffixed ` (entity <row>)`. Uniqueness ignores the row being
-    replaced."""
+    replaced. `database=True` (a PostgreSQL repository): the database checks required, unique, read-only and
+    references to PostgreSQL types (see `constraints.py`), so only references to other backends are checked here."""
     found = _type_violations(entity_type, values)
     if found:
         return found
     suffix = f" (entity {row})"
     own = lookup(entity_type.id)
     own_id = values.get(entity_type.id_attribute.name)
+    if database:
+        return _cross_backend_references(entity_type, values, model=model, lookup=lookup, own_id=own_id,
+                                         suffix=suffix)
     for attribute in entity_type.atomic_attributes():
         if attribute.nillable or attribute.expression is not None or attribute.mapped_by is not None:
             continue
@@ -638,6 +663,26 @@ def validate(entity_type: EntityType, values: Mapping[str, Any], *, model: Model
             new, old = values.get(attribute.name), stored.get(attribute.name)
             if new is not None and old is not None and new != old:
                 found.append(readonly_change_message(entity_type.id, attribute.name) + suffix)
+    return list(dict.fromkeys(found))
+
+
+def _cross_backend_references(entity_type: EntityType, values: Mapping[str, Any], *, model: Model, lookup: Lookup,
+                              own_id: Any, suffix: str) -> list[str]:
+    """RepositoryValidationDecorator on a database-checked type: references into another backend only."""
+    found: list[str] = []
+    for attribute in entity_type.atomic_attributes():
+        if not attribute.is_reference or attribute.expression is not None or attribute.mapped_by is not None:
+            continue
+        target_type = model.get(ref_entity_id(attribute) or "")
+        if target_type is None or target_type.backend == entity_type.backend:
+            continue
+        target = lookup(target_type.id)
+        for ref in _reference_ids(attribute, values.get(attribute.name)):
+            if target_type.id == entity_type.id and ref == own_id:
+                continue
+            if target is None or ref is None or not target.exists(ref):
+                found.append(f"Unknown xref value '{java_str(ref)}' for attribute '{attribute.name}' of entity "
+                             f"'{entity_type.id}'.{suffix}")
     return list(dict.fromkeys(found))
 
 

@@ -10,7 +10,9 @@ from tests.molgenis.helpers import (
     ADMIN, TEST_USER, TEST_USER_ID, V1, assert_molgenis_error, expired_token, messages, raw, token_of,
 )
 
-
+INACTIVE = ("User is disabled org.springframework.security.core.userdetails.User [Username=inactive, "
+            "Password=[PROTECTED], Enabled=false, AccountNonExpired=true, credentialsNonExpired=true, "
+            "AccountNonLocked=true, Granted Authorities=[ROLE_USER]]")
 MISSING_TOKEN = ("Missing molgenis token. Token should either be present in the x-molgenis-token request header "
                  "or the molgenis-token parameter.")
 
@@ -74,14 +76,15 @@ def test_login_with_bad_credentials(c: Any, username: str, password: str) -> Non
 
 def test_login_of_an_inactive_user(c: Any) -> None:
     response = c.post(f"{V1}/login", json={"username": "inactive", "password": "inactive-password"})
-    assert_molgenis_error(response, 401, "User is not active: inactive")
+    assert_molgenis_error(response, 401, INACTIVE)
 
 
 def test_login_of_a_user_deactivated_through_the_api(c: Any, admin_h: dict[str, str]) -> None:
     assert c.put(f"{V1}/sys_sec_User/{TEST_USER_ID}/active", json=False, headers=admin_h).status_code == 200
     response = c.post(f"{V1}/login", json={"username": "test", "password": "test"})
     assert_molgenis_error(response, 401)
-    assert messages(response)[0].startswith("User is not active")
+    assert messages(response)[0].startswith("User is disabled org.springframework.security.core.userdetails.User "
+                                            "[Username=test, Password=[PROTECTED], Enabled=false")
 
 
 def test_login_requiring_a_password_reset(c: Any) -> None:
@@ -89,9 +92,10 @@ def test_login_requiring_a_password_reset(c: Any) -> None:
     assert_molgenis_error(response, 401, PASSWORD_RESET)
 
 
-def test_login_wrong_password_beats_the_account_state(c: Any) -> None:
+def test_login_account_state_beats_a_wrong_password(c: Any) -> None:
+    """MolgenisUserDetailsChecker runs as the pre-authentication check, before the password is compared."""
     response = c.post(f"{V1}/login", json={"username": "inactive", "password": "wrong"})
-    assert_molgenis_error(response, 401, "Bad credentials")
+    assert_molgenis_error(response, 401, INACTIVE)
 
 
 def _set_2fa(c: Any, headers: dict[str, str], mode: str) -> Any:

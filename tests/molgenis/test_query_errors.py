@@ -175,9 +175,10 @@ def test_elasticsearch_only_operators(c: Any, admin_h: dict[str, str], operator:
 
 
 def test_unknown_q_parameter_property(c: Any, admin_h: dict[str, str]) -> None:
+    """Spring's DataBinder ignores unknown fields (`ignoreUnknownFields`), and so does the mock."""
     response = c.get(f"{V1}/{ITEMS}?q[0].foo=1", headers=admin_h)
-    errors = assert_molgenis_error(response, 400)
-    assert "q[0].foo" in errors[0]["message"]
+    assert response.status_code == 200, response.text
+    assert response.json()["total"] == 5
 
 
 def test_q_parameter_index_beyond_the_binding_limit(c: Any, admin_h: dict[str, str]) -> None:
@@ -191,7 +192,7 @@ def test_rsql_q_on_the_json_route_is_a_400(c: Any, admin_h: dict[str, str]) -> N
     hidden behind the generic `q: Unknown query parameter.`); RSQL works on /csv/{e} only."""
     assert_molgenis_error(c.get(f"{V1}/{ITEMS}?q=label==label1", headers=admin_h), 400,
                           "Field 'q' of 'entityCollectionRequest' Failed to convert property value of type "
-                          "'java.lang.String' to required type 'java.util.List' for property 'q'")
+                          "'java.lang.String' to required type 'java.util.List' for property 'q'", "typeMismatch")
     # the same query is fine on the CSV route
     assert c.get(f"{V1}/csv/{ITEMS}?q=label==label1", headers=admin_h).text == '"value","label"\n"ref1","label1"\n'
 
@@ -243,7 +244,7 @@ def test_num_above_10000_on_get(c: Any, admin_h: dict[str, str]) -> None:
     """`num` above 10000 on GET: the global handler's binding text (used to be the generic `num: Ensure this value is
     less than or equal to 10000.`)."""
     assert_molgenis_error(c.get(f"{V1}/{ITEMS}?num=10001", headers=admin_h), 400,
-                          f"Field 'num' of 'entityCollectionRequest' {NUM_MAX}")
+                          f"Field 'num' of 'entityCollectionRequest' {NUM_MAX}", "Max")
     assert c.get(f"{V1}/{ITEMS}?num=10000", headers=admin_h).status_code == 200
 
 

@@ -152,7 +152,11 @@ VALIDATION_MESSAGES = [re.compile(p, re.S) for p in (
     r"Failed to parse attribute \[[^\]]+\] value .*",
     r"The attribute '[^']+' of entity '[^']+' can not be (null|changed it is readonly)\..*",
     r"Duplicate value .* for unique attribute '[^']+' from entity '[^']+' \(entity \d+\)",
-    r"Unknown xref value .* for attribute '[^']+' of entity '[^']+'\. \(entity \d+\)",
+    r"Unknown xref value .* for attribute '[^']+' of entity '[^']+'\.( \(entity \d+\))?",
+    # PostgreSqlExceptionTranslator (D24a, D25, D18)
+    r"Value .* for unique attribute '[^']+' from entity '[^']+' already exists\.",
+    r"Duplicate list value .* for attribute '[^']+' from entity '[^']+' with id .*",
+    r"Updating read-only attribute '[^']+' of type '[^']+' with id .* is not allowed\.",
     r"Attribute '[^']+' of entity '[^']+' cannot be set directly",
     r"Illegal attribute type \[COMPOUND\]",
     r"Cannot update entity with file attribute without passing file, .*",
@@ -200,7 +204,19 @@ class Expected:
                 and bool(self.when(failure, case, response)))
 
 
+DELETE_MESSAGES = [re.compile(p, re.S) for p in (
+    r"'.*' with id '.*' is referenced as default value by attribute\(s\): '.*'",
+    r"'.*' entities are referenced as default value by attributes",
+    r"Value '.*' for attribute '[^']+' is referenced by entity '[^']+'\.",
+)]
+DELETES = {"DELETE /{entityTypeId}/{id}", "DELETE /{entityTypeId}", "POST /{entityTypeId}/{id}", "POST /{entityTypeId}"}
+
 DOCUMENTED = [
+    Expected("deletes are refused while an attribute uses a row as its default value (DefaultValueReferenceValidator)"
+             " or another row still references it (the database's foreign key, D22): data-dependent rules the "
+             "operation descriptions state",
+             (RejectedPositiveData,), frozenset(DELETES), 400,
+             lambda f, c, r: (c.method == "DELETE" or _method(c) == "DELETE") and _all_match(r, DELETE_MESSAGES)),
     Expected("expand items follow the grammar `attr` / `attr[sub;...]` (parameter `expand`); the schema types them "
              "as free strings because a JSON Schema pattern would replace the server's `invalid expand value: <item>` "
              "by the validator's generic message",

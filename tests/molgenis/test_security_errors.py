@@ -31,8 +31,9 @@ ANONYMOUS_DENIED = [
     ("POST", f"{V1}/{DISEASE}/C50?_method=DELETE", None, ds04("Delete data", "Disease", DISEASE)),
     ("DELETE", f"{V1}/{DISEASE}", None, ds04("Delete data", "Disease", DISEASE)),
     ("POST", f"{V1}/{DISEASE}?_method=DELETE", None, ds04("Delete data", "Disease", DISEASE)),
-    ("DELETE", f"{V1}/{DISEASE}/meta", None, ds04("Delete metadata", "Disease", DISEASE)),
-    ("POST", f"{V1}/{DISEASE}/meta?_method=DELETE", None, ds04("Delete metadata", "Disease", DISEASE)),
+    # deleting metadata is a delete on sys_md_EntityType (RepositorySecurityDecorator: DELETE_DATA there)
+    ("DELETE", f"{V1}/{DISEASE}/meta", None, ds04("Delete data", "Entity type", "sys_md_EntityType")),
+    ("POST", f"{V1}/{DISEASE}/meta?_method=DELETE", None, ds04("Delete data", "Entity type", "sys_md_EntityType")),
     # anonymous holds nothing on system types: even reading the metadata is refused (IT-01, IT-08)
     ("GET", f"{V1}/sys_md_EntityType", None, ds04("Read metadata", "Entity type", "sys_md_EntityType")),
     ("GET", f"{V1}/sys_scr_ScriptType", None, ds04("Read metadata", "Script type", "sys_scr_ScriptType")),
@@ -84,10 +85,8 @@ NON_ADMIN_DENIED = [
                                                                       "sys_scr_ScriptType")),
     (IT_USER, "PUT", f"{V1}/sys_scr_ScriptType/R", {"name": "R"}, ds04("Update data", "Script type",
                                                                        "sys_scr_ScriptType")),
-    (IT_USER, "PUT", f"{V1}/sys_scr_ScriptType/R/name", "R", ds04("Update data", "Script type",
-                                                                  "sys_scr_ScriptType")),
-    (IT_USER, "DELETE", f"{V1}/sys_scr_ScriptType/meta", None, ds04("Delete metadata", "Script type",
-                                                                    "sys_scr_ScriptType")),
+    (IT_USER, "DELETE", f"{V1}/sys_scr_ScriptType/meta", None, ds04("Delete data", "Entity type",
+                                                                    "sys_md_EntityType")),
     (IT_USER, "GET", f"{V1}/sys_sec_User", None, ds04("Read data", "User", "sys_sec_User")),
     (IT_USER, "POST", f"{V1}/sys_sec_User?_method=GET", {}, ds04("Read data", "User", "sys_sec_User")),
     (IT_USER, "GET", f"{V1}/sys_sec_User/{TEST_USER_ID}", None, ds04("Read data", "User", "sys_sec_User")),
@@ -95,8 +94,6 @@ NON_ADMIN_DENIED = [
     (IT_USER, "GET", f"{V1}/csv/sys_sec_User", None, ds04("Read data", "User", "sys_sec_User")),
     (IT_USER, "GET", f"{V1}/sys_App", None, ds04("Read metadata", "App", "sys_App")),
     # RestControllerV1APIIT's user: WRITE (not WRITEMETA) on the V1_API types, nothing on settings
-    (TEST_USER, "DELETE", f"{V1}/{ITEMS}/meta", None, ds04("Delete metadata", "Items", ITEMS)),
-    (TEST_USER, "POST", f"{V1}/{ITEMS}/meta?_method=DELETE", None, ds04("Delete metadata", "Items", ITEMS)),
     (TEST_USER, "GET", f"{V1}/sys_App/meta", None, ds04("Read metadata", "App", "sys_App")),
     (TEST_USER, "PUT", f"{V1}/sys_set_auth/auth/sign_in_2fa", "Enforced",
      ds04("Read metadata", "Authentication settings", "sys_set_auth")),

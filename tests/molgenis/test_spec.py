@@ -452,10 +452,16 @@ def test_attributes_and_expand_are_comma_separated_arrays() -> None:
 
 def test_paging_parameters() -> None:
     listing = params_by_name("handlers.molgenis.entities.list_rows")
-    assert listing["start"]["schema"] == {"type": "integer", "minimum": 0, "default": 0}
-    assert listing["num"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 10000, "default": 100,
-                                        "x-apitwin-message": {"maximum": "Field 'num' of 'entityCollectionRequest' "
-                                                                         "No more than 10000 rows can be requested"}}
+    start, num = listing["start"]["schema"], listing["num"]["schema"]
+    assert {k: start[k] for k in ("type", "minimum", "maximum", "default")} == {
+        "type": "integer", "minimum": 0, "maximum": 2 ** 31 - 1, "default": 0}           # a Java int
+    assert {k: num[k] for k in ("type", "minimum", "maximum", "default")} == {
+        "type": "integer", "minimum": 0, "maximum": 10000, "default": 100}
+    # the binding's field errors: Spring's texts and field error codes
+    assert num["x-apitwin-message"]["maximum"] == {
+        "message": "Field 'num' of 'entityCollectionRequest' No more than 10000 rows can be requested", "code": "Max"}
+    assert {num["x-apitwin-message"][k]["code"] for k in ("minimum", "type")} == {"Min", "typeMismatch"}
+    assert {start["x-apitwin-message"][k]["code"] for k in ("minimum", "maximum", "type")} == {"Min", "typeMismatch"}
     assert {"start", "num"} <= set(params_by_name("handlers.molgenis.rows.get_attribute_value"))
     csv = params_by_name("handlers.molgenis.csv_export.export_csv")
     assert set(csv) == {"entityTypeId", "q", "start", "num", "sortColumn", "sortOrder", "attributes"}
@@ -567,9 +573,11 @@ def test_security_schemes() -> None:
         "apiKey", "header", "x-molgenis-token")
     assert (schemes["molgenisTokenParam"]["type"], schemes["molgenisTokenParam"]["in"],
             schemes["molgenisTokenParam"]["name"]) == ("apiKey", "query", "molgenis-token")
-    for scheme in schemes.values():
-        assert scheme["x-apikeyInfoFunc"] == "handlers.molgenis.auth.token_info"
-    assert SPEC["security"] == [{"molgenisToken": []}, {"molgenisTokenParam": []}, {}]
+    for name in ("molgenisToken", "molgenisTokenParam"):
+        assert schemes[name]["x-apikeyInfoFunc"] == "handlers.molgenis.auth.token_info"
+    assert (schemes["molgenisBasic"]["type"], schemes["molgenisBasic"]["scheme"]) == ("http", "basic")
+    assert schemes["molgenisBasic"]["x-basicInfoFunc"] == "handlers.molgenis.auth.basic_info"
+    assert SPEC["security"] == [{"molgenisToken": []}, {"molgenisTokenParam": []}, {"molgenisBasic": []}, {}]
     for path, method, op, _ in OPERATIONS:
         if op["operationId"] == "handlers.molgenis.auth.login":
             assert op["security"] == []

@@ -319,7 +319,7 @@ def test_typed_id(model: Model) -> None:
 
 def test_auto_string_ids_look_like_molgenis_ids_and_are_deterministic() -> None:
     ids = [v.auto_string_id(n, "Person") for n in range(1, 50)]
-    assert all(len(i) == 26 and i.isalnum() and i.isupper() for i in ids)
+    assert all(len(i) == 26 and i.isalnum() and i.islower() for i in ids)      # IdGeneratorImpl: lowerCase()
     assert ids == [v.auto_string_id(n, "Person") for n in range(1, 50)]
     assert len(set(ids)) == 49
     assert v.auto_string_id(1, "Person") != v.auto_string_id(1, "Other")
@@ -627,15 +627,20 @@ def test_validation_expression(model: Model, lookup: Any) -> None:
     assert validate(users, dict(values, username="fine"), model=model, lookup=lookup) == []
 
 
-def test_unsupported_expressions_are_treated_as_satisfied(model: Model, lookup: Any) -> None:
+def test_expressions_without_the_value_true_are_offended(model: Model, lookup: Any) -> None:
+    """ExpressionValidator: false, null (regex on a null value) and a failed evaluation (a bad pattern) all offend;
+    the expression language is evaluated in full (handlers/molgenis/expressions.py)."""
     person = model.get("V1_API_PersonAPIV1")
-    assert validate(person, {"id": "p", "age": 40}, model=model, lookup=lookup) == []
+    assert len(validate(person, {"id": "p", "age": 40}, model=model, lookup=lookup)) == 1
+    assert validate(person, {"id": "p", "age": 40, "driverslicence": True}, model=model, lookup=lookup) == []
     odd = EntityType(id="Odd", attributes=[
         Attribute(name="id", id_attribute=True, validation_expression="regex('[', {id})")])
-    assert validate(odd, {"id": "x"}, model=model, lookup=lookup) == []
+    assert validate(odd, {"id": "x"}, model=model, lookup=lookup)[0].endswith(
+        "Offended validation expression: regex('[', {id})")
     nullable = EntityType(id="Nullable", attributes=[
         Attribute(name="id", id_attribute=True), Attribute(name="c", validation_expression="regex('^a$', {c})")])
-    assert validate(nullable, {"id": "x"}, model=model, lookup=lookup) == []
+    assert len(validate(nullable, {"id": "x"}, model=model, lookup=lookup)) == 1
+    assert validate(nullable, {"id": "x", "c": "a"}, model=model, lookup=lookup) == []
 
 
 def test_missing_id(model: Model, lookup: Any) -> None:

@@ -50,24 +50,31 @@ WRONG_VALUES = [
     ("xemail", "not-an-email", [_bracket("email", "not-an-email", "xemail label", "Not a valid e-mail address.")]),
     ("xhyperlink", "not a link", [_bracket("hyperlink", "not a link", "xhyperlink label", "Not a valid hyperlink.")]),
     ("xenum", "enum4", [_bracket("enum", "enum4", "xenum", "Value must be one of [enum1, enum2, enum3]")]),
-    ("xxref_value", "nope", [f"Unknown xref value 'nope' for attribute 'xxref_value' of entity '{TT}'. (entity 1)"]),
-    ("xmref_value", ["ref1", "nope", "nope2"],
-     [f"Unknown xref value 'nope' for attribute 'xmref_value' of entity '{TT}'. (entity 1)",
-      f"Unknown xref value 'nope2' for attribute 'xmref_value' of entity '{TT}'. (entity 1)"]),
-    ("xmref_value", "ref1,nope", [f"Unknown xref value 'nope' for attribute 'xmref_value' of entity '{TT}'. "
-                                  "(entity 1)"]),
+    # PostgreSQL's constraints (PostgreSqlExceptionTranslator): the first failure only, coded (DB_CODES)
+    ("xxref_value", "nope", [f"Unknown xref value 'nope' for attribute 'xxref_value' of entity '{TT}'."]),
+    ("xmref_value", ["ref1", "nope", "nope2"], [f"Unknown xref value 'nope' for attribute '<unknown>' of entity '{TT}'."]),
+    ("xmref_value", "ref1,nope", [f"Unknown xref value 'nope' for attribute '<unknown>' of entity '{TT}'."]),
     ("xstring", "x" * 256, [_plain("string", "x" * 256, "xstring label",
                                    "Value must be less than or equal to 255 characters")]),
     ("xintrange", 11, [_plain("int", "11", "xintrange label", "Value must be between null and 10")]),
     ("xintrangenillable", -1, [_plain("int", "-1", "xintrangenillable label", "Value must be between 0 and null")]),
     ("xlongrange", 11, [_plain("long", "11", "xlongrange label", "Value must be between 0 and 10")]),
     ("xlongrange", -1, [_plain("long", "-1", "xlongrange label", "Value must be between 0 and 10")]),
-    ("xstring_unique", "str1", [f"Duplicate value 'str1' for unique attribute 'xstring_unique' from entity '{TT}' "
-                                "(entity 1)"]),
-    ("xint_unique", 1, [f"Duplicate value '1' for unique attribute 'xint_unique' from entity '{TT}' (entity 1)"]),
-    ("xxref_value", None, [f"The attribute 'xxref_value' of entity '{TT}' can not be null. (entity 1)"]),
-    ("xmref_value", [], [f"The attribute 'xmref_value' of entity '{TT}' can not be null. (entity 1)"]),
+    ("xstring_unique", "str1", [f"Value 'str1' for unique attribute 'xstring_unique' from entity '{TT}' already "
+                                "exists."]),
+    ("xint_unique", 1, [f"Value '1' for unique attribute 'xint_unique' from entity '{TT}' already exists."]),
+    ("xxref_value", None, [f"The attribute 'xxref_value' of entity '{TT}' can not be null."]),
 ]
+DB_CODES = {"Unknown xref": "D23", "Value '": "D24a", "The attribute": "D21a"}
+
+
+def codes(response: Any) -> list[str | None]:
+    return [entry.get("code") for entry in response.json()["errors"]]
+
+
+def db_code(message: str) -> str | None:
+    """The translator's code for a database constraint message (None for the validators' messages)."""
+    return next((code for head, code in DB_CODES.items() if message.startswith(head)), None)
 
 
 @pytest.mark.parametrize("attribute, value, expected", WRONG_VALUES,
@@ -77,6 +84,7 @@ def test_create_with_a_wrong_value(c: Any, admin_h: dict[str, str], attribute: s
     response = c.post(f"{V1}/{TT}", json={**TT_BASE, attribute: value}, headers=admin_h)
     assert_molgenis_error(response, 400)
     assert messages(response) == expected
+    assert codes(response) == [db_code(m) for m in expected]
     assert_molgenis_error(c.get(f"{V1}/{TT}/100", headers=admin_h), 404, d02("id label", "100", TT_LABEL), "D02")
 
 
@@ -96,14 +104,13 @@ def test_int_number_beyond_range_is_truncated_like_java(c: Any, admin_h: dict[st
     assert (row["xint"], row["xlong"]) == (2147483647, 1)
 
 
-def test_several_violations_are_reported_together(c: Any, admin_h: dict[str, str]) -> None:
+def test_the_database_reports_its_first_violation_only(c: Any, admin_h: dict[str, str]) -> None:
+    """PostgreSQL stops at the first failure: the unique index (immediate) before the deferred foreign key."""
     body = {**TT_BASE, "xxref_value": "nope", "xstring_unique": "str1"}
     response = c.post(f"{V1}/{TT}", json=body, headers=admin_h)
-    assert_molgenis_error(response, 400)
-    assert set(messages(response)) == {
-        f"Duplicate value 'str1' for unique attribute 'xstring_unique' from entity '{TT}' (entity 1)",
-        f"Unknown xref value 'nope' for attribute 'xxref_value' of entity '{TT}'. (entity 1)",
-    }
+    assert_molgenis_error(response, 400, f"Value 'str1' for unique attribute 'xstring_unique' from entity '{TT}' "
+                                         "already exists.", "D24a")
+    assert len(messages(response)) == 1
 
 
 @pytest.mark.parametrize("entity_type, body, attribute, value", [
@@ -113,10 +120,10 @@ def test_several_violations_are_reported_together(c: Any, admin_h: dict[str, str
 ])
 def test_create_with_a_duplicate_id(c: Any, admin_h: dict[str, str], entity_type: str, body: dict[str, Any],
                                     attribute: str, value: str) -> None:
-    """A duplicate id is a validation error (400 without code), not 409."""
+    """A duplicate id is the primary key's unique violation (400 D24a), not 409."""
     response = c.post(f"{V1}/{entity_type}", json=body, headers=admin_h)
-    assert_molgenis_error(response, 400, f"Duplicate value '{value}' for unique attribute '{attribute}' from entity "
-                                         f"'{entity_type}' (entity 1)")
+    assert_molgenis_error(response, 400, f"Value '{value}' for unique attribute '{attribute}' from entity "
+                                         f"'{entity_type}' already exists.", "D24a")
 
 
 def test_create_by_form_with_a_wrong_value(c: Any, admin_h: dict[str, str]) -> None:
@@ -128,18 +135,17 @@ def test_create_by_form_with_a_wrong_value(c: Any, admin_h: dict[str, str]) -> N
 # -- updates -----------------------------------------------------------------------------------------------------------
 
 def test_put_changing_a_read_only_attribute(c: Any, admin_h: dict[str, str]) -> None:
-    """Read-only attributes may be resent unchanged; changing one is a 400 (with the validators' ` (entity <n>)` row
-    suffix)."""
+    """Read-only attributes may be resent unchanged; changing one is refused by the table's update trigger (D18)."""
     row = c.get(f"{V1}/sys_sec_User/{TEST_USER_ID}", headers=admin_h).json()
     body = {k: v for k, v in row.items() if k != "href"}
     assert c.put(f"{V1}/sys_sec_User/{TEST_USER_ID}", json=body, headers=admin_h).status_code == 200
     response = c.put(f"{V1}/sys_sec_User/{TEST_USER_ID}", json={**body, "username": "renamed"}, headers=admin_h)
-    assert_molgenis_error(response, 400, "The attribute 'username' of entity 'sys_sec_User' can not be changed it is "
-                                         "readonly. (entity 1)")
+    assert_molgenis_error(response, 400, "Updating read-only attribute 'username' of type 'sys_sec_User' with id "
+                                         f"'{TEST_USER_ID}' is not allowed.", "D18")
     tunnel = c.post(f"{V1}/sys_sec_User/{TEST_USER_ID}?_method=PUT", json={**body, "username": "renamed"},
                     headers=admin_h)
-    assert_molgenis_error(tunnel, 400, "The attribute 'username' of entity 'sys_sec_User' can not be changed it is "
-                                       "readonly. (entity 1)")
+    assert_molgenis_error(tunnel, 400, "Updating read-only attribute 'username' of type 'sys_sec_User' with id "
+                                       f"'{TEST_USER_ID}' is not allowed.", "D18")
     assert c.get(f"{V1}/sys_sec_User/{TEST_USER_ID}", headers=admin_h).json()["username"] == "test"
 
 
@@ -163,15 +169,15 @@ def test_single_attribute_put_on_a_read_only_attribute(c: Any, admin_h: dict[str
     ("xint", "abc", _plain("int", "abc", "xint label")),
     ("xenum", "enum4", "Invalid [enum] value [enum4] for attribute [xenum] of entity [1] with type "
                        f"[{TT}]. Value must be one of [enum1, enum2, enum3]"),
-    ("xxref_value", "nope", f"Unknown xref value 'nope' for attribute 'xxref_value' of entity '{TT}'. (entity 1)"),
-    ("xint_unique", 2, f"Duplicate value '2' for unique attribute 'xint_unique' from entity '{TT}' (entity 1)"),
-    ("xxref_value", None, f"The attribute 'xxref_value' of entity '{TT}' can not be null. (entity 1)"),
+    ("xxref_value", "nope", f"Unknown xref value 'nope' for attribute 'xxref_value' of entity '{TT}'."),
+    ("xint_unique", 2, f"Value '2' for unique attribute 'xint_unique' from entity '{TT}' already exists."),
+    ("xxref_value", None, f"The attribute 'xxref_value' of entity '{TT}' can not be null."),
 ])
 def test_single_attribute_put_with_a_wrong_value(c: Any, admin_h: dict[str, str], attribute: str, value: Any,
                                                  expected: str) -> None:
     before = c.get(f"{V1}/{TT}/1", headers=admin_h).json()
     response = raw(c, "PUT", f"{V1}/{TT}/1/{attribute}", admin_h, json.dumps(value))
-    assert_molgenis_error(response, 400, expected)
+    assert_molgenis_error(response, 400, expected, db_code(expected))
     assert c.get(f"{V1}/{TT}/1", headers=admin_h).json() == before
 
 
