@@ -36,6 +36,9 @@ class ApiPlugin:
     mockdata_dir: Path                            # default seed directory (overridable with --data)
     render_error: Callable[[ApiError], dict[str, Any]]
     seed: Callable[["ApiRuntime", Path], None]    # fills runtime.store from a data directory
+    # Further documents of the same API (e.g. its next version), each served at its own documented root from this
+    # API's one runtime: same store, seed, settings and error shape. operationIds must differ across documents.
+    extra_specs: tuple[Path, ...] = ()
     auth_challenge: str | None = 'Bearer realm="api"'  # WWW-Authenticate value on 401 (None: no header)
     # operationId → check(body, token_info, problems) for rules beyond the schema; the engine runs it next to
     # schema violations so one answer names every problem (the handler runs it again on valid bodies)
@@ -67,6 +70,11 @@ class ApiPlugin:
     @property
     def default_prefix(self) -> str:
         return "/" + self.name
+
+    @property
+    def spec_files(self) -> tuple[Path, ...]:
+        """Every document this API serves, the main one first."""
+        return (self.spec_file, *self.extra_specs)
 
 
 def lazy(target: str) -> Callable[..., Any]:

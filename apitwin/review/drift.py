@@ -56,16 +56,16 @@ _INFO_FUNC = re.compile(r"^x-\w+InfoFunc$")
 def targets(names: list[str]) -> list[tuple[Path, ApiPlugin | None]]:
     """The specs to check: API names, spec paths, or (none given) every plugin's spec plus every specs/*.yaml."""
     plugins = discover()
-    by_spec = {p.spec_file.resolve(): p for p in plugins.values()}
+    by_spec = {path.resolve(): p for p in plugins.values() for path in p.spec_files}
     if not names:
-        paths = [p.spec_file.resolve() for p in plugins.values()]
+        paths = list(by_spec)
         spec_dir = PROJECT_ROOT / "specs"
         paths += sorted(p.resolve() for p in spec_dir.glob("*.y*ml") if p.resolve() not in paths)
         return [(path, by_spec.get(path)) for path in paths]
     chosen = []
     for name in names:
         if name in plugins:
-            chosen.append((plugins[name].spec_file.resolve(), plugins[name]))
+            chosen += [(path.resolve(), plugins[name]) for path in plugins[name].spec_files]
         elif Path(name).is_file():
             path = Path(name).resolve()
             chosen.append((path, by_spec.get(path)))
@@ -195,6 +195,7 @@ class _Checker:
 
     def smoke(self) -> None:
         from apitwin.app import create_app
+        from apitwin.specs import spec_base_path
 
         assert self.plugin is not None
         broken = _ContractLog()
@@ -207,7 +208,7 @@ class _Checker:
             app = create_app([self.plugin.name])
             with app.test_client() as client:
                 headers = self.plugin.smoke_headers(client) if self.plugin.smoke_headers else {}
-                self._calls(client, headers, app.apitwin.runtimes[self.plugin.name].extras["base_path"], broken)
+                self._calls(client, headers, spec_base_path(self.spec.data), broken)   # served at its root
         except Exception as exc:  # noqa: BLE001 - an app that cannot start or answer is the finding
             self.emit("drift-smoke-server-error", f"{self.plugin.name} smoke run stopped: {type(exc).__name__}: "
                                                   f"{examples.short(str(exc))}")

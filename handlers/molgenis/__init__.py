@@ -1,4 +1,4 @@
-"""MOLGENIS REST API v1 mock: generic, metadata-driven entity routes that answer like the real server (10.2.4)."""
+"""MOLGENIS REST API v1 and v2 mock: generic, metadata-driven entity routes that answer like the real server (10.2.4)."""
 from __future__ import annotations
 
 from http import HTTPStatus
@@ -35,8 +35,9 @@ def render_error(error: ApiError) -> dict[str, Any] | tuple[dict[str, Any], str]
 
 PLUGIN = ApiPlugin(
     name="molgenis",
-    title="MOLGENIS REST API v1",
+    title="MOLGENIS REST API v1 + v2",
     spec_file=PROJECT_ROOT / "specs" / "molgenis_v1.yaml",
+    extra_specs=(PROJECT_ROOT / "specs" / "molgenis_v2.yaml",),   # REST API v2 at /api/v2, same runtime and state
     mockdata_dir=PROJECT_ROOT / "mockdata" / "molgenis",
     render_error=render_error,
     seed=lazy("handlers.molgenis.seed:load_runtime"),
