@@ -287,6 +287,7 @@ def test_create_body_errors(client: Any, admin: dict[str, str], body: Any, messa
 def test_create_without_body(client: Any, admin: dict[str, str]) -> None:
     headers = {**admin, "Content-Type": "application/json"}
     error(client.post(f"{V2}/{REF}", headers=headers), 400, "Invalid request body.")
+    error(client.post(f"{V2}/{REF}", headers=admin), 415, "Content type '' not supported")
 
 
 def test_create_needs_add_data(client: Any) -> None:
@@ -392,3 +393,8 @@ def test_both_documents_are_served(client: Any) -> None:
     assert client.get("/api/v1/openapi.json").json()["info"]["title"] == "MOLGENIS REST API v1"
     response = client.patch(f"{V2}/{REF}")
     assert response.status_code == 405 and response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_create_with_a_form_body_is_415(client: Any, admin: dict[str, str]) -> None:
+    error(client.post(f"{V2}/{REF}", headers=admin, data={"value": "ref55", "label": "x"}), 415,
+          "Content type 'application/x-www-form-urlencoded' not supported")

@@ -7,6 +7,7 @@ from typing import Any
 from apitwin.errors import ApiError
 from handlers.molgenis import data
 from handlers.molgenis.context import Ctx, ctx
+from handlers.molgenis.inputs import is_form, media_type
 from handlers.molgenis.model import EntityType
 from handlers.molgenis.render import next_start, prev_start
 from handlers.molgenis.v2 import render
@@ -53,6 +54,8 @@ async def post_entity_collection(entityTypeId: str, body: Any = None, _method: s
     if _method == "GET":
         wanted = await collection_request(q, sort, attrs, start, num, includeCategories)
         return retrieve(ctx(token_info), entityTypeId, wanted)
+    if is_form():                       # the create mapping reads JSON only (@RequestBody)
+        raise ApiError(415, [f"Content type '{media_type()}' not supported"])
     return create_entities(ctx(token_info), entityTypeId, batch_body("entities"))
 
 

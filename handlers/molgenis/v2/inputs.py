@@ -9,7 +9,7 @@ from typing import Any
 from connexion import request
 
 from apitwin.errors import ApiError
-from handlers.molgenis.inputs import ABSENT, is_form, read_form, sent_json
+from handlers.molgenis.inputs import ABSENT, is_form, media_type, read_form, sent_json
 from handlers.molgenis.model import EntityType, Model
 from handlers.molgenis.query import parse_rsql
 from handlers.molgenis.v2.attrs import AttributeFilter, parse_attrs
@@ -89,7 +89,9 @@ async def collection_request(q: str | None, sort: str | None, attrs: str | None,
 
 def batch_body(key: str) -> list[Any]:
     """`entities` / `entityIds` of a batch body. The schema (with the server's texts) has checked it; what is
-    left is a missing body, which Spring reports as unreadable."""
+    left is a missing body: 415 without a content type, else unreadable (400)."""
+    if not media_type():                # Spring's @RequestBody: no content type, no converter
+        raise ApiError(415, ["Content type '' not supported"])
     sent = sent_json()
     if sent is ABSENT or sent is None or not isinstance(sent, dict) or not isinstance(sent.get(key), list):
         raise ApiError(400, [INVALID_BODY])
