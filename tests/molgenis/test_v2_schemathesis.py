@@ -38,6 +38,10 @@ APP = create_app(["molgenis"], settings=Settings(seed=0))
 schema = schemathesis.openapi.from_asgi(f"{V2}/openapi.json", APP, config=schemathesis.Config.from_dict(
     {"generation": {"mode": "all"}}))
 CLIENT = schemathesis.python.asgi.get_client(APP)
+# The 201 link of the batch create (to the collection) is left out of the stateful phase: with it, hypothesis'
+# replays of a scenario diverge (FlakyStrategyDefinition, no check failing) because the same operation answers 200
+# or 201 depending on the drawn `_method`. The link itself is checked by tests/molgenis/test_v2_spec.py.
+schema.raw_schema["paths"]["/{entityTypeId}"]["post"]["responses"]["201"].pop("links")
 
 
 def fresh_state() -> str:
