@@ -55,6 +55,7 @@ PLUGIN = ApiPlugin(
         "Token       curl -s -X POST {root}/api/v1/login -H 'Content-Type: application/json' "
         "-d '{{\"username\": \"admin\", \"password\": \"admin\"}}'",
         "Rows        curl -s '{root}/api/v1/biobank_Sample?num=5'   (anonymous may read biobank_*; else x-molgenis-token)",
+        "Rows (v2)   curl -s '{root}/api/v2/biobank_Sample?num=5&sort=collected:desc&attrs=*,donor(*)'   (RSQL: &q=type==plasma)",
     ],
 )
 
