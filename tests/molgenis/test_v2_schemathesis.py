@@ -1,6 +1,6 @@
 """schemathesis against the in-process MOLGENIS mock, REST API v2: every operation of specs/molgenis_v2.yaml with
 its examples, coverage cases and positive + negative fuzzing, all default checks, and the stateful phase through
-the spec's links — the same setup as the v1 run (tests/test_contract_molgenis.py): entity types drawn from the
+the spec's links — the same setup as the v1 run (tests/molgenis/test_schemathesis.py): entity types drawn from the
 spec's `x-apitwin-hints`, row ids and attribute names from the seed, every case from a reset with a fresh admin
 token, and the DOCUMENTED table dropping exactly the failures that are MOLGENIS rules a JSON Schema cannot state.
 
