@@ -63,10 +63,10 @@ _UNDECLARED_QUERY_FILTER = _UndeclaredQueryFilter()
 
 def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRuntime:
     rt = ApiRuntime(plugin=plugin, settings=settings, prefix=prefix)
-    spec = load_spec(plugin.spec_file)
-    rt.extras["spec"] = spec
-    rt.extras["base_path"] = spec_base_path(spec)
-    rt.extras["operations"] = operation_index(spec)
+    documents = [(spec, spec_base_path(spec)) for spec in map(load_spec, plugin.spec_files)]
+    rt.extras["documents"] = documents            # (3.1 document, documented root), the main one first
+    rt.extras["spec"], rt.extras["base_path"] = documents[0]
+    rt.extras["operations"] = merged_operations(plugin, [spec for spec, _ in documents])
     if plugin.events is not None:
         policy = DeliveryPolicy(timeout=settings.webhook_timeout, max_attempts=settings.webhook_max_attempts,
                                 backoff_base=settings.webhook_backoff_base, backoff_max=settings.webhook_backoff_max,
@@ -78,6 +78,24 @@ def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRunt
     plugin.seed(rt, settings.data_dirs.get(plugin.name, plugin.mockdata_dir))
     rt.store.mark_seed()
     return rt
+
+
+def merged_operations(plugin: ApiPlugin, specs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """operationId → operation over every document of one API; handlers are named by operationId, so two documents
+    naming the same one would share a handler and the request checks of one of them."""
+    operations: dict[str, dict[str, Any]] = {}
+    roots = set()
+    for spec in specs:
+        root = spec_base_path(spec)
+        if root in roots:
+            raise ValueError(f"{plugin.name}: two documents share the root {root or '/'}")
+        roots.add(root)
+        index = operation_index(spec)
+        clash = sorted(set(index) & set(operations))
+        if clash:
+            raise ValueError(f"{plugin.name}: operationId {clash[0]} appears in two of its documents")
+        operations.update(index)
+    return operations
 
 
 def lifespan_for(runtimes: list[ApiRuntime]) -> Any:
@@ -137,19 +155,20 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
         lifespan=lifespan_for(runtimes),
     )
     for rt in runtimes:
-        base_path = rt.prefix + rt.extras["base_path"]
-        app.add_api(
-            connexion_view(rt.extras["spec"]),
-            base_path=base_path or None,
-            name=rt.name,
-            jsonifier=Jsonifier(**rt.plugin.wire.json_style) if rt.plugin.wire.json_style else None,
-            validate_responses=False,  # apitwin.response_guard checks against the 3.1 document instead
-            # undeclared query parameters: refused (400) unless the document says the API ignores them
-            strict_validation=rt.extras["spec"].get(UNKNOWN_QUERY) != "ignore",
-        )
-        registry.allow_index.add_spec(base_path, rt.extras["spec"])
-        if rt.extras["spec"].get(UNKNOWN_QUERY) == "ignore":
-            logging.getLogger("connexion.decorators.parameter").addFilter(_UNDECLARED_QUERY_FILTER)
+        for number, (spec, root) in enumerate(rt.extras["documents"]):
+            base_path = rt.prefix + root
+            app.add_api(
+                connexion_view(spec),
+                base_path=base_path or None,
+                name=rt.name if number == 0 else f"{rt.name}{root}",
+                jsonifier=Jsonifier(**rt.plugin.wire.json_style) if rt.plugin.wire.json_style else None,
+                validate_responses=False,  # apitwin.response_guard checks against the 3.1 document instead
+                # undeclared query parameters: refused (400) unless the document says the API ignores them
+                strict_validation=spec.get(UNKNOWN_QUERY) != "ignore",
+            )
+            registry.allow_index.add_spec(base_path, spec)
+            if spec.get(UNKNOWN_QUERY) == "ignore":
+                logging.getLogger("connexion.decorators.parameter").addFilter(_UNDECLARED_QUERY_FILTER)
     admin_spec = load_spec(ADMIN_SPEC)
     app.add_api(connexion_view(admin_spec), base_path=ADMIN_PREFIX, name="apitwin-admin", strict_validation=True)
     registry.allow_index.add_spec(ADMIN_PREFIX, admin_spec)
@@ -162,8 +181,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
                        default_limit=settings.max_body_bytes)
     app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_ROUTING)
     # the first server of a served document is where this mock answers its paths: mount prefix + documented base
-    documents = {rt.prefix + rt.extras["base_path"]: (rt.extras["spec"], rt.prefix + rt.extras["base_path"])
-                 for rt in runtimes}
+    documents = {rt.prefix + root: (spec, rt.prefix + root) for rt in runtimes for spec, root in rt.extras["documents"]}
     documents[ADMIN_PREFIX] = ({**admin_spec, "servers": []}, ADMIN_PREFIX)
     app.add_middleware(SpecServer, position=MiddlewarePosition.BEFORE_ROUTING, documents=documents)
     app.add_middleware(MissingContentType, position=MiddlewarePosition.BEFORE_VALIDATION)

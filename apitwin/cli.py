@@ -148,9 +148,10 @@ def banner(app: object, base: str) -> str:
             "",
             f"  {rt.plugin.title}",
             f"    API         {root}{rt.plugin.docs_base}/",
-            f"    Swagger UI  {root}{rt.extras['base_path']}/ui/",
-            f"    Spec        {root}{rt.extras['base_path']}/openapi.json  (also openapi.yaml)",
         ]
+        for _, doc_root in rt.extras["documents"]:
+            lines += [f"    Swagger UI  {root}{doc_root}/ui/",
+                      f"    Spec        {root}{doc_root}/openapi.json  (also openapi.yaml)"]
         lines += [f"    {line.format(root=root)}" for line in rt.plugin.quickstart]
     lines += ["", f"  Admin         {base}/__apitwin/apis  (reset, state export/import; see {base}/__apitwin/ui/)",
               "", "Press Ctrl-C to stop."]
@@ -159,7 +160,7 @@ def banner(app: object, base: str) -> str:
 
 def cmd_list() -> int:
     for name, plugin in discover().items():
-        print(f"{name:12} {plugin.title}  (spec: {plugin.spec_file})")
+        print(f"{name:12} {plugin.title}  (spec: {', '.join(str(path) for path in plugin.spec_files)})")
     return 0
 
 

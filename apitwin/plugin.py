@@ -106,6 +106,9 @@ class ApiPlugin:
     mockdata_dir: Path                          # default seed directory (overridable with --data)
     seed: Callable[[Runtime, Path], None]       # fills runtime.store from a data directory
     wire: Wire
+    # Further documents of the same API (e.g. its next version), each served at its own documented root from this
+    # API's one runtime: same store, seed, settings and error shape. operationIds must differ across documents.
+    extra_specs: tuple[Path, ...] = ()
     events: Events | None = None                # None: the API has no webhooks
     simulation: Simulation = Simulation()
     tooling: Tooling = Tooling()
@@ -115,6 +118,11 @@ class ApiPlugin:
     @property
     def default_prefix(self) -> str:
         return "/" + self.name
+
+    @property
+    def spec_files(self) -> tuple[Path, ...]:
+        """Every document this API serves, the main one first."""
+        return (self.spec_file, *self.extra_specs)
 
 
 def lazy(target: str) -> Callable[..., Any]:

@@ -1,12 +1,13 @@
-"""MOLGENIS REST API v1 mock: generic, metadata-driven entity routes that answer like the real server (10.2.4)."""
+"""MOLGENIS REST API v1 and v2 mock: generic, metadata-driven entity routes that answer like the real server (10.2.4)."""
 from __future__ import annotations
 
 from apitwin.plugin import PROJECT_ROOT, ApiPlugin, Tooling, Wire, lazy
 
 PLUGIN = ApiPlugin(
     name="molgenis",
-    title="MOLGENIS REST API v1",
+    title="MOLGENIS REST API v1 + v2",
     spec_file=PROJECT_ROOT / "specs" / "molgenis_v1.yaml",
+    extra_specs=(PROJECT_ROOT / "specs" / "molgenis_v2.yaml",),   # REST API v2 at /api/v2, same runtime and state
     mockdata_dir=PROJECT_ROOT / "mockdata" / "molgenis",
     seed=lazy("handlers.molgenis.seed:load_runtime"),
     wire=Wire(
@@ -31,5 +32,6 @@ PLUGIN = ApiPlugin(
         "Token       curl -s -X POST {root}/api/v1/login -H 'Content-Type: application/json' "
         "-d '{{\"username\": \"admin\", \"password\": \"admin\"}}'",
         "Rows        curl -s '{root}/api/v1/biobank_Sample?num=5'   (anonymous may read biobank_*; else x-molgenis-token)",
+        "Rows (v2)   curl -s '{root}/api/v2/biobank_Sample?num=5&sort=collected:desc&attrs=*,donor(*)'   (RSQL: &q=type==plasma)",
     ),
 )

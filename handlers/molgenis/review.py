@@ -1,5 +1,6 @@
-"""What `apitwin check-drift` needs from the MOLGENIS mock: every seeded row rendered as the API shows it (schema
-`EntityMap`), every entity type as its metadata (`EntityTypeResponse`), and an admin client for the smoke run."""
+"""What `apitwin check-drift` needs from the MOLGENIS mock: every seeded row rendered as each API version shows it
+(v1 `EntityMap`, v2 `EntityV2`), every entity type as its metadata (`EntityTypeResponse`, `EntityTypeResponseV2`),
+and an admin client for the smoke run."""
 from __future__ import annotations
 
 from typing import Any, Iterator
@@ -9,6 +10,7 @@ from handlers.molgenis.model_store import model_of
 from handlers.molgenis.render import entity_map, entity_type_response
 from handlers.molgenis.repository import Repository, make_lookup
 from handlers.molgenis.security import ALL_PERMISSIONS
+from handlers.molgenis.v2 import render as render_v2
 
 
 def seed_records(rt: ApiRuntime) -> Iterator[tuple[str, str, Any]]:
@@ -17,10 +19,15 @@ def seed_records(rt: ApiRuntime) -> Iterator[tuple[str, str, Any]]:
     for entity_type in model.entity_types.values():
         yield (f"{entity_type.id} meta", "EntityTypeResponse",
                entity_type_response(entity_type, permissions=ALL_PERMISSIONS, model=model))
+        yield (f"{entity_type.id} v2 meta", "EntityTypeResponseV2",
+               render_v2.entity_type_response(entity_type, None, model=model, permissions=lambda _: ALL_PERMISSIONS,
+                                              lookup=lookup))
         for values in Repository(rt.store, entity_type).scan():
             row_id = values.get(entity_type.id_attribute.name)
             yield f"{entity_type.id} {row_id}", "EntityMap", entity_map(entity_type, values, model=model,
                                                                           lookup=lookup)
+            yield f"{entity_type.id} {row_id} v2", "EntityV2", render_v2.entity(entity_type, values, None,
+                                                                                model=model, lookup=lookup)
 
 
 def smoke_headers(client: Any) -> dict[str, str]:

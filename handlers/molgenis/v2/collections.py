@@ -1,0 +1,145 @@
+"""/api/v2/{entityTypeId}: retrieve (GET, or POST `_method=GET`), batch create (POST), batch update (PUT), batch
+delete (DELETE with `entityIds`) — RestControllerV2's collection mappings over the shared data core."""
+from __future__ import annotations
+
+from typing import Any
+
+from apitwin.errors import ApiError
+from handlers.molgenis import data
+from handlers.molgenis.context import Ctx, ctx
+from handlers.molgenis.inputs import is_form, media_type
+from handlers.molgenis.model import EntityType
+from handlers.molgenis.render import next_start, prev_start
+from handlers.molgenis.v2 import render
+from handlers.molgenis.v2.attrs import to_fetch
+from handlers.molgenis.v2.inputs import CollectionRequest, batch_body, collection_request, page_link
+from handlers.molgenis.values import ValueProblem, convert, typed_id
+
+
+def retrieve(c: Ctx, entity_type_id: str, wanted: CollectionRequest) -> dict[str, Any]:
+    """`createEntityCollectionResponse`: the query and the fetch are built first (their errors first), then the
+    count (COUNT_DATA) and, when rows are asked for and exist, the page (READ_DATA). `num=0` returns no items."""
+    entity_type = c.entity_type(entity_type_id)
+    rules = wanted.rules(entity_type, c.model)
+    sort = wanted.sort_orders()
+    fetch = to_fetch(wanted.attr_filter(), entity_type, c.model)
+    c.require(entity_type, "COUNT_DATA")
+    _, total = data.query_page(c, entity_type, rules=rules, sort=sort, start=0, num=1)
+    rows: list[Any] = []
+    if total > 0 and wanted.num > 0:
+        c.require(entity_type, "READ_DATA")
+        rows, total = data.query_page(c, entity_type, rules=rules, sort=sort, start=wanted.start, num=wanted.num)
+    items = [render.entity(entity_type, row, fetch, model=c.model, lookup=c.lookup, prefix=c.prefix) for row in rows]
+    previous, following = prev_start(wanted.start, wanted.num), next_start(wanted.start, wanted.num, total)
+    meta = render.entity_type_response(entity_type, fetch, model=c.model, permissions=c.permissions, lookup=c.lookup,
+                                       include_categories=wanted.include_categories, prefix=c.prefix)
+    return render.collection(entity_type, items, meta=meta, start=wanted.start, num=wanted.num, total=total,
+                             prev_href=page_link(previous) if previous is not None else None,
+                             next_href=page_link(following) if following is not None else None, prefix=c.prefix)
+
+
+async def retrieve_entity_collection(entityTypeId: str, q: str | None = None, sort: str | None = None,
+                                     attrs: str | None = None, start: int = 0, num: int = 100,
+                                     includeCategories: bool = False, token_info: dict[str, Any] | None = None,
+                                     **_: Any) -> Any:
+    wanted = await collection_request(q, sort, attrs, start, num, includeCategories)
+    return retrieve(ctx(token_info), entityTypeId, wanted)
+
+
+async def post_entity_collection(entityTypeId: str, body: Any = None, _method: str | None = None,
+                                 q: str | None = None, sort: str | None = None, attrs: str | None = None,
+                                 start: int = 0, num: int = 100, includeCategories: bool = False,
+                                 token_info: dict[str, Any] | None = None, **_: Any) -> Any:
+    """`_method=GET` retrieves (parameters in the query string or a form body); otherwise a batch create."""
+    if _method == "GET":
+        wanted = await collection_request(q, sort, attrs, start, num, includeCategories)
+        return retrieve(ctx(token_info), entityTypeId, wanted)
+    if is_form():                       # the create mapping reads JSON only (@RequestBody)
+        raise ApiError(415, [f"Content type '{media_type()}' not supported"])
+    return create_entities(ctx(token_info), entityTypeId, batch_body("entities"))
+
+
+def create_entities(c: Ctx, entity_type_id: str, entities: list[Any]) -> Any:
+    """All or nothing: each row is created as a v1 create would be (conversion, defaults, auto ids, validation);
+    when one fails, the rows created before it are removed again and the failure is the answer."""
+    entity_type = c.entity_type(entity_type_id, "ADD_DATA")
+    created: list[Any] = []
+    repository = c.repository(entity_type)
+    with c.store.transaction():
+        try:
+            for payload in entities:
+                if not isinstance(payload, dict):
+                    raise ApiError(400, ["Invalid request body."])
+                created.append(data.create(c, entity_type, payload, form=False))
+        except Exception:
+            for entity_id in reversed(created):
+                repository.delete(entity_id)
+            raise
+    ids = [str(entity_id) for entity_id in created]
+    id_name = entity_type.id_attribute.name
+    quoted = ",".join('"' + render.encode_segment(entity_id) + '"' for entity_id in ids)
+    return {"location": f"{render.href(entity_type.id, prefix=c.prefix)}?q={id_name}=in=({quoted})",
+            "resources": [{"href": render.href(entity_type.id, entity_id, prefix=c.prefix)} for entity_id in ids]
+            }, 201
+
+
+def body_id(c: Ctx, entity_type: EntityType, payload: dict[str, Any]) -> Any:
+    """The id a batch row names, typed as `RestService.toEntity` types it (None when absent)."""
+    raw = payload.get(entity_type.id_attribute.name)
+    if raw is None:
+        return None
+    return convert(entity_type.id_attribute, raw, form=False, model=c.model, owner_id=entity_type.id,
+                   lookup=c.lookup)
+
+
+def not_updated(entity_type: EntityType, entity_id: Any) -> ApiError:
+    """PostgreSqlRepository.verifyUpdate (a MolgenisValidationException: 400 without code in v2)."""
+    return ApiError(400, [f"Cannot update [{entity_type.id}] with id [{entity_id}] because it does not exist"])
+
+
+async def update_entities(entityTypeId: str, body: Any = None, token_info: dict[str, Any] | None = None,
+                          **_: Any) -> Any:
+    """Full replacement of each named row, all or nothing (rows replaced before a failure get their old values
+    back)."""
+    entities = batch_body("entities")
+    c = ctx(token_info)
+    entity_type = c.entity_type(entityTypeId, "UPDATE_DATA")
+    repository = c.repository(entity_type)
+    done: list[tuple[Any, Any, dict[str, Any]]] = []     # (id before, id after, old values)
+    with c.store.transaction():
+        try:
+            for payload in entities:
+                if not isinstance(payload, dict):
+                    raise ApiError(400, ["Invalid request body."])
+                entity_id = body_id(c, entity_type, payload)
+                old = repository.get(entity_id) if entity_id is not None else None
+                if old is None:
+                    raise not_updated(entity_type, "null" if entity_id is None else entity_id)
+                new_id = data.replace(c, entity_type, entity_id, payload, form=False)
+                done.append((entity_id, new_id, old))
+        except Exception:
+            for entity_id, new_id, old in reversed(done):
+                repository.replace(new_id, old)
+            raise
+    return None, 200
+
+
+async def delete_entity_collection(entityTypeId: str, body: Any = None, token_info: dict[str, Any] | None = None,
+                                   **_: Any) -> Any:
+    """DELETE with `{"entityIds": [...]}`: ids that do not exist are skipped (the repository deletes by id)."""
+    entity_ids = batch_body("entityIds")
+    c = ctx(token_info)
+    entity_type = c.entity_type(entityTypeId)
+    if entity_type.abstract:
+        raise ApiError(400, [f"Cannot delete entities because type [{entityTypeId}] is abstract."])
+    c.require(entity_type, "DELETE_DATA")
+    typed = []
+    for raw in entity_ids:
+        try:
+            typed.append(typed_id(entity_type, str(raw), model=c.model))
+        except ValueProblem:
+            continue                      # no row can have that id (the server: 500 NumberFormatException)
+    with c.store.transaction():
+        for entity_id in typed:
+            data.delete_row(c, entity_type, entity_id)
+    return None, 204
