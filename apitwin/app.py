@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 
 import connexion
@@ -34,8 +33,10 @@ from apitwin import error_handlers, speedups
 from apitwin.clock import Clock
 from apitwin.contract_guard import ContractGuard
 from apitwin.limits import BodyLimitMiddleware
-from apitwin.plugin import ApiPlugin, discover
+from apitwin.discovery import discover
+from apitwin.plugin import ApiPlugin
 from apitwin.prefer import PreferIntake, PreferResponder
+from apitwin.resources import package_path
 from apitwin.response_headers import ResponseHeaders
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
 from apitwin.settings import Settings
@@ -43,7 +44,7 @@ from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index
 from apitwin.validation import VALIDATOR_MAP, MissingContentType, PatternedQuery, PendingErrors
 from apitwin.webhooks import DeliveryPolicy, WebhookDispatcher
 
-ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
+ADMIN_SPEC = package_path("apitwin", "admin.yaml")
 
 
 def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRuntime:

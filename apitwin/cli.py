@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from apitwin.contract import cli as contract_cli
-from apitwin.plugin import discover
+from apitwin.discovery import discover
 from apitwin.review import cli as review_cli
 from apitwin.settings import Settings
 

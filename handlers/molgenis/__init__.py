@@ -5,7 +5,8 @@ from http import HTTPStatus
 from typing import Any
 
 from apitwin.errors import ApiError
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin, lazy
+from apitwin.plugin import ApiPlugin, lazy
+from apitwin.resources import package_path
 
 
 def render_error(error: ApiError) -> dict[str, Any] | tuple[dict[str, Any], str]:
@@ -36,8 +37,8 @@ def render_error(error: ApiError) -> dict[str, Any] | tuple[dict[str, Any], str]
 PLUGIN = ApiPlugin(
     name="molgenis",
     title="MOLGENIS REST API v1",
-    spec_file=PROJECT_ROOT / "specs" / "molgenis_v1.yaml",
-    mockdata_dir=PROJECT_ROOT / "mockdata" / "molgenis",
+    spec_file=package_path("apitwin_apis.specs", "molgenis_v1.yaml"),
+    mockdata_dir=package_path("apitwin_apis.mockdata", "molgenis"),
     render_error=render_error,
     seed=lazy("handlers.molgenis.seed:load_runtime"),
     auth_challenge=None,        # permission failures are 401 DS04 without WWW-Authenticate

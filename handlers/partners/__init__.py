@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.errors import ApiError
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin, lazy
+from apitwin.plugin import ApiPlugin, lazy
+from apitwin.resources import package_path
 
 
 def render_error(error: ApiError) -> dict[str, Any]:
@@ -53,8 +54,8 @@ def _actions() -> dict[str, Any]:
 PLUGIN = ApiPlugin(
     name="partners",
     title="Toolbox Genomics Partners API",
-    spec_file=PROJECT_ROOT / "specs" / "partners.yaml",
-    mockdata_dir=PROJECT_ROOT / "mockdata" / "partners",
+    spec_file=package_path("apitwin_apis.specs", "partners.yaml"),
+    mockdata_dir=package_path("apitwin_apis.mockdata", "partners"),
     render_error=render_error,
     seed=_seed,
     auth_challenge='JWT realm="api"',
