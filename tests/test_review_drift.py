@@ -29,7 +29,7 @@ def test_our_mocks_do_not_drift_from_their_specs() -> None:
 
 def test_partners_lists_every_seeded_resource() -> None:
     from apitwin.app import build_runtime
-    from apitwin.plugin import discover
+    from apitwin.discovery import discover
     from apitwin.settings import Settings
 
     plugin = discover()["partners"]
