@@ -59,7 +59,12 @@ class ApiPlugin:
     # json.dumps arguments for this API's bodies, errors included (MOLGENIS: Gson's compact, unescaped output)
     json_style: dict[str, Any] = field(default_factory=dict)
     docs_base: str = ""                           # documented API root inside the spec paths, for printing
-    quickstart: list[str] = field(default_factory=list)  # lines printed by `apitwin serve`
+    # lines printed by `apitwin serve`; {root} is the API's URL, {username}/{password} the first of `logins`
+    # (lines naming them are left out when the seed has no login)
+    quickstart: list[str] = field(default_factory=list)
+    # the seeded accounts a user can log in with, as (username, password, note), best first: the banner shows
+    # only logins that exist, and `serve` warns when there is none
+    logins: Callable[["ApiRuntime"], list[tuple[str, str, str]]] | None = None
 
     @property
     def default_prefix(self) -> str:

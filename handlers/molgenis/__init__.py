@@ -51,9 +51,8 @@ PLUGIN = ApiPlugin(
     },
     docs_base="/api/v1",
     quickstart=[
-        "Login       admin / admin  (non-admin: test / test; anonymous reads the biobank_* demo types)",
         "Token       curl -s -X POST {root}/api/v1/login -H 'Content-Type: application/json' "
-        "-d '{{\"username\": \"admin\", \"password\": \"admin\"}}'",
+        "-d '{{\"username\": \"{username}\", \"password\": \"{password}\"}}'",
         "Rows        curl -s '{root}/api/v1/biobank_Sample?num=5'   (anonymous may read biobank_*; else x-molgenis-token)",
     ],
 )
@@ -61,3 +60,4 @@ PLUGIN = ApiPlugin(
 PLUGIN.seed_records = lazy("apitwin_apis.molgenis.review:seed_records")
 PLUGIN.contract_profile = lazy("apitwin_apis.molgenis.contract:profile")
 PLUGIN.smoke_headers = lazy("apitwin_apis.molgenis.review:smoke_headers")
+PLUGIN.logins = lazy("apitwin_apis.molgenis.review:logins")

@@ -83,8 +83,8 @@ PLUGIN.body_checks = _body_checks()
 PLUGIN.seed_records = lazy("apitwin_apis.partners.review:seed_records")
 PLUGIN.contract_profile = lazy("apitwin_apis.partners.contract:profile")
 PLUGIN.smoke_headers = lazy("apitwin_apis.partners.review:smoke_headers")
+PLUGIN.logins = lazy("apitwin_apis.partners.review:logins")
 PLUGIN.quickstart = [
-    "Login       demo / demo-password  (second partner: acme / acme-password)",
     "Token       curl -s -X POST {root}/api/v1/api-token-auth/ -H 'Content-Type: application/json' "
-    "-d '{{\"username\": \"demo\", \"password\": \"demo-password\"}}'",
+    "-d '{{\"username\": \"{username}\", \"password\": \"{password}\"}}'",
 ]
