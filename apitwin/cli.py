@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="simulated lab clock: every active kit advances one step per interval "
                             "(default: 0 = stopped, or $APITWIN_CLOCK_INTERVAL)")
     serve.add_argument("--webhook", action="append", default=[], metavar="[API:]TENANT=URL",
-                       help="register a webhook receiver at start (repeatable; see also the admin API)")
+                       help="register a webhook receiver at start (repeatable; see also the admin API; default: none)")
     serve.add_argument("--webhook-secret", default=None, metavar="SECRET",
                        help="secret for the --webhook receivers (default: generated and printed)")
     serve.add_argument("--no-validate-responses", action="store_true",
@@ -120,7 +120,10 @@ def run_server(app: Any, sock: socket.socket, log_level: str) -> None:
     import uvicorn
 
     config = uvicorn.Config(app, log_level=log_level)
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:   # uvicorn re-raises the Ctrl-C it handled; the shutdown is already done
+        pass
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

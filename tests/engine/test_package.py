@@ -25,6 +25,68 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("pyproject.toml", "README.md", "apitwin", "handlers", "specs", "mockdata")
 
+# A third-party API in its own distribution: spec, seed data and a handler in package `petshop_twin`, registered
+# through the `apitwin.apis` entry point only (nothing in apitwin names it).
+THIRD_PARTY = {
+    "pyproject.toml": """
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "petshop-twin"
+version = "1.0"
+
+[project.entry-points."apitwin.apis"]
+petshop = "petshop_twin:PLUGIN"
+
+[tool.setuptools]
+packages = ["petshop_twin"]
+
+[tool.setuptools.package-data]
+petshop_twin = ["*.yaml", "data/*.yaml"]
+""",
+    "petshop_twin/__init__.py": """
+from apitwin.plugin import ApiPlugin
+from apitwin.resources import package_path
+
+
+def seed(rt, data_dir):
+    import yaml
+    for row in yaml.safe_load((data_dir / "pets.yaml").read_text())["pets"]:
+        rt.store["pets"].insert(row)
+
+
+PLUGIN = ApiPlugin(name="petshop", title="Pet shop", spec_file=package_path(__name__, "spec.yaml"),
+                   mockdata_dir=package_path(__name__, "data"), render_error=lambda e: {"message": e.messages},
+                   seed=seed)
+""",
+    "petshop_twin/pets.py": """
+from apitwin.runtime import current
+
+
+async def list_pets():
+    return current().store["pets"].filter()
+""",
+    "petshop_twin/spec.yaml": """
+openapi: 3.1.0
+info: {title: Pet shop, version: '1'}
+servers: [{url: /v1}]
+paths:
+  /pets:
+    get:
+      operationId: petshop_twin.pets.list_pets
+      responses:
+        '200':
+          description: every pet
+          content:
+            application/json:
+              schema: {type: array, items: {type: object, required: [id, name],
+                                            properties: {id: {type: integer}, name: {type: string}}}}
+""",
+    "petshop_twin/data/pets.yaml": "pets: [{id: 1, name: Rex}, {id: 2, name: Tom}]\n",
+}
+
 
 class Installed:
     def __init__(self, wheel: Path, venv: Path, cwd: Path) -> None:
@@ -65,6 +127,14 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     Path(venv_site, "_apitwin_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     install = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
                               "--no-deps", "--disable-pip-version-check", "-q", str(wheel)],
+                             capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stdout + install.stderr
+    third = base / "petshop"
+    for name, text in THIRD_PARTY.items():
+        (third / name).parent.mkdir(parents=True, exist_ok=True)
+        (third / name).write_text(text.lstrip())
+    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
+                              "--no-deps", "--no-build-isolation", "--disable-pip-version-check", "-q", str(third)],
                              capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stdout + install.stderr
     cwd = base / "elsewhere"
@@ -126,36 +196,76 @@ def test_contract_short_run_from_another_directory(installed: Installed) -> None
     assert "Warning" not in result.stderr, result.stderr
 
 
-def test_serve_answers_from_another_directory(installed: Installed) -> None:
+def serving(installed: Installed, *apis: str) -> tuple[subprocess.Popen[str], httpx.Client]:
+    """A server of the installed package and a client that has waited for its health route."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    process = subprocess.Popen([str(installed.apitwin), "serve", "partners", "--port", str(port),
+    process = subprocess.Popen([str(installed.apitwin), "serve", *apis, "--port", str(port),
                                 "--log-level", "warning"], cwd=installed.cwd, env=installed.env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(process.communicate())
+        assert time.monotonic() < deadline, "the installed server never answered"
+        try:
+            httpx.get(f"{base}/__apitwin/health", timeout=5)
+            return process, httpx.Client(base_url=base, timeout=5)
+        except httpx.TransportError:
+            time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[str]) -> tuple[str, str]:
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err
+    return out, err
+
+
+def test_a_third_party_api_registers_through_its_entry_point(installed: Installed) -> None:
+    listed = installed.run("list")
+    assert "petshop" in listed.stdout.split(), listed.stdout
+    process, http = serving(installed, "petshop")
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        with httpx.Client(base_url=base, timeout=5) as http:
-            while True:
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "the installed server never answered"
-                try:
-                    login = http.post("/api/v1/api-token-auth/",
-                                      json={"username": "demo", "password": "demo-password"})
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+        with http:
+            assert http.get("/v1/pets").json() == [{"id": 1, "name": "Rex"}, {"id": 2, "name": "Tom"}]
+            assert http.get("/v1/nope").status_code == 404
+        out, err = stop(process)
+        assert "Pet shop" in out and "Warning" not in err, err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=5)
+
+
+def test_serve_answers_from_another_directory(installed: Installed) -> None:
+    process, http = serving(installed, "partners")
+    try:
+        with http:
+            login = http.post("/api/v1/api-token-auth/", json={"username": "demo", "password": "demo-password"})
             assert login.status_code == 200, login.text
             panels = http.get("/api/v1/trait-panels/", headers={"Authorization": f"JWT {login.json()['token']}"})
             assert panels.status_code == 200 and panels.json()
             assert http.get("/openapi.json").json()["openapi"].startswith("3.1")
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=15)
-        assert process.returncode == 0, err
+        out, err = stop(process)
         assert "Toolbox Genomics Partners API" in out
         assert "Warning" not in err, err
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate(timeout=5)
+
+
+def test_the_checkout_imports_each_handler_module_once() -> None:
+    """From the checkout (editable install, pytest's rootdir on sys.path) handlers/ is only `apitwin_apis`: the
+    folder name refuses to import, so no module is ever loaded twice under two names."""
+    probe = subprocess.run([sys.executable, "-c", "import handlers"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=60)
+    assert probe.returncode == 1
+    assert "ImportError: import this package as apitwin_apis, not handlers" in probe.stderr
+    import apitwin_apis.partners
+
+    assert Path(apitwin_apis.partners.__file__).resolve() == ROOT / "handlers" / "partners" / "__init__.py"
+    assert not [name for name in sys.modules if name == "handlers" or name.startswith("handlers.")]
