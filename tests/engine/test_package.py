@@ -146,13 +146,15 @@ def test_wheel_holds_everything_under_non_generic_names(installed: Installed) ->
     names = set(zipfile.ZipFile(installed.wheel).namelist())
     tops = {n.split("/", 1)[0] for n in names}
     assert tops == {"apitwin", "apitwin_apis", next(t for t in tops if t.endswith(".dist-info"))}
-    expected = {"apitwin/admin.yaml"}
-    expected |= {f"apitwin/{p.relative_to(ROOT / 'apitwin')}" for p in (ROOT / "apitwin").rglob("*.py")}
-    expected |= {f"apitwin_apis/{p.relative_to(ROOT / 'handlers')}" for p in (ROOT / "handlers").rglob("*.py")}
-    for folder in ("specs", "mockdata"):
-        expected |= {f"apitwin_apis/{folder}/{p.relative_to(ROOT / folder)}"
-                     for p in (ROOT / folder).rglob("*") if p.suffix in (".yaml", ".py")}
-    assert sorted(expected - names) == []
+    def files(folder: str, installed_as: str) -> set[str]:
+        """Every file of a repository folder (code, specs, seed data, UI assets), as the wheel must name it."""
+        return {f"{installed_as}/{p.relative_to(ROOT / folder)}" for p in (ROOT / folder).rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts}
+
+    expected = (files("apitwin", "apitwin") | files("handlers", "apitwin_apis") | files("specs", "apitwin_apis/specs")
+                | files("mockdata", "apitwin_apis/mockdata"))
+    assert "apitwin/admin.yaml" in expected and "apitwin_apis/specs/partners.yaml" in expected
+    assert sorted(expected - names) == [], "missing from the wheel: declare them in pyproject.toml"
     entry_points = zipfile.ZipFile(installed.wheel).read(
         next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()
     assert "[apitwin.apis]" in entry_points and "apitwin_apis.partners:PLUGIN" in entry_points
