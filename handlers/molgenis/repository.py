@@ -21,7 +21,7 @@ import weakref
 from typing import Any, Callable, Iterator
 
 from apitwin.store import Collection, Store, clone
-from apitwin_apis.molgenis.model import EntityType, Model
+from handlers.molgenis.model import EntityType, Model
 
 Values = dict[str, Any]
 Lookup = Callable[[str], "Repository | None"]

@@ -57,8 +57,8 @@ class Security:
     # (an admin can deactivate a user with PUT), the account file for the password (rows hold placeholder hashes).
     # Tokens likewise: login issues them into `tokens`; `sys_sec_Token` rows created through the API work too.
     def _system_row(self, entity_type_id: str, attribute: str, value: Any) -> dict[str, Any] | None:
-        from apitwin_apis.molgenis.context import model_of        # context imports this module
-        from apitwin_apis.molgenis.repository import Repository
+        from handlers.molgenis.context import model_of        # context imports this module
+        from handlers.molgenis.repository import Repository
 
         entity_type = model_of(self.store).get(entity_type_id)
         if entity_type is None or entity_type.attribute(attribute) is None:
@@ -115,8 +115,8 @@ class Security:
         entity = self._token_entity(token)
         if entity is None:
             return False
-        from apitwin_apis.molgenis.context import model_of
-        from apitwin_apis.molgenis.repository import Repository
+        from handlers.molgenis.context import model_of
+        from handlers.molgenis.repository import Repository
 
         return Repository(self.store, model_of(self.store).get(TOKEN_TYPE)).delete(entity["entity_id"])
 
