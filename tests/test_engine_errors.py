@@ -10,8 +10,8 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-import apitwin_apis.partners.customers as customers_module
-import apitwin_apis.partners.shipments as shipments_module
+import handlers.partners.customers as customers_module
+import handlers.partners.shipments as shipments_module
 from apitwin.app import create_app
 from apitwin.settings import Settings
 from tests.helpers import assert_error_shape, demo_auth, module_client

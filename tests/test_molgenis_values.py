@@ -1,4 +1,4 @@
-"""apitwin_apis.molgenis.values: conversion (§8.5), entity building (§8.1/§8.2) and validation (§8.6), exact texts."""
+"""handlers.molgenis.values: conversion (§8.5), entity building (§8.1/§8.2) and validation (§8.6), exact texts."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from apitwin.store import Store
-from apitwin_apis.molgenis import values as v
-from apitwin_apis.molgenis.model import Attribute, EntityType, Model
-from apitwin_apis.molgenis.repository import Repository, make_lookup
-from apitwin_apis.molgenis.seed_loader import load_model, load_rows, populate
-from apitwin_apis.molgenis.values import ValueProblem, build_entity, convert, validate
+from handlers.molgenis import values as v
+from handlers.molgenis.model import Attribute, EntityType, Model
+from handlers.molgenis.repository import Repository, make_lookup
+from handlers.molgenis.seed_loader import load_model, load_rows, populate
+from handlers.molgenis.values import ValueProblem, build_entity, convert, validate
 
 SEED = Path(__file__).resolve().parent.parent / "mockdata" / "molgenis"
 TT = "V1_API_TypeTestAPIV1"
