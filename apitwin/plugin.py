@@ -1,7 +1,7 @@
 """What an API contributes to the engine, grouped by job. Nothing else is API-specific.
 
-Each `handlers/<api>/__init__.py` exposes `PLUGIN = ApiPlugin(...)`, one frozen expression; `discover()` finds
-them, so adding an API never touches `apitwin/`. Every hook is a plain function named as `lazy("module:function")`:
+Each `handlers/<api>/__init__.py` exposes `PLUGIN = ApiPlugin(...)`, one frozen expression, registered as an
+`apitwin.apis` entry point (apitwin.discovery), so adding an API never touches `apitwin/`. Every hook is a plain function named as `lazy("module:function")`:
 the plugin package stays importable without loading its handlers (they import the package themselves), and a hook
 is an extension point of one call, like httpx's `BaseTransport.handle_request`.
 
@@ -11,15 +11,12 @@ plugin, so the plugin cannot name the runtime without an import circle).
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 
 from apitwin.errors import ApiError
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 Runtime = Any   # apitwin.runtime.ApiRuntime, see the module docstring
 
@@ -96,6 +93,10 @@ class Tooling:
     smoke_headers: Callable[[Any], dict[str, str]] | None = None
     # `apitwin contract`: this API's apitwin.contract.profiles.Profile
     contract_profile: Callable[[], Any] | None = None
+    # `apitwin serve` banner: the seeded accounts a user can log in with, as (username, password, note), best first;
+    # the banner shows only logins that exist (quickstart lines naming {username}/{password} are left out without
+    # one), and `serve` warns when there is none
+    logins: Callable[[Runtime], list[tuple[str, str, str]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ class ApiPlugin:
     simulation: Simulation = Simulation()
     tooling: Tooling = Tooling()
     docs_base: str = ""                         # documented API root inside the spec paths, for printing
-    quickstart: tuple[str, ...] = ()            # lines printed by `apitwin serve`
+    # lines printed by `apitwin serve`; {root} is the API's URL, {username}/{password} the first of `logins`
+    quickstart: tuple[str, ...] = ()
 
     @property
     def default_prefix(self) -> str:
@@ -140,18 +142,3 @@ def lazy(target: str) -> Callable[..., Any]:
 
     call.__qualname__ = call.__name__ = f"lazy({target})"
     return call
-
-
-def discover() -> dict[str, ApiPlugin]:
-    """Every `handlers.<api>` package that exposes a PLUGIN, by name, in name order."""
-    import handlers
-
-    found: dict[str, ApiPlugin] = {}
-    for info in sorted(pkgutil.iter_modules(handlers.__path__), key=lambda i: i.name):
-        if not info.ispkg:
-            continue
-        module = importlib.import_module(f"handlers.{info.name}")
-        plugin = getattr(module, "PLUGIN", None)
-        if isinstance(plugin, ApiPlugin):
-            found[plugin.name] = plugin
-    return found

@@ -15,6 +15,7 @@ shows up here as `drift-seed-refused`; the rendered rows are checked by the smok
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import logging
 import pkgutil
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin, discover
+from apitwin.discovery import discover
+from apitwin.plugin import ApiPlugin
 from apitwin.review import examples
 from apitwin.review.findings import LINT_SEVERITIES, Finding
 from apitwin.review.loader import Loader, LoadError
@@ -57,12 +59,13 @@ _INFO_FUNC = re.compile(r"^x-\w+InfoFunc$")
 
 
 def targets(names: list[str]) -> list[tuple[Path, ApiPlugin | None]]:
-    """The specs to check: API names, spec paths, or (none given) every plugin's spec plus every specs/*.yaml."""
+    """The specs to check: API names, spec paths, or (none given) every plugin's spec plus every specs/*.yaml of
+    the working directory (a spec being written before its handlers)."""
     plugins = discover()
     by_spec = {path.resolve(): p for p in plugins.values() for path in p.spec_files}
     if not names:
         paths = list(by_spec)
-        spec_dir = PROJECT_ROOT / "specs"
+        spec_dir = Path.cwd() / "specs"
         paths += sorted(p.resolve() for p in spec_dir.glob("*.y*ml") if p.resolve() not in paths)
         return [(path, by_spec.get(path)) for path in paths]
     chosen = []
@@ -78,7 +81,7 @@ def targets(names: list[str]) -> list[tuple[Path, ApiPlugin | None]]:
 
 
 def check(spec_path: Path, plugin: ApiPlugin | None, *, smoke: bool = True) -> list[Finding]:
-    spec = Spec.open(_relative(spec_path), Loader(PROJECT_ROOT))
+    spec = Spec.open(_relative(spec_path), Loader())
     checker = _Checker(spec, plugin, spec_path.resolve())
     checker.handlers()
     if plugin is not None:
@@ -368,12 +371,20 @@ def _common_package(modules: list[str]) -> str:
 
 
 def _file_of(module: str) -> str:
+    """The module's source file (an import name need not match the folder it is installed from)."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except Exception:  # noqa: BLE001 - a broken parent package: fall back to the dotted name
+        spec = None
+    if spec is not None and spec.origin:
+        return _relative(spec.origin)
     return str(Path(*module.split("."))) + ".py"
 
 
 def _relative(path: Any) -> str:
+    """Paths under the working directory as relative ones (a checkout), others (an installed package) in full."""
     try:
-        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, TypeError):
         return str(path)
 

@@ -1,14 +1,15 @@
 """MOLGENIS REST API v1 and v2 mock: generic, metadata-driven entity routes that answer like the real server (10.2.4)."""
 from __future__ import annotations
 
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin, Tooling, Wire, lazy
+from apitwin.plugin import ApiPlugin, Tooling, Wire, lazy
+from apitwin.resources import package_path
 
 PLUGIN = ApiPlugin(
     name="molgenis",
     title="MOLGENIS REST API v1 + v2",
-    spec_file=PROJECT_ROOT / "specs" / "molgenis_v1.yaml",
-    extra_specs=(PROJECT_ROOT / "specs" / "molgenis_v2.yaml",),   # REST API v2 at /api/v2, same runtime and state
-    mockdata_dir=PROJECT_ROOT / "mockdata" / "molgenis",
+    spec_file=package_path("apitwin_apis.specs", "molgenis_v1.yaml"),
+    extra_specs=(package_path("apitwin_apis.specs", "molgenis_v2.yaml"),),   # REST API v2 at /api/v2, same runtime and state
+    mockdata_dir=package_path("apitwin_apis.mockdata", "molgenis"),
     seed=lazy("handlers.molgenis.seed:load_runtime"),
     wire=Wire(
         render_error=lazy("handlers.molgenis.problem:render_error"),
@@ -25,12 +26,12 @@ PLUGIN = ApiPlugin(
         seed_records=lazy("handlers.molgenis.review:seed_records"),
         smoke_headers=lazy("handlers.molgenis.review:smoke_headers"),
         contract_profile=lazy("handlers.molgenis.contract:profile"),
+        logins=lazy("handlers.molgenis.review:logins"),
     ),
     docs_base="/api/v1",
     quickstart=(
-        "Login       admin / admin  (non-admin: test / test; anonymous reads the biobank_* demo types)",
         "Token       curl -s -X POST {root}/api/v1/login -H 'Content-Type: application/json' "
-        "-d '{{\"username\": \"admin\", \"password\": \"admin\"}}'",
+        "-d '{{\"username\": \"{username}\", \"password\": \"{password}\"}}'",
         "Rows        curl -s '{root}/api/v1/biobank_Sample?num=5'   (anonymous may read biobank_*; else x-molgenis-token)",
         "Rows (v2)   curl -s '{root}/api/v2/biobank_Sample?num=5&sort=collected:desc&attrs=*,donor(*)'   (RSQL: &q=type==plasma)",
     ),

@@ -3,7 +3,7 @@ Data only: importing it loads nothing of the mock."""
 from __future__ import annotations
 
 from apitwin.contract.profiles import BusinessRule, Login, Profile, any_400
-from apitwin.plugin import PROJECT_ROOT
+from apitwin.resources import package_path
 
 EXPAND = r"invalid expand value"
 _EXPAND_RULE = BusinessRule("an unbalanced `expand` item answers 400 `invalid expand value`", (EXPAND,))
@@ -14,7 +14,7 @@ _WRITE_RULES = any_400("values checked against the entity type's attributes; tun
 PROFILE = Profile(
     name="molgenis",
     title="MOLGENIS REST API v1",
-    spec_file=PROJECT_ROOT / "specs" / "molgenis_v1.yaml",
+    spec_file=package_path("apitwin_apis.specs", "molgenis_v1.yaml"),
     login=Login(path="/login", username="admin", password="admin", header="x-molgenis-token", lifetime=7200),
     business_rules={
         **{op: (_EXPAND_RULE,) for op in (

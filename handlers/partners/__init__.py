@@ -1,13 +1,14 @@
 """Toolbox Genomics Partners API mock: JWT auth, tenant-scoped customers → shipments/kits → orders → reports."""
 from __future__ import annotations
 
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin, Events, Simulation, Tooling, Wire, lazy
+from apitwin.plugin import ApiPlugin, Events, Simulation, Tooling, Wire, lazy
+from apitwin.resources import package_path
 
 PLUGIN = ApiPlugin(
     name="partners",
     title="Toolbox Genomics Partners API",
-    spec_file=PROJECT_ROOT / "specs" / "partners.yaml",
-    mockdata_dir=PROJECT_ROOT / "mockdata" / "partners",
+    spec_file=package_path("apitwin_apis.specs", "partners.yaml"),
+    mockdata_dir=package_path("apitwin_apis.mockdata", "partners"),
     seed=lazy("handlers.partners.seed:load"),
     wire=Wire(
         render_error=lazy("handlers.partners.errors:render_error"),
@@ -33,11 +34,11 @@ PLUGIN = ApiPlugin(
         seed_records=lazy("handlers.partners.review:seed_records"),
         smoke_headers=lazy("handlers.partners.review:smoke_headers"),
         contract_profile=lazy("handlers.partners.contract:profile"),
+        logins=lazy("handlers.partners.review:logins"),
     ),
     docs_base="/api/v1",
     quickstart=(
-        "Login       demo / demo-password  (second partner: acme / acme-password)",
         "Token       curl -s -X POST {root}/api/v1/api-token-auth/ -H 'Content-Type: application/json' "
-        "-d '{{\"username\": \"demo\", \"password\": \"demo-password\"}}'",
+        "-d '{{\"username\": \"{username}\", \"password\": \"{password}\"}}'",
     ),
 )

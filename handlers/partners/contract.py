@@ -3,12 +3,12 @@ Data only: importing it loads nothing of the mock."""
 from __future__ import annotations
 
 from apitwin.contract.profiles import Login, Profile, any_400
-from apitwin.plugin import PROJECT_ROOT
+from apitwin.resources import package_path
 
 PROFILE = Profile(
     name="partners",
     title="Toolbox Genomics Partners API",
-    spec_file=PROJECT_ROOT / "specs" / "partners.yaml",
+    spec_file=package_path("apitwin_apis.specs", "partners.yaml"),
     login=Login(path="/api/v1/api-token-auth/", username="demo", password="demo-password", header="Authorization",
                 prefixes=("JWT ", "Bearer "), lifetime=300),
     other_account=("acme", "acme-password"),

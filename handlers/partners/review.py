@@ -33,6 +33,15 @@ def seed_records(rt: ApiRuntime) -> Iterator[tuple[str, str, Any]]:
             yield f"{collection} {row['id']}", schema, record
 
 
+def logins(rt: ApiRuntime) -> list[tuple[str, str, str]]:
+    """For the banner: the first active account of each partner (tenant), in seed order."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for account in rt.store["accounts"].filter():
+        if account.get("active", True) and account.get("password") is not None:
+            found.setdefault(account["partner"], (account["username"], str(account["password"]), account["partner"]))
+    return list(found.values())
+
+
 def smoke_headers(client: Any) -> dict[str, str]:
     response = client.post("/api/v1/api-token-auth/", json={"username": "demo", "password": "demo-password"})
     response.raise_for_status()

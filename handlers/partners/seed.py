@@ -42,7 +42,11 @@ def at_offset(start: str, days: float) -> str:
 
 
 def load(rt: ApiRuntime, data_dir: Path) -> None:
+    if not any(Path(data_dir).glob("*.yaml")):
+        raise ValueError(f"{data_dir}: no seed files (*.yaml: accounts, panels, customers, shipments, orders)")
     data = read(data_dir)
+    if not data.get("accounts"):
+        raise ValueError(f"{data_dir}: no partner accounts (accounts.yaml, `accounts:`); every route needs a login")
     db = rt.store
     for account in data.get("accounts", []):
         db["accounts"].insert(account)
