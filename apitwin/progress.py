@@ -6,6 +6,7 @@ and the table as plain text, so logs stay readable.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Sequence
 
 from rich.console import Console
@@ -14,13 +15,20 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
 from rich.table import Table
 
 
+_NUMBER = re.compile(r"[-+]?[\d,]*\.?\d+\s*%?|-")
+
+
 class RunProgress:
     """`with RunProgress() as p: p.step("fuzzing", total=24); p.advance(); p.line("...")`.
 
     `bars=None` shows bars only when the console is a terminal."""
 
     def __init__(self, console: Console | None = None, *, bars: bool | None = None) -> None:
-        self.console = console or Console(highlight=False)
+        if console is None:
+            console = Console(highlight=False)
+            if not console.is_terminal:
+                console.width = 160    # logs have no window to fit; 80 columns would fold the tables
+        self.console = console
         self.bars = self.console.is_terminal if bars is None else bars
         self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                   MofNCompleteColumn(), TimeElapsedColumn(), console=self.console,
@@ -58,10 +66,12 @@ class RunProgress:
 
 
 def print_table(console: Console, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A summary table; columns after the first are right-aligned (numbers)."""
+    """A summary table; columns holding only numbers (1,234 / 56 % / 7.8) are right-aligned."""
+    cells = [[str(cell) for cell in row] for row in rows]
     table = Table(title=title, title_justify="left")
     for index, column in enumerate(columns):
-        table.add_column(column, justify="left" if index == 0 else "right", overflow="fold")
-    for row in rows:
-        table.add_row(*(str(cell) for cell in row))
+        numeric = bool(cells) and all(_NUMBER.fullmatch(row[index]) for row in cells if index < len(row))
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")
+    for row in cells:
+        table.add_row(*row)
     console.print(table, soft_wrap=False)
