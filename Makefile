@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser
+.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser container
 
 venv: $(STAMP)
 
@@ -56,6 +56,19 @@ contract-deep: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_partners.py
 	$(BIN)/python bench/bench_molgenis.py
+
+# Build the image (Dockerfile) and smoke-test it through the published port (tests/container_smoke.py); the container
+# is removed either way.
+# CONTAINER=docker works too; BASE_IMAGE replaces python:3.12-slim; BUILD_FLAGS/RUN_FLAGS pass engine options.
+CONTAINER ?= podman
+BASE_IMAGE ?= python:3.12-slim
+SMOKE_PORT ?= 18080
+container:
+	$(CONTAINER) build $(BUILD_FLAGS) --build-arg BASE_IMAGE=$(BASE_IMAGE) -t apitwin .
+	$(CONTAINER) run -d --name apitwin-smoke $(RUN_FLAGS) -p 127.0.0.1:$(SMOKE_PORT):8000 apitwin
+	@$(PYTHON) -m tests.container_smoke http://127.0.0.1:$(SMOKE_PORT) \
+		|| { $(CONTAINER) logs apitwin-smoke; $(CONTAINER) rm -f apitwin-smoke >/dev/null; exit 1; }
+	@$(CONTAINER) rm -f apitwin-smoke >/dev/null
 
 clean:
 	rm -rf $(VENV) .tools .hypothesis .schemathesis schemathesis-report

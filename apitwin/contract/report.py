@@ -221,8 +221,9 @@ def html_report(result: RunResult, min_coverage: float | None = None) -> str:
         stats = result.operations.get(row.operation)
         counted = len(row.exercised) + len(row.missing)
         share = 100.0 * len(row.exercised) / counted if counted else 100.0
-        codes = ([("hit", c) for c in row.exercised] + [("miss", c) for c in row.missing]
-                 + [("extra", str(c)) for c in row.undocumented] + [("five", c) for c in row.server_errors])
+        codes = sorted([("hit", c) for c in row.exercised] + [("miss", c) for c in row.missing]
+                       + [("extra", str(c)) for c in row.undocumented] + [("five", c) for c in row.server_errors],
+                       key=lambda kind_code: kind_code[1])
         seen = row.seen
         badges = " ".join(f"<span class=\"code {kind}\" title=\"{_e(_times(code, seen))}\">{_e(code)}</span>"
                           for kind, code in codes)
