@@ -123,9 +123,10 @@ class SwaggerUi:
         self._assets: dict[str, bytes] = {}
 
     def _asset(self, name: str) -> bytes | None:
+        """A file of the Swagger UI distribution by its plain name (read once), or None."""
         if name not in self._assets:
             resource = ASSETS / name
-            if "/" in name or not resource.is_file():
+            if not resource.is_file():
                 return None
             self._assets[name] = resource.read_bytes()
         return self._assets[name]
@@ -147,10 +148,10 @@ class SwaggerUi:
                 (b"content-type", b"text/html; charset=utf-8"), (b"cache-control", b"no-cache")])
             return
         directory, _, name = path.rpartition("/")
-        if directory + "/" in self.asset_dirs and name:
+        suffix = name[name.rfind("."):] if "." in name else ""
+        if directory + "/" in self.asset_dirs and suffix in MEDIA_TYPES and not name.startswith("."):
             body = self._asset(name)
-            suffix = name[name.rfind("."):]
-            if body is not None and suffix in MEDIA_TYPES:
+            if body is not None:
                 await _send(send, scope, 200, body, [(b"content-type", MEDIA_TYPES[suffix]),
                                                      (b"cache-control", b"public, max-age=3600")])
                 return

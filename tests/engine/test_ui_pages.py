@@ -64,8 +64,9 @@ def test_index_html_and_head(prefix_client: Any) -> None:
     assert int(head.headers["content-length"]) == len(page.content)
 
 
-def test_unknown_asset_is_the_apis_own_404(prefix_client: Any) -> None:
-    answer = prefix_client.get("/partners/ui/nothing.js")
+@pytest.mark.parametrize("name", ["nothing.js", ".js", "index.j2", "swagger-initializer"])
+def test_unknown_asset_is_the_apis_own_404(prefix_client: Any, name: str) -> None:
+    answer = prefix_client.get(f"/partners/ui/{name}")
     assert answer.status_code == 404
     assert answer.json()["messages"]                  # the Partners error body, not an empty page
 
