@@ -22,7 +22,7 @@ CHROMIUM = os.environ.get("APITWIN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(os.environ.get("APITWIN_SCREENSHOTS", Path(__file__).resolve().parents[2] / "reports" / "screenshots"))
-TIMEOUT_MS = 20_000
+TIMEOUT_MS = 60_000      # generous: the machine may be busy; a passing run waits only as long as the page needs
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +34,9 @@ def browser() -> Iterator[Any]:
     if not (os.access(CHROMIUM, os.X_OK) or shutil.which(CHROMIUM)):
         pytest.skip(f"Chromium not found at {CHROMIUM}: `make browser` installs Debian's chromium with apt-get "
                     "(needs root and the Debian mirror); APITWIN_CHROMIUM names another binary")
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
