@@ -1,6 +1,6 @@
 """A seed directory given with `--data` is checked against the spec before the server starts: every record the
 plugin lists in `seed_records` must validate against its components/schemas entry. A row that breaks the schema
-stops the start with every problem named, instead of answering a 500 (ContractGuard) on each request that shows it.
+stops the start with every problem named, instead of answering a 500 (ResponseGuard) on each request that shows it.
 
 The packaged seed of each API is checked by `apitwin check-drift` (part of `make test`), so it is not re-checked
 on every start.
@@ -28,14 +28,14 @@ class SeedRefused(ValueError):
 
 def problems(rt: ApiRuntime) -> list[str]:
     """Why seeded records do not match their schemas (empty when they all do)."""
-    if rt.plugin.seed_records is None:
+    if rt.plugin.tooling.seed_records is None:
         return []
     spec: dict[str, Any] = rt.extras["spec"]
     components = spec.get("components") or {}
     schemas = components.get("schemas") or {}
     validators: dict[str, Any] = {}
     found: list[str] = []
-    for label, name, record in rt.plugin.seed_records(rt):
+    for label, name, record in rt.plugin.tooling.seed_records(rt):
         if name not in schemas:
             found.append(f"{label}: the spec has no schema {name}")
             continue
