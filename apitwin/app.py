@@ -91,7 +91,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     mount="root" serves each API at its documented root (only one API then), "prefix" under /<api>,
     "auto" picks root for one API and prefixes for several (their documented roots may collide).
     """
-    settings = settings or Settings.from_env()
+    settings = (settings or Settings.from_env()).with_secrets()
     plugins = discover()
     names = list(apis) if apis else list(plugins)
     if len(set(names)) != len(names):

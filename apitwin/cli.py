@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="register a webhook receiver at start (see also the admin API)")
     serve.add_argument("--webhook-secret", default=None, metavar="SECRET",
                        help="secret for the --webhook receivers (default: generated and printed)")
+    serve.add_argument("--jwt-secret", default=None, metavar="SECRET",
+                       help="secret signing the APIs' JWTs (env APITWIN_JWT_SECRET; default: random per start)")
     serve.add_argument("--no-validate-responses", action="store_true",
                        help="skip checking the mock's own responses against the spec (faster)")
     serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
@@ -84,7 +86,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"apitwin: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     settings = Settings.from_env(seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
-                                 clock_interval=args.clock_interval, data_dirs=data_dirs)
+                                 clock_interval=args.clock_interval, data_dirs=data_dirs,
+                                 jwt_secret=args.jwt_secret)
     if args.no_validate_responses:
         settings.validate_responses = False
     try:

@@ -1,7 +1,9 @@
 """Server-wide settings, from the CLI, the environment or tests; every API reads the parts it needs."""
 from __future__ import annotations
 
+import dataclasses
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +13,7 @@ class Settings:
     seed: int = 0                           # drives Prefer: dynamic=true and any generated ids/barcodes
     max_body_bytes: int = 1_000_000         # larger request bodies answer 413
     token_ttl: int | None = None            # seconds; None = the API's documented default
-    jwt_secret: str = "apitwin-mock-secret-change-me-0123456789abcdef"  # >= 32 bytes (PyJWT warns below)
+    jwt_secret: str | None = None           # signs the APIs' JWTs; None = random per app (see with_secrets)
     validate_responses: bool = True         # the mock must never drift from its own contract
     data_dirs: dict[str, Path] = field(default_factory=dict)  # per-API override of mockdata/<api>
     max_delay_ms: int = 30_000              # upper bound for Prefer: delay=
@@ -37,3 +39,11 @@ class Settings:
             values["jwt_secret"] = env["APITWIN_JWT_SECRET"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+    def with_secrets(self) -> "Settings":
+        """These settings with every unset secret generated (never a constant in the source, so no one can mint
+        tokens for a mock they did not start). Called once per app; set `jwt_secret` to keep tokens valid across
+        restarts."""
+        if self.jwt_secret is not None:
+            return self
+        return dataclasses.replace(self, jwt_secret=secrets.token_urlsafe(32))
