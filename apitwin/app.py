@@ -4,7 +4,7 @@
     CORS                 browsers may call the mock from any origin (preflights answered before auth)
     ExceptionMiddleware  every exception below → the API's own error body (apitwin.error_handlers)
     BodyLimitMiddleware  413 for bodies over settings.max_body_bytes, before parsing
-    PreferIntake         Prefer / __twins parsed and stripped; delay and faults applied
+    PreferIntake         Prefer / __twins parsed and stripped (applied later, by PreferFaults)
     SpecServer           <base>/openapi.json|yaml: the 3.1 document itself (Connexion routes on a 3.0 view)
     Swagger UI           <base>/ui/
     Routing              404 unknown path, 405 wrong method (Allow rebuilt from the spec)
@@ -13,6 +13,7 @@
     PatternedQuery       query names matching the operation's x-apitwin-query-pattern set aside (q[0].field=…)
     Request validation   all parameter and body violations, per field, in one answer (apitwin.validation)
     PendingErrors        parameter errors still waiting for a body validator are raised
+    PreferFaults         a bad Prefer value 400, Prefer delay waited, Prefer faults injected (after security)
     ResponseHeaders      an API's fixed headers and JSON media type on every answer, errors included
     ContractGuard        the mock's answers are checked against its own 3.1 spec (status, type, schema)
     PreferResponder      Prefer code/example/dynamic answered from the spec
@@ -35,7 +36,7 @@ from apitwin.clock import Clock
 from apitwin.contract_guard import ContractGuard
 from apitwin.limits import BodyLimitMiddleware
 from apitwin.plugin import ApiPlugin, discover
-from apitwin.prefer import PreferIntake, PreferResponder
+from apitwin.prefer import PreferFaults, PreferIntake, PreferResponder
 from apitwin.response_headers import ResponseHeaders
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
 from apitwin.settings import Settings
@@ -148,6 +149,7 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     app.add_middleware(MissingContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(PatternedQuery, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(PendingErrors, position=MiddlewarePosition.BEFORE_CONTEXT)
+    app.add_middleware(PreferFaults, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(ContractGuard, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(PreferResponder, position=MiddlewarePosition.BEFORE_CONTEXT)
     error_handlers.install(app)
