@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from connexion import request
 from jsonschema import Draft202012Validator
 
-from apitwin import runtime
+from apitwin import runtime, state_secrets
+from apitwin.admin_guard import reveals_secrets
 from apitwin.errors import ApiError, FieldErrorCollector
 from apitwin.runtime import ApiRuntime
 from apitwin.timeutil import format_datetime, now
@@ -34,6 +36,11 @@ def info(rt: ApiRuntime) -> dict[str, Any]:
     }
 
 
+def admin_token_info(token: str, required_scopes: Any = None) -> dict[str, Any]:
+    """Connexion's hook for the documented bearer scheme; apitwin.admin_guard.AdminGuard has already decided."""
+    return {"sub": "admin", "token_ok": reveals_secrets(request.scope)}
+
+
 async def health() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -48,13 +55,25 @@ async def reset_api(api: str) -> dict[str, Any]:
     return info(rt)
 
 
+def _secrets(rt: ApiRuntime) -> dict[str, list[str]]:
+    return state_secrets.secret_fields(rt.plugin.secret_fields)
+
+
+def _reveal() -> bool:
+    return reveals_secrets(request.scope)
+
+
 async def export_state(api: str) -> dict[str, Any]:
-    return _runtime(api).store.export()
+    """Secrets masked unless the request carried the admin token (apitwin.state_secrets)."""
+    rt = _runtime(api)
+    state = rt.store.export()
+    return state if _reveal() else state_secrets.mask(state, _secrets(rt))
 
 
 async def import_state(api: str, body: dict[str, Any]) -> dict[str, Any]:
     rt = _runtime(api)
     try:
+        state_secrets.unmask(body, rt.store.export(), _secrets(rt))
         rt.store.load(body)
     except (ValueError, TypeError, KeyError) as exc:
         raise ApiError(400, [f"State not imported: {exc}"]) from exc
@@ -70,10 +89,15 @@ def _dispatcher(rt: ApiRuntime) -> Any:
     return rt.webhooks
 
 
+def _endpoint_out(endpoint: dict[str, Any]) -> dict[str, Any]:
+    return endpoint if _reveal() else {**endpoint, "secret": state_secrets.MASK}
+
+
 async def list_webhooks(api: str, tenant: str | None = None) -> list[dict[str, Any]]:
     rt = _runtime(api)
+    _dispatcher(rt)
     filters = {"tenant": tenant} if tenant else {}
-    return rt.store["webhook_endpoints"].filter(**filters) if rt.webhooks is not None else _dispatcher(rt)
+    return [_endpoint_out(e) for e in rt.store["webhook_endpoints"].filter(**filters)]
 
 
 async def register_webhook(api: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -95,7 +119,7 @@ async def register_webhook(api: str, body: dict[str, Any]) -> tuple[dict[str, An
 
 
 async def get_webhook(api: str, endpoint_id: int) -> dict[str, Any]:
-    return _dispatcher(_runtime(api)).endpoint(endpoint_id)
+    return _endpoint_out(_dispatcher(_runtime(api)).endpoint(endpoint_id))
 
 
 async def delete_webhook(api: str, endpoint_id: int) -> tuple[None, int]:

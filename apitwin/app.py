@@ -1,8 +1,10 @@
 """The app factory. One request travels this pipeline, outermost first:
 
     RuntimeMiddleware    bind the request to its API (store, settings, error shape) by path prefix
-    CORS                 browsers may call the mock from any origin (preflights answered before auth)
+    CORS                 browsers may call the mocked APIs from any origin (preflights answered before auth);
+                         never the admin API
     ExceptionMiddleware  every exception below → the API's own error body (apitwin.error_handlers)
+    AdminGuard           /__apitwin/: same-origin browsers only (403), the admin token when required (401)
     BodyLimitMiddleware  413 for bodies over settings.max_body_bytes, before parsing
     PreferIntake         Prefer / __twins parsed and stripped (applied later, by PreferFaults)
     SpecServer           <base>/openapi.json|yaml: the 3.1 document itself (Connexion routes on a 3.0 view)
@@ -29,9 +31,9 @@ import connexion
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
-from starlette.middleware.cors import CORSMiddleware
 
 from apitwin import error_handlers, speedups
+from apitwin.admin_guard import AdminGuard, ApiCors
 from apitwin.clock import Clock
 from apitwin.contract_guard import ContractGuard
 from apitwin.limits import BodyLimitMiddleware
@@ -135,9 +137,10 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     registry.allow_index.add_spec(ADMIN_PREFIX, admin_spec)
 
     app.add_middleware(RuntimeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
-    app.add_middleware(CORSMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
+    app.add_middleware(ApiCors, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
                        allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
     app.add_middleware(ResponseHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(AdminGuard, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING,
                        default_limit=settings.max_body_bytes)
     app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_ROUTING)

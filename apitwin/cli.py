@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="secret for the --webhook receivers (default: generated and printed)")
     serve.add_argument("--jwt-secret", default=None, metavar="SECRET",
                        help="secret signing the APIs' JWTs (env APITWIN_JWT_SECRET; default: random per start)")
+    serve.add_argument("--admin-token", default=None, metavar="TOKEN",
+                       help="token the admin API requires (env APITWIN_ADMIN_TOKEN); default: generated and printed, "
+                            "required when --host is not a loopback address")
+    serve.add_argument("--admin-open", action="store_true",
+                       help="never require the admin token, even on a non-loopback --host (anyone who can reach the "
+                            "server can then read and replace its state)")
     serve.add_argument("--no-validate-responses", action="store_true",
                        help="skip checking the mock's own responses against the spec (faster)")
     serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
@@ -87,7 +93,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise SystemExit(2) from None
     settings = Settings.from_env(seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
                                  clock_interval=args.clock_interval, data_dirs=data_dirs,
-                                 jwt_secret=args.jwt_secret)
+                                 jwt_secret=args.jwt_secret, host=args.host, admin_token=args.admin_token,
+                                 admin_open=args.admin_open or None).with_secrets()
     if args.no_validate_responses:
         settings.validate_responses = False
     try:
@@ -102,6 +109,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     base = f"http://{args.host}:{args.port}"
     print(banner(app, base), flush=True)
+    print(admin_notice(settings), flush=True)
     for api, endpoint in hooks:
         print(f"Webhook {endpoint['id']} ({api}, {endpoint['tenant']}) -> {endpoint['url']}  secret: {endpoint['secret']}",
               flush=True)
@@ -157,6 +165,26 @@ def banner(app: object, base: str) -> str:
         lines += [f"    {line.format(root=root)}" for line in rt.plugin.quickstart]
     lines += ["", f"  Admin         {base}/__apitwin/apis  (reset, state export/import; see {base}/__apitwin/ui/)",
               "", "Press Ctrl-C to stop."]
+    return "\n".join(lines)
+
+
+def admin_notice(settings: Settings) -> str:
+    """How the admin API is protected, with the token; a warning when the server is reachable from elsewhere."""
+    from apitwin.addresses import is_loopback
+
+    lines = []
+    if not is_loopback(settings.host or "127.0.0.1"):
+        lines.append(f"WARNING: bound to {settings.host}: every machine that can reach this address can call the "
+                     "mocked APIs.")
+    if settings.admin_required:
+        lines.append(f"Admin token  {settings.admin_token}  (required on /__apitwin/: "
+                     "'Authorization: Bearer <token>' or 'X-Apitwin-Admin-Token: <token>')")
+    else:
+        lines.append(f"Admin token  {settings.admin_token}  (needed only to export secrets; the admin API answers "
+                     "same-origin requests from this machine)")
+        if settings.admin_open and not is_loopback(settings.host or "127.0.0.1"):
+            lines.append("WARNING: --admin-open: anyone who can reach this server can read, reset and replace its "
+                         "state without a token.")
     return "\n".join(lines)
 
 

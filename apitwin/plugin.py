@@ -61,6 +61,8 @@ class ApiPlugin:
     json_media_type: str = "application/json"     # e.g. "application/json;charset=UTF-8" (MOLGENIS)
     # json.dumps arguments for this API's bodies, errors included (MOLGENIS: Gson's compact, unescaped output)
     json_style: dict[str, Any] = field(default_factory=dict)
+    # Secrets in the API's state (collection -> dotted field paths), masked in state exports without the admin token
+    secret_fields: dict[str, list[str]] = field(default_factory=dict)
     docs_base: str = ""                           # documented API root inside the spec paths, for printing
     quickstart: list[str] = field(default_factory=list)  # lines printed by `apitwin serve`
 

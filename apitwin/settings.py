@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from apitwin.addresses import is_loopback
+
 
 @dataclass
 class Settings:
@@ -22,6 +24,10 @@ class Settings:
     webhook_max_attempts: int = 6           # then dead-lettered
     webhook_backoff_base: float = 1.0       # seconds before the 2nd attempt, doubling, with jitter
     webhook_backoff_max: float = 60.0
+    host: str | None = None                 # address the server binds (None: in-process, e.g. tests) — see admin_guard
+    admin_token: str | None = None          # the admin API's token; None = generated per app (see with_secrets)
+    admin_open: bool = False                # never require the admin token (--admin-open; warned about)
+    admin_required: bool | None = None      # computed by with_secrets: token required on admin requests
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -37,13 +43,22 @@ class Settings:
             values["clock_interval"] = float(env["APITWIN_CLOCK_INTERVAL"])
         if "APITWIN_JWT_SECRET" in env:
             values["jwt_secret"] = env["APITWIN_JWT_SECRET"]
+        if env.get("APITWIN_ADMIN_TOKEN"):
+            values["admin_token"] = env["APITWIN_ADMIN_TOKEN"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
     def with_secrets(self) -> "Settings":
         """These settings with every unset secret generated (never a constant in the source, so no one can mint
-        tokens for a mock they did not start). Called once per app; set `jwt_secret` to keep tokens valid across
-        restarts."""
-        if self.jwt_secret is not None:
+        tokens for a mock they did not start) and `admin_required` decided: the admin token is required when a
+        token was set explicitly or the server binds a non-loopback address, unless `admin_open`. Called once per
+        app; set `jwt_secret` to keep tokens valid across restarts."""
+        if self.jwt_secret is not None and self.admin_token is not None and self.admin_required is not None:
             return self
-        return dataclasses.replace(self, jwt_secret=secrets.token_urlsafe(32))
+        required = self.admin_required
+        if required is None:
+            bound_outside = self.host is not None and not is_loopback(self.host)
+            required = not self.admin_open and (self.admin_token is not None or bound_outside)
+        return dataclasses.replace(self, jwt_secret=self.jwt_secret or secrets.token_urlsafe(32),
+                                   admin_token=self.admin_token or secrets.token_urlsafe(24),
+                                   admin_required=required)

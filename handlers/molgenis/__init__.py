@@ -49,6 +49,8 @@ PLUGIN = ApiPlugin(
         "X-Content-Type-Options": "nosniff",
     },
     docs_base="/api/v1",
+    secret_fields={"users": ["password"], "tokens": ["token"], "rows:sys_sec_User": ["values.password_"],
+                   "rows:sys_sec_Token": ["values.token"]},
     quickstart=[
         "Login       admin / admin  (non-admin: test / test; anonymous reads the biobank_* demo types)",
         "Token       curl -s -X POST {root}/api/v1/login -H 'Content-Type: application/json' "

@@ -65,6 +65,7 @@ PLUGIN = ApiPlugin(
     event_matches=_event_matches,
     tenants=_tenants,
     tick=_tick,
+    secret_fields={"accounts": ["password"]},
 )
 PLUGIN.actions = _actions()
 
