@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+# cloud instance-metadata services inside ranges an allow-list may open (AWS IPv6 sits in fc00::/7, Alibaba in
+# 100.64.0.0/10): allowed only when listed as that single address
+METADATA = {ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")}
 
 
 def _address(host: str) -> IpAddress | None:
@@ -73,6 +76,8 @@ class AllowList:
     def allows_address(self, address: IpAddress) -> bool:
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
+        if address in METADATA:
+            return any(network.num_addresses == 1 and address in network for network in self.networks)
         return any(address in network for network in self.networks)
 
     def describe(self) -> str:

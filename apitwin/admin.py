@@ -13,7 +13,6 @@ from apitwin.errors import ApiError, FieldErrorCollector
 from apitwin.runtime import ApiRuntime
 from apitwin.timeutil import format_datetime, now
 from apitwin.validation import FORMATS, collect
-from apitwin.webhooks import check_url
 
 
 def _runtime(api: str) -> ApiRuntime:
@@ -108,7 +107,7 @@ async def register_webhook(api: str, body: dict[str, Any]) -> tuple[dict[str, An
     if known and body["tenant"] not in known:
         problems.add("tenant", f"Unknown tenant {body['tenant']!r}; known: {', '.join(known)}.")
     try:
-        check_url(body["url"])
+        dispatcher.targets.check(body["url"])
     except ApiError as exc:
         for message in exc.field_errors.get("url", []):
             problems.add("url", message)

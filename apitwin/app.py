@@ -44,7 +44,7 @@ from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddlewar
 from apitwin.settings import Settings
 from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index, spec_base_path
 from apitwin.validation import VALIDATOR_MAP, MissingContentType, PatternedQuery, PendingErrors
-from apitwin.webhooks import DeliveryPolicy, WebhookDispatcher
+from apitwin.webhooks import DeliveryPolicy, TargetPolicy, WebhookDispatcher
 
 ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
 
@@ -60,7 +60,8 @@ def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRunt
                                 backoff_base=settings.webhook_backoff_base, backoff_max=settings.webhook_backoff_max,
                                 seed=settings.seed)
         rt.webhooks = WebhookDispatcher(rt.store, plugin.events_collection, plugin.tenant_key, plugin.event_shape,
-                                        plugin.event_matches, policy)
+                                        plugin.event_matches, policy,
+                                        TargetPolicy.for_settings(settings.webhook_allow, settings.host))
     rt.clock = Clock(rt, settings.clock_interval)
     plugin.seed(rt, settings.data_dirs.get(plugin.name, plugin.mockdata_dir))
     rt.store.mark_seed()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from apitwin.addresses import AllowList
 from apitwin.contract import cli as contract_cli
 from apitwin.plugin import discover
 from apitwin.review import cli as review_cli
@@ -35,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="register a webhook receiver at start (see also the admin API)")
     serve.add_argument("--webhook-secret", default=None, metavar="SECRET",
                        help="secret for the --webhook receivers (default: generated and printed)")
+    serve.add_argument("--webhook-allow", action="append", default=None, metavar="CIDR|HOST",
+                       help="internal addresses webhooks may target, e.g. 10.0.0.0/8, hooks.lan, loopback, private "
+                            "(repeatable, comma-separated; default: loopback and private ranges when --host is "
+                            "loopback, none otherwise; public addresses are always allowed)")
     serve.add_argument("--jwt-secret", default=None, metavar="SECRET",
                        help="secret signing the APIs' JWTs (env APITWIN_JWT_SECRET; default: random per start)")
     serve.add_argument("--admin-token", default=None, metavar="TOKEN",
@@ -93,10 +98,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise SystemExit(2) from None
     settings = Settings.from_env(seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
                                  clock_interval=args.clock_interval, data_dirs=data_dirs,
-                                 jwt_secret=args.jwt_secret, host=args.host, admin_token=args.admin_token,
-                                 admin_open=args.admin_open or None).with_secrets()
+                                 jwt_secret=args.jwt_secret, host=args.host, webhook_allow=args.webhook_allow,
+                                 admin_token=args.admin_token, admin_open=args.admin_open or None).with_secrets()
     if args.no_validate_responses:
         settings.validate_responses = False
+    try:
+        AllowList.parse(settings.webhook_allow or [])
+    except ValueError as exc:
+        print(f"apitwin: --webhook-allow: {exc}", file=sys.stderr)
+        return 2
     try:
         app = create_app(apis, settings=settings, mount=args.mount)
     except ValueError as exc:

@@ -24,6 +24,7 @@ class Settings:
     webhook_max_attempts: int = 6           # then dead-lettered
     webhook_backoff_base: float = 1.0       # seconds before the 2nd attempt, doubling, with jitter
     webhook_backoff_max: float = 60.0
+    webhook_allow: list[str] | None = None  # internal webhook targets allowed (CIDRs, hosts); None = by bind address
     host: str | None = None                 # address the server binds (None: in-process, e.g. tests) — see admin_guard
     admin_token: str | None = None          # the admin API's token; None = generated per app (see with_secrets)
     admin_open: bool = False                # never require the admin token (--admin-open; warned about)
@@ -43,6 +44,8 @@ class Settings:
             values["clock_interval"] = float(env["APITWIN_CLOCK_INTERVAL"])
         if "APITWIN_JWT_SECRET" in env:
             values["jwt_secret"] = env["APITWIN_JWT_SECRET"]
+        if "APITWIN_WEBHOOK_ALLOW" in env:
+            values["webhook_allow"] = [env["APITWIN_WEBHOOK_ALLOW"]]
         if env.get("APITWIN_ADMIN_TOKEN"):
             values["admin_token"] = env["APITWIN_ADMIN_TOKEN"]
         values.update({k: v for k, v in overrides.items() if v is not None})

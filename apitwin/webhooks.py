@@ -19,12 +19,13 @@ import json
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import httpx
 
+from apitwin.addresses import AllowList, is_internal, is_loopback, resolve
 from apitwin.errors import ApiError
 from apitwin.fake import rng_for
 from apitwin.store import Row, Store
@@ -37,6 +38,7 @@ DELIVERIES = "webhook_deliveries"
 SIGNATURE_HEADER = "X-Apitwin-Signature"
 TIMESTAMP_HEADER = "X-Apitwin-Timestamp"
 USER_AGENT = "apitwin-webhooks/1"
+ADMIN_MARK = "__apitwin"
 
 
 @dataclass
@@ -69,10 +71,56 @@ def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, t
 
 
 def check_url(url: Any) -> str:
+    """The URL's form only (http(s), a host); `TargetPolicy.check` decides whether it may be sent to."""
     parsed = urlparse(url) if isinstance(url, str) else None
-    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
+    try:
+        ok = parsed is not None and parsed.scheme in ("http", "https") and bool(parsed.hostname) \
+            and (parsed.port is None or parsed.port > 0)
+    except ValueError:          # a port that is not a number
+        ok = False
+    if not ok:
         raise ApiError(400, [], {"url": ["Enter a valid http(s) URL with a host, e.g. http://127.0.0.1:9000/hooks."]})
     return url
+
+
+def _refuse(message: str) -> ApiError:
+    return ApiError(400, [], {"url": [message]})
+
+
+@dataclass
+class TargetPolicy:
+    """Where webhooks may go: public addresses always; internal ones (loopback, private, link-local such as the
+    cloud metadata address 169.254.169.254, …) only when the allow-list names them; never the mock's own admin API.
+
+    Checked at registration and again before every attempt (a name may resolve elsewhere later)."""
+
+    allow: AllowList = field(default_factory=lambda: AllowList.parse(["private"]))
+    resolver: Callable[[str, int | None], list[Any]] = resolve
+
+    @classmethod
+    def for_settings(cls, entries: list[str] | None, host: str | None) -> "TargetPolicy":
+        """`--webhook-allow` entries; without any, loopback and private ranges when the server is bound to loopback
+        (or runs in-process), no internal address when it is bound elsewhere."""
+        if entries is None:
+            entries = ["private"] if host is None or is_loopback(host) else []
+        return cls(AllowList.parse(entries))
+
+    def check(self, url: str) -> None:
+        parsed = urlparse(check_url(url))
+        if ADMIN_MARK in unquote(parsed.path or "").lower():
+            raise _refuse("Webhooks cannot target the mock's own admin API (/__apitwin/).")
+        host = (parsed.hostname or "").lower().rstrip(".")
+        if host in self.allow.hosts:
+            return
+        try:
+            addresses = self.resolver(host, parsed.port)
+        except (OSError, UnicodeError):
+            raise _refuse(f"Host {host!r} does not resolve.") from None
+        refused = [a for a in addresses if is_internal(a) and not self.allow.allows_address(a)]
+        if refused or not addresses:
+            shown = ", ".join(str(a) for a in refused) or "nothing"
+            raise _refuse(f"Host {host!r} resolves to {shown}, an internal address webhooks may not target "
+                          f"(allowed: public addresses and {self.allow.describe()}; see --webhook-allow).")
 
 
 class WebhookDispatcher:
@@ -80,8 +128,9 @@ class WebhookDispatcher:
 
     def __init__(self, store: Store, events_collection: str, tenant_key: str,
                  shape: Callable[[Row], dict[str, Any]], matches: Callable[[dict[str, Any], str], bool],
-                 policy: DeliveryPolicy) -> None:
+                 policy: DeliveryPolicy, targets: TargetPolicy | None = None) -> None:
         self.store = store
+        self.targets = targets or TargetPolicy()
         self.tenant_key = tenant_key
         self.shape = shape
         self.matches = matches
@@ -96,10 +145,14 @@ class WebhookDispatcher:
     def register(self, tenant: str, url: str, event_types: list[str] | None = None, secret: str | None = None,
                  description: str | None = None) -> Row:
         return self.store[ENDPOINTS].insert({
-            "tenant": tenant, "url": check_url(url), "secret": secret or "whsec_" + secrets.token_hex(16),
+            "tenant": tenant, "url": self._checked(url), "secret": secret or "whsec_" + secrets.token_hex(16),
             "event_types": list(event_types or []), "description": description, "active": True,
             "created_at": format_datetime(now()),
         })
+
+    def _checked(self, url: str) -> str:
+        self.targets.check(url)
+        return url
 
     def endpoint(self, endpoint_id: int) -> Row:
         row = self.store[ENDPOINTS].get(endpoint_id)
@@ -232,6 +285,11 @@ class WebhookDispatcher:
         started = time.perf_counter()
         record: dict[str, Any] = {"attempt": attempt, "at": format_datetime(now()), "status_code": None,
                                   "error": None, "latency_ms": 0.0, "ok": False}
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self.targets.check, endpoint["url"])
+        except ApiError as refused:
+            record["error"] = "target not allowed: " + " ".join(sum(refused.field_errors.values(), []))
+            return record
         try:
             if self._client is None:
                 self._client = httpx.AsyncClient(follow_redirects=False)
