@@ -32,6 +32,7 @@ def info(rt: ApiRuntime) -> dict[str, Any]:
         "spec": f"{rt.prefix}{rt.extras.get('base_path', '')}/openapi.json",
         "ui": f"{rt.prefix}{rt.extras.get('base_path', '')}/ui/",
         "collections": {name: len(c["rows"]) for name, c in state.items()},
+        **({"logs": rt.webhooks.retention()} if rt.webhooks is not None else {}),
     }
 
 
@@ -152,6 +153,10 @@ async def get_delivery(api: str, delivery_id: int) -> dict[str, Any]:
     if row is None:
         raise ApiError(404, [f"No webhook delivery {delivery_id}."])
     return row
+
+
+async def acknowledge_delivery(api: str, delivery_id: int) -> dict[str, Any]:
+    return _dispatcher(_runtime(api)).acknowledge(delivery_id)
 
 
 async def resend_delivery(api: str, delivery_id: int) -> tuple[dict[str, Any], int]:

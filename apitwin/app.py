@@ -58,7 +58,8 @@ def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRunt
     if plugin.events_collection:
         policy = DeliveryPolicy(timeout=settings.webhook_timeout, max_attempts=settings.webhook_max_attempts,
                                 backoff_base=settings.webhook_backoff_base, backoff_max=settings.webhook_backoff_max,
-                                seed=settings.seed)
+                                seed=settings.seed, max_events=settings.max_events,
+                                max_deliveries=settings.max_deliveries)
         rt.webhooks = WebhookDispatcher(rt.store, plugin.events_collection, plugin.tenant_key, plugin.event_shape,
                                         plugin.event_matches, policy,
                                         TargetPolicy.for_settings(settings.webhook_allow, settings.host))

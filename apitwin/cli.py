@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="register a webhook receiver at start (see also the admin API)")
     serve.add_argument("--webhook-secret", default=None, metavar="SECRET",
                        help="secret for the --webhook receivers (default: generated and printed)")
+    serve.add_argument("--max-events", type=int, default=None, metavar="N",
+                       help="event log cap: the oldest events beyond N are dropped (default 10000; 0 = unbounded)")
+    serve.add_argument("--max-deliveries", type=int, default=None, metavar="N",
+                       help="webhook delivery log cap: beyond N the oldest delivered and acknowledged dead letters "
+                            "are dropped; unacknowledged dead letters are kept (default 10000; 0 = unbounded)")
     serve.add_argument("--webhook-allow", action="append", default=None, metavar="CIDR|HOST",
                        help="internal addresses webhooks may target, e.g. 10.0.0.0/8, hooks.lan, loopback, private "
                             "(repeatable, comma-separated; default: loopback and private ranges when --host is "
@@ -99,7 +104,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
                                  clock_interval=args.clock_interval, data_dirs=data_dirs,
                                  jwt_secret=args.jwt_secret, host=args.host, webhook_allow=args.webhook_allow,
-                                 admin_token=args.admin_token, admin_open=args.admin_open or None).with_secrets()
+                                 admin_token=args.admin_token, admin_open=args.admin_open or None,
+                                 max_events=args.max_events, max_deliveries=args.max_deliveries).with_secrets()
     if args.no_validate_responses:
         settings.validate_responses = False
     try:

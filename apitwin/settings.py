@@ -24,6 +24,8 @@ class Settings:
     webhook_max_attempts: int = 6           # then dead-lettered
     webhook_backoff_base: float = 1.0       # seconds before the 2nd attempt, doubling, with jitter
     webhook_backoff_max: float = 60.0
+    max_events: int = 10_000                # event log cap (oldest dropped); 0 = unbounded
+    max_deliveries: int = 10_000            # delivery log cap (settled ones dropped; dead letters kept until acked)
     webhook_allow: list[str] | None = None  # internal webhook targets allowed (CIDRs, hosts); None = by bind address
     host: str | None = None                 # address the server binds (None: in-process, e.g. tests) — see admin_guard
     admin_token: str | None = None          # the admin API's token; None = generated per app (see with_secrets)

@@ -131,6 +131,23 @@ class Collection:
             end = None if limit is None else offset + limit
             return [clone(r) for r in matches[offset:end]], len(matches)
 
+    def trim_oldest(self, keep: int, droppable: Callable[[Row], bool] | None = None) -> int:
+        """Drop the oldest rows (lowest ids) that `droppable` accepts until at most `keep` rows remain or none is
+        droppable; returns how many were dropped. Log retention: O(dropped + skipped), not a scan per insert."""
+        with self._lock:
+            excess = len(self._rows) - keep
+            if excess <= 0:
+                return 0
+            doomed = []
+            for key, row in self._rows.items():
+                if len(doomed) >= excess:
+                    break
+                if droppable is None or droppable(row):
+                    doomed.append(key)
+            for key in doomed:
+                del self._rows[key]
+            return len(doomed)
+
     def first(self, **equals: Any) -> Row | None:
         found = self.filter(**equals)
         return found[0] if found else None

@@ -48,6 +48,8 @@ class DeliveryPolicy:
     backoff_base: float = 1.0     # seconds before attempt 2; doubles each time
     backoff_max: float = 60.0
     seed: int = 0                 # jitter is seeded: a failing run replays
+    max_events: int = 10_000      # events kept (oldest dropped); 0 = unbounded
+    max_deliveries: int = 10_000  # settled deliveries kept (oldest delivered/acknowledged dropped); 0 = unbounded
 
     def delay_before(self, attempt: int, delivery_id: int) -> float:
         """Exponential back-off with 'equal jitter': half fixed, half random, never above backoff_max."""
@@ -139,6 +141,8 @@ class WebhookDispatcher:
         self._queues: dict[int, collections.deque[int]] = {}   # endpoint id → unsettled delivery ids, in order
         self._generation = 0   # bumped when the whole state is replaced: in-flight results of before are dropped
         self._client: httpx.AsyncClient | None = None
+        self.events_collection = events_collection
+        self.dropped = {"events": 0, "deliveries": 0}   # since start, reset or import (see retention())
         store.on_insert(events_collection, self._on_event)
 
     # -- endpoints ---------------------------------------------------------------------------------------------
@@ -189,6 +193,51 @@ class WebhookDispatcher:
             })
             self._queues.setdefault(endpoint["id"], collections.deque()).append(delivery["id"])
             self.kick(endpoint["id"])
+        self._trim()
+
+    # -- retention -----------------------------------------------------------------------------------------------
+    # Events: the newest `max_events` are kept, the oldest dropped. Deliveries: pending and retrying ones are never
+    # dropped, nor dead letters until acknowledged; beyond `max_deliveries` the oldest delivered and acknowledged
+    # dead ones go first. A log may hold more than its cap only in deliveries that must be kept.
+    @staticmethod
+    def _settled(delivery: Row) -> bool:
+        return delivery["status"] == "delivered" or (delivery["status"] == "dead"
+                                                     and delivery.get("acknowledged_at") is not None)
+
+    def _trim(self) -> None:
+        with self.store.transaction():
+            if self.policy.max_events:
+                self.dropped["events"] += self.store[self.events_collection].trim_oldest(self.policy.max_events)
+            if self.policy.max_deliveries:
+                self.dropped["deliveries"] += self.store[DELIVERIES].trim_oldest(self.policy.max_deliveries,
+                                                                                 self._settled)
+
+    def retention(self) -> dict[str, Any]:
+        """What the logs hold, their caps and how much was dropped (for the admin API)."""
+        deliveries = self.store[DELIVERIES]
+        return {
+            "events": {"kept": len(self.store[self.events_collection]), "cap": self.policy.max_events,
+                       "dropped": self.dropped["events"], "policy": "oldest dropped beyond the cap"},
+            "deliveries": {"kept": len(deliveries), "cap": self.policy.max_deliveries,
+                           "dropped": self.dropped["deliveries"],
+                           "unacknowledged_dead": deliveries.count(
+                               lambda d: d["status"] == "dead" and d.get("acknowledged_at") is None),
+                           "policy": "oldest delivered or acknowledged dead letters dropped beyond the cap; pending, "
+                                     "retrying and unacknowledged dead letters kept"},
+        }
+
+    def acknowledge(self, delivery_id: int) -> Row:
+        """Mark a dead letter as seen: it stays in the log, but retention may now drop it."""
+        delivery = self.store[DELIVERIES].get(delivery_id)
+        if delivery is None:
+            raise ApiError(404, [f"No webhook delivery {delivery_id}."])
+        if delivery["status"] != "dead":
+            raise ApiError(409, [f"Delivery {delivery_id} is {delivery['status']}; only dead letters are "
+                                 "acknowledged."])
+        if delivery.get("acknowledged_at") is None:
+            delivery = self.store[DELIVERIES].update(delivery_id, {"acknowledged_at": format_datetime(now())})
+        self._trim()
+        return delivery
 
     def resend(self, delivery_id: int) -> Row:
         delivery = self.store[DELIVERIES].get(delivery_id)
@@ -199,7 +248,8 @@ class WebhookDispatcher:
         if self.store[ENDPOINTS].get(delivery["endpoint_id"]) is None:
             raise ApiError(409, [f"Delivery {delivery_id} cannot be re-sent: its endpoint "
                                  f"{delivery['endpoint_id']} was deleted."])
-        updated = self.store[DELIVERIES].update(delivery_id, {"status": "pending", "next_attempt_at": 0.0})
+        updated = self.store[DELIVERIES].update(delivery_id, {"status": "pending", "next_attempt_at": 0.0,
+                                                              "acknowledged_at": None})
         self._queues.setdefault(delivery["endpoint_id"], collections.deque()).append(delivery_id)
         self.kick(delivery["endpoint_id"])
         return updated
@@ -218,6 +268,7 @@ class WebhookDispatcher:
     def state_replaced(self) -> None:
         """After reset or import: ids start over, so nothing sent for the old state may write into the new one."""
         self._generation += 1
+        self.dropped = {"events": 0, "deliveries": 0}
         for task in self._tasks.values():
             task.cancel()
         self._tasks.clear()
@@ -270,6 +321,8 @@ class WebhookDispatcher:
             delay = self.policy.delay_before(len(attempts) + 1, delivery["id"])
             changes = {"status": "retrying", "attempts": attempts, "next_attempt_at": time.time() + delay}
         self.store[DELIVERIES].update(delivery["id"], changes)
+        if changes["status"] == "delivered":
+            self._trim()
         return result
 
     async def send(self, endpoint: Row, payload: dict[str, Any], delivery_id: int | str, attempt: int) -> dict[str, Any]:
