@@ -2,10 +2,12 @@
 receivers and their delivery log, an API's own actions, and its simulated clock."""
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Iterator
 
 from connexion import request
 from jsonschema import Draft202012Validator
+from starlette.responses import StreamingResponse
 
 from apitwin import runtime, state_secrets
 from apitwin.admin_guard import reveals_secrets
@@ -63,11 +65,28 @@ def _reveal() -> bool:
     return reveals_secrets(request.scope)
 
 
-async def export_state(api: str) -> dict[str, Any]:
-    """Secrets masked unless the request carried the admin token (apitwin.state_secrets)."""
+async def export_state(api: str) -> StreamingResponse:
+    """A consistent copy taken under the store lock, then streamed as JSON in chunks of rows (a large state never
+    becomes one string). Secrets masked unless the request carried the admin token (apitwin.state_secrets)."""
     rt = _runtime(api)
     state = rt.store.export()
-    return state if _reveal() else state_secrets.mask(state, _secrets(rt))
+    if not _reveal():
+        state_secrets.mask(state, _secrets(rt))
+    return StreamingResponse(_json_chunks(state), media_type="application/json")
+
+
+def _json_chunks(state: dict[str, Any], rows_per_chunk: int = 500) -> Iterator[bytes]:
+    yield b'{"collections": {'
+    for index, (name, data) in enumerate(state["collections"].items()):
+        head = {k: v for k, v in data.items() if k != "rows"}
+        opening = json.dumps(name) + ": " + json.dumps(head)[:-1] + (", " if head else "") + '"rows": ['
+        yield (", " if index else "").encode() + opening.encode()
+        rows = data["rows"]
+        for start in range(0, len(rows), rows_per_chunk):
+            chunk = ", ".join(json.dumps(row) for row in rows[start:start + rows_per_chunk])
+            yield ((", " if start else "") + chunk).encode()
+        yield b"]}"
+    yield b"}}"
 
 
 async def import_state(api: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,8 @@
                          never the admin API
     ExceptionMiddleware  every exception below → the API's own error body (apitwin.error_handlers)
     AdminGuard           /__apitwin/: same-origin browsers only (403), the admin token when required (401)
-    BodyLimitMiddleware  413 for bodies over settings.max_body_bytes, before parsing
+    BodyLimitMiddleware  413 bodies over settings.max_body_bytes (admin: max_admin_body_bytes), 414 long targets,
+                         431 large headers — before parsing
     PreferIntake         Prefer / __twins parsed and stripped (applied later, by PreferFaults)
     SpecServer           <base>/openapi.json|yaml: the 3.1 document itself (Connexion routes on a 3.0 view)
     Swagger UI           <base>/ui/
@@ -144,7 +145,8 @@ def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None =
     app.add_middleware(ResponseHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(AdminGuard, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING,
-                       default_limit=settings.max_body_bytes)
+                       default_limit=settings.max_body_bytes, admin_limit=settings.max_admin_body_bytes,
+                       max_target=settings.max_target_bytes, max_headers=settings.max_header_bytes)
     app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_ROUTING)
     # the first server of a served document is where this mock answers its paths: mount prefix + documented base
     documents = {rt.prefix + rt.extras["base_path"]: (rt.extras["spec"], rt.prefix + rt.extras["base_path"])

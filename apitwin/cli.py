@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "server can then read and replace its state)")
     serve.add_argument("--no-validate-responses", action="store_true",
                        help="skip checking the mock's own responses against the spec (faster)")
+    serve.add_argument("--shutdown-timeout", type=float, default=None, metavar="SECONDS",
+                       help="on SIGTERM/Ctrl-C, how long in-flight requests may finish before they are cancelled "
+                            "(default 5)")
     serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
 
     sub.add_parser("list", help="list the APIs this build can serve")
@@ -86,8 +90,6 @@ def parse_data_dirs(values: list[str], apis: list[str]) -> dict[str, Path]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from apitwin.app import create_app
 
     plugins = discover()
@@ -105,7 +107,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                  clock_interval=args.clock_interval, data_dirs=data_dirs,
                                  jwt_secret=args.jwt_secret, host=args.host, webhook_allow=args.webhook_allow,
                                  admin_token=args.admin_token, admin_open=args.admin_open or None,
-                                 max_events=args.max_events, max_deliveries=args.max_deliveries).with_secrets()
+                                 max_events=args.max_events, max_deliveries=args.max_deliveries,
+                                 shutdown_timeout=args.shutdown_timeout).with_secrets()
     if args.no_validate_responses:
         settings.validate_responses = False
     try:
@@ -130,7 +133,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"Webhook {endpoint['id']} ({api}, {endpoint['tenant']}) -> {endpoint['url']}  secret: {endpoint['secret']}",
               flush=True)
     logging.getLogger("connexion").setLevel(logging.ERROR)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return run_server(app, host=args.host, port=args.port, log_level=args.log_level,
+                      timeout_graceful_shutdown=settings.shutdown_timeout,
+                      # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
+                      h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
+
+
+def run_server(app: Any, **options: Any) -> int:
+    """uvicorn until SIGTERM or Ctrl-C; in-flight requests get `timeout_graceful_shutdown` seconds (a `Prefer:
+    delay` may not hold the shutdown), then exit status 0. uvicorn re-raises the signal it stopped for once it has
+    shut down, which would end the process as killed; the handlers here take that re-raised signal instead."""
+    import uvicorn
+
+    stopped: list[int] = []
+    watched = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda number, frame: stopped.append(number)) for sig in watched}
+    try:
+        uvicorn.run(app, **options)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 

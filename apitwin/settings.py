@@ -14,11 +14,15 @@ from apitwin.addresses import is_loopback
 class Settings:
     seed: int = 0                           # drives Prefer: dynamic=true and any generated ids/barcodes
     max_body_bytes: int = 1_000_000         # larger request bodies answer 413
+    max_admin_body_bytes: int = 256_000_000 # the admin API's limit (state imports are whole exports)
+    max_target_bytes: int = 32_768          # longer request targets (path + query) answer 414
+    max_header_bytes: int = 65_536          # larger header sections answer 431
     token_ttl: int | None = None            # seconds; None = the API's documented default
     jwt_secret: str | None = None           # signs the APIs' JWTs; None = random per app (see with_secrets)
     validate_responses: bool = True         # the mock must never drift from its own contract
     data_dirs: dict[str, Path] = field(default_factory=dict)  # per-API override of mockdata/<api>
     max_delay_ms: int = 30_000              # upper bound for Prefer: delay=
+    shutdown_timeout: float = 5.0           # seconds in-flight requests get after SIGTERM (then cancelled)
     clock_interval: float = 0.0             # seconds between simulated-clock ticks; 0 = stopped
     webhook_timeout: float = 5.0            # seconds per delivery attempt
     webhook_max_attempts: int = 6           # then dead-lettered
