@@ -3,18 +3,22 @@ receivers and their delivery log, an API's own actions, and its simulated clock.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Iterator
 
 from connexion import request
 from jsonschema import Draft202012Validator
 from starlette.responses import StreamingResponse
 
-from apitwin import runtime, state_secrets
+from apitwin import runtime, state_check, state_secrets
 from apitwin.admin_guard import reveals_secrets
 from apitwin.errors import ApiError, FieldErrorCollector
 from apitwin.runtime import ApiRuntime
 from apitwin.timeutil import format_datetime, now
 from apitwin.validation import FORMATS, collect
+
+
+ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
 
 
 def _runtime(api: str) -> ApiRuntime:
@@ -93,9 +97,13 @@ async def import_state(api: str, body: dict[str, Any]) -> dict[str, Any]:
     rt = _runtime(api)
     try:
         state_secrets.unmask(body, rt.store.export(), _secrets(rt))
-        rt.store.load(body)
+        found = state_check.problems(rt, body, ADMIN_SPEC)
     except (ValueError, TypeError, KeyError) as exc:
         raise ApiError(400, [f"State not imported: {exc}"]) from exc
+    if found:
+        raise ApiError(400, [f"State not imported: {len(found)} problem(s); nothing was changed."]
+                       + state_check.summary(found))
+    rt.store.load(body)
     if rt.webhooks is not None:
         rt.webhooks.state_replaced()
     return info(rt)

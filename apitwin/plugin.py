@@ -61,6 +61,9 @@ class ApiPlugin:
     json_media_type: str = "application/json"     # e.g. "application/json;charset=UTF-8" (MOLGENIS)
     # json.dumps arguments for this API's bodies, errors included (MOLGENIS: Gson's compact, unescaped output)
     json_style: dict[str, Any] = field(default_factory=dict)
+    # State import (optional): the API's own rules for a whole state (what its seed loader enforces), as a list of
+    # problems ([] = importable); called on a scratch runtime holding the state (apitwin.state_check)
+    check_state: Callable[["ApiRuntime"], list[str]] | None = None
     # Secrets in the API's state (collection -> dotted field paths), masked in state exports without the admin token
     secret_fields: dict[str, list[str]] = field(default_factory=dict)
     docs_base: str = ""                           # documented API root inside the spec paths, for printing

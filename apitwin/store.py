@@ -7,10 +7,16 @@ whether on the event loop or in worker threads, always see a consistent state.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 Row = dict[str, Any]
+MAX_ID = 2**53 - 1     # ids stay exact in every JSON client (JavaScript numbers); larger ones are refused on load
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 def matcher(predicate: Callable[[Row], bool] | None, equals: dict[str, Any]) -> Callable[[Row], bool] | None:
@@ -158,18 +164,18 @@ class Collection:
 
     def load(self, state: dict[str, Any]) -> None:
         rows = state.get("rows", [])
-        if not isinstance(rows, list) or not all(isinstance(r, dict) and isinstance(r.get("id"), int) for r in rows):
-            raise ValueError(f"collection {self.name!r}: rows must be objects with an integer id")
+        if not isinstance(rows, list) or not all(isinstance(r, dict) and _valid_id(r.get("id")) for r in rows):
+            raise ValueError(f"collection {self.name!r}: rows must be objects with an integer id from 1 to {MAX_ID}")
         ids = [r["id"] for r in rows]
         if len(set(ids)) != len(ids):
-            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
             raise ValueError(f"collection {self.name!r}: duplicate row ids {duplicates}")
         with self._lock:
             self._rows = {r["id"]: clone(r) for r in sorted(rows, key=lambda r: r["id"])}
             top = max(self._rows, default=0) + 1
             next_id = state.get("next_id", top)
-            if not isinstance(next_id, int):
-                raise ValueError(f"collection {self.name!r}: next_id must be an integer")
+            if not _valid_id(next_id) and next_id != MAX_ID + 1:
+                raise ValueError(f"collection {self.name!r}: next_id must be an integer from 1 to {MAX_ID + 1}")
             self._next_id = max(next_id, top)
 
 

@@ -60,5 +60,6 @@ PLUGIN = ApiPlugin(
 )
 
 PLUGIN.seed_records = lazy("handlers.molgenis.review:seed_records")
+PLUGIN.check_state = lazy("handlers.molgenis.state:check_state")
 PLUGIN.contract_profile = lazy("handlers.molgenis.contract:profile")
 PLUGIN.smoke_headers = lazy("handlers.molgenis.review:smoke_headers")

@@ -81,6 +81,7 @@ def _body_checks() -> dict[str, Any]:
 PLUGIN.body_checks = _body_checks()
 
 PLUGIN.seed_records = lazy("handlers.partners.review:seed_records")
+PLUGIN.check_state = lazy("handlers.partners.state:check_state")
 PLUGIN.contract_profile = lazy("handlers.partners.contract:profile")
 PLUGIN.smoke_headers = lazy("handlers.partners.review:smoke_headers")
 PLUGIN.quickstart = [
