@@ -154,3 +154,14 @@ def test_molgenis_passwords_and_tokens_are_masked() -> None:
         token = client.post("/api/v1/login", json={"username": "admin", "password": "admin"}).json()["token"]
         text = client.get("/__apitwin/apis/molgenis/state").text
         assert token not in text and '"password": "admin"' not in text
+
+
+def test_the_contract_suite_resets_a_protected_mock_with_the_env_token(exposed: Any,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from apitwin.contract.target import AppTarget
+
+    target = AppTarget(exposed.app, "")
+    monkeypatch.delenv("APITWIN_ADMIN_TOKEN", raising=False)
+    assert target.reset("partners") is False
+    monkeypatch.setenv("APITWIN_ADMIN_TOKEN", token_of(exposed))
+    assert target.reset("partners") is True
