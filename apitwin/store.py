@@ -3,16 +3,27 @@
 Rows are plain JSON-able dicts. Reads hand out copies so handlers can never mutate stored state by accident;
 every multi-row change runs under one re-entrant lock (`store.transaction()`), so concurrent requests,
 whether on the event loop or in worker threads, always see a consistent state.
+
+The extension point for an API's indexes and parsed views: every change to a collection's rows moves its
+`version` (versions come from one process-wide counter, so a collection that reset or import put in place never
+repeats an old one); `scan()` hands out the live rows without copying, for one pass that only reads; and
+`derived(key, build)` keeps a value built from the rows until the version moves (`Store.derived` does the same
+over several collections). Stored rows are never changed in place — an update swaps in a new dict — so rows from
+a `scan()` stay as they were, a consistent snapshot, after the lock is released.
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Hashable, Iterable, Iterator, TypeVar
 
 Row = dict[str, Any]
+T = TypeVar("T")
 MAX_ID = 2**53 - 1     # ids stay exact in every JSON client (JavaScript numbers); larger ones are refused on load
+
+_VERSIONS = itertools.count(1)      # next() on it is atomic: versions are unique without a lock
 
 
 def _valid_id(value: Any) -> bool:
@@ -53,10 +64,52 @@ class Collection:
         self._lock = lock
         self._rows: dict[int, Row] = {}
         self._next_id = start_id
+        self._version = next(_VERSIONS)
+        self._derived: dict[Hashable, tuple[int, Any]] = {}
         self.listeners: list[Callable[[Row], None]] = []
 
     def __len__(self) -> int:
         return len(self._rows)
+
+    # -- versions and derived data ---------------------------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        """Moves (to a number never used before) with every change to the rows: insert, update, delete, load."""
+        return self._version
+
+    def _changed(self) -> None:
+        self._version = next(_VERSIONS)
+
+    def scan(self) -> list[Row]:
+        """The live rows in id order, without copying: READ-ONLY for the caller. Cheap (one list of references)
+        where `filter()` would copy every row; the rows stay unchanged after later writes (see module doc)."""
+        with self._lock:
+            return list(self._rows.values())
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()`'s value for the current version, kept under `key` and rebuilt only after the version moved.
+        Builds run under the store lock (no write can interleave): keep them to one pass over `scan()` and defer
+        heavier work into the value itself. The value is shared by every caller: treat it as read-only."""
+        with self._lock:
+            entry = self._derived.get(key)
+            if entry is not None and entry[0] == self._version:
+                return entry[1]
+            value = build()
+            self._derived[key] = (self._version, value)
+            return value
+
+    def carry(self, key: Hashable, since: int, update: Callable[[Any], None]) -> bool:
+        """Bring the derived value `key` across writes the caller made itself (under one hold of the store lock,
+        starting at version `since`), instead of a rebuild: when the value was current at `since`, `update(value)`
+        applies those writes to it in place and it is current again. Otherwise nothing happens (the next `derived`
+        call rebuilds). Returns whether the value was carried."""
+        with self._lock:
+            entry = self._derived.get(key)
+            if entry is None or entry[0] != since:
+                return False
+            update(entry[1])
+            self._derived[key] = (self._version, entry[1])
+            return True
 
     def next_id(self) -> int:
         with self._lock:
@@ -78,6 +131,7 @@ class Collection:
             self._rows[row["id"]] = row
             if out_of_order:
                 self._rows = dict(sorted(self._rows.items()))
+            self._changed()
             for listener in self.listeners:
                 listener(clone(row))
             return clone(row)
@@ -91,13 +145,17 @@ class Collection:
         if "id" in changes and changes["id"] != row_id:
             raise ValueError(f"{self.name}: a row's id cannot change ({row_id} -> {changes['id']})")
         with self._lock:
-            row = self._rows[row_id]
-            row.update(clone(changes))
+            row = {**self._rows[row_id], **clone(changes)}     # a new dict: rows handed out by scan() stay as they were
+            self._rows[row_id] = row
+            self._changed()
             return clone(row)
 
     def delete(self, row_id: int) -> bool:
         with self._lock:
-            return self._rows.pop(row_id, None) is not None
+            if self._rows.pop(row_id, None) is None:
+                return False
+            self._changed()
+            return True
 
     def filter(self, predicate: Callable[[Row], bool] | None = None, **equals: Any) -> list[Row]:
         """Rows in ascending id order that satisfy every `field=value` and the predicate."""
@@ -152,7 +210,24 @@ class Collection:
                     doomed.append(key)
             for key in doomed:
                 del self._rows[key]
+            if doomed:
+                self._changed()
             return len(doomed)
+
+    def drop_oldest_while(self, predicate: Callable[[Row], bool]) -> list[Row]:
+        """Drop rows from the oldest (lowest id) on while `predicate` holds; returns them (read-only). Expiry of rows
+        written in time order: O(dropped), not a scan."""
+        with self._lock:
+            doomed = []
+            for row in self._rows.values():
+                if not predicate(row):
+                    break
+                doomed.append(row)
+            for row in doomed:
+                del self._rows[row["id"]]
+            if doomed:
+                self._changed()
+            return doomed
 
     def first(self, **equals: Any) -> Row | None:
         found = self.filter(**equals)
@@ -177,6 +252,8 @@ class Collection:
             if not _valid_id(next_id) and next_id != MAX_ID + 1:
                 raise ValueError(f"collection {self.name!r}: next_id must be an integer from 1 to {MAX_ID + 1}")
             self._next_id = max(next_id, top)
+            self._derived.clear()
+            self._changed()
 
 
 class Store:
@@ -187,6 +264,7 @@ class Store:
         self._collections: dict[str, Collection] = {}
         self._listeners: dict[str, list[Callable[[Row], None]]] = {}
         self._seed: dict[str, Any] | None = None
+        self._derived: dict[Hashable, tuple[tuple[int, ...], Any]] = {}
 
     def collection(self, name: str) -> Collection:
         with self._lock:
@@ -203,6 +281,20 @@ class Store:
                 self._collections[name].listeners = self._listeners[name]
 
     __getitem__ = collection
+
+    def derived(self, key: Hashable, names: Iterable[str], build: Callable[[], T]) -> T:
+        """`Collection.derived` over several collections: `build()`'s value, rebuilt only when the version of one
+        of the named collections moved (or reset, import or `drop` put another collection in its place). Looking
+        does not create a collection: an absent one counts as version 0."""
+        names = tuple(names)
+        with self._lock:
+            stamp = tuple(self._collections[name].version if name in self._collections else 0 for name in names)
+            entry = self._derived.get(key)
+            if entry is not None and entry[0] == stamp:
+                return entry[1]
+            value = build()
+            self._derived[key] = (stamp, value)
+            return value
 
     def drop(self, name: str) -> None:
         """Forget a collection and its rows (a later lookup starts an empty one)."""

@@ -35,7 +35,8 @@ import httpx  # noqa: E402
 
 from apitwin.app import create_app  # noqa: E402
 from handlers.molgenis import data  # noqa: E402
-from handlers.molgenis.context import Ctx, model_of  # noqa: E402
+from handlers.molgenis.context import Ctx  # noqa: E402
+from handlers.molgenis.model_store import model_of  # noqa: E402
 from handlers.molgenis.repository import Repository  # noqa: E402
 from handlers.molgenis.security import Security  # noqa: E402
 

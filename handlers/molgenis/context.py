@@ -1,60 +1,19 @@
 """What every MOLGENIS handler needs for one request: the live model, row repositories, the caller and the mount
 prefix — and the lookups that fail the way the server fails (unknown type D01, row D02, attribute D04, DS04).
-
-The model is part of the API's state (`DELETE /{e}/meta` removes a type; reset and import bring it back), so it is
-kept in the store as plain JSON (collection `model`, one row) and parsed once per change: `model_of` caches the
-parsed `Model` against the identity of the stored dict, which a write always replaces.
 """
 from __future__ import annotations
 
-import threading
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from apitwin import runtime
 from apitwin.errors import ApiError
-from apitwin.store import Collection, Store
+from apitwin.store import Store
 from handlers.molgenis.model import Attribute, EntityType, Model
+from handlers.molgenis.model_store import model_of
 from handlers.molgenis.repository import Repository, make_lookup
 from handlers.molgenis.security import Security
 from handlers.molgenis.values import ValueProblem, typed_id
-
-MODEL_COLLECTION = "model"
-
-_MODELS: "weakref.WeakKeyDictionary[Collection, tuple[Any, Model]]" = weakref.WeakKeyDictionary()
-_MODELS_LOCK = threading.Lock()
-
-
-def model_of(store: Store) -> Model:
-    """The store's model, parsed once per stored version. Never mutate it: copy, change and `save_model`."""
-    with store.transaction():
-        collection = store[MODEL_COLLECTION]
-        row = next(iter(collection._rows.values()), None)  # noqa: SLF001 - identity of the stored dict is the key
-        stored = row["model"] if row else None
-        with _MODELS_LOCK:
-            cached = _MODELS.get(collection)
-        if cached is not None and cached[0] is stored:
-            return cached[1]
-        model = Model.from_dict(stored or {})
-        with _MODELS_LOCK:
-            _MODELS[collection] = (stored, model)
-        return model
-
-
-def save_model(store: Store, model: Model) -> None:
-    with store.transaction():
-        collection = store[MODEL_COLLECTION]
-        row = collection.first()
-        if row is None:
-            collection.insert({"model": model.to_dict()})
-        else:
-            collection.update(row["id"], {"model": model.to_dict()})
-
-
-def edit_model(store: Store) -> Model:
-    """A private copy of the model to change and pass to `save_model` (the cached one is shared)."""
-    return Model.from_dict(model_of(store).to_dict())
 
 
 @dataclass

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from apitwin.errors import ApiError
-from handlers.molgenis.context import Ctx, edit_model, save_model
+from handlers.molgenis.context import Ctx
+from handlers.molgenis.model_store import edit_model, save_model
 from handlers.molgenis.inputs import Upload
 from handlers.molgenis.model import Attribute, EntityType
 from handlers.molgenis import indexes

@@ -7,18 +7,16 @@ a pre-sorted order of all rows and keeps the matching ones until the page is ful
 LIKE, SEARCH, mrefs, dotted paths, multi-key sorts) falls back to the compiled predicate over a scan — same answers,
 just slower.
 
-Indexes are built lazily, on first use, from a snapshot of the rows and kept under the repository's write version:
-any write makes them stale and the next query rebuilds what it needs. They live with the collection object, so
-reset/import start clean. Correctness is pinned by a property test comparing indexed and scanned answers.
+Indexes are built lazily, on first use, from a snapshot of the rows kept as data derived from the collection
+(`Collection.derived`): any write moves the collection's version, so the next query starts a fresh snapshot and
+rebuilds what it needs; reset and import start clean the same way. Correctness is pinned by a property test comparing indexed and scanned answers.
 """
 from __future__ import annotations
 
 import bisect
 import threading
-import weakref
 from typing import Any, Callable, Mapping, Sequence
 
-from apitwin.store import Collection
 from handlers.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType, Model
 from handlers.molgenis.query import _order_key, coerce, sort_rows
 from handlers.molgenis.repository import Repository
@@ -29,11 +27,13 @@ ORDERABLE = {"INT", "LONG", "DECIMAL", "DATE", "DATE_TIME", "STRING", "TEXT", "E
              "SCRIPT", "XREF", "CATEGORICAL", "FILE"}
 
 
+_SNAPSHOT = "molgenis.query-indexes"
+
+
 class _Snapshot:
     """Rows of one version and the indexes built over them so far."""
 
-    def __init__(self, version: int, rows: list[Values]) -> None:
-        self.version = version
+    def __init__(self, rows: list[Values]) -> None:
         self.rows = rows
         self.lock = threading.Lock()
         self.equal: dict[str, dict[Any, frozenset[int]]] = {}
@@ -101,21 +101,9 @@ class _Snapshot:
             return order
 
 
-_SNAPSHOTS: "weakref.WeakKeyDictionary[Collection, _Snapshot]" = weakref.WeakKeyDictionary()
-_SNAPSHOTS_LOCK = threading.Lock()
-
-
 def _snapshot(repository: Repository) -> _Snapshot:
-    collection = repository.store[repository.name]
-    with _SNAPSHOTS_LOCK:
-        current = _SNAPSHOTS.get(collection)
-    if current is not None and current.version == repository.version():
-        return current
-    version, rows = repository.snapshot()
-    fresh = _Snapshot(version, rows)
-    with _SNAPSHOTS_LOCK:
-        _SNAPSHOTS[collection] = fresh
-    return fresh
+    """The rows' current snapshot: data derived from the collection, so a write means a fresh (empty) one."""
+    return repository.derived(_SNAPSHOT, lambda: _Snapshot(repository.scan()))
 
 
 # -- planning ------------------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from typing import Any
 
 from apitwin.errors import ApiError
 from handlers.molgenis import data
-from handlers.molgenis.context import Ctx, ctx, model_of, unknown_entity_type
+from handlers.molgenis.context import Ctx, ctx, unknown_entity_type
+from handlers.molgenis.model_store import model_of
 from handlers.molgenis.inputs import body_array, require_object_body, string_array, tunnel_method
 from handlers.molgenis.render import attribute_response, entity_type_response, parse_attributes, parse_expand
 

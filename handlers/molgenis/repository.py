@@ -4,10 +4,11 @@ Each row lives in store collection `rows:<entityTypeId>` as `{"id": <internal in
 id is the storage order (what an unsorted MOLGENIS query returns); the entity id is whatever the id attribute holds.
 Stored values use one representation per attribute type (see `values.py`); a null value is an absent key.
 
-An index entity id -> internal id makes `get` O(1) on 100 000 rows. It belongs to the collection *object*, not to a
-`Repository`, so any number of `Repository` instances over the same store share it, and reset/import (which replace
-the collection objects) start a fresh index automatically. Write rows only through `Repository`, or the index goes
-stale (a cheap size check catches most of that and rebuilds).
+An index entity id -> internal id makes `get` O(1) on 100 000 rows. It is data derived from the collection
+(`Collection.derived`), so any number of `Repository` instances over the same store share it, any write moves the
+collection's version (a write behind the repository's back, reset and import included, means a rebuild on next
+use), and this class's own writes carry it forward instead (`Collection.carry`). Likewise one index per attribute
+that `holder_of` was asked about.
 
 Stored `values` dicts are never mutated in place — a replace swaps in a new dict — so `scan()` can hand out the live
 dicts without copying: a scan is a consistent snapshot even after the lock is released. Callers must treat them as
@@ -15,62 +16,29 @@ read-only.
 """
 from __future__ import annotations
 
-import itertools
-import threading
-import weakref
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Hashable, Iterator, TypeVar
 
 from apitwin.store import Collection, Store, clone
 from handlers.molgenis.model import EntityType, Model
 
 Values = dict[str, Any]
 Lookup = Callable[[str], "Repository | None"]
+T = TypeVar("T")
 
-
-
-_VERSIONS = itertools.count(1)
-
-
-class _Index:
-    """entity id -> internal id, plus the row count it was last in sync with (a cheap staleness check that stays
-    cheap even when an imported state holds duplicate entity ids), and a version that every write renews (query
-    indexes built for one version are stale at the next; versions are unique process-wide)."""
-
-    __slots__ = ("ids", "size", "version")
-
-    def __init__(self, ids: dict[Any, int], size: int) -> None:
-        self.ids = ids
-        self.size = size
-        self.version = next(_VERSIONS)
-
-    def touch(self) -> None:
-        self.version = next(_VERSIONS)
-
-
-# collection object -> its index; entries vanish with the collection (reset, import). Each store's lock guards its
-# own indexes; this lock only guards the shared mapping itself (several stores live in one process in tests).
-_INDEXES: "weakref.WeakKeyDictionary[Collection, _Index]" = weakref.WeakKeyDictionary()
-_INDEXES_LOCK = threading.Lock()
-
-
-def _index_of(collection: Collection) -> "_Index | None":
-    with _INDEXES_LOCK:
-        return _INDEXES.get(collection)
-
-
-def _set_index(collection: Collection, index: "_Index") -> None:
-    with _INDEXES_LOCK:
-        _INDEXES[collection] = index
+_IDS = "molgenis.entity-ids"          # derived keys: (_IDS, id attribute), (_HOLDERS, attribute)
+_HOLDERS = "molgenis.holders"
 
 
 def collection_name(entity_type_id: str) -> str:
     return f"rows:{entity_type_id}"
 
 
-def _live_rows(collection: Collection) -> dict[int, dict[str, Any]]:
-    """The collection's own row dicts. apitwin.store only hands out copies; scanning 100 000 rows for a query must
-    not copy them all, so this reads the private mapping. Call under the store lock; never mutate what it returns."""
-    return collection._rows  # noqa: SLF001 - deliberate, see docstring
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 class Repository:
@@ -82,87 +50,85 @@ class Repository:
         self.name = collection_name(entity_type.id)
         self.id_name = entity_type.id_attribute.name
 
-    # -- index -------------------------------------------------------------------------------------------------
-    def _state(self) -> tuple[Collection, dict[int, dict[str, Any]], _Index]:
-        """(collection, live rows, index), the index rebuilt when missing or visibly stale. Call under the lock."""
-        collection = self.store[self.name]
-        rows = _live_rows(collection)
-        index = _index_of(collection)
-        if index is None or index.size != len(rows):
-            index = self._rebuild(collection, rows)
-        return collection, rows, index
+    # -- indexes -------------------------------------------------------------------------------------------------
+    def _collection(self) -> Collection:
+        return self.store[self.name]
 
-    def _rebuild(self, collection: Collection, rows: dict[int, dict[str, Any]]) -> _Index:
+    def _ids(self, collection: Collection) -> dict[Any, int]:
+        """entity id -> internal id (for duplicate entity ids an imported state may hold, the last row wins)."""
         id_name = self.id_name
-        index = _Index({row["values"].get(id_name): key for key, row in rows.items()}, len(rows))
-        _set_index(collection, index)
-        return index
+        return collection.derived((_IDS, id_name), lambda: {
+            row["values"].get(id_name): row["id"] for row in collection.scan()})
 
-    def _locate(self, entity_id: Any) -> tuple[Collection, dict[int, dict[str, Any]], _Index, int | None]:
-        """Internal id of `entity_id` (None when absent), verified against the row so a stale index self-heals."""
-        collection, rows, index = self._state()
-        internal = index.ids.get(entity_id)
-        if internal is not None:
-            row = rows.get(internal)
-            if row is None or row["values"].get(self.id_name) != entity_id:
-                index = self._rebuild(collection, rows)
-                internal = index.ids.get(entity_id)
-        return collection, rows, index, internal
+    def _holders(self, collection: Collection, attribute_name: str) -> dict[Any, Any]:
+        """value of `attribute_name` -> entity id of the first row holding it (absent = None; unhashable values,
+        which no hashable value can equal, are left out)."""
+        id_name = self.id_name
+
+        def build() -> dict[Any, Any]:
+            holders: dict[Any, Any] = {}
+            for row in collection.scan():
+                value = row["values"].get(attribute_name)
+                if _hashable(value):
+                    holders.setdefault(value, row["values"].get(id_name))
+            return holders
+        return collection.derived((_HOLDERS, attribute_name), build)
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """A value derived from this type's rows, rebuilt only after a write (see `apitwin.store`)."""
+        return self._collection().derived(key, build)
 
     # -- reads ---------------------------------------------------------------------------------------------------
     def get(self, entity_id: Any) -> Values | None:
         """A copy of the row's values, or None."""
         with self.store.transaction():
-            _, rows, _, internal = self._locate(entity_id)
-            return clone(rows[internal]["values"]) if internal is not None else None
+            collection = self._collection()
+            internal = self._ids(collection).get(entity_id) if _hashable(entity_id) else None
+            row = collection.get(internal) if internal is not None else None
+            return row["values"] if row is not None else None
 
     def exists(self, entity_id: Any) -> bool:
         with self.store.transaction():
-            return self._locate(entity_id)[3] is not None
+            return _hashable(entity_id) and entity_id in self._ids(self._collection())
 
     def all(self) -> list[Values]:
         """Copies of every row's values, in storage order."""
-        with self.store.transaction():
-            return [clone(row["values"]) for row in _live_rows(self.store[self.name]).values()]
+        return [clone(values) for values in self.scan()]
 
     def scan(self) -> list[Values]:
         """The live values dicts in storage order, without copying: read-only for the caller (see module doc)."""
-        with self.store.transaction():
-            return [row["values"] for row in _live_rows(self.store[self.name]).values()]
+        return [row["values"] for row in self._collection().scan()]
 
+    @property
     def version(self) -> int:
-        with self.store.transaction():
-            return self._state()[2].version
-
-    def snapshot(self) -> tuple[int, list[Values]]:
-        """(version, live values dicts in storage order): the version changes with every write, so anything
-        derived from these rows may be cached under it (see `indexes.py`)."""
-        with self.store.transaction():
-            _, rows, index = self._state()
-            return index.version, [row["values"] for row in rows.values()]
+        """The version of the rows (moves with every write; see `apitwin.store`)."""
+        return self._collection().version
 
     def __iter__(self) -> Iterator[Values]:
         return iter(self.scan())
 
     def count(self) -> int:
         with self.store.transaction():
-            return len(self.store[self.name])
+            return len(self._collection())
 
     def holder_of(self, attribute_name: str, value: Any) -> Any:
-        """Entity id of a row whose `attribute_name` equals `value` (None if none); O(1) for the id attribute."""
+        """Entity id of a row whose `attribute_name` equals `value` (None if none); O(1) from an index kept per
+        attribute asked about (rebuilt after a write that could change it)."""
         if attribute_name == self.id_name:
             return value if self.exists(value) else None
+        if not _hashable(value):
+            for values in self.scan():
+                if values.get(attribute_name) == value:
+                    return values.get(self.id_name)
+            return None
         with self.store.transaction():
-            for row in _live_rows(self.store[self.name]).values():
-                if row["values"].get(attribute_name) == value:
-                    return row["values"].get(self.id_name)
-        return None
+            return self._holders(self._collection(), attribute_name).get(value)
 
     def next_sequence(self) -> int:
         """A number never handed out before for this type (persisted as the collection's `next_id`): the source of
         auto ids. Internal ids come from the same sequence; gaps are harmless."""
         with self.store.transaction():
-            return self.store[self.name].next_id()
+            return self._collection().next_id()
 
     # -- writes --------------------------------------------------------------------------------------------------
     def insert(self, values: Values) -> Any:
@@ -171,13 +137,17 @@ class Repository:
         if entity_id is None:
             raise ValueError(f"{self.entity_type.id}: a row needs a value for id attribute {self.id_name!r}")
         with self.store.transaction():
-            collection, _, index, internal = self._locate(entity_id)
-            if internal is not None:
+            collection = self._collection()
+            if entity_id in self._ids(collection):
                 raise KeyError(f"{self.entity_type.id}: id {entity_id!r} already exists")
+            since = collection.version
             stored = collection.insert({"values": values})
-            index.ids[entity_id] = stored["id"]
-            index.size = len(collection)
-            index.touch()
+            collection.carry((_IDS, self.id_name), since, lambda ids: ids.__setitem__(entity_id, stored["id"]))
+            for attribute in self.entity_type.attributes:     # a new last row only adds holders that were missing
+                value = values.get(attribute.name)
+                if _hashable(value):
+                    collection.carry((_HOLDERS, attribute.name), since,
+                                     lambda holders, value=value: holders.setdefault(value, entity_id))
             return entity_id
 
     def replace(self, entity_id: Any, values: Values) -> Any:
@@ -187,38 +157,39 @@ class Repository:
         if new_id is None:
             raise ValueError(f"{self.entity_type.id}: a row needs a value for id attribute {self.id_name!r}")
         with self.store.transaction():
-            collection, _, index, internal = self._locate(entity_id)
+            collection = self._collection()
+            ids = self._ids(collection)
+            internal = ids.get(entity_id) if _hashable(entity_id) else None
             if internal is None:
                 raise KeyError(f"{self.entity_type.id}: no row with id {entity_id!r}")
-            if new_id != entity_id:
-                collection, _, index, other = self._locate(new_id)
-                if other is not None:
-                    raise KeyError(f"{self.entity_type.id}: id {new_id!r} already exists")
+            if new_id != entity_id and new_id in ids:
+                raise KeyError(f"{self.entity_type.id}: id {new_id!r} already exists")
+            since = collection.version
             collection.update(internal, {"values": values})   # swaps in a fresh dict; old dicts stay untouched
-            if new_id != entity_id:
-                index.ids.pop(entity_id, None)
-                index.ids[new_id] = internal
-            index.touch()
+
+            def move(ids: dict[Any, int]) -> None:
+                ids.pop(entity_id, None)
+                ids[new_id] = internal
+            collection.carry((_IDS, self.id_name), since, move)
             return new_id
 
     def delete(self, entity_id: Any) -> bool:
         with self.store.transaction():
-            collection, _, index, internal = self._locate(entity_id)
+            collection = self._collection()
+            internal = self._ids(collection).get(entity_id) if _hashable(entity_id) else None
             if internal is None:
                 return False
+            since = collection.version
             collection.delete(internal)
-            index.ids.pop(entity_id, None)
-            index.size = len(collection)
-            index.touch()
+            collection.carry((_IDS, self.id_name), since, lambda ids: ids.pop(entity_id, None))
             return True
 
     def delete_all(self) -> int:
         """Remove every row (the sequence continues); returns how many there were."""
         with self.store.transaction():
-            collection = self.store[self.name]
+            collection = self._collection()
             removed = len(collection)
             collection.load({"next_id": collection.last_id + 1, "rows": []})
-            _set_index(collection, _Index({}, 0))
             return removed
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from apitwin.runtime import ApiRuntime
-from handlers.molgenis.context import model_of
+from handlers.molgenis.model_store import model_of
 from handlers.molgenis.render import entity_map, entity_type_response
 from handlers.molgenis.repository import Repository, make_lookup
 from handlers.molgenis.security import ALL_PERMISSIONS

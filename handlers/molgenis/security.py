@@ -11,7 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from apitwin.errors import ApiError
-from apitwin.store import Store
+from apitwin.store import Store, clone
+from handlers.molgenis.model_store import MODEL_COLLECTION, model_of
+from handlers.molgenis.repository import Repository, collection_name
 
 TOKEN_LIFETIME = 2 * 3600
 ANONYMOUS = "anonymous"
@@ -35,6 +37,8 @@ PERMISSION_NAMES = {
 
 USER_TYPE = "sys_sec_User"
 TOKEN_TYPE = "sys_sec_Token"
+_USERS = "molgenis.users"              # keys of the derived indexes
+_GRANTS = "molgenis.grants-by-type"
 
 
 def _epoch(instant: str) -> float:
@@ -57,9 +61,6 @@ class Security:
     # (an admin can deactivate a user with PUT), the account file for the password (rows hold placeholder hashes).
     # Tokens likewise: login issues them into `tokens`; `sys_sec_Token` rows created through the API work too.
     def _system_row(self, entity_type_id: str, attribute: str, value: Any) -> dict[str, Any] | None:
-        from handlers.molgenis.context import model_of        # context imports this module
-        from handlers.molgenis.repository import Repository
-
         entity_type = model_of(self.store).get(entity_type_id)
         if entity_type is None or entity_type.attribute(attribute) is None:
             return None
@@ -67,16 +68,38 @@ class Security:
         entity_id = repository.holder_of(attribute, value)
         return repository.get(entity_id) if entity_id is not None else None
 
+    def _users(self) -> dict[str, dict[str, Any]]:
+        """username -> the merged account of every user, derived from the account file, the `sys_sec_User` rows and
+        the model (which says whether those rows exist): rebuilt only after one of them changed, so a permission
+        check looks its user up in O(1) instead of walking both lists."""
+        def build() -> dict[str, dict[str, Any]]:
+            users: dict[str, dict[str, Any]] = {}
+            for account in self.store["users"].scan():        # the first account of a name wins, as `first()` did
+                users.setdefault(account.get("username"), account)
+            entity_type = model_of(self.store).get(USER_TYPE)
+            if entity_type is None or entity_type.attribute("username") is None:
+                return users
+            rows: dict[Any, dict[str, Any]] = {}
+            for row in Repository(self.store, entity_type).scan():
+                rows.setdefault(row.get("username"), row)
+            for username, row in rows.items():
+                if username is None:
+                    continue
+                account = users.get(username)
+                merged = dict(account or {"password": row.get("password_")})
+                merged.update(username=username, active=bool(row.get("active")), superuser=bool(row.get("superuser")),
+                              change_password=bool(row.get("changePassword")), two_factor=bool(row.get("use2fa")),
+                              firstname=row.get("FirstName"), lastname=row.get("LastName"))
+                users[username] = merged
+            return users
+        return self.store.derived(_USERS, ("users", MODEL_COLLECTION, collection_name(USER_TYPE)), build)
+
     def user(self, username: str) -> dict[str, Any] | None:
-        account = self.store["users"].first(username=username)
-        row = self._system_row(USER_TYPE, "username", username)
-        if row is None:
-            return account
-        merged = dict(account or {"password": row.get("password_")})
-        merged.update(username=username, active=bool(row.get("active")), superuser=bool(row.get("superuser")),
-                      change_password=bool(row.get("changePassword")), two_factor=bool(row.get("use2fa")),
-                      firstname=row.get("FirstName"), lastname=row.get("LastName"))
-        return merged
+        try:
+            found = self._users().get(username)
+        except TypeError:                                    # not a name at all (unhashable): nobody
+            return None
+        return clone(found) if found is not None else None
 
     def issue_token(self, username: str, now: float | None = None) -> str:
         token = new_token()
@@ -115,9 +138,6 @@ class Security:
         entity = self._token_entity(token)
         if entity is None:
             return False
-        from handlers.molgenis.context import model_of
-        from handlers.molgenis.repository import Repository
-
         return Repository(self.store, model_of(self.store).get(TOKEN_TYPE)).delete(entity["entity_id"])
 
     def username_for(self, token: str | None) -> str | None:
@@ -132,15 +152,25 @@ class Security:
         user = self.user(username) if username else None
         if user and user.get("superuser"):
             return list(ALL_PERMISSIONS)
-        grants = self.store["grants"].filter(entity_type=entity_type_id)
         who = {username or ANONYMOUS, ANONYMOUS} if username else {ANONYMOUS}
         held: list[str] = []
-        for grant in grants:
+        for grant in self._grants().get(entity_type_id, ()):
             if grant["principal"] in who:
                 for permission in LEVELS[grant["level"]]:
                     if permission not in held:
                         held.append(permission)
         return held
+
+    def _grants(self) -> dict[Any, list[dict[str, Any]]]:
+        """entity type id -> its grants in storage order (derived from `grants`: read-only)."""
+        grants = self.store["grants"]
+
+        def build() -> dict[Any, list[dict[str, Any]]]:
+            by_type: dict[Any, list[dict[str, Any]]] = {}
+            for grant in grants.scan():
+                by_type.setdefault(grant.get("entity_type"), []).append(grant)
+            return by_type
+        return grants.derived(_GRANTS, build)
 
     def require(self, username: str | None, entity_type: Any, permission: str) -> None:
         if permission not in self.permissions(username, entity_type.id):

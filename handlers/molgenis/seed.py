@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from apitwin.store import Store
-from handlers.molgenis.context import save_model
+from handlers.molgenis.model_store import save_model
 from handlers.molgenis.seed_loader import load_model, load_rows, load_security, populate
 
 
