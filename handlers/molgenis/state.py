@@ -40,7 +40,7 @@ def _rows(rt: ApiRuntime, model: Model, found: list[str]) -> None:
             found.append(f"{name}: rows of an entity type the model does not have")
     for entity_type in model.entity_types.values():
         collection = rt.store[collection_name(entity_type.id)]
-        for stored in collection.filter():
+        for stored in collection.scan():
             values = stored.get("values")
             if not isinstance(values, dict):
                 found.append(f"{entity_type.id} row {stored['id']}: needs a 'values' object")
@@ -70,7 +70,7 @@ def _rows(rt: ApiRuntime, model: Model, found: list[str]) -> None:
 
 
 def _accounts(rt: ApiRuntime, found: list[str]) -> None:
-    for user in rt.store["users"].filter():
+    for user in rt.store["users"].scan():
         if not isinstance(user.get("username"), str) or not user["username"].strip():
             found.append(f"users {user['id']}: username must be a non-blank string")
         if not isinstance(user.get("password"), str):
@@ -78,12 +78,12 @@ def _accounts(rt: ApiRuntime, found: list[str]) -> None:
         for flag in ("superuser", "active"):
             if flag in user and not isinstance(user[flag], bool):
                 found.append(f"users {user['id']}: {flag} must be true or false")
-    for grant in rt.store["grants"].filter():
+    for grant in rt.store["grants"].scan():
         if not all(isinstance(grant.get(k), str) for k in ("principal", "entity_type")) \
                 or grant.get("level") not in LEVELS:
             found.append(f"grants {grant['id']}: needs principal and entity_type strings and a level of "
                          f"{', '.join(LEVELS)}")
-    for token in rt.store["tokens"].filter():
+    for token in rt.store["tokens"].scan():
         number = (int, float)
         if not isinstance(token.get("token"), str) or not isinstance(token.get("username"), str) \
                 or not isinstance(token.get("creation"), number) or isinstance(token.get("creation"), bool) \

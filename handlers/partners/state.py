@@ -28,7 +28,7 @@ def check_state(rt: ApiRuntime) -> list[str]:
     store = rt.store
     found: list[str] = []
     usernames: set[str] = set()
-    for account in store["accounts"].filter():
+    for account in store["accounts"].scan():
         label = f"accounts {account['id']}"
         for name in ("username", "email", "partner"):
             if not _text(account.get(name)):
@@ -44,12 +44,12 @@ def check_state(rt: ApiRuntime) -> list[str]:
     tenants: dict[str, dict[int, Any]] = {}
     for collection in TENANT_OWNED:
         owners = tenants.setdefault(collection, {})
-        for row in store[collection].filter():
+        for row in store[collection].scan():
             if not _text(row.get(TENANT)):
                 found.append(f"{collection} {row['id']}: {TENANT} (the owning partner) must be a non-blank string")
             owners[row["id"]] = row.get(TENANT)
     for collection, references in REFERENCES.items():
-        for row in store[collection].filter():
+        for row in store[collection].scan():
             for field, target in references:
                 value = row.get(field)
                 if value is None and field == "order":
