@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.runtime import ApiRuntime
-from handlers.molgenis.context import MODEL_COLLECTION, model_of
+from handlers.molgenis.model_store import MODEL_COLLECTION, model_of
 from handlers.molgenis.model import Model
 from handlers.molgenis.repository import collection_name, make_lookup
 from handlers.molgenis.security import LEVELS

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from handlers.molgenis.context import model_of
+from handlers.molgenis.model_store import model_of
 from tests.molgenis_helpers import (TEST_USER, admin, assert_molgenis_error, auth, mapp, mclient,  # noqa: F401
                                     molgenis_app)
 
