@@ -42,7 +42,6 @@ async def _replace(c: Ctx, entity_type_id: str, raw_id: str, body: Any) -> int:
         files = data.store_files(c, entity_type, form.files, str(request.base_url))
         data.replace(c, entity_type, entity_id, form.values, form=True, files=files)
         return 204
-    require_object_body()          # @RequestBody Map: no body and `null` are Spring's "missing body" (400)
     if not isinstance(body, dict):
         raise ApiError(400, ["Request body must be a JSON object with attribute values"])
     data.replace(c, entity_type, entity_id, body, form=False)
