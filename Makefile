@@ -39,7 +39,7 @@ lint-external:
 # variants with 5x; `apitwin contract API --url ...` aims the same suite at any server.
 contract-deep: $(STAMP)
 	$(BIN)/apitwin contract partners --max-examples 200 --stateful-steps 15 --report-dir reports/contract-deep/partners
-	APITWIN_BUG_EXAMPLES=50 $(BIN)/python -m pytest -q tests/test_contract_catches_bugs.py
+	APITWIN_BUG_EXAMPLES=50 $(BIN)/python -m pytest -q tests/contract/test_catches_bugs.py
 	$(BIN)/apitwin contract molgenis --max-examples 200 --stateful-steps 15 --report-dir reports/contract-deep/molgenis
 
 bench: $(STAMP)

@@ -90,16 +90,18 @@ def lifespan_for(runtimes: list[ApiRuntime]) -> Any:
     return lifespan
 
 
-def create_app(apis: Iterable[str] | None = None, *, settings: Settings | None = None,
+def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Settings | None = None,
                mount: str = "auto") -> connexion.AsyncApp:
-    """Serve the named APIs (default: all) in one app.
+    """Serve the named APIs (default: all discovered) in one app. An item may also be an ApiPlugin object, for an
+    API that lives outside `handlers/` (the engine tests' fixture API); it wins over a discovered one of its name.
 
     mount="root" serves each API at its documented root (only one API then), "prefix" under /<api>,
     "auto" picks root for one API and prefixes for several (their documented roots may collide).
     """
     settings = (settings or Settings.from_env()).with_secrets()
-    plugins = discover()
-    names = list(apis) if apis else list(plugins)
+    requested = list(apis or ())
+    plugins = {**discover(), **{p.name: p for p in requested if isinstance(p, ApiPlugin)}}
+    names = [p.name if isinstance(p, ApiPlugin) else p for p in requested] or list(plugins)
     if len(set(names)) != len(names):
         raise ValueError(f"each API can be mounted once; got {', '.join(names)}")
     unknown = [n for n in names if n not in plugins]

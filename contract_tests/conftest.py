@@ -6,7 +6,7 @@
 The run itself happens once per session (apitwin.contract.runner, the same engine as `apitwin contract`); the
 tests only read its result, so `-k` selects what is reported, not what is run. A run that cannot start
 (unreachable server, refused login) stops pytest with exit code 2 and a one-line reason.
-Not part of `make test` (whose testpaths are tests/): tests/test_contract_runner.py covers both in-process suites.
+Not part of `make test` (whose testpaths are tests/): tests/contract/test_runner.py covers both in-process suites.
 """
 from __future__ import annotations
 

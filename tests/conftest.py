@@ -1,52 +1,12 @@
-"""Shared fixtures: a fresh Partners app per test (own store), a client, and login helpers."""
+"""Settings for every test folder: quiet Connexion logging and the starlette/httpx test-client warning.
+
+Fixtures live in the conftest of the folder that uses them (tests/engine/, tests/partners/, tests/molgenis/,
+tests/review/, tests/contract/); helpers two folders share live in this directory (receiver.py).
+"""
 from __future__ import annotations
 
 import logging
 import warnings
-from typing import Any, Callable
-
-import pytest
 
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 logging.getLogger("connexion").setLevel(logging.ERROR)
-
-from apitwin.app import create_app  # noqa: E402
-from apitwin.settings import Settings  # noqa: E402
-from tests.partners_helpers import ACME, DEMO, DEMO_OPS  # noqa: E402,F401 (seeded accounts, imported from here)
-
-
-
-@pytest.fixture
-def settings() -> Settings:
-    return Settings()
-
-
-@pytest.fixture
-def app(settings: Settings) -> Any:
-    return create_app(["partners"], settings=settings)
-
-
-@pytest.fixture
-def client(app: Any) -> Any:
-    with app.test_client() as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def login(client: Any) -> Callable[..., str]:
-    def _login(account: tuple[str, str] = DEMO) -> str:
-        response = client.post("/api/v1/api-token-auth/", json={"username": account[0], "password": account[1]})
-        assert response.status_code == 200, response.text
-        return response.json()["token"]
-    return _login
-
-
-@pytest.fixture
-def auth(login: Callable[..., str]) -> dict[str, str]:
-    """Authorization header of the demo partner."""
-    return {"Authorization": f"JWT {login(DEMO)}"}
-
-
-@pytest.fixture
-def acme_auth(login: Callable[..., str]) -> dict[str, str]:
-    return {"Authorization": f"JWT {login(ACME)}"}

@@ -1,5 +1,5 @@
-"""POST /api/v1/login, POST /api/v1/logout, and the token check (reference §10): a missing, unknown or expired
-token is not an error — the request simply runs as anonymous, and permissions decide."""
+"""POST /api/v1/login, POST /api/v1/logout, and the token check (docs/molgenis-server.md, "Authentication"): a missing,
+unknown or expired token is not an error — the request simply runs as anonymous, and permissions decide."""
 from __future__ import annotations
 
 import hmac

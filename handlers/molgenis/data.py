@@ -71,7 +71,7 @@ def create(c: Ctx, entity_type: EntityType, payload: Mapping[str, Any], *, form:
 
 def replace(c: Ctx, entity_type: EntityType, entity_id: Any, payload: Mapping[str, Any], *, form: bool,
             files: Mapping[str, Any] | None = None) -> Any:
-    """Full replacement (§8.2): attributes missing from the body go back to default/null."""
+    """Full replacement (as the server): attributes missing from the body go back to default/null."""
     repository = c.repository(entity_type)
     with c.store.transaction():
         values = build_entity(entity_type, payload, form=form, model=c.model, existing_id=entity_id,
@@ -83,7 +83,7 @@ def replace(c: Ctx, entity_type: EntityType, entity_id: Any, payload: Mapping[st
 
 def set_value(c: Ctx, entity_type: EntityType, attribute: Attribute, entity_id: Any, stored: Values,
               raw: Any) -> None:
-    """PUT /{e}/{id}/{attr} (§8.3): one value converted and validated in the context of the whole row."""
+    """PUT /{e}/{id}/{attr}: one value converted and validated in the context of the whole row."""
     if attribute.read_only or attribute.expression is not None:
         raise ApiError(401, [readonly_attribute_message(entity_type.id, attribute.name)])
     if attribute.type == "COMPOUND" or attribute.type == "ONE_TO_MANY":

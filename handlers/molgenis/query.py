@@ -1,4 +1,5 @@
-"""Query rules (reference §5): reading them from GET parameters and RSQL, compiling them to a row predicate, sorting.
+"""Query rules (docs/molgenis-server.md, "Query rules"): reading them from GET parameters and RSQL, compiling them to a
+row predicate, sorting.
 
 The server validates rules with `QueryValidator` (value coercion, exact messages) and runs them as SQL built by
 `PostgreSqlQueryGenerator`; the mock keeps both halves: rules are checked and their values coerced once, at compile
@@ -10,9 +11,9 @@ Semantics kept from the server: flat infix rule lists, `NOT` as a prefix, AND bi
 rules without connector AND-ed; `LIKE` as `ILIKE '%v%'` (so `%` and `_` in the value are wildcards) over the value
 as text; `EQUALS null` = IS NULL; EQUALS/IN/LIKE/comparisons on MREF and ONE_TO_MANY are "some referenced id ...".
 Choices where the server answers 500 (malformed rule lists, missing fields, deep nesting): a `QueryProblem` (400).
-`SEARCH` is served by the mock (§5.3) as a case-insensitive substring match over one attribute or all atomic ones.
-NOT over a multi-valued field negates "some id matches" (the SQL join would keep rows with any other id; documented
-simplification).
+`SEARCH` is served by the mock (the server needs Elasticsearch for it) as a case-insensitive substring match over one
+attribute or all atomic ones. NOT over a multi-valued field negates "some id matches" (the SQL join would keep rows with
+any other id; documented simplification).
 """
 from __future__ import annotations
 
@@ -45,10 +46,10 @@ class QueryProblem(Problem):
 # -- q[i].field / q[i].operator / q[i].value ----------------------------------------------------------------------
 
 def rules_from_params(params: Mapping[str, str | Sequence[str]]) -> list[dict[str, Any]]:
-    """Rules bound from numbered GET parameters (§4.3), in numeric index order; gaps are skipped. Pass every value
-    of a repeated parameter (e.g. `{k: query_params.getlist(k) for k in query_params}`). Values stay strings; a
-    repeated `value` becomes a tuple (Java String[]: not a list, so IN/RANGE refuse it as the server does). A plain
-    `q` parameter (RSQL on a JSON route) and unknown `q[...]` properties are refused; other parameters ignored."""
+    """Rules bound from numbered GET parameters (`q[0].field=…`), in numeric index order; gaps are skipped. Pass every
+    value of a repeated parameter (e.g. `{k: query_params.getlist(k) for k in query_params}`). Values stay strings; a
+    repeated `value` becomes a tuple (Java String[]: not a list, so IN/RANGE refuse it as the server does). A plain `q`
+    parameter (RSQL on a JSON route) and unknown `q[...]` properties are refused; other parameters ignored."""
     rules: dict[int, dict[str, Any]] = {}
     for key, raw in params.items():
         if key == "q":
@@ -496,8 +497,8 @@ def compile_rules(rules: Sequence[Mapping[str, Any]] | None, entity_type: Entity
 # -- sorting -------------------------------------------------------------------------------------------------------
 
 def sort_rows(rows: Iterable[Values], sort: Mapping[str, Any] | None, entity_type: EntityType) -> list[Values]:
-    """Rows ordered by a SortV1 body `{"orders": [{"property": p, "direction": "ASC"|"DESC"}]}` (§4.4): a missing
-    or unknown direction is DESC; nulls sort as Postgres does (last ascending, first descending); when no sort
+    """Rows ordered by a SortV1 body `{"orders": [{"property": p, "direction": "ASC"|"DESC"}]}` (POST tunnel body only):
+    a missing or unknown direction is DESC; nulls sort as Postgres does (last ascending, first descending); when no sort
     attribute is unique the id attribute breaks ties ascending, as the server's SQL does. None keeps the order."""
     rows = list(rows)
     if sort is None:
@@ -530,7 +531,7 @@ def sort_rows(rows: Iterable[Values], sort: Mapping[str, Any] | None, entity_typ
     return rows
 
 
-# -- RSQL (the CSV route's q, §5.4) --------------------------------------------------------------------------------
+# -- RSQL (the CSV route's q) --------------------------------------------------------------------------------------
 
 _RSQL_OPERATORS = {"==", "!=", "=lt=", "<", "=le=", "<=", "=gt=", ">", "=ge=", ">=", "=in=", "=out=", "=q=", "=sq=",
                    "=notlike=", "=rng=", "=like="}

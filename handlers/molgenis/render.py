@@ -1,5 +1,6 @@
-"""Response bodies of API v1 (reference §6.3, §7): hrefs, entity maps, collections, attribute sub-resources,
-entity type meta (ETR) and attribute meta (AR), key order included (Gson writes fields in declaration order).
+"""Response bodies of API v1 (docs/molgenis-server.md, "Response shapes"): hrefs, entity maps, collections, attribute
+sub-resources, entity type meta (ETR) and attribute meta (AR), key order included (Gson writes fields in declaration
+order).
 
 Nulls are never written: a null field is simply absent. Everything here is built from stored values (see
 `values.py`) and the model; `lookup(entity_type_id)` gives a type's Repository for references. The functions never
@@ -109,7 +110,7 @@ def _lower(attributes: Iterable[str] | None) -> set[str] | None:
     return None if attributes is None else {a.lower() for a in attributes}
 
 
-# -- entity maps (§7.3) --------------------------------------------------------------------------------------------
+# -- entity maps ---------------------------------------------------------------------------------------------------
 
 def _target(model: Model, attribute: Attribute) -> EntityType | None:
     return model.get(ref_entity_id(attribute) or "")
@@ -143,7 +144,7 @@ def _referenced(attribute: Attribute, values: Values, model: Model, lookup: Look
 def entity_map(entity_type: EntityType, values: Values, *, model: Model, lookup: Lookup,
                attributes: Iterable[str] | None = None, expand: Expand | None = None,
                prefix: str = "") -> dict[str, Any]:
-    """One row (§7.3): href first, then each wanted atomic attribute in order; references as `{"href": ...}` links
+    """One row: href first, then each wanted atomic attribute in order; references as `{"href": ...}` links
     (XREF/FILE only when set, MREF/ONE_TO_MANY always); an expanded XREF is the referenced row's own map, an
     expanded MREF a meta-less collection of all referenced rows (start 0, num 100)."""
     attributes = _lower(attributes)
@@ -184,7 +185,7 @@ def entity_map(entity_type: EntityType, values: Values, *, model: Model, lookup:
     return out
 
 
-# -- collections (§7.2) --------------------------------------------------------------------------------------------
+# -- collections ---------------------------------------------------------------------------------------------------
 
 def next_start(start: int, num: int, total: int | None) -> int | None:
     """EntityPager.getNextStart: start+num unless that is past the last row (num=0 repeats start while rows remain)."""
@@ -218,14 +219,14 @@ def _collection_body(link: str, meta: dict[str, Any] | None, start: int, num: in
 def collection(entity_type: EntityType, rows: Iterable[Values], *, start: int, num: int, total: int,
                meta: dict[str, Any] | None, model: Model, lookup: Lookup, attributes: Iterable[str] | None = None,
                expand: Expand | None = None, prefix: str = "", link: str | None = None) -> dict[str, Any]:
-    """An entity collection (§7.2) of already-paged `rows`: `start`/`num` echo the request, `total` counts every
+    """An entity collection of already-paged `rows`: `start`/`num` echo the request, `total` counts every
     match; `meta` (an ETR) only on the top-level collection; links carry start/num only."""
     items = [entity_map(entity_type, row, model=model, lookup=lookup, attributes=attributes, expand=expand,
                         prefix=prefix) for row in rows]
     return _collection_body(link or href(entity_type.id, prefix=prefix), meta, start, num, total, items)
 
 
-# -- GET /{e}/{id}/{attr} (§7.4) -----------------------------------------------------------------------------------
+# -- GET /{e}/{id}/{attr} ------------------------------------------------------------------------------------------
 
 def attribute_value(entity_type: EntityType, values: Values, attribute: Attribute, *, model: Model, lookup: Lookup,
                     start: int = 0, num: int = DEFAULT_NUM, attributes: Iterable[str] | None = None,
@@ -270,7 +271,7 @@ def attribute_value(entity_type: EntityType, values: Values, attribute: Attribut
     return body
 
 
-# -- entity type meta (§7.5) and attribute meta (§7.6) -------------------------------------------------------------
+# -- entity type meta and attribute meta ---------------------------------------------------------------------------
 
 def _permissions_of(permissions: Permissions | None, entity_type_id: str) -> list[str]:
     if permissions is None:
@@ -283,7 +284,7 @@ def _permissions_of(permissions: Permissions | None, entity_type_id: str) -> lis
 def entity_type_response(entity_type: EntityType, *, permissions: Permissions | None, model: Model,
                          attributes: Iterable[str] | None = None, expand: Expand | None = None, prefix: str = "",
                          language_code: str = LANGUAGE_CODE) -> dict[str, Any]:
-    """ETR (§7.5). `attributes` filters the meta fields (`name`, `label`, `description`, `attributes`,
+    """ETR (entity type meta). `attributes` filters the meta fields (`name`, `label`, `description`, `attributes`,
     `labelAttribute`, `idAttribute`, `lookupAttributes`, `abstract`); `expand={"attributes": subset}` turns the
     attribute links into ARs whose refEntity is a reduced ETR. `permissions` is the caller's list for this type, or
     a function type id -> list (needed for the exact permissions of expanded referenced types)."""
@@ -329,9 +330,9 @@ def attribute_response(entity_type: EntityType, attribute: Attribute, *, model: 
                        attributes: Iterable[str] | None = None, expand: Expand | None = None,
                        permissions: Permissions | None = None, prefix: str = "",
                        language_code: str = LANGUAGE_CODE) -> dict[str, Any]:
-    """AR (§7.6), keys in AttributeResponse's field order. `attributes` filters meta fields (`isVisible` controls
-    `visible`; `href` and `mappedBy` are always there); `expand={"refentity": subset}` expands the referenced type,
-    `expand={"attributes": subset}` the compound's children."""
+    """AR (attribute meta), keys in AttributeResponse's field order. `attributes` filters meta fields (`isVisible`
+    controls `visible`; `href` and `mappedBy` are always there); `expand={"refentity": subset}` expands the referenced
+    type, `expand={"attributes": subset}` the compound's children."""
     attributes = _lower(attributes)
     expand = {k.lower(): v for k, v in expand.items()} if expand else None
     out: dict[str, Any] = {"href": href(entity_type.id, "meta", attribute.name, prefix=prefix)}

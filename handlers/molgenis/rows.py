@@ -100,7 +100,7 @@ async def update_attribute(entityTypeId: str, id: str, attributeName: str, body:
     entity_type = c.entity_type(entityTypeId, "UPDATE_DATA")
     attribute = attribute_of(entity_type, attributeName)
     entity_id, stored = c.row(entity_type, id)
-    value = sent_json()                      # the value as sent; no body at all means null (§8.3)
+    value = sent_json()                      # the value as sent; no body at all means null (as the server)
     data.set_value(c, entity_type, attribute, entity_id, stored, None if value is ABSENT else value)
     return None, 200
 

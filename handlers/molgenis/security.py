@@ -1,4 +1,5 @@
-"""Users, tokens and entity-type permissions of the MOLGENIS mock (reference §10).
+"""Users, tokens and entity-type permissions of the MOLGENIS mock (docs/molgenis-server.md, "Authentication and
+permissions").
 
 Tokens are 32 lowercase hex characters with a fixed 2-hour life; a missing, unknown or expired token silently
 means anonymous. Permission failures answer 401 with code DS04 (never 403), for anonymous and logged-in users.

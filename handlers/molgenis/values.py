@@ -1,8 +1,9 @@
-"""Written values: conversion of request values to stored values, entity building, and validation (reference §8).
+"""Written values: conversion of request values to stored values, entity building, and validation (the server's
+rules: docs/molgenis-server.md, "Writes").
 
-The rules follow the real server: `RestService.toEntityValue` for conversion (§8.5), `RestService.toEntity` for
-building (§8.1/§8.2: defaults, auto values, expression attributes skipped, unknown keys ignored), and
-`EntityAttributesValidator` + `RepositoryValidationDecorator` for validation (§8.6), with their exact texts.
+The rules follow the real server: `RestService.toEntityValue` for conversion, `RestService.toEntity` for building
+(defaults, auto values, expression attributes skipped, unknown keys ignored), and `EntityAttributesValidator` +
+`RepositoryValidationDecorator` for validation, with their exact texts.
 
 Stored representation per type (what `Repository` keeps): text types and ENUM `str`; INT/LONG `int`; DECIMAL
 `float`; BOOL `bool`; DATE `"YYYY-MM-DD"`; DATE_TIME `"YYYY-MM-DDTHH:MM:SS[.fff|.ffffff]Z"` (UTC, like Java's
@@ -11,13 +12,14 @@ ONE_TO_MANY and expression attributes are not stored; null (and an empty mref) =
 
 Deliberate deltas from the server (this project's rule is "bad input -> 4xx, never 500"):
 - a malformed number string for INT/LONG/DECIMAL (server: NumberFormatException -> 500) raises `ValueProblem`
-  `Invalid <type> value '<v>' for attribute '<label>' of entity '<entityTypeId>'.` (the §8.6 template; type
+  `Invalid <type> value '<v>' for attribute '<label>' of entity '<entityTypeId>'.` (the validator's template; type
   lower-cased as the server's validator writes it), as do NaN/Infinity (not representable in JSON);
 - COMPOUND (server: IllegalAttributeTypeException -> 500) raises `Illegal attribute type [COMPOUND]`;
 - a file *name* sent for a FILE attribute on create (server: NullPointerException -> 500) raises the server's own
   update-path message.
 Other choices: the server's default time zone for zone-less datetimes is UTC; on update a body without the id keeps
-the path id and auto dates keep their stored value (reference §18 open point); validation expressions are evaluated
+the path id and auto dates keep their stored value (upstream tests always resend the id, so the server's
+answer is unknown; docs/molgenis-deltas.md); validation expressions are evaluated
 only in the `regex('<pattern>', {attr})` form, any other expression counts as satisfied.
 """
 from __future__ import annotations
@@ -268,7 +270,7 @@ def _target(attribute: Attribute, model: Model | None) -> EntityType:
 def convert(attribute: Attribute, raw: Any, *, form: bool = False, model: Model | None = None,
             owner_id: str | None = None, lookup: Lookup | None = None, existing: Mapping[str, Any] | None = None,
             files: Mapping[str, Any] | None = None) -> Any:
-    """Stored value for one written value (reference §8.5). `owner_id` names the entity type in messages; `model`
+    """Stored value for one written value (toEntityValue). `owner_id` names the entity type in messages; `model`
     resolves reference targets (needed for XREF/MREF/FILE); `existing` is the stored row on an update (FILE keeps
     its file when the same file name is sent back); `files` maps attribute name -> sys_FileMeta id of a file
     uploaded with this request. Form values arrive as strings; a list there is a repeated key and is joined."""
@@ -405,7 +407,7 @@ def build_entity(entity_type: EntityType, payload: Mapping[str, Any], *, form: b
     defaults first, then every atomic attribute present in the body (compound children are top-level keys;
     expression and ONE_TO_MANY attributes skipped; unknown keys ignored).
 
-    `existing_id` makes it an update (§8.2): full replacement, but a body without the id keeps `existing_id` and
+    `existing_id` makes it an update: full replacement, but a body without the id keeps `existing_id` and
     auto dates keep their stored value. Forms: the caller joins repeated keys with commas; blank values are dropped
     on create (kept on update, where an empty value means null). `sequence()` feeds auto ids (strings via
     `auto_string_id`, numbers counted up past existing ids); `now` feeds auto dates."""
@@ -589,7 +591,7 @@ def _reference_ids(attribute: Attribute, value: Any) -> list[Any]:
 
 def validate(entity_type: EntityType, values: Mapping[str, Any], *, model: Model, lookup: Lookup,
              existing_id: Any = None, row: int = 1) -> list[str]:
-    """Every violation of a built entity, in the server's order and words (§8.6); [] when valid.
+    """Every violation of a built entity, in the server's order and words; [] when valid.
 
     Type checks (length, range, e-mail, hyperlink, enum, validation expression, missing id) come first and, as on
     the server, stop validation and carry no row suffix. Then required, unique, unknown references and (with
@@ -689,12 +691,12 @@ def _evaluate(entity_type: EntityType, attribute: Attribute, values: Mapping[str
 
 
 def readonly_change_message(entity_type_id: str, attribute_name: str) -> str:
-    """Full update changing a read-only attribute (§8.2, 400)."""
+    """Full update changing a read-only attribute (400, a validation error)."""
     return f"The attribute '{attribute_name}' of entity '{entity_type_id}' can not be changed it is readonly."
 
 
 def readonly_attribute_message(entity_type_id: str, attribute_name: str) -> str:
-    """Single-attribute update of a read-only attribute (§8.3, 401 MolgenisDataAccessException)."""
+    """Single-attribute update of a read-only attribute (401 MolgenisDataAccessException)."""
     return f"Attribute '{attribute_name}' of entity '{entity_type_id}' is readonly"
 
 

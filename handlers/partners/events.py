@@ -9,7 +9,7 @@ from apitwin.timeutil import parse_datetime
 from handlers.partners.common import listing
 from handlers.partners.lifecycle import REASON_NO_CONSENT, REASON_NOT_REGISTERED
 
-# G2 event names (§8) → (G1 type, payload test)
+# G2 event names → (G1 type, payload test); the mapping is in docs/partners-decisions.md (Event scheme)
 G2_TYPES: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
     "kit_out_for_delivery": ("kit.created", lambda d: True),
     "kit_received_by_lab": ("kit.updated", lambda d: d.get("kit", {}).get("status") == "KIT_RECEIVED"),
