@@ -9,7 +9,7 @@ import pytest
 
 from apitwin.store import Collection
 from handlers.molgenis.security import TOKEN_LIFETIME, Security
-from tests.molgenis_helpers import ADMIN, auth, mapp, mclient  # noqa: F401 (fixtures)
+from tests.molgenis.helpers import ADMIN, auth
 
 
 def store_of(client: Any) -> Any:

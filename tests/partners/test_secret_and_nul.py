@@ -13,7 +13,7 @@ import pytest
 from apitwin import tokens
 from apitwin.app import create_app
 from apitwin.settings import Settings
-from tests.partners_helpers import TOKEN_URL, assert_error, reset_app
+from tests.partners.helpers import TOKEN_URL, assert_error, reset_app
 
 ROOT = Path(__file__).resolve().parents[2]
 CLAIMS = {"user_id": 3, "username": "demo", "email": "demo@partner.example"}

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from apitwin import prefer
-from tests.partners_helpers import assert_error, assert_unauthorized, reset_app
+from tests.partners.helpers import assert_error, assert_unauthorized, reset_app
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 
 from apitwin.app import create_app
 from apitwin.settings import Settings
-from tests.molgenis_helpers import auth as molgenis_auth
-from tests.partners_helpers import reset_app
+from tests.molgenis.helpers import auth as molgenis_auth
+from tests.partners.helpers import reset_app
 
 PARTNERS = "/__apitwin/apis/partners"
 MOLGENIS = "/__apitwin/apis/molgenis"

@@ -1,5 +1,5 @@
 """Regression tests (issue 16, defects 1 and 12): deleting a `sys_md_Package` row follows the server's checks, and
-POST/PUT of a row without a JSON object body answer Spring's "missing body" 400."""
+POST of a row without a JSON object body answers Spring's "missing body" 400."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from handlers.molgenis.model_store import model_of
-from tests.molgenis_helpers import (TEST_USER, admin, assert_molgenis_error, auth, mapp, mclient,  # noqa: F401
-                                    molgenis_app)
+from tests.molgenis.helpers import TEST_USER, assert_molgenis_error, auth, molgenis_app
 
 API = "/api/v1"
 KNOWN = [t.id for t in model_of(molgenis_app().apitwin.runtimes["molgenis"].store).entity_types.values()]

@@ -9,8 +9,8 @@ import pytest
 
 from apitwin.app import create_app
 from apitwin.settings import Settings
-from tests.molgenis_helpers import assert_molgenis_error
-from tests.partners_helpers import assert_error, reset_app
+from tests.molgenis.helpers import assert_molgenis_error
+from tests.partners.helpers import assert_error, reset_app
 
 ADMIN = "/__apitwin/apis/partners"
 

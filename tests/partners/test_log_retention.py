@@ -8,7 +8,7 @@ import pytest
 
 from apitwin.settings import Settings
 from apitwin.store import Store
-from tests.partners_helpers import stopped_clock_app
+from tests.partners.helpers import stopped_clock_app
 from tests.receiver import Receiver, closed_port, receiver, receiver_factory, wait_until  # noqa: F401 (fixtures)
 
 ADMIN = "/__apitwin/apis/partners"
