@@ -2,16 +2,23 @@
 receivers and their delivery log, an API's own actions, and its simulated clock."""
 from __future__ import annotations
 
-from typing import Any
+import json
+from pathlib import Path
+from typing import Any, Iterator
 
+from connexion import request
 from jsonschema import Draft202012Validator
+from starlette.responses import StreamingResponse
 
-from apitwin import runtime
+from apitwin import runtime, state_check, state_secrets
+from apitwin.admin_guard import reveals_secrets
 from apitwin.errors import ApiError, FieldErrorCollector
 from apitwin.runtime import ApiRuntime
 from apitwin.timeutil import format_datetime, now
 from apitwin.validation import FORMATS, collect
-from apitwin.webhooks import check_url
+
+
+ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
 
 
 def _runtime(api: str) -> ApiRuntime:
@@ -31,7 +38,13 @@ def info(rt: ApiRuntime) -> dict[str, Any]:
         "spec": f"{rt.prefix}{rt.extras.get('base_path', '')}/openapi.json",
         "ui": f"{rt.prefix}{rt.extras.get('base_path', '')}/ui/",
         "collections": {name: len(c["rows"]) for name, c in state.items()},
+        **({"logs": rt.webhooks.retention()} if rt.webhooks is not None else {}),
     }
+
+
+def admin_token_info(token: str, required_scopes: Any = None) -> dict[str, Any]:
+    """Connexion's hook for the documented bearer scheme; apitwin.admin_guard.AdminGuard has already decided."""
+    return {"sub": "admin", "token_ok": reveals_secrets(request.scope)}
 
 
 async def health() -> dict[str, str]:
@@ -48,16 +61,49 @@ async def reset_api(api: str) -> dict[str, Any]:
     return info(rt)
 
 
-async def export_state(api: str) -> dict[str, Any]:
-    return _runtime(api).store.export()
+def _secrets(rt: ApiRuntime) -> dict[str, list[str]]:
+    return state_secrets.secret_fields(rt.plugin.state.secret_fields)
+
+
+def _reveal() -> bool:
+    return reveals_secrets(request.scope)
+
+
+async def export_state(api: str) -> StreamingResponse:
+    """A consistent copy taken under the store lock, then streamed as JSON in chunks of rows (a large state never
+    becomes one string). Secrets masked unless the request carried the admin token (apitwin.state_secrets)."""
+    rt = _runtime(api)
+    state = rt.store.export()
+    if not _reveal():
+        state_secrets.mask(state, _secrets(rt))
+    return StreamingResponse(_json_chunks(state), media_type="application/json")
+
+
+def _json_chunks(state: dict[str, Any], rows_per_chunk: int = 500) -> Iterator[bytes]:
+    yield b'{"collections": {'
+    for index, (name, data) in enumerate(state["collections"].items()):
+        head = {k: v for k, v in data.items() if k != "rows"}
+        opening = json.dumps(name) + ": " + json.dumps(head)[:-1] + (", " if head else "") + '"rows": ['
+        yield (", " if index else "").encode() + opening.encode()
+        rows = data["rows"]
+        for start in range(0, len(rows), rows_per_chunk):
+            chunk = ", ".join(json.dumps(row) for row in rows[start:start + rows_per_chunk])
+            yield ((", " if start else "") + chunk).encode()
+        yield b"]}"
+    yield b"}}"
 
 
 async def import_state(api: str, body: dict[str, Any]) -> dict[str, Any]:
     rt = _runtime(api)
     try:
-        rt.store.load(body)
+        state_secrets.unmask(body, rt.store.export(), _secrets(rt))
+        found = state_check.problems(rt, body, ADMIN_SPEC)
     except (ValueError, TypeError, KeyError) as exc:
         raise ApiError(400, [f"State not imported: {exc}"]) from exc
+    if found:
+        raise ApiError(400, [f"State not imported: {len(found)} problem(s); nothing was changed."]
+                       + state_check.summary(found))
+    rt.store.load(body)
     if rt.webhooks is not None:
         rt.webhooks.state_replaced()
     return info(rt)
@@ -70,10 +116,15 @@ def _dispatcher(rt: ApiRuntime) -> Any:
     return rt.webhooks
 
 
+def _endpoint_out(endpoint: dict[str, Any]) -> dict[str, Any]:
+    return endpoint if _reveal() else {**endpoint, "secret": state_secrets.MASK}
+
+
 async def list_webhooks(api: str, tenant: str | None = None) -> list[dict[str, Any]]:
     rt = _runtime(api)
+    _dispatcher(rt)
     filters = {"tenant": tenant} if tenant else {}
-    return rt.store["webhook_endpoints"].filter(**filters) if rt.webhooks is not None else _dispatcher(rt)
+    return [_endpoint_out(e) for e in rt.store["webhook_endpoints"].filter(**filters)]
 
 
 async def register_webhook(api: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -84,7 +135,7 @@ async def register_webhook(api: str, body: dict[str, Any]) -> tuple[dict[str, An
     if known and body["tenant"] not in known:
         problems.add("tenant", f"Unknown tenant {body['tenant']!r}; known: {', '.join(known)}.")
     try:
-        check_url(body["url"])
+        dispatcher.targets.check(body["url"])
     except ApiError as exc:
         for message in exc.field_errors.get("url", []):
             problems.add("url", message)
@@ -95,7 +146,7 @@ async def register_webhook(api: str, body: dict[str, Any]) -> tuple[dict[str, An
 
 
 async def get_webhook(api: str, endpoint_id: int) -> dict[str, Any]:
-    return _dispatcher(_runtime(api)).endpoint(endpoint_id)
+    return _endpoint_out(_dispatcher(_runtime(api)).endpoint(endpoint_id))
 
 
 async def delete_webhook(api: str, endpoint_id: int) -> tuple[None, int]:
@@ -129,6 +180,10 @@ async def get_delivery(api: str, delivery_id: int) -> dict[str, Any]:
     if row is None:
         raise ApiError(404, [f"No webhook delivery {delivery_id}."])
     return row
+
+
+async def acknowledge_delivery(api: str, delivery_id: int) -> dict[str, Any]:
+    return _dispatcher(_runtime(api)).acknowledge(delivery_id)
 
 
 async def resend_delivery(api: str, delivery_id: int) -> tuple[dict[str, Any], int]:

@@ -1,10 +1,13 @@
 """The app factory. One request travels this pipeline, outermost first:
 
     RuntimeMiddleware    bind the request to its API (store, settings, error shape) by path prefix
-    CORS                 browsers may call the mock from any origin (preflights answered before auth)
+    CORS                 browsers may call the mocked APIs from any origin (preflights answered before auth);
+                         never the admin API
     ExceptionMiddleware  every exception below → the API's own error body (apitwin.error_handlers)
-    BodyLimitMiddleware  413 for bodies over settings.max_body_bytes, before parsing
-    PreferIntake         Prefer / __twins parsed and stripped; delay and faults applied
+    AdminGuard           /__apitwin/: same-origin browsers only (403), the admin token when required (401)
+    BodyLimitMiddleware  413 bodies over settings.max_body_bytes (admin: max_admin_body_bytes), 414 long targets,
+                         431 large headers — before parsing
+    PreferIntake         Prefer / __twins parsed and stripped (applied later, by PreferFaults)
     SpecServer           <base>/openapi.json|yaml: the 3.1 document itself (Connexion routes on a 3.0 view)
     SwaggerUi            <base>/ui/ (Swagger UI 5, local assets) and / (landing page)
     Routing              404 unknown path, 405 wrong method (Allow rebuilt from the spec)
@@ -13,6 +16,7 @@
     PatternedQuery       query names matching the operation's x-apitwin-query-pattern set aside (q[0].field=…)
     Request validation   all parameter and body violations, per field, in one answer (apitwin.validation)
     PendingErrors        parameter errors still waiting for a body validator are raised
+    PreferFaults         a bad Prefer value 400, Prefer delay waited, Prefer faults injected (after security)
     ResponseHeaders      an API's fixed headers and JSON media type on every answer, errors included
     ResponseGuard        the mock's answers are checked against its own 3.1 spec (status, type, schema)
     PreferResponder      Prefer code/example/dynamic answered from the spec
@@ -28,16 +32,16 @@ import connexion
 from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
-from starlette.middleware.cors import CORSMiddleware
 
 from apitwin import error_handlers, seed_check, speedups
 from apitwin.landing import renderer as landing_renderer
+from apitwin.admin_guard import AdminGuard, ApiCors
 from apitwin.clock import Clock
 from apitwin.response_guard import ResponseGuard
 from apitwin.limits import BodyLimitMiddleware
 from apitwin.discovery import discover
 from apitwin.plugin import ApiPlugin
-from apitwin.prefer import PreferIntake, PreferResponder
+from apitwin.prefer import PreferFaults, PreferIntake, PreferResponder
 from apitwin.resources import package_path
 from apitwin.response_headers import ResponseHeaders
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
@@ -46,7 +50,7 @@ from apitwin.settings import Settings
 from apitwin.swagger_ui import SwaggerUi, UiDocument, login_operations
 from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index, spec_base_path
 from apitwin.validation import VALIDATOR_MAP, MissingContentType, PatternedQuery, PendingErrors
-from apitwin.webhooks import DeliveryPolicy, WebhookDispatcher
+from apitwin.webhooks import DeliveryPolicy, TargetPolicy, WebhookDispatcher
 
 ADMIN_SPEC = package_path("apitwin", "admin.yaml")
 # A document's root `x-apitwin-unknown-query: ignore`: the API ignores query parameters it does not declare (Spring
@@ -74,10 +78,11 @@ def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRunt
     if plugin.events is not None:
         policy = DeliveryPolicy(timeout=settings.webhook_timeout, max_attempts=settings.webhook_max_attempts,
                                 backoff_base=settings.webhook_backoff_base, backoff_max=settings.webhook_backoff_max,
-                                seed=settings.seed)
+                                seed=settings.seed, max_events=settings.max_events,
+                                max_deliveries=settings.max_deliveries)
         events = plugin.events
         rt.webhooks = WebhookDispatcher(rt.store, events.collection, events.tenant_key, events.shape, events.matches,
-                                        policy)
+                                        policy, TargetPolicy.for_settings(settings.webhook_allow, settings.host))
     rt.clock = Clock(rt, settings.clock_interval)
     data_dir = settings.data_dirs.get(plugin.name, plugin.mockdata_dir)
     try:
@@ -138,7 +143,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     mount="root" serves each API at its documented root (only one API then), "prefix" under /<api>,
     "auto" picks root for one API and prefixes for several (their documented roots may collide).
     """
-    settings = settings or Settings.from_env()
+    settings = (settings or Settings.from_env()).with_secrets()
     requested = list(apis or ())
     plugins = {**discover(), **{p.name: p for p in requested if isinstance(p, ApiPlugin)}}
     names = [p.name if isinstance(p, ApiPlugin) else p for p in requested] or list(plugins)
@@ -186,16 +191,18 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     registry.allow_index.add_spec(ADMIN_PREFIX, admin_spec)
 
     app.add_middleware(RuntimeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
-    app.add_middleware(CORSMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
+    app.add_middleware(ApiCors, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
                        allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
     app.add_middleware(ResponseHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    ui_documents = [UiDocument(root, rt.plugin.title, login_operations(rt.extras["spec"], root))
-                    for rt in runtimes for root in [rt.prefix + rt.extras["base_path"]]]
+    ui_documents = [UiDocument(rt.prefix + root, spec["info"]["title"], login_operations(spec, rt.prefix + root))
+                    for rt in runtimes for spec, root in rt.extras["documents"]]
     ui_documents.append(UiDocument(ADMIN_PREFIX, admin_spec["info"]["title"], login_operations(admin_spec, ADMIN_PREFIX)))
     app.add_middleware(SwaggerUi, position=MiddlewarePosition.BEFORE_EXCEPTION, documents=ui_documents,
                        landing=landing_renderer(runtimes, admin_spec["info"]["title"]))
+    app.add_middleware(AdminGuard, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING,
-                       default_limit=settings.max_body_bytes)
+                       default_limit=settings.max_body_bytes, admin_limit=settings.max_admin_body_bytes,
+                       max_target=settings.max_target_bytes, max_headers=settings.max_header_bytes)
     app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_ROUTING)
     # the first server of a served document is where this mock answers its paths: mount prefix + documented base
     documents = {rt.prefix + root: (spec, rt.prefix + root) for rt in runtimes for spec, root in rt.extras["documents"]}
@@ -204,6 +211,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     app.add_middleware(MissingContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(PatternedQuery, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(PendingErrors, position=MiddlewarePosition.BEFORE_CONTEXT)
+    app.add_middleware(PreferFaults, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(ResponseGuard, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.add_middleware(PreferResponder, position=MiddlewarePosition.BEFORE_CONTEXT)
     error_handlers.install(app)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import socket
 import sys
 from pathlib import Path
 from typing import Any
 
 from apitwin import __version__
+from apitwin.addresses import AllowList
 from apitwin.contract import cli as contract_cli
 from apitwin.discovery import load
 from apitwin.review import cli as review_cli
@@ -58,8 +60,28 @@ def build_parser() -> argparse.ArgumentParser:
                        help="register a webhook receiver at start (repeatable; see also the admin API; default: none)")
     serve.add_argument("--webhook-secret", default=None, metavar="SECRET",
                        help="secret for the --webhook receivers (default: generated and printed)")
+    serve.add_argument("--max-events", type=int, default=None, metavar="N",
+                       help="event log cap: the oldest events beyond N are dropped (default 10000; 0 = unbounded)")
+    serve.add_argument("--max-deliveries", type=int, default=None, metavar="N",
+                       help="webhook delivery log cap: beyond N the oldest delivered and acknowledged dead letters "
+                            "are dropped; unacknowledged dead letters are kept (default 10000; 0 = unbounded)")
+    serve.add_argument("--webhook-allow", action="append", default=None, metavar="CIDR|HOST",
+                       help="internal addresses webhooks may target, e.g. 10.0.0.0/8, hooks.lan, loopback, private "
+                            "(repeatable, comma-separated; default: loopback and private ranges when --host is "
+                            "loopback, none otherwise; public addresses are always allowed)")
+    serve.add_argument("--jwt-secret", default=None, metavar="SECRET",
+                       help="secret signing the APIs' JWTs (env APITWIN_JWT_SECRET; default: random per start)")
+    serve.add_argument("--admin-token", default=None, metavar="TOKEN",
+                       help="token the admin API requires (env APITWIN_ADMIN_TOKEN); default: generated and printed, "
+                            "required when --host is not a loopback address")
+    serve.add_argument("--admin-open", action="store_true",
+                       help="never require the admin token, even on a non-loopback --host (anyone who can reach the "
+                            "server can then read and replace its state)")
     serve.add_argument("--no-validate-responses", action="store_true",
                        help="skip checking the mock's own responses against the spec (faster; default: checked)")
+    serve.add_argument("--shutdown-timeout", type=float, default=None, metavar="SECONDS",
+                       help="on SIGTERM/Ctrl-C, how long in-flight requests may finish before they are cancelled "
+                            "(default 5)")
     serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
                        help="server log level (default: info)")
 
@@ -116,14 +138,24 @@ def listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_server(app: Any, sock: socket.socket, log_level: str) -> None:
+def run_server(app: Any, sock: socket.socket, **options: Any) -> int:
+    """uvicorn on the pre-bound socket until SIGTERM or Ctrl-C; in-flight requests get `timeout_graceful_shutdown`
+    seconds (a `Prefer: delay` may not hold the shutdown), then exit status 0. uvicorn re-raises the signal it
+    stopped for once it has shut down, which would end the process as killed; the handlers here take that re-raised
+    signal instead."""
     import uvicorn
 
-    config = uvicorn.Config(app, log_level=log_level)
+    stopped: list[int] = []
+    watched = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda number, frame: stopped.append(number)) for sig in watched}
     try:
-        uvicorn.Server(config).run(sockets=[sock])
-    except KeyboardInterrupt:   # uvicorn re-raises the Ctrl-C it handled; the shutdown is already done
+        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+    except KeyboardInterrupt:   # a Ctrl-C uvicorn handled and re-raised; the shutdown is already done
         pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -143,9 +175,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail(str(exc))
     settings = Settings.from_env(seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
-                                 clock_interval=args.clock_interval, data_dirs=data_dirs)
+                                 clock_interval=args.clock_interval, data_dirs=data_dirs,
+                                 jwt_secret=args.jwt_secret, host=args.host, webhook_allow=args.webhook_allow,
+                                 admin_token=args.admin_token, admin_open=args.admin_open or None,
+                                 max_events=args.max_events, max_deliveries=args.max_deliveries,
+                                 shutdown_timeout=args.shutdown_timeout).with_secrets()
     if args.no_validate_responses:
         settings.validate_responses = False
+    try:
+        AllowList.parse(settings.webhook_allow or [])
+    except ValueError as exc:
+        return fail(f"--webhook-allow: {exc}")
     try:
         sock = listen_socket(args.host, args.port)
     except OSError as exc:
@@ -163,12 +203,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
                   "without a login will work", file=sys.stderr, flush=True)
     base = f"http://{args.host}:{args.port}"
     print(banner(app, base), flush=True)
+    print(admin_notice(settings), flush=True)
     for api, endpoint in hooks:
         print(f"Webhook {endpoint['id']} ({api}, {endpoint['tenant']}) -> {endpoint['url']}  secret: {endpoint['secret']}",
               flush=True)
     logging.getLogger("connexion").setLevel(logging.ERROR)
-    run_server(app, sock, args.log_level)
-    return 0
+    return run_server(app, sock, log_level=args.log_level, timeout_graceful_shutdown=settings.shutdown_timeout,
+                      # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
+                      h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
 
 
 def register_webhooks(app: Any, values: list[str], apis: list[str],
@@ -202,7 +244,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         return fail(f"cannot listen on {args.host}:{args.port}: {(exc.strerror or str(exc)).lower()}")
     print(f"apitwin webhook receiver on http://{args.host}:{args.port}/ (any path), verifying signatures. "
           "Ctrl-C to stop.", flush=True)
-    run_server(receiver_app(args.secret, args.fail_first), sock, "warning")
+    run_server(receiver_app(args.secret, args.fail_first), sock, log_level="warning")
     return 0
 
 
@@ -230,6 +272,26 @@ def banner(app: object, base: str) -> str:
             lines.append("    " + line.format(root=root, **(first or {})))
     lines += ["", f"  Admin         {base}/__apitwin/apis  (reset, state export/import; see {base}/__apitwin/ui/)",
               "", "Press Ctrl-C to stop."]
+    return "\n".join(lines)
+
+
+def admin_notice(settings: Settings) -> str:
+    """How the admin API is protected, with the token; a warning when the server is reachable from elsewhere."""
+    from apitwin.addresses import is_loopback
+
+    lines = []
+    if not is_loopback(settings.host or "127.0.0.1"):
+        lines.append(f"WARNING: bound to {settings.host}: every machine that can reach this address can call the "
+                     "mocked APIs.")
+    if settings.admin_required:
+        lines.append(f"Admin token  {settings.admin_token}  (required on /__apitwin/: "
+                     "'Authorization: Bearer <token>' or 'X-Apitwin-Admin-Token: <token>')")
+    else:
+        lines.append(f"Admin token  {settings.admin_token}  (needed only to export secrets; the admin API answers "
+                     "same-origin requests from this machine)")
+        if settings.admin_open and not is_loopback(settings.host or "127.0.0.1"):
+            lines.append("WARNING: --admin-open: anyone who can reach this server can read, reset and replace its "
+                         "state without a token.")
     return "\n".join(lines)
 
 

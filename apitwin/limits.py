@@ -1,5 +1,10 @@
-"""Request body size limit: larger bodies answer 413 in the API's error shape, before any parsing. Paths with
-control characters are refused here too (400), before routing could misread them."""
+"""Request size limits, answered in the API's error shape before any parsing: bodies over the limit 413, request
+targets (path + query) over `max_target_bytes` 414, header sections over `max_header_bytes` 431. Paths with control
+characters are refused here too (400), before routing could misread them.
+
+The HTTP server parses first: uvicorn's httptools parser refuses request lines over about 64 KB with its own
+plain-text 400 before any application code runs, so the 414 here covers targets between `max_target_bytes`
+(32 KB by default) and that limit; header sections of any size reach the app (431 here)."""
 from __future__ import annotations
 
 import re
@@ -7,6 +12,7 @@ from typing import Any
 
 from apitwin import runtime
 from apitwin.errors import ApiError
+from apitwin.runtime import ADMIN_PREFIX
 
 
 def too_large(limit: int) -> ApiError:
@@ -25,19 +31,39 @@ def _is_form(scope: dict) -> bool:
     return False
 
 
+def check_head(scope: dict, max_target: int, max_headers: int) -> None:
+    """414 for a long request target, 431 for a large header section (names, values and their separators)."""
+    target = len(scope.get("raw_path") or scope.get("path", "").encode()) + len(scope.get("query_string", b""))
+    if target > max_target:
+        raise ApiError(414, [f"Request target (path and query) is longer than the limit of {max_target} bytes."])
+    size = sum(len(name) + len(value) + 4 for name, value in scope.get("headers", []))
+    if size > max_headers:
+        raise ApiError(431, [f"Request header fields are larger than the limit of {max_headers} bytes."])
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: Any, default_limit: int = 1_000_000) -> None:
+    def __init__(self, app: Any, default_limit: int = 1_000_000, admin_limit: int | None = None,
+                 max_target: int = 32_768, max_headers: int = 65_536) -> None:
         self.app = app
         self.default_limit = default_limit
+        self.admin_limit = admin_limit or default_limit
+        self.max_target = max_target
+        self.max_headers = max_headers
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        check_head(scope, self.max_target, self.max_headers)
         if _CONTROL.search(scope.get("path", "")):
             # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
             raise ApiError(400, ["The request path contains control characters."])
         rt = runtime.current_or_none()
-        limit = rt.settings.max_body_bytes if rt else self.default_limit
+        if rt is not None:
+            limit = rt.settings.max_body_bytes
+        elif scope.get("path", "").startswith(ADMIN_PREFIX):
+            limit = self.admin_limit           # whole exported states come back through here
+        else:
+            limit = self.default_limit
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 if not value.isdigit():

@@ -100,6 +100,20 @@ class Tooling:
 
 
 @dataclass(frozen=True)
+class StatePolicy:
+    """What the admin API's state export/import must know beyond the schemas (all optional)."""
+
+    # the API's own rules for a whole state (what its seed loader enforces), as a list of problems ([] = importable);
+    # called on a scratch runtime holding the state (apitwin.state_check)
+    check: Callable[[Runtime], list[str]] | None = None
+    # secrets in the API's state (collection -> dotted field paths), masked in exports without the admin token
+    secret_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "secret_fields", _read_only(self.secret_fields))
+
+
+@dataclass(frozen=True)
 class ApiPlugin:
     name: str                                   # "partners"; also the default mount prefix "/partners"
     title: str
@@ -113,6 +127,7 @@ class ApiPlugin:
     events: Events | None = None                # None: the API has no webhooks
     simulation: Simulation = Simulation()
     tooling: Tooling = Tooling()
+    state: StatePolicy = StatePolicy()
     docs_base: str = ""                         # documented API root inside the spec paths, for printing
     # lines printed by `apitwin serve`; {root} is the API's URL, {username}/{password} the first of `logins`
     quickstart: tuple[str, ...] = ()

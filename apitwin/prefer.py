@@ -8,7 +8,8 @@
     Prefer: fault=empty|malformed|drop   200 with an empty body | truncated JSON | connection dropped mid-response
 
 Query twins: __code, __example, __dynamic, __delay, __fault (stripped before validation). Without any of them the
-mock's real, stateful behaviour answers. Security and request validation still run first, as in Prism.
+mock's real, stateful behaviour answers. Security and request validation run first, as in Prism: delays and
+faults apply to requests that passed them (`PreferFaults`).
 """
 from __future__ import annotations
 
@@ -90,7 +91,8 @@ def build(raw: dict[str, tuple[str, str]], max_delay_ms: int) -> Preference:
 
 
 class PreferIntake:
-    """Reads Prefer / __twins, strips the twins from the query, applies delay and faults."""
+    """Before routing: reads Prefer / __twins and strips the twins from the query (validation must not see them).
+    Nothing is applied here: `PreferFaults` does that once security and validation have passed."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -111,12 +113,28 @@ class PreferIntake:
                 else:
                     kept.append((key, value))
             scope["query_string"] = urlencode(kept).encode("latin-1")
-        if not raw:
+        if raw:
+            rt = runtime.current_or_none()
+            try:
+                scope[SCOPE_KEY] = build(raw, rt.settings.max_delay_ms if rt else 30_000)
+            except ApiError as problem:
+                scope[SCOPE_KEY] = problem          # raised by PreferFaults, after security
+        await self.app(scope, receive, send)
+
+
+class PreferFaults:
+    """After security and request validation (as in Prism): a bad preference answers 400, then the delay is
+    waited and an injected fault answers. Outside ResponseGuard, so injected faults are not checked as drift."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        pref = scope.get(SCOPE_KEY) if scope["type"] == "http" else None
+        if pref is None:
             return await self.app(scope, receive, send)
-        rt = runtime.current_or_none()
-        max_delay = rt.settings.max_delay_ms if rt else 30_000
-        pref = build(raw, max_delay)
-        scope[SCOPE_KEY] = pref
+        if isinstance(pref, ApiError):
+            raise pref
         if pref.delay_ms:
             await asyncio.sleep(pref.delay_ms / 1000)
         if pref.fault in STATUS_FAULTS:
@@ -145,9 +163,9 @@ class PreferResponder:
         self.app = app
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        pref: Preference | None = scope.get(SCOPE_KEY)
+        pref = scope.get(SCOPE_KEY)
         rt = runtime.current_or_none()
-        if scope["type"] != "http" or pref is None or not pref.chooses_response or rt is None:
+        if scope["type"] != "http" or not isinstance(pref, Preference) or not pref.chooses_response or rt is None:
             return await self.app(scope, receive, send)
         op_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
         operation = rt.extras.get("operations", {}).get(op_id)

@@ -18,14 +18,20 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from collections import Counter
 from contextlib import contextmanager
 from typing import Any, Callable, Hashable, Iterable, Iterator, NamedTuple, Protocol, TypeVar
 
 Row = dict[str, Any]
 T = TypeVar("T")
+MAX_ID = 2**53 - 1     # ids stay exact in every JSON client (JavaScript numbers); larger ones are refused on load
 
 _log = logging.getLogger(__name__)
 _VERSIONS = itertools.count(1)      # next() on it is atomic: versions are unique without a lock
+
+
+def _valid_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 class Change(NamedTuple):
@@ -214,6 +220,40 @@ class Collection:
             end = None if limit is None else offset + limit
             return [clone(r) for r in matches[offset:end]], len(matches)
 
+    def trim_oldest(self, keep: int, droppable: Callable[[Row], bool] | None = None) -> int:
+        """Drop the oldest rows (lowest ids) that `droppable` accepts until at most `keep` rows remain or none is
+        droppable; returns how many were dropped. Log retention: O(dropped + skipped), not a scan per insert."""
+        with self._lock:
+            excess = len(self._rows) - keep
+            if excess <= 0:
+                return 0
+            doomed = []
+            for key, row in self._rows.items():
+                if len(doomed) >= excess:
+                    break
+                if droppable is None or droppable(row):
+                    doomed.append(key)
+            for key in doomed:
+                del self._rows[key]
+            if doomed:
+                self._changed()
+            return len(doomed)
+
+    def drop_oldest_while(self, predicate: Callable[[Row], bool]) -> list[Row]:
+        """Drop rows from the oldest (lowest id) on while `predicate` holds; returns them (read-only). Expiry of rows
+        written in time order: O(dropped), not a scan."""
+        with self._lock:
+            doomed = []
+            for row in self._rows.values():
+                if not predicate(row):
+                    break
+                doomed.append(row)
+            for row in doomed:
+                del self._rows[row["id"]]
+            if doomed:
+                self._changed()
+            return doomed
+
     def first(self, **equals: Any) -> Row | None:
         found = self.filter(**equals)
         return found[0] if found else None
@@ -224,18 +264,18 @@ class Collection:
 
     def load(self, state: dict[str, Any]) -> None:
         rows = state.get("rows", [])
-        if not isinstance(rows, list) or not all(isinstance(r, dict) and isinstance(r.get("id"), int) for r in rows):
-            raise ValueError(f"collection {self.name!r}: rows must be objects with an integer id")
+        if not isinstance(rows, list) or not all(isinstance(r, dict) and _valid_id(r.get("id")) for r in rows):
+            raise ValueError(f"collection {self.name!r}: rows must be objects with an integer id from 1 to {MAX_ID}")
         ids = [r["id"] for r in rows]
         if len(set(ids)) != len(ids):
-            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
             raise ValueError(f"collection {self.name!r}: duplicate row ids {duplicates}")
         with self._lock:
             self._rows = {r["id"]: clone(r) for r in sorted(rows, key=lambda r: r["id"])}
             top = max(self._rows, default=0) + 1
             next_id = state.get("next_id", top)
-            if not isinstance(next_id, int):
-                raise ValueError(f"collection {self.name!r}: next_id must be an integer")
+            if not _valid_id(next_id) and next_id != MAX_ID + 1:
+                raise ValueError(f"collection {self.name!r}: next_id must be an integer from 1 to {MAX_ID + 1}")
             self._next_id = max(next_id, top)
             self._derived.clear()
             self._changed(None, None)

@@ -19,12 +19,13 @@ import json
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import httpx
 
+from apitwin.addresses import AllowList, is_internal, is_loopback, resolve
 from apitwin.errors import ApiError
 from apitwin.fake import rng_for
 from apitwin.store import Row, Store
@@ -37,6 +38,7 @@ DELIVERIES = "webhook_deliveries"
 SIGNATURE_HEADER = "X-Apitwin-Signature"
 TIMESTAMP_HEADER = "X-Apitwin-Timestamp"
 USER_AGENT = "apitwin-webhooks/1"
+ADMIN_MARK = "__apitwin"
 
 
 @dataclass
@@ -46,6 +48,8 @@ class DeliveryPolicy:
     backoff_base: float = 1.0     # seconds before attempt 2; doubles each time
     backoff_max: float = 60.0
     seed: int = 0                 # jitter is seeded: a failing run replays
+    max_events: int = 10_000      # events kept (oldest dropped); 0 = unbounded
+    max_deliveries: int = 10_000  # settled deliveries kept (oldest delivered/acknowledged dropped); 0 = unbounded
 
     def delay_before(self, attempt: int, delivery_id: int) -> float:
         """Exponential back-off with 'equal jitter': half fixed, half random, never above backoff_max."""
@@ -69,10 +73,56 @@ def verify_signature(secret: str, timestamp: str, body: bytes, signature: str, t
 
 
 def check_url(url: Any) -> str:
+    """The URL's form only (http(s), a host); `TargetPolicy.check` decides whether it may be sent to."""
     parsed = urlparse(url) if isinstance(url, str) else None
-    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
+    try:
+        ok = parsed is not None and parsed.scheme in ("http", "https") and bool(parsed.hostname) \
+            and (parsed.port is None or parsed.port > 0)
+    except ValueError:          # a port that is not a number
+        ok = False
+    if not ok:
         raise ApiError(400, [], {"url": ["Enter a valid http(s) URL with a host, e.g. http://127.0.0.1:9000/hooks."]})
     return url
+
+
+def _refuse(message: str) -> ApiError:
+    return ApiError(400, [], {"url": [message]})
+
+
+@dataclass
+class TargetPolicy:
+    """Where webhooks may go: public addresses always; internal ones (loopback, private, link-local such as the
+    cloud metadata address 169.254.169.254, …) only when the allow-list names them; never the mock's own admin API.
+
+    Checked at registration and again before every attempt (a name may resolve elsewhere later)."""
+
+    allow: AllowList = field(default_factory=lambda: AllowList.parse(["private"]))
+    resolver: Callable[[str, int | None], list[Any]] = resolve
+
+    @classmethod
+    def for_settings(cls, entries: list[str] | None, host: str | None) -> "TargetPolicy":
+        """`--webhook-allow` entries; without any, loopback and private ranges when the server is bound to loopback
+        (or runs in-process), no internal address when it is bound elsewhere."""
+        if entries is None:
+            entries = ["private"] if host is None or is_loopback(host) else []
+        return cls(AllowList.parse(entries))
+
+    def check(self, url: str) -> None:
+        parsed = urlparse(check_url(url))
+        if ADMIN_MARK in unquote(parsed.path or "").lower():
+            raise _refuse("Webhooks cannot target the mock's own admin API (/__apitwin/).")
+        host = (parsed.hostname or "").lower().rstrip(".")
+        if host in self.allow.hosts:
+            return
+        try:
+            addresses = self.resolver(host, parsed.port)
+        except (OSError, UnicodeError):
+            raise _refuse(f"Host {host!r} does not resolve.") from None
+        refused = [a for a in addresses if is_internal(a) and not self.allow.allows_address(a)]
+        if refused or not addresses:
+            shown = ", ".join(str(a) for a in refused) or "nothing"
+            raise _refuse(f"Host {host!r} resolves to {shown}, an internal address webhooks may not target "
+                          f"(allowed: public addresses and {self.allow.describe()}; see --webhook-allow).")
 
 
 class WebhookDispatcher:
@@ -80,8 +130,9 @@ class WebhookDispatcher:
 
     def __init__(self, store: Store, events_collection: str, tenant_key: str,
                  shape: Callable[[Row], dict[str, Any]], matches: Callable[[dict[str, Any], str], bool],
-                 policy: DeliveryPolicy) -> None:
+                 policy: DeliveryPolicy, targets: TargetPolicy | None = None) -> None:
         self.store = store
+        self.targets = targets or TargetPolicy()
         self.tenant_key = tenant_key
         self.shape = shape
         self.matches = matches
@@ -90,16 +141,22 @@ class WebhookDispatcher:
         self._queues: dict[int, collections.deque[int]] = {}   # endpoint id → unsettled delivery ids, in order
         self._generation = 0   # bumped when the whole state is replaced: in-flight results of before are dropped
         self._client: httpx.AsyncClient | None = None
+        self.events_collection = events_collection
+        self.dropped = {"events": 0, "deliveries": 0}   # since start, reset or import (see retention())
         store.on_insert(events_collection, self._on_event)
 
     # -- endpoints ---------------------------------------------------------------------------------------------
     def register(self, tenant: str, url: str, event_types: list[str] | None = None, secret: str | None = None,
                  description: str | None = None) -> Row:
         return self.store[ENDPOINTS].insert({
-            "tenant": tenant, "url": check_url(url), "secret": secret or "whsec_" + secrets.token_hex(16),
+            "tenant": tenant, "url": self._checked(url), "secret": secret or "whsec_" + secrets.token_hex(16),
             "event_types": list(event_types or []), "description": description, "active": True,
             "created_at": format_datetime(now()),
         })
+
+    def _checked(self, url: str) -> str:
+        self.targets.check(url)
+        return url
 
     def endpoint(self, endpoint_id: int) -> Row:
         row = self.store[ENDPOINTS].get(endpoint_id)
@@ -136,6 +193,51 @@ class WebhookDispatcher:
             })
             self._queues.setdefault(endpoint["id"], collections.deque()).append(delivery["id"])
             self.kick(endpoint["id"])
+        self._trim()
+
+    # -- retention -----------------------------------------------------------------------------------------------
+    # Events: the newest `max_events` are kept, the oldest dropped. Deliveries: pending and retrying ones are never
+    # dropped, nor dead letters until acknowledged; beyond `max_deliveries` the oldest delivered and acknowledged
+    # dead ones go first. A log may hold more than its cap only in deliveries that must be kept.
+    @staticmethod
+    def _settled(delivery: Row) -> bool:
+        return delivery["status"] == "delivered" or (delivery["status"] == "dead"
+                                                     and delivery.get("acknowledged_at") is not None)
+
+    def _trim(self) -> None:
+        with self.store.transaction():
+            if self.policy.max_events:
+                self.dropped["events"] += self.store[self.events_collection].trim_oldest(self.policy.max_events)
+            if self.policy.max_deliveries:
+                self.dropped["deliveries"] += self.store[DELIVERIES].trim_oldest(self.policy.max_deliveries,
+                                                                                 self._settled)
+
+    def retention(self) -> dict[str, Any]:
+        """What the logs hold, their caps and how much was dropped (for the admin API)."""
+        deliveries = self.store[DELIVERIES]
+        return {
+            "events": {"kept": len(self.store[self.events_collection]), "cap": self.policy.max_events,
+                       "dropped": self.dropped["events"], "policy": "oldest dropped beyond the cap"},
+            "deliveries": {"kept": len(deliveries), "cap": self.policy.max_deliveries,
+                           "dropped": self.dropped["deliveries"],
+                           "unacknowledged_dead": deliveries.count(
+                               lambda d: d["status"] == "dead" and d.get("acknowledged_at") is None),
+                           "policy": "oldest delivered or acknowledged dead letters dropped beyond the cap; pending, "
+                                     "retrying and unacknowledged dead letters kept"},
+        }
+
+    def acknowledge(self, delivery_id: int) -> Row:
+        """Mark a dead letter as seen: it stays in the log, but retention may now drop it."""
+        delivery = self.store[DELIVERIES].get(delivery_id)
+        if delivery is None:
+            raise ApiError(404, [f"No webhook delivery {delivery_id}."])
+        if delivery["status"] != "dead":
+            raise ApiError(409, [f"Delivery {delivery_id} is {delivery['status']}; only dead letters are "
+                                 "acknowledged."])
+        if delivery.get("acknowledged_at") is None:
+            delivery = self.store[DELIVERIES].update(delivery_id, {"acknowledged_at": format_datetime(now())})
+        self._trim()
+        return delivery
 
     def resend(self, delivery_id: int) -> Row:
         delivery = self.store[DELIVERIES].get(delivery_id)
@@ -146,7 +248,8 @@ class WebhookDispatcher:
         if self.store[ENDPOINTS].get(delivery["endpoint_id"]) is None:
             raise ApiError(409, [f"Delivery {delivery_id} cannot be re-sent: its endpoint "
                                  f"{delivery['endpoint_id']} was deleted."])
-        updated = self.store[DELIVERIES].update(delivery_id, {"status": "pending", "next_attempt_at": 0.0})
+        updated = self.store[DELIVERIES].update(delivery_id, {"status": "pending", "next_attempt_at": 0.0,
+                                                              "acknowledged_at": None})
         self._queues.setdefault(delivery["endpoint_id"], collections.deque()).append(delivery_id)
         self.kick(delivery["endpoint_id"])
         return updated
@@ -165,6 +268,7 @@ class WebhookDispatcher:
     def state_replaced(self) -> None:
         """After reset or import: ids start over, so nothing sent for the old state may write into the new one."""
         self._generation += 1
+        self.dropped = {"events": 0, "deliveries": 0}
         for task in self._tasks.values():
             task.cancel()
         self._tasks.clear()
@@ -217,6 +321,8 @@ class WebhookDispatcher:
             delay = self.policy.delay_before(len(attempts) + 1, delivery["id"])
             changes = {"status": "retrying", "attempts": attempts, "next_attempt_at": time.time() + delay}
         self.store[DELIVERIES].update(delivery["id"], changes)
+        if changes["status"] == "delivered":
+            self._trim()
         return result
 
     async def send(self, endpoint: Row, payload: dict[str, Any], delivery_id: int | str, attempt: int) -> dict[str, Any]:
@@ -232,6 +338,11 @@ class WebhookDispatcher:
         started = time.perf_counter()
         record: dict[str, Any] = {"attempt": attempt, "at": format_datetime(now()), "status_code": None,
                                   "error": None, "latency_ms": 0.0, "ok": False}
+        try:
+            await asyncio.get_running_loop().run_in_executor(None, self.targets.check, endpoint["url"])
+        except ApiError as refused:
+            record["error"] = "target not allowed: " + " ".join(sum(refused.field_errors.values(), []))
+            return record
         try:
             if self._client is None:
                 self._client = httpx.AsyncClient(follow_redirects=False)

@@ -153,7 +153,8 @@ from bench_partners import bare_app
 logging.getLogger("connexion").setLevel(logging.ERROR)
 settings = Settings()
 mock = create_app(["partners"], settings=settings)
-app = mock if {which!r} == "mock" else bare_app(mock.apitwin.runtimes["partners"].store, settings.jwt_secret)
+rt = mock.apitwin.runtimes["partners"]
+app = mock if {which!r} == "mock" else bare_app(rt.store, rt.settings.jwt_secret)
 uvicorn.run(app, host="127.0.0.1", port={port}, log_level="error", access_log=False)
 """
 CREATE_LUA = """
@@ -254,7 +255,7 @@ async def main() -> None:
             settings = Settings(validate_responses=validate)
             mock = create_app(["partners"], settings=settings)
             store = mock.apitwin.runtimes["partners"].store  # same seed data for both apps
-            bare = bare_app(store, settings.jwt_secret)
+            bare = bare_app(store, mock.apitwin.runtimes["partners"].settings.jwt_secret)
             status, payload = await call(mock, "POST", "/api/v1/api-token-auth/", {"content-type": "application/json"},
                                          json.dumps({"username": "demo", "password": "demo-password"}).encode())
             token = json.loads(payload)["token"]

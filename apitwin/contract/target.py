@@ -5,6 +5,7 @@ hint discovery, property checks, reset) goes through here, so it works unchanged
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import socket
 import ssl
@@ -97,9 +98,12 @@ class Target:
         raise NotImplementedError
 
     def reset(self, api: str) -> bool:
-        """Back to seed state through an apitwin admin API, when the target is one; False when it is not."""
+        """Back to seed state through an apitwin admin API, when the target is one; False when it is not. A mock that
+        requires its admin token gets it from APITWIN_ADMIN_TOKEN."""
+        token = os.environ.get("APITWIN_ADMIN_TOKEN")
+        headers = {"X-Apitwin-Admin-Token": token} if token else {}
         try:
-            reply = self._send(Sent("POST", f"{self.origin}/__apitwin/apis/{api}/reset", {}, None))
+            reply = self._send(Sent("POST", f"{self.origin}/__apitwin/apis/{api}/reset", headers, None))
         except SetupError:
             return False
         return reply.status in (200, 204)

@@ -1,7 +1,7 @@
 """MOLGENIS REST API v1 and v2 mock: generic, metadata-driven entity routes that answer like the real server (10.2.4)."""
 from __future__ import annotations
 
-from apitwin.plugin import ApiPlugin, Tooling, Wire, lazy
+from apitwin.plugin import ApiPlugin, StatePolicy, Tooling, Wire, lazy
 from apitwin.resources import package_path
 
 PLUGIN = ApiPlugin(
@@ -29,6 +29,11 @@ PLUGIN = ApiPlugin(
         logins=lazy("handlers.molgenis.review:logins"),
     ),
     docs_base="/api/v1",
+    state=StatePolicy(
+        check=lazy("handlers.molgenis.state:check_state"),
+        secret_fields={"users": ("password",), "tokens": ("token",), "rows:sys_sec_User": ("values.password_",),
+                       "rows:sys_sec_Token": ("values.token",)},
+    ),
     quickstart=(
         "Token       curl -s -X POST {root}/api/v1/login -H 'Content-Type: application/json' "
         "-d '{{\"username\": \"{username}\", \"password\": \"{password}\"}}'",

@@ -166,17 +166,72 @@ def _refuse_referenced(c: Ctx, entity_type: EntityType, entity_ids: list[Any]) -
         raise problem
 
 
+PACKAGE_TYPE = "sys_md_Package"
+SYSTEM_PACKAGE = "sys"
+SYSTEM_METADATA = "System metadata cannot be modified."      # the server's DS05
+
+
 def delete_row(c: Ctx, entity_type: EntityType, entity_id: Any) -> None:
-    """Deletes the row (nothing when it does not exist). A `sys_md_Package` row takes its entity types along.
-    Refused when an attribute uses the row as default value, or (database) another row still references it."""
+    """Deletes the row (nothing when it does not exist). A `sys_md_Package` row takes its entity types along, as
+    the server's PackageRepositoryDecorator does, after the server's checks (see `_package_delete_plan`). Refused
+    when an attribute uses the row as default value, or (database) another row still references it."""
     refuse_default_value_row(c, entity_type, entity_id)
     with c.store.transaction():
+        repository = c.repository(entity_type)
+        doomed: list[str] = []
+        if entity_type.id == PACKAGE_TYPE:
+            if repository.get(entity_id) is None:
+                return
+            plan = _package_delete_plan(c, entity_id)
+            if plan is None:
+                return
+            doomed = plan
         _refuse_referenced(c, entity_type, [entity_id])
-        c.repository(entity_type).delete(entity_id)
-        if entity_type.id == "sys_md_Package" and isinstance(entity_id, str):
-            doomed = [t for t in c.model.entity_types.values()
-                      if t.package == entity_id or (t.package or "").startswith(entity_id + "_")]
-            drop_entity_types(c, [t.id for t in doomed])
+        repository.delete(entity_id)
+        drop_entity_types(c, doomed)
+
+
+def _package_parents(c: Ctx) -> dict[str, str | None]:
+    """Package id -> parent id, from the model's packages and the sys_md_Package rows (rows win)."""
+    parents: dict[str, str | None] = {p.id: p.parent for p in c.model.packages.values()}
+    package_type = c.model.get(PACKAGE_TYPE)
+    if package_type is not None and package_type.attribute("parent") is not None:
+        for row in c.repository(package_type).scan():
+            parents[row[package_type.id_attribute.name]] = row.get("parent")
+    return parents
+
+
+def _package_delete_plan(c: Ctx, package_id: str) -> list[str] | None:
+    """The entity types deleting this package removes, or None when the server silently deletes nothing.
+
+    - a system package (`sys` or below it; the packages the `sys_*` types live in) refuses for every user
+      (SystemMetadataModificationException, DS05);
+    - a top-level package is deleted by superusers only: for anyone else the server's row-level security skips
+      the row and answers 204 (PackageRepositorySecurityDecorator.deleteById);
+    - every entity type in the package and its sub-packages needs DELETE_METADATA (the entity type
+      repository's security decorator), else 401 DS04 and nothing is deleted."""
+    parents = _package_parents(c)
+    chain, current = [], package_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    system_homes = {t.package for t in c.model.entity_types.values() if t.id.startswith("sys_")}
+    if SYSTEM_PACKAGE in chain or chain[-1] in system_homes:
+        raise ApiError(401, [SYSTEM_METADATA], code="DS05")
+    subtree = {package_id}
+    grew = True
+    while grew:
+        children = {p for p, parent in parents.items() if parent in subtree} - subtree
+        subtree |= children
+        grew = bool(children)
+    doomed = [t for t in c.model.entity_types.values() if t.package in subtree]
+    superuser = bool((c.security.user(c.username) or {}).get("superuser")) if c.username else False
+    if not superuser:
+        if parents.get(package_id) is None:
+            return None
+        for doomed_type in doomed:
+            c.require(doomed_type, "DELETE_METADATA")
+    return [t.id for t in doomed]
 
 
 def delete_all(c: Ctx, entity_type: EntityType) -> None:

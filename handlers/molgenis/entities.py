@@ -11,6 +11,7 @@ from apitwin.validation import PATTERNED_QUERY_KEY
 from handlers.molgenis import data
 from handlers.molgenis.context import Ctx, ctx
 from handlers.molgenis.inputs import (collection_request, is_form, media_type, read_form, refuse_query_sort,
+                                      require_object_body,
                                       string_array, tunnel_method)
 from handlers.molgenis.query import rules_from_params
 from handlers.molgenis.render import collection, entity_type_response, href, parse_attributes, parse_expand
@@ -71,6 +72,7 @@ async def _create(c: Ctx, entity_type_id: str, body: Any) -> Any:
     else:
         if not media_type():
             raise ApiError(415, ["Content type '' not supported"])
+        require_object_body()      # @RequestBody Map: no body and `null` are Spring's "missing body" (400)
         if not isinstance(body, dict):
             raise ApiError(400, ["Request body must be a JSON object with attribute values"])
         entity_id = data.create(c, entity_type, body, form=False)

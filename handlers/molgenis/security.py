@@ -40,6 +40,12 @@ USER_TYPE = "sys_sec_User"
 TOKEN_TYPE = "sys_sec_Token"
 _USERS = "molgenis.users"              # keys of the derived indexes
 _GRANTS = "molgenis.grants-by-type"
+_TOKENS = "molgenis.tokens-by-value"
+
+
+def _expired(row: dict[str, Any], now: float) -> bool:
+    expires = row.get("expires")
+    return expires is not None and expires <= now
 
 
 def _epoch(instant: str) -> float:
@@ -102,20 +108,65 @@ class Security:
             return None
         return clone(found) if found is not None else None
 
+    # Login tokens (collection `tokens`) are found through a derived index token -> row id, carried across the
+    # writes made here (an insert per login would otherwise rebuild it every time), and purged once expired: every
+    # login drops the expired tokens at the old end (tokens are written in time order with one lifetime, so that
+    # is where they are), and an expired token met on lookup is dropped too.
+    def _token_index(self) -> dict[str, int]:
+        tokens = self.store["tokens"]
+
+        def build() -> dict[str, int]:
+            return {row["token"]: row["id"] for row in tokens.scan() if isinstance(row.get("token"), str)}
+        return tokens.derived(_TOKENS, build)
+
     def issue_token(self, username: str, now: float | None = None) -> str:
         token = new_token()
         issued = now if now is not None else time.time()
-        self.store["tokens"].insert({"token": token, "username": username, "creation": issued,
-                                     "expires": issued + TOKEN_LIFETIME, "description": "REST API login"})
+        with self.store.transaction():
+            self.purge_expired(issued)
+            tokens = self.store["tokens"]
+            self._token_index()
+            since = tokens.version
+            row = tokens.insert({"token": token, "username": username, "creation": issued,
+                                 "expires": issued + TOKEN_LIFETIME, "description": "REST API login"})
+            tokens.carry(_TOKENS, since, lambda index: index.__setitem__(token, row["id"]))
         return token
 
+    def purge_expired(self, now: float | None = None) -> int:
+        """Drop the expired login tokens at the old end of `tokens`; returns how many went."""
+        moment = now if now is not None else time.time()
+        with self.store.transaction():
+            tokens = self.store["tokens"]
+            self._token_index()
+            since = tokens.version
+            gone = tokens.drop_oldest_while(lambda row: _expired(row, moment))
+            tokens.carry(_TOKENS, since, lambda index: [index.pop(row.get("token"), None) for row in gone])
+            return len(gone)
+
+    def _login_token(self, token: str) -> dict[str, Any] | None:
+        with self.store.transaction():
+            row_id = self._token_index().get(token)
+            return self.store["tokens"].get(row_id) if row_id is not None else None
+
+    def _drop_login_token(self, row: dict[str, Any]) -> bool:
+        with self.store.transaction():
+            tokens = self.store["tokens"]
+            self._token_index()
+            since = tokens.version
+            deleted = tokens.delete(row["id"])
+            tokens.carry(_TOKENS, since, lambda index: index.pop(row.get("token"), None))
+            return deleted
+
     def token_row(self, token: str | None, now: float | None = None) -> dict[str, Any] | None:
-        if not token or not token.strip():
+        if not token or not isinstance(token, str) or not token.strip():
             return None
-        row = self.store["tokens"].first(token=token.strip()) or self._token_entity(token.strip())
-        if row is None:
+        token = token.strip()
+        row = self._login_token(token)
+        if row is not None and _expired(row, now if now is not None else time.time()):
+            self._drop_login_token(row)
             return None
-        if row.get("expires") is not None and row["expires"] <= (now if now is not None else time.time()):
+        row = row or self._token_entity(token)
+        if row is None or _expired(row, now if now is not None else time.time()):
             return None
         return row
 
@@ -133,9 +184,9 @@ class Security:
 
     def revoke(self, token: str) -> bool:
         token = token.strip()
-        row = self.store["tokens"].first(token=token)
+        row = self._login_token(token)
         if row is not None:
-            return self.store["tokens"].delete(row["id"])
+            return self._drop_login_token(row)
         entity = self._token_entity(token)
         if entity is None:
             return False

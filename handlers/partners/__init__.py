@@ -1,7 +1,7 @@
 """Toolbox Genomics Partners API mock: JWT auth, tenant-scoped customers → shipments/kits → orders → reports."""
 from __future__ import annotations
 
-from apitwin.plugin import ApiPlugin, Events, Simulation, Tooling, Wire, lazy
+from apitwin.plugin import ApiPlugin, Events, Simulation, StatePolicy, Tooling, Wire, lazy
 from apitwin.resources import package_path
 
 PLUGIN = ApiPlugin(
@@ -37,6 +37,10 @@ PLUGIN = ApiPlugin(
         logins=lazy("handlers.partners.review:logins"),
     ),
     docs_base="/api/v1",
+    state=StatePolicy(
+        check=lazy("handlers.partners.state:check_state"),
+        secret_fields={"accounts": ("password",)},
+    ),
     quickstart=(
         "Token       curl -s -X POST {root}/api/v1/api-token-auth/ -H 'Content-Type: application/json' "
         "-d '{{\"username\": \"{username}\", \"password\": \"{password}\"}}'",

@@ -11,6 +11,20 @@ from apitwin.paging import envelope, window
 from apitwin.store import Row, Store
 
 TENANT = "_partner"   # internal key on every tenant-owned row; never leaves the mock
+NULL_CHARACTERS = "Null characters are not allowed."   # DRF's ProhibitNullCharactersValidator on every CharField
+
+
+def refuse_null_characters(body: Any, problems: Any, path: str = "") -> None:
+    """Every text value of the body (nested objects and lists too) must be free of NUL, as DRF's CharFields
+    require; the problem is named by its dotted field path. Tolerates any input."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            refuse_null_characters(value, problems, f"{path}.{key}" if path else str(key))
+    elif isinstance(body, list):
+        for index, value in enumerate(body):
+            refuse_null_characters(value, problems, f"{path}.{index}" if path else str(index))
+    elif isinstance(body, str) and "\x00" in body:
+        problems.add(path or "body", NULL_CHARACTERS)
 
 
 def store() -> Store:

@@ -6,7 +6,7 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from handlers.partners.common import TENANT, created, listing, owned, public, store
+from handlers.partners.common import TENANT, created, listing, owned, public, refuse_null_characters, store
 from handlers.partners.lifecycle import record_change
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")  # used with fullmatch: no trailing newline slips through
@@ -34,6 +34,7 @@ def normalize(body: dict[str, Any]) -> dict[str, Any]:
 
 def check_create(body: Any, token_info: dict[str, Any], problems: FieldErrorCollector) -> None:
     """The rules beyond the schema. Also run by the engine next to schema errors, so it tolerates any input."""
+    refuse_null_characters(body, problems)
     for name in ("first_name", "last_name"):
         if isinstance(body.get(name), str) and body[name] and not body[name].strip():
             problems.add(name, "This field may not be blank.")

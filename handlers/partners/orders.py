@@ -5,7 +5,8 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from handlers.partners.common import TENANT, created, customer_reference, listing, mine, owned, public, store
+from handlers.partners.common import (TENANT, created, customer_reference, listing, mine, owned, public,
+                                      refuse_null_characters, store)
 from handlers.partners.lifecycle import open_reports, record_change, settle_reports
 
 NEEDS_SHIPMENT = "The customer must have an existing customer shipment before a panel order can be placed."
@@ -21,6 +22,7 @@ def panel_catalogue() -> dict[str, dict[str, Any]]:
 def check_create(body: Any, token_info: dict[str, Any], problems: FieldErrorCollector) -> Any:
     """The rules beyond the schema: the caller's customer, with a shipment (G1), and known panel SKUs. Tolerates
     any input (the engine also runs it next to schema errors). Returns (customer row, SKUs, catalogue)."""
+    refuse_null_characters(body, problems)
     customer = customer_reference(body, token_info, problems)
     catalogue = panel_catalogue()
     items = body.get("order_items") if isinstance(body.get("order_items"), list) else []

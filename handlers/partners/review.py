@@ -26,7 +26,7 @@ SERVER = "https://partners.toolboxgenomics.com"
 
 def seed_records(rt: ApiRuntime) -> Iterator[tuple[str, str, Any]]:
     for collection, (schema, shape) in RESOURCES.items():
-        for row in rt.store[collection].filter():
+        for row in rt.store[collection].scan():
             record = shape(row)
             if collection == "report_files":  # handlers build the link from the request's host; use the documented one
                 record["download_link"] = f"{SERVER}/report-files/{row['id']}/download/"

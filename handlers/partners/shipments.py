@@ -6,7 +6,8 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from handlers.partners.common import TENANT, created, customer_reference, listing, owned, public, store
+from handlers.partners.common import (TENANT, created, customer_reference, listing, owned, public,
+                                      refuse_null_characters, store)
 from handlers.partners.lifecycle import record_change, ship_kits
 
 
@@ -25,6 +26,7 @@ def address(raw: dict[str, Any]) -> dict[str, Any]:
 def check_create(body: Any, token_info: dict[str, Any], problems: FieldErrorCollector) -> Any:
     """The rules beyond the schema (customer exists and is the caller's; no blank text). Tolerates any input: the
     engine also runs it next to schema errors. Returns the customer row when it resolved."""
+    refuse_null_characters(body, problems)
     customer = customer_reference(body, token_info, problems)
     address_in = body.get("recipient_address") if isinstance(body.get("recipient_address"), dict) else {}
     for name in ("line_1", "city", "state", "postal_code"):

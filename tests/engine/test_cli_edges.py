@@ -43,7 +43,7 @@ def copy_seed(source: Path, target: Path, *, skip: tuple[str, ...] = ()) -> Path
 def started(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """`serve` in this process up to the point where it would run the server (which is recorded instead)."""
     calls: list[Any] = []
-    monkeypatch.setattr(cli, "run_server", lambda app, sock, level: (calls.append(app), sock.close()))
+    monkeypatch.setattr(cli, "run_server", lambda app, sock, **options: (calls.append(app), sock.close()))
     return calls
 
 

@@ -23,6 +23,12 @@ def app(settings: Settings) -> Any:
     return reset_app(settings)
 
 
+@pytest.fixture
+def secret(app: Any) -> str:
+    """The app's JWT secret: generated when the app was built (settings leave it unset)."""
+    return app.apitwin.runtimes["partners"].settings.jwt_secret
+
+
 def claims_of(token: str) -> dict[str, Any]:
     return jwt.decode(token, options={"verify_signature": False})
 
@@ -52,9 +58,9 @@ def test_token_has_the_djangorestframework_jwt_claims(client: Any, account: tupl
     assert abs(claims["exp"] - before - 300) <= 3  # djangorestframework-jwt's default lifetime
 
 
-def test_token_is_signed_with_the_apps_secret(client: Any, settings: Settings) -> None:
+def test_token_is_signed_with_the_apps_secret(client: Any, secret: str) -> None:
     token = client.post(TOKEN_URL, json={"username": "demo", "password": "demo-password"}).json()["token"]
-    claims = jwt.decode(token, settings.jwt_secret, algorithms=["HS256"])
+    claims = jwt.decode(token, secret, algorithms=["HS256"])
     assert claims["username"] == "demo"
 
 
@@ -156,9 +162,9 @@ def test_alg_none_token_is_401(client: Any) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
-def test_hs512_token_with_the_right_secret_is_401(client: Any, settings: Settings) -> None:
+def test_hs512_token_with_the_right_secret_is_401(client: Any, secret: str) -> None:
     payload = {"user_id": 3, "username": "demo", "email": "demo@partner.example", "exp": int(time.time()) + 300}
-    other_alg = jwt.encode(payload, settings.jwt_secret, algorithm="HS512")
+    other_alg = jwt.encode(payload, secret, algorithm="HS512")
     assert_unauthorized(client.get("/api/v1/customers/", headers={"Authorization": f"JWT {other_alg}"}))
 
 
@@ -169,16 +175,16 @@ def test_tampered_payload_is_401(client: Any, login: Any) -> None:
     assert_unauthorized(client.get("/api/v1/customers/", headers={"Authorization": f"JWT {tampered}"}))
 
 
-def test_expired_token_is_401(client: Any, settings: Settings) -> None:
+def test_expired_token_is_401(client: Any, secret: str) -> None:
     expired = tokens.issue({"user_id": 3, "username": "demo", "email": "demo@partner.example"},
-                           settings.jwt_secret, 300, now=time.time() - 1000)
+                           secret, 300, now=time.time() - 1000)
     body = assert_unauthorized(client.get("/api/v1/customers/", headers={"Authorization": f"JWT {expired}"}))
     assert any("expired" in m.lower() for m in body["messages"]), body
 
 
-def test_a_token_still_inside_its_lifetime_works(client: Any, settings: Settings) -> None:
+def test_a_token_still_inside_its_lifetime_works(client: Any, secret: str) -> None:
     recent = tokens.issue({"user_id": 3, "username": "demo", "email": "demo@partner.example"},
-                          settings.jwt_secret, 300, now=time.time() - 200)
+                          secret, 300, now=time.time() - 200)
     assert client.get("/api/v1/customers/", headers={"Authorization": f"JWT {recent}"}).status_code == 200
 
 
@@ -189,14 +195,14 @@ def test_a_token_still_inside_its_lifetime_works(client: Any, settings: Settings
     {"user_id": "3", "username": "demo", "email": "demo@partner.example"},     # id of the wrong type
     {"username": "demo", "email": "demo@partner.example"},                     # no user_id
 ], ids=["unknown-user", "inactive-user", "mismatched-username", "string-user-id", "no-user-id"])
-def test_validly_signed_token_for_no_usable_account_is_401(client: Any, settings: Settings,
+def test_validly_signed_token_for_no_usable_account_is_401(client: Any, secret: str,
                                                            claims: dict[str, Any]) -> None:
-    token = tokens.issue(claims, settings.jwt_secret, 300)
+    token = tokens.issue(claims, secret, 300)
     assert_unauthorized(client.get("/api/v1/customers/", headers={"Authorization": f"JWT {token}"}))
 
 
-def test_token_without_exp_is_401(client: Any, settings: Settings) -> None:
-    token = jwt.encode({"user_id": 3, "username": "demo", "email": "demo@partner.example"}, settings.jwt_secret,
+def test_token_without_exp_is_401(client: Any, secret: str) -> None:
+    token = jwt.encode({"user_id": 3, "username": "demo", "email": "demo@partner.example"}, secret,
                        algorithm="HS256")
     assert_unauthorized(client.get("/api/v1/customers/", headers={"Authorization": f"JWT {token}"}))
 

@@ -99,11 +99,13 @@ def test_register_generates_a_secret_and_lists_gets_deletes(client: Any, receive
     assert other["description"] == "acme hooks" and other["id"] != endpoint["id"]
     assert register(client, receiver.url)["secret"] != endpoint["secret"]           # generated per endpoint
 
-    listed = client.get(f"{ADMIN}/webhooks").json()
+    token = {"Authorization": f"Bearer {client.app.apitwin.runtimes['partners'].settings.admin_token}"}
+    listed = client.get(f"{ADMIN}/webhooks", headers=token).json()
     assert [e["id"] for e in listed] == sorted(e["id"] for e in listed) and len(listed) == 3
     assert listed[0] == endpoint
     assert [e["id"] for e in client.get(f"{ADMIN}/webhooks", params={"tenant": ACME}).json()] == [other["id"]]
-    assert client.get(f"{ADMIN}/webhooks/{endpoint['id']}").json() == endpoint
+    assert client.get(f"{ADMIN}/webhooks/{endpoint['id']}", headers=token).json() == endpoint
+    assert client.get(f"{ADMIN}/webhooks/{endpoint['id']}").json() == {**endpoint, "secret": "********"}
 
     assert client.delete(f"{ADMIN}/webhooks/{endpoint['id']}").status_code == 204
     assert_error(client.get(f"{ADMIN}/webhooks/{endpoint['id']}"), 404)

@@ -1,0 +1,122 @@
+"""Who may use the admin API (`/__apitwin/`): it resets, replaces and exports a mock's whole state, so a web page a
+developer happens to open, or another machine on the network, must not.
+
+- Browsers: admin paths never get CORS headers (see `ApiCors`), and a request a browser marks as coming from another
+  site (`Sec-Fetch-Site: cross-site|same-site`, or an `Origin` that is not this server) is refused with 403 before
+  anything runs — also for "simple" requests a page can send without CORS. Bound to loopback without a token, the
+  `Host` must name the loopback too (a DNS-rebinding page would otherwise be "same-origin").
+- Token: every app has one (`Settings.admin_token`, generated unless set). It is *required* (`Settings.admin_required`)
+  when the server binds a non-loopback address or a token was set explicitly, unless `--admin-open`. Sent as
+  `Authorization: Bearer <token>` or `X-Apitwin-Admin-Token: <token>`. The health check and the admin API's own
+  documents and UI stay readable without it (they hold no state).
+- Secrets (passwords, tokens, webhook secrets) leave the admin API only for a request that carries the token
+  (`reveals_secrets`); see `apitwin.secrets_mask`.
+"""
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from starlette.middleware.cors import CORSMiddleware
+
+from apitwin.addresses import is_loopback
+from apitwin.errors import ApiError, unauthorized
+from apitwin.runtime import ADMIN_PREFIX
+from apitwin.settings import Settings
+
+TOKEN_HEADER = b"x-apitwin-admin-token"
+CHALLENGE = 'Bearer realm="apitwin-admin"'
+SCOPE_KEY = "apitwin.admin_token_ok"
+OPEN_PATHS = ("/health", "/ui", "/openapi.json", "/openapi.yaml", "/swagger.json")
+
+
+def is_admin_path(path: str) -> bool:
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+def _header(scope: dict, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def presented_token(scope: dict) -> str | None:
+    explicit = _header(scope, TOKEN_HEADER)
+    if explicit:
+        return explicit.strip()
+    authorization = _header(scope, b"authorization") or ""
+    scheme, _, value = authorization.strip().partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def token_matches(settings: Settings, scope: dict) -> bool:
+    given = presented_token(scope)
+    return bool(given and settings.admin_token) and hmac.compare_digest(given.encode(), settings.admin_token.encode())
+
+
+def reveals_secrets(scope: dict) -> bool:
+    """Whether this admin request proved the admin token (set by AdminGuard)."""
+    return bool(scope.get(SCOPE_KEY))
+
+
+def _host_name(host_header: str) -> str:
+    if host_header.startswith("["):
+        return host_header[1:].partition("]")[0]
+    return host_header.rpartition(":")[0] if host_header.count(":") == 1 else host_header
+
+
+def cross_origin(scope: dict) -> str | None:
+    """Why a browser request comes from another origin (None when it does not, or is no browser request)."""
+    site = (_header(scope, b"sec-fetch-site") or "").lower()
+    if site in ("cross-site", "same-site"):
+        return f"Sec-Fetch-Site: {site}"
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return None
+    host = _header(scope, b"host") or ""
+    own = f"{scope.get('scheme', 'http')}://{host}".lower()
+    return None if origin.lower() == own else f"Origin {origin}"
+
+
+class AdminGuard:
+    """Refuses admin requests from other origins (403) and, when the token is required, without it (401)."""
+
+    def __init__(self, app: Any, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not is_admin_path(scope.get("path", "")):
+            return await self.app(scope, receive, send)
+        why = cross_origin(scope)
+        if why is not None:
+            raise ApiError(403, [f"The admin API answers same-origin requests only ({why})."])
+        settings = self.settings
+        if not settings.admin_required and settings.host is not None and is_loopback(settings.host):
+            host = _host_name(_header(scope, b"host") or "")
+            if host and not is_loopback(host):
+                raise ApiError(403, [f"The admin API of a mock bound to {settings.host} answers requests for a "
+                                     f"loopback host only, not {host!r}."])
+        scope[SCOPE_KEY] = token_matches(settings, scope)
+        open_path = scope.get("method") in ("GET", "HEAD") and \
+            scope["path"][len(ADMIN_PREFIX):].startswith(OPEN_PATHS)
+        if settings.admin_required and not scope[SCOPE_KEY] and not open_path:
+            message = ("Invalid admin token." if presented_token(scope) else
+                       "The admin API needs the admin token (printed at start; set with --admin-token): send "
+                       "'Authorization: Bearer <token>' or 'X-Apitwin-Admin-Token: <token>'.")
+            raise unauthorized(message, challenge=CHALLENGE)
+        await self.app(scope, receive, send)
+
+
+class ApiCors(CORSMiddleware):
+    """CORS for the mocked APIs (browsers may call them from any origin) — never for the admin API."""
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        super().__init__(app, **options)
+        self.plain = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and is_admin_path(scope.get("path", "")):
+            return await self.plain(scope, receive, send)
+        await super().__call__(scope, receive, send)
