@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("apitwin", "handlers")
+# repository folder -> the import name it installs as (pyproject.toml's package-dir: handlers/ is apitwin_apis)
+PACKAGES = {"apitwin": "apitwin", "handlers": "apitwin_apis"}
 
 
 @dataclass
@@ -31,9 +32,9 @@ class Module:
 
 def _modules(root: Path = ROOT) -> dict[str, Module]:
     found: dict[str, Module] = {}
-    for top in PACKAGES:
+    for top, import_name in PACKAGES.items():
         for path in sorted((root / top).rglob("*.py")):
-            parts = list(path.relative_to(root).with_suffix("").parts)
+            parts = [import_name, *path.relative_to(root / top).with_suffix("").parts]
             is_init = parts[-1] == "__init__"
             if is_init:
                 parts = parts[:-1]
