@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "required when --host is not a loopback address")
     serve.add_argument("--admin-open", action="store_true",
                        help="never require the admin token, even on a non-loopback --host (anyone who can reach the "
-                            "server can then read and replace its state)")
+                            "server can then read and replace its state; default: off)")
     serve.add_argument("--no-validate-responses", action="store_true",
                        help="skip checking the mock's own responses against the spec (faster; default: checked)")
     serve.add_argument("--shutdown-timeout", type=float, default=None, metavar="SECONDS",

@@ -117,7 +117,7 @@ def refuse_query_sort() -> None:
     """GET routes bind the query string to `EntityCollectionRequest`, whose `sort` is a `SortV1` no String converts
     to: any `sort` parameter is a typeMismatch binding error (sorting needs the POST tunnel). Other undeclared
     parameters are ignored."""
-    if "sort" in request._starlette_request.query_params:  # noqa: SLF001 - undeclared, so not a handler argument
+    if "sort" in QueryParams(request.scope["query_string"]):   # undeclared, so not a handler argument
         raise Problem(SORT_TYPE_MISMATCH, code="typeMismatch")
 
 

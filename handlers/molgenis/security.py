@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from apitwin.errors import ApiError
-from apitwin.store import Store, clone
+from apitwin.store import Change, Store, clone
 from apitwin_apis.molgenis.model_store import MODEL_COLLECTION, model_of
 from apitwin_apis.molgenis.repository import Repository, collection_name
 
@@ -54,6 +54,18 @@ def _epoch(instant: str) -> float:
 
 def new_token() -> str:
     return secrets.token_hex(16)
+
+
+class _TokenIndex(dict):
+    """token -> row id of `tokens`, kept up to date by the store's writes (apitwin.store.Follower) instead of being
+    rebuilt after every login."""
+
+    def follow(self, change: Change) -> "_TokenIndex":
+        if change.old is not None and isinstance(change.old.get("token"), str):
+            self.pop(change.old["token"], None)
+        if change.new is not None and isinstance(change.new.get("token"), str):
+            self[change.new["token"]] = change.new["id"]
+        return self
 
 
 class Security:
@@ -108,15 +120,15 @@ class Security:
             return None
         return clone(found) if found is not None else None
 
-    # Login tokens (collection `tokens`) are found through a derived index token -> row id, carried across the
-    # writes made here (an insert per login would otherwise rebuild it every time), and purged once expired: every
+    # Login tokens (collection `tokens`) are found through a derived index token -> row id that follows every write
+    # (`_TokenIndex.follow`) (an insert per login would otherwise rebuild it every time), and purged once expired: every
     # login drops the expired tokens at the old end (tokens are written in time order with one lifetime, so that
     # is where they are), and an expired token met on lookup is dropped too.
     def _token_index(self) -> dict[str, int]:
         tokens = self.store["tokens"]
 
-        def build() -> dict[str, int]:
-            return {row["token"]: row["id"] for row in tokens.scan() if isinstance(row.get("token"), str)}
+        def build() -> _TokenIndex:
+            return _TokenIndex((row["token"], row["id"]) for row in tokens.scan() if isinstance(row.get("token"), str))
         return tokens.derived(_TOKENS, build)
 
     def issue_token(self, username: str, now: float | None = None) -> str:
@@ -125,11 +137,8 @@ class Security:
         with self.store.transaction():
             self.purge_expired(issued)
             tokens = self.store["tokens"]
-            self._token_index()
-            since = tokens.version
-            row = tokens.insert({"token": token, "username": username, "creation": issued,
-                                 "expires": issued + TOKEN_LIFETIME, "description": "REST API login"})
-            tokens.carry(_TOKENS, since, lambda index: index.__setitem__(token, row["id"]))
+            tokens.insert({"token": token, "username": username, "creation": issued,
+                           "expires": issued + TOKEN_LIFETIME, "description": "REST API login"})
         return token
 
     def purge_expired(self, now: float | None = None) -> int:
@@ -137,10 +146,8 @@ class Security:
         moment = now if now is not None else time.time()
         with self.store.transaction():
             tokens = self.store["tokens"]
-            self._token_index()
-            since = tokens.version
+            self._token_index()                     # current before the deletes, so it follows them
             gone = tokens.drop_oldest_while(lambda row: _expired(row, moment))
-            tokens.carry(_TOKENS, since, lambda index: [index.pop(row.get("token"), None) for row in gone])
             return len(gone)
 
     def _login_token(self, token: str) -> dict[str, Any] | None:
@@ -150,12 +157,8 @@ class Security:
 
     def _drop_login_token(self, row: dict[str, Any]) -> bool:
         with self.store.transaction():
-            tokens = self.store["tokens"]
             self._token_index()
-            since = tokens.version
-            deleted = tokens.delete(row["id"])
-            tokens.carry(_TOKENS, since, lambda index: index.pop(row.get("token"), None))
-            return deleted
+            return self.store["tokens"].delete(row["id"])
 
     def token_row(self, token: str | None, now: float | None = None) -> dict[str, Any] | None:
         if not token or not isinstance(token, str) or not token.strip():

@@ -47,7 +47,7 @@ packages = ["petshop_twin"]
 petshop_twin = ["*.yaml", "data/*.yaml"]
 """,
     "petshop_twin/__init__.py": """
-from apitwin.plugin import ApiPlugin
+from apitwin.plugin import ApiPlugin, Wire
 from apitwin.resources import package_path
 
 
@@ -57,9 +57,12 @@ def seed(rt, data_dir):
         rt.store["pets"].insert(row)
 
 
+def render_error(error):
+    return {"message": error.messages}
+
+
 PLUGIN = ApiPlugin(name="petshop", title="Pet shop", spec_file=package_path(__name__, "spec.yaml"),
-                   mockdata_dir=package_path(__name__, "data"), render_error=lambda e: {"message": e.messages},
-                   seed=seed)
+                   mockdata_dir=package_path(__name__, "data"), seed=seed, wire=Wire(render_error=render_error))
 """,
     "petshop_twin/pets.py": """
 from apitwin.runtime import current
