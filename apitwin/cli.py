@@ -12,6 +12,7 @@ from typing import Any
 
 from apitwin import __version__
 from apitwin.addresses import AllowList
+from apitwin import quickstart
 from apitwin.contract import cli as contract_cli
 from apitwin.discovery import load
 from apitwin.review import cli as review_cli
@@ -138,7 +139,7 @@ def listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_server(app: Any, sock: socket.socket, **options: Any) -> int:
+def run_server(app: Any, sock: socket.socket, **options: Any) -> None:
     """uvicorn on the pre-bound socket until SIGTERM or Ctrl-C; in-flight requests get `timeout_graceful_shutdown`
     seconds (a `Prefer: delay` may not hold the shutdown), then exit status 0. uvicorn re-raises the signal it
     stopped for once it has shut down, which would end the process as killed; the handlers here take that re-raised
@@ -155,7 +156,6 @@ def run_server(app: Any, sock: socket.socket, **options: Any) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -197,7 +197,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         sock.close()
         return fail(str(exc))
     for rt in app.apitwin.runtimes.values():
-        if rt.plugin.tooling.logins is not None and not rt.plugin.tooling.logins(rt):
+        if rt.plugin.tooling.logins is not None and not quickstart.logins(rt):
             where = settings.data_dirs.get(rt.name, rt.plugin.mockdata_dir)
             print(f"apitwin: warning: {rt.name}: no account in the seed ({where}) can log in; only requests "
                   "without a login will work", file=sys.stderr, flush=True)
@@ -208,9 +208,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"Webhook {endpoint['id']} ({api}, {endpoint['tenant']}) -> {endpoint['url']}  secret: {endpoint['secret']}",
               flush=True)
     logging.getLogger("connexion").setLevel(logging.ERROR)
-    return run_server(app, sock, log_level=args.log_level, timeout_graceful_shutdown=settings.shutdown_timeout,
-                      # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
-                      h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
+    run_server(app, sock, log_level=args.log_level, timeout_graceful_shutdown=settings.shutdown_timeout,
+               # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
+               h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
+    return 0
 
 
 def register_webhooks(app: Any, values: list[str], apis: list[str],
@@ -260,16 +261,7 @@ def banner(app: object, base: str) -> str:
         for _, doc_root in rt.extras["documents"]:
             lines += [f"    Swagger UI  {root}{doc_root}/ui/",
                       f"    Spec        {root}{doc_root}/openapi.json  (also openapi.yaml)"]
-        logins_of = rt.plugin.tooling.logins
-        logins = logins_of(rt) if logins_of is not None else []
-        if logins:
-            lines.append("    Login       " + "  ·  ".join(f"{user} / {password}" + (f" ({note})" if note else "")
-                                                       for user, password, note in logins[:3]))
-        first = {"username": logins[0][0], "password": logins[0][1]} if logins else None
-        for line in rt.plugin.quickstart:
-            if first is None and ("{username}" in line or "{password}" in line):
-                continue
-            lines.append("    " + line.format(root=root, **(first or {})))
+        lines += ["    " + line for line in quickstart.lines(rt, root)]
     lines += ["", f"  Admin         {base}/__apitwin/apis  (reset, state export/import; see {base}/__apitwin/ui/)",
               "", "Press Ctrl-C to stop."]
     return "\n".join(lines)

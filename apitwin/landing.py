@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Callable
 
+from apitwin.quickstart import lines as quickstart_lines
 from apitwin.runtime import ADMIN_PREFIX
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def _link(url: str) -> str:
 def _api_section(rt: "ApiRuntime", origin: str) -> str:
     root = origin + rt.prefix
     docs = root + rt.extras["base_path"]
-    quickstart = "\n".join(line.format(root=root) for line in rt.plugin.quickstart)
+    quickstart = "\n".join(quickstart_lines(rt, root))
     rows = [("API", _link(f"{root}{rt.plugin.docs_base}/")),
             ("Swagger UI", _link(f"{docs}/ui/")),
             ("Spec", f"{_link(docs + '/openapi.json')} · {_link(docs + '/openapi.yaml')}"),

@@ -234,9 +234,7 @@ class Collection:
                 if droppable is None or droppable(row):
                     doomed.append(key)
             for key in doomed:
-                del self._rows[key]
-            if doomed:
-                self._changed()
+                self._changed(self._rows.pop(key), None)     # each delete offered to the followers
             return len(doomed)
 
     def drop_oldest_while(self, predicate: Callable[[Row], bool]) -> list[Row]:
@@ -250,8 +248,7 @@ class Collection:
                 doomed.append(row)
             for row in doomed:
                 del self._rows[row["id"]]
-            if doomed:
-                self._changed()
+                self._changed(row, None)                     # each delete offered to the followers
             return doomed
 
     def first(self, **equals: Any) -> Row | None:
