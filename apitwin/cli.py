@@ -12,6 +12,7 @@ from typing import Any
 from apitwin import __version__
 from apitwin.contract import cli as contract_cli
 from apitwin.discovery import load
+from apitwin.landing import quickstart_lines
 from apitwin.review import cli as review_cli
 from apitwin.settings import Settings
 
@@ -217,15 +218,7 @@ def banner(app: object, base: str) -> str:
             f"    Swagger UI  {root}{rt.extras['base_path']}/ui/",
             f"    Spec        {root}{rt.extras['base_path']}/openapi.json  (also openapi.yaml)",
         ]
-        logins = rt.plugin.logins(rt) if rt.plugin.logins is not None else []
-        if logins:
-            lines.append("    Login       " + "  ·  ".join(f"{user} / {password}" + (f" ({note})" if note else "")
-                                                       for user, password, note in logins[:3]))
-        first = {"username": logins[0][0], "password": logins[0][1]} if logins else None
-        for line in rt.plugin.quickstart:
-            if first is None and ("{username}" in line or "{password}" in line):
-                continue
-            lines.append("    " + line.format(root=root, **(first or {})))
+        lines += [f"    {line}" for line in quickstart_lines(rt, root)]
     lines += ["", f"  Admin         {base}/__apitwin/apis  (reset, state export/import; see {base}/__apitwin/ui/)",
               "", "Press Ctrl-C to stop."]
     return "\n".join(lines)
