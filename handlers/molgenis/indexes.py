@@ -17,9 +17,9 @@ import bisect
 import threading
 from typing import Any, Callable, Mapping, Sequence
 
-from apitwin_apis.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType, Model
-from apitwin_apis.molgenis.query import _order_key, coerce, sort_rows
-from apitwin_apis.molgenis.repository import Repository
+from handlers.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType, Model
+from handlers.molgenis.query import _order_key, coerce, sort_rows
+from handlers.molgenis.repository import Repository
 
 Values = Mapping[str, Any]
 RANGE_OPERATORS = {"LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL", "RANGE"}
