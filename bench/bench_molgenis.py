@@ -8,6 +8,7 @@ from request to request:
             start s, num 100}  — answered from the query indexes (handlers/molgenis/indexes.py)
 - get-q:    GET  /api/v1/biobank_Sample?q[0].field=type&q[0].operator=EQUALS&q[0].value=x&start=s&num=100
 - scan:     the same tunnel with `notes LIKE x` (not indexable: the compiled predicate over every row)
+- write+q:  one row replaced, then the indexed query (the indexes follow the write instead of being rebuilt)
 
 Also the query path alone (data.query_page, without HTTP and rendering), the first (cold) query that builds the
 indexes, and memory: tracemalloc growth while the rows are stored, scaled to 100 000 rows.
@@ -135,10 +136,18 @@ async def measure(rows: int, requests: int, progress: RunProgress) -> None:
             response = await client.post(f"/api/v1/{TYPE}?_method=GET", json=body, headers=headers)
             assert response.status_code == 200, response.text
 
+        async def write_then_query(i: int) -> None:
+            """One row changed (as a PUT would: a full replacement), then the indexed query."""
+            row_id = f"G-{rng.randrange(rows):07d}"
+            stored = repository.get(row_id)
+            repository.replace(row_id, {**stored, "type": SAMPLE_TYPES[i % 5], "volume_ml": rng.choice([1.5, 9.5])})
+            await indexed(i)
+
         cold = await timed(indexed, 1)
         results = {"indexed": await timed(indexed, requests, progress),
                    "get-q": await timed(get_q, requests, progress),
-                   "scan": await timed(scan, max(10, requests // 10), progress)}
+                   "scan": await timed(scan, max(10, requests // 10), progress),
+                   "write+q": await timed(write_then_query, max(10, requests // 10), progress)}
 
     ctx = Ctx(store=store, model=model, security=Security(store), username="admin", prefix="")
     entity_type = model.get(TYPE)
