@@ -157,11 +157,11 @@ def test_wheel_holds_everything_under_non_generic_names(installed: Installed) ->
     assert sorted(expected - names) == [], "missing from the wheel: declare them in pyproject.toml"
     entry_points = zipfile.ZipFile(installed.wheel).read(
         next(n for n in names if n.endswith(".dist-info/entry_points.txt"))).decode()
-    assert "[apitwin.apis]" in entry_points and "handlers.partners:PLUGIN" in entry_points
+    assert "[apitwin.apis]" in entry_points and "apitwin_apis.partners:PLUGIN" in entry_points
 
 
 def test_installed_modules_come_from_the_venv(installed: Installed) -> None:
-    where = subprocess.run([str(installed.python), "-c", "import apitwin, handlers.partners as p; "
+    where = subprocess.run([str(installed.python), "-c", "import apitwin, apitwin_apis.partners as p; "
                             "print(apitwin.__file__); print(p.PLUGIN.spec_file); print(p.PLUGIN.mockdata_dir)"],
                            cwd=installed.cwd, env=installed.env, capture_output=True, text=True, timeout=60)
     assert where.returncode == 0, where.stderr
@@ -268,7 +268,7 @@ def test_the_checkout_imports_each_handler_module_once() -> None:
                            timeout=60)
     assert probe.returncode == 1
     assert "ImportError: import this package as apitwin_apis, not handlers" in probe.stderr
-    import handlers.partners
+    import apitwin_apis.partners
 
-    assert Path(handlers.partners.__file__).resolve() == ROOT / "handlers" / "partners" / "__init__.py"
+    assert Path(apitwin_apis.partners.__file__).resolve() == ROOT / "handlers" / "partners" / "__init__.py"
     assert not [name for name in sys.modules if name == "handlers" or name.startswith("handlers.")]
