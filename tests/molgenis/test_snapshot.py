@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from apitwin.plugin import PROJECT_ROOT
+from apitwin.resources import package_path
 from apitwin.store import Store
 from apitwin_apis.molgenis import indexes, snapshot
 from apitwin_apis.molgenis.model import Model
@@ -22,7 +22,7 @@ MOMENTS = ["2021-05-15T12:00:00Z", "2022-03-10T10:30:00Z", "2022-03-10T10:30:00.
 
 @pytest.fixture(scope="module")
 def model() -> Model:
-    return load_model(PROJECT_ROOT / "mockdata" / "molgenis")
+    return load_model(package_path("apitwin_apis.mockdata", "molgenis"))
 
 
 def sample(number: int, kind: str, volume: float | None, collected: str | None) -> dict[str, Any]:
