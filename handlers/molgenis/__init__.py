@@ -40,7 +40,7 @@ PLUGIN = ApiPlugin(
     spec_file=package_path("apitwin_apis.specs", "molgenis_v1.yaml"),
     mockdata_dir=package_path("apitwin_apis.mockdata", "molgenis"),
     render_error=render_error,
-    seed=lazy("apitwin_apis.molgenis.seed:load_runtime"),
+    seed=lazy("handlers.molgenis.seed:load_runtime"),
     auth_challenge=None,        # permission failures are 401 DS04 without WWW-Authenticate
     lenient_json=True,          # Gson reads {name:Klaas} and bare words
     json_media_type="application/json;charset=UTF-8",
@@ -57,7 +57,7 @@ PLUGIN = ApiPlugin(
     ],
 )
 
-PLUGIN.seed_records = lazy("apitwin_apis.molgenis.review:seed_records")
-PLUGIN.contract_profile = lazy("apitwin_apis.molgenis.contract:profile")
-PLUGIN.smoke_headers = lazy("apitwin_apis.molgenis.review:smoke_headers")
-PLUGIN.logins = lazy("apitwin_apis.molgenis.review:logins")
+PLUGIN.seed_records = lazy("handlers.molgenis.review:seed_records")
+PLUGIN.contract_profile = lazy("handlers.molgenis.contract:profile")
+PLUGIN.smoke_headers = lazy("handlers.molgenis.review:smoke_headers")
+PLUGIN.logins = lazy("handlers.molgenis.review:logins")

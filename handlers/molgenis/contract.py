@@ -18,23 +18,23 @@ PROFILE = Profile(
     login=Login(path="/login", username="admin", password="admin", header="x-molgenis-token", lifetime=7200),
     business_rules={
         **{op: (_EXPAND_RULE,) for op in (
-            "apitwin_apis.molgenis.meta.get_entity_type", "apitwin_apis.molgenis.meta.get_attribute",
-            "apitwin_apis.molgenis.rows.get_attribute_value", "apitwin_apis.molgenis.rows.get_row",
-            "apitwin_apis.molgenis.collections.list_rows")},
-        "apitwin_apis.molgenis.auth.login": (
+            "handlers.molgenis.meta.get_entity_type", "handlers.molgenis.meta.get_attribute",
+            "handlers.molgenis.rows.get_attribute_value", "handlers.molgenis.rows.get_row",
+            "handlers.molgenis.collections.list_rows")},
+        "handlers.molgenis.auth.login": (
             BusinessRule("blank username or password: 400 `must not be blank`", ("must not be blank",)),),
-        "apitwin_apis.molgenis.csv.export_csv": (BusinessRule(
+        "handlers.molgenis.csv.export_csv": (BusinessRule(
             "unknown names in `attributes`; RSQL that does not parse; `num` over 10000",
             (r"Unknown attributes \[", r"Invalid RSQL query", r"Unknown attribute '", r"Num exceeded")),),
-        "apitwin_apis.molgenis.collections.post_collection": _WRITE_RULES + (
+        "handlers.molgenis.collections.post_collection": _WRITE_RULES + (
             BusinessRule("a create without body and content type answers 415", (r"Content type '' not supported",),
                          (415,)),),
         **{op: _WRITE_RULES for op in (
-            "apitwin_apis.molgenis.rows.post_row", "apitwin_apis.molgenis.rows.update_row",
-            "apitwin_apis.molgenis.rows.update_attribute", "apitwin_apis.molgenis.rows.post_attribute_value",
-            "apitwin_apis.molgenis.meta.post_entity_type", "apitwin_apis.molgenis.meta.post_attribute")},
+            "handlers.molgenis.rows.post_row", "handlers.molgenis.rows.update_row",
+            "handlers.molgenis.rows.update_attribute", "handlers.molgenis.rows.post_attribute_value",
+            "handlers.molgenis.meta.post_entity_type", "handlers.molgenis.meta.post_attribute")},
     },
-    session_ending=frozenset({"apitwin_apis.molgenis.auth.logout"}),
+    session_ending=frozenset({"handlers.molgenis.auth.logout"}),
     protected=("sys_",),
 )
 

@@ -14,7 +14,7 @@ from connexion import request
 from apitwin.errors import ApiError
 from apitwin.forms import multi_form
 from apitwin.validation import SENT_JSON_KEY
-from apitwin_apis.molgenis.render import split_items
+from handlers.molgenis.render import split_items
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 TUNNEL_METHODS = ("GET", "PUT", "DELETE")

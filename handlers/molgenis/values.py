@@ -34,8 +34,8 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apitwin_apis.molgenis.problem import Problem
-from apitwin_apis.molgenis.model import MULTI_REFERENCE_TYPES, TEXT_TYPES, Attribute, EntityType, Model
+from handlers.molgenis.problem import Problem
+from handlers.molgenis.model import MULTI_REFERENCE_TYPES, TEXT_TYPES, Attribute, EntityType, Model
 
 Values = dict[str, Any]
 Lookup = Callable[[str], Any]          # entity type id -> Repository | None

@@ -14,20 +14,20 @@ def render_error(error: ApiError) -> dict[str, Any]:
 
 
 def _seed(rt: Any, data_dir: Any) -> None:
-    from apitwin_apis.partners.seed import load
+    from handlers.partners.seed import load
 
     load(rt, data_dir)
 
 
 def _event_shape(row: dict[str, Any]) -> dict[str, Any]:
-    from apitwin_apis.partners.common import public
+    from handlers.partners.common import public
 
     return public(row)
 
 
 def _event_matches(event: dict[str, Any], name: str) -> bool:
     """A webhook's event filter takes G1 types (kit.updated) and the G2 names (report_ready), like GET /events/."""
-    from apitwin_apis.partners.events import G2_TYPES
+    from handlers.partners.events import G2_TYPES
 
     if name in G2_TYPES:
         g1_type, test = G2_TYPES[name]
@@ -40,13 +40,13 @@ def _tenants(rt: Any) -> list[str]:
 
 
 def _tick(rt: Any) -> Any:
-    from apitwin_apis.partners.actions import tick
+    from handlers.partners.actions import tick
 
     return tick(rt)
 
 
 def _actions() -> dict[str, Any]:
-    from apitwin_apis.partners.actions import ACTIONS
+    from handlers.partners.actions import ACTIONS
 
     return ACTIONS
 
@@ -71,19 +71,19 @@ PLUGIN.actions = _actions()
 
 
 def _body_checks() -> dict[str, Any]:
-    from apitwin_apis.partners import customers, orders, shipments
+    from handlers.partners import customers, orders, shipments
 
-    return {"apitwin_apis.partners.customers.create_customer": customers.check_create,
-            "apitwin_apis.partners.shipments.create_shipment": shipments.check_create,
-            "apitwin_apis.partners.orders.create_order": orders.check_create}
+    return {"handlers.partners.customers.create_customer": customers.check_create,
+            "handlers.partners.shipments.create_shipment": shipments.check_create,
+            "handlers.partners.orders.create_order": orders.check_create}
 
 
 PLUGIN.body_checks = _body_checks()
 
-PLUGIN.seed_records = lazy("apitwin_apis.partners.review:seed_records")
-PLUGIN.contract_profile = lazy("apitwin_apis.partners.contract:profile")
-PLUGIN.smoke_headers = lazy("apitwin_apis.partners.review:smoke_headers")
-PLUGIN.logins = lazy("apitwin_apis.partners.review:logins")
+PLUGIN.seed_records = lazy("handlers.partners.review:seed_records")
+PLUGIN.contract_profile = lazy("handlers.partners.contract:profile")
+PLUGIN.smoke_headers = lazy("handlers.partners.review:smoke_headers")
+PLUGIN.logins = lazy("handlers.partners.review:logins")
 PLUGIN.quickstart = [
     "Token       curl -s -X POST {root}/api/v1/api-token-auth/ -H 'Content-Type: application/json' "
     "-d '{{\"username\": \"{username}\", \"password\": \"{password}\"}}'",
