@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from apitwin.app import create_app  # noqa: E402
 from apitwin.settings import Settings  # noqa: E402
-from handlers.molgenis.security import TOKEN_LIFETIME, Security  # noqa: E402
+from apitwin_apis.molgenis.security import TOKEN_LIFETIME, Security  # noqa: E402
 
 
 def measure(live: int) -> tuple[float, float]:

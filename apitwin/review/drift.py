@@ -8,7 +8,7 @@ calls every GET operation of an in-process app with seeded ids (found in the par
 parameter's examples), and the app's ResponseGuard checks each answer against the spec.
 
 What (3) covers per API: Partners lists every exposed seeded row with its schema (handlers/partners/review.py).
-MOLGENIS rows are generic entity rows: its seed loader (handlers.molgenis.seed_loader.populate) builds and validates
+MOLGENIS rows are generic entity rows: its seed loader (apitwin_apis.molgenis.seed_loader.populate) builds and validates
 each row against the model's attribute types exactly as a create request does, so a refused row fails the seed and
 shows up here as `drift-seed-refused`; the rendered rows are checked by the smoke run.
 """

@@ -10,9 +10,9 @@ PLUGIN = ApiPlugin(
     spec_file=package_path("apitwin_apis.specs", "molgenis_v1.yaml"),
     extra_specs=(package_path("apitwin_apis.specs", "molgenis_v2.yaml"),),   # REST API v2 at /api/v2, same runtime and state
     mockdata_dir=package_path("apitwin_apis.mockdata", "molgenis"),
-    seed=lazy("handlers.molgenis.seed:load_runtime"),
+    seed=lazy("apitwin_apis.molgenis.seed:load_runtime"),
     wire=Wire(
-        render_error=lazy("handlers.molgenis.problem:render_error"),
+        render_error=lazy("apitwin_apis.molgenis.problem:render_error"),
         auth_challenge=None,        # permission failures are 401 DS04 without WWW-Authenticate
         lenient_json=True,          # Gson reads {name:Klaas} and bare words
         json_media_type="application/json;charset=UTF-8",
@@ -23,14 +23,14 @@ PLUGIN = ApiPlugin(
         },
     ),
     tooling=Tooling(
-        seed_records=lazy("handlers.molgenis.review:seed_records"),
-        smoke_headers=lazy("handlers.molgenis.review:smoke_headers"),
-        contract_profile=lazy("handlers.molgenis.contract:profile"),
-        logins=lazy("handlers.molgenis.review:logins"),
+        seed_records=lazy("apitwin_apis.molgenis.review:seed_records"),
+        smoke_headers=lazy("apitwin_apis.molgenis.review:smoke_headers"),
+        contract_profile=lazy("apitwin_apis.molgenis.contract:profile"),
+        logins=lazy("apitwin_apis.molgenis.review:logins"),
     ),
     docs_base="/api/v1",
     state=StatePolicy(
-        check=lazy("handlers.molgenis.state:check_state"),
+        check=lazy("apitwin_apis.molgenis.state:check_state"),
         secret_fields={"users": ("password",), "tokens": ("token",), "rows:sys_sec_User": ("values.password_",),
                        "rows:sys_sec_Token": ("values.token",)},
     ),

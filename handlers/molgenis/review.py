@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from apitwin.runtime import ApiRuntime
-from handlers.molgenis.model_store import model_of
-from handlers.molgenis.render import entity_map, entity_type_response
-from handlers.molgenis.repository import Repository, make_lookup
-from handlers.molgenis.security import ALL_PERMISSIONS, Security
-from handlers.molgenis.v2 import render as render_v2
+from apitwin_apis.molgenis.model_store import model_of
+from apitwin_apis.molgenis.render import entity_map, entity_type_response
+from apitwin_apis.molgenis.repository import Repository, make_lookup
+from apitwin_apis.molgenis.security import ALL_PERMISSIONS, Security
+from apitwin_apis.molgenis.v2 import render as render_v2
 
 
 def seed_records(rt: ApiRuntime) -> Iterator[tuple[str, str, Any]]:

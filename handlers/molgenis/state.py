@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.runtime import ApiRuntime
-from handlers.molgenis.model_store import MODEL_COLLECTION, model_of
-from handlers.molgenis.model import Model
-from handlers.molgenis.repository import collection_name, make_lookup
-from handlers.molgenis.security import LEVELS
-from handlers.molgenis.values import ValueProblem, convert, validate
+from apitwin_apis.molgenis.model_store import MODEL_COLLECTION, model_of
+from apitwin_apis.molgenis.model import Model
+from apitwin_apis.molgenis.repository import collection_name, make_lookup
+from apitwin_apis.molgenis.security import LEVELS
+from apitwin_apis.molgenis.values import ValueProblem, convert, validate
 
 ROWS_PREFIX = collection_name("")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from apitwin.runtime import ApiRuntime
-from handlers.partners import kits, orders
-from handlers.partners.common import public
+from apitwin_apis.partners import kits, orders
+from apitwin_apis.partners.common import public
 
 # store collection → (components/schemas name, how the API shapes a row)
 RESOURCES = {

@@ -10,10 +10,10 @@ from apitwin.mockdata import plain, read_mapping
 from apitwin.runtime import ApiRuntime
 from apitwin.store import Store
 from apitwin.timeutil import format_datetime, parse_datetime
-from handlers.partners.common import TENANT
-from handlers.partners.lifecycle import (REASON_NO_CONSENT, REASON_NOT_REGISTERED, open_reports, record_event,
+from apitwin_apis.partners.common import TENANT
+from apitwin_apis.partners.lifecycle import (REASON_NO_CONSENT, REASON_NOT_REGISTERED, open_reports, record_event,
                                          set_kit_status, set_report_status, ship_kits)
-from handlers.partners.shipments import address
+from apitwin_apis.partners.shipments import address
 
 # How a kit reaches each status: the steps after KIT_SHIPPED.
 KIT_PATHS = {

@@ -6,9 +6,9 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from handlers.partners.common import (TENANT, created, customer_reference, listing, owned, public,
+from apitwin_apis.partners.common import (TENANT, created, customer_reference, listing, owned, public,
                                       refuse_null_characters, store)
-from handlers.partners.lifecycle import record_change, ship_kits
+from apitwin_apis.partners.lifecycle import record_change, ship_kits
 
 
 def address(raw: dict[str, Any]) -> dict[str, Any]:

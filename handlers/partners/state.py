@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.runtime import ApiRuntime
-from handlers.partners.common import TENANT
+from apitwin_apis.partners.common import TENANT
 
 TENANT_OWNED = ("customers", "shipments", "kits", "orders", "registrations", "reports", "report_files", "events")
 # collection → (field, referenced collection): a tenant's row may only point at that tenant's rows

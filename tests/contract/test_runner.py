@@ -143,8 +143,8 @@ def test_workers_share_the_run_without_flaky_errors(monkeypatch: pytest.MonkeyPa
 @pytest.fixture(scope="module")
 def failing_run() -> RunResult:
     """A real failing run: the page envelope's `count` counts the page, and a customer's email is dropped."""
-    import handlers.partners.common as common
-    import handlers.partners.customers as customers
+    import apitwin_apis.partners.common as common
+    import apitwin_apis.partners.customers as customers
 
     mp = pytest.MonkeyPatch()
     envelope, public = common.envelope, customers.public
@@ -231,7 +231,7 @@ def test_molgenis_over_http_fails_only_on_its_known_bugs(tmp_path: Path) -> None
 
 def test_cli_failures_exit_1_with_one_line_per_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import handlers.partners.kits as kits
+    import apitwin_apis.partners.kits as kits
 
     original = kits.list_kits
 
@@ -454,13 +454,13 @@ def test_hints_leave_negative_cases_alone() -> None:
 
 def test_business_rules_and_documented_empty_bodies() -> None:
     blank = b'{"errors":[{"message":"must not be blank"}]}'
-    assert rules.business_rule(MOLGENIS, "handlers.molgenis.auth.login", 400, blank)
-    assert not rules.business_rule(MOLGENIS, "handlers.molgenis.auth.login", 400, b'{"errors":[{"message":"other"}]}')
-    assert not rules.business_rule(MOLGENIS, "handlers.molgenis.auth.login", 415, b"must not be blank")
-    assert rules.business_rule(MOLGENIS, "handlers.molgenis.entities.post_collection", 415,
+    assert rules.business_rule(MOLGENIS, "apitwin_apis.molgenis.auth.login", 400, blank)
+    assert not rules.business_rule(MOLGENIS, "apitwin_apis.molgenis.auth.login", 400, b'{"errors":[{"message":"other"}]}')
+    assert not rules.business_rule(MOLGENIS, "apitwin_apis.molgenis.auth.login", 415, b"must not be blank")
+    assert rules.business_rule(MOLGENIS, "apitwin_apis.molgenis.entities.post_collection", 415,
                                b"Content type '' not supported")
-    assert rules.business_rule(PARTNERS, "handlers.partners.tokens.obtain_token", 400, b"anything")
-    assert not rules.business_rule(PARTNERS, "handlers.partners.kits.list_kits", 400, b"anything")
+    assert rules.business_rule(PARTNERS, "apitwin_apis.partners.tokens.obtain_token", 400, b"anything")
+    assert not rules.business_rule(PARTNERS, "apitwin_apis.partners.kits.list_kits", 400, b"anything")
     assert rules.documented_empty({"responses": {"200": {"x-apitwin-empty-body": True}}}, 200, b"")
     assert not rules.documented_empty({"responses": {"200": {"x-apitwin-empty-body": True}}}, 200, b"{}")
     assert not rules.documented_empty({"responses": {"200": {}}}, 200, b"")

@@ -245,7 +245,7 @@ def test_plugins_that_fail_to_load_are_named_and_skipped(tmp_path: Path, monkeyp
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "broken_twin.py").write_text("raise RuntimeError('no spec here')\n")
     (tmp_path / "odd_twin.py").write_text(
-        "from handlers.partners import PLUGIN\nNOT_A_PLUGIN = 42\n")
+        "from apitwin_apis.partners import PLUGIN\nNOT_A_PLUGIN = 42\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     real = discovery.entry_points
     extra = [metadata.EntryPoint("broken", "broken_twin:PLUGIN", discovery.GROUP),

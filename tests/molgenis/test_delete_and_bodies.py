@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from handlers.molgenis.model_store import model_of
+from apitwin_apis.molgenis.model_store import model_of
 from tests.molgenis.helpers import TEST_USER, assert_molgenis_error, auth, molgenis_app
 
 API = "/api/v1"

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from apitwin.store import Store
-from handlers.molgenis import indexes
-from handlers.molgenis.model import Model
-from handlers.molgenis.query import compile_rules, sort_rows
-from handlers.molgenis.repository import Repository, make_lookup
-from handlers.molgenis.seed_loader import load_model
+from apitwin_apis.molgenis import indexes
+from apitwin_apis.molgenis.model import Model
+from apitwin_apis.molgenis.query import compile_rules, sort_rows
+from apitwin_apis.molgenis.repository import Repository, make_lookup
+from apitwin_apis.molgenis.seed_loader import load_model
 from apitwin.resources import package_path
 
 TYPES = ["plasma", "serum", "tissue", "rna", "dna"]

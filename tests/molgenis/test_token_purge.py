@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from apitwin.store import Collection
-from handlers.molgenis.security import TOKEN_LIFETIME, Security
+from apitwin_apis.molgenis.security import TOKEN_LIFETIME, Security
 from tests.molgenis.helpers import ADMIN, auth
 
 

@@ -22,16 +22,16 @@ EXAMPLES = review_examples.collect(REVIEW)
 METHODS = ("get", "put", "post", "delete")
 
 ROUTES = [
-    ("get", "/{entityTypeId}", "handlers.molgenis.v2.collections.retrieve_entity_collection"),
-    ("post", "/{entityTypeId}", "handlers.molgenis.v2.collections.post_entity_collection"),
-    ("put", "/{entityTypeId}", "handlers.molgenis.v2.collections.update_entities"),
-    ("delete", "/{entityTypeId}", "handlers.molgenis.v2.collections.delete_entity_collection"),
-    ("get", "/{entityTypeId}/{id}", "handlers.molgenis.v2.rows.retrieve_entity"),
-    ("post", "/{entityTypeId}/{id}", "handlers.molgenis.v2.rows.post_entity"),
-    ("put", "/{entityTypeId}/{id}", "handlers.molgenis.v2.rows.update_attribute"),
-    ("delete", "/{entityTypeId}/{id}", "handlers.molgenis.v2.rows.delete_entity"),
-    ("get", "/{entityTypeId}/meta/{attributeName}", "handlers.molgenis.v2.meta.retrieve_attribute_meta"),
-    ("post", "/{entityTypeId}/meta/{attributeName}", "handlers.molgenis.v2.meta.post_attribute_meta"),
+    ("get", "/{entityTypeId}", "apitwin_apis.molgenis.v2.collections.retrieve_entity_collection"),
+    ("post", "/{entityTypeId}", "apitwin_apis.molgenis.v2.collections.post_entity_collection"),
+    ("put", "/{entityTypeId}", "apitwin_apis.molgenis.v2.collections.update_entities"),
+    ("delete", "/{entityTypeId}", "apitwin_apis.molgenis.v2.collections.delete_entity_collection"),
+    ("get", "/{entityTypeId}/{id}", "apitwin_apis.molgenis.v2.rows.retrieve_entity"),
+    ("post", "/{entityTypeId}/{id}", "apitwin_apis.molgenis.v2.rows.post_entity"),
+    ("put", "/{entityTypeId}/{id}", "apitwin_apis.molgenis.v2.rows.update_attribute"),
+    ("delete", "/{entityTypeId}/{id}", "apitwin_apis.molgenis.v2.rows.delete_entity"),
+    ("get", "/{entityTypeId}/meta/{attributeName}", "apitwin_apis.molgenis.v2.meta.retrieve_attribute_meta"),
+    ("post", "/{entityTypeId}/meta/{attributeName}", "apitwin_apis.molgenis.v2.meta.post_attribute_meta"),
 ]
 
 

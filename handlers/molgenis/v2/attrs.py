@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from handlers.molgenis.context import unknown_attribute
-from handlers.molgenis.model import REFERENCE_TYPES, Attribute, EntityType, Model
-from handlers.molgenis.values import ref_entity_id
+from apitwin_apis.molgenis.context import unknown_attribute
+from apitwin_apis.molgenis.model import REFERENCE_TYPES, Attribute, EntityType, Model
+from apitwin_apis.molgenis.values import ref_entity_id
 
 Fetch = dict[str, "Fetch | None"]
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.errors import ApiError
-from handlers.molgenis import data
-from handlers.molgenis.context import Ctx, ctx
-from handlers.molgenis.inputs import is_form, media_type
-from handlers.molgenis.model import EntityType
-from handlers.molgenis.render import next_start, prev_start
-from handlers.molgenis.v2 import render
-from handlers.molgenis.v2.attrs import to_fetch
-from handlers.molgenis.v2.inputs import CollectionRequest, batch_body, collection_request, page_link
-from handlers.molgenis.values import ValueProblem, convert, typed_id
+from apitwin_apis.molgenis import data
+from apitwin_apis.molgenis.context import Ctx, ctx
+from apitwin_apis.molgenis.inputs import is_form, media_type
+from apitwin_apis.molgenis.model import EntityType
+from apitwin_apis.molgenis.render import next_start, prev_start
+from apitwin_apis.molgenis.v2 import render
+from apitwin_apis.molgenis.v2.attrs import to_fetch
+from apitwin_apis.molgenis.v2.inputs import CollectionRequest, batch_body, collection_request, page_link
+from apitwin_apis.molgenis.values import ValueProblem, convert, typed_id
 
 
 def retrieve(c: Ctx, entity_type_id: str, wanted: CollectionRequest) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from typing import Any
 from connexion import request
 
 from apitwin.errors import ApiError
-from handlers.molgenis.inputs import ABSENT, is_form, media_type, read_form, sent_json
-from handlers.molgenis.model import EntityType, Model
-from handlers.molgenis.query import parse_rsql
-from handlers.molgenis.v2.attrs import AttributeFilter, parse_attrs
+from apitwin_apis.molgenis.inputs import ABSENT, is_form, media_type, read_form, sent_json
+from apitwin_apis.molgenis.model import EntityType, Model
+from apitwin_apis.molgenis.query import parse_rsql
+from apitwin_apis.molgenis.v2.attrs import AttributeFilter, parse_attrs
 
 DEFAULT_NUM = 100
 MAX_ENTITIES = 1000                                 # RestControllerV2.MAX_ENTITIES

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.molgenis.context import ctx, unknown_attribute
-from handlers.molgenis.v2 import render
+from apitwin_apis.molgenis.context import ctx, unknown_attribute
+from apitwin_apis.molgenis.v2 import render
 
 
 def _attribute(entity_type_id: str, attribute_name: str, token_info: dict[str, Any] | None) -> dict[str, Any]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping, Sequence
 
-from handlers.molgenis.model import MULTI_REFERENCE_TYPES, SINGLE_REFERENCE_TYPES, Attribute, EntityType, Model
-from handlers.molgenis.render import encode_segment
-from handlers.molgenis.v2.attrs import Fetch, default_attribute_fetch
-from handlers.molgenis.values import default_text, ref_entity_id, with_computed
+from apitwin_apis.molgenis.model import MULTI_REFERENCE_TYPES, SINGLE_REFERENCE_TYPES, Attribute, EntityType, Model
+from apitwin_apis.molgenis.render import encode_segment
+from apitwin_apis.molgenis.v2.attrs import Fetch, default_attribute_fetch
+from apitwin_apis.molgenis.values import default_text, ref_entity_id, with_computed
 
 Values = Mapping[str, Any]
 Lookup = Callable[[str], Any]                      # entity type id -> Repository | None

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.errors import ApiError
-from handlers.molgenis import data
-from handlers.molgenis.context import Ctx, ctx, unknown_attribute, unknown_entity
-from handlers.molgenis.v2 import render
-from handlers.molgenis.v2.attrs import parse_attrs, to_fetch
-from handlers.molgenis.v2.collections import body_id
-from handlers.molgenis.v2.inputs import batch_body, collection_request
+from apitwin_apis.molgenis import data
+from apitwin_apis.molgenis.context import Ctx, ctx, unknown_attribute, unknown_entity
+from apitwin_apis.molgenis.v2 import render
+from apitwin_apis.molgenis.v2.attrs import parse_attrs, to_fetch
+from apitwin_apis.molgenis.v2.collections import body_id
+from apitwin_apis.molgenis.v2.inputs import batch_body, collection_request
 
 
 def retrieve(c: Ctx, entity_type_id: str, raw_id: str, attrs: str | None, include_categories: bool
