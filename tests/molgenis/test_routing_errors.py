@@ -26,7 +26,7 @@ def assert_problem(response: Any, status: int, title: str) -> dict[str, Any]:
     f"{V1}/{ITEMS}/ref1/label/extra",      # one segment more than any route
     f"{V1}",                               # no root listing in v1
     f"{V1}/",
-    "/api/v2/V1_API_Items",                # not this API
+    "/api/v3/V1_API_Items",                # not this API (v1 and v2 are served)
 ])
 def test_unknown_path_is_a_404_problem(c: Any, admin_h: dict[str, str], path: str) -> None:
     assert_problem(c.get(path, headers=admin_h), 404, "Not Found")
