@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
 
-from tests.engine.helpers import FAKE_PLUGIN, NOTES, assert_neutral_error, fake_app, fake_auth
+from tests.engine.helpers import FAKE_PLUGIN, NOTES, assert_neutral_error
 
 
 def seed_rows(key: str) -> list[dict[str, Any]]:
@@ -22,24 +22,15 @@ STATE = "/__apitwin/apis/fakeapi/state"
 RESET = "/__apitwin/apis/fakeapi/reset"
 
 
-@pytest.fixture(scope="module")
-def shared() -> Iterator[Any]:
-    """One app for the module; every test starts from the seed (reset through the runtime, not HTTP)."""
-    app = fake_app()
-    with app.test_client() as test_client:
-        test_client.app_runtime = app.apitwin.runtimes["fakeapi"]  # type: ignore[attr-defined]
-        yield test_client
+@pytest.fixture
+def client(fake: Any) -> Any:
+    """The module's fixture-API client (conftest), back at the seed."""
+    return fake
 
 
 @pytest.fixture
-def client(shared: Any) -> Any:
-    shared.app_runtime.reset()
-    return shared
-
-
-@pytest.fixture
-def auth(client: Any) -> dict[str, str]:
-    return fake_auth(client)
+def auth(fake_headers: dict[str, str]) -> dict[str, str]:
+    return fake_headers
 
 
 def export(client: Any) -> dict[str, Any]:

@@ -16,11 +16,11 @@ import yaml
 from jsonschema.protocols import Validator
 
 from apitwin.review.openapi import Spec
+from tests import openapi_helpers
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = ROOT / "specs" / "molgenis_v1.yaml"
 DELTAS_DOC = ROOT / "docs" / "molgenis-deltas.md"
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 ERROR_BY_STATUS = {"400": "BadRequest", "401": "Unauthorized", "404": "NotFound", "415": "UnsupportedMediaType",
                    "500": "ServerError"}
 ERROR_COMPONENTS = tuple(ERROR_BY_STATUS.values())
@@ -102,16 +102,7 @@ SCHEMAS = SPEC["components"]["schemas"]
 
 def deref(node: Any) -> Any:
     """Follow local `$ref`s (`#/...`) until a non-reference node."""
-    seen = set()
-    while isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        assert ref.startswith("#/"), f"only local references are expected, got {ref}"
-        assert ref not in seen, f"reference cycle at {ref}"
-        seen.add(ref)
-        node = SPEC
-        for part in ref[2:].split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-    return node
+    return openapi_helpers.deref(SPEC, node)
 
 
 def validator_at(parts: tuple[str, ...]) -> Validator:
@@ -145,14 +136,7 @@ def is_schema_location(parts: tuple[str, ...]) -> bool:
     return (len(parts) >= 3 and parts[:2] == ("components", "schemas")) or "schema" in parts
 
 
-def operations() -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
-    for path, item in SPEC["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                yield path, method, item[method], item
-
-
-OPERATIONS = list(operations())
+OPERATIONS = list(openapi_helpers.operations(SPEC))
 OPERATION_IDS = {op["operationId"] for _, _, op, _ in OPERATIONS}
 BY_ID = {op["operationId"]: (path, method, op, item) for path, method, op, item in OPERATIONS}
 

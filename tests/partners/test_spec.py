@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -14,9 +14,9 @@ from jsonschema import FormatChecker
 from jsonschema.protocols import Validator
 
 from apitwin.review.openapi import Spec
+from tests import openapi_helpers
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "specs" / "partners.yaml"
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 ERROR_BY_STATUS = {"400": "BadRequest", "401": "Unauthorized", "404": "NotFound", "413": "PayloadTooLarge",
                    "415": "UnsupportedMediaType", "500": "ServerError"}
 ERROR_COMPONENTS = tuple(ERROR_BY_STATUS.values())
@@ -35,16 +35,7 @@ REVIEW = Spec.open(str(SPEC_PATH))
 
 def deref(node: Any) -> Any:
     """Follow local `$ref`s (`#/...`) until a non-reference node."""
-    seen = set()
-    while isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        assert ref.startswith("#/"), f"only local references are expected, got {ref}"
-        assert ref not in seen, f"reference cycle at {ref}"
-        seen.add(ref)
-        node = SPEC
-        for part in ref[2:].split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-    return node
+    return openapi_helpers.deref(SPEC, node)
 
 
 def validator_at(parts: tuple[str, ...]) -> Validator:
@@ -53,14 +44,7 @@ def validator_at(parts: tuple[str, ...]) -> Validator:
     return REVIEW.validator(REVIEW.at(*parts))
 
 
-def operations() -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
-    for path, item in SPEC["paths"].items():
-        for method in HTTP_METHODS:
-            if method in item:
-                yield path, method, item[method], item
-
-
-OPERATIONS = list(operations())
+OPERATIONS = list(openapi_helpers.operations(SPEC))
 OPERATION_IDS = {op["operationId"] for _, _, op, _ in OPERATIONS}
 
 

@@ -12,8 +12,8 @@ import yaml
 from apitwin.plugin import ApiPlugin, discover
 from apitwin.review import examples as review_examples
 from apitwin.review.openapi import Spec
+from tests import openapi_helpers
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 PLUGINS: dict[str, ApiPlugin] = discover()
 NAMES = list(PLUGINS)
 assert {"partners", "molgenis"} <= set(NAMES), NAMES   # never an empty parametrisation
@@ -35,23 +35,11 @@ class Document:
         self.review = Spec.open(str(self.path))
 
     def deref(self, node: Any) -> Any:
-        """Follow local `$ref`s (`#/...`) until a non-reference node."""
-        seen = set()
-        while isinstance(node, dict) and "$ref" in node:
-            ref = node["$ref"]
-            assert ref.startswith("#/"), f"only local references are expected, got {ref}"
-            assert ref not in seen, f"reference cycle at {ref}"
-            seen.add(ref)
-            node = self.spec
-            for part in ref[2:].split("/"):
-                node = node[part.replace("~1", "/").replace("~0", "~")]
-        return node
+        return openapi_helpers.deref(self.spec, node)
 
     def operations(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        for path, item in self.spec["paths"].items():
-            for method in HTTP_METHODS:
-                if method in item:
-                    yield path, method, item[method]
+        for path, method, op, _ in openapi_helpers.operations(self.spec):
+            yield path, method, op
 
 
 DOCUMENTS = {name: Document(plugin) for name, plugin in PLUGINS.items()}
