@@ -6,7 +6,7 @@
     BodyLimitMiddleware  413 for bodies over settings.max_body_bytes, before parsing
     PreferIntake         Prefer / __twins parsed and stripped; delay and faults applied
     SpecServer           <base>/openapi.json|yaml: the 3.1 document itself (Connexion routes on a 3.0 view)
-    Swagger UI           <base>/ui/
+    SwaggerUi            <base>/ui/ (Swagger UI 5, local assets) and / (landing page)
     Routing              404 unknown path, 405 wrong method (Allow rebuilt from the spec)
     Security             the API's token check (x-apikeyInfoFunc / x-bearerInfoFunc in its spec)
     MissingContentType   415 for a body without Content-Type (it would skip validation)
@@ -32,6 +32,7 @@ from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
 
 from apitwin import error_handlers, speedups
+from apitwin.landing import renderer as landing_renderer
 from apitwin.clock import Clock
 from apitwin.contract_guard import ContractGuard
 from apitwin.limits import BodyLimitMiddleware
@@ -40,6 +41,7 @@ from apitwin.prefer import PreferIntake, PreferResponder
 from apitwin.response_headers import ResponseHeaders
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
 from apitwin.settings import Settings
+from apitwin.swagger_ui import SwaggerUi, UiDocument, login_operations
 from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index, spec_base_path
 from apitwin.validation import VALIDATOR_MAP, MissingContentType, PatternedQuery, PendingErrors
 from apitwin.webhooks import DeliveryPolicy, WebhookDispatcher
@@ -131,7 +133,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
         __name__,
         specification_dir=ADMIN_SPEC.parent,
         validator_map=VALIDATOR_MAP,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),  # apitwin.swagger_ui, SpecServer
         middlewares=speedups.middleware_stack(),
         lifespan=lifespan_for(runtimes),
     )
@@ -157,6 +159,11 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     app.add_middleware(CORSMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
                        allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
     app.add_middleware(ResponseHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    ui_documents = [UiDocument(root, rt.plugin.title, login_operations(rt.extras["spec"], root))
+                    for rt in runtimes for root in [rt.prefix + rt.extras["base_path"]]]
+    ui_documents.append(UiDocument(ADMIN_PREFIX, admin_spec["info"]["title"], login_operations(admin_spec, ADMIN_PREFIX)))
+    app.add_middleware(SwaggerUi, position=MiddlewarePosition.BEFORE_EXCEPTION, documents=ui_documents,
+                       landing=landing_renderer(runtimes, admin_spec["info"]["title"]))
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING,
                        default_limit=settings.max_body_bytes)
     app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_ROUTING)

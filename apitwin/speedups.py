@@ -2,7 +2,7 @@
 
 Connexion calls `inspect.signature` three times per request (security and parameter decorators) for functions
 that never change. Memoising it is behaviour-preserving: the answer depends only on the function object.
-Applied once, at app creation. The Swagger UI router is only entered for UI paths.
+Applied once, at app creation. Connexion's Swagger UI middleware is left out: apitwin.swagger_ui serves the UI.
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import connexion.security as security
 from connexion.middleware.main import ConnexionMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.utils import inspect_function_arguments
-from starlette.types import Receive, Scope, Send
 
 _applied = False
 
@@ -29,19 +28,7 @@ def apply() -> None:
     _applied = True
 
 
-class UiOnlySwaggerMiddleware(SwaggerUIMiddleware):
-    """Connexion's Swagger UI middleware runs a Starlette router over every request; only `.../ui` paths can
-    match it (the specs themselves are served by apitwin.specs.SpecServer), so everything else skips it."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "") if scope["type"] == "http" else ""
-        if "/ui" not in path:
-            await self.app(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
-
-
 def middleware_stack() -> list[Any]:
-    """Connexion's default middleware list with the UI-only Swagger middleware."""
-    return [UiOnlySwaggerMiddleware if m is SwaggerUIMiddleware else m
-            for m in ConnexionMiddleware.default_middlewares]
+    """Connexion's default middleware list without its Swagger UI (4.x, blank on OpenAPI 3.1; its router also ran
+    on every request)."""
+    return [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]

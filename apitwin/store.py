@@ -8,20 +8,39 @@ The extension point for an API's indexes and parsed views: every change to a col
 `version` (versions come from one process-wide counter, so a collection that reset or import put in place never
 repeats an old one); `scan()` hands out the live rows without copying, for one pass that only reads; and
 `derived(key, build)` keeps a value built from the rows until the version moves (`Store.derived` does the same
-over several collections). Stored rows are never changed in place — an update swaps in a new dict — so rows from
-a `scan()` stay as they were, a consistent snapshot, after the lock is released.
+over several collections). A derived value may follow writes instead of being rebuilt: when it has a
+`follow(change)` method, each write offers it the `Change` and keeps what it returns (see `Follower`). Stored rows
+are never changed in place — an update swaps in a new dict — so rows from a `scan()` or a `Change` stay as they
+were, a consistent snapshot, after the lock is released.
 """
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from contextlib import contextmanager
-from typing import Any, Callable, Hashable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Hashable, Iterable, Iterator, NamedTuple, Protocol, TypeVar
 
 Row = dict[str, Any]
 T = TypeVar("T")
 
+_log = logging.getLogger(__name__)
 _VERSIONS = itertools.count(1)      # next() on it is atomic: versions are unique without a lock
+
+
+class Change(NamedTuple):
+    """One write to a collection, as its derived values see it. Both rows are the stored dicts: read-only."""
+
+    old: Row | None                  # the row before; None: `new` was inserted after every other row
+    new: Row | None                  # the row after, at the same position; None: `old` was deleted
+
+
+class Follower(Protocol):
+    """A derived value that follows writes: `follow` runs under the store lock right after each write, while the
+    value is current, and returns the value brought up to date (itself, changed in place, when no reader outside
+    the lock holds it; or a new one) — or None to be rebuilt on next use. Values without `follow` are rebuilt."""
+
+    def follow(self, change: Change) -> Any: ...
 
 
 def matcher(predicate: Callable[[Row], bool] | None, equals: dict[str, Any]) -> Callable[[Row], bool] | None:
@@ -71,8 +90,23 @@ class Collection:
         """Moves (to a number never used before) with every change to the rows: insert, update, delete, load."""
         return self._version
 
-    def _changed(self) -> None:
-        self._version = next(_VERSIONS)
+    def _changed(self, old: Row | None, new: Row | None) -> None:
+        """Move the version and offer the write to the derived values that were current (see `Follower`)."""
+        previous, self._version = self._version, next(_VERSIONS)
+        if not self._derived:
+            return
+        change = Change(old, new)
+        for key, (version, value) in list(self._derived.items()):
+            follow = getattr(value, "follow", None) if version == previous else None
+            try:
+                kept = follow(change) if follow is not None else None
+            except Exception:                    # the write has happened: a failing follower only costs a rebuild
+                _log.exception("derived value %r of collection %r could not follow a write", key, self.name)
+                kept = None
+            if kept is None:
+                del self._derived[key]
+            else:
+                self._derived[key] = (self._version, kept)
 
     def scan(self) -> list[Row]:
         """The live rows in id order, without copying: READ-ONLY for the caller. Cheap (one list of references)
@@ -83,7 +117,8 @@ class Collection:
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
         """`build()`'s value for the current version, kept under `key` and rebuilt only after the version moved.
         Builds run under the store lock (no write can interleave): keep them to one pass over `scan()` and defer
-        heavier work into the value itself. The value is shared by every caller: treat it as read-only."""
+        heavier work into the value itself. The value is shared by every caller: treat it as read-only. A value
+        with a `follow` method is kept up to date by the writes instead (see `Follower`)."""
         with self._lock:
             entry = self._derived.get(key)
             if entry is not None and entry[0] == self._version:
@@ -91,19 +126,6 @@ class Collection:
             value = build()
             self._derived[key] = (self._version, value)
             return value
-
-    def carry(self, key: Hashable, since: int, update: Callable[[Any], None]) -> bool:
-        """Bring the derived value `key` across writes the caller made itself (under one hold of the store lock,
-        starting at version `since`), instead of a rebuild: when the value was current at `since`, `update(value)`
-        applies those writes to it in place and it is current again. Otherwise nothing happens (the next `derived`
-        call rebuilds). Returns whether the value was carried."""
-        with self._lock:
-            entry = self._derived.get(key)
-            if entry is None or entry[0] != since:
-                return False
-            update(entry[1])
-            self._derived[key] = (self._version, entry[1])
-            return True
 
     def next_id(self) -> int:
         with self._lock:
@@ -125,7 +147,8 @@ class Collection:
             self._rows[row["id"]] = row
             if out_of_order:
                 self._rows = dict(sorted(self._rows.items()))
-            self._changed()
+                self._derived.clear()                          # rows moved: nothing can follow that
+            self._changed(None, row)
             for listener in self.listeners:
                 listener(clone(row))
             return clone(row)
@@ -139,16 +162,18 @@ class Collection:
         if "id" in changes and changes["id"] != row_id:
             raise ValueError(f"{self.name}: a row's id cannot change ({row_id} -> {changes['id']})")
         with self._lock:
-            row = {**self._rows[row_id], **clone(changes)}     # a new dict: rows handed out by scan() stay as they were
+            old = self._rows[row_id]
+            row = {**old, **clone(changes)}          # a new dict: rows handed out by scan() stay as they were
             self._rows[row_id] = row
-            self._changed()
+            self._changed(old, row)
             return clone(row)
 
     def delete(self, row_id: int) -> bool:
         with self._lock:
-            if self._rows.pop(row_id, None) is None:
+            old = self._rows.pop(row_id, None)
+            if old is None:
                 return False
-            self._changed()
+            self._changed(old, None)
             return True
 
     def filter(self, predicate: Callable[[Row], bool] | None = None, **equals: Any) -> list[Row]:
@@ -213,7 +238,7 @@ class Collection:
                 raise ValueError(f"collection {self.name!r}: next_id must be an integer")
             self._next_id = max(next_id, top)
             self._derived.clear()
-            self._changed()
+            self._changed(None, None)
 
 
 class Store:

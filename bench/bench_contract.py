@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_partners import free_port, wait_for_port  # noqa: E402
 
 from apitwin.contract.profiles import get as profile  # noqa: E402
+from apitwin.progress import RunProgress  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -101,14 +102,19 @@ def main() -> None:
     parser.add_argument("--api", default="partners", choices=("partners", "molgenis"))
     parser.add_argument("-n", "--examples", type=int, default=25)
     args = parser.parse_args()
-    rows = {"st run": plain_cli(args.api, args.examples), "apitwin contract": apitwin_contract(args.api, args.examples)}
-    print(f"{args.api}, {args.examples} examples per operation, all phases, fresh mock per tool (wall time incl. "
-          "process start)")
-    for name, row in rows.items():
+    progress = RunProgress()
+    with progress:
+        progress.step(f"st run {args.api}")
+        rows = {"st run": plain_cli(args.api, args.examples)}
+        progress.step(f"apitwin contract {args.api}")
+        rows["apitwin contract"] = apitwin_contract(args.api, args.examples)
+    for row in rows.values():
         row["rate"] = row["cases"] / row["seconds"]
-        print(f"  {name:<17} {row['cases']:6d} cases  {row['seconds']:6.1f} s  {row['rate']:6.1f} cases/s  "
-              f"{row['failures']} failures")
-    print(f"  ratio apitwin/st: {rows['apitwin contract']['rate'] / rows['st run']['rate']:.2f}")
+    progress.table(f"{args.api}, {args.examples} examples per operation, all phases, fresh mock per tool "
+                   "(wall time incl. process start)", ("tool", "cases", "seconds", "cases/s", "failures"),
+                   [(name, row["cases"], f"{row['seconds']:.1f}", f"{row['rate']:.1f}", row["failures"])
+                    for name, row in rows.items()])
+    print(f"ratio apitwin/st: {rows['apitwin contract']['rate'] / rows['st run']['rate']:.2f} (target >= 0.8)")
 
 
 if __name__ == "__main__":

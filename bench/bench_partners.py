@@ -29,6 +29,7 @@ from starlette.routing import Route  # noqa: E402
 
 from apitwin import tokens  # noqa: E402
 from apitwin.app import create_app  # noqa: E402
+from apitwin.progress import RunProgress  # noqa: E402
 from apitwin.settings import Settings  # noqa: E402
 from apitwin.store import Store  # noqa: E402
 from apitwin.timeutil import format_datetime, now  # noqa: E402
@@ -234,41 +235,52 @@ async def main() -> None:
     parser.add_argument("--http", action="store_true", help="measure over HTTP with uvicorn + wrk")
     args = parser.parse_args()
     logging.getLogger("connexion").setLevel(logging.ERROR)
+    progress = RunProgress()
     if args.http:
-        rates = http_rates(args.seconds)
-        print(f"{'operation':10} {'mock req/s':>12} {'bare req/s':>12} {'mock/bare':>10}   (HTTP, uvicorn 1 worker on CPU 0)")
-        for name, per in rates.items():
-            print(f"{name:10} {per['mock']:>12,.0f} {per['bare']:>12,.0f} {per['mock'] / per['bare']:>10.0%}")
+        with progress:
+            progress.step("wrk: mock and bare over HTTP")
+            rates = http_rates(args.seconds)
+        progress.table("Partners mock vs bare Starlette (HTTP, uvicorn 1 worker on CPU 0)",
+                       ("operation", "mock req/s", "bare req/s", "mock/bare"),
+                       [(name, f"{per['mock']:,.0f}", f"{per['bare']:,.0f}", f"{per['mock'] / per['bare']:.0%}")
+                        for name, per in rates.items()])
         return
 
     results: dict[str, dict[str, list[float]]] = {}
-    for validate in (True, False):
-        settings = Settings(validate_responses=validate)
-        mock = create_app(["partners"], settings=settings)
-        store = mock.apitwin.runtimes["partners"].store  # same seed data for both apps
-        bare = bare_app(store, settings.jwt_secret)
-        status, payload = await call(mock, "POST", "/api/v1/api-token-auth/", {"content-type": "application/json"},
-                                     json.dumps({"username": "demo", "password": "demo-password"}).encode())
-        token = json.loads(payload)["token"]
-        headers = {"authorization": f"JWT {token}", "content-type": "application/json"}
-        body = json.dumps(CUSTOMER).encode()
-        await call(mock, "GET", "/api/v1/customers/", headers)  # warm-up: connexion builds its stack lazily
-        label = "mock (response validation on)" if validate else "mock (response validation off)"
-        cases = [("list", "GET", "/api/v1/customers/", b"", 200), ("get", "GET", "/api/v1/customers/319/", b"", 200),
-                 ("create", "POST", "/api/v1/customers/", body, 201)]
-        for _ in range(args.rounds):
-            for name, method, path, payload_body, expect in cases:
-                for who, app in ((label, mock), ("bare starlette", bare)):
-                    r = await rate(app, method, path, headers, payload_body, expect, args.seconds)
-                    results.setdefault(name, {}).setdefault(who, []).append(r)
-                store.reset()  # creates grow the list; keep every round on the same data
+    cases_per_round = 3
+    with progress:
+        progress.step("measuring (2 settings x rounds x 3 operations x 2 apps)", total=2 * args.rounds * cases_per_round * 2)
+        for validate in (True, False):
+            settings = Settings(validate_responses=validate)
+            mock = create_app(["partners"], settings=settings)
+            store = mock.apitwin.runtimes["partners"].store  # same seed data for both apps
+            bare = bare_app(store, settings.jwt_secret)
+            status, payload = await call(mock, "POST", "/api/v1/api-token-auth/", {"content-type": "application/json"},
+                                         json.dumps({"username": "demo", "password": "demo-password"}).encode())
+            token = json.loads(payload)["token"]
+            headers = {"authorization": f"JWT {token}", "content-type": "application/json"}
+            body = json.dumps(CUSTOMER).encode()
+            await call(mock, "GET", "/api/v1/customers/", headers)  # warm-up: connexion builds its stack lazily
+            label = "mock (response validation on)" if validate else "mock (response validation off)"
+            cases = [("list", "GET", "/api/v1/customers/", b"", 200),
+                     ("get", "GET", "/api/v1/customers/319/", b"", 200),
+                     ("create", "POST", "/api/v1/customers/", body, 201)]
+            for _ in range(args.rounds):
+                for name, method, path, payload_body, expect in cases:
+                    for who, app in ((label, mock), ("bare starlette", bare)):
+                        r = await rate(app, method, path, headers, payload_body, expect, args.seconds)
+                        results.setdefault(name, {}).setdefault(who, []).append(r)
+                        progress.advance()
+                    store.reset()  # creates grow the list; keep every round on the same data
 
-    print(f"{'operation':10} {'app':34} {'req/s (best of rounds)':>24} {'ratio to bare':>14}")
+    rows = []
     for name, per_app in results.items():
         bare_best = max(per_app["bare starlette"])
         for who, values in per_app.items():
             best = max(values)
-            print(f"{name:10} {who:34} {best:>24,.0f} {best / bare_best:>13.0%}")
+            rows.append((name, who, f"{best:,.0f}", f"{best / bare_best:.0%}"))
+    progress.table("Partners mock vs bare Starlette (in-process ASGI; target: mock >= 50 % of bare)",
+                   ("operation", "app", "req/s (best of rounds)", "ratio to bare"), rows)
 
 
 if __name__ == "__main__":

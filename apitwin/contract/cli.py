@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from apitwin.contract.profiles import profiles
 
@@ -64,13 +65,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                      help="schemathesis.toml (default: found from the working directory upwards)")
     out = parser.add_argument_group("reports")
     out.add_argument("--report-dir", type=Path, metavar="DIR",
-                     help=f"write junit.xml, report.md and report.json here (default: {DEFAULT_REPORT_DIR}/<api>)")
+                     help=f"write junit.xml, report.md, report.json and report.html here "
+                          f"(default: {DEFAULT_REPORT_DIR}/<api>)")
     out.add_argument("--junit", type=Path, metavar="FILE", help="JUnit XML to this file instead")
     out.add_argument("--markdown", type=Path, metavar="FILE", help="Markdown report to this file instead")
     out.add_argument("--json", type=Path, metavar="FILE", help="JSON report to this file instead")
+    out.add_argument("--html", type=Path, metavar="FILE", help="self-contained HTML report to this file instead")
     out.add_argument("--min-coverage", type=float, metavar="PERCENT",
                      help="fail when less of the documented status codes occurred")
-    out.add_argument("--quiet", "-q", action="store_true", help="no progress lines, only the summary")
+    out.add_argument("--quiet", "-q", action="store_true", help="no progress lines or bars, only the summary")
 
 
 def _report_paths(args: argparse.Namespace) -> dict[str, Path]:
@@ -91,27 +94,41 @@ def run(args: argparse.Namespace) -> int:
         print(f"apitwin contract: {exc.name} is not installed; pip install -e '.[test]'", file=sys.stderr)
         return 2
 
-    def progress(line: str) -> None:
-        print(line, flush=True)
+    from apitwin.progress import RunProgress
 
     options = config.Options(seed=args.seed, max_examples=args.max_examples, workers=args.workers,
                              max_time=args.max_time, phases=args.phases, stateful_steps=args.stateful_steps,
                              config_file=args.config)
-    request = runner.RunRequest(api=args.api, url=args.url, username=args.username, password=args.password,
-                                token=args.token, other_account=args.other_account, options=options,
-                                reset=args.reset, run_properties=not args.no_properties, include=args.include,
-                                progress=None if args.quiet else progress)
-    try:
-        result = runner.run(request)
-    except SetupError as exc:
-        print(f"apitwin contract {args.api}: {exc}", file=sys.stderr)
-        return 2
+    with RunProgress(bars=False if args.quiet else None) as tracker:
+        request = runner.RunRequest(api=args.api, url=args.url, username=args.username, password=args.password,
+                                    token=args.token, other_account=args.other_account, options=options,
+                                    reset=args.reset, run_properties=not args.no_properties, include=args.include,
+                                    progress=None if args.quiet else tracker.line,
+                                    tracker=None if args.quiet else tracker)
+        try:
+            result = runner.run(request)
+        except SetupError as exc:
+            print(f"apitwin contract {args.api}: {exc}", file=sys.stderr)
+            return 2
     written = report.write(result, _report_paths(args), args.min_coverage)
     passed, why = report.verdict(result, args.min_coverage)
     for finding in result.findings + result.errors:
         print(f"FAIL {finding.check:<28} {finding.operation}: {finding.title}")
     coverage = result.coverage
+    if not args.quiet:
+        tracker.table(f"apitwin contract {args.api}: {result.cases} cases, status-code coverage {coverage.percent:.1f} %",
+                      ("phase", "result", "seconds", "failures"), summary_rows(result))
     print(f"apitwin contract {args.api}: {'PASSED' if passed else 'FAILED'} ({why}); {result.cases} cases in "
           f"{result.duration:.1f} s; status-code coverage {coverage.percent:.1f} % "
-          f"({coverage.exercised}/{coverage.counted}); reports: {', '.join(str(p) for p in written)}")
+          f"({coverage.exercised}/{coverage.counted}); reports: {', '.join(str(p) for p in written)}", flush=True)
     return 0 if passed else 1
+
+
+def summary_rows(result: Any) -> list[tuple[str, str, str, str]]:
+    """One row per phase that ran (its result, time and distinct failures), then the totals."""
+    rows = [(name, result.phase_status.get(name, ""), f"{seconds:.1f}",
+             str(sum(1 for f in result.findings + result.errors if f.phase == name)))
+            for name, seconds in result.phase_times.items() if result.phase_status.get(name) != "skipped"]
+    rows.append(("total", "failure" if result.failed else "success", f"{result.duration:.1f}",
+                 str(len(result.findings) + len(result.errors))))
+    return rows

@@ -1,6 +1,6 @@
 """schemathesis' engine events turned into a `RunResult`: per-operation case counts and statuses (for coverage),
 one `Finding` per distinct failure with the check, the curl line and the response, errors of the run itself, and
-the progress lines a user watches while it runs."""
+the progress lines a user watches while it runs (and, given a tracker, a bar per phase: apitwin.progress)."""
 from __future__ import annotations
 
 import time
@@ -14,26 +14,39 @@ Progress = Callable[[str], None]
 PROGRESS_EVERY = 5.0      # seconds between "still running" lines within a phase
 
 
-def drive(schema: Any, result: RunResult, progress: Progress) -> None:
+def drive(schema: Any, result: RunResult, progress: Progress, tracker: Any = None) -> None:
+    """Run the engine to its end. `tracker` (an apitwin.progress.RunProgress) gets a step per phase, advanced per
+    operation (examples, coverage, fuzzing) or per scenario (stateful: no known total)."""
     from schemathesis.core.errors import NoLinksFound
     from schemathesis.engine import Status, events, from_schema
 
     phase_started = last_line = 0.0
     scenarios = 0
+    selected = schema.statistic.operations.selected if tracker is not None else 0
     for event in from_schema(schema).execute():
         if isinstance(event, events.PhaseStarted):
             phase_started = last_line = time.monotonic()
             scenarios = 0
+            name = event.phase.name.value
+            if tracker is not None and name in PHASES and event.phase.is_enabled:
+                total = None if name == "stateful" else len(event.operations or ()) or selected
+                tracker.step(name, total)
         elif isinstance(event, events.PhaseFinished):
             name = event.phase.name.value
             if name in PHASES:
                 elapsed = time.monotonic() - phase_started
                 result.phase_times[name] = elapsed
+                if result.phase_status.get(name) != "skipped":   # (stateful without links said so already)
+                    result.phase_status[name] = event.status.value if event.phase.is_enabled else "skipped"
                 if event.phase.is_enabled:
                     progress(f"  {name:<9} {event.status.value:<8} {elapsed:5.1f} s")
+                if tracker is not None:
+                    tracker.end_step()
         elif isinstance(event, events.ScenarioFinished):
             _collect(event.recorder, event.phase.value, result)
             scenarios += 1
+            if tracker is not None and not event.is_final:
+                tracker.advance()
             now = time.monotonic()
             if event.status in (Status.FAILURE, Status.ERROR) and event.label:
                 progress(f"    {event.phase.value:<9} {event.label}: {event.status.value}")
@@ -46,6 +59,7 @@ def drive(schema: Any, result: RunResult, progress: Progress) -> None:
         elif isinstance(event, events.NonFatalError) and isinstance(event.value, NoLinksFound):
             # the selected operations (--include) link to none of each other: nothing to chain, not a failure
             progress("  stateful  skipped  (no links between the selected operations)")
+            result.phase_status["stateful"] = "skipped"
         elif isinstance(event, events.NonFatalError):
             result.add_finding(Finding(check="error", operation=event.label, title=event.info.title,
                                        message=_error_text(event.value),

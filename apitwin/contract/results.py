@@ -56,6 +56,7 @@ class RunResult:
     operations: dict[str, OperationStats] = field(default_factory=dict)
     properties: list[PropertyOutcome] = field(default_factory=list)
     phase_times: dict[str, float] = field(default_factory=dict)
+    phase_status: dict[str, str] = field(default_factory=dict)     # success, failure, error, skipped, ...
     duration: float = 0.0
     hints: str = ""
     coverage: Any = None          # apitwin.contract.coverage.Coverage, filled at the end

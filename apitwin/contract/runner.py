@@ -41,6 +41,7 @@ class RunRequest:
     run_properties: bool = True
     include: list[str] | None = None       # operation labels ("GET /x") or operationIds; default: all
     progress: Progress | None = None
+    tracker: Any = None                    # apitwin.progress.RunProgress: a bar per phase (the CLI at a terminal)
 
 
 def _credentials_from(request: RunRequest, profile: profiles.Profile, target: Target) -> auth.Credentials:
@@ -139,7 +140,7 @@ def run(request: RunRequest) -> RunResult:
             isolation.serialise_ast_parse()
         _quiet_mock_logs()
         try:
-            events.drive(schema, result, progress)
+            events.drive(schema, result, progress, request.tracker)
         finally:
             checks.deactivate(schema)
             isolation.stop_resetting(schema)
@@ -150,9 +151,16 @@ def run(request: RunRequest) -> RunResult:
                     if account is not None:
                         account.renew()
             phase_start = time.monotonic()
+            if request.tracker is not None:
+                request.tracker.step("properties")
             properties.run_all(context, profile, spec, found, other, request.include, progress,
                                destructive=resettable)
+            if request.tracker is not None:
+                request.tracker.end_step()
             result.phase_times["properties"] = time.monotonic() - phase_start
+            ran = [o for o in result.properties if not o.skipped]
+            result.phase_status["properties"] = ("failure" if any(o.failed for o in ran)
+                                                 else "success" if ran else "skipped")
         result.coverage = coverage.compute(spec, result)
         result.duration = time.monotonic() - started
         return result

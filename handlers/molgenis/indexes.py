@@ -7,103 +7,24 @@ a pre-sorted order of all rows and keeps the matching ones until the page is ful
 LIKE, SEARCH, mrefs, dotted paths, multi-key sorts) falls back to the compiled predicate over a scan — same answers,
 just slower.
 
-Indexes are built lazily, on first use, from a snapshot of the rows kept as data derived from the collection
-(`Collection.derived`): any write moves the collection's version, so the next query starts a fresh snapshot and
-rebuilds what it needs; reset and import start clean the same way. Correctness is pinned by a property test comparing indexed and scanned answers.
+The indexes live in a snapshot of the rows (`snapshot.py`), built lazily on first use and brought forward over
+writes by the next query instead of rebuilt; reset and import start clean. Correctness is pinned by property
+tests comparing indexed and scanned answers, also across writes.
 """
 from __future__ import annotations
 
 import bisect
-import threading
 from typing import Any, Callable, Mapping, Sequence
 
 from handlers.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType, Model
 from handlers.molgenis.query import _order_key, coerce, sort_rows
 from handlers.molgenis.repository import Repository
+from handlers.molgenis.snapshot import Snapshot, snapshot_of
 
 Values = Mapping[str, Any]
 RANGE_OPERATORS = {"LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL", "RANGE"}
 ORDERABLE = {"INT", "LONG", "DECIMAL", "DATE", "DATE_TIME", "STRING", "TEXT", "EMAIL", "HYPERLINK", "ENUM", "HTML",
              "SCRIPT", "XREF", "CATEGORICAL", "FILE"}
-
-
-_SNAPSHOT = "molgenis.query-indexes"
-
-
-class _Snapshot:
-    """Rows of one version and the indexes built over them so far."""
-
-    def __init__(self, rows: list[Values]) -> None:
-        self.rows = rows
-        self.lock = threading.Lock()
-        self.equal: dict[str, dict[Any, frozenset[int]]] = {}
-        self.ranges: dict[str, tuple[list[Any], list[int]]] = {}
-        self.keys: dict[str, list[Any]] = {}
-        self.orders: dict[tuple[str, bool], list[int]] = {}
-        self.ranks: dict[tuple[str, bool], list[int]] = {}
-        self._positions: dict[int, int] | None = None
-
-    def positions(self) -> dict[int, int]:
-        if self._positions is None:
-            self._positions = {id(row): position for position, row in enumerate(self.rows)}
-        return self._positions
-
-    def equal_index(self, attribute: Attribute) -> dict[Any, frozenset[int]]:
-        with self.lock:
-            index = self.equal.get(attribute.name)
-            if index is None:
-                lists: dict[Any, list[int]] = {}
-                name, kind = attribute.name, attribute.type
-                for position, row in enumerate(self.rows):
-                    value = row.get(name)
-                    if value is not None:
-                        lists.setdefault(_order_key(value, kind), []).append(position)
-                index = {key: frozenset(positions) for key, positions in lists.items()}
-                self.equal[attribute.name] = index
-            return index
-
-    def rank(self, key: tuple[str, bool]) -> list[int]:
-        """Inverse of an order: rank[position] = place of that row in the sorted order."""
-        with self.lock:
-            ranks = self.ranks.get(key)
-            if ranks is None:
-                order = self.orders[key]
-                ranks = [0] * len(order)
-                for place, position in enumerate(order):
-                    ranks[position] = place
-                self.ranks[key] = ranks
-            return ranks
-
-    def range_index(self, attribute: Attribute) -> tuple[list[Any], list[int]]:
-        with self.lock:
-            index = self.ranges.get(attribute.name)
-            if index is None:
-                name, kind = attribute.name, attribute.type
-                keys = [None if row.get(name) is None else _order_key(row[name], kind) for row in self.rows]
-                pairs = sorted((key, position) for position, key in enumerate(keys) if key is not None)
-                index = ([key for key, _ in pairs], [position for _, position in pairs])
-                self.ranges[attribute.name] = index
-                self.keys[attribute.name] = keys
-            return index
-
-    def key_list(self, attribute: Attribute) -> list[Any]:
-        """Compare key of each row's value by position (None for null): filters small candidate sets."""
-        self.range_index(attribute)
-        return self.keys[attribute.name]
-
-    def order(self, entity_type: EntityType, sort: Mapping[str, Any], key: tuple[str, bool]) -> list[int]:
-        with self.lock:
-            order = self.orders.get(key)
-            if order is None:
-                positions = self.positions()
-                order = [positions[id(row)] for row in sort_rows(self.rows, sort, entity_type)]
-                self.orders[key] = order
-            return order
-
-
-def _snapshot(repository: Repository) -> _Snapshot:
-    """The rows' current snapshot: data derived from the collection, so a write means a fresh (empty) one."""
-    return repository.derived(_SNAPSHOT, lambda: _Snapshot(repository.scan()))
 
 
 # -- planning ------------------------------------------------------------------------------------------------------
@@ -158,7 +79,7 @@ def _range_slice(keys: list[Any], operator: str, value: Any, kind: str) -> slice
             "GREATER_EQUAL": slice(bisect.bisect_left(keys, bound), None)}[operator]
 
 
-def _narrow(snapshot: _Snapshot, condition: Condition, candidates: frozenset[int] | set[int] | None
+def _narrow(snapshot: Snapshot, condition: Condition, candidates: frozenset[int] | set[int] | None
             ) -> frozenset[int] | set[int]:
     """The positions satisfying `condition` (within `candidates` when given): from the hash index, a slice of the
     sorted keys, or — when the candidates are fewer than the slice — by testing the candidates' keys. The result
@@ -208,7 +129,7 @@ def page(repository: Repository, entity_type: EntityType, model: Model, *, rules
     """(the page's rows, total matches) for rules already compiled into `predicate` (None = every row)."""
     if sort is not None:
         sort_rows([], sort, entity_type)           # the server's sort errors, before any work
-    snapshot = _snapshot(repository)
+    snapshot = snapshot_of(repository)
     rows = snapshot.rows
     end = None if num == 0 else start + num
     conditions = plan(rules, entity_type, model) if predicate is not None else []

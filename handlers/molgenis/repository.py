@@ -5,10 +5,9 @@ id is the storage order (what an unsorted MOLGENIS query returns); the entity id
 Stored values use one representation per attribute type (see `values.py`); a null value is an absent key.
 
 An index entity id -> internal id makes `get` O(1) on 100 000 rows. It is data derived from the collection
-(`Collection.derived`), so any number of `Repository` instances over the same store share it, any write moves the
-collection's version (a write behind the repository's back, reset and import included, means a rebuild on next
-use), and this class's own writes carry it forward instead (`Collection.carry`). Likewise one index per attribute
-that `holder_of` was asked about.
+(`Collection.derived`), so any number of `Repository` instances over the same store share it; it follows every
+write to the collection (through this class or behind its back), and reset and import start a fresh one. Likewise
+one index per attribute that `holder_of` was asked about (it follows inserts; other writes rebuild it).
 
 Stored `values` dicts are never mutated in place — a replace swaps in a new dict — so `scan()` can hand out the live
 dicts without copying: a scan is a consistent snapshot even after the lock is released. Callers must treat them as
@@ -18,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Hashable, Iterator, TypeVar
 
-from apitwin.store import Collection, Store, clone
+from apitwin.store import Change, Collection, Store, clone
 from handlers.molgenis.model import EntityType, Model
 
 Values = dict[str, Any]
@@ -41,6 +40,62 @@ def _hashable(value: Any) -> bool:
     return True
 
 
+class _Ids(dict[Any, int]):
+    """entity id -> internal id. For duplicate entity ids, which only an imported state can hold, the last row
+    wins, and any write but an insert rebuilds the index (which of the duplicates is left is a matter of order)."""
+
+    def __init__(self, rows: list[dict[str, Any]], id_name: str) -> None:
+        super().__init__((row["values"].get(id_name), row["id"]) for row in rows)
+        self.id_name = id_name
+        self.duplicates = len(self) != len(rows)
+
+    def follow(self, change: Change) -> "_Ids | None":
+        old, new = change
+        if old is None and new is not None:                  # appended: the last row wins
+            entity_id = new["values"].get(self.id_name)
+            self.duplicates = self.duplicates or entity_id in self
+            self[entity_id] = new["id"]
+            return self
+        if self.duplicates or old is None:
+            return None
+        old_id = old["values"].get(self.id_name)
+        if self.get(old_id) != old["id"]:
+            return None
+        del self[old_id]
+        if new is not None:
+            new_id = new["values"].get(self.id_name)
+            if new_id in self:
+                return None
+            self[new_id] = new["id"]
+        return self
+
+
+class _Holders(dict[Any, Any]):
+    """value of one attribute -> entity id of the first row holding it (absent = None; unhashable values, which no
+    hashable value can equal, are left out)."""
+
+    def __init__(self, rows: list[dict[str, Any]], attribute_name: str, id_name: str) -> None:
+        super().__init__()
+        self.attribute_name, self.id_name = attribute_name, id_name
+        for row in rows:
+            self._add(row["values"])
+
+    def _add(self, values: Values) -> None:
+        value = values.get(self.attribute_name)
+        if _hashable(value):
+            self.setdefault(value, values.get(self.id_name))
+
+    def follow(self, change: Change) -> "_Holders | None":
+        old, new = change
+        if old is None and new is not None:                  # appended: holds only what nobody held yet
+            self._add(new["values"])
+            return self
+        if old is not None and new is not None and all(
+                old["values"].get(name) == new["values"].get(name) for name in (self.attribute_name, self.id_name)):
+            return self
+        return None
+
+
 class Repository:
     """Rows of `entity_type` in `store`. Every method takes the store lock, so each call is atomic."""
 
@@ -54,28 +109,16 @@ class Repository:
     def _collection(self) -> Collection:
         return self.store[self.name]
 
-    def _ids(self, collection: Collection) -> dict[Any, int]:
-        """entity id -> internal id (for duplicate entity ids an imported state may hold, the last row wins)."""
-        id_name = self.id_name
-        return collection.derived((_IDS, id_name), lambda: {
-            row["values"].get(id_name): row["id"] for row in collection.scan()})
+    def _ids(self, collection: Collection) -> _Ids:
+        return collection.derived((_IDS, self.id_name), lambda: _Ids(collection.scan(), self.id_name))
 
-    def _holders(self, collection: Collection, attribute_name: str) -> dict[Any, Any]:
-        """value of `attribute_name` -> entity id of the first row holding it (absent = None; unhashable values,
-        which no hashable value can equal, are left out)."""
-        id_name = self.id_name
-
-        def build() -> dict[Any, Any]:
-            holders: dict[Any, Any] = {}
-            for row in collection.scan():
-                value = row["values"].get(attribute_name)
-                if _hashable(value):
-                    holders.setdefault(value, row["values"].get(id_name))
-            return holders
-        return collection.derived((_HOLDERS, attribute_name), build)
+    def _holders(self, collection: Collection, attribute_name: str) -> _Holders:
+        return collection.derived((_HOLDERS, attribute_name),
+                                  lambda: _Holders(collection.scan(), attribute_name, self.id_name))
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
-        """A value derived from this type's rows, rebuilt only after a write (see `apitwin.store`)."""
+        """A value derived from this type's rows, rebuilt only after a write or following it (see
+        `apitwin.store`). The rows it sees are {"id": internal id, "values": values}."""
         return self._collection().derived(key, build)
 
     # -- reads ---------------------------------------------------------------------------------------------------
@@ -99,6 +142,10 @@ class Repository:
         """The live values dicts in storage order, without copying: read-only for the caller (see module doc)."""
         return [row["values"] for row in self._collection().scan()]
 
+    def stored(self) -> list[dict[str, Any]]:
+        """The stored rows ({"id": internal id, "values": values}) in storage order, live: read-only."""
+        return self._collection().scan()
+
     @property
     def version(self) -> int:
         """The version of the rows (moves with every write; see `apitwin.store`)."""
@@ -113,7 +160,7 @@ class Repository:
 
     def holder_of(self, attribute_name: str, value: Any) -> Any:
         """Entity id of a row whose `attribute_name` equals `value` (None if none); O(1) from an index kept per
-        attribute asked about (rebuilt after a write that could change it)."""
+        attribute asked about."""
         if attribute_name == self.id_name:
             return value if self.exists(value) else None
         if not _hashable(value):
@@ -140,14 +187,7 @@ class Repository:
             collection = self._collection()
             if entity_id in self._ids(collection):
                 raise KeyError(f"{self.entity_type.id}: id {entity_id!r} already exists")
-            since = collection.version
-            stored = collection.insert({"values": values})
-            collection.carry((_IDS, self.id_name), since, lambda ids: ids.__setitem__(entity_id, stored["id"]))
-            for attribute in self.entity_type.attributes:     # a new last row only adds holders that were missing
-                value = values.get(attribute.name)
-                if _hashable(value):
-                    collection.carry((_HOLDERS, attribute.name), since,
-                                     lambda holders, value=value: holders.setdefault(value, entity_id))
+            collection.insert({"values": values})
             return entity_id
 
     def replace(self, entity_id: Any, values: Values) -> Any:
@@ -164,13 +204,7 @@ class Repository:
                 raise KeyError(f"{self.entity_type.id}: no row with id {entity_id!r}")
             if new_id != entity_id and new_id in ids:
                 raise KeyError(f"{self.entity_type.id}: id {new_id!r} already exists")
-            since = collection.version
             collection.update(internal, {"values": values})   # swaps in a fresh dict; old dicts stay untouched
-
-            def move(ids: dict[Any, int]) -> None:
-                ids.pop(entity_id, None)
-                ids[new_id] = internal
-            collection.carry((_IDS, self.id_name), since, move)
             return new_id
 
     def delete(self, entity_id: Any) -> bool:
@@ -179,9 +213,7 @@ class Repository:
             internal = self._ids(collection).get(entity_id) if _hashable(entity_id) else None
             if internal is None:
                 return False
-            since = collection.version
             collection.delete(internal)
-            collection.carry((_IDS, self.id_name), since, lambda ids: ids.pop(entity_id, None))
             return True
 
     def delete_all(self) -> int:

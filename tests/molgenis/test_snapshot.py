@@ -1,0 +1,150 @@
+"""handlers.molgenis.snapshot: the query indexes follow writes (inserts, replaces, deletes, in any mix) instead of
+being rebuilt, and answer exactly what a scan answers afterwards; a long queue of writes means one rebuild."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from apitwin.plugin import PROJECT_ROOT
+from apitwin.store import Store
+from handlers.molgenis import indexes, snapshot
+from handlers.molgenis.model import Model
+from handlers.molgenis.query import compile_rules, sort_rows
+from handlers.molgenis.repository import Repository
+from handlers.molgenis.seed_loader import load_model
+
+TYPE = "biobank_Sample"
+KINDS = ["plasma", "serum", "rna"]
+MOMENTS = ["2021-05-15T12:00:00Z", "2022-03-10T10:30:00Z", "2022-03-10T10:30:00.5Z", None]
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    return load_model(PROJECT_ROOT / "mockdata" / "molgenis")
+
+
+def sample(number: int, kind: str, volume: float | None, collected: str | None) -> dict[str, Any]:
+    values: dict[str, Any] = {"id": f"S-{number:03d}", "donor": "D1", "type": kind, "consent": number % 2 == 0}
+    if volume is not None:
+        values["volume_ml"] = volume
+    values["collected"] = collected or "2020-01-01T00:00:00Z"
+    return values
+
+
+def fresh(model: Model, count: int = 40) -> Repository:
+    repository = Repository(Store(), model.get(TYPE))
+    for number in range(count):
+        repository.insert(sample(number, KINDS[number % 3], [None, 1.0, 2.5, 5.0][number % 4],
+                                 MOMENTS[number % 4]))
+    return repository
+
+
+FIELDS = st.fixed_dictionaries({
+    "kind": st.sampled_from(KINDS), "volume": st.sampled_from([None, 1.0, 2.5, 7.5]),
+    "collected": st.sampled_from(MOMENTS)})
+WRITES = st.lists(st.tuples(st.sampled_from(["insert", "replace", "rename", "delete"]), st.integers(0, 80), FIELDS),
+                  max_size=6)
+QUERIES = st.tuples(
+    st.sampled_from([None, [{"field": "type", "operator": "EQUALS", "value": "rna"}],
+                     [{"field": "volume_ml", "operator": "GREATER", "value": 1}],
+                     [{"field": "type", "operator": "IN", "value": ["plasma", "serum"]}, {"operator": "AND"},
+                      {"field": "volume_ml", "operator": "LESS_EQUAL", "value": 2.5}]]),
+    st.sampled_from([None, "volume_ml", "collected", "type", "id"]),
+    st.sampled_from(["ASC", "DESC"]))
+
+
+def write(repository: Repository, operation: str, number: int, fields: dict[str, Any]) -> None:
+    existing = [values["id"] for values in repository.scan()]
+    values = sample(number + 100, fields["kind"], fields["volume"], fields["collected"])
+    if operation == "insert" or not existing:
+        if not repository.exists(values["id"]):
+            repository.insert(values)
+        return
+    target = existing[number % len(existing)]
+    if operation == "delete":
+        repository.delete(target)
+    elif operation == "replace":
+        repository.replace(target, {**values, "id": target})
+    elif not repository.exists(values["id"]):
+        repository.replace(target, values)                       # the id changes too
+
+
+def same_answers(repository: Repository, model: Model, rules: Any, prop: str | None, direction: str) -> None:
+    entity_type = model.get(TYPE)
+    sort = {"orders": [{"property": prop, "direction": direction}]} if prop else None
+    predicate = compile_rules(rules, entity_type, model) if rules else None
+    expected = [values for values in repository.scan() if predicate is None or predicate(values)]
+    if sort is not None:
+        expected = sort_rows(expected, sort, entity_type)
+    for start, num in ((0, 0), (3, 7)):
+        rows, total = indexes.page(repository, entity_type, model, rules=rules, predicate=predicate, sort=sort,
+                                   start=start, num=num)
+        assert total == len(expected)
+        assert [r["id"] for r in rows] == [r["id"] for r in expected[start:None if num == 0 else start + num]]
+
+
+@settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(WRITES, QUERIES), min_size=1, max_size=5))
+def test_indexes_follow_writes_and_answer_like_the_scan(model: Model, steps: Any) -> None:
+    repository = fresh(model)
+    for writes, (rules, prop, direction) in steps:
+        same_answers(repository, model, rules, prop, direction)   # indexes built for this snapshot ...
+        for operation, number, fields in writes:
+            write(repository, operation, number, fields)
+        same_answers(repository, model, rules, prop, direction)   # ... and carried over the writes
+
+
+def test_a_write_advances_the_snapshot_with_its_indexes(model: Model) -> None:
+    repository = fresh(model)
+    same_answers(repository, model, [{"field": "volume_ml", "operator": "GREATER", "value": 1}], "collected", "ASC")
+    before = snapshot.snapshot_of(repository)
+    built = (set(before.equal), set(before.ranges), set(before.orders))
+    repository.insert(sample(500, "rna", 9.0, None))
+    after = snapshot.snapshot_of(repository)
+    assert after is not before
+    assert (set(after.equal), set(after.ranges), set(after.orders)) == built   # carried, not dropped
+    assert len(before.rows) == 40 and len(after.rows) == 41                     # the old one never changes
+
+
+def test_without_writes_the_snapshot_is_kept(model: Model) -> None:
+    repository = fresh(model)
+    first = snapshot.snapshot_of(repository)
+    repository.get("S-001"), repository.scan(), repository.holder_of("type", "rna")
+    assert snapshot.snapshot_of(repository) is first
+
+
+def test_a_long_queue_of_writes_rebuilds_once(model: Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot, "MAX_QUEUED", 3)
+    repository = fresh(model)
+    same_answers(repository, model, [{"field": "type", "operator": "EQUALS", "value": "rna"}], "volume_ml", "DESC")
+    for number in range(5):
+        repository.insert(sample(200 + number, "rna", 2.0, None))
+    rebuilt = snapshot.snapshot_of(repository)
+    assert rebuilt.equal == {} and rebuilt.orders == {}                         # fresh: indexes come on demand
+    same_answers(repository, model, [{"field": "type", "operator": "EQUALS", "value": "rna"}], "volume_ml", "DESC")
+
+
+def test_reset_starts_a_fresh_snapshot(model: Model) -> None:
+    repository = fresh(model)
+    repository.store.mark_seed()
+    same_answers(repository, model, [{"field": "type", "operator": "EQUALS", "value": "rna"}], "id", "ASC")
+    repository.insert(sample(300, "rna", 1.0, None))
+    repository.store.reset()
+    assert len(snapshot.snapshot_of(repository).rows) == 40
+    same_answers(repository, model, [{"field": "type", "operator": "EQUALS", "value": "rna"}], "id", "ASC")
+
+
+def test_a_failure_while_following_costs_a_rebuild_not_an_answer(model: Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    repository = fresh(model)
+    rules = [{"field": "type", "operator": "EQUALS", "value": "rna"}]
+    same_answers(repository, model, rules, "volume_ml", "ASC")
+    repository.insert(sample(400, "rna", 3.0, None))
+
+    def broken(self: snapshot.Snapshot, changes: Any) -> snapshot.Snapshot:
+        raise RuntimeError("bug")
+    monkeypatch.setattr(snapshot.Snapshot, "advanced", broken)
+    rebuilt = snapshot.snapshot_of(repository)
+    assert len(rebuilt.rows) == 41 and rebuilt.orders == {}
+    same_answers(repository, model, rules, "volume_ml", "ASC")
