@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from pathlib import Path
 from typing import Any, AsyncIterator, Iterable
 
 import connexion
@@ -31,22 +30,25 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from starlette.middleware.cors import CORSMiddleware
 
-from apitwin import error_handlers, speedups
+from apitwin import error_handlers, seed_check, speedups
 from apitwin.landing import renderer as landing_renderer
 from apitwin.clock import Clock
 from apitwin.contract_guard import ContractGuard
 from apitwin.limits import BodyLimitMiddleware
-from apitwin.plugin import ApiPlugin, discover
+from apitwin.discovery import discover
+from apitwin.plugin import ApiPlugin
 from apitwin.prefer import PreferIntake, PreferResponder
+from apitwin.resources import package_path
 from apitwin.response_headers import ResponseHeaders
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
+from apitwin.seed_check import SeedRefused
 from apitwin.settings import Settings
 from apitwin.swagger_ui import SwaggerUi, UiDocument, login_operations
 from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index, spec_base_path
 from apitwin.validation import VALIDATOR_MAP, MissingContentType, PatternedQuery, PendingErrors
 from apitwin.webhooks import DeliveryPolicy, WebhookDispatcher
 
-ADMIN_SPEC = Path(__file__).resolve().parent / "admin.yaml"
+ADMIN_SPEC = package_path("apitwin", "admin.yaml")
 # A document's root `x-apitwin-unknown-query: ignore`: the API ignores query parameters it does not declare (Spring
 # binding does); without it they answer 400.
 UNKNOWN_QUERY = "x-apitwin-unknown-query"
@@ -76,7 +78,15 @@ def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRunt
         rt.webhooks = WebhookDispatcher(rt.store, plugin.events_collection, plugin.tenant_key, plugin.event_shape,
                                         plugin.event_matches, policy)
     rt.clock = Clock(rt, settings.clock_interval)
-    plugin.seed(rt, settings.data_dirs.get(plugin.name, plugin.mockdata_dir))
+    data_dir = settings.data_dirs.get(plugin.name, plugin.mockdata_dir)
+    try:
+        plugin.seed(rt, data_dir)
+    except (KeyError, TypeError, AttributeError) as exc:   # a row of the wrong shape, met by the loader
+        raise SeedRefused(str(data_dir), [f"{type(exc).__name__}: {exc}"]) from None
+    if data_dir != plugin.mockdata_dir:
+        found = seed_check.problems(rt)
+        if found:
+            raise SeedRefused(str(data_dir), found)
     rt.store.mark_seed()
     return rt
 

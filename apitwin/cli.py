@@ -4,49 +4,74 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 from pathlib import Path
 from typing import Any
 
+from apitwin import __version__
 from apitwin.contract import cli as contract_cli
-from apitwin.plugin import discover
+from apitwin.discovery import load
+from apitwin.landing import quickstart_lines
 from apitwin.review import cli as review_cli
 from apitwin.settings import Settings
 
 
+def port_number(value: str) -> int:
+    """A TCP port a server can listen on (0 would silently pick a random one)."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535)") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="apitwin", description="Spec-first mock servers and contract tests.")
+    parser.add_argument("--version", action="version", version=f"apitwin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="serve one or more mocked APIs (default: all)")
-    serve.add_argument("apis", nargs="*", help="API names (see `apitwin list`); default: every API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = sub.add_parser("serve", help="serve one or more mocked APIs (default: all)",
+                           description="Serve mocked APIs: one API at its documented paths, several under /<api>.")
+    serve.add_argument("apis", nargs="*", metavar="API", help="API names (see `apitwin list`; default: every API)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="interface to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)")
+    serve.add_argument("--port", type=port_number, default=8000, help="TCP port, 1-65535 (default: 8000)")
     serve.add_argument("--mount", choices=("auto", "root", "prefix"), default="auto",
-                       help="root: documented paths (one API); prefix: /<api>/...; auto: root for one API")
+                       help="root: documented paths (one API); prefix: /<api>/...; auto: root for one API, "
+                            "prefix for several (default: auto)")
     serve.add_argument("--data", action="append", default=[], metavar="[API=]DIR",
-                       help="seed directory replacing mockdata/<api> (API= may be left out when serving one API)")
-    serve.add_argument("--seed", type=int, default=None, help="seed for generated data (Prefer: dynamic=true)")
-    serve.add_argument("--token-ttl", type=int, default=None, help="token lifetime in seconds (API default if unset)")
-    serve.add_argument("--max-body", type=int, default=None, help="largest accepted request body in bytes (413 above)")
+                       help="seed directory replacing the API's packaged seed data (API= may be left out when "
+                            "serving one API; repeatable; default: the packaged seed)")
+    serve.add_argument("--seed", type=int, default=None,
+                       help="seed for generated data (Prefer: dynamic=true) (default: 0, or $APITWIN_SEED)")
+    serve.add_argument("--token-ttl", type=int, default=None, metavar="SECONDS",
+                       help="token lifetime in seconds (default: the API's own, or $APITWIN_TOKEN_TTL)")
+    serve.add_argument("--max-body", type=int, default=None, metavar="BYTES",
+                       help="largest accepted request body in bytes, 413 above (default: 1000000, or "
+                            "$APITWIN_MAX_BODY_BYTES)")
     serve.add_argument("--clock-interval", type=float, default=None, metavar="SECONDS",
-                       help="simulated lab clock: every active kit advances one step per interval (0 = stopped)")
+                       help="simulated lab clock: every active kit advances one step per interval "
+                            "(default: 0 = stopped, or $APITWIN_CLOCK_INTERVAL)")
     serve.add_argument("--webhook", action="append", default=[], metavar="[API:]TENANT=URL",
-                       help="register a webhook receiver at start (see also the admin API)")
+                       help="register a webhook receiver at start (repeatable; see also the admin API; default: none)")
     serve.add_argument("--webhook-secret", default=None, metavar="SECRET",
                        help="secret for the --webhook receivers (default: generated and printed)")
     serve.add_argument("--no-validate-responses", action="store_true",
-                       help="skip checking the mock's own responses against the spec (faster)")
-    serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+                       help="skip checking the mock's own responses against the spec (faster; default: checked)")
+    serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
+                       help="server log level (default: info)")
 
     sub.add_parser("list", help="list the APIs this build can serve")
 
     listen = sub.add_parser("webhook-listen", help="receive webhooks: verify signatures, print deliveries")
     listen.add_argument("--secret", required=True, help="the receiver's secret (as registered with the mock)")
-    listen.add_argument("--host", default="127.0.0.1")
-    listen.add_argument("--port", type=int, default=9000)
+    listen.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    listen.add_argument("--port", type=port_number, default=9000, help="TCP port, 1-65535 (default: 9000)")
     listen.add_argument("--fail-first", type=int, default=0, metavar="N",
-                        help="answer 503 to the first N deliveries (to watch retries)")
+                        help="answer 503 to the first N deliveries, to watch retries (default: 0)")
     review_cli.add_parsers(sub)
     contract_cli.add_parsers(sub)
     return parser
@@ -67,43 +92,83 @@ def parse_data_dirs(values: list[str], apis: list[str]) -> dict[str, Path]:
     return out
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def fail(message: str) -> int:
+    """The one-line error every command answers with before exiting 2."""
+    print(f"apitwin: {message}", file=sys.stderr, flush=True)
+    return 2
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything is printed: a busy port is one clear line, not a traceback after
+    the banner. Raises OSError with a readable strerror."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise OSError(exc.errno, f"unknown host ({exc.strerror})") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_server(app: Any, sock: socket.socket, log_level: str) -> None:
     import uvicorn
 
+    config = uvicorn.Config(app, log_level=log_level)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:   # uvicorn re-raises the Ctrl-C it handled; the shutdown is already done
+        pass
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
     from apitwin.app import create_app
 
-    plugins = discover()
+    plugins, problems = load()
+    for problem in problems:
+        print(f"apitwin: warning: {problem}", file=sys.stderr)
     apis = args.apis or list(plugins)
     unknown = [a for a in apis if a not in plugins]
     if unknown:
-        print(f"apitwin: unknown API {', '.join(unknown)}; available: {', '.join(plugins)}", file=sys.stderr)
-        return 2
+        return fail(f"unknown API {', '.join(unknown)}; available: {', '.join(plugins) or 'none'}")
+    if args.mount == "root" and len(apis) > 1:
+        return fail(f"several APIs ({', '.join(apis)}) cannot share the root; use --mount prefix, or serve one API")
     try:
         data_dirs = parse_data_dirs(args.data, apis)
     except ValueError as exc:
-        print(f"apitwin: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        return fail(str(exc))
     settings = Settings.from_env(seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
                                  clock_interval=args.clock_interval, data_dirs=data_dirs)
     if args.no_validate_responses:
         settings.validate_responses = False
     try:
-        app = create_app(apis, settings=settings, mount=args.mount)
-    except ValueError as exc:
-        print(f"apitwin: {exc}", file=sys.stderr)
-        return 2
+        sock = listen_socket(args.host, args.port)
+    except OSError as exc:
+        return fail(f"cannot listen on {args.host}:{args.port}: {(exc.strerror or str(exc)).lower()}")
     try:
+        app = create_app(apis, settings=settings, mount=args.mount)
         hooks = register_webhooks(app, args.webhook, apis, args.webhook_secret)
     except ValueError as exc:
-        print(f"apitwin: {exc}", file=sys.stderr)
-        return 2
+        sock.close()
+        return fail(str(exc))
+    for rt in app.apitwin.runtimes.values():
+        if rt.plugin.logins is not None and not rt.plugin.logins(rt):
+            where = settings.data_dirs.get(rt.name, rt.plugin.mockdata_dir)
+            print(f"apitwin: warning: {rt.name}: no account in the seed ({where}) can log in; only requests "
+                  "without a login will work", file=sys.stderr, flush=True)
     base = f"http://{args.host}:{args.port}"
     print(banner(app, base), flush=True)
     for api, endpoint in hooks:
         print(f"Webhook {endpoint['id']} ({api}, {endpoint['tenant']}) -> {endpoint['url']}  secret: {endpoint['secret']}",
               flush=True)
     logging.getLogger("connexion").setLevel(logging.ERROR)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    run_server(app, sock, args.log_level)
     return 0
 
 
@@ -130,13 +195,15 @@ def register_webhooks(app: Any, values: list[str], apis: list[str],
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from apitwin.listen import receiver_app
 
+    try:
+        sock = listen_socket(args.host, args.port)
+    except OSError as exc:
+        return fail(f"cannot listen on {args.host}:{args.port}: {(exc.strerror or str(exc)).lower()}")
     print(f"apitwin webhook receiver on http://{args.host}:{args.port}/ (any path), verifying signatures. "
           "Ctrl-C to stop.", flush=True)
-    uvicorn.run(receiver_app(args.secret, args.fail_first), host=args.host, port=args.port, log_level="warning")
+    run_server(receiver_app(args.secret, args.fail_first), sock, "warning")
     return 0
 
 
@@ -151,15 +218,18 @@ def banner(app: object, base: str) -> str:
             f"    Swagger UI  {root}{rt.extras['base_path']}/ui/",
             f"    Spec        {root}{rt.extras['base_path']}/openapi.json  (also openapi.yaml)",
         ]
-        lines += [f"    {line.format(root=root)}" for line in rt.plugin.quickstart]
+        lines += [f"    {line}" for line in quickstart_lines(rt, root)]
     lines += ["", f"  Admin         {base}/__apitwin/apis  (reset, state export/import; see {base}/__apitwin/ui/)",
               "", "Press Ctrl-C to stop."]
     return "\n".join(lines)
 
 
 def cmd_list() -> int:
-    for name, plugin in discover().items():
+    plugins, problems = load()
+    for name, plugin in plugins.items():
         print(f"{name:12} {plugin.title}  (spec: {plugin.spec_file})")
+    for problem in problems:
+        print(f"apitwin: warning: {problem}", file=sys.stderr)
     return 0
 
 

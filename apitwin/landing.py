@@ -19,6 +19,23 @@ pre { background: #f5f5f5; padding: .6rem; overflow-x: auto; font-size: 13px; wh
 """
 
 
+def quickstart_lines(rt: "ApiRuntime", root: str) -> list[str]:
+    """The plugin's quickstart lines for an API served at `root`, after a Login line naming the seeded accounts that
+    can log in (`plugin.logins`): {username}/{password} are the first of them, and lines that need them are left
+    out when the seed has none, so neither the banner nor this page offers a login that does not exist."""
+    logins = rt.plugin.logins(rt) if rt.plugin.logins is not None else []
+    lines = []
+    if logins:
+        lines.append("Login       " + "  ·  ".join(f"{user} / {password}" + (f" ({note})" if note else "")
+                                                 for user, password, note in logins[:3]))
+    first = {"username": logins[0][0], "password": logins[0][1]} if logins else None
+    for line in rt.plugin.quickstart:
+        if first is None and ("{username}" in line or "{password}" in line):
+            continue
+        lines.append(line.format(root=root, **(first or {})))
+    return lines
+
+
 def _link(url: str) -> str:
     return f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
 
@@ -26,7 +43,7 @@ def _link(url: str) -> str:
 def _api_section(rt: "ApiRuntime", origin: str) -> str:
     root = origin + rt.prefix
     docs = root + rt.extras["base_path"]
-    quickstart = "\n".join(line.format(root=root) for line in rt.plugin.quickstart)
+    quickstart = "\n".join(quickstart_lines(rt, root))
     rows = [("API", _link(f"{root}{rt.plugin.docs_base}/")),
             ("Swagger UI", _link(f"{docs}/ui/")),
             ("Spec", f"{_link(docs + '/openapi.json')} · {_link(docs + '/openapi.yaml')}"),

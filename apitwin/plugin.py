@@ -1,12 +1,11 @@
 """What an API contributes to the engine: its spec, its seed data, its error body. Nothing else is API-specific.
 
-Each `handlers/<api>/__init__.py` exposes `PLUGIN = ApiPlugin(...)`; `discover()` finds them, so adding an API
-never touches `apitwin/`.
+Each `handlers/<api>/__init__.py` exposes `PLUGIN = ApiPlugin(...)`, registered as an `apitwin.apis` entry point
+(apitwin.discovery), so adding an API never touches `apitwin/`.
 """
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -15,8 +14,6 @@ from apitwin.errors import ApiError
 
 if TYPE_CHECKING:
     from apitwin.runtime import ApiRuntime
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -62,7 +59,12 @@ class ApiPlugin:
     # json.dumps arguments for this API's bodies, errors included (MOLGENIS: Gson's compact, unescaped output)
     json_style: dict[str, Any] = field(default_factory=dict)
     docs_base: str = ""                           # documented API root inside the spec paths, for printing
-    quickstart: list[str] = field(default_factory=list)  # lines printed by `apitwin serve`
+    # lines printed by `apitwin serve`; {root} is the API's URL, {username}/{password} the first of `logins`
+    # (lines naming them are left out when the seed has no login)
+    quickstart: list[str] = field(default_factory=list)
+    # the seeded accounts a user can log in with, as (username, password, note), best first: the banner shows
+    # only logins that exist, and `serve` warns when there is none
+    logins: Callable[["ApiRuntime"], list[tuple[str, str, str]]] | None = None
 
     @property
     def default_prefix(self) -> str:
@@ -82,18 +84,3 @@ def lazy(target: str) -> Callable[..., Any]:
 
     call.__qualname__ = call.__name__ = f"lazy({target})"
     return call
-
-
-def discover() -> dict[str, ApiPlugin]:
-    """Every `handlers.<api>` package that exposes a PLUGIN, by name, in name order."""
-    import handlers
-
-    found: dict[str, ApiPlugin] = {}
-    for info in sorted(pkgutil.iter_modules(handlers.__path__), key=lambda i: i.name):
-        if not info.ispkg:
-            continue
-        module = importlib.import_module(f"handlers.{info.name}")
-        plugin = getattr(module, "PLUGIN", None)
-        if isinstance(plugin, ApiPlugin):
-            found[plugin.name] = plugin
-    return found

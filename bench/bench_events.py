@@ -26,7 +26,7 @@ from bench_partners import call, free_port, wait_for_port  # noqa: E402
 from apitwin.app import create_app  # noqa: E402
 from apitwin.settings import Settings  # noqa: E402
 from apitwin.timeutil import format_datetime  # noqa: E402
-from handlers.partners.lifecycle import record_event  # noqa: E402
+from apitwin_apis.partners.lifecycle import record_event  # noqa: E402
 
 RECEIVER = """
 import uvicorn

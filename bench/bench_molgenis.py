@@ -36,11 +36,11 @@ import httpx  # noqa: E402
 
 from apitwin.app import create_app  # noqa: E402
 from apitwin.progress import RunProgress  # noqa: E402
-from handlers.molgenis import data  # noqa: E402
-from handlers.molgenis.context import Ctx  # noqa: E402
-from handlers.molgenis.model_store import model_of  # noqa: E402
-from handlers.molgenis.repository import Repository  # noqa: E402
-from handlers.molgenis.security import Security  # noqa: E402
+from apitwin_apis.molgenis import data  # noqa: E402
+from apitwin_apis.molgenis.context import Ctx  # noqa: E402
+from apitwin_apis.molgenis.model_store import model_of  # noqa: E402
+from apitwin_apis.molgenis.repository import Repository  # noqa: E402
+from apitwin_apis.molgenis.security import Security  # noqa: E402
 
 TYPE = "biobank_Sample"
 SAMPLE_TYPES = ["plasma", "serum", "tissue", "rna", "dna"]

@@ -90,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         from apitwin.contract import config, report, runner
         from apitwin.contract.target import SetupError
-    except ImportError as exc:   # schemathesis is a test dependency
-        print(f"apitwin contract: {exc.name} is not installed; pip install -e '.[test]'", file=sys.stderr)
+    except ImportError as exc:   # schemathesis and hypothesis come with the `test` extra
+        print(f"apitwin contract: {exc.name or exc} is not installed; pip install 'apitwin[test]'", file=sys.stderr)
         return 2
 
     from apitwin.progress import RunProgress

@@ -71,7 +71,7 @@ def any_400(reason: str) -> tuple[BusinessRule, ...]:
 
 def profiles() -> dict[str, Profile]:
     """Every API whose plugin names a contract profile, by name."""
-    from apitwin.plugin import discover
+    from apitwin.discovery import discover
 
     return {name: plugin.contract_profile() for name, plugin in discover().items()
             if plugin.contract_profile is not None}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shlex
+import socket
+import ssl
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -124,6 +126,10 @@ class HttpTarget(Target):
         try:
             response = self._session.request(sent.method, sent.url, headers=sent.headers, data=sent.body,
                                              timeout=self.timeout, allow_redirects=False)
+        except requests.ConnectionError as exc:
+            raise SetupError(f"cannot connect to {_origin(sent.url)}: {connection_problem(exc)}") from None
+        except requests.Timeout:
+            raise SetupError(f"{sent.method} {sent.url}: no answer within {self.timeout:g} s") from None
         except requests.RequestException as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise SetupError(f"cannot reach {sent.url}: {reason}") from None
@@ -132,6 +138,36 @@ class HttpTarget(Target):
 
     def close(self) -> None:
         self._session.close()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def connection_problem(exc: BaseException) -> str:
+    """What went wrong under a requests/urllib3 connection error, in a few words (the OS error at the bottom of
+    the chain), instead of urllib3's pool and retry text."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return "host not found"
+        if isinstance(current, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(current, ConnectionResetError):
+            return "connection reset by the server"
+        if isinstance(current, (TimeoutError, socket.timeout)):
+            return "timed out"
+        if isinstance(current, ssl.SSLError):
+            return f"TLS error: {current.reason or current}"
+        pending += [current.__cause__, current.__context__, getattr(current, "reason", None),
+                    *[a for a in current.args if isinstance(a, BaseException)]]
+    return type(exc).__name__
 
 
 class AppTarget(HttpTarget):

@@ -24,7 +24,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lint = sub.add_parser("lint", help="check OpenAPI documents: validity and the review rules")
-    lint.add_argument("specs", nargs="+", metavar="SPEC", help="file or git REV:PATH (e.g. main:specs/api.yaml)")
+    lint.add_argument("specs", nargs="+", metavar="SPEC",
+                      help="file, git REV:PATH (e.g. main:specs/api.yaml) or the name of an installed API")
     lint.add_argument("--config", type=Path, metavar="FILE", help="apitwin.toml or pyproject.toml (default: found "
                                                                   "from the working directory upwards)")
     _common(lint)
@@ -73,10 +74,21 @@ def _lint(args: argparse.Namespace) -> int:
     config = review_config.load(args.config)
     loader = Loader()
     findings: list[Finding] = []
-    for target in args.specs:
+    targets = [_spec_of(target) for target in args.specs]
+    for target in targets:
         findings.extend(lint(target, config, loader))
-    _emit(args, findings, list(args.specs), LINT_SEVERITIES)
+    _emit(args, findings, targets, LINT_SEVERITIES)
     return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def _spec_of(target: str) -> str:
+    """An installed API's name stands for its packaged spec (unless a file of that name exists here)."""
+    if Path(target).exists() or ":" in target:
+        return target
+    from apitwin.discovery import discover
+
+    plugin = discover().get(target)
+    return str(plugin.spec_file) if plugin is not None else target
 
 
 def _diff(args: argparse.Namespace) -> int:

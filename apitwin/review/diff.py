@@ -4,7 +4,8 @@ breaking, non-breaking or info.
 Operations are matched by method and path template with parameter names ignored (renaming `{id}` to `{customer_id}`
 changes no URL); path parameters are matched by position. Schemas are compared with their direction in mind:
 narrowing what a request may contain breaks clients, and so does widening what a response may contain. Every rule
-records the oasdiff check id(s) for the same change (docs/spec-review.md has the table).
+records the oasdiff check id(s) for the same change (docs/spec-review.md has the table); each finding names the one
+oasdiff id for its case (parameter, property or body; which bound; required or optional; global or per operation).
 """
 from __future__ import annotations
 
@@ -148,6 +149,10 @@ DIFF_RULES: dict[str, DiffRule] = {r.id: r for r in _RULES}
 _ORDER = {"breaking": 0, "non-breaking": 1, "info": 2}
 _UPPER = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties")
 _LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties")
+_BOUND_NAMES = {"maximum": "max", "exclusiveMaximum": "exclusive-max", "maxLength": "max-length",
+                "maxItems": "max-items", "maxProperties": "max-properties", "minimum": "min",
+                "exclusiveMinimum": "exclusive-min", "minLength": "min-length", "minItems": "min-items",
+                "minProperties": "min-properties"}
 
 
 def _template(path: str) -> str:
@@ -162,11 +167,20 @@ class Differ:
         self.findings: list[Finding] = []
         self._active: set[tuple[str, str, str]] = set()    # schema pairs being compared (recursive schemas)
         self._reported: set[str] = set()
+        self._subject = "body"     # what the compared schema describes: parameter, body or property
 
-    def emit(self, rule_id: str, message: str, where: Location) -> None:
+    def emit(self, rule_id: str, message: str, where: Location, oasdiff: str | None = None) -> None:
+        """`oasdiff`: the specific check id for this finding; by default the rule's own when it has only one."""
         rule = DIFF_RULES[rule_id]
+        if oasdiff is None:
+            oasdiff = rule.oasdiff if "," not in rule.oasdiff and " " not in rule.oasdiff else "-"
         self.findings.append(Finding(rule_id, rule.level, message, where.doc.display, where.line, where.pointer,
-                                     {"oasdiff": rule.oasdiff}))
+                                     {"oasdiff": oasdiff}))
+
+    def _oasdiff(self, request: bool, tail: str) -> str:
+        """oasdiff's id for a schema change of the value being compared: request-parameter-…, request-property-…,
+        request-body-…, response-property-…, response-body-…"""
+        return f"{'request' if request else 'response'}-{self._subject}-{tail}"
 
     # ------------------------------------------------------------------------------------------------ operations
 
@@ -232,7 +246,7 @@ class Differ:
             elif param.get("required") and not new_param.get("required"):
                 self.emit("parameter-became-optional", f"{what} became optional", new_at)
             self.schema(param.get("schema"), at.child("schema"), new_param.get("schema"), new_at.child("schema"),
-                        "request", what)
+                        "request", what, "parameter")
         for key, (param, at) in after.items():
             if key not in before:
                 what = f"{new.label}: new {param.get('in')} parameter {param.get('name')}"
@@ -281,12 +295,15 @@ class Differ:
             what = f"{new.label} {status} response"
             for name, header in (response.get("headers") or {}).items():
                 if name.lower() not in {h.lower() for h in new_response.get("headers") or {}}:
-                    self.emit("response-header-removed", f"{what}: header {name} removed",
-                              at.child("headers", name))
+                    required = isinstance(header, dict) and header.get("required")
+                    self.emit("response-header-removed", f"{what}: header {name} removed", at.child("headers", name),
+                              f"{'required' if required else 'optional'}-response-header-removed")
             self.content(response, at, new_response, new_at, "response", what)
         for status, (_, at) in after.items():
             if status not in before:
-                self.emit("response-status-added", f"{new.label}: response {status} added", at)
+                kind = "success" if status[0] in "23" else "non-success"
+                self.emit("response-status-added", f"{new.label}: response {status} added", at,
+                          f"response-{kind}-status-added")
 
     # ------------------------------------------------------------------------------------------------ security
 
@@ -306,14 +323,17 @@ class Differ:
             if names not in after:
                 what = "anonymous access" if not names else f"security alternative {' + '.join(sorted(names))}"
                 ends = " (credentials are now required)" if not names else ""
-                self.emit("security-requirement-removed", f"{new.label}: {what} removed{ends}", old_where)
+                self.emit("security-requirement-removed", f"{new.label}: {what} removed{ends}", old_where,
+                          "api-security-removed" if "security" in old.node else "api-global-security-removed")
             elif after[names] - scopes:
                 self.emit("security-scope-added", f"{new.label}: now needs scope(s) "
-                          f"{', '.join(sorted(after[names] - scopes))}", where)
+                          f"{', '.join(sorted(after[names] - scopes))}", where,
+                          "api-security-scope-added" if "security" in new.node else "api-global-security-scope-added")
         for names in after:
             if names not in before:
                 what = "anonymous access" if not names else f"security alternative {' + '.join(sorted(names))}"
-                self.emit("security-requirement-added", f"{new.label}: {what} added", where)
+                self.emit("security-requirement-added", f"{new.label}: {what} added", where,
+                          "api-security-added" if "security" in new.node else "api-global-security-added")
         old_schemes = (self.old.data.get("components") or {}).get("securitySchemes") or {}
         new_schemes = (self.new.data.get("components") or {}).get("securitySchemes") or {}
         for names in set(before) & set(after):
@@ -331,7 +351,8 @@ class Differ:
 
     # ------------------------------------------------------------------------------------------------ schemas
 
-    def schema(self, old: Any, old_at: Location, new: Any, new_at: Location, direction: str, what: str) -> None:
+    def schema(self, old: Any, old_at: Location, new: Any, new_at: Location, direction: str, what: str,
+               subject: str = "body") -> None:
         if old is None or new is None:
             return
         old, old_at = self.old.deref(old, old_at)
@@ -340,18 +361,23 @@ class Differ:
         if key in self._active or not isinstance(old, dict) or not isinstance(new, dict):
             return
         self._active.add(key)
+        outer = self._subject
         try:
             a, b = _View(self.old, old, old_at), _View(self.new, new, new_at)
             request = direction == "request"
+            self._subject = subject
             self.types(a, b, new_at, request, what)
             self.enums(a, b, new_at, request, what)
             self.bounds(a, b, new_at, request, what)
             self.properties(a, b, new_at, direction, what)
             if a.items is not None and b.items is not None:
-                self.schema(a.items[0], a.items[1], b.items[0], b.items[1], direction, what + "[]")
+                self.schema(a.items[0], a.items[1], b.items[0], b.items[1], direction, what + "[]",
+                            "property" if subject == "body" else subject)
             for keyword in ("oneOf", "anyOf"):
+                self._subject = subject
                 self.variants(a, b, keyword, new_at, direction, what)
         finally:
+            self._subject = outer
             self._active.discard(key)
 
     def types(self, a: "_View", b: "_View", at: Location, request: bool, what: str) -> None:
@@ -359,18 +385,27 @@ class Differ:
         old_format, new_format = a.schema.get("format"), b.schema.get("format")
         if a.types != b.types:
             change = f"{what}: type {_show(a.types)} → {_show(b.types)}"
-            if request:
-                self.emit("request-type-changed" if not new_accepts_old else "request-type-widened", change, at)
+            only_null = a.types is not None and b.types is not None and a.types ^ b.types == {"null"}
+            if only_null:
+                tail = "became-nullable" if "null" in b.types else "became-not-nullable"
             else:
-                self.emit("response-type-changed" if not old_accepts_new else "response-type-narrowed", change, at)
+                tail = "type-generalized" if request and new_accepts_old else "type-changed"
+            if request:
+                self.emit("request-type-changed" if not new_accepts_old else "request-type-widened", change, at,
+                          self._oasdiff(request, tail))
+            else:
+                self.emit("response-type-changed" if not old_accepts_new else "response-type-narrowed", change, at,
+                          self._oasdiff(request, tail))
         if old_format != new_format:
             change = f"{what}: format {old_format or '(none)'} → {new_format or '(none)'}"
             widened = new_format is None
             if request:
-                self.emit("request-type-widened" if widened else "request-type-changed", change, at)
+                self.emit("request-type-widened" if widened else "request-type-changed", change, at,
+                          self._oasdiff(request, "type-generalized" if widened else "type-changed"))
             else:
                 narrowed = old_format is None
-                self.emit("response-type-narrowed" if narrowed else "response-type-changed", change, at)
+                self.emit("response-type-narrowed" if narrowed else "response-type-changed", change, at,
+                          self._oasdiff(request, "type-changed"))
 
     def enums(self, a: "_View", b: "_View", at: Location, request: bool, what: str) -> None:
         old_enum, new_enum = a.enum, b.enum
@@ -383,15 +418,24 @@ class Differ:
             gone, added = [v for v in old_enum if v not in new_enum], [v for v in new_enum if v not in old_enum]
             if gone:
                 change = f"{what}: enum value(s) {_values(gone)} removed"
-                self.emit("request-enum-narrowed" if request else "response-enum-narrowed", change, at)
+                self.emit("request-enum-narrowed" if request else "response-enum-narrowed", change, at,
+                          self._enum_id(request, "enum-value-removed"))
             if added:
                 change = f"{what}: enum value(s) {_values(added)} added"
-                self.emit("request-enum-widened" if request else "response-enum-widened", change, at)
+                self.emit("request-enum-widened" if request else "response-enum-widened", change, at,
+                          self._enum_id(request, "enum-value-added"))
             return
+        # an enum set (became-enum) or dropped (oasdiff has no check for a dropped enum)
+        specific = self._enum_id(request, "became-enum") if narrowed and request else "-"
         if request:
-            self.emit("request-enum-narrowed" if narrowed else "request-enum-widened", change, at)
+            self.emit("request-enum-narrowed" if narrowed else "request-enum-widened", change, at, specific)
         else:
-            self.emit("response-enum-narrowed" if narrowed else "response-enum-widened", change, at)
+            self.emit("response-enum-narrowed" if narrowed else "response-enum-widened", change, at, specific)
+
+    def _enum_id(self, request: bool, tail: str) -> str:
+        if not request and self._subject == "body":
+            return f"response-mediatype-{tail}"           # oasdiff's name for a response body's own enum
+        return self._oasdiff(request, tail)
 
     def bounds(self, a: "_View", b: "_View", at: Location, request: bool, what: str) -> None:
         for keyword in _UPPER + _LOWER:
@@ -399,18 +443,26 @@ class Differ:
             if old == new:
                 continue
             narrowed = new < old if keyword in _UPPER else new > old
-            change = f"{what}: {keyword} {_num(a.schema.get(keyword))} → {_num(b.schema.get(keyword))}"
-            self._bound(request, narrowed, change, at)
+            old_value, new_value = a.schema.get(keyword), b.schema.get(keyword)
+            change = f"{what}: {keyword} {_num(old_value)} → {_num(new_value)}"
+            # oasdiff: a bound that appears is "set"; one that goes is "unset" for maxLength, else the limit moved
+            # to infinity ("increased" for an upper bound, "decreased" for a lower one)
+            how = ("set" if old_value is None else "unset" if new_value is None and keyword == "maxLength"
+                   else "decreased" if new < old else "increased")
+            self._bound(request, narrowed, change, at, self._oasdiff(request, f"{_BOUND_NAMES[keyword]}-{how}"))
         old_pattern, new_pattern = a.schema.get("pattern"), b.schema.get("pattern")
         if old_pattern != new_pattern:
             change = f"{what}: pattern {old_pattern or '(none)'} → {new_pattern or '(none)'}"
-            self._bound(request, new_pattern is not None, change, at)
+            how = "added" if old_pattern is None else "removed" if new_pattern is None else "changed"
+            specific = self._oasdiff(request, f"pattern-{how}") if request and self._subject != "body" else "-"
+            self._bound(request, new_pattern is not None, change, at, specific)
 
-    def _bound(self, request: bool, narrowed: bool, change: str, at: Location) -> None:
+    def _bound(self, request: bool, narrowed: bool, change: str, at: Location, oasdiff: str) -> None:
         if request:
-            self.emit("request-bounds-narrowed" if narrowed else "request-bounds-widened", change, at)
+            self.emit("request-bounds-narrowed" if narrowed else "request-bounds-widened", change, at, oasdiff)
         else:
-            self.emit("response-bounds-narrowed" if narrowed else "response-bounds-widened", change, at)
+            self.emit("response-bounds-narrowed" if narrowed else "response-bounds-widened", change, at,
+                      oasdiff if not narrowed else "-")
 
     def properties(self, a: "_View", b: "_View", at: Location, direction: str, what: str) -> None:
         request = direction == "request"
@@ -420,7 +472,9 @@ class Differ:
             if a.hides(name, hidden):
                 continue
             if name not in b.properties:
-                self.emit(f"{direction}-property-removed", f"{field} removed", prop_at)
+                specific = ("request-property-removed" if request else
+                            f"response-{'required' if name in a.required else 'optional'}-property-removed")
+                self.emit(f"{direction}-property-removed", f"{field} removed", prop_at, specific)
                 continue
             new_prop, new_prop_at = b.properties[name]
             if request and name in b.required and name not in a.required:
@@ -431,7 +485,7 @@ class Differ:
                 self.emit("response-property-became-optional", f"{field} may now be missing", new_prop_at)
             elif not request and name in b.required and name not in a.required:
                 self.emit("response-property-became-required", f"{field} is now always present", new_prop_at)
-            self.schema(prop, prop_at, new_prop, new_prop_at, direction, f"{what}.{name}")
+            self.schema(prop, prop_at, new_prop, new_prop_at, direction, f"{what}.{name}", "property")
         for name, (_, prop_at) in b.properties.items():
             if name in a.properties or b.hides(name, hidden):
                 continue
@@ -441,7 +495,8 @@ class Differ:
                 self.emit("request-property-added-required" if required else "request-property-added-optional",
                           field + (" (required)" if required else ""), prop_at)
             else:
-                self.emit("response-property-added", field, prop_at)
+                self.emit("response-property-added", field, prop_at,
+                          f"response-{'required' if name in b.required else 'optional'}-property-added")
         if request:
             for name in b.required - a.required - set(b.properties):
                 self.emit("request-property-added-required", f"{what}: field {name} is now required", at)
@@ -453,14 +508,17 @@ class Differ:
         if len(old) == len(new):
             for index, (x, y) in enumerate(zip(old, new)):
                 self.schema(x, a.at.child(keyword, index), y, at.child(keyword, index), direction,
-                            f"{what} ({keyword} #{index + 1})")
+                            f"{what} ({keyword} #{index + 1})", self._subject)
             return
         fewer = len(new) < len(old)
         change = f"{what}: {keyword} variants {len(old)} → {len(new)}"
-        if direction == "request":
-            self.emit("request-type-changed" if fewer else "request-type-widened", change, at)
+        request = direction == "request"
+        specific = self._oasdiff(request, f"{'one-of' if keyword == 'oneOf' else 'any-of'}-"
+                                          f"{'removed' if fewer else 'added'}")
+        if request:
+            self.emit("request-type-changed" if fewer else "request-type-widened", change, at, specific)
         else:
-            self.emit("response-type-narrowed" if fewer else "response-type-changed", change, at)
+            self.emit("response-type-narrowed" if fewer else "response-type-changed", change, at, specific)
 
 
 class _View:

@@ -8,13 +8,14 @@ calls every GET operation of an in-process app with seeded ids (found in the par
 parameter's examples), and the app's ContractGuard checks each answer against the spec.
 
 What (3) covers per API: Partners lists every exposed seeded row with its schema (handlers/partners/review.py).
-MOLGENIS rows are generic entity rows: its seed loader (handlers.molgenis.seed_loader.populate) builds and validates
+MOLGENIS rows are generic entity rows: its seed loader (apitwin_apis.molgenis.seed_loader.populate) builds and validates
 each row against the model's attribute types exactly as a create request does, so a refused row fails the seed and
 shows up here as `drift-seed-refused`; the rendered rows are checked by the smoke run.
 """
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import logging
 import pkgutil
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin, discover
+from apitwin.discovery import discover
+from apitwin.plugin import ApiPlugin
 from apitwin.review import examples
 from apitwin.review.findings import Finding
 from apitwin.review.loader import Loader, LoadError
@@ -54,12 +56,13 @@ _INFO_FUNC = re.compile(r"^x-\w+InfoFunc$")
 
 
 def targets(names: list[str]) -> list[tuple[Path, ApiPlugin | None]]:
-    """The specs to check: API names, spec paths, or (none given) every plugin's spec plus every specs/*.yaml."""
+    """The specs to check: API names, spec paths, or (none given) every plugin's spec plus every specs/*.yaml of
+    the working directory (a spec being written before its handlers)."""
     plugins = discover()
     by_spec = {p.spec_file.resolve(): p for p in plugins.values()}
     if not names:
         paths = [p.spec_file.resolve() for p in plugins.values()]
-        spec_dir = PROJECT_ROOT / "specs"
+        spec_dir = Path.cwd() / "specs"
         paths += sorted(p.resolve() for p in spec_dir.glob("*.y*ml") if p.resolve() not in paths)
         return [(path, by_spec.get(path)) for path in paths]
     chosen = []
@@ -75,7 +78,7 @@ def targets(names: list[str]) -> list[tuple[Path, ApiPlugin | None]]:
 
 
 def check(spec_path: Path, plugin: ApiPlugin | None, *, smoke: bool = True) -> list[Finding]:
-    spec = Spec.open(_relative(spec_path), Loader(PROJECT_ROOT))
+    spec = Spec.open(_relative(spec_path), Loader())
     checker = _Checker(spec, plugin)
     checker.handlers()
     if plugin is not None:
@@ -349,12 +352,20 @@ def _common_package(modules: list[str]) -> str:
 
 
 def _file_of(module: str) -> str:
+    """The module's source file (an import name need not match the folder it is installed from)."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except Exception:  # noqa: BLE001 - a broken parent package: fall back to the dotted name
+        spec = None
+    if spec is not None and spec.origin:
+        return _relative(spec.origin)
     return str(Path(*module.split("."))) + ".py"
 
 
 def _relative(path: Any) -> str:
+    """Paths under the working directory as relative ones (a checkout), others (an installed package) in full."""
     try:
-        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, TypeError):
         return str(path)
 

@@ -5,7 +5,8 @@ from http import HTTPStatus
 from typing import Any
 
 from apitwin.errors import ApiError
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin, lazy
+from apitwin.plugin import ApiPlugin, lazy
+from apitwin.resources import package_path
 
 
 def render_error(error: ApiError) -> dict[str, Any] | tuple[dict[str, Any], str]:
@@ -37,10 +38,10 @@ def render_error(error: ApiError) -> dict[str, Any] | tuple[dict[str, Any], str]
 PLUGIN = ApiPlugin(
     name="molgenis",
     title="MOLGENIS REST API v1",
-    spec_file=PROJECT_ROOT / "specs" / "molgenis_v1.yaml",
-    mockdata_dir=PROJECT_ROOT / "mockdata" / "molgenis",
+    spec_file=package_path("apitwin_apis.specs", "molgenis_v1.yaml"),
+    mockdata_dir=package_path("apitwin_apis.mockdata", "molgenis"),
     render_error=render_error,
-    seed=lazy("handlers.molgenis.seed:load_runtime"),
+    seed=lazy("apitwin_apis.molgenis.seed:load_runtime"),
     auth_challenge=None,        # permission failures are 401 DS04 without WWW-Authenticate
     lenient_json=True,          # Gson reads {name:Klaas} and bare words
     json_media_type="application/json;charset=UTF-8",
@@ -51,13 +52,13 @@ PLUGIN = ApiPlugin(
     },
     docs_base="/api/v1",
     quickstart=[
-        "Login       admin / admin  (non-admin: test / test; anonymous reads the biobank_* demo types)",
         "Token       curl -s -X POST {root}/api/v1/login -H 'Content-Type: application/json' "
-        "-d '{{\"username\": \"admin\", \"password\": \"admin\"}}'",
+        "-d '{{\"username\": \"{username}\", \"password\": \"{password}\"}}'",
         "Rows        curl -s '{root}/api/v1/biobank_Sample?num=5'   (anonymous may read biobank_*; else x-molgenis-token)",
     ],
 )
 
-PLUGIN.seed_records = lazy("handlers.molgenis.review:seed_records")
-PLUGIN.contract_profile = lazy("handlers.molgenis.contract:profile")
-PLUGIN.smoke_headers = lazy("handlers.molgenis.review:smoke_headers")
+PLUGIN.seed_records = lazy("apitwin_apis.molgenis.review:seed_records")
+PLUGIN.contract_profile = lazy("apitwin_apis.molgenis.contract:profile")
+PLUGIN.smoke_headers = lazy("apitwin_apis.molgenis.review:smoke_headers")
+PLUGIN.logins = lazy("apitwin_apis.molgenis.review:logins")

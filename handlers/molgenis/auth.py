@@ -11,7 +11,7 @@ from connexion import request
 
 from apitwin import runtime
 from apitwin.errors import ApiError
-from handlers.molgenis.security import Security
+from apitwin_apis.molgenis.security import Security
 
 MISSING_TOKEN = ("Missing molgenis token. Token should either be present in the x-molgenis-token request header "
                  "or the molgenis-token parameter.")

@@ -8,12 +8,12 @@ from connexion import request
 
 from apitwin.errors import ApiError
 from apitwin.validation import PATTERNED_QUERY_KEY
-from handlers.molgenis import data
-from handlers.molgenis.context import Ctx, ctx
-from handlers.molgenis.inputs import (collection_request, is_form, media_type, read_form, refuse_query_sort,
+from apitwin_apis.molgenis import data
+from apitwin_apis.molgenis.context import Ctx, ctx
+from apitwin_apis.molgenis.inputs import (collection_request, is_form, media_type, read_form, refuse_query_sort,
                                       string_array, tunnel_method)
-from handlers.molgenis.query import rules_from_params
-from handlers.molgenis.render import collection, entity_type_response, href, parse_attributes, parse_expand
+from apitwin_apis.molgenis.query import rules_from_params
+from apitwin_apis.molgenis.render import collection, entity_type_response, href, parse_attributes, parse_expand
 
 
 def _collection_body(c: Ctx, entity_type_id: str, *, start: int, num: int, rules: Any, sort: Any,

@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterable, Mapping
 
-from handlers.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType, Model
-from handlers.molgenis.problem import Problem
-from handlers.molgenis.values import ref_entity_id
+from apitwin_apis.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType, Model
+from apitwin_apis.molgenis.problem import Problem
+from apitwin_apis.molgenis.values import ref_entity_id
 
 POSTGRESQL = "PostgreSQL"
 UNKNOWN = "<unknown>"                 # data_en.properties: unknown.placeholder

@@ -9,12 +9,12 @@ from typing import Any, Callable
 from apitwin import runtime
 from apitwin.errors import ApiError
 from apitwin.store import Store
-from handlers.molgenis.auth import caller
-from handlers.molgenis.model import Attribute, EntityType, Model
-from handlers.molgenis.model_store import model_of
-from handlers.molgenis.repository import Repository, make_lookup
-from handlers.molgenis.security import Security
-from handlers.molgenis.values import ValueProblem, typed_id
+from apitwin_apis.molgenis.auth import caller
+from apitwin_apis.molgenis.model import Attribute, EntityType, Model
+from apitwin_apis.molgenis.model_store import model_of
+from apitwin_apis.molgenis.repository import Repository, make_lookup
+from apitwin_apis.molgenis.security import Security
+from apitwin_apis.molgenis.values import ValueProblem, typed_id
 
 
 @dataclass

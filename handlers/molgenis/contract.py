@@ -3,7 +3,7 @@ Data only: importing it loads nothing of the mock."""
 from __future__ import annotations
 
 from apitwin.contract.profiles import BusinessRule, Login, Profile, any_400
-from apitwin.plugin import PROJECT_ROOT
+from apitwin.resources import package_path
 
 EXPAND = r"invalid expand value"
 _EXPAND_RULE = BusinessRule("an unbalanced `expand` item answers 400 `invalid expand value`", (EXPAND,))
@@ -14,32 +14,32 @@ _WRITE_RULES = any_400("values checked against the entity type's attributes; tun
 PROFILE = Profile(
     name="molgenis",
     title="MOLGENIS REST API v1",
-    spec_file=PROJECT_ROOT / "specs" / "molgenis_v1.yaml",
+    spec_file=package_path("apitwin_apis.specs", "molgenis_v1.yaml"),
     login=Login(path="/login", username="admin", password="admin", header="x-molgenis-token", lifetime=7200),
     business_rules={
         **{op: (_EXPAND_RULE,) for op in (
-            "handlers.molgenis.meta.get_entity_type", "handlers.molgenis.meta.get_attribute",
-            "handlers.molgenis.rows.get_attribute_value", "handlers.molgenis.rows.get_row",
-            "handlers.molgenis.collections.list_rows")},
-        "handlers.molgenis.auth.login": (
+            "apitwin_apis.molgenis.meta.get_entity_type", "apitwin_apis.molgenis.meta.get_attribute",
+            "apitwin_apis.molgenis.rows.get_attribute_value", "apitwin_apis.molgenis.rows.get_row",
+            "apitwin_apis.molgenis.collections.list_rows")},
+        "apitwin_apis.molgenis.auth.login": (
             BusinessRule("blank username or password: 400 `must not be blank`", ("must not be blank",)),),
-        "handlers.molgenis.csv.export_csv": (BusinessRule(
+        "apitwin_apis.molgenis.csv.export_csv": (BusinessRule(
             "unknown names in `attributes`; RSQL that does not parse; `num` over 10000",
             (r"Unknown attributes \[", r"Invalid RSQL query", r"Unknown attribute '", r"Num exceeded")),),
-        "handlers.molgenis.collections.post_collection": _WRITE_RULES + (
+        "apitwin_apis.molgenis.collections.post_collection": _WRITE_RULES + (
             BusinessRule("a create without body and content type answers 415", (r"Content type '' not supported",),
                          (415,)),),
         **{op: (BusinessRule(
             "deletes refused while an attribute's default value or another row refers to the row (D22)",
             (r"is referenced as default value by attribute", r"entities are referenced as default value",
              r"is referenced by entity '")),) for op in (
-            "handlers.molgenis.rows.delete_row", "handlers.molgenis.collections.delete_all")},
+            "apitwin_apis.molgenis.rows.delete_row", "apitwin_apis.molgenis.collections.delete_all")},
         **{op: _WRITE_RULES for op in (
-            "handlers.molgenis.rows.post_row", "handlers.molgenis.rows.update_row",
-            "handlers.molgenis.rows.update_attribute", "handlers.molgenis.rows.post_attribute_value",
-            "handlers.molgenis.meta.post_entity_type", "handlers.molgenis.meta.post_attribute")},
+            "apitwin_apis.molgenis.rows.post_row", "apitwin_apis.molgenis.rows.update_row",
+            "apitwin_apis.molgenis.rows.update_attribute", "apitwin_apis.molgenis.rows.post_attribute_value",
+            "apitwin_apis.molgenis.meta.post_entity_type", "apitwin_apis.molgenis.meta.post_attribute")},
     },
-    session_ending=frozenset({"handlers.molgenis.auth.logout"}),
+    session_ending=frozenset({"apitwin_apis.molgenis.auth.logout"}),
     protected=("sys_",),
 )
 

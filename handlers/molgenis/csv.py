@@ -6,12 +6,12 @@ from typing import Any
 from connexion.lifecycle import ConnexionResponse
 
 from apitwin.errors import ApiError
-from handlers.molgenis import data
-from handlers.molgenis.context import Ctx, ctx
-from handlers.molgenis.inputs import string_array
-from handlers.molgenis.model import MULTI_REFERENCE_TYPES, SINGLE_REFERENCE_TYPES, Attribute, EntityType
-from handlers.molgenis.query import parse_rsql
-from handlers.molgenis.values import java_double_str, java_str, ref_entity_id, with_computed
+from apitwin_apis.molgenis import data
+from apitwin_apis.molgenis.context import Ctx, ctx
+from apitwin_apis.molgenis.inputs import string_array
+from apitwin_apis.molgenis.model import MULTI_REFERENCE_TYPES, SINGLE_REFERENCE_TYPES, Attribute, EntityType
+from apitwin_apis.molgenis.query import parse_rsql
+from apitwin_apis.molgenis.values import java_double_str, java_str, ref_entity_id, with_computed
 
 DEFAULT_NUM = 100
 MAX_NUM = 10000

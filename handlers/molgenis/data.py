@@ -7,15 +7,15 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from apitwin.errors import ApiError
-from handlers.molgenis.constraints import delete_problem, is_postgresql, write_problem
-from handlers.molgenis.context import Ctx
-from handlers.molgenis.model_store import edit_model, save_model
-from handlers.molgenis.inputs import Upload
-from handlers.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType
-from handlers.molgenis import indexes
-from handlers.molgenis.query import compile_rules
-from handlers.molgenis.repository import collection_name
-from handlers.molgenis.values import (FILE_META, build_entity, convert, default_text, java_str,
+from apitwin_apis.molgenis.constraints import delete_problem, is_postgresql, write_problem
+from apitwin_apis.molgenis.context import Ctx
+from apitwin_apis.molgenis.model_store import edit_model, save_model
+from apitwin_apis.molgenis.inputs import Upload
+from apitwin_apis.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType
+from apitwin_apis.molgenis import indexes
+from apitwin_apis.molgenis.query import compile_rules
+from apitwin_apis.molgenis.repository import collection_name
+from apitwin_apis.molgenis.values import (FILE_META, build_entity, convert, default_text, java_str,
                                       readonly_attribute_message, ref_entity_id, validate)
 
 Values = dict[str, Any]

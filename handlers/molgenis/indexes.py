@@ -16,10 +16,10 @@ from __future__ import annotations
 import bisect
 from typing import Any, Callable, Mapping, Sequence
 
-from handlers.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType, Model
-from handlers.molgenis.query import _order_key, coerce, sort_rows
-from handlers.molgenis.repository import Repository
-from handlers.molgenis.snapshot import Snapshot, snapshot_of
+from apitwin_apis.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType, Model
+from apitwin_apis.molgenis.query import _order_key, coerce, sort_rows
+from apitwin_apis.molgenis.repository import Repository
+from apitwin_apis.molgenis.snapshot import Snapshot, snapshot_of
 
 Values = Mapping[str, Any]
 RANGE_OPERATORS = {"LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL", "RANGE"}

@@ -14,8 +14,8 @@ from connexion import request
 from apitwin.errors import ApiError
 from apitwin.forms import multi_form
 from apitwin.validation import SENT_JSON_KEY
-from handlers.molgenis.problem import Problem
-from handlers.molgenis.render import split_items
+from apitwin_apis.molgenis.problem import Problem
+from apitwin_apis.molgenis.render import split_items
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 TUNNEL_METHODS = ("GET", "PUT", "DELETE")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.errors import ApiError
-from handlers.molgenis import data
-from handlers.molgenis.context import Ctx, ctx, unknown_entity_type
-from handlers.molgenis.model_store import model_of
-from handlers.molgenis.inputs import body_array, require_object_body, string_array, tunnel_method
-from handlers.molgenis.render import attribute_response, entity_type_response, parse_attributes, parse_expand
+from apitwin_apis.molgenis import data
+from apitwin_apis.molgenis.context import Ctx, ctx, unknown_entity_type
+from apitwin_apis.molgenis.model_store import model_of
+from apitwin_apis.molgenis.inputs import body_array, require_object_body, string_array, tunnel_method
+from apitwin_apis.molgenis.render import attribute_response, entity_type_response, parse_attributes, parse_expand
 
 from apitwin import runtime
 

@@ -10,7 +10,7 @@ without importing each other.
 from __future__ import annotations
 
 from apitwin.store import Store
-from handlers.molgenis.model import Model
+from apitwin_apis.molgenis.model import Model
 
 MODEL_COLLECTION = "model"
 _PARSED = "molgenis.model"

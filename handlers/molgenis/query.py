@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from handlers.molgenis.problem import Problem
-from handlers.molgenis.model import MULTI_REFERENCE_TYPES, REFERENCE_TYPES, Attribute, EntityType, Model
-from handlers.molgenis.values import (DATE_MESSAGE, DATETIME_MESSAGE, INT_RANGE, LONG_RANGE, java_double_str,
+from apitwin_apis.molgenis.problem import Problem
+from apitwin_apis.molgenis.model import MULTI_REFERENCE_TYPES, REFERENCE_TYPES, Attribute, EntityType, Model
+from apitwin_apis.molgenis.values import (DATE_MESSAGE, DATETIME_MESSAGE, INT_RANGE, LONG_RANGE, java_double_str,
                                       java_str, java_type_name, number_to_int, parse_date, parse_datetime,
                                       parse_java_double, parse_java_int, ref_entity_id)
 

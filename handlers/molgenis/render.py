@@ -12,9 +12,9 @@ import re
 from typing import Any, Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
-from handlers.molgenis.problem import Problem
-from handlers.molgenis.model import MULTI_REFERENCE_TYPES, SINGLE_REFERENCE_TYPES, Attribute, EntityType, Model
-from handlers.molgenis.values import FILE_META, default_text, ref_entity_id, with_computed
+from apitwin_apis.molgenis.problem import Problem
+from apitwin_apis.molgenis.model import MULTI_REFERENCE_TYPES, SINGLE_REFERENCE_TYPES, Attribute, EntityType, Model
+from apitwin_apis.molgenis.values import FILE_META, default_text, ref_entity_id, with_computed
 
 Values = Mapping[str, Any]
 Lookup = Callable[[str], Any]          # entity type id -> Repository | None

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, Callable, Hashable, Iterator, TypeVar
 
 from apitwin.store import Change, Collection, Store, clone
-from handlers.molgenis.model import EntityType, Model
+from apitwin_apis.molgenis.model import EntityType, Model
 
 Values = dict[str, Any]
 Lookup = Callable[[str], "Repository | None"]

@@ -6,11 +6,11 @@ from typing import Any
 from connexion import request
 
 from apitwin.errors import ApiError
-from handlers.molgenis import data
-from handlers.molgenis.context import Ctx, attribute_of, ctx
-from handlers.molgenis.inputs import (ABSENT, body_array, collection_request, is_form, read_form, refuse_query_sort,
+from apitwin_apis.molgenis import data
+from apitwin_apis.molgenis.context import Ctx, attribute_of, ctx
+from apitwin_apis.molgenis.inputs import (ABSENT, body_array, collection_request, is_form, read_form, refuse_query_sort,
                                       require_object_body, sent_json, string_array, tunnel_method)
-from handlers.molgenis.render import RenderProblem, attribute_value, entity_map, parse_attributes, parse_expand
+from apitwin_apis.molgenis.render import RenderProblem, attribute_value, entity_map, parse_attributes, parse_expand
 
 
 def _row_body(c: Ctx, entity_type_id: str, raw_id: str, attributes: list[str] | None,

@@ -13,8 +13,8 @@ from typing import Any
 
 from apitwin.errors import ApiError
 from apitwin.store import Store, clone
-from handlers.molgenis.model_store import MODEL_COLLECTION, model_of
-from handlers.molgenis.repository import Repository, collection_name
+from apitwin_apis.molgenis.model_store import MODEL_COLLECTION, model_of
+from apitwin_apis.molgenis.repository import Repository, collection_name
 
 TOKEN_LIFETIME = 2 * 3600
 ANONYMOUS = "anonymous"

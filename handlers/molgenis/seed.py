@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from apitwin.store import Store
-from handlers.molgenis.model_store import save_model
-from handlers.molgenis.seed_loader import load_model, load_rows, load_security, populate
+from apitwin_apis.molgenis.model_store import save_model
+from apitwin_apis.molgenis.seed_loader import load_model, load_rows, load_security, populate
 
 
 def load_runtime(rt: Any, data_dir: Path | str) -> None:

@@ -14,9 +14,9 @@ from typing import Any, Mapping
 
 from apitwin.mockdata import plain, read_mapping
 from apitwin.store import Store
-from handlers.molgenis.model import Model
-from handlers.molgenis.repository import Repository, make_lookup
-from handlers.molgenis.values import build_entity, format_instant, ref_entity_id, validate
+from apitwin_apis.molgenis.model import Model
+from apitwin_apis.molgenis.repository import Repository, make_lookup
+from apitwin_apis.molgenis.values import build_entity, format_instant, ref_entity_id, validate
 
 SEED_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)   # auto dates of seeded rows: fixed, so seeds are repeatable
 

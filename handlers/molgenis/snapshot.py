@@ -16,9 +16,9 @@ import threading
 from typing import Any, Callable, Mapping
 
 from apitwin.store import Change
-from handlers.molgenis.model import Attribute, EntityType
-from handlers.molgenis.query import _order_key, sort_rows
-from handlers.molgenis.repository import Repository
+from apitwin_apis.molgenis.model import Attribute, EntityType
+from apitwin_apis.molgenis.query import _order_key, sort_rows
+from apitwin_apis.molgenis.repository import Repository
 
 Values = Mapping[str, Any]
 OrderKey = tuple[str, bool]                       # (attribute name, ascending)

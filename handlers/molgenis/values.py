@@ -34,10 +34,10 @@ from decimal import Decimal
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers.molgenis.expressions import is_true as expression_true
-from handlers.molgenis.expressions import variables as expression_variables
-from handlers.molgenis.problem import Problem
-from handlers.molgenis.model import MULTI_REFERENCE_TYPES, TEXT_TYPES, Attribute, EntityType, Model
+from apitwin_apis.molgenis.expressions import is_true as expression_true
+from apitwin_apis.molgenis.expressions import variables as expression_variables
+from apitwin_apis.molgenis.problem import Problem
+from apitwin_apis.molgenis.model import MULTI_REFERENCE_TYPES, TEXT_TYPES, Attribute, EntityType, Model
 
 Values = dict[str, Any]
 Lookup = Callable[[str], Any]          # entity type id -> Repository | None

@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.errors import ApiError
-from apitwin.plugin import PROJECT_ROOT, ApiPlugin, lazy
+from apitwin.plugin import ApiPlugin, lazy
+from apitwin.resources import package_path
 
 
 def render_error(error: ApiError) -> dict[str, Any]:
@@ -13,20 +14,20 @@ def render_error(error: ApiError) -> dict[str, Any]:
 
 
 def _seed(rt: Any, data_dir: Any) -> None:
-    from handlers.partners.seed import load
+    from apitwin_apis.partners.seed import load
 
     load(rt, data_dir)
 
 
 def _event_shape(row: dict[str, Any]) -> dict[str, Any]:
-    from handlers.partners.common import public
+    from apitwin_apis.partners.common import public
 
     return public(row)
 
 
 def _event_matches(event: dict[str, Any], name: str) -> bool:
     """A webhook's event filter takes G1 types (kit.updated) and the G2 names (report_ready), like GET /events/."""
-    from handlers.partners.events import G2_TYPES
+    from apitwin_apis.partners.events import G2_TYPES
 
     if name in G2_TYPES:
         g1_type, test = G2_TYPES[name]
@@ -39,13 +40,13 @@ def _tenants(rt: Any) -> list[str]:
 
 
 def _tick(rt: Any) -> Any:
-    from handlers.partners.actions import tick
+    from apitwin_apis.partners.actions import tick
 
     return tick(rt)
 
 
 def _actions() -> dict[str, Any]:
-    from handlers.partners.actions import ACTIONS
+    from apitwin_apis.partners.actions import ACTIONS
 
     return ACTIONS
 
@@ -53,8 +54,8 @@ def _actions() -> dict[str, Any]:
 PLUGIN = ApiPlugin(
     name="partners",
     title="Toolbox Genomics Partners API",
-    spec_file=PROJECT_ROOT / "specs" / "partners.yaml",
-    mockdata_dir=PROJECT_ROOT / "mockdata" / "partners",
+    spec_file=package_path("apitwin_apis.specs", "partners.yaml"),
+    mockdata_dir=package_path("apitwin_apis.mockdata", "partners"),
     render_error=render_error,
     seed=_seed,
     auth_challenge='JWT realm="api"',
@@ -70,20 +71,20 @@ PLUGIN.actions = _actions()
 
 
 def _body_checks() -> dict[str, Any]:
-    from handlers.partners import customers, orders, shipments
+    from apitwin_apis.partners import customers, orders, shipments
 
-    return {"handlers.partners.customers.create_customer": customers.check_create,
-            "handlers.partners.shipments.create_shipment": shipments.check_create,
-            "handlers.partners.orders.create_order": orders.check_create}
+    return {"apitwin_apis.partners.customers.create_customer": customers.check_create,
+            "apitwin_apis.partners.shipments.create_shipment": shipments.check_create,
+            "apitwin_apis.partners.orders.create_order": orders.check_create}
 
 
 PLUGIN.body_checks = _body_checks()
 
-PLUGIN.seed_records = lazy("handlers.partners.review:seed_records")
-PLUGIN.contract_profile = lazy("handlers.partners.contract:profile")
-PLUGIN.smoke_headers = lazy("handlers.partners.review:smoke_headers")
+PLUGIN.seed_records = lazy("apitwin_apis.partners.review:seed_records")
+PLUGIN.contract_profile = lazy("apitwin_apis.partners.contract:profile")
+PLUGIN.smoke_headers = lazy("apitwin_apis.partners.review:smoke_headers")
+PLUGIN.logins = lazy("apitwin_apis.partners.review:logins")
 PLUGIN.quickstart = [
-    "Login       demo / demo-password  (second partner: acme / acme-password)",
     "Token       curl -s -X POST {root}/api/v1/api-token-auth/ -H 'Content-Type: application/json' "
-    "-d '{{\"username\": \"demo\", \"password\": \"demo-password\"}}'",
+    "-d '{{\"username\": \"{username}\", \"password\": \"{password}\"}}'",
 ]

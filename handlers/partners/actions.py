@@ -9,8 +9,8 @@ from apitwin.errors import ApiError
 from apitwin.plugin import Action
 from apitwin.runtime import ApiRuntime
 from apitwin.timeutil import format_datetime, now
-from handlers.partners.common import public
-from handlers.partners.lifecycle import (DEFAULT_FAIL_REASON, MAIN_LINE, TERMINAL, IllegalTransition, move_kit,
+from apitwin_apis.partners.common import public
+from apitwin_apis.partners.lifecycle import (DEFAULT_FAIL_REASON, MAIN_LINE, TERMINAL, IllegalTransition, move_kit,
                                          next_status)
 
 KIT_BODY = {"type": "object", "required": ["kit_id"], "additionalProperties": False,

@@ -6,8 +6,8 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from handlers.partners.common import TENANT, created, listing, owned, public, store
-from handlers.partners.lifecycle import record_change
+from apitwin_apis.partners.common import TENANT, created, listing, owned, public, store
+from apitwin_apis.partners.lifecycle import record_change
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")  # used with fullmatch: no trailing newline slips through
 

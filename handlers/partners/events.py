@@ -6,8 +6,8 @@ from typing import Any, Callable
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import parse_datetime
-from handlers.partners.common import listing
-from handlers.partners.lifecycle import REASON_NO_CONSENT, REASON_NOT_REGISTERED
+from apitwin_apis.partners.common import listing
+from apitwin_apis.partners.lifecycle import REASON_NO_CONSENT, REASON_NOT_REGISTERED
 
 # G2 event names → (G1 type, payload test); the mapping is in docs/partners-decisions.md (Event scheme)
 G2_TYPES: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.partners.common import listing, owned, public
+from apitwin_apis.partners.common import listing, owned, public
 
 # G2 spellings accepted on input (C29)
 STATUS_ALIASES = {"SAMPLE_IN_PROCESS": "KIT_PROCESSING", "KIT_UNUSABLE": "KIT_FAILED"}

@@ -7,7 +7,7 @@ from typing import Any
 
 from apitwin.store import Row, Store
 from apitwin.timeutil import format_datetime, now
-from handlers.partners.common import TENANT
+from apitwin_apis.partners.common import TENANT
 
 REASON_NO_CONSENT = "Customer consent date is not found."
 REASON_NOT_REGISTERED = "Kit registration verification date is not found."

@@ -5,8 +5,8 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from handlers.partners.common import TENANT, created, customer_reference, listing, mine, owned, public, store
-from handlers.partners.lifecycle import open_reports, record_change, settle_reports
+from apitwin_apis.partners.common import TENANT, created, customer_reference, listing, mine, owned, public, store
+from apitwin_apis.partners.lifecycle import open_reports, record_change, settle_reports
 
 NEEDS_SHIPMENT = "The customer must have an existing customer shipment before a panel order can be placed."
 

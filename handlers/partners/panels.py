@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.partners.common import listing
+from apitwin_apis.partners.common import listing
 
 
 async def list_trait_panels(page: int | None = None, page_size: int | None = None) -> Any:

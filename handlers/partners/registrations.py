@@ -6,8 +6,8 @@ from typing import Any
 
 from apitwin.errors import ApiError
 from apitwin.timeutil import format_datetime, now, parse_datetime
-from handlers.partners.common import listing, owned, public, store
-from handlers.partners.lifecycle import record_change, settle_reports
+from apitwin_apis.partners.common import listing, owned, public, store
+from apitwin_apis.partners.lifecycle import record_change, settle_reports
 
 
 async def list_registrations(token_info: dict[str, Any], customer: int | None = None, page: int | None = None,

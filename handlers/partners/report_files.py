@@ -5,7 +5,7 @@ from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
 
-from handlers.partners.common import absolute_url, listing, owned, public
+from apitwin_apis.partners.common import absolute_url, listing, owned, public
 
 
 def shape(row: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.errors import ApiError
-from handlers.partners.common import listing, owned, public
+from apitwin_apis.partners.common import listing, owned, public
 
 
 async def list_reports(token_info: dict[str, Any], customer_id: int | None = None, client_id: int | None = None,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from apitwin.runtime import ApiRuntime
-from handlers.partners import kits, orders
-from handlers.partners.common import public
+from apitwin_apis.partners import kits, orders
+from apitwin_apis.partners.common import public
 
 # store collection → (components/schemas name, how the API shapes a row)
 RESOURCES = {
@@ -31,6 +31,15 @@ def seed_records(rt: ApiRuntime) -> Iterator[tuple[str, str, Any]]:
             if collection == "report_files":  # handlers build the link from the request's host; use the documented one
                 record["download_link"] = f"{SERVER}/report-files/{row['id']}/download/"
             yield f"{collection} {row['id']}", schema, record
+
+
+def logins(rt: ApiRuntime) -> list[tuple[str, str, str]]:
+    """For the banner: the first active account of each partner (tenant), in seed order."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for account in rt.store["accounts"].filter():
+        if account.get("active", True) and account.get("password") is not None:
+            found.setdefault(account["partner"], (account["username"], str(account["password"]), account["partner"]))
+    return list(found.values())
 
 
 def smoke_headers(client: Any) -> dict[str, str]:

@@ -10,10 +10,10 @@ from apitwin.mockdata import plain, read_mapping
 from apitwin.runtime import ApiRuntime
 from apitwin.store import Store
 from apitwin.timeutil import format_datetime, parse_datetime
-from handlers.partners.common import TENANT
-from handlers.partners.lifecycle import (REASON_NO_CONSENT, REASON_NOT_REGISTERED, open_reports, record_event,
+from apitwin_apis.partners.common import TENANT
+from apitwin_apis.partners.lifecycle import (REASON_NO_CONSENT, REASON_NOT_REGISTERED, open_reports, record_event,
                                          set_kit_status, set_report_status, ship_kits)
-from handlers.partners.shipments import address
+from apitwin_apis.partners.shipments import address
 
 # How a kit reaches each status: the steps after KIT_SHIPPED.
 KIT_PATHS = {
@@ -42,7 +42,11 @@ def at_offset(start: str, days: float) -> str:
 
 
 def load(rt: ApiRuntime, data_dir: Path) -> None:
+    if not any(Path(data_dir).glob("*.yaml")):
+        raise ValueError(f"{data_dir}: no seed files (*.yaml: accounts, panels, customers, shipments, orders)")
     data = read(data_dir)
+    if not data.get("accounts"):
+        raise ValueError(f"{data_dir}: no partner accounts (accounts.yaml, `accounts:`); every route needs a login")
     db = rt.store
     for account in data.get("accounts", []):
         db["accounts"].insert(account)

@@ -6,8 +6,8 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from handlers.partners.common import TENANT, created, customer_reference, listing, owned, public, store
-from handlers.partners.lifecycle import record_change, ship_kits
+from apitwin_apis.partners.common import TENANT, created, customer_reference, listing, owned, public, store
+from apitwin_apis.partners.lifecycle import record_change, ship_kits
 
 
 def address(raw: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from apitwin import errors, runtime, tokens
 from apitwin.errors import ApiError
-from handlers.partners.common import store
+from apitwin_apis.partners.common import store
 
 DEFAULT_TTL = 300            # djangorestframework-jwt's JWT_EXPIRATION_DELTA
 PREFIXES = ("jwt", "bearer")  # JWT is the library default; Bearer is what most clients send

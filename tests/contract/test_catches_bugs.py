@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import pytest
 
-import handlers.partners
+import apitwin_apis.partners
 from apitwin.app import create_app
 from apitwin.contract import config, runner
 from apitwin.contract.results import RunResult
@@ -46,17 +46,17 @@ def wrap(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, make: Callable
 # -- Partners ---------------------------------------------------------------------------------------------------
 
 def wrong_status(mp: pytest.MonkeyPatch) -> None:
-    import handlers.partners.customers as m
+    import apitwin_apis.partners.customers as m
     wrap(mp, m, "created", lambda orig: lambda row, path: (lambda out: (out[0], 200, out[2]))(orig(row, path)))
 
 
 def missing_field(mp: pytest.MonkeyPatch) -> None:
-    import handlers.partners.customers as m
+    import apitwin_apis.partners.customers as m
     wrap(mp, m, "public", lambda orig: lambda row: {k: v for k, v in orig(row).items() if k != "email"})
 
 
 def wrong_type(mp: pytest.MonkeyPatch) -> None:
-    import handlers.partners.orders as m
+    import apitwin_apis.partners.orders as m
 
     def make(orig: Any) -> Any:
         async def get_order(order_id: int, token_info: dict[str, Any]) -> Any:
@@ -66,7 +66,7 @@ def wrong_type(mp: pytest.MonkeyPatch) -> None:
 
 
 def error_shape(mp: pytest.MonkeyPatch) -> None:
-    plugin = handlers.partners.PLUGIN
+    plugin = apitwin_apis.partners.PLUGIN
     wrap(mp, plugin, "render_error",
          lambda orig: lambda error: {"detail": "Not found."} if error.status == 404 else orig(error))
 
@@ -74,7 +74,7 @@ def error_shape(mp: pytest.MonkeyPatch) -> None:
 def auth_ignored(mp: pytest.MonkeyPatch) -> None:
     """GET /api/v1/kits/ loses its security requirement (and falls back to the demo tenant without a token)."""
     import apitwin.app as engine
-    import handlers.partners.kits as m
+    import apitwin_apis.partners.kits as m
 
     def view(orig: Any) -> Any:
         def connexion_view(spec: dict[str, Any]) -> dict[str, Any]:
@@ -93,9 +93,9 @@ def auth_ignored(mp: pytest.MonkeyPatch) -> None:
 
 
 def tenant_leak(mp: pytest.MonkeyPatch) -> None:
-    import handlers.partners.customers as m
+    import apitwin_apis.partners.customers as m
     from apitwin.errors import not_found
-    from handlers.partners.common import store
+    from apitwin_apis.partners.common import store
 
     def owned(collection: str, row_id: int, token_info: dict[str, Any], label: str) -> Any:
         row = store()[collection].get(row_id)       # the tenant check is gone
@@ -107,7 +107,7 @@ def tenant_leak(mp: pytest.MonkeyPatch) -> None:
 
 def update_lost(mp: pytest.MonkeyPatch) -> None:
     """The PATCH answers the new verification_date, but the write is lost (the old value stays stored)."""
-    import handlers.partners.registrations as m
+    import apitwin_apis.partners.registrations as m
 
     def make(orig: Any) -> Any:
         async def update_registration(registration_id: int, body: dict[str, Any], token_info: dict[str, Any]) -> Any:
@@ -122,7 +122,7 @@ def update_lost(mp: pytest.MonkeyPatch) -> None:
 
 def create_truncates(mp: pytest.MonkeyPatch) -> None:
     """The 201 echoes the first name as sent, the stored row keeps only 3 characters (a short column)."""
-    import handlers.partners.customers as m
+    import apitwin_apis.partners.customers as m
 
     def make(orig: Any) -> Any:
         async def create_customer(body: dict[str, Any], token_info: dict[str, Any]) -> Any:
@@ -136,7 +136,7 @@ def create_truncates(mp: pytest.MonkeyPatch) -> None:
 
 def paging_overlap(mp: pytest.MonkeyPatch) -> None:
     """Off by one: every page after the first starts one row early, repeating the previous page's last row."""
-    import handlers.partners.common as m
+    import apitwin_apis.partners.common as m
 
     def make(orig: Any) -> Any:
         def window(page: int | None, page_size: int | None) -> tuple[int, int]:
@@ -147,13 +147,13 @@ def paging_overlap(mp: pytest.MonkeyPatch) -> None:
 
 
 def count_wrong(mp: pytest.MonkeyPatch) -> None:
-    import handlers.partners.common as m
+    import apitwin_apis.partners.common as m
     wrap(mp, m, "envelope", lambda orig: lambda results, total, *a, **k: orig(results, len(results), *a, **k))
 
 
 def server_error(mp: pytest.MonkeyPatch) -> None:
     """`body["email"]` where the spec makes email optional: a KeyError (500) when a client leaves it out."""
-    import handlers.partners.customers as m
+    import apitwin_apis.partners.customers as m
 
     def make(orig: Any) -> Any:
         def normalize(body: dict[str, Any]) -> dict[str, Any]:
@@ -164,7 +164,7 @@ def server_error(mp: pytest.MonkeyPatch) -> None:
 
 
 def filter_ignored(mp: pytest.MonkeyPatch) -> None:
-    import handlers.partners.kits as m
+    import apitwin_apis.partners.kits as m
 
     def make(orig: Any) -> Any:
         async def list_kits(token_info: dict[str, Any], shipment: int | None = None, status: str | None = None,
@@ -175,19 +175,19 @@ def filter_ignored(mp: pytest.MonkeyPatch) -> None:
 
 
 def location_missing(mp: pytest.MonkeyPatch) -> None:
-    import handlers.partners.shipments as m
+    import apitwin_apis.partners.shipments as m
     wrap(mp, m, "created", lambda orig: lambda row, path: orig(row, path)[:2] + ({},))
 
 
 def location_wrong(mp: pytest.MonkeyPatch) -> None:
     """Location built from the wrong id: the created order is not where the header says."""
-    import handlers.partners.orders as m
+    import apitwin_apis.partners.orders as m
     wrap(mp, m, "created", lambda orig: lambda row, path: orig(row, path.replace(f"/{row['id']}/",
                                                                                    f"/{row['id'] + 1000}/")))
 
 
 def content_type(mp: pytest.MonkeyPatch) -> None:
-    import handlers.partners.kits as m
+    import apitwin_apis.partners.kits as m
     from starlette.responses import Response
 
     def make(orig: Any) -> Any:
@@ -202,12 +202,12 @@ def content_type(mp: pytest.MonkeyPatch) -> None:
 def like_case_sensitive(mp: pytest.MonkeyPatch) -> None:
     import re
 
-    import handlers.molgenis.query as m
+    import apitwin_apis.molgenis.query as m
     wrap(mp, m, "_like_regex", lambda orig: lambda text: re.compile(orig(text).pattern, re.DOTALL))
 
 
 def total_of_page(mp: pytest.MonkeyPatch) -> None:
-    import handlers.molgenis.collections as m
+    import apitwin_apis.molgenis.collections as m
 
     def make(orig: Any) -> Any:
         def collection(entity_type: Any, rows: Any, *, total: int, **kwargs: Any) -> Any:
@@ -218,12 +218,12 @@ def total_of_page(mp: pytest.MonkeyPatch) -> None:
 
 
 def delete_keeps_row(mp: pytest.MonkeyPatch) -> None:
-    import handlers.molgenis.data as m
+    import apitwin_apis.molgenis.data as m
     mp.setattr(m, "delete_row", lambda *args, **kwargs: None)
 
 
 def molgenis_location_missing(mp: pytest.MonkeyPatch) -> None:
-    import handlers.molgenis.collections as m
+    import apitwin_apis.molgenis.collections as m
 
     def make(orig: Any) -> Any:
         async def _create(c: Any, entity_type_id: str, body: Any) -> Any:
@@ -234,7 +234,7 @@ def molgenis_location_missing(mp: pytest.MonkeyPatch) -> None:
 
 def put_drops_field(mp: pytest.MonkeyPatch) -> None:
     """PUT stores every attribute but the last one sent (an off-by-one in a field loop)."""
-    import handlers.molgenis.data as m
+    import apitwin_apis.molgenis.data as m
 
     def make(orig: Any) -> Any:
         def replace(c: Any, entity_type: Any, entity_id: Any, body: Any, **kwargs: Any) -> Any:
@@ -247,7 +247,7 @@ def put_drops_field(mp: pytest.MonkeyPatch) -> None:
 
 def guide_status(mp: pytest.MonkeyPatch) -> None:
     """PUT /{e}/{id}/{attr} answers 204 as the guide says, not 200 as the server (and the contract) does."""
-    import handlers.molgenis.rows as m
+    import apitwin_apis.molgenis.rows as m
 
     def make(orig: Any) -> Any:
         async def update_attribute(*args: Any, **kwargs: Any) -> Any:
@@ -260,7 +260,7 @@ def guide_status(mp: pytest.MonkeyPatch) -> None:
 def permission_403(mp: pytest.MonkeyPatch) -> None:
     """Permission failures answer 403 (what the guide suggests) instead of the server's 401 DS04."""
     from apitwin.errors import ApiError
-    from handlers.molgenis.security import Security
+    from apitwin_apis.molgenis.security import Security
 
     def make(orig: Any) -> Any:
         def require(self: Any, username: str | None, entity_type: Any, permission: str) -> None:
@@ -275,7 +275,7 @@ def permission_403(mp: pytest.MonkeyPatch) -> None:
 def strict_tokens(mp: pytest.MonkeyPatch) -> None:
     """Collections answer 401 to an unknown token instead of treating it as anonymous (what most APIs do, not
     what MOLGENIS does)."""
-    import handlers.molgenis.collections as m
+    import apitwin_apis.molgenis.collections as m
     from apitwin.errors import ApiError
 
     def make(orig: Any) -> Any:

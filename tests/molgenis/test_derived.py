@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from apitwin.store import Store
-from handlers.molgenis import seed
-from handlers.molgenis.model import Attribute, EntityType
-from handlers.molgenis.model_store import edit_model, model_of, save_model
-from handlers.molgenis.repository import Repository, collection_name
-from handlers.molgenis.security import ALL_PERMISSIONS, USER_TYPE, Security
+from apitwin_apis.molgenis import seed
+from apitwin_apis.molgenis.model import Attribute, EntityType
+from apitwin_apis.molgenis.model_store import edit_model, model_of, save_model
+from apitwin_apis.molgenis.repository import Repository, collection_name
+from apitwin_apis.molgenis.security import ALL_PERMISSIONS, USER_TYPE, Security
 
 SEED = Path(__file__).resolve().parents[2] / "mockdata" / "molgenis"
 

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from apitwin.store import Store
-from handlers.molgenis import indexes
-from handlers.molgenis.model import Model
-from handlers.molgenis.query import compile_rules, sort_rows
-from handlers.molgenis.repository import Repository, make_lookup
-from handlers.molgenis.seed_loader import load_model
-from apitwin.plugin import PROJECT_ROOT
+from apitwin_apis.molgenis import indexes
+from apitwin_apis.molgenis.model import Model
+from apitwin_apis.molgenis.query import compile_rules, sort_rows
+from apitwin_apis.molgenis.repository import Repository, make_lookup
+from apitwin_apis.molgenis.seed_loader import load_model
+from apitwin.resources import package_path
 
 TYPES = ["plasma", "serum", "tissue", "rna", "dna"]
 TYPE = "biobank_Sample"
@@ -37,7 +37,7 @@ def _rows(count: int, donors: list[str]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def world() -> tuple[Store, Model]:
-    model = load_model(PROJECT_ROOT / "mockdata" / "molgenis")
+    model = load_model(package_path("apitwin_apis.mockdata", "molgenis"))
     store = Store()
     donors = ["D1", "D2", "D3"]
     donor_type = model.get("biobank_Donor")

@@ -1,4 +1,4 @@
-"""mockdata/molgenis and handlers.molgenis.seed_loader: the seed loads, every row is one the API itself would accept
+"""mockdata/molgenis and apitwin_apis.molgenis.seed_loader: the seed loads, every row is one the API itself would accept
 (converted and validated like a create), references resolve, and the preconditions of the upstream scenarios
 (tests/molgenis/test_scenarios.py) hold."""
 from __future__ import annotations
@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from apitwin.store import Store
-from handlers.molgenis.model import Model
-from handlers.molgenis.repository import Repository, make_lookup
-from handlers.molgenis.security import Security
-from handlers.molgenis.seed_loader import (SeedProblem, load_model, load_rows, load_security, populate, seed_order)
-from handlers.molgenis.values import ref_entity_id
+from apitwin_apis.molgenis.model import Model
+from apitwin_apis.molgenis.repository import Repository, make_lookup
+from apitwin_apis.molgenis.security import Security
+from apitwin_apis.molgenis.seed_loader import (SeedProblem, load_model, load_rows, load_security, populate, seed_order)
+from apitwin_apis.molgenis.values import ref_entity_id
 
 SEED = Path(__file__).resolve().parents[2] / "mockdata" / "molgenis"
 

@@ -1,4 +1,4 @@
-"""handlers.molgenis.query: GET q[i] binding, rule compilation with SQL semantics and exact messages, sort, RSQL."""
+"""apitwin_apis.molgenis.query: GET q[i] binding, rule compilation with SQL semantics and exact messages, sort, RSQL."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 
 from apitwin.store import Store
-from handlers.molgenis.model import Attribute, EntityType, Model
-from handlers.molgenis.query import (MAX_DEPTH, OPERATORS, QueryProblem, compile_rules, parse_rsql,
+from apitwin_apis.molgenis.model import Attribute, EntityType, Model
+from apitwin_apis.molgenis.query import (MAX_DEPTH, OPERATORS, QueryProblem, compile_rules, parse_rsql,
                                      rules_from_params, sort_rows)
-from handlers.molgenis.repository import Repository, make_lookup
+from apitwin_apis.molgenis.repository import Repository, make_lookup
 
 
 def build_model() -> Model:

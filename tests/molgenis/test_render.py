@@ -1,4 +1,4 @@
-"""handlers.molgenis.render: hrefs (UriUtilsTest), pager (EntityPagerTest), entity maps, collections, attribute
+"""apitwin_apis.molgenis.render: hrefs (UriUtilsTest), pager (EntityPagerTest), entity maps, collections, attribute
 sub-resources, ETR and AR with the upstream oracles compared key by key, in order."""
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from apitwin.store import Store
-from handlers.molgenis import render as r
-from handlers.molgenis.model import Attribute, EntityType, Model
-from handlers.molgenis.render import RenderProblem
-from handlers.molgenis.repository import make_lookup
-from handlers.molgenis.seed_loader import load_model, load_rows, populate
+from apitwin_apis.molgenis import render as r
+from apitwin_apis.molgenis.model import Attribute, EntityType, Model
+from apitwin_apis.molgenis.render import RenderProblem
+from apitwin_apis.molgenis.repository import make_lookup
+from apitwin_apis.molgenis.seed_loader import load_model, load_rows, populate
 
 SEED = Path(__file__).resolve().parents[2] / "mockdata" / "molgenis"
 TT = "V1_API_TypeTestAPIV1"

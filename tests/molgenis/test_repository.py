@@ -1,4 +1,4 @@
-"""handlers.molgenis.repository: rows of one type, O(1) get by id, an index shared and rebuilt after reset/import."""
+"""apitwin_apis.molgenis.repository: rows of one type, O(1) get by id, an index shared and rebuilt after reset/import."""
 from __future__ import annotations
 
 import threading
@@ -6,8 +6,8 @@ import threading
 import pytest
 
 from apitwin.store import Store
-from handlers.molgenis.model import Attribute, EntityType, Model
-from handlers.molgenis.repository import Repository, collection_name, make_lookup
+from apitwin_apis.molgenis.model import Attribute, EntityType, Model
+from apitwin_apis.molgenis.repository import Repository, collection_name, make_lookup
 
 
 def person_type() -> EntityType:

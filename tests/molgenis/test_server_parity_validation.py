@@ -11,7 +11,7 @@ import pytest
 
 from apitwin.app import create_app
 from apitwin.settings import Settings
-from handlers.molgenis.expressions import FAILED, evaluate, is_true, variables
+from apitwin_apis.molgenis.expressions import FAILED, evaluate, is_true, variables
 from tests.molgenis.helpers import ADMIN, assert_molgenis_error, auth, molgenis_app
 
 V1 = "/api/v1"

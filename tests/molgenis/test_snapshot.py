@@ -1,4 +1,4 @@
-"""handlers.molgenis.snapshot: the query indexes follow writes (inserts, replaces, deletes, in any mix) instead of
+"""apitwin_apis.molgenis.snapshot: the query indexes follow writes (inserts, replaces, deletes, in any mix) instead of
 being rebuilt, and answer exactly what a scan answers afterwards; a long queue of writes means one rebuild."""
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from apitwin.plugin import PROJECT_ROOT
+from apitwin.resources import package_path
 from apitwin.store import Store
-from handlers.molgenis import indexes, snapshot
-from handlers.molgenis.model import Model
-from handlers.molgenis.query import compile_rules, sort_rows
-from handlers.molgenis.repository import Repository
-from handlers.molgenis.seed_loader import load_model
+from apitwin_apis.molgenis import indexes, snapshot
+from apitwin_apis.molgenis.model import Model
+from apitwin_apis.molgenis.query import compile_rules, sort_rows
+from apitwin_apis.molgenis.repository import Repository
+from apitwin_apis.molgenis.seed_loader import load_model
 
 TYPE = "biobank_Sample"
 KINDS = ["plasma", "serum", "rna"]
@@ -22,7 +22,7 @@ MOMENTS = ["2021-05-15T12:00:00Z", "2022-03-10T10:30:00Z", "2022-03-10T10:30:00.
 
 @pytest.fixture(scope="module")
 def model() -> Model:
-    return load_model(PROJECT_ROOT / "mockdata" / "molgenis")
+    return load_model(package_path("apitwin_apis.mockdata", "molgenis"))
 
 
 def sample(number: int, kind: str, volume: float | None, collected: str | None) -> dict[str, Any]:

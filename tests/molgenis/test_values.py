@@ -1,4 +1,4 @@
-"""handlers.molgenis.values: conversion, entity building and validation, exact texts (docs/molgenis-server.md,
+"""apitwin_apis.molgenis.values: conversion, entity building and validation, exact texts (docs/molgenis-server.md,
 "Writes")."""
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from apitwin.store import Store
-from handlers.molgenis import values as v
-from handlers.molgenis.model import Attribute, EntityType, Model
-from handlers.molgenis.repository import Repository, make_lookup
-from handlers.molgenis.seed_loader import load_model, load_rows, populate
-from handlers.molgenis.values import ValueProblem, build_entity, convert, validate
+from apitwin_apis.molgenis import values as v
+from apitwin_apis.molgenis.model import Attribute, EntityType, Model
+from apitwin_apis.molgenis.repository import Repository, make_lookup
+from apitwin_apis.molgenis.seed_loader import load_model, load_rows, populate
+from apitwin_apis.molgenis.values import ValueProblem, build_entity, convert, validate
 
 SEED = Path(__file__).resolve().parents[2] / "mockdata" / "molgenis"
 TT = "V1_API_TypeTestAPIV1"

@@ -106,7 +106,7 @@ def test_event_data_variants_are_exclusive() -> None:
 def test_operation_conventions(entry: tuple[str, str, dict[str, Any], dict[str, Any]]) -> None:
     path, method, op, item = entry
     assert path.endswith("/"), path
-    assert op.get("operationId", "").startswith("handlers.partners."), op.get("operationId")
+    assert op.get("operationId", "").startswith("apitwin_apis.partners."), op.get("operationId")
     assert op.get("summary"), "summary missing"
     assert op.get("description"), "description missing"
     assert op.get("tags"), "tags missing"
@@ -184,7 +184,7 @@ def test_error_components() -> None:
 def test_security_scheme() -> None:
     scheme = SPEC["components"]["securitySchemes"]["jwtAuth"]
     assert scheme["type"] == "apiKey" and scheme["in"] == "header" and scheme["name"] == "Authorization"
-    assert scheme["x-apikeyInfoFunc"] == "handlers.partners.tokens.verify_token"
+    assert scheme["x-apikeyInfoFunc"] == "apitwin_apis.partners.tokens.verify_token"
     assert SPEC["security"] == [{"jwtAuth": []}]
     token_op = SPEC["paths"]["/api/v1/api-token-auth/"]["post"]
     assert token_op["security"] == []

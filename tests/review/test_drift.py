@@ -6,12 +6,13 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-import handlers
+from apitwin import discovery
 from apitwin.cli import main
 from apitwin.review import drift
 
@@ -28,7 +29,7 @@ def test_our_mocks_do_not_drift_from_their_specs() -> None:
 
 def test_partners_lists_every_seeded_resource() -> None:
     from apitwin.app import build_runtime
-    from apitwin.plugin import discover
+    from apitwin.discovery import discover
     from apitwin.settings import Settings
 
     plugin = discover()["partners"]
@@ -48,7 +49,7 @@ servers: [{url: /api}]
 paths:
   /pets:
     get:
-      operationId: handlers.fakepets.pets.list_pets
+      operationId: fakepets.pets.list_pets
       responses:
         '200':
           description: ok
@@ -56,7 +57,7 @@ paths:
   /pets/{pet_id}:
     parameters: [{name: pet_id, in: path, required: true, schema: {type: integer}}]
     get:
-      operationId: handlers.fakepets.pets.get_pet
+      operationId: fakepets.pets.get_pet
       responses:
         '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Pet'}}}}
         '404': {description: gone, content: {application/json: {schema: {type: object}}}}
@@ -76,13 +77,13 @@ components:
 EXTRA_OPERATIONS = """\
   /toys/{toy_id}:
     get:
-      operationId: handlers.fakepets.pets.get_toy
+      operationId: fakepets.pets.get_toy
       parameters: [{name: toy_id, in: path, required: true, schema: {type: integer}}]
       responses:
         '200': {description: ok, content: {application/json: {schema: {type: object}}}}
   /crash:
     get:
-      operationId: handlers.fakepets.pets.crash
+      operationId: fakepets.pets.crash
       responses:
         '200': {description: ok}
 """
@@ -170,8 +171,9 @@ PLUGIN = ApiPlugin(name="fakepets", title="Fake pets", spec_file=HERE / "spec.ya
 
 @pytest.fixture
 def fake_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Writes handlers/fakepets into a temporary directory that the `handlers` package also searches."""
-    def build(*, extra: str = "", key_func: str = "handlers.fakepets.pets.check_key", bad_id: int = 0,
+    """Writes a package `fakepets` into a temporary directory on sys.path and registers its PLUGIN as an
+    `apitwin.apis` entry point (as a third-party distribution would)."""
+    def build(*, extra: str = "", key_func: str = "fakepets.pets.check_key", bad_id: int = 0,
               pets: str = "[{id: 1, name: Rex}, {id: 2, name: Tom}]", with_handlers: bool = True,
               unreferenced: bool = False) -> Path:
         package = tmp_path / "fakepets"
@@ -185,9 +187,12 @@ def fake_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         importlib.invalidate_caches()
         return package / "spec.yaml"
 
-    monkeypatch.setattr(handlers, "__path__", [*handlers.__path__, str(tmp_path)])
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fake = metadata.EntryPoint("fakepets", "fakepets:PLUGIN", discovery.GROUP)
+    real = discovery.entry_points
+    monkeypatch.setattr(discovery, "entry_points", lambda: [*real(), fake])
     yield build
-    for name in [m for m in sys.modules if m.startswith("handlers.fakepets")]:
+    for name in [m for m in sys.modules if m.startswith("fakepets")]:
         del sys.modules[name]
 
 
@@ -204,16 +209,16 @@ def test_a_clean_api_has_no_drift(fake_api: Any) -> None:
 
 
 def test_missing_handlers_and_security_functions(fake_api: Any) -> None:
-    fake_api(extra="  /owners:\n    get:\n      operationId: handlers.fakepets.owners.list_owners\n"
+    fake_api(extra="  /owners:\n    get:\n      operationId: fakepets.owners.list_owners\n"
                    "      responses: {'200': {description: ok}}\n",
-             key_func="handlers.fakepets.pets.no_such_check", unreferenced=True)
+             key_func="fakepets.pets.no_such_check", unreferenced=True)
     findings = drift.run(["fakepets"])[1]
     assert rules(findings) == ["drift-handler-missing", "drift-handler-unreferenced",
                                "drift-security-function-missing"]
     messages = " | ".join(f.message for f in findings)
-    assert "module handlers.fakepets.owners does not exist" in messages
-    assert "handlers.fakepets.pets has no function no_such_check" in messages
-    assert "handlers.fakepets.pets.adopt_pet is a handler no operation names" in messages
+    assert "module fakepets.owners does not exist" in messages
+    assert "fakepets.pets has no function no_such_check" in messages
+    assert "fakepets.pets.adopt_pet is a handler no operation names" in messages
     assert "_internal" not in messages and "shape" not in messages
     assert "smoke run skipped" in messages
     [unreferenced] = [f for f in findings if "adopt_pet" in f.message]
@@ -226,7 +231,7 @@ def test_a_spec_without_a_served_api(fake_api: Any, tmp_path: Path) -> None:
     findings = drift.run([str(spec)])[1]
     assert rules(findings) == ["drift-handler-missing", "drift-handler-missing", "drift-no-plugin",
                                "drift-security-function-missing"]
-    assert all("module handlers.fakepets.pets does not exist" in f.message for f in findings
+    assert all("module fakepets.pets does not exist" in f.message for f in findings
                if f.rule == "drift-handler-missing")
 
 

@@ -1,4 +1,4 @@
-"""Every served OpenAPI document on its own, each check parametrised over the APIs `apitwin.plugin.discover()` finds:
+"""Every served OpenAPI document on its own, each check parametrised over the APIs `apitwin.discovery.discover()` finds:
 valid OpenAPI 3.1, no Jinja2 markers, every example valid against its schema (found and checked by apitwin.review,
 the same code as `apitwin lint`), component examples used, examples on success responses and request bodies, links,
 and a document schemathesis loads. What one API alone promises is in tests/<api>/test_spec.py."""
@@ -9,7 +9,8 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-from apitwin.plugin import ApiPlugin, discover
+from apitwin.discovery import discover
+from apitwin.plugin import ApiPlugin
 from apitwin.review import examples as review_examples
 from apitwin.review.openapi import Spec
 from tests import openapi_helpers

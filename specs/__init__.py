@@ -1,0 +1,1 @@
+"""Package data: the OpenAPI documents of the built-in APIs (installed as `apitwin_apis.specs`)."""
