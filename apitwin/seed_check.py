@@ -30,17 +30,21 @@ def problems(rt: ApiRuntime) -> list[str]:
     """Why seeded records do not match their schemas (empty when they all do)."""
     if rt.plugin.tooling.seed_records is None:
         return []
-    spec: dict[str, Any] = rt.extras["spec"]
-    components = spec.get("components") or {}
-    schemas = components.get("schemas") or {}
+    # a record's schema may live in any document of the API (MOLGENIS v2 records in the v2 document); the first
+    # document that names it wins
+    homes: dict[str, dict[str, Any]] = {}
+    for spec, _ in rt.extras["documents"]:
+        components = spec.get("components") or {}
+        for schema_name in components.get("schemas") or {}:
+            homes.setdefault(schema_name, components)
     validators: dict[str, Any] = {}
     found: list[str] = []
     for label, name, record in rt.plugin.tooling.seed_records(rt):
-        if name not in schemas:
+        if name not in homes:
             found.append(f"{label}: the spec has no schema {name}")
             continue
         if name not in validators:
-            root = {"$ref": f"#/components/schemas/{name}", "components": components}
+            root = {"$ref": f"#/components/schemas/{name}", "components": homes[name]}
             validators[name] = jsonschema_rs.validator_for(root, validate_formats=True)
         for error in validators[name].iter_errors(record):
             where = "/".join(str(p) for p in error.instance_path)
