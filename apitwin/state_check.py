@@ -48,6 +48,14 @@ def _admin_spec(path: str) -> dict[str, Any]:
     return load_spec(Path(path))
 
 
+def _document_with(rt: ApiRuntime, schema_name: str) -> dict[str, Any]:
+    """The API's document defining `schema_name` (MOLGENIS v2 records live in the v2 document); the main one else."""
+    for spec, _ in rt.extras["documents"]:
+        if schema_name in ((spec.get("components") or {}).get("schemas") or {}):
+            return spec
+    return rt.extras["spec"]
+
+
 def problems(rt: ApiRuntime, state: dict[str, Any], admin_spec_path: Any) -> list[str]:
     """Everything wrong with `state` for this API ([] when it may be imported). ValueError for a state whose shape
     is not even a state (collections of rows with integer ids)."""
@@ -56,11 +64,10 @@ def problems(rt: ApiRuntime, state: dict[str, Any], admin_spec_path: Any) -> lis
     trial = replace(rt, store=scratch, webhooks=None, clock=None)
     found: list[str] = []
     cache = rt.extras.setdefault("state_check_validators", {})
-    spec = rt.extras["spec"]
     if rt.plugin.tooling.seed_records is not None:
         try:
             for label, schema_name, record in rt.plugin.tooling.seed_records(trial):
-                message = _first_error(_validator(cache, spec, schema_name), record)
+                message = _first_error(_validator(cache, _document_with(rt, schema_name), schema_name), record)
                 if message:
                     found.append(f"{label} does not match {schema_name}: {message}")
         except Exception as exc:  # noqa: BLE001 - data the API cannot even show is the problem to report

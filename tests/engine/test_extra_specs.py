@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from apitwin.app import merged_operations
-from apitwin.plugin import ApiPlugin
+from apitwin.plugin import ApiPlugin, Wire
 
 
 def spec(root: str, *operation_ids: str) -> dict[str, Any]:
@@ -19,7 +19,7 @@ def spec(root: str, *operation_ids: str) -> dict[str, Any]:
 
 def plugin(tmp_path: Path) -> ApiPlugin:
     return ApiPlugin(name="twice", title="Twice", spec_file=tmp_path / "v1.yaml", mockdata_dir=tmp_path,
-                     render_error=lambda e: {"errors": e.messages}, seed=lambda rt, d: None,
+                     wire=Wire(render_error=lambda e: {"errors": e.messages}), seed=lambda rt, d: None,
                      extra_specs=(tmp_path / "v2.yaml",))
 
 

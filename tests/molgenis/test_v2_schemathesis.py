@@ -166,6 +166,12 @@ def _form(case: Any) -> dict[str, Any]:
     return case.body if isinstance(case.body, dict) and case.media_type == "application/x-www-form-urlencoded" else {}
 
 
+DELETE_MESSAGES = [re.compile(p, re.S) for p in (
+    r"'.*' with id '.*' is referenced as default value by attribute\(s\): '.*'",
+    r"'.*' entities are referenced as default value by attributes",
+    r"Value '.*' for attribute '[^']+' is referenced by entity '[^']+'\.",
+)]
+
 DOCUMENTED = [
     Expected("`q` is RSQL whose selectors and values must fit the entity type, `sort` names attributes of the type "
              "(parameter descriptions): free strings whose validity depends on the entity type",
@@ -198,6 +204,10 @@ DOCUMENTED = [
              "only because the `_method=GET` tunnel of the same operation takes none",
              (RejectedPositiveData,), frozenset({"POST /{entityTypeId}"}), (415,),
              lambda f, c, r: _query(c).get("_method") is None and isinstance(c.body, NotSet)),
+    Expected("deletes are refused while an attribute uses a row as its default value (DefaultValueReferenceValidator)"
+             " or another row still references it (the database's foreign key, D22): data-dependent rules, as in v1",
+             (RejectedPositiveData,), frozenset({"DELETE /{entityTypeId}", "DELETE /{entityTypeId}/{id}"}), (400,),
+             lambda f, c, r: _all_match(r, DELETE_MESSAGES)),
     Expected("DELETE /{e} with entityIds deletes rows and keeps the entity type: the collection stays readable",
              (UseAfterFree,), None, None,
              lambda f, c, r: re.fullmatch(r"DELETE /[^/]+", f.free) is not None),
