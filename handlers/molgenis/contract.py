@@ -41,6 +41,7 @@ PROFILE = Profile(
     },
     session_ending=frozenset({"apitwin_apis.molgenis.auth.logout"}),
     protected=("sys_",),
+    emptied_not_removed=("DELETE /{entityTypeId}",),   # deletes every row; the entity type stays readable
 )
 
 
