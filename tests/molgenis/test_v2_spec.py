@@ -22,10 +22,10 @@ EXAMPLES = review_examples.collect(REVIEW)
 METHODS = ("get", "put", "post", "delete")
 
 ROUTES = [
-    ("get", "/{entityTypeId}", "apitwin_apis.molgenis.v2.collections.retrieve_entity_collection"),
-    ("post", "/{entityTypeId}", "apitwin_apis.molgenis.v2.collections.post_entity_collection"),
-    ("put", "/{entityTypeId}", "apitwin_apis.molgenis.v2.collections.update_entities"),
-    ("delete", "/{entityTypeId}", "apitwin_apis.molgenis.v2.collections.delete_entity_collection"),
+    ("get", "/{entityTypeId}", "apitwin_apis.molgenis.v2.entities.retrieve_entity_collection"),
+    ("post", "/{entityTypeId}", "apitwin_apis.molgenis.v2.entities.post_entity_collection"),
+    ("put", "/{entityTypeId}", "apitwin_apis.molgenis.v2.entities.update_entities"),
+    ("delete", "/{entityTypeId}", "apitwin_apis.molgenis.v2.entities.delete_entity_collection"),
     ("get", "/{entityTypeId}/{id}", "apitwin_apis.molgenis.v2.rows.retrieve_entity"),
     ("post", "/{entityTypeId}/{id}", "apitwin_apis.molgenis.v2.rows.post_entity"),
     ("put", "/{entityTypeId}/{id}", "apitwin_apis.molgenis.v2.rows.update_attribute"),

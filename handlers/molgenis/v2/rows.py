@@ -9,7 +9,7 @@ from apitwin_apis.molgenis import data
 from apitwin_apis.molgenis.context import Ctx, ctx, unknown_attribute, unknown_entity
 from apitwin_apis.molgenis.v2 import render
 from apitwin_apis.molgenis.v2.attrs import parse_attrs, to_fetch
-from apitwin_apis.molgenis.v2.collections import body_id
+from apitwin_apis.molgenis.v2.entities import body_id
 from apitwin_apis.molgenis.v2.inputs import batch_body, collection_request
 
 
