@@ -26,25 +26,28 @@ class SeedRefused(ValueError):
         self.problems = problems
 
 
+def document_defining(rt: ApiRuntime, schema_name: str) -> dict[str, Any] | None:
+    """The first of the API's documents whose components define `schema_name` (a record's schema may live in any
+    of them: MOLGENIS v2 records in the v2 document); None when none does."""
+    for spec, _ in rt.extras["documents"]:
+        if schema_name in ((spec.get("components") or {}).get("schemas") or {}):
+            return spec
+    return None
+
+
 def problems(rt: ApiRuntime) -> list[str]:
     """Why seeded records do not match their schemas (empty when they all do)."""
     if rt.plugin.tooling.seed_records is None:
         return []
-    # a record's schema may live in any document of the API (MOLGENIS v2 records in the v2 document); the first
-    # document that names it wins
-    homes: dict[str, dict[str, Any]] = {}
-    for spec, _ in rt.extras["documents"]:
-        components = spec.get("components") or {}
-        for schema_name in components.get("schemas") or {}:
-            homes.setdefault(schema_name, components)
     validators: dict[str, Any] = {}
     found: list[str] = []
     for label, name, record in rt.plugin.tooling.seed_records(rt):
-        if name not in homes:
+        home = document_defining(rt, name)
+        if home is None:
             found.append(f"{label}: the spec has no schema {name}")
             continue
         if name not in validators:
-            root = {"$ref": f"#/components/schemas/{name}", "components": homes[name]}
+            root = {"$ref": f"#/components/schemas/{name}", "components": home["components"]}
             validators[name] = jsonschema_rs.validator_for(root, validate_formats=True)
         for error in validators[name].iter_errors(record):
             where = "/".join(str(p) for p in error.instance_path)

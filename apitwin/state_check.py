@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema_rs
 
 from apitwin.runtime import ApiRuntime
+from apitwin.seed_check import document_defining
 from apitwin.specs import load_spec
 from apitwin.store import Store
 from apitwin.webhooks import DELIVERIES, ENDPOINTS
@@ -48,14 +49,6 @@ def _admin_spec(path: str) -> dict[str, Any]:
     return load_spec(Path(path))
 
 
-def _document_with(rt: ApiRuntime, schema_name: str) -> dict[str, Any]:
-    """The API's document defining `schema_name` (MOLGENIS v2 records live in the v2 document); the main one else."""
-    for spec, _ in rt.extras["documents"]:
-        if schema_name in ((spec.get("components") or {}).get("schemas") or {}):
-            return spec
-    return rt.extras["spec"]
-
-
 def problems(rt: ApiRuntime, state: dict[str, Any], admin_spec_path: Any) -> list[str]:
     """Everything wrong with `state` for this API ([] when it may be imported). ValueError for a state whose shape
     is not even a state (collections of rows with integer ids)."""
@@ -67,7 +60,7 @@ def problems(rt: ApiRuntime, state: dict[str, Any], admin_spec_path: Any) -> lis
     if rt.plugin.tooling.seed_records is not None:
         try:
             for label, schema_name, record in rt.plugin.tooling.seed_records(trial):
-                message = _first_error(_validator(cache, _document_with(rt, schema_name), schema_name), record)
+                message = _first_error(_validator(cache, document_defining(rt, schema_name) or rt.extras["spec"], schema_name), record)
                 if message:
                     found.append(f"{label} does not match {schema_name}: {message}")
         except Exception as exc:  # noqa: BLE001 - data the API cannot even show is the problem to report
