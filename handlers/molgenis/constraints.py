@@ -96,6 +96,31 @@ def referenced(entity_type_id: str, attribute_name: str, value: str) -> Constrai
                              f"'{entity_type_id}'.", code="D22")
 
 
+def dependencies(entity_type_ids: list[str], dependants: dict[str, list[str]]) -> ConstraintProblem:
+    """DROP TABLE refused by a foreign key of a table that stays (PostgreSQL 2BP01, EntityTypeReferencedException)."""
+    listed = ", ".join(f"{type_id} -> [{', '.join(dependants[type_id])}]" for type_id in entity_type_ids
+                       if dependants.get(type_id))
+    return ConstraintProblem(f"Data cannot be deleted due to dependencies: {listed}.", code="D19")
+
+
+def drop_problem(entity_type_ids: list[str], *, model: Model) -> ConstraintProblem | None:
+    """Dropping these PostgreSQL tables while a type that is not dropped references one of them: the database
+    refuses (`DROP TABLE` without CASCADE); None when nothing outside the set depends on them."""
+    doomed = {type_id for type_id in entity_type_ids if is_postgresql(model.get(type_id))}
+    dependants: dict[str, list[str]] = {}
+    for other in model.entity_types.values():
+        if other.id in doomed or not is_postgresql(other):
+            continue
+        for attribute in other.atomic_attributes():
+            if attribute.ref_entity in doomed and attribute.expression is None and attribute.type != "ONE_TO_MANY":
+                names = dependants.setdefault(attribute.ref_entity, [])
+                if other.id not in names:
+                    names.append(other.id)
+    if not dependants:
+        return None
+    return dependencies(entity_type_ids, dependants)
+
+
 def write_problem(entity_type: EntityType, values: Mapping[str, Any], *, model: Model, lookup: Lookup,
                   existing_id: Any = None) -> ConstraintProblem | None:
     """The first constraint the database refuses for this insert (or, with `existing_id`, this update of the row

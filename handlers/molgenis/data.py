@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from apitwin.errors import ApiError
-from apitwin_apis.molgenis.constraints import delete_problem, is_postgresql, write_problem
+from apitwin_apis.molgenis.constraints import delete_problem, drop_problem, is_postgresql, write_problem
 from apitwin_apis.molgenis.context import Ctx
 from apitwin_apis.molgenis.model_store import edit_model, save_model
 from apitwin_apis.molgenis.inputs import Upload
@@ -248,6 +248,9 @@ def drop_entity_types(c: Ctx, entity_type_ids: list[str]) -> None:
     """Removes entity types and their rows from the model and the store (DELETE /{e}/meta)."""
     if not entity_type_ids:
         return
+    problem = drop_problem(entity_type_ids, model=c.model)
+    if problem is not None:
+        raise problem
     with c.store.transaction():
         model = edit_model(c.store)
         for type_id in entity_type_ids:

@@ -93,3 +93,24 @@ def test_replace_without_a_body_object_is_refused(mclient: Any, admin: dict[str,
     response = mclient.put(f"{API}/V1_API_Items/ref1", content=raw, headers=headers)
     assert_molgenis_error(response, 400)       # the spec requires the body: refused before the handler
     assert mclient.get(f"{API}/V1_API_Items/ref1", headers=admin).json() == before
+
+
+def test_delete_of_a_referenced_entity_type_answers_d19_and_keeps_it(mclient: Any, admin: dict[str, str]) -> None:
+    """PostgreSQL refuses DROP TABLE while another table's foreign key points at it (2BP01, translated to D19);
+    the type and its rows stay, and the referencing type still writes its references."""
+    before = mclient.get(f"{API}/V1_API_TypeTestRefAPIV1?num=0", headers=admin).json()["total"]
+    for how in ("delete", "tunnel"):
+        response = (mclient.delete(f"{API}/V1_API_TypeTestRefAPIV1/meta", headers=admin) if how == "delete" else
+                    mclient.post(f"{API}/V1_API_TypeTestRefAPIV1/meta?_method=DELETE", headers=admin))
+        errors = assert_molgenis_error(response, 400, code="D19")
+        assert errors[0]["message"].startswith("Data cannot be deleted due to dependencies: V1_API_TypeTestRefAPIV1 -> [")
+        assert "V1_API_TypeTestAPIV1" in errors[0]["message"]
+    assert mclient.get(f"{API}/V1_API_TypeTestRefAPIV1?num=0", headers=admin).json()["total"] == before > 0
+    assert mclient.get(f"{API}/V1_API_TypeTestAPIV1/1", headers=admin).status_code == 200
+
+
+def test_the_referencing_type_can_be_deleted_first(mclient: Any, admin: dict[str, str]) -> None:
+    """Nothing references V1_API_TypeTestAPIV1, so it drops; then its reference target has no dependants left
+    unless another type still points at it."""
+    assert mclient.delete(f"{API}/V1_API_TypeTestAPIV1/meta", headers=admin).status_code == 204
+    assert mclient.get(f"{API}/V1_API_TypeTestAPIV1", headers=admin).status_code == 404
