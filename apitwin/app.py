@@ -10,6 +10,7 @@
     PreferIntake         Prefer / __twins parsed and stripped (applied later, by PreferFaults)
     SpecServer           <base>/openapi.json|yaml: the 3.1 document itself (Connexion routes on a 3.0 view)
     SwaggerUi            <base>/ui/ (Swagger UI 5, local assets) and / (landing page)
+    JournalRecorder      every API request and its answer into the request journal (apitwin.journal)
     Routing              404 unknown path, 405 wrong method (Allow rebuilt from the spec)
     Security             the API's token check (x-apikeyInfoFunc / x-bearerInfoFunc in its spec)
     MissingContentType   415 for a body without Content-Type (it would skip validation)
@@ -33,7 +34,7 @@ from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 
-from apitwin import error_handlers, seed_check, speedups
+from apitwin import error_handlers, journal_recorder, seed_check, speedups
 from apitwin.landing import renderer as landing_renderer
 from apitwin.admin_guard import AdminGuard, ApiCors
 from apitwin.clock import Clock
@@ -199,6 +200,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     ui_documents.append(UiDocument(ADMIN_PREFIX, admin_spec["info"]["title"], login_operations(admin_spec, ADMIN_PREFIX)))
     app.add_middleware(SwaggerUi, position=MiddlewarePosition.BEFORE_EXCEPTION, documents=ui_documents,
                        landing=landing_renderer(runtimes, admin_spec["info"]["title"]))
+    journal_recorder.install(app, registry, runtimes, settings.journal_size, settings.journal_body_bytes)
     app.add_middleware(AdminGuard, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING,
                        default_limit=settings.max_body_bytes, admin_limit=settings.max_admin_body_bytes,

@@ -14,7 +14,7 @@ from connexion.exceptions import NonConformingResponse, ProblemException
 from connexion.lifecycle import ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from apitwin import runtime
+from apitwin import journal, runtime
 from apitwin.errors import ApiError, default_error_body
 
 log = logging.getLogger("apitwin")
@@ -26,6 +26,7 @@ def render(error: ApiError) -> ConnexionResponse:
     """The owning API's error body. A plugin's render_error may return (body, media type), e.g. MOLGENIS answers
     routing errors as application/problem+json."""
     rt = runtime.current_or_none()
+    journal.note_error(error)
     rendered = rt.plugin.wire.render_error(error) if rt else default_error_body(error)
     body, media_type = rendered if isinstance(rendered, tuple) else (rendered, "application/json")
     return ConnexionResponse(

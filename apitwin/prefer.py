@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from apitwin import fake, runtime
+from apitwin import fake, journal, runtime
 from apitwin.errors import ApiError
 
 KEYS = ("code", "example", "dynamic", "delay", "fault")
@@ -114,6 +114,7 @@ class PreferIntake:
                     kept.append((key, value))
             scope["query_string"] = urlencode(kept).encode("latin-1")
         if raw:
+            journal.note_prefer({name: value for name, (_, value) in raw.items()})
             rt = runtime.current_or_none()
             try:
                 scope[SCOPE_KEY] = build(raw, rt.settings.max_delay_ms if rt else 30_000)
