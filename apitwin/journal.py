@@ -22,7 +22,6 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
@@ -52,6 +51,20 @@ def json_pointer(field_name: str) -> str:
 
 
 SECRET_FIELDS = ("password", "secret")
+
+
+_NONE: list[Any] = []            # shared empty defaults: note_error / note_prefer replace, never mutate them
+_NO_PREFER: dict[str, str] = {}
+
+
+def _keep(kept: bytes, chunk: bytes, limit: int) -> bytes:
+    """At most `limit` bytes of a body; a first chunk that fits is kept as is (no copy)."""
+    room = limit - len(kept)
+    if room <= 0 or not chunk:
+        return kept
+    if not kept and len(chunk) <= room:
+        return bytes(chunk)
+    return kept + bytes(chunk[:room])
 
 
 def _text(raw: bytes, total: int) -> str | None:
@@ -91,43 +104,59 @@ def masked_body(text: str | None) -> str | None:
     return json.dumps(masked) if changed else text
 
 
-@dataclass(eq=False)
 class Exchange:
-    """One request and its answer. Built cheaply while the request runs; `view()` renders it once, on demand."""
+    """One request and its answer. Built cheaply while the request runs (slots, no copies of a body that fits the
+    limit, the operation resolved only when someone asks); `view()` renders it once, on demand."""
 
-    id: int
-    started: float                          # time.time()
-    method: str
-    path: str
-    query: str
-    headers: list[tuple[bytes, bytes]]
-    api: str | None = None
-    operation: str | None = None
-    status: int | None = None
-    response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
-    request_body: bytearray = field(default_factory=bytearray)
-    request_size: int = 0
-    response_body: bytearray = field(default_factory=bytearray)
-    response_size: int = 0
-    duration_ms: float | None = None
-    messages: list[str] = field(default_factory=list)
-    violations: list[dict[str, str]] = field(default_factory=list)
-    prefer: dict[str, str] = field(default_factory=dict)
-    body_limit: int = DEFAULT_BODY_LIMIT
-    _view: dict[str, Any] | None = None
+    __slots__ = ("id", "started", "method", "path", "query", "headers", "api", "status", "response_headers",
+                 "request_body", "request_size", "response_body", "response_size", "duration_ms", "messages",
+                 "violations", "prefer", "body_limit", "_view", "_operation", "_resolve")
+
+    def __init__(self, id: int, started: float, method: str, path: str, query: str,
+                 headers: list[tuple[bytes, bytes]], body_limit: int = DEFAULT_BODY_LIMIT,
+                 resolve: Callable[[str, str], str | None] | None = None) -> None:
+        self.id = id
+        self.started = started                 # time.time()
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body_limit = body_limit
+        self.api: str | None = None
+        self.status: int | None = None
+        self.response_headers: list[tuple[bytes, bytes]] = []
+        self.request_body = b""
+        self.request_size = 0
+        self.response_body = b""
+        self.response_size = 0
+        self.duration_ms: float | None = None
+        self.messages: list[str] = _NONE
+        self.violations: list[dict[str, str]] = _NONE
+        self.prefer: dict[str, str] = _NO_PREFER
+        self._view: dict[str, Any] | None = None
+        self._operation: str | None = None
+        self._resolve = resolve
+
+    @property
+    def operation(self) -> str | None:
+        """The operationId (or `METHOD /template`) of the served document this request matched."""
+        if self._resolve is not None:
+            self._operation = self._resolve(self.method, self.path)
+            self._resolve = None
+        return self._operation
+
+    @operation.setter
+    def operation(self, value: str | None) -> None:
+        self._operation, self._resolve = value, None
 
     # -- filled while the request runs ---------------------------------------------------------------------------
     def add_request_body(self, chunk: bytes) -> None:
         self.request_size += len(chunk)
-        room = self.body_limit - len(self.request_body)
-        if room > 0:
-            self.request_body += chunk[:room]
+        self.request_body = _keep(self.request_body, chunk, self.body_limit)
 
     def add_response_body(self, chunk: bytes) -> None:
         self.response_size += len(chunk)
-        room = self.body_limit - len(self.response_body)
-        if room > 0:
-            self.response_body += chunk[:room]
+        self.response_body = _keep(self.response_body, chunk, self.body_limit)
 
     # -- read side -----------------------------------------------------------------------------------------------
     @property
@@ -205,9 +234,10 @@ class Journal:
     def active(self) -> bool:
         return bool(self.size or self.listeners)
 
-    def start(self, method: str, path: str, query: str, headers: Iterable[tuple[bytes, bytes]]) -> Exchange:
-        return Exchange(id=next(self._ids), started=time.time(), method=method, path=path, query=query,
-                        headers=list(headers), body_limit=self.body_limit)
+    def start(self, method: str, path: str, query: str, headers: Iterable[tuple[bytes, bytes]],
+              resolve: Callable[[str, str], str | None] | None = None) -> Exchange:
+        """A new exchange; `resolve(method, path)` names its operation when first asked."""
+        return Exchange(next(self._ids), time.time(), method, path, query, list(headers), self.body_limit, resolve)
 
     def record(self, exchange: Exchange) -> None:
         """Keep a finished exchange (dropping the oldest beyond the size) and tell listeners and subscribers."""
@@ -302,4 +332,4 @@ def note_prefer(directives: dict[str, str]) -> None:
     """Prefer handling's one call: the directives read from `Prefer` and the `__` query twins."""
     exchange = _current.get()
     if exchange is not None and directives:
-        exchange.prefer.update({str(k): str(v) for k, v in directives.items()})
+        exchange.prefer = {**exchange.prefer, **{str(k): str(v) for k, v in directives.items()}}

@@ -66,7 +66,7 @@ class JournalRecorder:
             return await self.app(scope, receive, send)
         method = scope.get("method", "GET")
         exchange = self.journal.start(method, path, scope.get("query_string", b"").decode("latin-1"),
-                                      scope.get("headers", ()))
+                                      scope.get("headers", ()), self.operations.lookup)
         rt = runtime.current_or_none()
         exchange.api = rt.name if rt is not None else None
 
@@ -96,7 +96,6 @@ class JournalRecorder:
         finally:
             exchange.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             journal_module.unbind(token)
-            exchange.operation = self.operations.lookup(method, path)
             self.journal.record(exchange)
 
 
