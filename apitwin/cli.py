@@ -294,7 +294,8 @@ def banner(app: object, base: str) -> str:
             lines += [f"    Swagger UI  {root}{doc_root}/ui/",
                       f"    Spec        {root}{doc_root}/openapi.json  (also openapi.yaml)"]
         lines += ["    " + line for line in quickstart.lines(rt, root)]
-    lines += ["", f"  Admin         {base}/__apitwin/apis  (reset, state export/import; see {base}/__apitwin/ui/)",
+    lines += ["", f"  Inspector     {base}/__apitwin/  (live requests and why they failed, state, webhooks, clock)",
+              f"  Admin         {base}/__apitwin/apis  (reset, state export/import; see {base}/__apitwin/ui/)",
               "", "Press Ctrl-C to stop."]
     return "\n".join(lines)
 
