@@ -25,7 +25,7 @@ def text_lines(exchange: Exchange) -> list[str]:
     if exchange.status is not None and exchange.status >= 400:
         lines += [f"    {message}" for message in exchange.messages]
         for violation in exchange.violations:
-            where = violation["pointer"] or "(body)"
+            where = f"query {violation['field']}" if violation.get("in") == "query" else violation["pointer"] or "(body)"
             lines.append(f"    {where}: {violation['message']}")
     if exchange.prefer:
         lines.append("    Prefer: " + ", ".join(f"{k}={v}" for k, v in exchange.prefer.items()))

@@ -171,7 +171,7 @@ async function showRequest(id) {
   if (x.violations.length || x.messages.length) {
     parts.push(el("div", { class: "violations" }, el("strong", { text: "Why the mock answered " + x.status }),
       el("ul", {}, x.messages.map((m) => el("li", { class: "message", text: m })),
-        x.violations.map((v) => el("li", { class: "violation" }, el("code", { text: v.pointer || "(body)" }), " ", v.message)))));
+        x.violations.map((v) => el("li", { class: "violation" }, el("code", { text: v.in === "query" ? `query ${v.field}` : v.pointer || "(body)" }), " ", v.message)))));
   }
   const curl = curlOf(x);
   parts.push(el("h2", {}, "Reproduce ", copyButton(() => curl, "Copy curl")), el("pre", { class: "curl", text: curl }));

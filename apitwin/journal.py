@@ -24,6 +24,7 @@ import time
 from collections import deque
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
+from urllib.parse import parse_qsl
 
 MASK = "********"
 # Header names whose values are credentials; plus any name containing one of SECRET_PARTS.
@@ -318,14 +319,17 @@ def unbind(token: contextvars.Token[Exchange | None]) -> None:
 
 def note_error(error: Any) -> None:
     """The error renderer's one call: the messages and per-field violations of the ApiError it renders, each field
-    with a JSON pointer into the request body. Never fails the request it describes."""
+    with a JSON pointer (into the request body, or the query parameter's name when the field is one the request
+    sent: `in` says which). Never fails the request it describes."""
     exchange = _current.get()
     if exchange is None:
         return
     exchange.messages = [str(m) for m in getattr(error, "messages", [])]
-    exchange.violations = [{"field": name, "pointer": json_pointer(name), "message": str(message)}
-                           for name, messages in (getattr(error, "field_errors", None) or {}).items()
-                           for message in messages]
+    fields = getattr(error, "field_errors", None) or {}
+    query = {name for name, _ in parse_qsl(exchange.query, keep_blank_values=True)} if fields and exchange.query else ()
+    exchange.violations = [{"field": name, "in": "query" if name.split(".")[0] in query else "body",
+                            "pointer": json_pointer(name), "message": str(message)}
+                           for name, messages in fields.items() for message in messages]
 
 
 def note_prefer(directives: dict[str, str]) -> None:
