@@ -102,7 +102,7 @@ class JournalRecorder:
 def operation_index(runtimes: Iterable[Any]) -> OperationIndex:
     index = OperationIndex()
     for rt in runtimes:
-        for spec, root in rt.extras["documents"]:
+        for spec, root in rt.extras.get("documents", ()):
             index.add(rt.prefix + root, spec)
     return index
 

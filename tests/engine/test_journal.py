@@ -275,3 +275,26 @@ def test_journal_off_keeps_nothing() -> None:
     with app.test_client() as off:
         off.get("/api/nowhere")
         assert off.get(REQUESTS).json()["total"] == 0
+
+
+def test_recording_from_many_threads_loses_nothing() -> None:
+    import threading
+
+    kept = Journal(size=10_000)
+
+    def work() -> None:
+        for _ in range(500):
+            kept.record(kept.start("GET", "/t", "", []))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [e.id for e in kept.items()]
+    assert len(ids) == 4000 and len(set(ids)) == 4000
+
+
+@pytest.mark.parametrize("query,headers", [("after=-1", {}), ("after=x", {}), ("", {"Last-Event-ID": "abc"})])
+def test_bad_stream_parameters_answer_400(client: Any, query: str, headers: dict[str, str]) -> None:
+    assert_neutral_error(client.get(f"{REQUESTS}/stream?{query}", headers=headers), 400)
