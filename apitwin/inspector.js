@@ -26,6 +26,10 @@ function el(tag, props, ...children) {
 
 function $(id) { return document.getElementById(id); }
 
+// A view reloads on every change of its selects; only the newest load may draw (answers can arrive out of order).
+const tickets = {};
+function ticket(view) { tickets[view] = (tickets[view] || 0) + 1; const mine = tickets[view]; return () => tickets[view] === mine; }
+
 function notice(text, kind) {
   const box = $("notice");
   box.textContent = text || "";
@@ -112,13 +116,17 @@ function requestRow(exchange) {
   return row;
 }
 
-async function pollRequests() {
+async function pollRequests(restart) {
+  if (state.inFlight && !restart) return;              // one poll at a time; a restart supersedes it
+  const current = ticket("requests");
   const params = requestFilters();
   params.set("after", String(state.lastId));
   params.set("limit", "200");
-  const result = await call("GET", `/requests?${params}`);
-  if (!result.ok) return;
-  const items = result.data.items;
+  state.inFlight = true;
+  let result;
+  try { result = await call("GET", `/requests?${params}`); } finally { if (current()) state.inFlight = false; }
+  if (!current() || !result.ok) return;
+  const items = result.data.items.filter((e) => e.id > state.lastId);
   if (items.length) {
     state.lastId = Math.max(state.lastId, ...items.map((e) => e.id));
     const body = $("req-rows");
@@ -131,7 +139,7 @@ async function pollRequests() {
 function restartRequests() {
   state.lastId = 0;
   $("req-rows").replaceChildren();
-  pollRequests();
+  pollRequests(true);
 }
 
 function schedulePolling() {
@@ -217,7 +225,9 @@ async function loadApis() {
 async function loadState() {
   const api = $("state-api").value;
   if (!api) return;
+  const current = ticket("state");
   const result = await call("GET", `/apis/${encodeURIComponent(api)}/state`);
+  if (!current()) return;
   if (!result.ok) { $("state-view").replaceChildren(el("p", { text: errorText(result) })); return; }
   state.stateData = result.data;
   const names = Object.keys(result.data.collections);
@@ -286,7 +296,9 @@ async function loadWebhooks() {
     return;
   }
   const base = `/apis/${encodeURIComponent(api)}`;
+  const current = ticket("webhooks");
   const receivers = await call("GET", `${base}/webhooks`);
+  if (!current()) return;
   $("wh-receivers").replaceChildren(receivers.ok && receivers.data.length ? el("table", { id: "wh-receiver-table" },
     el("thead", {}, el("tr", {}, ["id", "tenant", "url", "events", "active"].map((c) => el("th", { text: c })))),
     el("tbody", {}, receivers.data.map((r) => el("tr", {}, el("td", { text: r.id }), el("td", { text: r.tenant }),
@@ -295,6 +307,7 @@ async function loadWebhooks() {
     : el("p", { class: "muted", text: receivers.ok ? "No receivers registered (POST /__apitwin/apis/{api}/webhooks)." : errorText(receivers) }));
   const status = $("wh-status").value;
   const deliveries = await call("GET", `${base}/deliveries${status ? "?status=" + status : ""}`);
+  if (!current()) return;
   if (!deliveries.ok) { $("wh-deliveries").replaceChildren(el("p", { text: errorText(deliveries) })); return; }
   const rows = deliveries.data.slice().reverse();
   $("wh-deliveries").replaceChildren(rows.length ? el("table", { id: "wh-delivery-table" },
@@ -341,7 +354,9 @@ async function loadSimulation() {
   const api = $("sim-api").value;
   if (!api) return;
   const base = `/apis/${encodeURIComponent(api)}`;
+  const current = ticket("simulation");
   const clock = await call("GET", `${base}/clock`);
+  if (!current()) return;
   const interval = el("input", { type: "number", min: "0", max: "3600", step: "0.1", id: "clock-interval",
                                  value: clock.ok ? clock.data.interval_seconds : 0, "aria-label": "seconds per tick" });
   $("clock").replaceChildren(clock.ok ? el("div", { class: "action" },
@@ -353,6 +368,7 @@ async function loadSimulation() {
       loadSimulation();
     } }, "Set")) : el("p", { text: errorText(clock) }));
   const actions = await call("GET", `${base}/actions`);
+  if (!current()) return;
   if (!actions.ok) { $("actions").replaceChildren(el("p", { text: errorText(actions) })); return; }
   const entries = Object.entries(actions.data);
   $("actions").replaceChildren(...(entries.length ? entries.map(([name, action]) => {

@@ -137,6 +137,52 @@ def test_reset_from_the_page_empties_the_collection(page: Any, server: str, hook
     assert page.foreign == [] and page.errors == []
 
 
+def test_export_and_import_from_the_page(page: Any, server: str, tmp_path: Any) -> None:
+    from playwright.sync_api import expect
+
+    http("POST", f"{server}/__apitwin/apis/partners/reset")
+    page.goto(f"{server}/__apitwin/#state")
+    page.locator("#state-api").select_option("partners")
+    page.locator("#state-collection").select_option("customers")
+    expect(page.locator("#state-table tbody tr").first).to_be_visible()
+    with page.expect_download() as download:
+        page.locator("#state-export").click()
+    exported = tmp_path / "partners-state.json"
+    download.value.save_as(exported)
+    assert download.value.suggested_filename == "partners-state.json"
+    state = json.loads(exported.read_text())
+    rows = state["collections"]["customers"]["rows"]
+    rows[0]["first_name"] = "Imported-From-Page"
+    exported.write_text(json.dumps(state))
+    page.locator("#state-import").set_input_files(str(exported))
+    expect(page.locator("#notice")).to_contain_text("partners: state imported from partners-state.json.")
+    expect(page.locator("#state-table")).to_contain_text("Imported-From-Page")
+    expect(page.locator("#state-table tbody tr")).to_have_count(len(rows))
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"collections": {"customers": {"rows": [{"id": "x"}]}}}))
+    page.locator("#state-import").set_input_files(str(broken))
+    expect(page.locator("#notice")).to_contain_text("400: ")
+    expect(page.locator("#state-table tbody tr")).to_have_count(len(rows))     # invalid input changed nothing
+    assert page.foreign == []
+    assert page.errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+
+
+def test_clock_from_the_page(page: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/__apitwin/#simulation")
+    page.locator("#sim-api").select_option("partners")
+    expect(page.locator("#clock-state")).to_contain_text("stopped")
+    page.locator("#clock-interval").fill("3600")
+    page.locator("#clock-set").click()
+    expect(page.locator("#clock-state")).to_contain_text("running · every 3600 s")
+    shoot(page, "inspector-simulation", page.locator("main"))
+    page.locator("#clock-interval").fill("0")
+    page.locator("#clock-set").click()
+    expect(page.locator("#clock-state")).to_contain_text("stopped")
+    assert page.foreign == [] and page.errors == []
+
+
 def test_a_dead_letter_is_resent_from_the_page(page: Any, server: str, hooks: Receiver) -> None:
     from playwright.sync_api import expect
 
