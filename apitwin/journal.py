@@ -54,6 +54,7 @@ def json_pointer(field_name: str) -> str:
 SECRET_FIELDS = ("password", "secret")
 
 
+_WALL_OFFSET = time.time() - time.perf_counter()   # perf_counter → wall clock, fixed once per process
 _NONE: list[Any] = []            # shared empty defaults: note_error / note_prefer replace, never mutate them
 _NO_PREFER: dict[str, str] = {}
 
@@ -114,10 +115,10 @@ class Exchange:
                  "violations", "prefer", "body_limit", "_view", "_operation", "_resolve")
 
     def __init__(self, id: int, started: float, method: str, path: str, query: str,
-                 headers: list[tuple[bytes, bytes]], body_limit: int = DEFAULT_BODY_LIMIT,
+                 headers: tuple[tuple[bytes, bytes], ...], body_limit: int = DEFAULT_BODY_LIMIT,
                  resolve: Callable[[str, str], str | None] | None = None) -> None:
         self.id = id
-        self.started = started                 # time.time()
+        self.started = started                 # time.perf_counter() (one clock read per request; see `time`)
         self.method = method
         self.path = path
         self.query = query
@@ -125,7 +126,7 @@ class Exchange:
         self.body_limit = body_limit
         self.api: str | None = None
         self.status: int | None = None
-        self.response_headers: list[tuple[bytes, bytes]] = []
+        self.response_headers: tuple[tuple[bytes, bytes], ...] = ()
         self.request_body = b""
         self.request_size = 0
         self.response_body = b""
@@ -137,6 +138,11 @@ class Exchange:
         self._view: dict[str, Any] | None = None
         self._operation: str | None = None
         self._resolve = resolve
+
+    @property
+    def time(self) -> float:
+        """When the request arrived, in seconds since the epoch."""
+        return self.started + _WALL_OFFSET
 
     @property
     def operation(self) -> str | None:
@@ -177,7 +183,7 @@ class Exchange:
         headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in self.headers]
         out = {
             "id": self.id,
-            "time": datetime.fromtimestamp(self.started, timezone.utc).isoformat(timespec="milliseconds")
+            "time": datetime.fromtimestamp(self.time, timezone.utc).isoformat(timespec="milliseconds")
             .replace("+00:00", "Z"),
             "api": self.api,
             "operation": self.operation,
@@ -198,7 +204,7 @@ class Exchange:
                 "size": self.response_size,
                 "truncated": self.response_size > len(self.response_body),
             },
-            "duration_ms": self.duration_ms,
+            "duration_ms": round(self.duration_ms, 3) if self.duration_ms is not None else None,
             "messages": list(self.messages),
             "violations": [dict(v) for v in self.violations],
             "prefer": dict(self.prefer),
@@ -238,7 +244,8 @@ class Journal:
     def start(self, method: str, path: str, query: str, headers: Iterable[tuple[bytes, bytes]],
               resolve: Callable[[str, str], str | None] | None = None) -> Exchange:
         """A new exchange; `resolve(method, path)` names its operation when first asked."""
-        return Exchange(next(self._ids), time.time(), method, path, query, list(headers), self.body_limit, resolve)
+        return Exchange(next(self._ids), time.perf_counter(), method, path, query, tuple(headers), self.body_limit,
+                        resolve)
 
     def record(self, exchange: Exchange) -> None:
         """Keep a finished exchange (dropping the oldest beyond the size) and tell listeners and subscribers."""
@@ -249,6 +256,8 @@ class Journal:
                 self._items.append(exchange)
         for listener in self.listeners:
             listener(exchange)
+        if not self._subscribers:
+            return
         for loop, queue in list(self._subscribers):
             try:
                 loop.call_soon_threadsafe(_offer, queue, exchange)
@@ -260,16 +269,13 @@ class Journal:
         if not self.size:
             return []
         with self._lock:
-            items = list(self._items)
-        items.reverse()
-        return items
+            kept = list(self._items)
+        kept.reverse()
+        return kept
 
     def get(self, exchange_id: int) -> Exchange | None:
         with self._lock:
-            for exchange in self._items:
-                if exchange.id == exchange_id:
-                    return exchange
-        return None
+            return next((e for e in self._items if e.id == exchange_id), None)
 
     def clear(self, api: str | None = None) -> int:
         """Forget every exchange, or those of one API; returns how many were dropped."""

@@ -30,7 +30,7 @@ class Filters:
             return False
         if self.status is not None and not status_matches(self.status, exchange.status):
             return False
-        if self.since is not None and exchange.started < self.since:
+        if self.since is not None and exchange.time < self.since:
             return False
         if self.after is not None and exchange.id <= self.after:
             return False

@@ -80,13 +80,12 @@ class JournalRecorder:
             kind = message["type"]
             if kind == "http.response.start":
                 exchange.status = message["status"]
-                exchange.response_headers = list(message.get("headers", ()))
+                exchange.response_headers = tuple(message.get("headers", ()))
             elif kind == "http.response.body":
                 exchange.add_response_body(message.get("body", b""))
             await send(message)
 
         token = journal_module.bind(exchange)
-        started = time.perf_counter()
         try:
             await self.app(scope, watched_receive, watched_send)
         except BaseException:
@@ -94,7 +93,7 @@ class JournalRecorder:
                 exchange.status = 500        # the server answers 500 for what escapes
             raise
         finally:
-            exchange.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            exchange.duration_ms = (time.perf_counter() - exchange.started) * 1000
             journal_module.unbind(token)
             self.journal.record(exchange)
 
@@ -111,7 +110,8 @@ def install(app: Any, registry: Any, runtimes: list[Any], size: int, body_limit:
     """The app's journal (kept on the registry, where the admin API finds it) and its recorder, placed inside the
     Swagger UI layer and outside the error handlers."""
     journal = Journal(size, body_limit)
+    operations = operation_index(runtimes)
     registry.journal = journal
     app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION, journal=journal,
-                       operations=operation_index(runtimes))
+                       operations=operations)
     return journal
