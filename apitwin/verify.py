@@ -90,6 +90,23 @@ class MockJournal:
                              f"The mock received{' (' + matcher['method'] + ')' if 'method' in matcher else ''}:\n  "
                              + ("\n  ".join(lines) or "nothing"))
 
+    def wait_for(self, method: str | None = None, path: str | None = None, *, times: int = 1, timeout: float = 5.0,
+                 interval: float = 0.05, body: Any = _UNSET, **parts: Any) -> list[dict[str, Any]]:
+        """The matching requests once there are at least `times` (a client that calls in the background: a webhook
+        consumer, a retry loop); AssertionError after `timeout` seconds."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        matcher = self.matcher(method, path, body=body, **parts)
+        while True:
+            found = list(self._post("find", matcher)["requests"])
+            if len(found) >= times:
+                return found
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"waited {timeout} s for {times} request(s) matching {json.dumps(matcher)}, "
+                                     f"got {len(found)}")
+            time.sleep(interval)
+
     def assert_not_called(self, method: str | None = None, path: str | None = None, *, body: Any = _UNSET,
                           **parts: Any) -> None:
         self.assert_called(method, path, times=0, body=body, **parts)

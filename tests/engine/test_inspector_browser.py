@@ -15,10 +15,9 @@ import pytest
 
 from apitwin.app import create_app
 from apitwin.settings import Settings
-from tests.engine.test_ui_browser import browser, shoot  # noqa: F401  (browser is a fixture)
+from tests.engine.test_ui_browser import TIMEOUT_MS, browser, shoot  # noqa: F401  (browser is a fixture)
 from tests.receiver import Receiver
 
-TIMEOUT_MS = 15_000
 SETTINGS = Settings(webhook_backoff_base=0.05, webhook_backoff_max=0.1, webhook_timeout=1.0, webhook_max_attempts=1)
 DEMO_SHIPPED_KIT = 6       # seed: demo kit KIT_SHIPPED; advancing it records one event for demo-partner
 
@@ -43,9 +42,6 @@ def hooks() -> Iterator[Receiver]:
 
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:  # noqa: F811
-    from playwright.sync_api import expect
-
-    expect.set_options(timeout=TIMEOUT_MS)
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)

@@ -43,6 +43,21 @@ def test_a_failed_assertion_shows_what_the_mock_received(fake: Any, journal: Moc
         journal.assert_called("POST", NOTES, times=2)
 
 
+def test_wait_for_a_request_made_in_the_background(served: tuple[str, str]) -> None:
+    base, token = served
+    with MockJournal(base, admin_token=token) as journal:
+        journal.clear()
+        timer = threading.Timer(0.3, lambda: httpx.get(f"{base}/api/later"))
+        timer.start()
+        try:
+            [found] = journal.wait_for("GET", "/api/later", timeout=10)
+        finally:
+            timer.join()
+        assert found["status"] == 404
+        with pytest.raises(AssertionError, match="waited 0.2 s for 2 request"):
+            journal.wait_for("GET", "/api/later", times=2, timeout=0.2)
+
+
 def test_a_bad_matcher_is_an_error_not_a_count(journal: MockJournal) -> None:
     with pytest.raises(RuntimeError, match="path_pattern"):
         journal.count(path_pattern="((")
