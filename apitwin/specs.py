@@ -109,25 +109,35 @@ def served_document(spec: dict[str, Any], mount_url: str) -> dict[str, Any]:
 
 
 class SpecDocuments:
-    """GET <root>/openapi.json and <root>/openapi.yaml: the 3.1 document itself (ahead of Connexion's 3.0 view)."""
+    """GET <root>/openapi.json and <root>/openapi.yaml: the 3.1 document itself (ahead of Connexion's 3.0 view).
+    The YAML text is written on first request (dumping a large document costs a second at start-up)."""
 
     def __init__(self, documents: dict[str, tuple[dict[str, Any], str]]) -> None:
         # documents: serving root (mount prefix + documented base) → (3.1 document, mount url)
         self._json: dict[str, bytes] = {}
+        self._docs: dict[str, dict[str, Any]] = {}
         self._yaml: dict[str, bytes] = {}
         for root, (spec, mount_url) in documents.items():
             doc = served_document(spec, mount_url)
             self._json[root + "/openapi.json"] = json.dumps(doc, default=str).encode()
-            self._yaml[root + "/openapi.yaml"] = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True).encode()
+            self._docs[root + "/openapi.yaml"] = doc
+
+    def _yaml_for(self, path: str) -> bytes | None:
+        if path not in self._docs:
+            return None
+        if path not in self._yaml:
+            self._yaml[path] = yaml.safe_dump(self._docs[path], sort_keys=False, allow_unicode=True).encode()
+        return self._yaml[path]
 
     def answer(self, scope: dict) -> Response | None:
         if scope["method"] not in ("GET", "HEAD"):
             return None
         path = scope["path"]
-        for table, media in ((self._json, "application/json"), (self._yaml, "application/yaml")):
-            if path in table:
-                response = Response(table[path], 200, media_type=media)
-                if scope["method"] == "HEAD":
-                    response.body = b""      # Content-Length stays the document's
-                return response
-        return None
+        body, media = (self._json[path], "application/json") if path in self._json else (self._yaml_for(path),
+                                                                                           "application/yaml")
+        if body is None:
+            return None
+        response = Response(body, 200, media_type=media)
+        if scope["method"] == "HEAD":
+            response.body = b""      # Content-Length stays the document's
+        return response

@@ -146,8 +146,8 @@ async def lifespan(app: Any) -> None:
 SERVER = """
 import logging, sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
-import uvicorn
 from apitwin.app import create_app
+from apitwin.serving import serve
 from apitwin.settings import Settings
 from bench_partners import bare_app
 logging.getLogger("connexion").setLevel(logging.ERROR)
@@ -155,7 +155,7 @@ settings = Settings(jwt_secret="bench-secret-" + "x" * 32)  # both processes acc
 mock = create_app(["partners"], settings=settings)
 rt = mock.apitwin.runtimes["partners"]
 app = mock if {which!r} == "mock" else bare_app(rt.store, rt.settings.jwt_secret)
-uvicorn.run(app, host="127.0.0.1", port={port}, log_level="error", access_log=False)
+serve(app, "127.0.0.1", {port}, server={server!r})
 """
 CREATE_LUA = """
 wrk.method = "POST"
@@ -185,7 +185,7 @@ def wait_for_port(port: int, attempts: int = 100) -> None:
             time.sleep(0.1)
 
 
-def http_rates(seconds: float) -> dict[str, dict[str, float]]:
+def http_rates(seconds: float, server_name: str = "uvicorn") -> dict[str, dict[str, float]]:
     import re
     import shutil
     import subprocess
@@ -197,7 +197,7 @@ def http_rates(seconds: float) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     for which in ("mock", "bare"):
         port = free_port()
-        code = SERVER.format(root=root, bench=str(Path(__file__).parent), which=which, port=port)
+        code = SERVER.format(root=root, bench=str(Path(__file__).parent), which=which, port=port, server=server_name)
         server = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c", code])
         try:
             wait_for_port(port)
@@ -243,6 +243,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--server", default="uvicorn", help="--http: uvicorn (httptools/uvloop) or granian")
     parser.add_argument("--http", action="store_true", help="measure over HTTP with uvicorn + wrk (or bench/loadgen.py)")
     args = parser.parse_args()
     logging.getLogger("connexion").setLevel(logging.ERROR)
@@ -250,8 +251,8 @@ async def main() -> None:
     if args.http:
         with progress:
             progress.step("wrk: mock and bare over HTTP")
-            rates = http_rates(args.seconds)
-        progress.table("Partners mock vs bare Starlette (HTTP, uvicorn 1 worker on CPU 0)",
+            rates = http_rates(args.seconds, args.server)
+        progress.table(f"Partners mock vs bare Starlette (HTTP, {args.server} 1 worker on CPU 0)",
                        ("operation", "mock req/s", "bare req/s", "mock/bare"),
                        [(name, f"{per['mock']:,.0f}", f"{per['bare']:,.0f}", f"{per['mock'] / per['bare']:.0%}")
                         for name, per in rates.items()])
