@@ -10,7 +10,7 @@ from connexion import request
 from jsonschema import Draft202012Validator
 from starlette.responses import StreamingResponse
 
-from apitwin import runtime, state_check, state_secrets
+from apitwin import journal_admin, runtime, state_check, state_secrets
 from apitwin.admin_guard import reveals_secrets
 from apitwin.errors import ApiError, FieldErrorCollector
 from apitwin.runtime import ApiRuntime
@@ -58,6 +58,7 @@ async def list_apis() -> list[dict[str, Any]]:
 async def reset_api(api: str) -> dict[str, Any]:
     rt = _runtime(api)
     rt.reset()
+    journal_admin.forget_api(api)
     return info(rt)
 
 

@@ -27,7 +27,8 @@ from apitwin.settings import Settings
 
 TOKEN_HEADER = b"x-apitwin-admin-token"
 CHALLENGE = 'Bearer realm="apitwin-admin"'
-OPEN_PATHS = ("/health", "/ui", "/openapi.json", "/openapi.yaml", "/swagger.json")
+OPEN_PATHS = ("/health", "/ui", "/openapi.json", "/openapi.yaml", "/swagger.json", "/inspector/")
+PAGE_PATHS = ("", "/")     # the inspector page itself (apitwin.inspector): it holds no state
 
 
 def is_admin_path(path: str) -> bool:
@@ -92,7 +93,8 @@ def check(settings: Settings, scope: dict) -> bool:
             raise ApiError(403, [f"The admin API of a mock bound to {settings.host} answers requests for a "
                                  f"loopback host only, not {host!r}."])
     token_ok = token_matches(settings, scope)
-    open_path = scope.get("method") in ("GET", "HEAD") and scope["path"][len(ADMIN_PREFIX):].startswith(OPEN_PATHS)
+    rest = scope["path"][len(ADMIN_PREFIX):]
+    open_path = scope.get("method") in ("GET", "HEAD") and (rest.startswith(OPEN_PATHS) or rest in PAGE_PATHS)
     if settings.admin_required and not token_ok and not open_path:
         message = ("Invalid admin token." if presented_token(scope) else
                    "The admin API needs the admin token (printed at start; set with --admin-token): send "

@@ -8,6 +8,7 @@ routing, security and parameter coercion:
                                   never the admin API
     Edge                          an API's fixed headers and JSON media type on every answer (errors too), no type on
                                   empty bodies; Swagger UI at <base>/ui/, the landing page at /
+    JournalRecorder               every API request and its answer into the request journal (apitwin.journal)
     ExceptionMiddleware           every exception below → the API's own error body (error_handlers → server.render)
     Intake                        admin guard (same-origin 403, admin token 401); limits (413/414/431, chunked and form
                                   bodies read, control characters in paths 400); Prefer / __twins read; the 3.1
@@ -36,7 +37,7 @@ from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 
-from apitwin import error_handlers, seed_check
+from apitwin import error_handlers, journal_recorder, seed_check
 from apitwin.landing import renderer as landing_renderer
 from apitwin.admin_guard import ApiCors
 from apitwin.clock import Clock
@@ -212,6 +213,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
                        allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
     app.add_middleware(Edge, position=MiddlewarePosition.BEFORE_EXCEPTION, documents=ui_documents,
                        landing=landing_renderer(runtimes, admin_spec["info"]["title"]))
+    journal_recorder.install(app, registry, runtimes, settings.journal_size, settings.journal_body_bytes)
     app.add_middleware(Intake, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings, limits=limits,
                        documents=SpecDocuments(documents))
     app.add_middleware(OperationLayer, position=MiddlewarePosition.BEFORE_VALIDATION)

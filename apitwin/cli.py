@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "(default 5)")
     serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
                        help="server log level (default: info)")
+    add_journal_flags(serve)
 
     sub.add_parser("list", help="list the APIs this build can serve")
 
@@ -97,6 +98,34 @@ def build_parser() -> argparse.ArgumentParser:
     review_cli.add_parsers(sub)
     contract_cli.add_parsers(sub)
     return parser
+
+
+def add_journal_flags(serve: argparse.ArgumentParser) -> None:
+    """The request journal and the per-request console lines (apitwin.journal, apitwin.console)."""
+    serve.add_argument("--journal-size", type=int, default=None, metavar="N",
+                       help="requests the journal keeps for the admin API and the inspector, oldest dropped "
+                            "(default 1000; 0 = none)")
+    serve.add_argument("--journal-body", type=int, default=None, metavar="BYTES",
+                       help="request/response body bytes the journal keeps per request (default 8192)")
+    serve.add_argument("--log-format", choices=("text", "json"), default="text",
+                       help="per-request console lines: text (method, path, status, ms; violations indented under "
+                            "a 4xx/5xx) or json (one object per request) (default: text)")
+    serve.add_argument("--quiet", action="store_true", help="no per-request console lines (default: off)")
+
+
+def journal_settings(args: argparse.Namespace) -> dict[str, Any]:
+    for flag, value in (("--journal-size", args.journal_size), ("--journal-body", args.journal_body)):
+        if value is not None and value < 0:
+            raise ValueError(f"{flag} must be 0 or more, not {value}")
+    return {"journal_size": args.journal_size, "journal_body_bytes": args.journal_body}
+
+
+def attach_console(app: Any, args: argparse.Namespace) -> None:
+    """Per-request lines on stdout unless --quiet (they replace uvicorn's access log, which says less)."""
+    from apitwin.console import ConsoleLog
+
+    if not args.quiet:
+        app.apitwin.journal.listeners.append(ConsoleLog(args.log_format))
 
 
 def parse_data_dirs(values: list[str], apis: list[str]) -> dict[str, Path]:
@@ -172,6 +201,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return fail(f"several APIs ({', '.join(apis)}) cannot share the root; use --mount prefix, or serve one API")
     try:
         data_dirs = parse_data_dirs(args.data, apis)
+        journal = journal_settings(args)
     except ValueError as exc:
         return fail(str(exc))
     settings = Settings.from_env(seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
@@ -179,7 +209,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                  jwt_secret=args.jwt_secret, host=args.host, webhook_allow=args.webhook_allow,
                                  admin_token=args.admin_token, admin_open=args.admin_open or None,
                                  max_events=args.max_events, max_deliveries=args.max_deliveries,
-                                 shutdown_timeout=args.shutdown_timeout).with_secrets()
+                                 shutdown_timeout=args.shutdown_timeout, **journal).with_secrets()
     if args.no_validate_responses:
         settings.validate_responses = False
     try:
@@ -208,7 +238,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"Webhook {endpoint['id']} ({api}, {endpoint['tenant']}) -> {endpoint['url']}  secret: {endpoint['secret']}",
               flush=True)
     logging.getLogger("connexion").setLevel(logging.ERROR)
+    attach_console(app, args)
     run_server(app, sock, log_level=args.log_level, timeout_graceful_shutdown=settings.shutdown_timeout,
+               access_log=False,
                # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
                h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
     return 0
@@ -262,7 +294,8 @@ def banner(app: object, base: str) -> str:
             lines += [f"    Swagger UI  {root}{doc_root}/ui/",
                       f"    Spec        {root}{doc_root}/openapi.json  (also openapi.yaml)"]
         lines += ["    " + line for line in quickstart.lines(rt, root)]
-    lines += ["", f"  Admin         {base}/__apitwin/apis  (reset, state export/import; see {base}/__apitwin/ui/)",
+    lines += ["", f"  Inspector     {base}/__apitwin/  (live requests and why they failed, state, webhooks, clock)",
+              f"  Admin         {base}/__apitwin/apis  (reset, state export/import; see {base}/__apitwin/ui/)",
               "", "Press Ctrl-C to stop."]
     return "\n".join(lines)
 

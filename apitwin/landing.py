@@ -42,7 +42,8 @@ def renderer(runtimes: list["ApiRuntime"], admin_title: str) -> Callable[[str], 
 
     def render(origin: str) -> bytes:
         admin = origin + ADMIN_PREFIX
-        admin_rows = [("Swagger UI", _link(f"{admin}/ui/")),
+        admin_rows = [("Inspector", _link(f"{admin}/") + " (live requests and why they failed, state, webhooks)"),
+                      ("Swagger UI", _link(f"{admin}/ui/")),
                       ("Spec", f"{_link(admin + '/openapi.json')} · {_link(admin + '/openapi.yaml')}"),
                       ("Health", _link(f"{admin}/health")),
                       ("APIs", _link(f"{admin}/apis"))]

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.responses import Response
 
-from apitwin import fake
+from apitwin import fake, journal
 from apitwin.errors import ApiError
 from apitwin.server.state import RequestState
 
@@ -110,6 +110,7 @@ def intake(scope: dict, state: RequestState) -> None:
                 kept.append((key, value))
         scope["query_string"] = urlencode(kept).encode("latin-1")
     if raw:
+        journal.note_prefer({name: value for name, (_, value) in raw.items()})
         rt = state.runtime
         try:
             state.prefer = build(raw, rt.settings.max_delay_ms if rt else 30_000)

@@ -50,6 +50,7 @@ class Registry:
         self.runtimes = {rt.name: rt for rt in runtimes}
         self._by_prefix = sorted(runtimes, key=lambda rt: len(rt.prefix), reverse=True)
         self.allow_index: Any = None
+        self.journal: Any = None   # apitwin.journal.Journal (set by apitwin.journal_recorder.install)
 
     def for_path(self, path: str) -> ApiRuntime | None:
         if path.startswith(ADMIN_PREFIX):

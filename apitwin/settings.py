@@ -35,6 +35,8 @@ class Settings:
     admin_token: str | None = None          # the admin API's token; None = generated per app (see with_secrets)
     admin_open: bool = False                # never require the admin token (--admin-open; warned about)
     admin_required: bool | None = None      # computed by with_secrets: token required on admin requests
+    journal_size: int = 1000                # requests the journal keeps (oldest dropped); 0 = none kept
+    journal_body_bytes: int = 8192          # request/response body bytes the journal keeps per exchange
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

@@ -6,7 +6,7 @@ load driver on CPU 1 (wrk when installed, else bench/loadgen.py), in alternating
 POST create, with the same Authorization header; apitwin answers with state, auth and response validation on.
 Prints req/s (best of rounds), p99 and the ratio apitwin/Prism. Goal (issue 12): >= 3x Prism on every route.
 
-    .venv/bin/python bench/bench_vs_prism.py [--seconds 3] [--rounds 2] [--server uvicorn|granian]
+    .venv/bin/python bench/bench_vs_prism.py [--seconds 3] [--rounds 2] [--server uvicorn|granian] [--apitwin-root DIR]
 """
 from __future__ import annotations
 
@@ -34,11 +34,16 @@ APITWIN = """
 import logging, sys
 sys.path.insert(0, {root!r})
 from apitwin.app import create_app
-from apitwin.serving import serve
 from apitwin.settings import Settings
 logging.getLogger("connexion").setLevel(logging.ERROR)
-serve(create_app(["partners"], settings=Settings(jwt_secret="bench-secret-" + "x" * 32)), "127.0.0.1", {port},
-      server={server!r})
+app = create_app(["partners"], settings=Settings(jwt_secret="bench-secret-" + "x" * 32))
+try:
+    from apitwin.serving import serve
+except ImportError:   # a checkout from before apitwin.serving (--apitwin-root): uvicorn, as it served then
+    import uvicorn
+    uvicorn.run(app, host="127.0.0.1", port={port}, log_level="error", access_log=False)
+else:
+    serve(app, "127.0.0.1", {port}, server={server!r})
 """
 
 
@@ -60,6 +65,12 @@ def ensure_prism() -> Path | None:
         print(f"bench_vs_prism: skipped — npm could not install Prism {PRISM_VERSION}: {detail.strip()[:300]}")
         return None
     return PRISM if PRISM.exists() else None
+
+
+def python_of(root: str) -> str:
+    """The checkout's own interpreter (its .venv, where its handlers are installed), else this one."""
+    own = Path(root) / ".venv" / "bin" / "python"
+    return str(own) if own.exists() else sys.executable
 
 
 def measure(url: str, token: str, seconds: float, create: bool) -> tuple[float, float]:
@@ -88,6 +99,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--server", default="auto", help="apitwin's HTTP server: auto, uvicorn or granian")
+    parser.add_argument("--apitwin-root", default=str(ROOT), help="the apitwin checkout to serve (before/after runs)")
     args = parser.parse_args()
     prism = ensure_prism()
     if prism is None:
@@ -96,8 +108,8 @@ def main() -> None:
     servers = [
         subprocess.Popen(["taskset", "-c", "0", str(prism), "mock", "-h", "127.0.0.1", "-p", str(prism_port),
                           str(ROOT / "specs" / "partners.yaml")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-        subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c",
-                          APITWIN.format(root=str(ROOT), port=twin_port, server=args.server)]),
+        subprocess.Popen(["taskset", "-c", "0", python_of(args.apitwin_root), "-c",
+                          APITWIN.format(root=args.apitwin_root, port=twin_port, server=args.server)]),
     ]
     try:
         wait_for_port(twin_port)

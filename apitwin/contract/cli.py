@@ -74,6 +74,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     out.add_argument("--min-coverage", type=float, metavar="PERCENT",
                      help="fail when less of the documented status codes occurred")
     out.add_argument("--quiet", "-q", action="store_true", help="no progress lines or bars, only the summary")
+    out.add_argument("--publish", metavar="URL",
+                     help="post the JSON report to the apitwin mock at URL, for its inspector page (/__apitwin/); "
+                          "a failed post is reported on stderr and does not change the exit code")
+    out.add_argument("--publish-token", metavar="TOKEN",
+                     help="admin token of that mock, when it requires one (default: $APITWIN_ADMIN_TOKEN)")
 
 
 def _report_paths(args: argparse.Namespace) -> dict[str, Path]:
@@ -121,7 +126,23 @@ def run(args: argparse.Namespace) -> int:
     print(f"apitwin contract {args.api}: {'PASSED' if passed else 'FAILED'} ({why}); {result.cases} cases in "
           f"{result.duration:.1f} s; status-code coverage {coverage.percent:.1f} % "
           f"({coverage.exercised}/{coverage.counted}); reports: {', '.join(str(p) for p in written)}", flush=True)
+    if args.publish:
+        _publish(result, args)
     return 0 if passed else 1
+
+
+def _publish(result: Any, args: argparse.Namespace) -> None:
+    import json
+
+    from apitwin.contract import publish, report
+
+    try:
+        where = publish.publish(json.loads(report.as_json(result, args.min_coverage)), args.publish,
+                                args.publish_token)
+    except publish.PublishError as exc:
+        print(f"apitwin contract {args.api}: report not published: {exc}", file=sys.stderr, flush=True)
+        return
+    print(f"apitwin contract {args.api}: report published, see {where}", flush=True)
 
 
 def summary_rows(result: Any) -> list[tuple[str, str, str, str]]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from starlette.responses import Response
 
+from apitwin import journal
 from apitwin.errors import ApiError, default_error_body
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class Rendered:
 def render(error: ApiError, rt: ApiRuntime | None) -> Rendered:
     """The API's error body for `error`. A plugin's render_error may return (body, media type), e.g. MOLGENIS
     answers routing errors as application/problem+json. Outside every API: the neutral body."""
+    journal.note_error(error)
     made = rt.plugin.wire.render_error(error) if rt is not None else default_error_body(error)
     body, media_type = made if isinstance(made, tuple) else (made, "application/json")
     style = rt.plugin.wire.json_style if rt is not None else {}
