@@ -175,7 +175,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
         __name__,
         specification_dir=ADMIN_SPEC.parent,
         validator_map=VALIDATOR_MAP,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),  # apitwin.swagger_ui, SpecServer
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),  # apitwin.swagger_ui, specs.SpecDocuments
         middlewares=connexion_patches.middleware_stack(),
         lifespan=lifespan_for(runtimes),
     )
@@ -187,7 +187,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
                 base_path=base_path or None,
                 name=rt.name if number == 0 else f"{rt.name}{root}",
                 jsonifier=Jsonifier(**rt.plugin.wire.json_style) if rt.plugin.wire.json_style else None,
-                validate_responses=False,  # apitwin.response_guard checks against the 3.1 document instead
+                validate_responses=False,  # apitwin.server.guard checks against the 3.1 document instead
                 # undeclared query parameters: refused (400) unless the document says the API ignores them
                 strict_validation=spec.get(UNKNOWN_QUERY) != "ignore",
             )
