@@ -2,7 +2,6 @@
 `POST /__apitwin/requests/count|find` (WireMock's request matching, in the shape our admin document defines)."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -129,8 +128,3 @@ class Matcher:
 
 def select(items: Iterable[Exchange], test: Filters | Matcher) -> list[Exchange]:
     return [exchange for exchange in items if test.matches(exchange)]
-
-
-def describe(matcher_json: dict[str, Any]) -> str:
-    """A matcher as one line, for assertion messages."""
-    return json.dumps(matcher_json, sort_keys=True)

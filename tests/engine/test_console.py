@@ -68,6 +68,18 @@ def test_json_lines(app_and_client: tuple[Any, Any]) -> None:
     assert isinstance(records[0]["duration_ms"], float) and records[0]["time"].endswith("Z")
 
 
+def test_a_closed_stdout_never_fails_a_request(app_and_client: tuple[Any, Any]) -> None:
+    app, client = app_and_client
+    closed = io.StringIO()
+    closed.close()
+    listener = ConsoleLog("text", closed)
+    app.apitwin.journal.listeners.append(listener)
+    try:
+        assert client.get("/api/nowhere").status_code == 404
+    finally:
+        app.apitwin.journal.listeners.remove(listener)
+
+
 def test_unknown_format_refused() -> None:
     with pytest.raises(ValueError):
         ConsoleLog("xml")

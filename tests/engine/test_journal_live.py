@@ -84,6 +84,8 @@ def test_verify_over_http_with_the_admin_token(served: tuple[str, str]) -> None:
     with MockJournal(base) as anonymous:
         with pytest.raises(RuntimeError, match="401"):
             anonymous.count()
+        with pytest.raises(RuntimeError, match="did not clear its journal: 401"):
+            anonymous.clear()
     with MockJournal(base, admin_token=token) as journal:
         journal.clear()
         httpx.post(base + FAKE_LOGIN, json={"username": "ada", "password": "ada-password"})
