@@ -147,7 +147,6 @@ SERVER = """
 import logging, sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
 from apitwin.app import create_app
-from apitwin.serving import serve
 from apitwin.settings import Settings
 from bench_partners import bare_app
 logging.getLogger("connexion").setLevel(logging.ERROR)
@@ -155,7 +154,13 @@ settings = Settings(jwt_secret="bench-secret-" + "x" * 32)  # both processes acc
 mock = create_app(["partners"], settings=settings)
 rt = mock.apitwin.runtimes["partners"]
 app = mock if {which!r} == "mock" else bare_app(rt.store, rt.settings.jwt_secret)
-serve(app, "127.0.0.1", {port}, server={server!r})
+try:
+    from apitwin.serving import serve
+except ImportError:   # a checkout from before apitwin.serving (--apitwin-root): uvicorn, as it served then
+    import uvicorn
+    uvicorn.run(app, host="127.0.0.1", port={port}, log_level="error", access_log=False)
+else:
+    serve(app, "127.0.0.1", {port}, server={server!r})
 """
 CREATE_LUA = """
 wrk.method = "POST"
@@ -185,7 +190,7 @@ def wait_for_port(port: int, attempts: int = 100) -> None:
             time.sleep(0.1)
 
 
-def http_rates(seconds: float, server_name: str = "uvicorn") -> dict[str, dict[str, float]]:
+def http_rates(seconds: float, server_name: str = "uvicorn", root: str | None = None) -> dict[str, dict[str, float]]:
     import re
     import shutil
     import subprocess
@@ -193,12 +198,14 @@ def http_rates(seconds: float, server_name: str = "uvicorn") -> dict[str, dict[s
     import urllib.request
 
     use_wrk = shutil.which("wrk") is not None   # else bench/loadgen.py, pinned the same way
-    root = str(Path(__file__).resolve().parents[1])
+    root = root or str(Path(__file__).resolve().parents[1])
+    own = Path(root) / ".venv" / "bin" / "python"      # the checkout's interpreter, where its handlers are installed
+    python = str(own) if own.exists() else sys.executable
     results: dict[str, dict[str, float]] = {}
     for which in ("mock", "bare"):
         port = free_port()
         code = SERVER.format(root=root, bench=str(Path(__file__).parent), which=which, port=port, server=server_name)
-        server = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c", code])
+        server = subprocess.Popen(["taskset", "-c", "0", python, "-c", code])
         try:
             wait_for_port(port)
             login = urllib.request.Request(
@@ -244,6 +251,7 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--server", default="uvicorn", help="--http: uvicorn (httptools/uvloop) or granian")
+    parser.add_argument("--apitwin-root", default=None, help="--http: serve another checkout (before/after runs)")
     parser.add_argument("--http", action="store_true", help="measure over HTTP with uvicorn + wrk (or bench/loadgen.py)")
     args = parser.parse_args()
     logging.getLogger("connexion").setLevel(logging.ERROR)
@@ -251,7 +259,7 @@ async def main() -> None:
     if args.http:
         with progress:
             progress.step("wrk: mock and bare over HTTP")
-            rates = http_rates(args.seconds, args.server)
+            rates = http_rates(args.seconds, args.server, args.apitwin_root)
         progress.table(f"Partners mock vs bare Starlette (HTTP, {args.server} 1 worker on CPU 0)",
                        ("operation", "mock req/s", "bare req/s", "mock/bare"),
                        [(name, f"{per['mock']:,.0f}", f"{per['bare']:,.0f}", f"{per['mock'] / per['bare']:.0%}")

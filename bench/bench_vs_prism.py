@@ -112,7 +112,7 @@ def main() -> None:
                           APITWIN.format(root=args.apitwin_root, port=twin_port, server=args.server)]),
     ]
     try:
-        wait_for_port(twin_port)
+        wait_for_port(twin_port, attempts=300)
         wait_for_port(prism_port, attempts=300)
         login = urllib.request.Request(
             f"http://127.0.0.1:{twin_port}/api/v1/api-token-auth/", method="POST",
