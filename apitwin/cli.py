@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import socket
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from apitwin.contract import cli as contract_cli
 from apitwin.discovery import load
 from apitwin.review import cli as review_cli
 from apitwin.settings import Settings
+from apitwin.storage import with_stored_secrets
+from apitwin.storage_sqlite import StateFileBusy
 
 
 def port_number(value: str) -> int:
@@ -86,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
                        help="server log level (default: info)")
 
+    add_storage_arguments(serve)
+
     sub.add_parser("list", help="list the APIs this build can serve")
 
     listen = sub.add_parser("webhook-listen", help="receive webhooks: verify signatures, print deliveries")
@@ -97,6 +102,24 @@ def build_parser() -> argparse.ArgumentParser:
     review_cli.add_parsers(sub)
     contract_cli.add_parsers(sub)
     return parser
+
+
+def add_storage_arguments(serve: argparse.ArgumentParser) -> None:
+    """Where the state lives: memory (default), a SQLite file, or Redis shared by workers and replicas."""
+    where = serve.add_mutually_exclusive_group()
+    where.add_argument("--state", default=None, metavar="PATH",
+                       help="keep the state in this SQLite file: every acknowledged write survives a restart, also a "
+                            "kill -9 (created on first use; default: memory only, reset on restart)")
+
+
+def storage_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The Settings fields of the storage flags; ValueError names a bad one."""
+    if args.state is None:
+        return {}
+    path = Path(args.state).expanduser()
+    if path.is_dir() or not path.parent.is_dir():
+        raise ValueError(f"--state {args.state}: not a file in an existing directory")
+    return {"state_path": path.resolve()}
 
 
 def parse_data_dirs(values: list[str], apis: list[str]) -> dict[str, Path]:
@@ -174,12 +197,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         data_dirs = parse_data_dirs(args.data, apis)
     except ValueError as exc:
         return fail(str(exc))
-    settings = Settings.from_env(seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
+    try:
+        stored = storage_options(args)
+    except ValueError as exc:
+        return fail(str(exc))
+    settings = Settings.from_env(**stored, seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
                                  clock_interval=args.clock_interval, data_dirs=data_dirs,
                                  jwt_secret=args.jwt_secret, host=args.host, webhook_allow=args.webhook_allow,
                                  admin_token=args.admin_token, admin_open=args.admin_open or None,
                                  max_events=args.max_events, max_deliveries=args.max_deliveries,
-                                 shutdown_timeout=args.shutdown_timeout).with_secrets()
+                                 shutdown_timeout=args.shutdown_timeout)
+    try:
+        settings = with_stored_secrets(settings).with_secrets()
+    except (OSError, sqlite3.Error) as exc:
+        return fail(f"cannot open the state: {exc}")
     if args.no_validate_responses:
         settings.validate_responses = False
     try:
@@ -193,7 +224,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(apis, settings=settings, mount=args.mount)
         hooks = register_webhooks(app, args.webhook, apis, args.webhook_secret)
-    except ValueError as exc:
+    except (ValueError, StateFileBusy, sqlite3.Error) as exc:
         sock.close()
         return fail(str(exc))
     for rt in app.apitwin.runtimes.values():
@@ -229,6 +260,10 @@ def register_webhooks(app: Any, values: list[str], apis: list[str],
         known = runtime.plugin.events.tenants(runtime) if runtime.plugin.events else []
         if known and tenant not in known:
             raise ValueError(f"--webhook {value}: unknown tenant {tenant!r}; known: {', '.join(known)}")
+        kept = runtime.store["webhook_endpoints"].first(tenant=tenant, url=url)   # from --state, before a restart
+        if kept is not None:
+            done.append((api, kept))
+            continue
         try:
             done.append((api, runtime.webhooks.register(tenant, url, secret=secret)))
         except ApiError as exc:

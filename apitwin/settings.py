@@ -35,6 +35,8 @@ class Settings:
     admin_token: str | None = None          # the admin API's token; None = generated per app (see with_secrets)
     admin_open: bool = False                # never require the admin token (--admin-open; warned about)
     admin_required: bool | None = None      # computed by with_secrets: token required on admin requests
+    state_path: Path | None = None          # --state: every write kept in this SQLite file (apitwin/storage_sqlite.py)
+    store_url: str | None = None            # --store redis://…: state shared by workers/replicas (storage_redis.py)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

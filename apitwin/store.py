@@ -12,6 +12,9 @@ over several collections). A derived value may follow writes instead of being re
 `follow(change)` method, each write offers it the `Change` and keeps what it returns (see `Follower`). Stored rows
 are never changed in place — an update swaps in a new dict — so rows from a `scan()` or a `Change` stay as they
 were, a consistent snapshot, after the lock is released.
+
+Durable or shared state plugs in below the memory (`apitwin/storage.py`): with a backend attached, every write is
+also handed to it and committed when the outermost transaction ends — before the handler's response leaves.
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ import threading
 from collections import Counter
 from contextlib import contextmanager
 from typing import Any, Callable, Hashable, Iterable, Iterator, NamedTuple, Protocol, TypeVar
+
+from apitwin.storage import Backend, Journal
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -78,9 +83,10 @@ class Collection:
 
     Look a collection up by name (`store["kits"]`) for each use: reset and import replace the objects."""
 
-    def __init__(self, name: str, lock: threading.RLock, start_id: int = 1) -> None:
+    def __init__(self, name: str, lock: threading.RLock, start_id: int = 1, journal: Journal | None = None) -> None:
         self.name = name
         self._lock = lock
+        self._journal = journal            # None: memory only (the default)
         self._rows: dict[int, Row] = {}
         self._next_id = start_id
         self._version = next(_VERSIONS)
@@ -155,8 +161,19 @@ class Collection:
                 self._rows = dict(sorted(self._rows.items()))
                 self._derived.clear()                          # rows moved: nothing can follow that
             self._changed(None, row)
-            for listener in self.listeners:
-                listener(clone(row))
+            journal = self._journal
+            if journal is None:
+                for listener in self.listeners:
+                    listener(clone(row))
+                return clone(row)
+            journal.backend.put(self.name, row, self._next_id)
+            journal.depth += 1                 # what listeners write (webhook deliveries) commits with the row
+            try:
+                for listener in self.listeners:
+                    listener(clone(row))
+            finally:
+                journal.depth -= 1
+            journal.wrote()
             return clone(row)
 
     def get(self, row_id: int) -> Row | None:
@@ -172,6 +189,9 @@ class Collection:
             row = {**old, **clone(changes)}          # a new dict: rows handed out by scan() stay as they were
             self._rows[row_id] = row
             self._changed(old, row)
+            if self._journal is not None:
+                self._journal.backend.put(self.name, row, self._next_id)
+                self._journal.wrote()
             return clone(row)
 
     def delete(self, row_id: int) -> bool:
@@ -180,6 +200,9 @@ class Collection:
             if old is None:
                 return False
             self._changed(old, None)
+            if self._journal is not None:
+                self._journal.backend.remove(self.name, row_id)
+                self._journal.wrote()
             return True
 
     def filter(self, predicate: Callable[[Row], bool] | None = None, **equals: Any) -> list[Row]:
@@ -235,6 +258,7 @@ class Collection:
                     doomed.append(key)
             for key in doomed:
                 self._changed(self._rows.pop(key), None)     # each delete offered to the followers
+            self._removed(doomed)
             return len(doomed)
 
     def drop_oldest_while(self, predicate: Callable[[Row], bool]) -> list[Row]:
@@ -249,7 +273,14 @@ class Collection:
             for row in doomed:
                 del self._rows[row["id"]]
                 self._changed(row, None)                     # each delete offered to the followers
+            self._removed([row["id"] for row in doomed])
             return doomed
+
+    def _removed(self, row_ids: list[int]) -> None:
+        if self._journal is not None and row_ids:
+            for row_id in row_ids:
+                self._journal.backend.remove(self.name, row_id)
+            self._journal.wrote()
 
     def first(self, **equals: Any) -> Row | None:
         found = self.filter(**equals)
@@ -287,11 +318,12 @@ class Store:
         self._listeners: dict[str, list[Callable[[Row], None]]] = {}
         self._seed: dict[str, Any] | None = None
         self._derived: dict[Hashable, tuple[tuple[int, ...], Any]] = {}
+        self._journal: Journal | None = None
 
     def collection(self, name: str) -> Collection:
         with self._lock:
             if name not in self._collections:
-                self._collections[name] = Collection(name, self._lock)
+                self._collections[name] = Collection(name, self._lock, journal=self._journal)
                 self._collections[name].listeners = self._listeners.setdefault(name, [])
             return self._collections[name]
 
@@ -322,12 +354,26 @@ class Store:
         """Forget a collection and its rows (a later lookup starts an empty one)."""
         with self._lock:
             self._collections.pop(name, None)
+            if self._journal is not None:
+                self._journal.backend.drop(name)
+                self._journal.wrote()
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
-        """Hold the store lock across several changes so no request sees half of them."""
+        """Hold the store lock across several changes so no request sees half of them; with a backend, they are
+        committed together when the outermost transaction ends (also when it ends with an exception: the memory
+        keeps what was written, and the backend always holds what the memory holds)."""
         with self._lock:
-            yield self
+            journal = self._journal
+            if journal is None:
+                yield self
+                return
+            journal.depth += 1
+            try:
+                yield self
+            finally:
+                journal.depth -= 1
+                journal.wrote()
 
     def export(self) -> dict[str, Any]:
         with self._lock:
@@ -342,12 +388,43 @@ class Store:
         for name, data in collections.items():
             if not isinstance(data, dict):
                 raise ValueError(f"collection {name!r} must be an object")
-            fresh = Collection(name, self._lock)
+            fresh = Collection(name, self._lock, journal=self._journal)
             fresh.load(data)
             fresh.listeners = self._listeners.setdefault(name, [])
             staged[name] = fresh
         with self._lock:
             self._collections = staged
+            if self._journal is not None:
+                self._journal.backend.replace(self.export())
+                self._journal.wrote()
+
+    @property
+    def backend(self) -> Backend | None:
+        return self._journal.backend if self._journal is not None else None
+
+    def attach(self, backend: Backend) -> None:
+        """Keep this store in `backend` from now on: the state it saved earlier replaces the current one (the seed),
+        or, on first use, it is given the current state. Call after `mark_seed`, so reset still returns to the seed."""
+        with self._lock:
+            saved = backend.saved()
+            if saved is not None:
+                self.load(saved)
+            journal = Journal(backend)
+            for collection in self._collections.values():
+                collection._journal = journal
+            self._journal = journal
+            if saved is None:
+                backend.replace(self.export())
+                backend.commit()
+
+    def close(self) -> None:
+        """Detach and close the backend (the memory keeps the state)."""
+        with self._lock:
+            journal, self._journal = self._journal, None
+            for collection in self._collections.values():
+                collection._journal = None
+            if journal is not None:
+                journal.backend.close()
 
     def mark_seed(self) -> None:
         """Remember the current state as the one `reset()` returns to."""
