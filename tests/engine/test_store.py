@@ -19,7 +19,7 @@ def ids(rows: list[dict[str, Any]]) -> list[int]:
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """Every store test runs on each backend: memory, a SQLite state file, Redis (tests/engine/backends.py)."""
     opened = Opened(request.param, tmp_path, request)
-    yield opened.store
+    yield opened.new()
     opened.close()
 
 

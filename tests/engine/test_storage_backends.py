@@ -1,0 +1,110 @@
+"""The store contract on durable and shared backends (`apitwin/storage.py`): every write kind is found again by a
+store opened afterwards on the same state (a restart, another worker); a transaction's writes arrive together;
+reset still returns to the seed. Runs on every backend that keeps state (SQLite, Redis)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from apitwin.store import Store
+from tests.engine.backends import Opened
+
+
+def seed(store: Store) -> None:
+    store["kits"].insert({"sku": "seeded"})
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def opened(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opened]:
+    found = Opened(request.param, tmp_path, request)
+    yield found
+    found.close()
+
+
+def test_a_fresh_backend_takes_the_seed_and_a_restart_keeps_it(opened: Opened) -> None:
+    first = opened.new(seed)
+    assert first["kits"].filter()[0]["sku"] == "seeded"
+    assert opened.reopened().export() == first.export()
+
+
+def test_every_kind_of_write_survives_a_restart(opened: Opened) -> None:
+    store = opened.new(seed)
+    kits, logs = store["kits"], store["logs"]
+    second = kits.insert({"sku": "a", "tags": ["x"]})
+    kits.update(second["id"], {"sku": "b"})
+    third = kits.insert({"sku": "gone"})
+    kits.delete(third["id"])
+    kits.insert({"id": 40, "sku": "explicit"})
+    for n in range(5):
+        logs.insert({"n": n})
+    logs.trim_oldest(3)
+    logs.drop_oldest_while(lambda row: row["n"] < 3)
+    store["scratch"].insert({})
+    store.drop("scratch")
+    expected = store.export()
+    again = opened.reopened()
+    assert again.export() == expected
+    assert again["kits"].insert({})["id"] == 41            # the id sequence came back too
+    assert [r["n"] for r in again["logs"].filter()] == [3, 4]
+
+
+def test_sequences_survive_even_past_deleted_rows(opened: Opened) -> None:
+    store = opened.new()
+    for _ in range(3):
+        store["kits"].insert({})
+    store["kits"].delete(3)
+    assert opened.reopened()["kits"].insert({})["id"] == 4   # never a reused id
+
+
+def test_load_and_reset_replace_the_kept_state(opened: Opened) -> None:
+    store = opened.new(seed)
+    store.load({"collections": {"other": {"next_id": 9, "rows": [{"id": 2, "x": 1}]}}})
+    assert opened.reopened().export() == {"collections": {"other": {"next_id": 9, "rows": [{"id": 2, "x": 1}]}}}
+    again = opened.stores[-1]
+    again["other"].insert({})
+    again.reset()                                          # back to the seed, not to what the file held
+    after = opened.reopened()
+    assert after.export() == again.export()
+    assert [r["sku"] for r in after["kits"].filter()] == ["seeded"] and "other" not in after.export()["collections"]
+
+
+def test_a_transaction_arrives_whole_at_its_end(opened: Opened) -> None:
+    store = opened.new()
+    with store.transaction():
+        store["kits"].insert({"n": 1})
+        with store.transaction():
+            store["kits"].insert({"n": 2})
+        store["events"].insert({"n": 3})
+        assert opened.new().export()["collections"] == {}   # another store sees nothing of it yet
+    assert opened.new().export() == store.export()
+
+
+def test_a_transaction_ended_by_an_exception_keeps_what_the_memory_keeps(opened: Opened) -> None:
+    store = opened.new()
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store["kits"].insert({"n": 1})
+            raise RuntimeError("handler failed")
+    assert opened.reopened().export() == store.export()
+
+
+def test_insert_listeners_commit_with_their_row(opened: Opened) -> None:
+    store = opened.new()
+    seen: list[Any] = []
+    store.on_insert("events", lambda row: seen.append(store["deliveries"].insert({"event": row["id"]})))
+    store["events"].insert({"type": "x"})
+    assert opened.reopened().export()["collections"]["deliveries"]["rows"] == [{"id": 1, "event": 1}]
+
+
+def test_a_failed_commit_is_an_error_not_a_silent_loss(opened: Opened, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = opened.new()
+    backend = store.backend
+    assert backend is not None
+
+    def broken() -> None:
+        raise OSError("disk full")
+    monkeypatch.setattr(backend, "commit", broken)
+    with pytest.raises(OSError, match="disk full"):
+        store["kits"].insert({})
