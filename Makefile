@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser container
+.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser redis container fuzz
 
 venv: $(STAMP)
 
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/apitwin serve $(ARGS)
 
-test: $(STAMP) browser
+test: $(STAMP) browser redis
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Debian's Chromium for the Swagger UI browser tests (tests/engine/test_ui_browser.py drives it with Playwright, whose
@@ -29,6 +29,17 @@ browser:
 		apt-get update -q >/dev/null 2>&1 && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core >/dev/null 2>&1; }; }; } || \
 		echo "apitwin: could not install chromium with apt-get (needs root and the Debian mirror); browser tests will skip"
+
+# Debian's redis-server for the Redis backend tests (tests/engine/redis_server.py starts one per test process).
+# Best effort like `browser`: without root or the Debian mirror the step says so and the Redis tests skip with
+# that reason; it never fails the build.
+REDIS_SERVER ?= /usr/bin/redis-server
+redis:
+	@test -x $(REDIS_SERVER) || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && { \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null 2>&1 || { \
+		apt-get update -q >/dev/null 2>&1 && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null 2>&1; }; }; } || \
+		echo "apitwin: could not install redis-server with apt-get (needs root and the Debian mirror); Redis tests will skip"
 
 # Spec review: our rules on every spec, then the mock against its specs (also part of `make test`).
 lint: $(STAMP)

@@ -14,7 +14,8 @@ A backend shared by several processes also implements `SharedBackend` (ids, one 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Protocol, runtime_checkable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Protocol, runtime_checkable
 
 Row = dict[str, Any]
 
@@ -46,31 +47,47 @@ class SharedBackend(Backend, Protocol):
 
     def lock(self) -> Any: ...                    # a context manager held across one transaction
 
-    def changes(self) -> "Changes | None": ...
-
-
-class Changes(Protocol):
-    """What other processes wrote since this one last looked: `replaced` (a whole new state, after their reset or
-    import) or per collection the rows written (None: deleted) and its id sequence."""
-
-    replaced: dict[str, Any] | None
-    rows: dict[str, dict[int, Row | None]]
-    sequences: dict[str, int]
-    dropped: list[str]
+    def changes(self) -> list[tuple[Any, ...]] | dict[str, Any] | None: ...
+    # None: nothing new; a list of ("put", collection, row, next_id) / ("remove", collection, id) /
+    # ("drop", collection) in commit order; or a whole state (after another process's reset or import, or when
+    # this one fell too far behind)
 
 
 class Journal:
-    """The store's link to its backend: counts nested transactions so one commit ends the outermost."""
+    """The store's link to its backend: one backend transaction per outermost store transaction (nested ones join
+    it). With a shared backend, the outermost one holds the backend's lock and first applies what other processes
+    wrote (`sync`), so it works on the current state."""
 
-    __slots__ = ("backend", "depth")
+    __slots__ = ("backend", "depth", "shared", "sync")
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, sync: Callable[[], None]) -> None:
         self.backend = backend
         self.depth = 0
+        self.shared = isinstance(backend, SharedBackend)
+        self.sync = sync
 
-    def wrote(self) -> None:
-        if self.depth == 0:
-            self.backend.commit()
+    @contextmanager
+    def transaction(self, sync: bool = True) -> Iterator[None]:
+        """Call under the store lock. Commits when the outermost one ends — also when it ends with an exception:
+        the memory keeps what was written, and the backend always holds what the memory holds."""
+        if self.depth or not self.shared:
+            self.depth += 1
+            try:
+                yield
+            finally:
+                self.depth -= 1
+                if self.depth == 0:
+                    self.backend.commit()
+            return
+        with self.backend.lock():                          # type: ignore[attr-defined]
+            self.depth += 1
+            try:
+                if sync:
+                    self.sync()
+                yield
+            finally:
+                self.depth -= 1
+                self.backend.commit()
 
 
 def open_backend(settings: Any, api: str) -> Backend | None:

@@ -141,6 +141,14 @@ class Collection:
 
     def next_id(self) -> int:
         with self._lock:
+            journal = self._journal
+            if journal is not None and journal.shared:          # ids from the backend's atomic counter
+                if journal.depth == 0:
+                    with journal.transaction():
+                        return self.next_id()
+                value = journal.backend.next_id(self.name, self._next_id)   # type: ignore[attr-defined]
+                self._next_id = max(self._next_id, value + 1)
+                return value
             value = self._next_id
             self._next_id += 1
             return value
@@ -148,6 +156,10 @@ class Collection:
     def insert(self, row: Row) -> Row:
         """Store a copy of `row`; assign the next id unless the row brings one. Returns the stored copy."""
         with self._lock:
+            journal = self._journal
+            if journal is not None and journal.depth == 0:
+                with journal.transaction():
+                    return self.insert(row)
             row = clone(row)
             if row.get("id") is None:
                 row["id"] = self.next_id()
@@ -161,19 +173,10 @@ class Collection:
                 self._rows = dict(sorted(self._rows.items()))
                 self._derived.clear()                          # rows moved: nothing can follow that
             self._changed(None, row)
-            journal = self._journal
-            if journal is None:
-                for listener in self.listeners:
-                    listener(clone(row))
-                return clone(row)
-            journal.backend.put(self.name, row, self._next_id)
-            journal.depth += 1                 # what listeners write (webhook deliveries) commits with the row
-            try:
-                for listener in self.listeners:
-                    listener(clone(row))
-            finally:
-                journal.depth -= 1
-            journal.wrote()
+            if journal is not None:            # what listeners write (webhook deliveries) commits with the row
+                journal.backend.put(self.name, row, self._next_id)
+            for listener in self.listeners:
+                listener(clone(row))
             return clone(row)
 
     def get(self, row_id: int) -> Row | None:
@@ -185,24 +188,30 @@ class Collection:
         if "id" in changes and changes["id"] != row_id:
             raise ValueError(f"{self.name}: a row's id cannot change ({row_id} -> {changes['id']})")
         with self._lock:
+            journal = self._journal
+            if journal is not None and journal.depth == 0:
+                with journal.transaction():
+                    return self.update(row_id, changes)
             old = self._rows[row_id]
             row = {**old, **clone(changes)}          # a new dict: rows handed out by scan() stay as they were
             self._rows[row_id] = row
             self._changed(old, row)
-            if self._journal is not None:
-                self._journal.backend.put(self.name, row, self._next_id)
-                self._journal.wrote()
+            if journal is not None:
+                journal.backend.put(self.name, row, self._next_id)
             return clone(row)
 
     def delete(self, row_id: int) -> bool:
         with self._lock:
+            journal = self._journal
+            if journal is not None and journal.depth == 0:
+                with journal.transaction():
+                    return self.delete(row_id)
             old = self._rows.pop(row_id, None)
             if old is None:
                 return False
             self._changed(old, None)
-            if self._journal is not None:
-                self._journal.backend.remove(self.name, row_id)
-                self._journal.wrote()
+            if journal is not None:
+                journal.backend.remove(self.name, row_id)
             return True
 
     def filter(self, predicate: Callable[[Row], bool] | None = None, **equals: Any) -> list[Row]:
@@ -247,6 +256,9 @@ class Collection:
         """Drop the oldest rows (lowest ids) that `droppable` accepts until at most `keep` rows remain or none is
         droppable; returns how many were dropped. Log retention: O(dropped + skipped), not a scan per insert."""
         with self._lock:
+            if self._journal is not None and self._journal.depth == 0:
+                with self._journal.transaction():
+                    return self.trim_oldest(keep, droppable)
             excess = len(self._rows) - keep
             if excess <= 0:
                 return 0
@@ -265,6 +277,9 @@ class Collection:
         """Drop rows from the oldest (lowest id) on while `predicate` holds; returns them (read-only). Expiry of rows
         written in time order: O(dropped), not a scan."""
         with self._lock:
+            if self._journal is not None and self._journal.depth == 0:
+                with self._journal.transaction():
+                    return self.drop_oldest_while(predicate)
             doomed = []
             for row in self._rows.values():
                 if not predicate(row):
@@ -277,10 +292,31 @@ class Collection:
             return doomed
 
     def _removed(self, row_ids: list[int]) -> None:
-        if self._journal is not None and row_ids:
+        if self._journal is not None:
             for row_id in row_ids:
                 self._journal.backend.remove(self.name, row_id)
-            self._journal.wrote()
+
+    def _apply(self, row_id: int, row: Row | None, next_id: int | None) -> None:
+        """Another process's write (shared backends), applied as the memory's own: versions move, followers follow;
+        no backend write, no listener (the writing process fanned out its own events)."""
+        with self._lock:
+            old = self._rows.get(row_id)
+            if row is None:
+                if old is not None:
+                    del self._rows[row_id]
+                    self._changed(old, None)
+            elif old is not None:
+                self._rows[row_id] = row
+                self._changed(old, row)
+            else:
+                out_of_order = bool(self._rows) and row_id < next(reversed(self._rows))
+                self._rows[row_id] = row
+                if out_of_order:
+                    self._rows = dict(sorted(self._rows.items()))
+                    self._derived.clear()
+                self._changed(None, row)
+            if next_id is not None:
+                self._next_id = max(self._next_id, next_id)
 
     def first(self, **equals: Any) -> Row | None:
         found = self.filter(**equals)
@@ -322,6 +358,12 @@ class Store:
 
     def collection(self, name: str) -> Collection:
         with self._lock:
+            if self._journal is not None and self._journal.shared and self._journal.depth == 0:
+                self._sync()
+            return self._collection(name)
+
+    def _collection(self, name: str) -> Collection:
+        with self._lock:
             if name not in self._collections:
                 self._collections[name] = Collection(name, self._lock, journal=self._journal)
                 self._collections[name].listeners = self._listeners.setdefault(name, [])
@@ -353,10 +395,12 @@ class Store:
     def drop(self, name: str) -> None:
         """Forget a collection and its rows (a later lookup starts an empty one)."""
         with self._lock:
+            if self._journal is not None and self._journal.depth == 0:
+                with self._journal.transaction():
+                    return self.drop(name)
             self._collections.pop(name, None)
             if self._journal is not None:
                 self._journal.backend.drop(name)
-                self._journal.wrote()
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
@@ -368,15 +412,13 @@ class Store:
             if journal is None:
                 yield self
                 return
-            journal.depth += 1
-            try:
+            with journal.transaction():
                 yield self
-            finally:
-                journal.depth -= 1
-                journal.wrote()
 
     def export(self) -> dict[str, Any]:
         with self._lock:
+            if self._journal is not None and self._journal.shared and self._journal.depth == 0:
+                self._sync()
             return {"collections": {name: c.export() for name, c in sorted(self._collections.items())}}
 
     def load(self, state: dict[str, Any]) -> None:
@@ -393,10 +435,40 @@ class Store:
             fresh.listeners = self._listeners.setdefault(name, [])
             staged[name] = fresh
         with self._lock:
+            if self._journal is not None and self._journal.depth == 0:
+                with self._journal.transaction():
+                    return self.load(state)
             self._collections = staged
             if self._journal is not None:
                 self._journal.backend.replace(self.export())
-                self._journal.wrote()
+
+    def _install(self, state: dict[str, Any]) -> None:
+        """A whole state read from the backend, put in place without writing it back."""
+        journal, self._journal = self._journal, None
+        try:
+            self.load(state)
+        finally:
+            self._journal = journal
+            for collection in self._collections.values():
+                collection._journal = journal
+
+    def _sync(self) -> None:
+        """Apply what other processes wrote since this one last looked (shared backends; under the lock)."""
+        changes = self._journal.backend.changes()      # type: ignore[union-attr]
+        if changes is None:
+            return
+        if isinstance(changes, dict):
+            self._install(changes)
+            return
+        for op in changes:
+            kind, name = op[0], op[1]
+            if kind == "put":
+                self._collection(name)._apply(op[2]["id"], op[2], op[3])
+            elif kind == "remove":
+                if name in self._collections:
+                    self._collections[name]._apply(op[2], None, None)
+            elif kind == "drop":
+                self._collections.pop(name, None)
 
     @property
     def backend(self) -> Backend | None:
@@ -406,16 +478,16 @@ class Store:
         """Keep this store in `backend` from now on: the state it saved earlier replaces the current one (the seed),
         or, on first use, it is given the current state. Call after `mark_seed`, so reset still returns to the seed."""
         with self._lock:
-            saved = backend.saved()
-            if saved is not None:
-                self.load(saved)
-            journal = Journal(backend)
-            for collection in self._collections.values():
-                collection._journal = journal
-            self._journal = journal
-            if saved is None:
-                backend.replace(self.export())
-                backend.commit()
+            journal = Journal(backend, self._sync)
+            with journal.transaction(sync=False):  # shared: no other process starts between the look and the seed
+                saved = backend.saved()
+                if saved is not None:
+                    self._install(saved)
+                else:
+                    backend.replace(self.export())
+                for collection in self._collections.values():
+                    collection._journal = journal
+                self._journal = journal
 
     def close(self) -> None:
         """Detach and close the backend (the memory keeps the state)."""

@@ -48,6 +48,15 @@ class Opened:
         self.stores.append(store)
         return store
 
+    def peek(self) -> dict[str, Any] | None:
+        """What another process opening the backend now would find (without waiting for a writer's lock)."""
+        assert self._open is not None
+        backend = self._open()
+        try:
+            return backend.saved()
+        finally:
+            backend.close()
+
     def reopened(self) -> Store:
         """The state as a restart finds it: the first store closed, a new one attached to the same backend."""
         for store in self.stores:

@@ -77,7 +77,7 @@ def test_a_transaction_arrives_whole_at_its_end(opened: Opened) -> None:
         with store.transaction():
             store["kits"].insert({"n": 2})
         store["events"].insert({"n": 3})
-        assert opened.new().export()["collections"] == {}   # another store sees nothing of it yet
+        assert opened.peek() == {"collections": {}}          # another process sees nothing of it yet
     assert opened.new().export() == store.export()
 
 
@@ -108,3 +108,76 @@ def test_a_failed_commit_is_an_error_not_a_silent_loss(opened: Opened, monkeypat
     monkeypatch.setattr(backend, "commit", broken)
     with pytest.raises(OSError, match="disk full"):
         store["kits"].insert({})
+
+
+# -- shared backends: two stores on one Redis are two worker processes ---------------------------------------------
+@pytest.fixture
+def shared(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opened]:
+    found = Opened("redis", tmp_path, request)
+    yield found
+    found.close()
+
+
+def test_concurrent_inserts_through_two_workers_are_neither_lost_nor_duplicated(shared: Opened) -> None:
+    import threading
+    first, second = shared.new(), shared.new()
+    made: list[int] = []
+
+    def work(store: Store, tag: str) -> None:
+        for n in range(150):
+            made.append(store["kits"].insert({"by": tag, "n": n})["id"])
+    threads = [threading.Thread(target=work, args=(store, tag)) for store, tag in ((first, "a"), (second, "b"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(made) == list(range(1, 301))
+    assert first.export() == second.export() and len(first["kits"]) == 300
+    assert shared.reopened().export() == first.export()
+
+
+def test_a_write_in_one_worker_is_read_by_the_other_and_its_derived_data_follows(shared: Opened) -> None:
+    first, second = shared.new(), shared.new()
+    built: list[int] = []
+
+    def names() -> set[str]:
+        built.append(1)
+        return {row["name"] for row in second["people"].scan()}
+    second["people"].insert({"name": "ann"})
+    assert second["people"].derived("names", names) == {"ann"}
+    first["people"].insert({"name": "bob"})
+    first["people"].update(1, {"name": "amy"})
+    assert second["people"].derived("names", names) == {"amy", "bob"}     # the version moved: rebuilt
+    assert second["people"].get(2) == {"id": 2, "name": "bob"}
+    first["people"].delete(2)
+    assert second["people"].get(2) is None and len(built) == 2
+
+
+def test_a_transaction_is_seen_whole_by_the_other_worker(shared: Opened) -> None:
+    first, second = shared.new(), shared.new()
+    with first.transaction():
+        first["kits"].insert({})
+        first["events"].insert({})
+        assert len(second["kits"]) == 0 and len(second["events"]) == 0
+    assert len(second["kits"]) == 1 and len(second["events"]) == 1
+
+
+def test_reset_and_import_in_one_worker_replace_the_state_of_the_other(shared: Opened) -> None:
+    first = shared.new(seed)
+    second = shared.new(seed)
+    second["kits"].insert({"sku": "extra"})
+    assert len(first["kits"]) == 2
+    first.reset()
+    assert [row["sku"] for row in second["kits"].filter()] == ["seeded"]
+    second.load({"collections": {"x": {"rows": [{"id": 5}]}}})
+    assert first.export() == {"collections": {"x": {"next_id": 6, "rows": [{"id": 5}]}}}
+
+
+def test_a_lease_is_held_by_one_worker_at_a_time(shared: Opened) -> None:
+    first, second = shared.new(), shared.new()
+    a, b = first.backend, second.backend
+    assert a.lease("clock", 0.2) and a.lease("clock", 0.2)           # taken, then renewed by its holder
+    assert not b.lease("clock", 0.2)
+    import time
+    time.sleep(0.3)                                                   # its holder died: the lease expires
+    assert b.lease("clock", 0.2) and not a.lease("clock", 0.2)
