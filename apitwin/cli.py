@@ -110,10 +110,24 @@ def add_storage_arguments(serve: argparse.ArgumentParser) -> None:
     where.add_argument("--state", default=None, metavar="PATH",
                        help="keep the state in this SQLite file: every acknowledged write survives a restart, also a "
                             "kill -9 (created on first use; default: memory only, reset on restart)")
+    where.add_argument("--store", default=None, metavar="redis://HOST:PORT/DB",
+                       help="keep the state in Redis, shared by --workers and by every replica started with the same "
+                            "URL (default: memory of this one process)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="worker processes on one port; more than 1 needs --store (default: 1)")
 
 
 def storage_options(args: argparse.Namespace) -> dict[str, Any]:
     """The Settings fields of the storage flags; ValueError names a bad one."""
+    if args.workers < 1:
+        raise ValueError(f"--workers {args.workers}: at least 1")
+    if args.workers > 1 and not args.store:
+        raise ValueError(f"--workers {args.workers}: several workers share one state only through --store "
+                         "redis://HOST:PORT/DB (memory and --state belong to one process)")
+    if args.store:
+        if not args.store.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"--store {args.store}: expected redis://HOST:PORT/DB")
+        return {"store_url": args.store}
     if args.state is None:
         return {}
     path = Path(args.state).expanduser()
@@ -209,7 +223,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                  shutdown_timeout=args.shutdown_timeout)
     try:
         settings = with_stored_secrets(settings).with_secrets()
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, ValueError) as exc:
         return fail(f"cannot open the state: {exc}")
     if args.no_validate_responses:
         settings.validate_responses = False
@@ -224,7 +238,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(apis, settings=settings, mount=args.mount)
         hooks = register_webhooks(app, args.webhook, apis, args.webhook_secret)
-    except (ValueError, StateFileBusy, sqlite3.Error) as exc:
+    except (ValueError, StateFileBusy, sqlite3.Error, ConnectionError) as exc:
         sock.close()
         return fail(str(exc))
     for rt in app.apitwin.runtimes.values():
@@ -239,10 +253,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"Webhook {endpoint['id']} ({api}, {endpoint['tenant']}) -> {endpoint['url']}  secret: {endpoint['secret']}",
               flush=True)
     logging.getLogger("connexion").setLevel(logging.ERROR)
-    run_server(app, sock, log_level=args.log_level, timeout_graceful_shutdown=settings.shutdown_timeout,
-               # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
-               h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
+    options = dict(log_level=args.log_level, timeout_graceful_shutdown=settings.shutdown_timeout,
+                   # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
+                   h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
+    if args.workers > 1:
+        serve_workers(app, apis, settings, args, sock, options)
+    else:
+        run_server(app, sock, **options)
     return 0
+
+
+def serve_workers(app: Any, apis: list[str], settings: Settings, args: argparse.Namespace, sock: socket.socket,
+                  options: dict[str, Any]) -> None:
+    """--workers N: this process built the app once (checks, banner, --webhook registered in the shared state);
+    each worker builds its own on the same state."""
+    from apitwin import workers
+
+    for runtime in app.apitwin.runtimes.values():
+        runtime.store.close()
+    workers.run(apis, settings, args.mount, sock, args.workers, **options)
 
 
 def register_webhooks(app: Any, values: list[str], apis: list[str],

@@ -47,6 +47,8 @@ class SharedBackend(Backend, Protocol):
 
     def lock(self) -> Any: ...                    # a context manager held across one transaction
 
+    def lease(self, name: str, seconds: float) -> bool: ...   # see Store.leads
+
     def changes(self) -> list[tuple[Any, ...]] | dict[str, Any] | None: ...
     # None: nothing new; a list of ("put", collection, row, next_id) / ("remove", collection, id) /
     # ("drop", collection) in commit order; or a whole state (after another process's reset or import, or when

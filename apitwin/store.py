@@ -474,6 +474,19 @@ class Store:
     def backend(self) -> Backend | None:
         return self._journal.backend if self._journal is not None else None
 
+    @property
+    def shared(self) -> bool:
+        """Whether other processes write this state too (a shared backend: Redis)."""
+        return self._journal is not None and self._journal.shared
+
+    def leads(self, name: str, seconds: float) -> bool:
+        """Whether this process should do the once-per-state job `name` now (the clock's tick, one receiver's
+        webhook deliveries): always without a shared backend; with one, while it holds that job's lease (taken
+        when free, renewed by each call, lost `seconds` after its holder stops calling — or dies)."""
+        if self._journal is None or not self._journal.shared:
+            return True
+        return bool(self._journal.backend.lease(name, seconds))          # type: ignore[attr-defined]
+
     def attach(self, backend: Backend) -> None:
         """Keep this store in `backend` from now on: the state it saved earlier replaces the current one (the seed),
         or, on first use, it is given the current state. Call after `mark_seed`, so reset still returns to the seed."""
