@@ -75,3 +75,22 @@ def test_the_jwt_secret_and_webhooks_are_kept_once(tmp_path: Path, started: list
     again.store.close()
     assert cli.main(serve("--state", str(path), "--jwt-secret", "given")) == 0     # an explicit one wins
     assert started[-1].apitwin.runtimes["partners"].settings.jwt_secret == "given"
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--workers", "2"], "several workers share one state only through --store"),
+    (["--workers", "0"], "--workers 0: at least 1"),
+    (["--store", "http://localhost:6379/0"], "expected redis://HOST:PORT/DB"),
+    (["--store", "redis://127.0.0.1:1/0"], "cannot reach Redis at redis://127.0.0.1:1/0"),
+])
+def test_store_and_workers_mistakes_are_one_line(args: list[str], says: str, capsys: pytest.CaptureFixture[str],
+                                                 started: list[Any]) -> None:
+    assert cli.main(serve(*args)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("apitwin: ") and says in err and len(err.strip().splitlines()) == 1 and not started
+
+
+def test_state_and_store_exclude_each_other(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(serve("--state", str(tmp_path / "s.db"), "--store", "redis://127.0.0.1:6379/0"))
+    assert "not allowed with argument" in capsys.readouterr().err
