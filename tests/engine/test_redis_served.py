@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.engine.redis_server import redis_url
+from tests.receiver import receiver, receiver_factory, wait_until  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = {"username": "demo", "password": "demo-password"}
@@ -132,3 +133,41 @@ def test_workers_share_one_port_and_one_state(url: str, servers: list[Server]) -
     assert len(set(ids)) == 60
     listed = {row["id"] for row in all_customers(base, auth)}
     assert set(ids) <= listed
+
+
+def test_a_worker_killed_mid_delivery_leaves_its_deliveries_to_the_other(url: str, servers: list[Server],
+                                                                         receiver: Any) -> None:
+    """The first server sends (it holds the receiver's lease), slowly; it is killed mid-delivery; the second takes
+    over once the lease expires and delivers the rest — each event at least once, in order."""
+    receiver.behave(sleep=0.7)
+    servers.append(Server(url))
+    first = servers[0].base
+    auth = {"Authorization": "JWT " + httpx.post(f"{first}/api/v1/api-token-auth/", json=DEMO).json()["token"]}
+    hook = httpx.post(f"{first}/__apitwin/apis/partners/webhooks", json={"tenant": "demo-partner", "url": receiver.url})
+    assert hook.status_code == 201, hook.text
+
+    def ship(n: int) -> None:
+        answer = httpx.post(f"{first}/api/v1/customer-shipments/", headers=auth, json={
+            "customer_id": 319, "recipient_address": {"line_1": f"{n} Hook Lane", "city": "Walnut Creek", "state": "CA",
+                                                      "postal_code": "94597", "country": "US"},
+            "recipient_phone": "(415)722-4393", "sku": "PT-Kit-1", "quantity": 3, "is_replacement": False})
+        assert answer.status_code == 201, answer.text
+    ship(0)                                            # the first server's sender takes the receiver's lease
+    wait_until(lambda: receiver.requests, what="the first delivery")
+    servers.append(Server(url))
+    second = servers[1].base
+    ship(1)
+    ship(2)
+    wait_until(lambda: len(receiver.requests) > 3, what="a delivery after the second server started")
+    sent_before = len(receiver.requests)
+    assert sent_before < 9, f"the kill must fall mid-delivery ({sent_before} of 9 sent)"
+    servers[0].process.kill()
+    servers[0].process.wait()
+
+    def settled() -> list[dict[str, Any]] | None:
+        found = httpx.get(f"{second}/__apitwin/apis/partners/deliveries").json()
+        return found if len(found) == 9 and all(d["status"] == "delivered" for d in found) else None
+    wait_until(settled, timeout=60, what="every delivery delivered by the second server")
+    events = [request.json["id"] for request in receiver.requests]
+    first_seen = list(dict.fromkeys(events))
+    assert len(first_seen) == 9 and first_seen == sorted(first_seen)    # each event, in order
