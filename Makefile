@@ -66,6 +66,16 @@ contract-deep: $(STAMP)
 	APITWIN_BUG_EXAMPLES=50 $(BIN)/python -m pytest -q tests/contract/test_catches_bugs.py
 	$(BIN)/apitwin contract molgenis --max-examples 200 --stateful-steps 15 --report-dir reports/contract-deep/molgenis
 
+# Issue 16's reliability bar: >= FUZZ_REQUESTS schemathesis-generated requests per API on each state backend
+# (memory, --state SQLite, --store Redis), every server error printed; fails when there is one. Minutes, not part
+# of `make test`. FUZZ_SEED replays another run.
+FUZZ_REQUESTS ?= 10000
+FUZZ_SEED ?= 0
+fuzz: $(STAMP) redis
+	@status=0; for api in partners molgenis; do for backend in memory sqlite redis; do \
+		$(BIN)/python bench/fuzz.py $$api --backend $$backend --requests $(FUZZ_REQUESTS) --seed $(FUZZ_SEED) \
+		|| status=1; done; done; exit $$status
+
 bench: $(STAMP)
 	$(BIN)/python bench/bench_partners.py
 	$(BIN)/python bench/bench_molgenis.py
