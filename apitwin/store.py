@@ -358,9 +358,11 @@ class Store:
 
     def collection(self, name: str) -> Collection:
         with self._lock:
-            if self._journal is not None and self._journal.shared and self._journal.depth == 0:
+            journal = self._journal
+            if journal is not None and journal.shared and journal.depth == 0:
                 self._sync()
-            return self._collection(name)
+            found = self._collections.get(name)
+            return found if found is not None else self._collection(name)
 
     def _collection(self, name: str) -> Collection:
         with self._lock:
@@ -435,12 +437,13 @@ class Store:
             fresh.listeners = self._listeners.setdefault(name, [])
             staged[name] = fresh
         with self._lock:
-            if self._journal is not None and self._journal.depth == 0:
-                with self._journal.transaction():
-                    return self.load(state)
-            self._collections = staged
-            if self._journal is not None:
-                self._journal.backend.replace(self.export())
+            journal = self._journal
+            if journal is None:
+                self._collections = staged
+                return
+            with journal.transaction():
+                self._collections = staged
+                journal.backend.replace(self.export())
 
     def _install(self, state: dict[str, Any]) -> None:
         """A whole state read from the backend, put in place without writing it back."""
