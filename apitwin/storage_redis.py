@@ -106,15 +106,25 @@ class RedisBackend:
 
     # -- reading ---------------------------------------------------------------------------------------------------
     def _read_all(self) -> dict[str, Any]:
-        """The whole state and its version, read in one MULTI (a consistent snapshot)."""
-        names = sorted(self.client.smembers(self.key("collections")))
-        pipe = self.client.pipeline(transaction=True)
-        pipe.get(self.key("version"))
-        pipe.xrevrange(self.key("changes"), count=1)
-        for name in names:
-            pipe.hgetall(self.key(f"rows:{name}"))
-            pipe.get(self.key(f"seq:{name}"))
-        found = pipe.execute()
+        """The whole state and its version, read in one MULTI (a consistent snapshot: a commit between listing the
+        collections and reading them starts the read again)."""
+        import redis
+
+        while True:
+            with self.client.pipeline(transaction=True) as pipe:
+                try:
+                    pipe.watch(self.key("version"))
+                    names = sorted(pipe.smembers(self.key("collections")))
+                    pipe.multi()
+                    pipe.get(self.key("version"))
+                    pipe.xrevrange(self.key("changes"), count=1)
+                    for name in names:
+                        pipe.hgetall(self.key(f"rows:{name}"))
+                        pipe.get(self.key(f"seq:{name}"))
+                    found = pipe.execute()
+                    break
+                except redis.WatchError:
+                    continue
         self.seen = int(found[0] or 0)
         self.stream_at = found[1][0][0] if found[1] else "0-0"
         collections = {}
@@ -181,10 +191,17 @@ class RedisBackend:
     def commit(self) -> None:
         if self._replace is None and not self._ops:
             return
+        import redis
+
         try:
             pipe = self.client.pipeline(transaction=True)
+            pipe.watch(self.key("version"))
+            if int(pipe.get(self.key("version")) or 0) != self.seen:     # our lock expired and another committed
+                raise RuntimeError(f"Redis state of {self.api} changed under this process's lock (held longer than "
+                                   f"{LOCK_SECONDS} s); this transaction was not committed")
+            old = pipe.smembers(self.key("collections")) if self._replace is not None else set()
+            pipe.multi()
             if self._replace is not None:
-                old = self.client.smembers(self.key("collections"))
                 for name in old:
                     pipe.delete(self.key(f"rows:{name}"), self.key(f"seq:{name}"))
                 pipe.delete(self.key("collections"))
@@ -219,10 +236,18 @@ class RedisBackend:
                 fields["replace"] = "1"
             pipe.xadd(self.key("changes"), fields, maxlen=STREAM_KEEP, approximate=True)
             pipe.set(self.key("version"), version)
-            results = pipe.execute()
+            try:
+                results = pipe.execute()
+            except redis.WatchError:
+                raise RuntimeError(f"Redis state of {self.api} changed during a commit under this process's lock; "
+                                   "this transaction was not committed") from None
             self.seen = version
             self.stream_at = results[-2]
+        except BaseException:
+            self.seen = -1                  # the memory holds writes Redis does not: reload it on the next look
+            raise
         finally:
+            pipe.reset()
             self._ops.clear()
             self._rows.clear()
             self._sequences.clear()

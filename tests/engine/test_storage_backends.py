@@ -181,3 +181,21 @@ def test_a_lease_is_held_by_one_worker_at_a_time(shared: Opened) -> None:
     import time
     time.sleep(0.3)                                                   # its holder died: the lease expires
     assert b.lease("clock", 0.2) and not a.lease("clock", 0.2)
+
+
+def test_a_commit_refused_by_redis_puts_the_memory_back_to_the_shared_state(shared: Opened) -> None:
+    import redis
+    first, second = shared.new(), shared.new()
+    first["kits"].insert({"n": 1})
+    backend = first.backend
+    original = backend.client.pipeline
+
+    def failing_pipeline(*args: Any, **kwargs: Any) -> Any:
+        pipe = original(*args, **kwargs)
+        pipe.execute = lambda *a, **k: (_ for _ in ()).throw(redis.ConnectionError("Redis went away"))
+        return pipe
+    backend.client.pipeline = failing_pipeline
+    with pytest.raises(redis.ConnectionError):
+        first["kits"].insert({"n": 2})                  # not acknowledged: no 2xx would have left
+    backend.client.pipeline = original
+    assert [row["n"] for row in first["kits"].filter()] == [1] == [row["n"] for row in second["kits"].filter()]
