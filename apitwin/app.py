@@ -132,7 +132,6 @@ def lifespan_for(runtimes: list[ApiRuntime]) -> Any:
                 rt.clock.stop()
                 if rt.webhooks is not None:
                     await rt.webhooks.close()
-                rt.store.close()
 
     return lifespan
 
