@@ -199,3 +199,26 @@ def test_a_commit_refused_by_redis_puts_the_memory_back_to_the_shared_state(shar
         first["kits"].insert({"n": 2})                  # not acknowledged: no 2xx would have left
     backend.client.pipeline = original
     assert [row["n"] for row in first["kits"].filter()] == [1] == [row["n"] for row in second["kits"].filter()]
+
+
+def test_the_simulated_clock_ticks_once_for_all_workers(shared: Opened) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from apitwin.clock import Clock
+    ticked: list[str] = []
+
+    def runtime(name: str) -> Any:
+        return SimpleNamespace(name=name, store=shared.new(),
+                               plugin=SimpleNamespace(simulation=SimpleNamespace(tick=lambda rt: ticked.append(name))))
+
+    async def run() -> None:
+        clocks = [Clock(runtime("a"), 0.05), Clock(runtime("b"), 0.05)]
+        for clock in clocks:
+            clock.start()
+        await asyncio.sleep(1.0)
+        for clock in clocks:
+            clock.stop()
+    asyncio.run(run())
+    assert 5 <= len(ticked) <= 21                      # about one tick per interval, not two
+    assert len(set(ticked)) == 1                       # all by the holder of the clock's lease
