@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser container
+.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser redis container fuzz
 
 venv: $(STAMP)
 
@@ -18,7 +18,7 @@ serve: $(STAMP)
 
 # The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
-test: $(STAMP) browser
+test: $(STAMP) browser redis
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Debian's Chromium for the Swagger UI browser tests (tests/engine/test_ui_browser.py drives it with Playwright, whose
@@ -31,6 +31,17 @@ browser:
 		apt-get update -q >/dev/null 2>&1 && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-dejavu-core >/dev/null 2>&1; }; }; } || \
 		echo "apitwin: could not install chromium with apt-get (needs root and the Debian mirror); browser tests will skip"
+
+# Debian's redis-server for the Redis backend tests (tests/engine/redis_server.py starts one per test process).
+# Best effort like `browser`: without root or the Debian mirror the step says so and the Redis tests skip with
+# that reason; it never fails the build.
+REDIS_SERVER ?= /usr/bin/redis-server
+redis:
+	@test -x $(REDIS_SERVER) || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && { \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null 2>&1 || { \
+		apt-get update -q >/dev/null 2>&1 && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null 2>&1; }; }; } || \
+		echo "apitwin: could not install redis-server with apt-get (needs root and the Debian mirror); Redis tests will skip"
 
 # Spec review: our rules on every spec, then the mock against its specs (also part of `make test`).
 lint: $(STAMP)
@@ -54,6 +65,16 @@ contract-deep: $(STAMP)
 	$(BIN)/apitwin contract partners --max-examples 200 --stateful-steps 15 --report-dir reports/contract-deep/partners
 	APITWIN_BUG_EXAMPLES=50 $(BIN)/python -m pytest -q tests/contract/test_catches_bugs.py
 	$(BIN)/apitwin contract molgenis --max-examples 200 --stateful-steps 15 --report-dir reports/contract-deep/molgenis
+
+# Issue 16's reliability bar: >= FUZZ_REQUESTS schemathesis-generated requests per API on each state backend
+# (memory, --state SQLite, --store Redis), every server error printed; fails when there is one. Minutes, not part
+# of `make test`. FUZZ_SEED replays another run.
+FUZZ_REQUESTS ?= 10000
+FUZZ_SEED ?= 0
+fuzz: $(STAMP) redis
+	@status=0; for api in partners molgenis; do for backend in memory sqlite redis; do \
+		$(BIN)/python bench/fuzz.py $$api --backend $$backend --requests $(FUZZ_REQUESTS) --seed $(FUZZ_SEED) \
+		|| status=1; done; done; exit $$status
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_partners.py

@@ -37,7 +37,7 @@ from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 
-from apitwin import error_handlers, journal_recorder, seed_check
+from apitwin import error_handlers, journal_recorder, seed_check, storage
 from apitwin.landing import renderer as landing_renderer
 from apitwin.admin_guard import ApiCors
 from apitwin.clock import Clock
@@ -102,6 +102,7 @@ def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRunt
         if found:
             raise SeedRefused(str(data_dir), found)
     rt.store.mark_seed()
+    storage.attach(rt, settings)
     return rt
 
 
@@ -151,7 +152,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     mount="root" serves each API at its documented root (only one API then), "prefix" under /<api>,
     "auto" picks root for one API and prefixes for several (their documented roots may collide).
     """
-    settings = (settings or Settings.from_env()).with_secrets()
+    settings = storage.with_stored_secrets(settings or Settings.from_env()).with_secrets()
     requested = list(apis or ())
     plugins = {**discover(), **{p.name: p for p in requested if isinstance(p, ApiPlugin)}}
     names = [p.name if isinstance(p, ApiPlugin) else p for p in requested] or list(plugins)

@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import socket
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from apitwin.contract import cli as contract_cli
 from apitwin.discovery import load
 from apitwin.review import cli as review_cli
 from apitwin.settings import Settings
+from apitwin.storage import with_stored_secrets
+from apitwin.storage_sqlite import StateFileBusy
 
 
 def port_number(value: str) -> int:
@@ -87,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="server log level (default: info)")
     add_journal_flags(serve)
 
+    add_storage_arguments(serve)
+
     sub.add_parser("list", help="list the APIs this build can serve")
 
     listen = sub.add_parser("webhook-listen", help="receive webhooks: verify signatures, print deliveries")
@@ -126,6 +131,38 @@ def attach_console(app: Any, args: argparse.Namespace) -> None:
 
     if not args.quiet:
         app.apitwin.journal.listeners.append(ConsoleLog(args.log_format))
+
+
+def add_storage_arguments(serve: argparse.ArgumentParser) -> None:
+    """Where the state lives: memory (default), a SQLite file, or Redis shared by workers and replicas."""
+    where = serve.add_mutually_exclusive_group()
+    where.add_argument("--state", default=None, metavar="PATH",
+                       help="keep the state in this SQLite file: every acknowledged write survives a restart, also a "
+                            "kill -9 (created on first use; default: memory only, reset on restart)")
+    where.add_argument("--store", default=None, metavar="redis://HOST:PORT/DB",
+                       help="keep the state in Redis, shared by --workers and by every replica started with the same "
+                            "URL (default: memory of this one process)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="worker processes on one port; more than 1 needs --store (default: 1)")
+
+
+def storage_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The Settings fields of the storage flags; ValueError names a bad one."""
+    if args.workers < 1:
+        raise ValueError(f"--workers {args.workers}: at least 1")
+    if args.workers > 1 and not args.store:
+        raise ValueError(f"--workers {args.workers}: several workers share one state only through --store "
+                         "redis://HOST:PORT/DB (memory and --state belong to one process)")
+    if args.store:
+        if not args.store.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"--store {args.store}: expected redis://HOST:PORT/DB")
+        return {"store_url": args.store}
+    if args.state is None:
+        return {}
+    path = Path(args.state).expanduser()
+    if path.is_dir() or not path.parent.is_dir():
+        raise ValueError(f"--state {args.state}: not a file in an existing directory")
+    return {"state_path": path.resolve()}
 
 
 def parse_data_dirs(values: list[str], apis: list[str]) -> dict[str, Path]:
@@ -204,12 +241,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         journal = journal_settings(args)
     except ValueError as exc:
         return fail(str(exc))
-    settings = Settings.from_env(seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
+    try:
+        stored = storage_options(args)
+    except ValueError as exc:
+        return fail(str(exc))
+    settings = Settings.from_env(**stored, seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
                                  clock_interval=args.clock_interval, data_dirs=data_dirs,
                                  jwt_secret=args.jwt_secret, host=args.host, webhook_allow=args.webhook_allow,
                                  admin_token=args.admin_token, admin_open=args.admin_open or None,
                                  max_events=args.max_events, max_deliveries=args.max_deliveries,
-                                 shutdown_timeout=args.shutdown_timeout, **journal).with_secrets()
+                                 shutdown_timeout=args.shutdown_timeout, **journal)
+    try:
+        settings = with_stored_secrets(settings).with_secrets()
+    except (OSError, sqlite3.Error, ValueError) as exc:
+        return fail(f"cannot open the state: {exc}")
     if args.no_validate_responses:
         settings.validate_responses = False
     try:
@@ -223,7 +268,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(apis, settings=settings, mount=args.mount)
         hooks = register_webhooks(app, args.webhook, apis, args.webhook_secret)
-    except ValueError as exc:
+    except (ValueError, StateFileBusy, sqlite3.Error, ConnectionError) as exc:
         sock.close()
         return fail(str(exc))
     for rt in app.apitwin.runtimes.values():
@@ -239,11 +284,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
               flush=True)
     logging.getLogger("connexion").setLevel(logging.ERROR)
     attach_console(app, args)
-    run_server(app, sock, log_level=args.log_level, timeout_graceful_shutdown=settings.shutdown_timeout,
-               access_log=False,
-               # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
-               h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
+    options = dict(log_level=args.log_level, timeout_graceful_shutdown=settings.shutdown_timeout, access_log=False,
+                   # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
+                   h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
+    if args.workers > 1:
+        serve_workers(app, apis, settings, args, sock, options)
+    else:
+        run_server(app, sock, **options)
     return 0
+
+
+def serve_workers(app: Any, apis: list[str], settings: Settings, args: argparse.Namespace, sock: socket.socket,
+                  options: dict[str, Any]) -> None:
+    """--workers N: this process built the app once (checks, banner, --webhook registered in the shared state);
+    each worker builds its own on the same state."""
+    from apitwin import workers
+
+    for runtime in app.apitwin.runtimes.values():
+        runtime.store.close()
+    workers.run(apis, settings, args.mount, sock, args.workers, console=None if args.quiet else args.log_format,
+                **options)
 
 
 def register_webhooks(app: Any, values: list[str], apis: list[str],
@@ -261,6 +321,10 @@ def register_webhooks(app: Any, values: list[str], apis: list[str],
         known = runtime.plugin.events.tenants(runtime) if runtime.plugin.events else []
         if known and tenant not in known:
             raise ValueError(f"--webhook {value}: unknown tenant {tenant!r}; known: {', '.join(known)}")
+        kept = runtime.store["webhook_endpoints"].first(tenant=tenant, url=url)   # from --state, before a restart
+        if kept is not None:
+            done.append((api, kept))
+            continue
         try:
             done.append((api, runtime.webhooks.register(tenant, url, secret=secret)))
         except ApiError as exc:

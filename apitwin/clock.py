@@ -51,6 +51,9 @@ class Clock:
         while self.interval > 0:
             await asyncio.sleep(self.interval)
             try:
+                # workers sharing one state (Redis): only the lease holder ticks, so the clock ticks once
+                if not self.runtime.store.leads("clock", max(3 * self.interval, 2.0)):
+                    continue
                 self.tick()
             except Exception:  # a broken tick must not kill the clock silently
                 log.exception("clock tick failed for %s", self.runtime.name)

@@ -37,6 +37,8 @@ class Settings:
     admin_required: bool | None = None      # computed by with_secrets: token required on admin requests
     journal_size: int = 1000                # requests the journal keeps (oldest dropped); 0 = none kept
     journal_body_bytes: int = 8192          # request/response body bytes the journal keeps per exchange
+    state_path: Path | None = None          # --state: every write kept in this SQLite file (apitwin/storage_sqlite.py)
+    store_url: str | None = None            # --store redis://…: state shared by workers/replicas (storage_redis.py)
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":

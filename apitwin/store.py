@@ -12,6 +12,9 @@ over several collections). A derived value may follow writes instead of being re
 `follow(change)` method, each write offers it the `Change` and keeps what it returns (see `Follower`). Stored rows
 are never changed in place — an update swaps in a new dict — so rows from a `scan()` or a `Change` stay as they
 were, a consistent snapshot, after the lock is released.
+
+Durable or shared state plugs in below the memory (`apitwin/storage.py`): with a backend attached, every write is
+also handed to it and committed when the outermost transaction ends — before the handler's response leaves.
 """
 from __future__ import annotations
 
@@ -21,6 +24,8 @@ import threading
 from collections import Counter
 from contextlib import contextmanager
 from typing import Any, Callable, Hashable, Iterable, Iterator, NamedTuple, Protocol, TypeVar
+
+from apitwin.storage import Backend, Journal
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -78,9 +83,10 @@ class Collection:
 
     Look a collection up by name (`store["kits"]`) for each use: reset and import replace the objects."""
 
-    def __init__(self, name: str, lock: threading.RLock, start_id: int = 1) -> None:
+    def __init__(self, name: str, lock: threading.RLock, start_id: int = 1, journal: Journal | None = None) -> None:
         self.name = name
         self._lock = lock
+        self._journal = journal            # None: memory only (the default)
         self._rows: dict[int, Row] = {}
         self._next_id = start_id
         self._version = next(_VERSIONS)
@@ -135,6 +141,14 @@ class Collection:
 
     def next_id(self) -> int:
         with self._lock:
+            journal = self._journal
+            if journal is not None and journal.shared:          # ids from the backend's atomic counter
+                if journal.depth == 0:
+                    with journal.transaction():
+                        return self.next_id()
+                value = journal.backend.next_id(self.name, self._next_id)   # type: ignore[attr-defined]
+                self._next_id = max(self._next_id, value + 1)
+                return value
             value = self._next_id
             self._next_id += 1
             return value
@@ -142,6 +156,10 @@ class Collection:
     def insert(self, row: Row) -> Row:
         """Store a copy of `row`; assign the next id unless the row brings one. Returns the stored copy."""
         with self._lock:
+            journal = self._journal
+            if journal is not None and journal.depth == 0:
+                with journal.transaction():
+                    return self.insert(row)
             row = clone(row)
             if row.get("id") is None:
                 row["id"] = self.next_id()
@@ -155,6 +173,8 @@ class Collection:
                 self._rows = dict(sorted(self._rows.items()))
                 self._derived.clear()                          # rows moved: nothing can follow that
             self._changed(None, row)
+            if journal is not None:            # what listeners write (webhook deliveries) commits with the row
+                journal.backend.put(self.name, row, self._next_id)
             for listener in self.listeners:
                 listener(clone(row))
             return clone(row)
@@ -168,18 +188,30 @@ class Collection:
         if "id" in changes and changes["id"] != row_id:
             raise ValueError(f"{self.name}: a row's id cannot change ({row_id} -> {changes['id']})")
         with self._lock:
+            journal = self._journal
+            if journal is not None and journal.depth == 0:
+                with journal.transaction():
+                    return self.update(row_id, changes)
             old = self._rows[row_id]
             row = {**old, **clone(changes)}          # a new dict: rows handed out by scan() stay as they were
             self._rows[row_id] = row
             self._changed(old, row)
+            if journal is not None:
+                journal.backend.put(self.name, row, self._next_id)
             return clone(row)
 
     def delete(self, row_id: int) -> bool:
         with self._lock:
+            journal = self._journal
+            if journal is not None and journal.depth == 0:
+                with journal.transaction():
+                    return self.delete(row_id)
             old = self._rows.pop(row_id, None)
             if old is None:
                 return False
             self._changed(old, None)
+            if journal is not None:
+                journal.backend.remove(self.name, row_id)
             return True
 
     def filter(self, predicate: Callable[[Row], bool] | None = None, **equals: Any) -> list[Row]:
@@ -224,6 +256,9 @@ class Collection:
         """Drop the oldest rows (lowest ids) that `droppable` accepts until at most `keep` rows remain or none is
         droppable; returns how many were dropped. Log retention: O(dropped + skipped), not a scan per insert."""
         with self._lock:
+            if self._journal is not None and self._journal.depth == 0:
+                with self._journal.transaction():
+                    return self.trim_oldest(keep, droppable)
             excess = len(self._rows) - keep
             if excess <= 0:
                 return 0
@@ -235,12 +270,16 @@ class Collection:
                     doomed.append(key)
             for key in doomed:
                 self._changed(self._rows.pop(key), None)     # each delete offered to the followers
+            self._removed(doomed)
             return len(doomed)
 
     def drop_oldest_while(self, predicate: Callable[[Row], bool]) -> list[Row]:
         """Drop rows from the oldest (lowest id) on while `predicate` holds; returns them (read-only). Expiry of rows
         written in time order: O(dropped), not a scan."""
         with self._lock:
+            if self._journal is not None and self._journal.depth == 0:
+                with self._journal.transaction():
+                    return self.drop_oldest_while(predicate)
             doomed = []
             for row in self._rows.values():
                 if not predicate(row):
@@ -249,7 +288,35 @@ class Collection:
             for row in doomed:
                 del self._rows[row["id"]]
                 self._changed(row, None)                     # each delete offered to the followers
+            self._removed([row["id"] for row in doomed])
             return doomed
+
+    def _removed(self, row_ids: list[int]) -> None:
+        if self._journal is not None:
+            for row_id in row_ids:
+                self._journal.backend.remove(self.name, row_id)
+
+    def _apply(self, row_id: int, row: Row | None, next_id: int | None) -> None:
+        """Another process's write (shared backends), applied as the memory's own: versions move, followers follow;
+        no backend write, no listener (the writing process fanned out its own events)."""
+        with self._lock:
+            old = self._rows.get(row_id)
+            if row is None:
+                if old is not None:
+                    del self._rows[row_id]
+                    self._changed(old, None)
+            elif old is not None:
+                self._rows[row_id] = row
+                self._changed(old, row)
+            else:
+                out_of_order = bool(self._rows) and row_id < next(reversed(self._rows))
+                self._rows[row_id] = row
+                if out_of_order:
+                    self._rows = dict(sorted(self._rows.items()))
+                    self._derived.clear()
+                self._changed(None, row)
+            if next_id is not None:
+                self._next_id = max(self._next_id, next_id)
 
     def first(self, **equals: Any) -> Row | None:
         found = self.filter(**equals)
@@ -287,11 +354,20 @@ class Store:
         self._listeners: dict[str, list[Callable[[Row], None]]] = {}
         self._seed: dict[str, Any] | None = None
         self._derived: dict[Hashable, tuple[tuple[int, ...], Any]] = {}
+        self._journal: Journal | None = None
 
     def collection(self, name: str) -> Collection:
         with self._lock:
+            journal = self._journal
+            if journal is not None and journal.shared and journal.depth == 0:
+                self._sync()
+            found = self._collections.get(name)
+            return found if found is not None else self._collection(name)
+
+    def _collection(self, name: str) -> Collection:
+        with self._lock:
             if name not in self._collections:
-                self._collections[name] = Collection(name, self._lock)
+                self._collections[name] = Collection(name, self._lock, journal=self._journal)
                 self._collections[name].listeners = self._listeners.setdefault(name, [])
             return self._collections[name]
 
@@ -321,16 +397,30 @@ class Store:
     def drop(self, name: str) -> None:
         """Forget a collection and its rows (a later lookup starts an empty one)."""
         with self._lock:
+            if self._journal is not None and self._journal.depth == 0:
+                with self._journal.transaction():
+                    return self.drop(name)
             self._collections.pop(name, None)
+            if self._journal is not None:
+                self._journal.backend.drop(name)
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
-        """Hold the store lock across several changes so no request sees half of them."""
+        """Hold the store lock across several changes so no request sees half of them; with a backend, they are
+        committed together when the outermost transaction ends (also when it ends with an exception: the memory
+        keeps what was written, and the backend always holds what the memory holds)."""
         with self._lock:
-            yield self
+            journal = self._journal
+            if journal is None:
+                yield self
+                return
+            with journal.transaction():
+                yield self
 
     def export(self) -> dict[str, Any]:
         with self._lock:
+            if self._journal is not None and self._journal.shared and self._journal.depth == 0:
+                self._sync()
             return {"collections": {name: c.export() for name, c in sorted(self._collections.items())}}
 
     def load(self, state: dict[str, Any]) -> None:
@@ -342,12 +432,87 @@ class Store:
         for name, data in collections.items():
             if not isinstance(data, dict):
                 raise ValueError(f"collection {name!r} must be an object")
-            fresh = Collection(name, self._lock)
+            fresh = Collection(name, self._lock, journal=self._journal)
             fresh.load(data)
             fresh.listeners = self._listeners.setdefault(name, [])
             staged[name] = fresh
         with self._lock:
-            self._collections = staged
+            journal = self._journal
+            if journal is None:
+                self._collections = staged
+                return
+            with journal.transaction():
+                self._collections = staged
+                journal.backend.replace(self.export())
+
+    def _install(self, state: dict[str, Any]) -> None:
+        """A whole state read from the backend, put in place without writing it back."""
+        journal, self._journal = self._journal, None
+        try:
+            self.load(state)
+        finally:
+            self._journal = journal
+            for collection in self._collections.values():
+                collection._journal = journal
+
+    def _sync(self) -> None:
+        """Apply what other processes wrote since this one last looked (shared backends; under the lock)."""
+        changes = self._journal.backend.changes()      # type: ignore[union-attr]
+        if changes is None:
+            return
+        if isinstance(changes, dict):
+            self._install(changes)
+            return
+        for op in changes:
+            kind, name = op[0], op[1]
+            if kind == "put":
+                self._collection(name)._apply(op[2]["id"], op[2], op[3])
+            elif kind == "remove":
+                if name in self._collections:
+                    self._collections[name]._apply(op[2], None, None)
+            elif kind == "drop":
+                self._collections.pop(name, None)
+
+    @property
+    def backend(self) -> Backend | None:
+        return self._journal.backend if self._journal is not None else None
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes write this state too (a shared backend: Redis)."""
+        return self._journal is not None and self._journal.shared
+
+    def leads(self, name: str, seconds: float) -> bool:
+        """Whether this process should do the once-per-state job `name` now (the clock's tick, one receiver's
+        webhook deliveries): always without a shared backend; with one, while it holds that job's lease (taken
+        when free, renewed by each call, lost `seconds` after its holder stops calling — or dies)."""
+        if self._journal is None or not self._journal.shared:
+            return True
+        return bool(self._journal.backend.lease(name, seconds))          # type: ignore[attr-defined]
+
+    def attach(self, backend: Backend) -> None:
+        """Keep this store in `backend` from now on: the state it saved earlier replaces the current one (the seed),
+        or, on first use, it is given the current state. Call after `mark_seed`, so reset still returns to the seed."""
+        with self._lock:
+            journal = Journal(backend, self._sync)
+            with journal.transaction(sync=False):  # shared: no other process starts between the look and the seed
+                saved = backend.saved()
+                if saved is not None:
+                    self._install(saved)
+                else:
+                    backend.replace(self.export())
+                for collection in self._collections.values():
+                    collection._journal = journal
+                self._journal = journal
+
+    def close(self) -> None:
+        """Detach and close the backend (the memory keeps the state)."""
+        with self._lock:
+            journal, self._journal = self._journal, None
+            for collection in self._collections.values():
+                collection._journal = None
+            if journal is not None:
+                journal.backend.close()
 
     def mark_seed(self) -> None:
         """Remember the current state as the one `reset()` returns to."""

@@ -40,6 +40,11 @@ SIGNATURE_HEADER = "X-Apitwin-Signature"
 TIMESTAMP_HEADER = "X-Apitwin-Timestamp"
 USER_AGENT = "apitwin-webhooks/1"
 ADMIN_MARK = "__apitwin"
+# Workers sharing one state (Redis): one receiver's deliveries are sent by the holder of its lease only (in order,
+# once); a holder renews it at least every SHARED_POLL seconds, and another worker takes over SHARED_LEASE seconds
+# after it stopped (died). Deliveries another worker queued are found by polling the shared state.
+SHARED_POLL = 0.25
+SHARED_LEASE = 3.0
 
 
 @dataclass
@@ -295,11 +300,55 @@ class WebhookDispatcher:
             queue.extend(unsettled.get(endpoint_id, []))
         for endpoint in self.store[ENDPOINTS].filter():
             self.kick(endpoint["id"])
+        if self.store.shared:
+            self._watch()
+
+    def _watch(self) -> None:
+        """Shared state: receivers registered by another worker get a sender here too (one of them sends)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = self._tasks.get(0)                  # endpoint ids start at 1: 0 is the watcher
+        if task is None or task.done():
+            self._tasks[0] = loop.create_task(self._watch_endpoints())
+
+    async def _watch_endpoints(self) -> None:
+        while True:
+            await asyncio.sleep(SHARED_POLL * 4)
+            try:
+                for endpoint in self.store[ENDPOINTS].filter():
+                    self.kick(endpoint["id"])
+            except Exception:                       # Redis away for a moment: try again on the next round
+                log.exception("webhook receivers could not be listed")
+
+    def _shared_turn(self, endpoint_id: int, queue: collections.deque[int]) -> bool:
+        """Shared state: whether this worker sends this receiver's deliveries now; if so, its queue is refilled
+        from the shared state (deliveries other workers created)."""
+        if not self.store.leads(f"webhooks:{endpoint_id}", SHARED_LEASE):
+            return False
+        pending = [d["id"] for d in self.store[DELIVERIES].filter(lambda d: d["status"] in ("pending", "retrying"),
+                                                                  endpoint_id=endpoint_id)]
+        queue.clear()
+        queue.extend(pending)
+        return True
 
     async def _run_endpoint(self, endpoint_id: int) -> None:
         """Deliver this endpoint's deliveries strictly in creation order; the head blocks until it is settled."""
         queue = self._queues.setdefault(endpoint_id, collections.deque())
-        while queue:
+        shared = self.store.shared
+        while queue or shared:
+            if shared:
+                try:
+                    turn = self._shared_turn(endpoint_id, queue)
+                except Exception:                   # Redis away for a moment: try again
+                    log.exception("webhook queue of endpoint %s could not be read", endpoint_id)
+                    turn = False
+                if not turn or not queue:
+                    if self.store[ENDPOINTS].get(endpoint_id) is None:
+                        return
+                    await asyncio.sleep(SHARED_POLL)
+                    continue
             endpoint = self.store[ENDPOINTS].get(endpoint_id)
             head = self.store[DELIVERIES].get(queue[0])
             if endpoint is None:
@@ -309,7 +358,7 @@ class WebhookDispatcher:
                 continue
             wait = head["next_attempt_at"] - time.time()
             if wait > 0:
-                await asyncio.sleep(wait)
+                await asyncio.sleep(min(wait, SHARED_POLL) if shared else wait)   # shared: keep the lease
                 continue
             await self._attempt(endpoint, head)
 

@@ -2,20 +2,25 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
 from apitwin.store import Store
+from tests.engine.backends import BACKENDS, Opened
 
 
 def ids(rows: list[dict[str, Any]]) -> list[int]:
     return [row["id"] for row in rows]
 
 
-@pytest.fixture
-def store() -> Store:
-    return Store()
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Every store test runs on each backend: memory, a SQLite state file, Redis (tests/engine/backends.py)."""
+    opened = Opened(request.param, tmp_path, request)
+    yield opened.new()
+    opened.close()
 
 
 # --- ids and ordering -------------------------------------------------------------------------------------------
