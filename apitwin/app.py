@@ -174,8 +174,10 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     for rt in runtimes:
         for number, (spec, root) in enumerate(rt.extras["documents"]):
             base_path = rt.prefix + root
+            view = connexion_view(spec)
             app.add_api(
-                connexion_view(spec),
+                rt.plugin.routing.view(view) if rt.plugin.routing.view else view,
+                resolver=rt.plugin.routing.resolver,
                 base_path=base_path or None,
                 name=rt.name if number == 0 else f"{rt.name}{root}",
                 jsonifier=Jsonifier(**rt.plugin.wire.json_style) if rt.plugin.wire.json_style else None,

@@ -114,6 +114,17 @@ class StatePolicy:
 
 
 @dataclass(frozen=True)
+class Routing:
+    """How Connexion reaches the API's code. The default (both None) is the spec's own: operationIds name
+    handler functions (`module.function`) and security schemes their `x-*InfoFunc`. An API built from a plain
+    document (apitwin.inferred) binds operations itself and adds the security functions to Connexion's view only,
+    so the document users download stays theirs."""
+
+    resolver: Any = None                                  # a connexion.resolver.Resolver, or None
+    view: Callable[[dict[str, Any]], dict[str, Any]] | None = None   # Connexion's 3.0 view → the view to route on
+
+
+@dataclass(frozen=True)
 class ApiPlugin:
     name: str                                   # "partners"; also the default mount prefix "/partners"
     title: str
@@ -128,6 +139,7 @@ class ApiPlugin:
     simulation: Simulation = Simulation()
     tooling: Tooling = Tooling()
     state: StatePolicy = StatePolicy()
+    routing: Routing = Routing()
     docs_base: str = ""                         # documented API root inside the spec paths, for printing
     # lines printed by `apitwin serve`; {root} is the API's URL, {username}/{password} the first of `logins`
     quickstart: tuple[str, ...] = ()

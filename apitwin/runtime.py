@@ -59,6 +59,7 @@ class Registry:
 
 _current: contextvars.ContextVar[ApiRuntime | None] = contextvars.ContextVar("apitwin_runtime", default=None)
 _registry: contextvars.ContextVar[Registry | None] = contextvars.ContextVar("apitwin_registry", default=None)
+_scope: contextvars.ContextVar[dict | None] = contextvars.ContextVar("apitwin_scope", default=None)
 
 
 def current() -> ApiRuntime:
@@ -71,6 +72,12 @@ def current() -> ApiRuntime:
 
 def current_or_none() -> ApiRuntime | None:
     return _current.get()
+
+
+def scope_or_none() -> dict | None:
+    """The ASGI scope of the request being served (its Connexion routing extension names the operation), for
+    error bodies that depend on the operation's documented responses."""
+    return _scope.get()
 
 
 def registry_or_none() -> Registry | None:
@@ -98,8 +105,10 @@ class RuntimeMiddleware:
         rt = self.registry.for_path(scope["path"])
         tok_rt = _current.set(rt)
         tok_reg = _registry.set(self.registry)
+        tok_scope = _scope.set(scope)
         try:
             await self.app(scope, receive, send)
         finally:
             _current.reset(tok_rt)
             _registry.reset(tok_reg)
+            _scope.reset(tok_scope)

@@ -1,0 +1,322 @@
+"""The handlers of an inferred API: one function per operation, chosen by its role on its resource. State lives in
+the runtime's store as for the built-in APIs: one collection per resource, each row
+`{"id": n, "key": public id, "scope": {parent path parameter: value}, "tenant": t, "body": item}`."""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Callable
+
+from connexion.lifecycle import ConnexionResponse
+
+from apitwin import runtime
+from apitwin.errors import ApiError
+from apitwin.fake import rng_for
+from apitwin.inferred import listing, patching
+from apitwin.inferred.model import Binding, Model, Resource, response_schema, success
+from apitwin.inferred.schemas import json_media
+from apitwin.inferred.values import compose, documented_example, generate, is_timestamp, now_value
+
+
+def documents_status(operation: dict[str, Any], status: int) -> bool:
+    responses = operation.get("responses") or {}
+    return str(status) in responses or f"{str(status)[0]}XX" in responses or "default" in responses
+
+
+def _answer(status: int, body: Any, media_type: str | None, headers: dict[str, str] | None = None) -> Any:
+    headers = dict(headers or {})
+    if body is None or media_type is None:
+        return ConnexionResponse(status_code=status, headers=headers or None)
+    if isinstance(body, (bytes, str)) and not media_type.split(";")[0].endswith("json"):
+        payload = body.encode() if isinstance(body, str) else body
+    else:
+        payload = json.dumps(body).encode()
+    return ConnexionResponse(status_code=status, content_type=media_type, body=payload, headers=headers or None)
+
+
+class Handlers:
+    """Builds the handler of each operation of one model (Connexion's function resolver)."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.schemas = model.schemas
+
+    def resolve(self, operation_id: str) -> Callable[..., Any]:
+        binding = self.model.bindings.get(operation_id)
+        if binding is None:
+            raise ValueError(f"no operation {operation_id}")
+        role = binding.role
+        method = getattr(self, f"_{role}")
+
+        async def handler(**kwargs: Any) -> Any:
+            return method(binding, kwargs)
+
+        handler.__name__ = handler.__qualname__ = operation_id
+        return handler
+
+    # ------------------------------------------------------------------------------------------------ helpers
+
+    def _rng(self, *parts: Any) -> Any:
+        rt = runtime.current()
+        return rng_for(rt.settings.seed, rt.name, *parts)
+
+    def _request(self) -> Any:
+        from connexion import request
+
+        return request
+
+    def _tenant(self, kwargs: dict[str, Any]) -> str | None:
+        info = kwargs.get("token_info")
+        return info.get("tenant") if isinstance(info, dict) else None
+
+    def _scope(self, resource: Resource) -> dict[str, str]:
+        params = self._request().path_params
+        return {name: str(params.get(name)) for name in resource.scope_params}
+
+    def _check_parent(self, binding: Binding, resource: Resource, kwargs: dict[str, Any]) -> None:
+        """An unknown parent (`/owners/999/pets`) is 404, as an unknown item is."""
+        parent = resource.parent
+        if parent is None or parent.parent_param is None and not resource.scope_params:
+            return
+        if not documents_status(binding.operation, 404):
+            return
+        key = str(self._request().path_params.get(resource.parent_param))
+        scope = {name: str(self._request().path_params.get(name)) for name in parent.scope_params}
+        if self._find(parent, key, scope, self._tenant(kwargs)) is None:
+            raise ApiError(404, [f"{parent.name} {key} does not exist."])
+
+    def _rows(self, resource: Resource, scope: dict[str, str], tenant: str | None) -> list[dict[str, Any]]:
+        store = runtime.current().store
+        return [row for row in store[resource.name].scan()
+                if row.get("tenant") in (None, tenant) and all(row.get("scope", {}).get(k) == v for k, v in scope.items())]
+
+    def _find(self, resource: Resource, key: str, scope: dict[str, str], tenant: str | None) -> dict[str, Any] | None:
+        for row in self._rows(resource, scope, tenant):
+            if str(row.get("key")) == key:
+                return row
+        return None
+
+    def _item(self, binding: Binding, kwargs: dict[str, Any]) -> tuple[Resource, dict[str, str], str, Any]:
+        resource = binding.resource
+        assert resource is not None and resource.id_param is not None
+        self._check_parent(binding, resource, kwargs)
+        scope = self._scope(resource)
+        key = str(self._request().path_params.get(resource.id_param))
+        return resource, scope, key, self._find(resource, key, scope, self._tenant(kwargs))
+
+    def _new_key(self, resource: Resource, number: int) -> Any:
+        schema = self.schemas.flat(resource.id_schema)
+        kind = schema.get("type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        if "integer" in kinds or "number" in kinds:
+            return number
+        if schema.get("format") == "uuid":
+            rng = self._rng(resource.name, "key", number)
+            return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        if not schema.get("pattern") and not schema.get("enum") and not schema.get("format") \
+                and schema.get("minLength", 1) <= len(str(number)):
+            return str(number)
+        taken = {str(row.get("key")) for row in runtime.current().store[resource.name].scan()}
+        for attempt in range(20):
+            value = generate(self.schemas, schema, self._rng(resource.name, "key", number, attempt))
+            if str(value) not in taken:
+                return value
+        return str(number)
+
+    def _server_fields(self, resource: Resource, key: Any, *, created: bool,
+                       previous: dict[str, Any] | None) -> dict[str, Any]:
+        """What the server decides: the id, and read-only timestamps (creation kept on updates)."""
+        fields: dict[str, Any] = {}
+        if resource.id_field:
+            fields[resource.id_field] = key
+        for name, prop in self.schemas.properties(resource.schema).items():
+            if name == resource.id_field or not is_timestamp(name, prop):
+                continue
+            if created or not name.lower().startswith(("created", "creation", "date_created", "datecreated")):
+                value = now_value(prop)
+                if value is not None:
+                    fields[name] = value
+            elif previous is not None and name in previous:
+                fields[name] = previous[name]
+        return fields
+
+    def _render(self, binding: Binding, status_hint: int | None, body: Any, *, item: Any = None) -> Any:
+        """The operation's documented success answer carrying `body` (the item or list), shaped to its schema."""
+        found = success(binding.operation)
+        if found is None:
+            return _answer(status_hint or 200, None, None)
+        code, response = found
+        status = int(code) if code.isdigit() else (status_hint or 200)
+        response = self.schemas.deref(response)
+        media = json_media(response.get("content"))
+        headers = self._headers(binding, response, item)
+        if media is None:
+            content = response.get("content") or {}
+            if content:
+                media_type, spec = next(iter(content.items()))
+                found_example, example = documented_example(self.schemas, spec if isinstance(spec, dict) else {})
+                return _answer(status, example if found_example and isinstance(example, str) else "", media_type,
+                               headers)
+            return _answer(status, None, None, headers)
+        media_type, spec = media
+        schema = spec.get("schema")
+        if schema is None or self.schemas.valid(schema, body):
+            return _answer(status, body, _json_type(media_type), headers)
+        for name, prop in self.schemas.properties(schema).items():   # an envelope such as {"data": item}
+            if self.schemas.valid(prop, body):
+                wrapped = compose(self.schemas, schema, {}, {name: body}, self._rng(binding.operation_id, "wrap"))
+                if self.schemas.valid(schema, wrapped):
+                    return _answer(status, wrapped, _json_type(media_type), headers)
+        return self._documented(binding, status, media_type, spec, headers)
+
+    def _documented(self, binding: Binding, status: int, media_type: str, spec: dict[str, Any],
+                    headers: dict[str, str]) -> Any:
+        found, example = documented_example(self.schemas, spec)
+        if not found:
+            example = generate(self.schemas, spec.get("schema") or {}, self._rng(binding.operation_id, "answer"))
+        return _answer(status, example, _json_type(media_type), headers)
+
+    def _headers(self, binding: Binding, response: dict[str, Any], item: Any) -> dict[str, str]:
+        out = {}
+        for name, header in (response.get("headers") or {}).items():
+            header = self.schemas.deref(header)
+            if not isinstance(header, dict) or not header.get("required") or name.lower() == "content-type":
+                continue
+            value = header.get("example")
+            if value is None:
+                value = generate(self.schemas, header.get("schema") or {"type": "string"},
+                                 self._rng(binding.operation_id, name))
+            out[name] = value if isinstance(value, str) else json.dumps(value).strip('"')
+        return out
+
+    def _missing(self, binding: Binding, resource: Resource, key: str) -> Any:
+        if documents_status(binding.operation, 404):
+            raise ApiError(404, [f"{resource.name} {key} does not exist."])
+        return self._other(binding, {})
+
+    # ------------------------------------------------------------------------------------------------ roles
+
+    def _other(self, binding: Binding, kwargs: dict[str, Any]) -> Any:
+        found = success(binding.operation)
+        if found is None:
+            return _answer(200, None, None)
+        code, response = found
+        status = int(code) if code.isdigit() else 200
+        response = self.schemas.deref(response)
+        headers = self._headers(binding, response, None)
+        media = json_media(response.get("content"))
+        if media is None:
+            return self._render(binding, status, None)
+        media_type, spec = media
+        return self._documented(binding, status, media_type, spec, headers)
+
+    def _list(self, binding: Binding, kwargs: dict[str, Any]) -> Any:
+        resource = binding.resource
+        assert resource is not None
+        self._check_parent(binding, resource, kwargs)
+        schema = response_schema(binding.operation, self.schemas)
+        path_item = self.schemas.deref((self.model.schemas.doc.get("paths") or {}).get(binding.path) or {})
+        spec = listing.list_spec(binding.operation, schema, self.schemas, path_item.get("parameters") or [])
+        rows = self._rows(resource, self._scope(resource), self._tenant(kwargs))
+        bodies = [row["body"] for row in rows]
+        page, facts = listing.select(bodies, spec, self._request().query_params,
+                                     self.schemas.properties(resource.schema))
+        if spec.items_schema is not None:
+            page = [item for item in page if self.schemas.valid(spec.items_schema, item)]
+        shaped = listing.shape(page, facts, spec, self.schemas, self._rng(binding.operation_id, "list"))
+        return self._render(binding, 200, shaped)
+
+    def _create(self, binding: Binding, kwargs: dict[str, Any]) -> Any:
+        resource = binding.resource
+        assert resource is not None
+        self._check_parent(binding, resource, kwargs)
+        if resource.schema is None:
+            return self._other(binding, kwargs)
+        body = kwargs.get("body")
+        given = body if isinstance(body, dict) else {}
+        store = runtime.current().store
+        scope, tenant = self._scope(resource), self._tenant(kwargs)
+        with store.transaction():
+            number = store[resource.name].next_id()
+            key = given.get(resource.id_field) if resource.id_field and given.get(resource.id_field) is not None \
+                and not self.schemas.properties(resource.schema).get(resource.id_field, {}).get("readOnly") else None
+            if key is None:
+                key = self._new_key(resource, number)
+            record = compose(self.schemas, resource.schema, given,
+                             self._server_fields(resource, key, created=True, previous=None),
+                             self._rng(resource.name, "create", number))
+            existing = self._find(resource, str(key), scope, tenant)
+            if existing is not None:
+                store[resource.name].delete(existing["id"])
+            store[resource.name].insert({"id": number, "key": key, "scope": scope, "tenant": tenant, "body": record})
+        return self._render(binding, 201, record, item=record)
+
+    def _read(self, binding: Binding, kwargs: dict[str, Any]) -> Any:
+        resource, _, key, row = self._item(binding, kwargs)
+        if row is None:
+            return self._missing(binding, resource, key)
+        return self._render(binding, 200, row["body"], item=row["body"])
+
+    def _replace(self, binding: Binding, kwargs: dict[str, Any]) -> Any:
+        return self._write(binding, kwargs, merge=False)
+
+    def _merge(self, binding: Binding, kwargs: dict[str, Any]) -> Any:
+        return self._write(binding, kwargs, merge=True)
+
+    def _write(self, binding: Binding, kwargs: dict[str, Any], *, merge: bool) -> Any:
+        resource, scope, key, row = self._item(binding, kwargs)
+        if resource.schema is None:
+            return self._other(binding, kwargs)
+        if row is None and documents_status(binding.operation, 404):
+            raise ApiError(404, [f"{resource.name} {key} does not exist."])
+        body = kwargs.get("body")
+        store = runtime.current().store
+        previous = row["body"] if row else None
+        if merge:
+            media = (self._request().headers.get("content-type") or "").split(";")[0].strip().lower()
+            if media == "application/json-patch+json" and isinstance(body, list):
+                merged = patching.json_patch(previous or {}, body)
+            else:
+                merged = patching.merge_patch(previous or {}, body)
+            given, base = (merged if isinstance(merged, dict) else {}), previous
+        else:
+            given, base = (body if isinstance(body, dict) else {}), None
+            if previous is not None:   # PUT replaces what the client owns; read-only values stay the server's
+                props = self.schemas.properties(resource.schema)
+                base = {k: v for k, v in previous.items() if (props.get(k) or {}).get("readOnly")}
+        typed_key: Any = row["key"] if row else _typed(key, resource.id_schema)
+        with store.transaction():
+            record = compose(self.schemas, resource.schema, given,
+                             self._server_fields(resource, typed_key, created=row is None, previous=previous),
+                             self._rng(resource.name, "write", key), base=base)
+            if row is None:
+                number = store[resource.name].next_id()
+                store[resource.name].insert({"id": number, "key": typed_key, "scope": scope,
+                                             "tenant": self._tenant(kwargs), "body": record})
+            else:
+                store[resource.name].update(row["id"], {"body": record})
+        return self._render(binding, 200, record, item=record)
+
+    def _delete(self, binding: Binding, kwargs: dict[str, Any]) -> Any:
+        resource, _, key, row = self._item(binding, kwargs)
+        if row is None:
+            if documents_status(binding.operation, 404):
+                raise ApiError(404, [f"{resource.name} {key} does not exist."])
+            return self._render(binding, 204, None)
+        runtime.current().store[resource.name].delete(row["id"])
+        return self._render(binding, 204, row["body"], item=row["body"])
+
+
+def _json_type(media_type: str) -> str:
+    return "application/json" if media_type == "*/*" else media_type
+
+
+def _typed(key: str, schema: dict[str, Any]) -> Any:
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "integer" in kinds:
+        try:
+            return int(key)
+        except ValueError:
+            return key
+    return key
