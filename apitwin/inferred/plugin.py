@@ -20,6 +20,7 @@ from apitwin.inferred.handlers import Handlers
 from apitwin.inferred.model import Model, infer
 from apitwin.inferred import seed as seeding
 from apitwin.plugin import ApiPlugin, Routing, Tooling, Wire
+from apitwin.specs import spec_base_path
 
 _WORKDIR: list[Path] = []
 
@@ -65,6 +66,7 @@ def build(path: Path | str, *, name: str | None = None, auth_file: Path | None =
         title=bundled.title,
         spec_file=_bundle_file(bundled, name),
         mockdata_dir=bundled.source,        # "the document itself": seeded from its examples
+        docs_base=spec_base_path(bundled.data),
         seed=seed,
         wire=Wire(render_error=ErrorRenderer(model), auth_challenge=challenge(bundled.data)),
         routing=Routing(resolver=Resolver(function_resolver=handlers.resolve), view=security_view),
