@@ -47,12 +47,12 @@ def _bundle_file(bundled: Bundled, name: str) -> Path:
 
 
 def build(path: Path | str, *, name: str | None = None, auth_file: Path | None = None,
-          bundled: Bundled | None = None) -> ApiPlugin:
+          bundled: Bundled | None = None, pins: Pins | None = None) -> ApiPlugin:
     """The plugin serving the document at `path`; raises DocumentRefused (document) or AuthFileError (--auth)."""
     bundled = bundled or open_document(path)
     name = name or slug(bundled.title)
     model = infer(bundled.data)
-    pins = load_pins(auth_file) if auth_file is not None else (
+    pins = pins if pins is not None else load_pins(auth_file) if auth_file is not None else (
         read_pins(bundled.data[EXTENSION], f"{bundled.source}: {EXTENSION}") if EXTENSION in bundled.data else Pins())
     handlers = Handlers(model)
 
