@@ -4,44 +4,14 @@ shaped for the document's first security scheme (a pinned one when `--auth FILE`
 list items holds their id. Ids for path parameters come from the target's own lists (apitwin.contract.hints)."""
 from __future__ import annotations
 
-import base64
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from apitwin.contract.profiles import Login, Profile
+from apitwin.inferred.auth import credential_for
 
-CONTRACT_SECRET = "apitwin-contract"
-
-
-def credential_for(doc: dict[str, Any], pins: Any = None) -> tuple[str, str] | None:
-    """(header, value) a client of the document would send, for its first usable security scheme; None when the
-    document asks for no credentials. A pinned credential (apitwin.inferred.auth.Pins) is used when there is one."""
-    schemes = (doc.get("components") or {}).get("securitySchemes") or {}
-    requirements = list(doc.get("security") or [])
-    for item in (doc.get("paths") or {}).values():
-        for operation in (item.values() if isinstance(item, dict) else ()):
-            if isinstance(operation, dict):
-                requirements += list(operation.get("security") or [])
-    secrets = list(getattr(pins, "secrets", {}) or {})
-    logins = list(getattr(pins, "logins", {}) or {})
-    secret = secrets[0] if secrets else CONTRACT_SECRET
-    for requirement in requirements:
-        for name in requirement or {}:
-            scheme = schemes.get(name)
-            if not isinstance(scheme, dict):
-                continue
-            kind, http = scheme.get("type"), str(scheme.get("scheme", "")).lower()
-            if kind == "apiKey" and scheme.get("in") == "header":
-                return str(scheme["name"]), secret
-            if kind == "apiKey" and scheme.get("in") == "cookie":
-                return "Cookie", f"{scheme['name']}={secret}"
-            if kind == "http" and http == "basic":
-                user, password = logins[0] if logins else ("apitwin", "contract")
-                return "Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-            if kind in ("oauth2", "openIdConnect") or kind == "http":
-                return "Authorization", ("Bearer " if http in ("bearer", "") or kind != "http" else f"{http} ") + secret
-    return None
+__all__ = ["credential_for", "profile_for"]
 
 
 def profile_for(name: str, title: str, spec_file: Path, doc: dict[str, Any],

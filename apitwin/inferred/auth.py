@@ -8,6 +8,7 @@ the user's schemes as written.
 """
 from __future__ import annotations
 
+import base64
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 from apitwin import runtime
 
 EXTENSION = "x-apitwin-auth"
+CONTRACT_SECRET = "apitwin-contract"   # what tools send when nothing is pinned
 _MODULE = __name__
 
 
@@ -161,4 +163,34 @@ def challenge(doc: dict[str, Any]) -> str | None:
         if scheme.get("type") in ("http", "oauth2", "openIdConnect"):
             return 'Bearer realm="api"'
         return None
+    return None
+
+
+def credential_for(doc: dict[str, Any], pins: Any = None) -> tuple[str, str] | None:
+    """(header, value) a client of the document would send, for its first usable security scheme; None when the
+    document asks for no credentials. A pinned credential (apitwin.inferred.auth.Pins) is used when there is one."""
+    schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+    requirements = list(doc.get("security") or [])
+    for item in (doc.get("paths") or {}).values():
+        for operation in (item.values() if isinstance(item, dict) else ()):
+            if isinstance(operation, dict):
+                requirements += list(operation.get("security") or [])
+    secrets = list(getattr(pins, "secrets", {}) or {})
+    logins = list(getattr(pins, "logins", {}) or {})
+    secret = secrets[0] if secrets else CONTRACT_SECRET
+    for requirement in requirements:
+        for name in requirement or {}:
+            scheme = schemes.get(name)
+            if not isinstance(scheme, dict):
+                continue
+            kind, http = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+            if kind == "apiKey" and scheme.get("in") == "header":
+                return str(scheme["name"]), secret
+            if kind == "apiKey" and scheme.get("in") == "cookie":
+                return "Cookie", f"{scheme['name']}={secret}"
+            if kind == "http" and http == "basic":
+                user, password = logins[0] if logins else ("apitwin", "contract")
+                return "Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+            if kind in ("oauth2", "openIdConnect") or kind == "http":
+                return "Authorization", ("Bearer " if http in ("bearer", "") or kind != "http" else f"{http} ") + secret
     return None

@@ -13,7 +13,7 @@ from typing import Any
 
 from connexion.resolver import Resolver
 
-from apitwin.inferred.auth import EXTENSION, Pins, challenge, load_pins, read_pins, security_view
+from apitwin.inferred.auth import EXTENSION, Pins, challenge, credential_for, load_pins, read_pins, security_view
 from apitwin.inferred.document import Bundled, open_document
 from apitwin.inferred.errors import ErrorRenderer
 from apitwin.inferred.handlers import Handlers
@@ -70,7 +70,9 @@ def build(path: Path | str, *, name: str | None = None, auth_file: Path | None =
         seed=seed,
         wire=Wire(render_error=ErrorRenderer(model), auth_challenge=challenge(bundled.data)),
         routing=Routing(resolver=Resolver(function_resolver=handlers.resolve), view=security_view),
-        tooling=Tooling(seed_records=lambda rt: list(seed_records(model, rt))),
+        tooling=Tooling(seed_records=lambda rt: list(seed_records(model, rt)),
+                        smoke_headers=lambda client: dict([credential_for(bundled.data, pins)])
+                        if credential_for(bundled.data, pins) else {}),
     )
 
 
