@@ -83,6 +83,10 @@ def _downgrade(node: Any) -> None:
         else:
             del node["type"]
             node.setdefault("anyOf", [{"type": t} for t in non_null])
+    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        value = node.get(bound)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):   # 3.1's numeric form
+            node[limit], node[bound] = value, True
     if "const" in node and not isinstance(node.get("const"), dict):
         node["enum"] = [node.pop("const")]
     if isinstance(node.get("examples"), list) and ("type" in node or "properties" in node or "enum" in node):

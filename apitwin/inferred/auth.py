@@ -109,6 +109,7 @@ def security_view(view: dict[str, Any]) -> dict[str, Any]:
     """Connexion's view with a security function on every scheme it can check (oauth2 and openIdConnect as bearer
     tokens, other http schemes as an Authorization header); mutualTLS is left to the transport."""
     view = copy.copy(view)
+    view.setdefault("paths", {})                 # a 3.1 document may hold only webhooks
     components = dict(view.get("components") or {})
     schemes = copy.deepcopy(components.get("securitySchemes") or {})
     dropped = set()

@@ -112,12 +112,14 @@ class _Bundler:
     def __init__(self, loader: Loader, root: Document) -> None:
         self.loader = loader
         self.root = root
-        self.out: dict[str, Any] = copy.deepcopy(root.data)
+        self.extra: dict[str, dict[str, Any]] = {}     # components kind → name → node hoisted from other files
         self.hoisted: dict[tuple[str, str], str] = {}   # (uri, pointer) → root pointer
 
     def bundle(self) -> dict[str, Any]:
-        self.out = self._walk(self.out, self.root, in_schema=False, depth=0)
-        return self.out
+        out = self._walk(copy.deepcopy(self.root.data), self.root, in_schema=False, depth=0)
+        for kind, entries in self.extra.items():
+            out.setdefault("components", {}).setdefault(kind, {}).update(entries)
+        return out
 
     def _walk(self, node: Any, doc: Document, *, in_schema: bool, depth: int) -> Any:
         if depth > 200:
@@ -128,6 +130,8 @@ class _Bundler:
             return node
         ref = node.get("$ref")
         if isinstance(ref, str):
+            if doc is self.root and ref.startswith("#"):
+                return node                              # checked by ref-resolves; hoisted targets live in extra
             target_doc, pointer, target = self.loader.resolve(ref, doc)
             if target_doc is self.root:
                 if doc is self.root:
@@ -136,6 +140,13 @@ class _Bundler:
             return self._external(node, target_doc, pointer, target, in_schema=in_schema, depth=depth)
         out = {}
         for key, value in node.items():
+            if key.startswith("x-") and not in_schema:
+                if not _external_refs(value):
+                    out[key] = value               # extensions are kept as written; their file refs (code
+                continue                           # samples) are tool-specific and not bundled
+            if key == "schemas" and isinstance(value, dict) and not in_schema:
+                out[key] = {k: self._walk(v, doc, in_schema=True, depth=depth + 1) for k, v in value.items()}
+                continue
             if key in ("example", "examples", "default", "enum", "const") and not isinstance(value, dict):
                 out[key] = value
                 continue
@@ -156,9 +167,10 @@ class _Bundler:
         if match or in_schema or _looks_like_schema(target):
             kind = match.group(1) if match else "schemas"
             name = _unquote_token(match.group(2)) if match else _name_for(doc, pointer)
-            components = self.out.setdefault("components", {}).setdefault(kind, {})
+            components = self.extra.setdefault(kind, {})
+            existing = ((self.root.data.get("components") or {}).get(kind) or {})
             unique, n = name, 2
-            while unique in components:
+            while unique in components or unique in existing:
                 unique, n = f"{name}{n}", n + 1
             home = f"/components/{kind}/{_escape(unique)}"
             self.hoisted[key] = home
@@ -168,6 +180,15 @@ class _Bundler:
             return {**siblings, "$ref": "#" + _quote(home)}
         inlined = self._walk(copy.deepcopy(target), doc, in_schema=in_schema, depth=depth + 1)
         return {**inlined, **siblings} if isinstance(inlined, dict) else inlined
+
+
+def _external_refs(node: Any) -> bool:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        return (isinstance(ref, str) and not ref.startswith("#")) or any(_external_refs(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_external_refs(v) for v in node)
+    return False
 
 
 def _looks_like_schema(node: Any) -> bool:
