@@ -199,8 +199,11 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     ui_documents = [UiDocument(rt.prefix + root, spec["info"]["title"], login_operations(spec, rt.prefix + root))
                     for rt in runtimes for spec, root in rt.extras["documents"]]
     ui_documents.append(UiDocument(ADMIN_PREFIX, admin_spec["info"]["title"], login_operations(admin_spec, ADMIN_PREFIX)))
+    # an API served at the root that documents `/` itself answers it; the landing page steps aside
+    root_taken = any(rt.prefix + root == "" and "/" in (spec.get("paths") or {})
+                     for rt in runtimes for spec, root in rt.extras["documents"])
     app.add_middleware(SwaggerUi, position=MiddlewarePosition.BEFORE_EXCEPTION, documents=ui_documents,
-                       landing=landing_renderer(runtimes, admin_spec["info"]["title"]))
+                       landing=None if root_taken else landing_renderer(runtimes, admin_spec["info"]["title"]))
     app.add_middleware(AdminGuard, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
     app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING,
                        default_limit=settings.max_body_bytes, admin_limit=settings.max_admin_body_bytes,

@@ -54,10 +54,11 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         check_head(scope, self.max_target, self.max_headers)
-        if _CONTROL.search(scope.get("path", "")):
-            # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
-            raise ApiError(400, ["The request path contains control characters."])
         rt = runtime.current_or_none()
+        status = rt.plugin.wire.control_path_status if rt is not None else 400
+        if status is not None and _CONTROL.search(scope.get("path", "")):
+            # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
+            raise ApiError(status, ["The request path contains control characters."])
         if rt is not None:
             limit = rt.settings.max_body_bytes
         elif scope.get("path", "").startswith(ADMIN_PREFIX):

@@ -46,6 +46,9 @@ class Wire:
     json_style: Mapping[str, Any] = field(default_factory=dict)
     response_headers: Mapping[str, str] = field(default_factory=dict)  # sent with every answer (if not set already)
     lenient_json: bool = False                          # accept Gson-style lenient JSON bodies (apitwin.lenient_json)
+    # status of a path holding an encoded control character: 400 as Spring's firewall answers; None: no such rule,
+    # the path is routed like any other
+    control_path_status: int | None = 400
     # operationId → check(body, token_info, problems) for rules beyond the schema; the engine runs it next to
     # schema violations so one answer names every problem (the handler runs it again on valid bodies)
     body_checks: Mapping[str, Callable[[Any, dict[str, Any], Any], Any]] = field(default_factory=dict)

@@ -71,6 +71,7 @@ def open_document(path: Path | str, *, check: bool = True) -> Bundled:
     version = str(data["openapi"])
     if version.startswith("3.0"):
         lift_to_31(bundled)
+    format_bounds(bundled)
     name_operations(bundled)
     fill_server_variables(bundled)
     return Bundled(Path(path).resolve(), bundled, version, _example_warnings(spec) if check else [])
@@ -247,6 +248,30 @@ def _lift(node: Any, *, in_schema: bool) -> None:
                 _lift(sub, in_schema=True)
         else:
             _lift(value, in_schema=key in _SCHEMA_KEYS or (in_schema and key in SUBSCHEMA_LISTS))
+
+
+_FORMAT_BOUNDS = {"int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1)}
+
+
+def format_bounds(node: Any) -> None:
+    """Integer formats as explicit bounds (`int32` → -2^31..2^31-1): the validators check ranges, not these formats,
+    and a client sending 2^31 to an int32 parameter must be refused."""
+    if isinstance(node, list):
+        for item in node:
+            format_bounds(item)
+        return
+    if not isinstance(node, dict):
+        return
+    bounds = _FORMAT_BOUNDS.get(node.get("format")) if isinstance(node.get("format"), str) else None
+    kind = node.get("type")
+    if bounds and (kind == "integer" or (isinstance(kind, list) and "integer" in kind)):
+        if "minimum" not in node and "exclusiveMinimum" not in node:
+            node["minimum"] = bounds[0]
+        if "maximum" not in node and "exclusiveMaximum" not in node:
+            node["maximum"] = bounds[1]
+    for key, value in node.items():
+        if key not in ("example", "examples", "default", "enum", "const"):
+            format_bounds(value)
 
 
 def _lift_schema(schema: dict[str, Any]) -> None:

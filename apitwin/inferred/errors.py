@@ -40,6 +40,26 @@ def problem(error: ApiError) -> tuple[dict[str, Any], str]:
     return body, "application/problem+json"
 
 
+# A refusal the operation does not document answers the closest status it does: what a client of that document
+# can handle (e.g. an invalid request to an operation documenting only 200 and 404 answers 404).
+_NEAREST = {400: (422, 409, 404, 403, 405, 406, 415), 401: (403,), 403: (401,), 415: (400, 422),
+            413: (400, 422), 405: (404,), 422: (400, 409)}
+
+
+def documented_status(status: int, responses: dict[str, Any]) -> int:
+    codes = {str(code).upper() for code in responses}
+
+    def documented(code: int) -> bool:
+        return str(code) in codes or f"{str(code)[0]}XX" in codes or "DEFAULT" in codes
+
+    if documented(status) or status >= 500:
+        return status
+    for other in _NEAREST.get(status, ()):
+        if documented(other):
+            return other
+    return status
+
+
 class ErrorRenderer:
     """`Wire.render_error` of one inferred API."""
 
@@ -47,6 +67,9 @@ class ErrorRenderer:
         self.model = model
 
     def __call__(self, error: ApiError) -> Any:
+        responses = self._responses()
+        if responses is not None:
+            error.status = documented_status(error.status, responses)
         response = self._documented(error.status)
         if response is None:
             return problem(error)
@@ -63,7 +86,11 @@ class ErrorRenderer:
             body = generate(schemas, schema, rng_for("error", error.status))
         return body, ("application/json" if media_type == "*/*" else media_type)
 
-    def _documented(self, status: int) -> dict[str, Any] | None:
+    def _responses(self) -> dict[str, Any] | None:
+        binding = self._binding()
+        return (binding.operation.get("responses") or {}) if binding is not None else None
+
+    def _binding(self) -> Any:
         scope = runtime.scope_or_none()
         rt = runtime.current_or_none()
         if scope is None or rt is None:
@@ -72,10 +99,12 @@ class ErrorRenderer:
         root = rt.prefix + rt.extras.get("base_path", "")
         if root and path.startswith(root):
             path = path[len(root):] or "/"
-        binding = self.model.route(scope.get("method", "GET"), path)
-        if binding is None:
+        return self.model.route(scope.get("method", "GET"), path)
+
+    def _documented(self, status: int) -> dict[str, Any] | None:
+        responses = self._responses()
+        if responses is None:
             return None
-        responses = binding.operation.get("responses") or {}
         found = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
         found = self.model.schemas.deref(found)
         return found if isinstance(found, dict) else None

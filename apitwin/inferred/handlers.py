@@ -4,6 +4,7 @@ the runtime's store as for the built-in APIs: one collection per resource, each 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any, Callable
 
@@ -140,7 +141,8 @@ class Handlers:
                 fields[name] = previous[name]
         return fields
 
-    def _render(self, binding: Binding, status_hint: int | None, body: Any, *, item: Any = None) -> Any:
+    def _render(self, binding: Binding, status_hint: int | None, body: Any, *, item: Any = None,
+                location: str | None = None) -> Any:
         """The operation's documented success answer carrying `body` (the item or list), shaped to its schema."""
         found = success(binding.operation)
         if found is None:
@@ -150,6 +152,8 @@ class Handlers:
         response = self.schemas.deref(response)
         media = json_media(response.get("content"))
         headers = self._headers(binding, response, item)
+        if location and not any(name.lower() == "location" for name in headers):
+            headers["Location"] = location
         if media is None:
             content = response.get("content") or {}
             if content:
@@ -249,7 +253,19 @@ class Handlers:
             if existing is not None:
                 store[resource.name].delete(existing["id"])
             store[resource.name].insert({"id": number, "key": key, "scope": scope, "tenant": tenant, "body": record})
-        return self._render(binding, 201, record, item=record)
+        return self._render(binding, 201, record, item=record, location=self._location(resource, scope, key))
+
+    def _location(self, resource: Resource, scope: dict[str, str], key: Any) -> str | None:
+        """Where the created item lives (its item path filled in), for the Location header clients follow."""
+        if resource.item_path is None or resource.id_param is None:
+            return None
+        from urllib.parse import quote
+
+        values = {**scope, resource.id_param: str(key)}
+        path = re.sub(r"\{([^}/]+)\}", lambda m: quote(values.get(m.group(1), m.group(0)), safe=""),
+                      resource.item_path)
+        rt = runtime.current()
+        return rt.prefix + rt.extras.get("base_path", "") + path
 
     def _read(self, binding: Binding, kwargs: dict[str, Any]) -> Any:
         resource, _, key, row = self._item(binding, kwargs)
