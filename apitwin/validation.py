@@ -388,6 +388,32 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
         return body
 
 
+def as_request(schema: Any, seen: dict[int, Any] | None = None) -> Any:
+    """A body schema as a request sees it: `readOnly` properties are not required (OpenAPI: "required" on a
+    read-only property applies to responses only). Shared and recursive subschemas stay shared."""
+    seen = {} if seen is None else seen
+    if isinstance(schema, list):
+        return [as_request(item, seen) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if id(schema) in seen:
+        return seen[id(schema)]
+    out: dict[str, Any] = {}
+    seen[id(schema)] = out
+    for key, value in schema.items():
+        if key in ("example", "examples", "default", "enum", "const"):
+            out[key] = value
+        elif key == "properties" and isinstance(value, dict):
+            out[key] = {name: as_request(sub, seen) for name, sub in value.items()}
+        else:
+            out[key] = as_request(value, seen)
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    if isinstance(schema.get("required"), list) and props:
+        out["required"] = [name for name in schema["required"]
+                           if not (isinstance(props.get(name), dict) and props[name].get("readOnly") is True)]
+    return out
+
+
 def contract_schema(scope: Any, media_hint: str) -> tuple[Any, Any] | None:
     """The request body schema of the routed operation as the 3.1 document states it (JSON Schema 2020-12), as
     (fast jsonschema-rs validator, detailed jsonschema validator for the messages). None when unknown, e.g. for
@@ -397,10 +423,16 @@ def contract_schema(scope: Any, media_hint: str) -> tuple[Any, Any] | None:
         return None
     op_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
     cache: dict[tuple[str, str], tuple[Any, Any] | None] = rt.extras.setdefault("request_contracts", {})
-    key = (op_id or "", media_hint)
+    sent = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"content-type"), "")
+    sent = sent.split(";")[0].strip().lower()
+    key = (op_id or "", media_hint, sent)
     if key not in cache:
         content = ((rt.extras.get("operations", {}).get(op_id) or {}).get("requestBody") or {}).get("content", {})
-        schema = next((media.get("schema") for name, media in content.items() if media_hint in name), None)
+        # the media type the request names (an operation may take a merge patch and a JSON patch), else the first
+        # of the kind
+        schema = next((media.get("schema") for name, media in content.items() if name.lower() == sent), None) \
+            or next((media.get("schema") for name, media in content.items() if media_hint in name), None)
+        schema = as_request(schema) if schema is not None else None
         cache[key] = None if schema is None else (
             jsonschema_rs.validator_for(schema, validate_formats=True),
             Draft202012Validator(schema, format_checker=FORMATS))

@@ -110,6 +110,13 @@ def security_view(view: dict[str, Any]) -> dict[str, Any]:
     tokens, other http schemes as an Authorization header); mutualTLS is left to the transport."""
     view = copy.copy(view)
     view.setdefault("paths", {})                 # a 3.1 document may hold only webhooks
+    if isinstance(view.get("components"), dict) and isinstance(view["components"].get("schemas"), dict):
+        # schema-local `definitions`/`$defs` (multi-file documents) were hoisted by the bundler; OpenAPI 3.0's
+        # Schema Object refuses the keys
+        view["components"] = {**view["components"], "schemas": {
+            name: ({k: v for k, v in schema.items() if k not in ("definitions", "$defs")}
+                   if isinstance(schema, dict) else schema)
+            for name, schema in view["components"]["schemas"].items()}}
     components = dict(view.get("components") or {})
     schemes = copy.deepcopy(components.get("securitySchemes") or {})
     dropped = set()

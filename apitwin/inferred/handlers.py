@@ -294,17 +294,20 @@ class Handlers:
                 merged = patching.json_patch(previous or {}, body)
             else:
                 merged = patching.merge_patch(previous or {}, body)
-            given, base = (merged if isinstance(merged, dict) else {}), previous
+            given, keep = (merged if isinstance(merged, dict) else {}), {}
+            if previous is not None:   # read-only values stay the server's even when the patch names them
+                props = self.schemas.properties(resource.schema)
+                keep = {k: v for k, v in previous.items() if (props.get(k) or {}).get("readOnly")}
         else:
-            given, base = (body if isinstance(body, dict) else {}), None
+            given, keep = (body if isinstance(body, dict) else {}), {}
             if previous is not None:   # PUT replaces what the client owns; read-only values stay the server's
                 props = self.schemas.properties(resource.schema)
-                base = {k: v for k, v in previous.items() if (props.get(k) or {}).get("readOnly")}
+                keep = {k: v for k, v in previous.items() if (props.get(k) or {}).get("readOnly")}
         typed_key: Any = row["key"] if row else _typed(key, resource.id_schema)
         with store.transaction():
             record = compose(self.schemas, resource.schema, given,
                              self._server_fields(resource, typed_key, created=row is None, previous=previous),
-                             self._rng(resource.name, "write", key), base=base)
+                             self._rng(resource.name, "write", key), base=previous, keep=keep)
             if row is None:
                 number = store[resource.name].next_id()
                 store[resource.name].insert({"id": number, "key": typed_key, "scope": scope,

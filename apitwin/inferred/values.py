@@ -100,13 +100,15 @@ def is_timestamp(name: str, schema: dict[str, Any]) -> bool:
 
 
 def compose(schemas: Schemas, schema: Any, given: dict[str, Any], server: dict[str, Any],
-            rng: random.Random, base: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A record valid against `schema`: `base` (an earlier version) overlaid with what the client sent (`given`)
+            rng: random.Random, base: dict[str, Any] | None = None,
+            keep: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A record valid against `schema`: `keep` (values that stay) overlaid with what the client sent (`given`)
     and what the server decides (`server`: ids, timestamps); required properties nobody gave are generated; a
-    client value that would make the record invalid is dropped (the earlier or a generated value stays)."""
+    client value that would make the record invalid is dropped (its value in `base`, the earlier version, or a
+    generated one stays)."""
     props = schemas.properties(schema)
     required = list(schemas.flat(schema).get("required") or [])
-    record: dict[str, Any] = dict(base or {})
+    record: dict[str, Any] = dict(keep or {})
     writable = {k: v for k, v in given.items() if not (props.get(k) or {}).get("readOnly")} \
         if isinstance(given, dict) else {}
     record.update(writable)
