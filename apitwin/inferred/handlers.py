@@ -236,7 +236,7 @@ class Handlers:
         self._check_parent(binding, resource, kwargs)
         if resource.schema is None:
             return self._other(binding, kwargs)
-        body = kwargs.get("body")
+        body = _unwrap(resource, kwargs.get("body"))
         given = body if isinstance(body, dict) else {}
         store = runtime.current().store
         scope, tenant = self._scope(resource), self._tenant(kwargs)
@@ -285,7 +285,7 @@ class Handlers:
             return self._other(binding, kwargs)
         if row is None and documents_status(binding.operation, 404):
             raise ApiError(404, [f"{resource.name} {key} does not exist."])
-        body = kwargs.get("body")
+        body = _unwrap(resource, kwargs.get("body"))
         store = runtime.current().store
         previous = row["body"] if row else None
         if merge:
@@ -324,6 +324,13 @@ class Handlers:
             return self._render(binding, 204, None)
         runtime.current().store[resource.name].delete(row["id"])
         return self._render(binding, 204, row["body"], item=row["body"])
+
+
+def _unwrap(resource: Resource, body: Any) -> Any:
+    """`{"article": {...}}` → the item, for a resource whose items travel wrapped."""
+    if resource.wrapper and isinstance(body, dict) and isinstance(body.get(resource.wrapper), dict):
+        return body[resource.wrapper]
+    return body
 
 
 def _json_type(media_type: str) -> str:

@@ -157,7 +157,7 @@ def _envelope(schema: Any, items: list[Any], facts: dict[str, Any], spec: ListSp
         kinds = kind if isinstance(kind, list) else [kind]
         if name == spec.envelope and depth == 0:
             out[name] = items
-        elif lower in TOTAL and "integer" in kinds:
+        elif (lower in TOTAL or lower.endswith(("count", "total"))) and "integer" in kinds:
             out[name] = facts["total"]
         elif lower in PAGES and "integer" in kinds:
             out[name] = math.ceil(facts["total"] / facts["size"]) if facts["size"] else 0

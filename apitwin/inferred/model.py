@@ -25,6 +25,7 @@ class Resource:
     schema: Any = None                 # the item schema (as in the document, refs kept)
     parent: "Resource | None" = None
     scope_params: tuple[str, ...] = () # path parameters of the collection path (its parents' ids)
+    wrapper: str | None = None         # items travel wrapped in one property ({"article": {...}})
     operations: dict[str, str] = field(default_factory=dict)   # role → operationId
 
     @property
@@ -193,6 +194,12 @@ def _schema_and_id(resource: Resource, bindings: dict[str, Binding], schemas: Sc
         flat = schemas.flat(candidate) if candidate is not None else {}
         if flat.get("properties") and not schemas.is_array(candidate):
             resource.schema = candidate
+            props = schemas.properties(candidate)
+            if len(props) == 1:             # {"article": Article}: the item is the one object inside
+                (name, inner), = props.items()
+                if inner.get("properties") and not schemas.is_array(inner):
+                    resource.wrapper = name
+                    resource.schema = (schemas.flat(candidate).get("properties") or {})[name]
             break
     props = schemas.properties(resource.schema) if resource.schema is not None else {}
     param = resource.id_param or ""
