@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser container
+.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser container corpus
 
 venv: $(STAMP)
 
@@ -52,6 +52,12 @@ contract-deep: $(STAMP)
 	$(BIN)/apitwin contract partners --max-examples 200 --stateful-steps 15 --report-dir reports/contract-deep/partners
 	APITWIN_BUG_EXAMPLES=50 $(BIN)/python -m pytest -q tests/contract/test_catches_bugs.py
 	$(BIN)/apitwin contract molgenis --max-examples 200 --stateful-steps 15 --report-dir reports/contract-deep/molgenis
+
+# Every document of tests/corpus/ (real public OpenAPI documents) served with no code by `apitwin serve DOC`, then
+# `apitwin contract DOC --url` and a plain `st run DOC --url` against it: 0 failures each (tests/corpus/run.py).
+# CORPUS_ONLY=name,name runs some; CORPUS_MAX_EXAMPLES (default 25) sets the examples per operation.
+corpus: $(STAMP)
+	$(BIN)/python tests/corpus/run.py --permissive redocly-museum --permissive realworld-conduit
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_partners.py
