@@ -113,3 +113,11 @@ def test_admin_reset_returns_to_the_seed(shop):
 def test_prefer_code_and_example_work_as_for_built_in_apis(shop):
     answer = shop.get("/api/customers", headers={**AUTH, "Prefer": "code=401"})
     assert answer.status_code == 401
+
+
+def test_swagger_ui_and_served_document_come_with_the_runtime(shop):
+    assert shop.get("/api/ui/").status_code == 200
+    served = shop.get("/api/openapi.json").json()
+    assert served["servers"][0]["url"] == "/api" and served["paths"]["/customers"]["get"]["operationId"] == \
+        "listCustomers"
+    assert "x-bearerInfoFunc" not in str(served), "security functions live in Connexion's view only"
