@@ -159,8 +159,8 @@ class Handlers:
             if content:
                 media_type, spec = next(iter(content.items()))
                 found_example, example = documented_example(self.schemas, spec if isinstance(spec, dict) else {})
-                return _answer(status, example if found_example and isinstance(example, str) else "", media_type,
-                               headers)
+                return _answer(status, example if found_example and isinstance(example, str) and example
+                               else _placeholder(media_type), media_type, headers)
             return _answer(status, None, None, headers)
         media_type, spec = media
         schema = spec.get("schema")
@@ -324,6 +324,23 @@ class Handlers:
             return self._render(binding, 204, None)
         runtime.current().store[resource.name].delete(row["id"])
         return self._render(binding, 204, row["body"], item=row["body"])
+
+
+# A body for media types the mock cannot build from a schema: never empty (an empty answer carries no
+# Content-Type, and the document promises one).
+_PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8"
+                     "ffff3f0005fe02fea7d6a4e30000000049454e44ae426082")
+
+
+def _placeholder(media_type: str) -> bytes | str:
+    base = media_type.split(";")[0].strip().lower()
+    if base == "image/png":
+        return _PNG
+    if base.endswith("xml"):
+        return "<mock/>"
+    if base.startswith("text/"):
+        return "mock"
+    return b"mock"
 
 
 def _unwrap(resource: Resource, body: Any) -> Any:
