@@ -117,10 +117,16 @@ class Handlers:
         if not schema.get("pattern") and not schema.get("enum") and not schema.get("format") \
                 and schema.get("minLength", 1) <= len(str(number)):
             return str(number)
-        taken = {str(row.get("key")) for row in runtime.current().store[resource.name].scan()}
-        for attempt in range(20):
-            value = generate(self.schemas, schema, self._rng(resource.name, "key", number, attempt))
-            if str(value) not in taken:
+        rows = runtime.current().store[resource.name].scan()
+        taken = {str(row.get("key")) for row in rows}
+        templates = [str(row.get("key")) for row in rows[:5]] + [str(v) for v in _examples_of(schema)]
+        for attempt in range(40):
+            rng = self._rng(resource.name, "key", number, attempt)
+            if templates and attempt % 2 == 0:
+                value: Any = _like(templates[attempt // 2 % len(templates)], rng)
+            else:
+                value = generate(self.schemas, schema, rng)
+            if str(value) not in taken and self.schemas.valid(schema, value):
                 return value
         return str(number)
 
@@ -341,6 +347,25 @@ def _placeholder(media_type: str) -> bytes | str:
     if base.startswith("text/"):
         return "mock"
     return b"mock"
+
+
+def _examples_of(schema: dict[str, Any]) -> list[Any]:
+    found = [schema["example"]] if "example" in schema else []
+    return found + (list(schema["examples"]) if isinstance(schema.get("examples"), list) else [])
+
+
+def _like(template: str, rng: Any) -> str:
+    """A new id shaped like an existing one (`ord_01h1s5z6…`): the prefix up to the last separator kept, each later
+    letter or digit redrawn from the characters of its class the template uses, so a `pattern` keeps matching."""
+    cut = max((i for i, c in enumerate(template) if not c.isalnum()), default=-1) + 1
+    head, tail = template[:cut], template[cut:]
+    pools = {kind: sorted({c for c in tail if test(c)}) for kind, test in
+             (("digit", str.isdigit), ("lower", str.islower), ("upper", str.isupper))}
+    out = []
+    for char in tail:
+        kind = "digit" if char.isdigit() else "lower" if char.islower() else "upper" if char.isupper() else None
+        out.append(rng.choice(pools[kind]) if kind and pools[kind] else char)
+    return head + "".join(out)
 
 
 def _unwrap(resource: Resource, body: Any) -> Any:
