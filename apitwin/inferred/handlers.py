@@ -87,9 +87,11 @@ class Handlers:
             raise ApiError(404, [f"{parent.name} {key} does not exist."])
 
     def _rows(self, resource: Resource, scope: dict[str, str], tenant: str | None) -> list[dict[str, Any]]:
+        """The rows a caller sees: a tenant its own and the seeded ones; a caller without credentials (an operation
+        the document leaves open) every row, as a public read does."""
         store = runtime.current().store
         return [row for row in store[resource.name].scan()
-                if row.get("tenant") in (None, tenant) and all(row.get("scope", {}).get(k) == v for k, v in scope.items())]
+                if (tenant is None or row.get("tenant") in (None, tenant)) and all(row.get("scope", {}).get(k) == v for k, v in scope.items())]
 
     def _find(self, resource: Resource, key: str, scope: dict[str, str], tenant: str | None) -> dict[str, Any] | None:
         for row in self._rows(resource, scope, tenant):
