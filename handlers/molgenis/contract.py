@@ -34,6 +34,9 @@ PROFILE = Profile(
             (r"is referenced as default value by attribute", r"entities are referenced as default value",
              r"is referenced by entity '")),) for op in (
             "apitwin_apis.molgenis.rows.delete_row", "apitwin_apis.molgenis.entities.delete_all")},
+        "apitwin_apis.molgenis.meta.delete_entity_type": (BusinessRule(
+            "an entity type another type references cannot be dropped (D19)",
+            (r"Data cannot be deleted due to dependencies: ",)),),
         **{op: _WRITE_RULES for op in (
             "apitwin_apis.molgenis.rows.post_row", "apitwin_apis.molgenis.rows.update_row",
             "apitwin_apis.molgenis.rows.update_attribute", "apitwin_apis.molgenis.rows.post_attribute_value",
