@@ -83,6 +83,9 @@ def success(operation: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     responses = operation.get("responses") or {}
     codes = sorted(c for c in responses if str(c)[:1] == "2" and str(c)[1:].isdigit())
     codes += [c for c in responses if str(c).upper() == "2XX"]
+    if not codes:   # no success documented: `default`, else the first documented answer (all a client expects)
+        codes = [c for c in responses if str(c) == "default"] + [c for c in responses if str(c)[:1] in "13"]
+        codes += [c for c in responses if str(c)[:1] in "45" and str(c)[1:].isdigit()]
     return (str(codes[0]), responses[codes[0]]) if codes else None
 
 
