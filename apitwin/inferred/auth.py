@@ -139,9 +139,20 @@ def security_view(view: dict[str, Any]) -> dict[str, Any]:
             del schemes[name]
     components["securitySchemes"] = schemes
     view["components"] = components
+    dropped |= _requirement_names(view) - set(schemes)   # requirements naming no defined scheme cannot be checked
     if dropped:
         view = _drop_requirements(view, dropped)
     return view
+
+
+def _requirement_names(view: dict[str, Any]) -> set[str]:
+    lists = [view.get("security") or []]
+    for item in (view.get("paths") or {}).values():
+        for operation in (item.values() if isinstance(item, dict) else ()):
+            if isinstance(operation, dict):
+                lists.append(operation.get("security") or [])
+    return {name for requirements in lists if isinstance(requirements, list)
+            for requirement in requirements if isinstance(requirement, dict) for name in requirement}
 
 
 def _drop_requirements(view: dict[str, Any], dropped: set[str]) -> dict[str, Any]:

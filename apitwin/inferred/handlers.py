@@ -16,7 +16,8 @@ from apitwin.fake import rng_for
 from apitwin.inferred import listing, patching
 from apitwin.inferred.model import Binding, Model, Resource, response_schema, success
 from apitwin.inferred.schemas import json_media
-from apitwin.inferred.values import compose, documented_example, generate, is_timestamp, now_value
+from apitwin.inferred.values import (compose, documented_example, generate, is_timestamp, now_value,
+                                     without_write_only)
 
 
 def documents_status(operation: dict[str, Any], status: int) -> bool:
@@ -186,6 +187,7 @@ class Handlers:
         found, example = documented_example(self.schemas, spec)
         if not found:
             example = generate(self.schemas, spec.get("schema") or {}, self._rng(binding.operation_id, "answer"))
+            example = without_write_only(self.schemas, spec.get("schema") or {}, example)
         return _answer(status, example, _json_type(media_type), headers)
 
     def _headers(self, binding: Binding, response: dict[str, Any], item: Any) -> dict[str, str]:

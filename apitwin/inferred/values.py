@@ -140,3 +140,17 @@ def compose(schemas: Schemas, schema: Any, given: dict[str, Any], server: dict[s
         if schemas.valid(schema, fallback):
             return fallback
     return record
+
+
+def without_write_only(schemas: Schemas, schema: Any, value: Any, depth: int = 0) -> Any:
+    """`value` without the properties its schema marks writeOnly (they never appear in answers)."""
+    if depth > MAX_DEPTH:
+        return value
+    if isinstance(value, list):
+        items = schemas.flat(schema).get("items")
+        return [without_write_only(schemas, items, v, depth + 1) for v in value] if items is not None else value
+    if not isinstance(value, dict):
+        return value
+    props = schemas.properties(schema)
+    return {k: without_write_only(schemas, props[k], v, depth + 1) if k in props else v
+            for k, v in value.items() if not (props.get(k) or {}).get("writeOnly")}
