@@ -9,7 +9,7 @@ import pytest
 from apitwin.cli import main
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-SUBSET = ["oai-petstore-expanded.yaml", "redocly-museum.yaml", "redocly-starter/openapi/openapi.yaml"]
+SUBSET = ["oai-petstore-expanded.yaml", "oai-uspto.yaml", "realworld-conduit.yaml"]
 
 
 @pytest.mark.parametrize("document", SUBSET)
