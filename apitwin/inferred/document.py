@@ -161,7 +161,9 @@ class _Bundler:
     def _external(self, node: dict[str, Any], doc: Document, pointer: str, target: Any, *, in_schema: bool,
                   depth: int) -> Any:
         key = (doc.uri, pointer)
-        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        # a Reference Object's siblings other than summary/description are ignored (OpenAPI 3.0 and 3.1); a 3.1
+        # schema's are not
+        siblings = {k: v for k, v in node.items() if k != "$ref" and (in_schema or k in ("summary", "description"))}
         if key in self.hoisted:
             return {**siblings, "$ref": "#" + _quote(self.hoisted[key])}
         match = _COMPONENT_POINTER.match(pointer)
