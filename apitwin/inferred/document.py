@@ -131,8 +131,9 @@ class _Bundler:
             return node
         ref = node.get("$ref")
         if isinstance(ref, str):
-            if doc is self.root and ref.startswith("#"):
-                return node                              # checked by ref-resolves; hoisted targets live in extra
+            if doc is self.root and ref.startswith("#"):   # checked by ref-resolves; hoisted targets live in extra
+                return node if in_schema else {k: v for k, v in node.items()
+                                                if k in ("$ref", "summary", "description")}
             target_doc, pointer, target = self.loader.resolve(ref, doc)
             if target_doc is self.root:
                 if doc is self.root:
