@@ -42,6 +42,7 @@ class Handlers:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.schemas = model.schemas
+        self._list_specs: dict[str, listing.ListSpec] = {}
 
     def resolve(self, operation_id: str) -> Callable[..., Any]:
         binding = self.model.bindings.get(operation_id)
@@ -228,9 +229,12 @@ class Handlers:
         resource = binding.resource
         assert resource is not None
         self._check_parent(binding, resource, kwargs)
-        schema = response_schema(binding.operation, self.schemas)
-        path_item = self.schemas.deref((self.model.schemas.doc.get("paths") or {}).get(binding.path) or {})
-        spec = listing.list_spec(binding.operation, schema, self.schemas, path_item.get("parameters") or [])
+        spec = self._list_specs.get(binding.operation_id)
+        if spec is None:                 # what the operation declares never changes: read it once
+            schema = response_schema(binding.operation, self.schemas)
+            path_item = self.schemas.deref((self.model.schemas.doc.get("paths") or {}).get(binding.path) or {})
+            spec = listing.list_spec(binding.operation, schema, self.schemas, path_item.get("parameters") or [])
+            self._list_specs[binding.operation_id] = spec
         rows = self._rows(resource, self._scope(resource), self._tenant(kwargs))
         bodies = [row["body"] for row in rows]
         page, facts = listing.select(bodies, spec, self._request().query_params,
