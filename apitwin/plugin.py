@@ -46,6 +46,9 @@ class Wire:
     json_style: Mapping[str, Any] = field(default_factory=dict)
     response_headers: Mapping[str, str] = field(default_factory=dict)  # sent with every answer (if not set already)
     lenient_json: bool = False                          # accept Gson-style lenient JSON bodies (apitwin.lenient_json)
+    # a JSON `null` body is a value the schema judges (400 when it wants an object); False: it counts as no body,
+    # as Spring reads it ("Required request body is missing")
+    json_null_is_value: bool = False
     # status of a path holding an encoded control character: 400 as Spring's firewall answers; None: no such rule,
     # the path is routed like any other
     control_path_status: int | None = 400

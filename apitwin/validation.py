@@ -345,6 +345,8 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
         if not text:
             return None
         rt = runtime.current_or_none()
+        if sent is not None and rt is not None and rt.plugin.wire.json_null_is_value and text.strip() == "null":
+            sent[EXPLICIT_NULL_KEY] = True   # a JSON null the schema judges, not a missing body
         lenient = bool(rt and rt.plugin.wire.lenient_json)
         try:
             body = json.loads(text)
@@ -370,10 +372,12 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
         return body
 
     def _validate(self, body: Any) -> Any:
-        if body is None:
+        if body is None and not (getattr(self, "_scope", None) or {}).get(EXPLICIT_NULL_KEY):
             if self._nullable or not self._required:  # an optional body may be left out
                 return body
             raise ApiError(400, ["Request body must not be empty."], {"body": [REQUIRED_MESSAGE]})
+        if body is None and self._nullable:
+            return body
         contract = contract_schema(getattr(self, "_scope", None), "json")
         if contract is not None:
             fast, detailed = contract
@@ -386,6 +390,9 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
         if errors:
             raise ApiError(400, [], errors)
         return body
+
+
+EXPLICIT_NULL_KEY = "apitwin.explicit_null"   # scope key: the body was a JSON null (Wire.json_null_is_value)
 
 
 def as_request(schema: Any, seen: dict[int, Any] | None = None) -> Any:

@@ -69,7 +69,7 @@ def build(path: Path | str, *, name: str | None = None, auth_file: Path | None =
         docs_base=spec_base_path(bundled.data),
         seed=seed,
         wire=Wire(render_error=ErrorRenderer(model), auth_challenge=challenge(bundled.data),
-                  control_path_status=None),
+                  control_path_status=None, json_null_is_value=True),
         routing=Routing(resolver=Resolver(function_resolver=handlers.resolve), view=security_view),
         tooling=Tooling(seed_records=lambda rt: list(seed_records(model, rt)),
                         smoke_headers=lambda client: dict([credential_for(bundled.data, pins)])

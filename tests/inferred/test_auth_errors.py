@@ -93,3 +93,15 @@ def test_auth_file_problems_are_named(tmp_path):
     with pytest.raises(AuthFileError, match="credential 1 needs key, token, or username and password"):
         load_pins(auth)
     assert FIXTURES.is_dir()
+
+
+def test_a_json_null_body_is_judged_by_the_schema(tmp_path):
+    doc = tmp_path / "optional.yaml"
+    doc.write_text(yaml.safe_dump({
+        "openapi": "3.0.3", "info": {"title": "Optional", "version": "1"},
+        "paths": {"/things": {"post": {
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "ok"}, "400": {"description": "invalid"}}}}}}))
+    client = serve(doc)
+    assert client.post("/things", content=b"null", headers={"Content-Type": "application/json"}).status_code == 400
+    assert client.post("/things").status_code == 200
