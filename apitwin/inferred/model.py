@@ -50,23 +50,26 @@ class Model:
     schemas: Schemas
 
     def route(self, method: str, path: str) -> Binding | None:
-        """The binding serving `method path` (a concrete path, without the API's root)."""
-        for binding in self.bindings.values():
-            if binding.method == method.lower() and _template_regex(binding.path).fullmatch(path):
-                return binding
+        """The binding serving `method path` (a concrete path, without the API's root); a path with an empty
+        parameter (`/things/`) belongs to the operation it was meant for, whose documented errors answer it."""
+        for loose in (False, True):
+            for binding in self.bindings.values():
+                if binding.method == method.lower() and _template_regex(binding.path, loose).fullmatch(path):
+                    return binding
         return None
 
 
 _PARAM = re.compile(r"\{([^}/]+)\}")
-_REGEX_CACHE: dict[str, re.Pattern[str]] = {}
+_REGEX_CACHE: dict[tuple[str, bool], re.Pattern[str]] = {}
 
 
-def _template_regex(template: str) -> re.Pattern[str]:
-    found = _REGEX_CACHE.get(template)
+def _template_regex(template: str, loose: bool = False) -> re.Pattern[str]:
+    found = _REGEX_CACHE.get((template, loose))
     if found is None:
         parts = _PARAM.split(template)
-        pattern = "".join(re.escape(p) if i % 2 == 0 else "[^/]+" for i, p in enumerate(parts))
-        found = _REGEX_CACHE[template] = re.compile(pattern + "/?")
+        value = "[^/]*" if loose else "[^/]+"
+        pattern = "".join(re.escape(p) if i % 2 == 0 else value for i, p in enumerate(parts))
+        found = _REGEX_CACHE[(template, loose)] = re.compile(pattern + "/?")
     return found
 
 
