@@ -42,8 +42,8 @@ def problem(error: ApiError) -> tuple[dict[str, Any], str]:
 
 # A refusal the operation does not document answers the closest status it does: what a client of that document
 # can handle (e.g. an invalid request to an operation documenting only 200 and 404 answers 404).
-_NEAREST = {400: (422, 409, 404, 403, 405, 406, 415), 401: (403,), 403: (401,), 415: (400, 422), 404: (400, 422),
-            413: (400, 422), 405: (404,), 422: (400, 409)}
+_NEAREST = {400: (422, 409, 404, 403, 405, 406, 415), 401: (403,), 403: (401,), 415: (400, 422),
+            413: (400, 422), 422: (400, 409)}   # 404 and 405 stay: clients and tools read them as routing answers
 
 
 def documented_status(status: int, responses: dict[str, Any]) -> int:
