@@ -126,6 +126,7 @@ def main() -> int:
               f"apitwin contract: {result['contract']} failures  {'OK' if ok else 'FAIL'}", flush=True)
     for name in args.permissive:
         entry = next(e for e in index if e["name"] == name)
+        (log_dir / "permissive").mkdir(exist_ok=True)
         result = run_document(entry, max_examples, True, log_dir / "permissive")
         print(f"{name:32} permissive auth: st run {result['st']} findings (ignored-auth expected), "
               f"contract {result['contract']}", flush=True)
