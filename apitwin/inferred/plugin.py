@@ -42,7 +42,10 @@ def _bundle_file(bundled: Bundled, name: str) -> Path:
         _WORKDIR.append(Path(tempfile.mkdtemp(prefix="apitwin-inferred-")))
         atexit.register(shutil.rmtree, _WORKDIR[0], True)
     path = _WORKDIR[0] / f"{name}.json"
-    path.write_text(json.dumps(bundled.data), encoding="utf-8")
+    # characters as themselves (surrogate pairs a YAML document spelled as escapes joined): YAML readers such as
+    # libyaml refuse JSON's surrogate escapes
+    text = json.dumps(bundled.data, ensure_ascii=False).encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    path.write_text(text, encoding="utf-8", errors="replace")
     return path
 
 

@@ -49,3 +49,13 @@ def test_examples_that_contradict_their_schemas_are_warnings(tmp_path):
                    "              schema: {type: integer}\n              example: nope\n")
     warnings = open_document(doc).warnings
     assert len(warnings) == 1 and "/paths/~1a/get/responses/200/content/application~1json/example" in warnings[0]
+
+
+def test_escaped_surrogate_pairs_survive_the_bundle(tmp_path):
+    from tests.inferred.conftest import serve
+
+    doc = tmp_path / "emoji.yaml"
+    doc.write_text('openapi: 3.1.0\ninfo: {title: Emoji, version: "1"}\npaths:\n  /crab:\n    get:\n      responses:\n'
+                   '        "200":\n          description: ok\n          content:\n            application/json:\n'
+                   '              schema: {type: string}\n              example: "under the sea \\ud83e\\udd80"\n')
+    assert serve(doc).get("/crab").json() == "under the sea \U0001f980"
