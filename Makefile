@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser redis container fuzz
+.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser redis container fuzz corpus
 
 venv: $(STAMP)
 
@@ -75,6 +75,12 @@ fuzz: $(STAMP) redis
 	@status=0; for api in partners molgenis; do for backend in memory sqlite redis; do \
 		$(BIN)/python bench/fuzz.py $$api --backend $$backend --requests $(FUZZ_REQUESTS) --seed $(FUZZ_SEED) \
 		|| status=1; done; done; exit $$status
+
+# Every document of tests/corpus/ (real public OpenAPI documents) served with no code by `apitwin serve DOC`, then
+# `apitwin contract DOC --url` and a plain `st run DOC --url` against it: 0 failures each (tests/corpus/run.py).
+# CORPUS_ONLY=name,name runs some; CORPUS_MAX_EXAMPLES (default 25) sets the examples per operation.
+corpus: $(STAMP)
+	$(BIN)/python tests/corpus/run.py --permissive redocly-museum --permissive realworld-conduit
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_partners.py

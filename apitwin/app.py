@@ -183,8 +183,10 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     for rt in runtimes:
         for number, (spec, root) in enumerate(rt.extras["documents"]):
             base_path = rt.prefix + root
+            view = connexion_view(spec)
             app.add_api(
-                connexion_view(spec),
+                rt.plugin.routing.view(view) if rt.plugin.routing.view else view,
+                resolver=rt.plugin.routing.resolver,
                 base_path=base_path or None,
                 name=rt.name if number == 0 else f"{rt.name}{root}",
                 jsonifier=Jsonifier(**rt.plugin.wire.json_style) if rt.plugin.wire.json_style else None,
@@ -202,6 +204,9 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     ui_documents = [UiDocument(rt.prefix + root, spec["info"]["title"], login_operations(spec, rt.prefix + root))
                     for rt in runtimes for spec, root in rt.extras["documents"]]
     ui_documents.append(UiDocument(ADMIN_PREFIX, admin_spec["info"]["title"], login_operations(admin_spec, ADMIN_PREFIX)))
+    # an API served at the root that documents `/` itself answers it; the landing page steps aside
+    root_taken = any(rt.prefix + root == "" and "/" in (spec.get("paths") or {})
+                     for rt in runtimes for spec, root in rt.extras["documents"])
     # the first server of a served document is where this mock answers its paths: mount prefix + documented base
     documents = {rt.prefix + root: (spec, rt.prefix + root) for rt in runtimes for spec, root in rt.extras["documents"]}
     documents[ADMIN_PREFIX] = ({**admin_spec, "servers": []}, ADMIN_PREFIX)
@@ -213,7 +218,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     app.add_middleware(ApiCors, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
                        allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
     app.add_middleware(Edge, position=MiddlewarePosition.BEFORE_EXCEPTION, documents=ui_documents,
-                       landing=landing_renderer(runtimes, admin_spec["info"]["title"]))
+                       landing=None if root_taken else landing_renderer(runtimes, admin_spec["info"]["title"]))
     journal_recorder.install(app, registry, runtimes, settings.journal_size, settings.journal_body_bytes)
     app.add_middleware(Intake, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings, limits=limits,
                        documents=SpecDocuments(documents))

@@ -40,7 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve one or more mocked APIs (default: all)",
                            description="Serve mocked APIs: one API at its documented paths, several under /<api>.")
-    serve.add_argument("apis", nargs="*", metavar="API", help="API names (see `apitwin list`; default: every API)")
+    serve.add_argument("apis", nargs="*", metavar="API|FILE",
+                       help="API names (see `apitwin list`) or OpenAPI 3.0/3.1 documents (YAML or JSON), served with "
+                            "behaviour inferred from the document (default: every API)")
+    add_document_flags(serve)
     serve.add_argument("--host", default="127.0.0.1",
                        help="interface to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)")
     serve.add_argument("--port", type=port_number, default=8000, help="TCP port, 1-65535 (default: 8000)")
@@ -165,6 +168,24 @@ def storage_options(args: argparse.Namespace) -> dict[str, Any]:
     return {"state_path": path.resolve()}
 
 
+def add_document_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags for commands that take OpenAPI document files as well as API names (apitwin.inferred)."""
+    parser.add_argument("--name", action="append", default=[], metavar="NAME",
+                        help="name (and mount prefix) of a document, in the order of the documents (repeatable; "
+                             "default: from its title)")
+    parser.add_argument("--auth", default=None, metavar="FILE",
+                        help="credentials a document's API accepts, each with its tenant (YAML list of {key|token: "
+                             "…, tenant: …} or {username: …, password: …, tenant: …}; default: any well-formed "
+                             "credential)")
+
+
+def documents_or_names(args: argparse.Namespace, known: set[str]) -> list[Any]:
+    """The API names and inferred plugins a command's targets name; raises inferred.cli.Refused."""
+    from apitwin.inferred import cli as inferred_cli
+
+    return inferred_cli.plugins_for(list(args.apis), known, args.name, args.auth)
+
+
 def parse_data_dirs(values: list[str], apis: list[str]) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for value in values:
@@ -230,8 +251,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     plugins, problems = load()
     for problem in problems:
         print(f"apitwin: warning: {problem}", file=sys.stderr)
-    apis = args.apis or list(plugins)
-    unknown = [a for a in apis if a not in plugins]
+    from apitwin.inferred.cli import Refused
+
+    try:
+        targets = documents_or_names(args, set(plugins)) or list(plugins)
+    except Refused as exc:
+        for line in exc.lines:
+            print(f"apitwin: {line}", file=sys.stderr, flush=True)
+        return 2
+    apis = [t if isinstance(t, str) else t.name for t in targets]
+    unknown = [a for a in targets if isinstance(a, str) and a not in plugins]
     if unknown:
         return fail(f"unknown API {', '.join(unknown)}; available: {', '.join(plugins) or 'none'}")
     if args.mount == "root" and len(apis) > 1:
@@ -245,6 +274,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         stored = storage_options(args)
     except ValueError as exc:
         return fail(str(exc))
+    if args.workers > 1 and any(not isinstance(t, str) for t in targets):
+        return fail("--workers: each worker rebuilds its APIs from their names, so documents (PATHs) are served "
+                    "by one process; drop --workers or serve installed APIs")
     settings = Settings.from_env(**stored, seed=args.seed, token_ttl=args.token_ttl, max_body_bytes=args.max_body,
                                  clock_interval=args.clock_interval, data_dirs=data_dirs,
                                  jwt_secret=args.jwt_secret, host=args.host, webhook_allow=args.webhook_allow,
@@ -266,7 +298,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"cannot listen on {args.host}:{args.port}: {(exc.strerror or str(exc)).lower()}")
     try:
-        app = create_app(apis, settings=settings, mount=args.mount)
+        app = create_app(targets, settings=settings, mount=args.mount)
         hooks = register_webhooks(app, args.webhook, apis, args.webhook_secret)
     except (ValueError, StateFileBusy, sqlite3.Error, ConnectionError) as exc:
         sock.close()

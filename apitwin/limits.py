@@ -53,10 +53,11 @@ async def limit_request(scope: dict, receive: Any, limits: Limits, state: Reques
     """Refuses what is too large before anything parses it; the receive channel counts the body as it is read.
     Chunked and form bodies are read here whole (see `_buffer`)."""
     check_head(scope, limits.max_target, limits.max_headers)
-    if _CONTROL.search(scope.get("path", "")):
-        # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
-        raise ApiError(400, ["The request path contains control characters."])
     rt = state.runtime
+    status = rt.plugin.wire.control_path_status if rt is not None else 400
+    if status is not None and _CONTROL.search(scope.get("path", "")):
+        # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
+        raise ApiError(status, ["The request path contains control characters."])
     if rt is not None:
         limit = rt.settings.max_body_bytes
     elif scope.get("path", "").startswith(ADMIN_PREFIX):

@@ -46,6 +46,12 @@ class Wire:
     json_style: Mapping[str, Any] = field(default_factory=dict)
     response_headers: Mapping[str, str] = field(default_factory=dict)  # sent with every answer (if not set already)
     lenient_json: bool = False                          # accept Gson-style lenient JSON bodies (apitwin.lenient_json)
+    # a JSON `null` body is a value the schema judges (400 when it wants an object); False: it counts as no body,
+    # as Spring reads it ("Required request body is missing")
+    json_null_is_value: bool = False
+    # status of a path holding an encoded control character: 400 as Spring's firewall answers; None: no such rule,
+    # the path is routed like any other
+    control_path_status: int | None = 400
     # operationId → check(body, token_info, problems) for rules beyond the schema; the engine runs it next to
     # schema violations so one answer names every problem (the handler runs it again on valid bodies)
     body_checks: Mapping[str, Callable[[Any, dict[str, Any], Any], Any]] = field(default_factory=dict)
@@ -114,6 +120,17 @@ class StatePolicy:
 
 
 @dataclass(frozen=True)
+class Routing:
+    """How Connexion reaches the API's code. The default (both None) is the spec's own: operationIds name
+    handler functions (`module.function`) and security schemes their `x-*InfoFunc`. An API built from a plain
+    document (apitwin.inferred) binds operations itself and adds the security functions to Connexion's view only,
+    so the document users download stays theirs."""
+
+    resolver: Any = None                                  # a connexion.resolver.Resolver, or None
+    view: Callable[[dict[str, Any]], dict[str, Any]] | None = None   # Connexion's 3.0 view → the view to route on
+
+
+@dataclass(frozen=True)
 class ApiPlugin:
     name: str                                   # "partners"; also the default mount prefix "/partners"
     title: str
@@ -128,6 +145,7 @@ class ApiPlugin:
     simulation: Simulation = Simulation()
     tooling: Tooling = Tooling()
     state: StatePolicy = StatePolicy()
+    routing: Routing = Routing()
     docs_base: str = ""                         # documented API root inside the spec paths, for printing
     # lines printed by `apitwin serve`; {root} is the API's URL, {username}/{password} the first of `logins`
     quickstart: tuple[str, ...] = ()

@@ -63,6 +63,7 @@ class Registry:
 
 _current: contextvars.ContextVar[ApiRuntime | None] = contextvars.ContextVar("apitwin_runtime", default=None)
 _registry: contextvars.ContextVar[Registry | None] = contextvars.ContextVar("apitwin_registry", default=None)
+_scope: contextvars.ContextVar[dict | None] = contextvars.ContextVar("apitwin_scope", default=None)
 
 
 def current() -> ApiRuntime:
@@ -77,6 +78,12 @@ def current_or_none() -> ApiRuntime | None:
     return _current.get()
 
 
+def scope_or_none() -> dict | None:
+    """The ASGI scope of the request being served (its Connexion routing extension names the operation), for
+    error bodies that depend on the operation's documented responses."""
+    return _scope.get()
+
+
 def registry_or_none() -> Registry | None:
     return _registry.get()
 
@@ -89,12 +96,15 @@ def registry() -> Registry:
 
 
 @contextlib.contextmanager
-def bound(rt: ApiRuntime | None, reg: Registry) -> Iterator[None]:
-    """The request's API and app, for `current()` and `registry()` (set by `apitwin.server.front.Front`)."""
+def bound(rt: ApiRuntime | None, reg: Registry, scope: dict | None = None) -> Iterator[None]:
+    """The request's API and app, for `current()` and `registry()` (set by `apitwin.server.front.Front`), and its
+    ASGI scope for `scope_or_none()`."""
     tok_rt = _current.set(rt)
     tok_reg = _registry.set(reg)
+    tok_scope = _scope.set(scope)
     try:
         yield
     finally:
         _current.reset(tok_rt)
         _registry.reset(tok_reg)
+        _scope.reset(tok_scope)

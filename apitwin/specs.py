@@ -88,6 +88,19 @@ def _downgrade(node: Any) -> None:
         else:
             del node["type"]
             node.setdefault("anyOf", [{"type": t} for t in non_null])
+    for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        value = node.get(bound)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):   # 3.1's numeric form
+            node[limit], node[bound] = value, True
+    for key in ("anyOf", "oneOf"):   # [X, {type: null}] → X's alternatives and `nullable` (3.0 has no null type)
+        alternatives = node.get(key)
+        if isinstance(alternatives, list) and {"type": "null"} in alternatives:
+            rest = [alt for alt in alternatives if alt != {"type": "null"}]
+            node["nullable"] = True
+            if rest:
+                node[key] = rest
+            else:
+                del node[key]
     if "const" in node and not isinstance(node.get("const"), dict):
         node["enum"] = [node.pop("const")]
     if isinstance(node.get("examples"), list) and ("type" in node or "properties" in node or "enum" in node):

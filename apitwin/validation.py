@@ -269,6 +269,8 @@ class CollectingJSONBodyValidator(CollectBodyProblems, JSONRequestBodyValidator)
         state.sent_json = None
         if not text:
             return None
+        if state.runtime is not None and state.runtime.plugin.wire.json_null_is_value and text.strip() == "null":
+            state.json_null = True   # a JSON null the schema judges, not a missing body
         lenient = bool(state.runtime and state.runtime.plugin.wire.lenient_json)
         try:
             body = jsonio.loads(text)
@@ -293,12 +295,15 @@ class CollectingJSONBodyValidator(CollectBodyProblems, JSONRequestBodyValidator)
         return body
 
     def _validate(self, body: Any) -> Any:
-        if body is None:
+        if body is None and not self._state.json_null:
             if self._nullable or not self._required:  # an optional body may be left out
                 return body
             raise ApiError(400, ["Request body must not be empty."], {"body": [REQUIRED_MESSAGE]})
+        if body is None and self._nullable:
+            return body
         plan = self._state.plan
-        contract = plan.json_body if plan is not None else None
+        sent_type = next((v.decode("latin-1") for k, v in self._scope.get("headers", []) if k == b"content-type"), "")
+        contract = plan.json_body_for(sent_type) if plan is not None else None
         if contract is not None:   # the 3.1 document's schema, compiled at start (apitwin.server.plans)
             if contract.fast.is_valid(body):  # jsonschema-rs: the common, valid case costs microseconds
                 return body

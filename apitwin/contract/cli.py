@@ -35,7 +35,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     parser = sub.add_parser("contract", help="property-based contract tests of a server (default: our mock)",
                             description="Run the spec's contract tests (schemathesis + apitwin's property checks) "
                                         "against the in-process mock or a server at --url.")
-    parser.add_argument("api", choices=sorted(profiles()), help="which contract")
+    parser.add_argument("api", metavar="API|FILE",
+                        help=f"which contract: an API ({', '.join(sorted(profiles()))}) or an OpenAPI 3.0/3.1 "
+                             "document (a generic profile built from it)")
     target = parser.add_argument_group("target")
     target.add_argument("--url", help="base URL of the server (host and port; the spec's /api/v1 root is added "
                                       "when missing). Default: the mock, in this process")
@@ -43,6 +45,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                                            "mock's seeded account)")
     target.add_argument("--password", help="its password (default: $APITWIN_CONTRACT_PASSWORD)")
     target.add_argument("--token", help="use this token instead of logging in ($APITWIN_CONTRACT_TOKEN)")
+    target.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                        help="credential header for a document's API (e.g. 'Authorization: Bearer T'; default: one "
+                             "shaped for its first security scheme)")
+    target.add_argument("--auth", metavar="FILE",
+                        help="a document's pinned credentials (as for `apitwin serve --auth`): the first is used, "
+                             "the in-process mock accepts only these")
     target.add_argument("--other-account", type=_account, metavar="USER:PASSWORD",
                         help="a second tenant, for the tenant isolation check")
     target.add_argument("--reset", action=argparse.BooleanOptionalAction, default=None,
@@ -81,13 +89,58 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                      help="admin token of that mock, when it requires one (default: $APITWIN_ADMIN_TOKEN)")
 
 
+def document_request(args: argparse.Namespace) -> dict[str, Any] | None:
+    """RunRequest fields for a document target (None for a built-in API): its generic profile, its root, the
+    credential header, and, without --url, the in-process mock of the document accepting only that credential.
+    Raises ValueError with the problems, one per line."""
+    from apitwin.inferred.plugin import looks_like_document
+
+    if args.api in profiles() or not looks_like_document(args.api):
+        return None
+    from apitwin.contract.generic import credential_for, profile_for
+    from apitwin.inferred.auth import Pins, load_pins
+    from apitwin.inferred.document import DocumentRefused, open_document
+    from apitwin.inferred.plugin import build, slug
+    from apitwin.specs import spec_base_path
+
+    try:
+        bundled = open_document(args.api)
+        pins = load_pins(Path(args.auth)) if args.auth else None
+    except DocumentRefused as exc:
+        raise ValueError("\n".join(exc.problems)) from None
+    header = None
+    for value in args.header:
+        name, sep, text = value.partition(":")
+        if not sep or not name.strip():
+            raise ValueError(f"--header {value!r}: expected 'NAME: VALUE'")
+        header = (name.strip(), text.strip())
+    header = header or credential_for(bundled.data, pins)
+    name = slug(bundled.title)
+    fields: dict[str, Any] = {"api": name, "api_root": spec_base_path(bundled.data), "token": header[1] if header else "-"}
+    app = None
+    if not args.url:
+        from apitwin.app import create_app
+        from apitwin.settings import Settings
+
+        if pins is None and header is not None:   # in process, only the contract's credential is accepted
+            pins = Pins(secrets={header[1].split(" ", 1)[-1].split("=", 1)[-1]: "contract"},
+                        logins={("apitwin", "contract"): "contract"})
+        plugin = build(args.api, name=name, bundled=bundled, pins=pins)
+        app = create_app([plugin], settings=Settings(seed=0))
+        fields["app"] = app
+    else:
+        plugin = build(args.api, name=name, bundled=bundled)
+    fields["profile"] = profile_for(name, bundled.title, plugin.spec_file, bundled.data, header)
+    return fields
+
+
 def _report_paths(args: argparse.Namespace) -> dict[str, Path]:
     from apitwin.contract.report import FILES
 
     explicit = {fmt: getattr(args, fmt) for fmt in FILES if getattr(args, fmt) is not None}
     if explicit and args.report_dir is None:
         return explicit
-    directory = args.report_dir or DEFAULT_REPORT_DIR / args.api
+    directory = args.report_dir or DEFAULT_REPORT_DIR / (args.api if args.api in profiles() else Path(args.api).stem)
     return {fmt: directory / name for fmt, name in FILES.items()} | explicit
 
 
@@ -105,11 +158,21 @@ def run(args: argparse.Namespace) -> int:
                              max_time=args.max_time, phases=args.phases, stateful_steps=args.stateful_steps,
                              config_file=args.config)
     with RunProgress(bars=False if args.quiet else None) as tracker:
-        request = runner.RunRequest(api=args.api, url=args.url, username=args.username, password=args.password,
-                                    token=args.token, other_account=args.other_account, options=options,
+        try:
+            document = document_request(args)
+        except ValueError as exc:
+            print(f"apitwin contract: {exc}", file=sys.stderr)
+            return 2
+        if not document and args.api not in profiles():
+            print(f"apitwin contract: unknown API {args.api!r} and no such document; known APIs: "
+                  f"{', '.join(sorted(profiles()))}", file=sys.stderr)
+            return 2
+        document = document or {}
+        request = runner.RunRequest(api=document.pop("api", args.api), url=args.url, username=args.username, password=args.password,
+                                    token=args.token or document.pop("token", None), other_account=args.other_account, options=options,
                                     reset=args.reset, run_properties=not args.no_properties, include=args.include,
                                     progress=None if args.quiet else tracker.line,
-                                    tracker=None if args.quiet else tracker)
+                                    tracker=None if args.quiet else tracker, **document)
         try:
             result = runner.run(request)
         except SetupError as exc:

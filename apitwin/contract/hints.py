@@ -152,6 +152,11 @@ def _is_positive(case: Any) -> bool:
     return meta is not None and meta.generation.mode == GenerationMode.POSITIVE
 
 
+def _in_stateful_phase(case: Any) -> bool:
+    meta = getattr(case, "meta", None)
+    return meta is not None and str(getattr(getattr(meta, "phase", None), "name", "")).lower() == "stateful"
+
+
 def _choice(known: list[Any]) -> Any:
     from hypothesis import strategies as st
 
@@ -162,8 +167,8 @@ def case_strategy(hints: Hints, case: Any) -> Any:
     """A strategy of `case` with some hinted values swapped in (positive cases only)."""
     from hypothesis import strategies as st
 
-    if not _is_positive(case):
-        return st.just(case)
+    if not _is_positive(case) or _in_stateful_phase(case):
+        return st.just(case)   # a stateful step's values come from its links: the resource just created
     slots: dict[tuple[str, str], Any] = {}
     path = case.path_parameters or {}
     for name in path:

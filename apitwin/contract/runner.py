@@ -43,6 +43,8 @@ class RunRequest:
     include: list[str] | None = None       # operation labels ("GET /x") or operationIds; default: all
     progress: Progress | None = None
     tracker: Any = None                    # apitwin.progress.RunProgress: a bar per phase (the CLI at a terminal)
+    profile: profiles.Profile | None = None  # a plain document's generic profile (apitwin.contract.generic)
+    api_root: str | None = None            # the API root under the URL (default: servers[0] when it is a path)
 
 
 def _credentials_from(request: RunRequest, profile: profiles.Profile, target: Target) -> auth.Credentials:
@@ -96,9 +98,10 @@ def run(request: RunRequest) -> RunResult:
     from apitwin.specs import spec_base_path
 
     progress = request.progress or (lambda line: None)
-    profile = profiles.get(request.api)
+    profile = request.profile or profiles.get(request.api)
     spec = load_spec(profile)
-    api_root = spec_base_path(spec) if str((spec.get("servers") or [{}])[0].get("url", "")).startswith("/") else ""
+    api_root = request.api_root if request.api_root is not None else (
+        spec_base_path(spec) if str((spec.get("servers") or [{}])[0].get("url", "")).startswith("/") else "")
     target = build_target(request, profile, api_root)
     try:
         settings, config_path = config.build(request.options, target.root_url,

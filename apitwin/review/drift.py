@@ -74,16 +74,36 @@ def targets(names: list[str]) -> list[tuple[Path, ApiPlugin | None]]:
             chosen += [(path.resolve(), plugins[name]) for path in plugins[name].spec_files]
         elif Path(name).is_file():
             path = Path(name).resolve()
-            chosen.append((path, by_spec.get(path)))
+            chosen.append((path, by_spec.get(path) or _inferred(name)))
         else:
             raise LoadError(f"{name}: neither an API ({', '.join(plugins) or 'none'}) nor a spec file")
     return chosen
 
 
+def _inferred(name: str) -> ApiPlugin | None:
+    """The plugin `apitwin serve` builds for a plain document (apitwin.inferred), or None when the document names
+    handlers of its own (operationIds such as `package.module.function`: a spec being written for a plugin)."""
+    from apitwin.inferred.document import DocumentRefused, open_document
+    from apitwin.inferred.plugin import build
+
+    try:
+        bundled = open_document(name, check=False)
+    except DocumentRefused:
+        return None
+    ids = [op.get("operationId") for item in (bundled.data.get("paths") or {}).values() if isinstance(item, dict)
+           for op in item.values() if isinstance(op, dict)]
+    if any(isinstance(i, str) and "." in i and i.split(".")[0].isidentifier() and "/" not in i for i in ids):
+        return None
+    return build(name, bundled=bundled)
+
+
 def check(spec_path: Path, plugin: ApiPlugin | None, *, smoke: bool = True) -> list[Finding]:
     spec = Spec.open(_relative(spec_path), Loader())
     checker = _Checker(spec, plugin, spec_path.resolve())
-    checker.handlers()
+    if plugin is not None and plugin.routing.resolver is not None:
+        checker.served()
+    else:
+        checker.handlers()
     if plugin is not None:
         runtime = checker.seed()
         missing = [f for f in checker.findings if f.rule in ("drift-handler-missing", "drift-handler-import",
@@ -116,6 +136,19 @@ class _Checker:
                                      where.pointer if where else ""))
 
     # ------------------------------------------------------------------------------------------------ handlers
+
+    def served(self) -> None:
+        """A plugin that binds operations itself (an inferred API): every operation resolves to a handler."""
+        assert self.plugin is not None
+        from apitwin.specs import load_spec
+
+        bundled = load_spec(self.plugin.spec_file)
+        for op in self.spec.operations:
+            served = ((bundled.get("paths") or {}).get(op.path) or {}).get(op.method) or {}
+            try:
+                self.plugin.routing.resolver.resolve_function_from_operation_id(served.get("operationId"))
+            except Exception as exc:  # noqa: BLE001 - an operation the plugin cannot bind is the finding
+                self.emit("drift-handler-missing", f"{op.label} is not served: {exc}", op.where)
 
     def handlers(self) -> None:
         referenced: set[str] = set()
@@ -225,7 +258,7 @@ class _Checker:
         logger.setLevel(min(level or logging.ERROR, logging.ERROR))  # hear ResponseGuard even if quietened
         logger.propagate = False                                     # the findings say it; no stderr echo
         try:
-            app = create_app([self.plugin.name])
+            app = create_app([self.plugin])
             with app.test_client() as client:
                 smoke_headers = self.plugin.tooling.smoke_headers
                 headers = smoke_headers(client) if smoke_headers else {}

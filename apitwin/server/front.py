@@ -28,7 +28,7 @@ class Front:
             return
         rt = self.registry.for_path(scope["path"])
         scope[SCOPE_KEY] = RequestState(rt)
-        with runtime.bound(rt, self.registry):
+        with runtime.bound(rt, self.registry, scope):
             await self.app(scope, receive, send)
 
 

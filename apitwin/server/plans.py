@@ -38,6 +38,8 @@ class OperationPlan:
     responses: dict[str, Any] = field(default_factory=dict)
     _response_validators: dict[tuple[str, str], Any] = field(default_factory=dict)
     _json_body: Any = _UNSET
+    json_schemas: dict[str, Any] = field(default_factory=dict)   # JSON media type → its schema (request view)
+    _json_bodies: dict[str, Any] = field(default_factory=dict)
 
     @property
     def json_body(self) -> BodyContract | None:
@@ -46,6 +48,18 @@ class OperationPlan:
             self._json_body = None if self.json_schema is None else BodyContract(
                 jsonschema_rs.validator_for(self.json_schema, validate_formats=True), _detailed(self.json_schema))
         return self._json_body
+
+    def json_body_for(self, media_type: str) -> BodyContract | None:
+        """The contract of the JSON media type the request names (an operation may take a merge patch and a JSON
+        patch, with different schemas), else the operation's first JSON one."""
+        schema = self.json_schemas.get(media_type.split(";")[0].strip().lower())
+        if schema is None or schema is self.json_schema:
+            return self.json_body
+        found = self._json_bodies.get(media_type)
+        if found is None:
+            found = self._json_bodies[media_type] = BodyContract(
+                jsonschema_rs.validator_for(schema, validate_formats=True), _detailed(schema))
+        return found
 
     def response_for(self, status: int) -> tuple[str, dict[str, Any]] | None:
         """(documented key, response) for a status: the exact code, its `4XX` range, or `default`."""
@@ -75,13 +89,41 @@ def _detailed(schema: Any) -> Any:
     return Draft202012Validator(schema, format_checker=FORMATS)
 
 
+def as_request(schema: Any, seen: dict[int, Any] | None = None) -> Any:
+    """A body schema as a request sees it: `readOnly` properties are not required (OpenAPI: "required" on a
+    read-only property applies to responses only). Shared and recursive subschemas stay shared."""
+    seen = {} if seen is None else seen
+    if isinstance(schema, list):
+        return [as_request(item, seen) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if id(schema) in seen:
+        return seen[id(schema)]
+    out: dict[str, Any] = {}
+    seen[id(schema)] = out
+    for key, value in schema.items():
+        if key in ("example", "examples", "default", "enum", "const"):
+            out[key] = value
+        elif key == "properties" and isinstance(value, dict):
+            out[key] = {name: as_request(sub, seen) for name, sub in value.items()}
+        else:
+            out[key] = as_request(value, seen)
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    if isinstance(schema.get("required"), list) and props:
+        out["required"] = [name for name in schema["required"]
+                           if not (isinstance(props.get(name), dict) and props[name].get("readOnly") is True)]
+    return out
+
+
 def compile_plan(op_id: str, operation: dict[str, Any], body_check: Any) -> OperationPlan:
     content = (operation.get("requestBody") or {}).get("content", {})
-    schema = next((media.get("schema") for name, media in content.items() if "json" in name), None)
+    schemas = {name.lower(): as_request(media.get("schema")) for name, media in content.items()
+               if "json" in name and isinstance(media, dict) and media.get("schema") is not None}
+    schema = next(iter(schemas.values()), None)
     raw_pattern = operation.get(QUERY_PATTERN)
     return OperationPlan(op_id=op_id, operation=operation, accepted=tuple(content), json_schema=schema,
                          query_pattern=re.compile(raw_pattern) if raw_pattern else None, body_check=body_check,
-                         responses=operation.get("responses", {}))
+                         responses=operation.get("responses", {}), json_schemas=schemas)
 
 
 def compile_plans(rt: ApiRuntime) -> dict[str, OperationPlan]:

@@ -59,6 +59,7 @@ class RequestState:
     form: Any = None                           # that form once parsed
     patterned_query: list[tuple[str, str]] = field(default_factory=list)   # x-apitwin-query-pattern pairs
     sent_json: Any = ABSENT                    # the JSON body exactly as sent (None: empty body or `null`)
+    json_null: bool = False                    # the body was a JSON `null` the schema judges (Wire.json_null_is_value)
 
 
 def state_of(scope: dict[str, Any]) -> RequestState:

@@ -1,0 +1,34 @@
+"""The contract profile of a plain OpenAPI document (`apitwin contract petstore.yaml --url U`): nothing beyond the
+document is known, so the profile says only how requests authenticate — a `--header` as given, else a credential
+shaped for the document's first security scheme (a pinned one when `--auth FILE` pins them) — and which field of
+list items holds their id. Ids for path parameters come from the target's own lists (apitwin.contract.hints)."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from apitwin.contract.profiles import Login, Profile
+from apitwin.inferred.auth import credential_for
+
+__all__ = ["credential_for", "profile_for"]
+
+
+def profile_for(name: str, title: str, spec_file: Path, doc: dict[str, Any],
+                header: tuple[str, str] | None) -> Profile:
+    """The generic profile; `header` is the credential requests carry (None: the document needs none)."""
+    name_of_header = header[0] if header else "X-Apitwin-Contract"
+    return Profile(name=name, title=title, spec_file=spec_file,
+                   login=Login(path="", username="", password="", header=name_of_header, lifetime=10 ** 9),
+                   id_field=_id_field(doc))
+
+
+def _id_field(doc: dict[str, Any]) -> str:
+    """The most common id field of the document's resources (apitwin.inferred.model), `id` by default."""
+    from apitwin.inferred.model import infer
+
+    try:
+        fields = Counter(r.id_field for r in infer(doc).resources.values() if r.id_field)
+    except Exception:  # noqa: BLE001 - a document the model cannot read still gets the usual `id`
+        return "id"
+    return fields.most_common(1)[0][0] if fields else "id"

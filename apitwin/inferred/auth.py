@@ -1,0 +1,215 @@
+"""Auth from a document's `securitySchemes`: apiKey (header, query, cookie), http bearer and basic, oauth2 and
+openIdConnect (as bearer tokens). Missing credentials are refused by Connexion's security layer (401); by default
+any well-formed credential is accepted; pinned credentials (`--auth FILE` or the document's `x-apitwin-auth`) are
+the only ones accepted and each names the tenant whose data it sees.
+
+The security functions are added to Connexion's in-memory view only (`security_view`); the served document keeps
+the user's schemes as written.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from apitwin import runtime
+
+EXTENSION = "x-apitwin-auth"
+CONTRACT_SECRET = "apitwin-contract"   # what tools send when nothing is pinned
+_MODULE = __name__
+
+
+@dataclass(frozen=True)
+class Pins:
+    """Accepted credentials → tenant. Empty: any well-formed credential, all in one shared tenant."""
+
+    secrets: dict[str, str] = field(default_factory=dict)             # api key or token → tenant
+    logins: dict[tuple[str, str], str] = field(default_factory=dict)  # (username, password) → tenant
+
+    @property
+    def pinned(self) -> bool:
+        return bool(self.secrets or self.logins)
+
+
+class AuthFileError(ValueError):
+    pass
+
+
+def read_pins(entries: Any, where: str) -> Pins:
+    """Pins from a list of `{key|token: …, tenant: …}` / `{username: …, password: …, tenant: …}` entries."""
+    if isinstance(entries, dict):
+        entries = entries.get("credentials")
+    if not isinstance(entries, list):
+        raise AuthFileError(f"{where}: expected a list of credentials ({{key: …, tenant: …}}, "
+                            "{token: …}, {username: …, password: …})")
+    secrets: dict[str, str] = {}
+    logins: dict[tuple[str, str], str] = {}
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise AuthFileError(f"{where}: credential {number} is not a mapping")
+        secret = entry.get("key", entry.get("token"))
+        tenant = entry.get("tenant")
+        if secret is not None:
+            secrets[str(secret)] = str(tenant if tenant is not None else secret)
+        elif entry.get("username") is not None and entry.get("password") is not None:
+            logins[(str(entry["username"]), str(entry["password"]))] = str(tenant if tenant is not None
+                                                                           else entry["username"])
+        else:
+            raise AuthFileError(f"{where}: credential {number} needs key, token, or username and password")
+    return Pins(secrets, logins)
+
+
+def load_pins(path: Path) -> Pins:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise AuthFileError(f"--auth {path}: cannot be read: {str(exc).splitlines()[0]}") from None
+    return read_pins(data, f"--auth {path}")
+
+
+def _pins() -> Pins:
+    rt = runtime.current_or_none()
+    found = rt.extras.get("auth_pins") if rt is not None else None
+    return found if isinstance(found, Pins) else Pins()
+
+
+def _secret(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    pins = _pins()
+    if not pins.pinned:
+        return {"sub": "anyone", "tenant": None}
+    tenant = pins.secrets.get(value)
+    return {"sub": tenant, "tenant": tenant} if tenant is not None else None
+
+
+def apikey_info(apikey: str, required_scopes: Any = None) -> dict[str, Any] | None:
+    return _secret(apikey)
+
+
+def bearer_info(token: str) -> dict[str, Any] | None:
+    return _secret(token)
+
+
+def basic_info(username: str, password: str, required_scopes: Any = None) -> dict[str, Any] | None:
+    if not username:
+        return None
+    pins = _pins()
+    if not pins.pinned:
+        return {"sub": username, "tenant": None}
+    tenant = pins.logins.get((username, password))
+    return {"sub": username, "tenant": tenant} if tenant is not None else None
+
+
+def security_view(view: dict[str, Any]) -> dict[str, Any]:
+    """Connexion's view with a security function on every scheme it can check (oauth2 and openIdConnect as bearer
+    tokens, other http schemes as an Authorization header); mutualTLS is left to the transport."""
+    view = copy.copy(view)
+    view.setdefault("paths", {})                 # a 3.1 document may hold only webhooks
+    if isinstance(view.get("components"), dict) and isinstance(view["components"].get("schemas"), dict):
+        # schema-local `definitions`/`$defs` (multi-file documents) were hoisted by the bundler; OpenAPI 3.0's
+        # Schema Object refuses the keys
+        view["components"] = {**view["components"], "schemas": {
+            name: ({k: v for k, v in schema.items() if k not in ("definitions", "$defs")}
+                   if isinstance(schema, dict) else schema)
+            for name, schema in view["components"]["schemas"].items()}}
+    components = dict(view.get("components") or {})
+    schemes = copy.deepcopy(components.get("securitySchemes") or {})
+    dropped = set()
+    for name, scheme in list(schemes.items()):
+        if not isinstance(scheme, dict):
+            continue
+        kind = scheme.get("type")
+        http = str(scheme.get("scheme", "")).lower()
+        if kind == "apiKey":
+            scheme["x-apikeyInfoFunc"] = f"{_MODULE}.apikey_info"
+        elif kind == "http" and http == "basic":
+            scheme["x-basicInfoFunc"] = f"{_MODULE}.basic_info"
+        elif kind in ("oauth2", "openIdConnect") or (kind == "http" and http == "bearer"):
+            schemes[name] = {"type": "http", "scheme": "bearer", "x-bearerInfoFunc": f"{_MODULE}.bearer_info"}
+        elif kind == "http":
+            schemes[name] = {"type": "apiKey", "in": "header", "name": "Authorization",
+                             "x-apikeyInfoFunc": f"{_MODULE}.apikey_info"}
+        else:
+            dropped.add(name)
+            del schemes[name]
+    components["securitySchemes"] = schemes
+    view["components"] = components
+    dropped |= _requirement_names(view) - set(schemes)   # requirements naming no defined scheme cannot be checked
+    if dropped:
+        view = _drop_requirements(view, dropped)
+    return view
+
+
+def _requirement_names(view: dict[str, Any]) -> set[str]:
+    lists = [view.get("security") or []]
+    for item in (view.get("paths") or {}).values():
+        for operation in (item.values() if isinstance(item, dict) else ()):
+            if isinstance(operation, dict):
+                lists.append(operation.get("security") or [])
+    return {name for requirements in lists if isinstance(requirements, list)
+            for requirement in requirements if isinstance(requirement, dict) for name in requirement}
+
+
+def _drop_requirements(view: dict[str, Any], dropped: set[str]) -> dict[str, Any]:
+    def clean(requirements: Any) -> Any:
+        if not isinstance(requirements, list):
+            return requirements
+        kept = [{k: v for k, v in r.items() if k not in dropped} for r in requirements if isinstance(r, dict)]
+        return kept
+
+    view = copy.deepcopy(view)
+    if "security" in view:
+        view["security"] = clean(view["security"])
+    for item in (view.get("paths") or {}).values():
+        for operation in (item.values() if isinstance(item, dict) else ()):
+            if isinstance(operation, dict) and "security" in operation:
+                operation["security"] = clean(operation["security"])
+    return view
+
+
+def challenge(doc: dict[str, Any]) -> str | None:
+    """The WWW-Authenticate value for 401s: the first scheme's."""
+    for scheme in ((doc.get("components") or {}).get("securitySchemes") or {}).values():
+        if not isinstance(scheme, dict):
+            continue
+        if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "basic":
+            return 'Basic realm="api"'
+        if scheme.get("type") in ("http", "oauth2", "openIdConnect"):
+            return 'Bearer realm="api"'
+        return None
+    return None
+
+
+def credential_for(doc: dict[str, Any], pins: Any = None) -> tuple[str, str] | None:
+    """(header, value) a client of the document would send, for its first usable security scheme; None when the
+    document asks for no credentials. A pinned credential (apitwin.inferred.auth.Pins) is used when there is one."""
+    schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+    requirements = list(doc.get("security") or [])
+    for item in (doc.get("paths") or {}).values():
+        for operation in (item.values() if isinstance(item, dict) else ()):
+            if isinstance(operation, dict):
+                requirements += list(operation.get("security") or [])
+    secrets = list(getattr(pins, "secrets", {}) or {})
+    logins = list(getattr(pins, "logins", {}) or {})
+    secret = secrets[0] if secrets else CONTRACT_SECRET
+    for requirement in requirements:
+        for name in requirement or {}:
+            scheme = schemes.get(name)
+            if not isinstance(scheme, dict):
+                continue
+            kind, http = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+            if kind == "apiKey" and scheme.get("in") == "header":
+                return str(scheme["name"]), secret
+            if kind == "apiKey" and scheme.get("in") == "cookie":
+                return "Cookie", f"{scheme['name']}={secret}"
+            if kind == "http" and http == "basic":
+                user, password = logins[0] if logins else ("apitwin", "contract")
+                return "Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+            if kind in ("oauth2", "openIdConnect") or kind == "http":
+                return "Authorization", ("Bearer " if http in ("bearer", "") or kind != "http" else f"{http} ") + secret
+    return None

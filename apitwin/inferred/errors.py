@@ -1,0 +1,148 @@
+"""Error bodies of an inferred API: where the document gives the operation a schema for the status (the status
+itself, its `4XX` range, or `default`), the body follows it, filled so it validates, with the problem in its
+message-like field; otherwise an RFC 9457 `application/problem+json` body."""
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from apitwin import runtime
+from apitwin.errors import ApiError
+from apitwin.fake import rng_for
+from apitwin.inferred.model import Model
+from apitwin.inferred.schemas import json_media
+from apitwin.inferred.values import compose, generate
+
+MESSAGE = ("message", "detail", "details", "error_description", "errormessage", "error_message", "description",
+           "msg", "reason", "title", "error", "text")
+CODE = ("code", "status", "statuscode", "status_code", "httpstatus", "http_status", "errorcode", "error_code")
+
+
+def _text(error: ApiError) -> str:
+    parts = [str(m) for m in error.messages]
+    parts += [f"{field}: {' '.join(map(str, problems))}" for field, problems in error.field_errors.items()]
+    if parts:
+        return " ".join(parts)
+    try:
+        return HTTPStatus(error.status).phrase + "."
+    except ValueError:
+        return "Error."
+
+
+def problem(error: ApiError) -> tuple[dict[str, Any], str]:
+    try:
+        title = HTTPStatus(error.status).phrase
+    except ValueError:
+        title = "Error"
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": error.status, "detail": _text(error)}
+    if error.field_errors:
+        body["errors"] = error.field_errors
+    return body, "application/problem+json"
+
+
+# A refusal the operation does not document answers the closest status it does: what a client of that document
+# can handle (e.g. an invalid request to an operation documenting only 200 and 404 answers 404).
+_NEAREST = {400: (422, 409, 404, 403, 405, 406, 415), 401: (403,), 403: (401,), 415: (400, 422),
+            413: (400, 422), 422: (400, 409)}   # 404 and 405 stay: clients and tools read them as routing answers
+
+
+def _has_control(path: str) -> bool:
+    """A newline: no route can match the path at all (Starlette's mounts match `.*`)."""
+    return "\n" in path or "\r" in path
+
+
+def documented_status(status: int, responses: dict[str, Any], nearest: tuple[int, ...] | None = None) -> int:
+    codes = {str(code).upper() for code in responses}
+
+    def documented(code: int) -> bool:
+        return str(code) in codes or f"{str(code)[0]}XX" in codes or "DEFAULT" in codes
+
+    if documented(status) or status >= 500:
+        return status
+    for other in nearest if nearest is not None else _NEAREST.get(status, ()):
+        if documented(other):
+            return other
+    return status
+
+
+class ErrorRenderer:
+    """`Wire.render_error` of one inferred API."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+
+    def __call__(self, error: ApiError) -> Any:
+        responses = self._responses()
+        if responses is not None:
+            error.status = documented_status(error.status, responses)
+            if error.status == 404 and error.kind == "routing" and not _has_control(self._path()):
+                # the path names an operation but a parameter does not fit its type (`/comments/x` for an
+                # integer id): the refusal of an invalid request, where the operation documents one
+                error.status = documented_status(404, responses, nearest=(400, 422))
+        response = self._documented(error.status)
+        if response is None:
+            return problem(error)
+        media = json_media(response.get("content"))
+        if media is None:
+            return problem(error)
+        media_type, spec = media
+        schema = spec.get("schema")
+        if schema is None:
+            return problem(error)
+        schemas = self.model.schemas
+        body = self._fill(schema, error)
+        if not schemas.valid(schema, body):
+            body = generate(schemas, schema, rng_for("error", error.status))
+        return body, ("application/json" if media_type == "*/*" else media_type)
+
+    def _responses(self) -> dict[str, Any] | None:
+        binding = self._binding()
+        return (binding.operation.get("responses") or {}) if binding is not None else None
+
+    def _path(self) -> str:
+        scope = runtime.scope_or_none()
+        return str(scope.get("path", "")) if scope is not None else ""
+
+    def _binding(self) -> Any:
+        scope = runtime.scope_or_none()
+        rt = runtime.current_or_none()
+        if scope is None or rt is None:
+            return None
+        path = scope.get("path", "")
+        root = rt.prefix + rt.extras.get("base_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):] or "/"
+        return self.model.route(scope.get("method", "GET"), path)
+
+    def _documented(self, status: int) -> dict[str, Any] | None:
+        responses = self._responses()
+        if responses is None:
+            return None
+        found = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
+        found = self.model.schemas.deref(found)
+        return found if isinstance(found, dict) else None
+
+    def _fill(self, schema: Any, error: ApiError) -> Any:
+        schemas = self.model.schemas
+        flat = schemas.flat(schema)
+        props = schemas.properties(schema)
+        if not props:
+            kind = flat.get("type")
+            if kind == "string" or (isinstance(kind, list) and "string" in kind):
+                return _text(error)
+            return generate(schemas, schema, rng_for("error", error.status))
+        given: dict[str, Any] = {}
+        for name, prop in props.items():
+            lower = name.lower()
+            kinds = prop.get("type") if isinstance(prop.get("type"), list) else [prop.get("type")]
+            if lower in MESSAGE and "string" in kinds:
+                given[name] = _text(error)
+            elif lower in CODE and "integer" in kinds:
+                given[name] = error.status
+            elif lower in CODE and "string" in kinds and not prop.get("enum"):
+                given[name] = error.code or str(error.status)
+            elif lower in MESSAGE and "object" in kinds:
+                nested = self._fill(prop, error)
+                if schemas.valid(prop, nested):
+                    given[name] = nested
+        return compose(schemas, schema, given, {}, rng_for("error", error.status))

@@ -1,0 +1,156 @@
+"""Values a schema promises: generated (deterministic, from apitwin.fake, with the document's refs followed), the
+document's own examples when they validate, and a record made valid by keeping what the client sent where the
+schema allows it and generated values where it requires more."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timezone
+from typing import Any
+
+from apitwin import fake
+from apitwin.inferred.schemas import Schemas
+
+MAX_DEPTH = 6
+
+
+def inline(schemas: Schemas, schema: Any, depth: int = 0) -> Any:
+    """`schema` with its refs replaced by their targets (recursion cut at MAX_DEPTH with an empty schema)."""
+    if depth > MAX_DEPTH:
+        return {}
+    schema = schemas.deref(schema)
+    if isinstance(schema, list):
+        return [inline(schemas, s, depth + 1) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("example", "examples", "default", "enum", "const"):
+            out[key] = value
+        elif key in ("properties", "patternProperties", "$defs", "dependentSchemas") and isinstance(value, dict):
+            out[key] = {k: inline(schemas, v, depth + 1) for k, v in value.items()}
+        elif isinstance(value, (dict, list)):
+            out[key] = inline(schemas, value, depth + 1)
+        else:
+            out[key] = value
+    return out
+
+
+def generate(schemas: Schemas, schema: Any, rng: random.Random) -> Any:
+    """A value valid against `schema` when one of a few deterministic draws is (the last draw otherwise)."""
+    flat = inline(schemas, schema)
+    value = None
+    for attempt in range(6):
+        value = fake.generate(_without_examples(flat) if attempt >= 3 else flat, rng)
+        if schemas.valid(schema, value):
+            return value
+    return value
+
+
+def _without_examples(schema: Any) -> Any:
+    if isinstance(schema, list):
+        return [_without_examples(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {k: (_without_examples(v) if k not in ("enum", "const", "default") else v)
+            for k, v in schema.items() if k not in ("example", "examples")}
+
+
+def documented_example(schemas: Schemas, media: dict[str, Any]) -> tuple[bool, Any]:
+    """(found, value): the media type's first example that validates against its schema."""
+    schema = media.get("schema")
+    candidates = []
+    if "example" in media:
+        candidates.append(media["example"])
+    for example in (media.get("examples") or {}).values():
+        example = schemas.deref(example)
+        if isinstance(example, dict) and "value" in example:
+            candidates.append(example["value"])
+    flat = schemas.deref(schema) if schema is not None else None
+    if isinstance(flat, dict):
+        if "example" in flat:
+            candidates.append(flat["example"])
+        candidates += list(flat.get("examples") or []) if isinstance(flat.get("examples"), list) else []
+    for value in candidates:
+        if schema is None or schemas.valid(schema, value):
+            return True, value
+    return False, None
+
+
+def now_value(schema: dict[str, Any]) -> Any:
+    moment = datetime.now(timezone.utc).replace(microsecond=0)
+    if schema.get("format") == "date":
+        return date.today().isoformat()
+    if schema.get("format") == "date-time":
+        return moment.isoformat().replace("+00:00", "Z")
+    kind = schema.get("type")
+    if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+        return int(moment.timestamp())
+    return None
+
+
+TIMESTAMP_NAMES = ("created", "updated", "modified", "createdat", "updatedat", "modifiedat", "created_at",
+                   "updated_at", "modified_at", "createdon", "updatedon", "creationdate", "lastmodified",
+                   "creation_date", "last_modified", "createdtime", "updatedtime", "created_time", "updated_time",
+                   "timestamp", "date_created", "date_updated", "datecreated", "dateupdated")
+
+
+def is_timestamp(name: str, schema: dict[str, Any]) -> bool:
+    return name.lower() in TIMESTAMP_NAMES and (schema.get("format") in ("date-time", "date")
+                                               or schema.get("type") in ("integer", ["integer"]))
+
+
+def compose(schemas: Schemas, schema: Any, given: dict[str, Any], server: dict[str, Any],
+            rng: random.Random, base: dict[str, Any] | None = None,
+            keep: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A record valid against `schema`: `keep` (values that stay) overlaid with what the client sent (`given`)
+    and what the server decides (`server`: ids, timestamps); required properties nobody gave are generated; a
+    client value that would make the record invalid is dropped (its value in `base`, the earlier version, or a
+    generated one stays)."""
+    props = schemas.properties(schema)
+    required = list(schemas.flat(schema).get("required") or [])
+    record: dict[str, Any] = dict(keep or {})
+    writable = {k: v for k, v in given.items() if not (props.get(k) or {}).get("readOnly")} \
+        if isinstance(given, dict) else {}
+    record.update(writable)
+    for name, prop in props.items():
+        if prop.get("writeOnly"):
+            record.pop(name, None)
+    record.update(server)
+    for name in required:
+        if name not in record and name in props:
+            record[name] = generate(schemas, props[name], rng)
+    for _ in range(len(record) + 2):
+        path = schemas.first_error_path(schema, record)
+        if path is None:
+            return record
+        if not path:
+            break
+        name = path[0]
+        if name in server:
+            break
+        if base is not None and name in base and record.get(name) != base[name]:
+            record[name] = base[name]
+        elif name in props:
+            record[name] = generate(schemas, props[name], rng)
+        else:
+            record.pop(name, None)
+    fallback = generate(schemas, schema, rng)
+    if isinstance(fallback, dict):
+        fallback.update(server)
+        if schemas.valid(schema, fallback):
+            return fallback
+    return record
+
+
+def without_write_only(schemas: Schemas, schema: Any, value: Any, depth: int = 0) -> Any:
+    """`value` without the properties its schema marks writeOnly (they never appear in answers)."""
+    if depth > MAX_DEPTH:
+        return value
+    if isinstance(value, list):
+        items = schemas.flat(schema).get("items")
+        return [without_write_only(schemas, items, v, depth + 1) for v in value] if items is not None else value
+    if not isinstance(value, dict):
+        return value
+    props = schemas.properties(schema)
+    return {k: without_write_only(schemas, props[k], v, depth + 1) if k in props else v
+            for k, v in value.items() if not (props.get(k) or {}).get("writeOnly")}

@@ -1,0 +1,138 @@
+"""`make corpus`: every document of tests/corpus/index.yaml served by `apitwin serve DOC` (a real process), then
+`apitwin contract DOC --url` and a plain `st run DOC --url` (schemathesis CLI, default phases, all checks) against
+it; prints one line per document and a summary, exits 1 when any run found a failure.
+
+Documents with security schemes are served with `--auth` pinning the credential the tools send, so schemathesis'
+ignored-auth probe (a well-formed but wrong credential) must answer 401 too. `--permissive DOC` also runs a
+document under the default (any well-formed credential accepted), where that probe is the one expected finding.
+
+Environment: CORPUS_MAX_EXAMPLES (default 25), CORPUS_ONLY (comma-separated index names).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from apitwin.inferred.auth import CONTRACT_SECRET, credential_for   # noqa: E402
+from apitwin.inferred.document import open_document                 # noqa: E402
+from apitwin.specs import spec_base_path                            # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(doc: Path, port: int, auth: Path | None) -> tuple[subprocess.Popen, float]:
+    args = [str(BIN / "apitwin"), "serve", str(doc), "--port", str(port), "--log-level", "warning"]
+    if auth is not None:
+        args += ["--auth", str(auth)]
+    began = time.monotonic()
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    while time.monotonic() - began < 30:
+        if process.poll() is not None:
+            raise RuntimeError(f"serve exited {process.returncode}: {process.stderr.read()[-2000:]}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/__apitwin/health", timeout=1)
+            return process, time.monotonic() - began
+        except OSError:
+            time.sleep(0.02)
+    process.kill()
+    raise RuntimeError("serve did not answer within 30 s")
+
+
+def failures_of(output: str) -> int:
+    match = re.search(r"(\d+) failures?[ ,]", output) or re.search(r"FAILED \((\d+) failure", output)
+    if match:
+        return int(match.group(1))
+    summary = re.search(r"=+ ([^=]*) in [\d.]+s =+\s*$", output)
+    if summary and "failure" not in summary.group(1) and "error" not in summary.group(1):
+        return 0
+    quiet = ("No issues found", "PASSED", "The schema defines no API operations")
+    return 0 if any(text in output for text in quiet) else -1
+
+
+def run_document(entry: dict, max_examples: int, permissive: bool, log_dir: Path) -> dict:
+    doc = HERE / entry["file"]
+    bundled = open_document(doc)
+    credential = credential_for(bundled.data)
+    auth = None
+    if credential is not None and not permissive:
+        auth = log_dir / f"{entry['name']}.auth.yaml"
+        auth.write_text(yaml.safe_dump([{"key": CONTRACT_SECRET, "tenant": "corpus"},
+                                        {"username": "apitwin", "password": "contract", "tenant": "corpus"}]))
+    port = free_port()
+    process, startup = start(doc, port, auth)
+    url = f"http://127.0.0.1:{port}{spec_base_path(bundled.data)}"
+    headers = ["-H", f"{credential[0]}: {credential[1]}"] if credential else []
+    result = {"name": entry["name"], "startup": startup}
+    try:
+        st = subprocess.run([str(BIN / "st"), "run", str(doc), "--url", url, "--checks", "all", "--seed", "1",
+                             "--max-examples", str(max_examples), *headers],
+                            capture_output=True, text=True, timeout=900)
+        (log_dir / f"{entry['name']}.st.log").write_text(st.stdout + st.stderr)
+        result["st"] = failures_of(st.stdout + st.stderr)
+        contract = subprocess.run([str(BIN / "apitwin"), "contract", str(doc), "--url", f"http://127.0.0.1:{port}",
+                                   "--max-examples", str(max_examples), "-q", "--report-dir",
+                                   str(log_dir / f"{entry['name']}-contract"),
+                                   *(["--header", f"{credential[0]}: {credential[1]}"] if credential else [])],
+                                  capture_output=True, text=True, timeout=900)
+        (log_dir / f"{entry['name']}.contract.log").write_text(contract.stdout + contract.stderr)
+        result["contract"] = failures_of(contract.stdout + contract.stderr)
+    finally:
+        process.terminate()
+        process.wait(10)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--permissive", action="append", default=[], metavar="NAME",
+                        help="also run NAME under the default auth (ignored-auth findings expected)")
+    parser.add_argument("--logs", type=Path, default=None, help="directory for the run logs (default: a temp dir)")
+    args = parser.parse_args()
+    index = yaml.safe_load((HERE / "index.yaml").read_text())["documents"]
+    only = [n for n in os.environ.get("CORPUS_ONLY", "").split(",") if n]
+    entries = [e for e in index if not only or e["name"] in only]
+    max_examples = int(os.environ.get("CORPUS_MAX_EXAMPLES", "25"))
+    log_dir = args.logs or Path(tempfile.mkdtemp(prefix="apitwin-corpus-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
+    clean, slow = 0, 0
+    for entry in entries:
+        try:
+            result = run_document(entry, max_examples, False, log_dir)
+        except Exception as exc:  # noqa: BLE001 - one broken document must not hide the others' results
+            print(f"{entry['name']:32} ERROR {exc}", flush=True)
+            continue
+        ok = result["st"] == 0 and result["contract"] == 0
+        clean += ok
+        slow += result["startup"] >= 1.0
+        print(f"{entry['name']:32} start {result['startup']:.2f}s  st run: {result['st']} failures  "
+              f"apitwin contract: {result['contract']} failures  {'OK' if ok else 'FAIL'}", flush=True)
+    for name in args.permissive:
+        entry = next(e for e in index if e["name"] == name)
+        (log_dir / "permissive").mkdir(exist_ok=True)
+        result = run_document(entry, max_examples, True, log_dir / "permissive")
+        print(f"{name:32} permissive auth: st run {result['st']} findings (ignored-auth expected), "
+              f"contract {result['contract']}", flush=True)
+    print(f"corpus: {clean}/{len(entries)} documents with 0 failures; {slow} started in 1 s or more; logs in {log_dir}")
+    return 0 if clean == len(entries) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
