@@ -59,3 +59,10 @@ def test_escaped_surrogate_pairs_survive_the_bundle(tmp_path):
                    '        "200":\n          description: ok\n          content:\n            application/json:\n'
                    '              schema: {type: string}\n              example: "under the sea \\ud83e\\udd80"\n')
     assert serve(doc).get("/crab").json() == "under the sea \U0001f980"
+
+
+def test_workers_refuse_documents_with_exit_2(capsys):
+    """Each worker rebuilds its APIs by name; a document is served by one process, and the CLI says so."""
+    doc = FIXTURES / "shop.yaml"
+    assert main(["serve", str(doc), "--workers", "2", "--store", "redis://127.0.0.1:1/0", "--port", "1"]) == 2
+    assert "--workers: each worker rebuilds its APIs from their names" in capsys.readouterr().err
