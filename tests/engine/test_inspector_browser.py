@@ -163,11 +163,21 @@ def test_export_and_import_from_the_page(page: Any, server: str, tmp_path: Any) 
     assert page.errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
 
 
-def test_clock_from_the_page(page: Any, server: str) -> None:
+def open_simulation(page: Any, server: str, api: str) -> None:
+    """The simulation view showing `api`, with no load still in flight: the page's first load (its default API) is
+    waited for, then the one the selection starts, so the forms the test fills are not redrawn under it."""
     from playwright.sync_api import expect
 
     page.goto(f"{server}/__apitwin/#simulation")
-    page.locator("#sim-api").select_option("partners")
+    expect(page.locator("#actions > *")).not_to_have_count(0)
+    with page.expect_response(lambda response: response.url.endswith(f"/apis/{api}/actions")):
+        page.locator("#sim-api").select_option(api)
+
+
+def test_clock_from_the_page(page: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    open_simulation(page, server, "partners")
     expect(page.locator("#clock-state")).to_contain_text("stopped")
     page.locator("#clock-interval").fill("3600")
     page.locator("#clock-set").click()
@@ -186,8 +196,7 @@ def test_a_dead_letter_is_resent_from_the_page(page: Any, server: str, hooks: Re
     hooks.behave(status=500)
     status, _ = http("POST", f"{server}/__apitwin/apis/partners/webhooks", {"tenant": "demo-partner", "url": hooks.url})
     assert status == 201
-    page.goto(f"{server}/__apitwin/#simulation")
-    page.locator("#sim-api").select_option("partners")
+    open_simulation(page, server, "partners")
     action = page.locator("#action-advance-kit")
     action.locator("textarea").fill(json.dumps({"kit_id": DEMO_SHIPPED_KIT}))
     action.locator("button", has_text="Run advance-kit").click()
