@@ -14,7 +14,7 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from apitwin.errors import ApiError
 
@@ -72,6 +72,8 @@ class Events:
     tenant_key: str = "_tenant"                         # the row key naming an event's tenant
     shape: Callable[[dict[str, Any]], dict[str, Any]] = _as_stored   # an event as the API shows it
     matches: Callable[[dict[str, Any], str], bool] = _event_type_is   # does an event pass an endpoint's filter
+    # the names an endpoint's `event_types` filter may use (registration refuses others with 400); None: any name
+    event_types: Callable[[Runtime], Sequence[str]] | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ PLUGIN = ApiPlugin(
         tenant_key="_partner",
         shape=lazy("apitwin_apis.partners.common:public"),
         matches=lazy("apitwin_apis.partners.events:matches_filter"),
+        event_types=lazy("apitwin_apis.partners.events:event_types"),
     ),
     simulation=Simulation(
         actions=lazy("apitwin_apis.partners.actions:actions"),
