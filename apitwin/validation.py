@@ -265,6 +265,8 @@ class MergePendingErrors:
             try:
                 result = await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
             except ProblemException as problem:  # e.g. Connexion's "RequestBody is required"
+                if str(problem.detail) == "RequestBody is required" and (custom := missing_body(scope)):
+                    raise custom from None
                 raise ApiError(problem.status_code, [str(problem.detail or problem.title)]) from None
         except ApiError as exc:
             if pending:
@@ -392,7 +394,8 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
         if body is None:
             if self._nullable or not self._required:  # an optional body may be left out
                 return body
-            raise ApiError(400, ["Request body must not be empty."], {"body": [REQUIRED_MESSAGE]})
+            raise missing_body(getattr(self, "_scope", None)) or ApiError(
+                400, ["Request body must not be empty."], {"body": [REQUIRED_MESSAGE]})
         contract = contract_schema(getattr(self, "_scope", None), "json")
         if contract is not None:
             fast, detailed = contract
@@ -405,6 +408,16 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
         if errors:
             raise ApiError(400, [], errors)
         return body
+
+
+def missing_body(scope: Any) -> ApiError | None:
+    """A required body that is missing, in the API's own words when the operation's `requestBody` has them
+    (`x-apitwin-message`, e.g. Spring's `Required request body is missing`); None: the engine's wording."""
+    rt = runtime.current_or_none()
+    op_id = (scope or {}).get("extensions", {}).get("connexion_routing", {}).get("operation_id")
+    body = ((rt.extras.get("operations", {}).get(op_id) or {}).get("requestBody") or {}) if rt else {}
+    text = body.get(CUSTOM_MESSAGE)
+    return ApiError(400, [text]) if isinstance(text, str) else None
 
 
 def contract_schema(scope: Any, media_hint: str) -> tuple[Any, Any] | None:

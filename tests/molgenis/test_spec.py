@@ -488,7 +488,10 @@ def test_method_tunnels(operation_id: str) -> None:
     assert param["in"] == "query"
     assert param["schema"] == {"type": "string", "enum": enum}
     assert bool(param.get("required")) is required
-    assert deref(BY_ID[operation_id][2]["requestBody"]).get("required") is False
+    # a tunnel whose methods differ on the body keeps it optional (no schema can tie the body to `_method`); the
+    # attribute-meta tunnel has GET only, whose body the server requires
+    single_get = enum == ["GET"]
+    assert deref(BY_ID[operation_id][2]["requestBody"]).get("required") is single_get
 
 
 def test_request_bodies() -> None:
