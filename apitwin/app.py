@@ -11,7 +11,7 @@
     SpecServer           <base>/openapi.json|yaml: the 3.1 document itself (Connexion routes on a 3.0 view)
     SwaggerUi            <base>/ui/ (Swagger UI 5, local assets) and / (landing page)
     Routing              404 unknown path, 405 wrong method (Allow rebuilt from the spec)
-    Security             the API's token check (x-apikeyInfoFunc / x-bearerInfoFunc in its spec)
+    Security             the API's token check (its plugin's Binding.security, apitwin.binding)
     MissingContentType   415 for a body without Content-Type (it would skip validation)
     PatternedQuery       query names matching the operation's x-apitwin-query-pattern set aside (q[0].field=…)
     Request validation   all parameter and body violations, per field, in one answer (apitwin.validation)
@@ -47,6 +47,7 @@ from apitwin.response_headers import ResponseHeaders
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
 from apitwin.seed_check import SeedRefused
 from apitwin.settings import Settings
+from apitwin.binding import BindingResolver, with_security
 from apitwin.swagger_ui import SwaggerUi, UiDocument, login_operations
 from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index, spec_base_path
 from apitwin.validation import VALIDATOR_MAP, MissingContentType, PatternedQuery, PendingErrors
@@ -175,7 +176,8 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
         for number, (spec, root) in enumerate(rt.extras["documents"]):
             base_path = rt.prefix + root
             app.add_api(
-                connexion_view(spec),
+                with_security(connexion_view(spec), rt.plugin.binding),
+                resolver=BindingResolver(rt.plugin.binding),
                 base_path=base_path or None,
                 name=rt.name if number == 0 else f"{rt.name}{root}",
                 jsonifier=Jsonifier(**rt.plugin.wire.json_style) if rt.plugin.wire.json_style else None,

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from apitwin.binding import Binding
 from apitwin.errors import ApiError
 
 Runtime = Any   # apitwin.runtime.ApiRuntime, see the module docstring
@@ -126,6 +127,9 @@ class ApiPlugin:
     # Further documents of the same API (e.g. its next version), each served at its own documented root from this
     # API's one runtime: same store, seed, settings and error shape. operationIds must differ across documents.
     extra_specs: tuple[Path, ...] = ()
+    # operationIds (API names) → handlers, security schemes → token checks (apitwin.binding): the documents carry
+    # no Python; `Binding.unbound` takes the operations the map does not name
+    binding: Binding = Binding()
     events: Events | None = None                # None: the API has no webhooks
     simulation: Simulation = Simulation()
     tooling: Tooling = Tooling()

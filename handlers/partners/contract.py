@@ -15,9 +15,9 @@ PROFILE = Profile(
     # Requests valid per schema that a rule no schema can state refuses (each in docs/partners-decisions.md,
     # "What no schema states"): any 400 of these operations. Everything else the mock refuses, the spec states.
     business_rules={
-        "apitwin_apis.partners.tokens.obtain_token": any_400("wrong credentials (djangorestframework-jwt)"),
-        "apitwin_apis.partners.shipments.create_shipment": any_400("an unknown or another tenant's customer"),
-        "apitwin_apis.partners.orders.create_order": any_400(
+        "obtainToken": any_400("wrong credentials (djangorestframework-jwt)"),
+        "createShipment": any_400("an unknown or another tenant's customer"),
+        "createOrder": any_400(
             "an unknown or another tenant's customer, a customer without a shipment, an unknown panel SKU"),
     },
     aliases={"customer": "customer_id", "shipment": "shipment_id", "report": "report_id"},
