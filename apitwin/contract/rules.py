@@ -48,6 +48,12 @@ def documented_empty(operation: dict[str, Any], status: int, body: bytes) -> boo
     return not body and bool(response.get("x-apitwin-empty-body"))
 
 
+def emptied_not_removed(profile: Profile, failure: Any) -> bool:
+    """Is this use-after-free about a DELETE the profile says empties a collection and keeps it readable? The
+    failure names the DELETE's operation label (`DELETE /{entityTypeId}`); its `free` is the concrete request."""
+    return getattr(failure, "operation", None) in profile.emptied_not_removed
+
+
 def install(schema: Any, profile: Profile, operations: dict[str, dict[str, Any]]) -> None:
     def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
         if response is None:
@@ -59,7 +65,7 @@ def install(schema: Any, profile: Profile, operations: dict[str, dict[str, Any]]
                 return False
             operation_id = case.operation.definition.raw.get("operationId")
             return not business_rule(profile, operation_id, response.status_code, body)
-        if code == USE_AFTER_FREE_CODE and getattr(failure, "free", None) in profile.emptied_not_removed:
+        if code == USE_AFTER_FREE_CODE and emptied_not_removed(profile, failure):
             return False
         if code in BODY_CODES:
             return not documented_empty(operations.get(case.operation.label, {}), response.status_code, body)

@@ -34,6 +34,9 @@ PROFILE = Profile(
             (r"is referenced as default value by attribute", r"entities are referenced as default value",
              r"is referenced by entity '")),) for op in (
             "deleteEntity", "deleteAllEntities")},
+        "deleteEntityType": (BusinessRule(
+            "an entity type another type references cannot be dropped (D19)",
+            (r"Data cannot be deleted due to dependencies: ",)),),
         **{op: _WRITE_RULES for op in (
             "postEntity", "updateEntity",
             "updateAttributeValue", "postAttributeValue",

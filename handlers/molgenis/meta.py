@@ -39,12 +39,14 @@ async def get_entity_type(entityTypeId: str, token_info: dict[str, Any] | None =
 
 
 ENTITY_TYPE_META = "sys_md_EntityType"
+SYSTEM_TYPE_PREFIX = "sys_"      # the system entity types (SystemEntityTypeRegistry): modified by the system only
 
 
 async def delete_entity_type(entityTypeId: str, token_info: dict[str, Any] | None = None, **_: Any) -> Any:
     """`MetaDataService#deleteEntityType` is `deleteById` on sys_md_EntityType: RepositorySecurityDecorator wants
     DELETE_DATA on sys_md_EntityType (401 DS04 on 'Entity type'), then EntityTypeRepositorySecurityDecorator, a
-    row-level decorator, skips the delete silently (204, nothing deleted) without DELETE_METADATA on the type."""
+    row-level decorator, skips the delete silently (204, nothing deleted) without DELETE_METADATA on the type, and with
+    it refuses system types (SystemMetadataModificationException, DS05)."""
     c = ctx(token_info)
     entity_type = c.model.get(entityTypeId)
     if entity_type is None:
@@ -53,6 +55,8 @@ async def delete_entity_type(entityTypeId: str, token_info: dict[str, Any] | Non
     if meta_type is not None:
         c.require(meta_type, "DELETE_DATA")
     if "DELETE_METADATA" in c.permissions(entity_type.id):
+        if entity_type.id.startswith(SYSTEM_TYPE_PREFIX):
+            raise ApiError(401, [data.SYSTEM_METADATA], code="DS05")
         data.drop_entity_types(c, [entity_type.id])
     return None, 204
 

@@ -114,3 +114,12 @@ def test_the_referencing_type_can_be_deleted_first(mclient: Any, admin: dict[str
     unless another type still points at it."""
     assert mclient.delete(f"{API}/V1_API_TypeTestAPIV1/meta", headers=admin).status_code == 204
     assert mclient.get(f"{API}/V1_API_TypeTestAPIV1", headers=admin).status_code == 404
+
+
+@pytest.mark.parametrize("how", ["delete", "tunnel"])
+def test_delete_of_a_system_entity_type_answers_ds05(mclient: Any, admin: dict[str, str], how: str) -> None:
+    """EntityTypeRepositorySecurityDecorator: with DELETE_METADATA, a system type is refused for every user."""
+    response = (mclient.delete(f"{API}/sys_sec_User/meta", headers=admin) if how == "delete" else
+                mclient.post(f"{API}/sys_sec_User/meta?_method=DELETE", headers=admin))
+    assert_molgenis_error(response, 401, "System metadata cannot be modified.", "DS05")
+    assert mclient.get(f"{API}/sys_sec_User/meta", headers=admin).status_code == 200

@@ -212,6 +212,11 @@ DELETE_MESSAGES = [re.compile(p, re.S) for p in (
 DELETES = {"DELETE /{entityTypeId}/{id}", "DELETE /{entityTypeId}", "POST /{entityTypeId}/{id}", "POST /{entityTypeId}"}
 
 DOCUMENTED = [
+    Expected("an entity type another type references cannot be dropped (PostgreSQL refuses the DROP TABLE, D19): "
+             "a data-dependent rule the operation descriptions state",
+             (RejectedPositiveData,), frozenset({"DELETE /{entityTypeId}/meta", "POST /{entityTypeId}/meta"}), 400,
+             lambda f, c, r: (c.method == "DELETE" or _method(c) == "DELETE")
+             and _first(r).startswith("Data cannot be deleted due to dependencies: ")),
     Expected("deletes are refused while an attribute uses a row as its default value (DefaultValueReferenceValidator)"
              " or another row still references it (the database's foreign key, D22): data-dependent rules the "
              "operation descriptions state",
