@@ -71,7 +71,7 @@ def test_the_unbound_fallback_takes_what_the_map_lacks() -> None:
 
 
 def test_a_dotted_operation_id_still_names_its_function_without_a_map() -> None:
-    assert Binding().resolve("getKit") is import_target("apitwin_apis.partners.kits:get_kit")
+    assert Binding().resolve("apitwin_apis.partners.kits.get_kit") is import_target("apitwin_apis.partners.kits:get_kit")
 
 
 def test_security_functions_go_into_the_connexion_view_only() -> None:
