@@ -43,7 +43,7 @@ def info(rt: ApiRuntime) -> dict[str, Any]:
 
 
 def admin_token_info(token: str, required_scopes: Any = None) -> dict[str, Any]:
-    """Connexion's hook for the documented bearer scheme; apitwin.admin_guard.AdminGuard has already decided."""
+    """Connexion's hook for the documented bearer scheme; apitwin.admin_guard.check (in apitwin.server.intake) has already decided."""
     return {"sub": "admin", "token_ok": reveals_secrets(request.scope)}
 
 

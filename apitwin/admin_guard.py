@@ -22,11 +22,11 @@ from starlette.middleware.cors import CORSMiddleware
 from apitwin.addresses import is_loopback
 from apitwin.errors import ApiError, unauthorized
 from apitwin.runtime import ADMIN_PREFIX
+from apitwin.server.state import SCOPE_KEY as STATE_KEY
 from apitwin.settings import Settings
 
 TOKEN_HEADER = b"x-apitwin-admin-token"
 CHALLENGE = 'Bearer realm="apitwin-admin"'
-SCOPE_KEY = "apitwin.admin_token_ok"
 OPEN_PATHS = ("/health", "/ui", "/openapi.json", "/openapi.yaml", "/swagger.json")
 
 
@@ -56,8 +56,9 @@ def token_matches(settings: Settings, scope: dict) -> bool:
 
 
 def reveals_secrets(scope: dict) -> bool:
-    """Whether this admin request proved the admin token (set by AdminGuard)."""
-    return bool(scope.get(SCOPE_KEY))
+    """Whether this admin request proved the admin token (checked by `check`, kept in the request state)."""
+    state = scope.get(STATE_KEY)
+    return bool(state is not None and state.admin_token_ok)
 
 
 def _host_name(host_header: str) -> str:
@@ -79,34 +80,25 @@ def cross_origin(scope: dict) -> str | None:
     return None if origin.lower() == own else f"Origin {origin}"
 
 
-class AdminGuard:
-    """Refuses admin requests from other origins (403) and, when the token is required, without it (401)."""
-
-    def __init__(self, app: Any, settings: Settings) -> None:
-        self.app = app
-        self.settings = settings
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not is_admin_path(scope.get("path", "")):
-            return await self.app(scope, receive, send)
-        why = cross_origin(scope)
-        if why is not None:
-            raise ApiError(403, [f"The admin API answers same-origin requests only ({why})."])
-        settings = self.settings
-        if not settings.admin_required and settings.host is not None and is_loopback(settings.host):
-            host = _host_name(_header(scope, b"host") or "")
-            if host and not is_loopback(host):
-                raise ApiError(403, [f"The admin API of a mock bound to {settings.host} answers requests for a "
-                                     f"loopback host only, not {host!r}."])
-        scope[SCOPE_KEY] = token_matches(settings, scope)
-        open_path = scope.get("method") in ("GET", "HEAD") and \
-            scope["path"][len(ADMIN_PREFIX):].startswith(OPEN_PATHS)
-        if settings.admin_required and not scope[SCOPE_KEY] and not open_path:
-            message = ("Invalid admin token." if presented_token(scope) else
-                       "The admin API needs the admin token (printed at start; set with --admin-token): send "
-                       "'Authorization: Bearer <token>' or 'X-Apitwin-Admin-Token: <token>'.")
-            raise unauthorized(message, challenge=CHALLENGE)
-        await self.app(scope, receive, send)
+def check(settings: Settings, scope: dict) -> bool:
+    """Refuses admin requests from other origins (403) and, when the token is required, without it (401); whether
+    the admin token was presented (secrets may leave then)."""
+    why = cross_origin(scope)
+    if why is not None:
+        raise ApiError(403, [f"The admin API answers same-origin requests only ({why})."])
+    if not settings.admin_required and settings.host is not None and is_loopback(settings.host):
+        host = _host_name(_header(scope, b"host") or "")
+        if host and not is_loopback(host):
+            raise ApiError(403, [f"The admin API of a mock bound to {settings.host} answers requests for a "
+                                 f"loopback host only, not {host!r}."])
+    token_ok = token_matches(settings, scope)
+    open_path = scope.get("method") in ("GET", "HEAD") and scope["path"][len(ADMIN_PREFIX):].startswith(OPEN_PATHS)
+    if settings.admin_required and not token_ok and not open_path:
+        message = ("Invalid admin token." if presented_token(scope) else
+                   "The admin API needs the admin token (printed at start; set with --admin-token): send "
+                   "'Authorization: Bearer <token>' or 'X-Apitwin-Admin-Token: <token>'.")
+        raise unauthorized(message, challenge=CHALLENGE)
+    return token_ok
 
 
 class ApiCors(CORSMiddleware):

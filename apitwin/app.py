@@ -1,26 +1,29 @@
-"""The app factory. One request travels this pipeline, outermost first:
+"""The app factory. One request travels this pipeline, outermost first (the built order; a test holds it to this
+list). apitwin's layers live in apitwin/server/ and share one request state (`scope["apitwin"]`); Connexion keeps
+routing, security and parameter coercion:
 
-    RuntimeMiddleware    bind the request to its API (store, settings, error shape) by path prefix
-    CORS                 browsers may call the mocked APIs from any origin (preflights answered before auth);
-                         never the admin API
-    ExceptionMiddleware  every exception below → the API's own error body (apitwin.error_handlers)
-    AdminGuard           /__apitwin/: same-origin browsers only (403), the admin token when required (401)
-    BodyLimitMiddleware  413 bodies over settings.max_body_bytes (admin: max_admin_body_bytes), 414 long targets,
-                         431 large headers — before parsing
-    PreferIntake         Prefer / __twins parsed and stripped (applied later, by PreferFaults)
-    SpecServer           <base>/openapi.json|yaml: the 3.1 document itself (Connexion routes on a 3.0 view)
-    SwaggerUi            <base>/ui/ (Swagger UI 5, local assets) and / (landing page)
-    Routing              404 unknown path, 405 wrong method (Allow rebuilt from the spec)
-    Security             the API's token check (its plugin's Binding.security, apitwin.binding)
-    MissingContentType   415 for a body without Content-Type (it would skip validation)
-    PatternedQuery       query names matching the operation's x-apitwin-query-pattern set aside (q[0].field=…)
-    Request validation   all parameter and body violations, per field, in one answer (apitwin.validation)
-    PendingErrors        parameter errors still waiting for a body validator are raised
-    PreferFaults         a bad Prefer value 400, Prefer delay waited, Prefer faults injected (after security)
-    ResponseHeaders      an API's fixed headers and JSON media type on every answer, errors included
-    ResponseGuard        the mock's answers are checked against its own 3.1 spec (status, type, schema)
-    PreferResponder      Prefer code/example/dynamic answered from the spec
-    handler              handlers/<api>/<resource>.<operationId> → store → shaped JSON
+    ServerErrorMiddleware         Connexion: last-resort 500
+    Front                         bind the request to its API (store, settings, error shape) by path prefix; the state
+    ApiCors                       browsers may call the mocked APIs from any origin (preflights answered before auth);
+                                  never the admin API
+    Edge                          an API's fixed headers and JSON media type on every answer (errors too), no type on
+                                  empty bodies; Swagger UI at <base>/ui/, the landing page at /
+    ExceptionMiddleware           every exception below → the API's own error body (error_handlers → server.render)
+    Intake                        admin guard (same-origin 403, admin token 401); limits (413/414/431, chunked and form
+                                  bodies read, control characters in paths 400); Prefer / __twins read; the 3.1
+                                  documents at <base>/openapi.json|yaml
+    RoutingMiddleware             Connexion: 404 unknown path, 405 wrong method (Allow rebuilt from the spec)
+    SecurityMiddleware            Connexion: the API's token check (its plugin's Binding.security, apitwin.binding)
+    OperationLayer                the operation's plan (compiled at start) looked up once; 415 for a body without
+                                  Content-Type; x-apitwin-query-pattern names set aside (q[0].field=…)
+    RequestValidationMiddleware   Connexion, with apitwin.validation's validators: every parameter and body problem,
+                                  per field, collected in the request state
+    ResponseValidationMiddleware  Connexion: off (the response guard checks against the 3.1 document instead)
+    LifespanMiddleware            Connexion: start-up and shutdown (webhook senders, the simulated clock)
+    Handling                      collected problems raised once (400); Prefer delay and faults; the answer (Prefer
+                                  code/example/dynamic, or the handler's) through the response guard
+    ContextMiddleware             Connexion: request context for the handler
+    handler                       handlers/<api>/<resource>.<operationId> → store → shaped JSON
 """
 from __future__ import annotations
 
@@ -33,24 +36,27 @@ from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 
-from apitwin import error_handlers, seed_check, speedups
+from apitwin import error_handlers, seed_check
 from apitwin.landing import renderer as landing_renderer
-from apitwin.admin_guard import AdminGuard, ApiCors
+from apitwin.admin_guard import ApiCors
+from apitwin.binding import BindingResolver, with_security
 from apitwin.clock import Clock
-from apitwin.response_guard import ResponseGuard
-from apitwin.limits import BodyLimitMiddleware
+from apitwin.limits import Limits
 from apitwin.discovery import discover
 from apitwin.plugin import ApiPlugin
-from apitwin.prefer import PreferFaults, PreferIntake, PreferResponder
 from apitwin.resources import package_path
-from apitwin.response_headers import ResponseHeaders
-from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry, RuntimeMiddleware
+from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry
 from apitwin.seed_check import SeedRefused
+from apitwin.server import connexion_patches
+from apitwin.server.front import Edge, Front
+from apitwin.server.handling import Handling
+from apitwin.server.intake import Intake
+from apitwin.server.operation import OperationLayer
+from apitwin.server.plans import compile_plans
 from apitwin.settings import Settings
-from apitwin.binding import BindingResolver, with_security
-from apitwin.swagger_ui import SwaggerUi, UiDocument, login_operations
-from apitwin.specs import SpecServer, connexion_view, load_spec, operation_index, spec_base_path
-from apitwin.validation import VALIDATOR_MAP, MissingContentType, PatternedQuery, PendingErrors
+from apitwin.swagger_ui import UiDocument, login_operations
+from apitwin.specs import SpecDocuments, connexion_view, load_spec, operation_index, spec_base_path
+from apitwin.validation import VALIDATOR_MAP
 from apitwin.webhooks import DeliveryPolicy, TargetPolicy, WebhookDispatcher
 
 ADMIN_SPEC = package_path("apitwin", "admin.yaml")
@@ -76,6 +82,7 @@ def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRunt
     rt.extras["documents"] = documents            # (3.1 document, documented root), the main one first
     rt.extras["spec"], rt.extras["base_path"] = documents[0]
     rt.extras["operations"] = merged_operations(plugin, [spec for spec, _ in documents])
+    rt.extras["plans"] = compile_plans(rt)        # operationId → OperationPlan (apitwin.server.plans)
     if plugin.events is not None:
         policy = DeliveryPolicy(timeout=settings.webhook_timeout, max_attempts=settings.webhook_max_attempts,
                                 backoff_base=settings.webhook_backoff_base, backoff_max=settings.webhook_backoff_max,
@@ -159,7 +166,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     if use_root and len(names) > 1:
         raise ValueError("several APIs cannot share the root; use mount='prefix'")
 
-    speedups.apply()
+    connexion_patches.apply()
     runtimes = [build_runtime(plugins[n], settings, "" if use_root else plugins[n].default_prefix) for n in names]
     registry = Registry(runtimes)
     registry.allow_index = error_handlers.AllowIndex()
@@ -169,7 +176,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
         specification_dir=ADMIN_SPEC.parent,
         validator_map=VALIDATOR_MAP,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),  # apitwin.swagger_ui, SpecServer
-        middlewares=speedups.middleware_stack(),
+        middlewares=connexion_patches.middleware_stack(),
         lifespan=lifespan_for(runtimes),
     )
     for rt in runtimes:
@@ -192,30 +199,25 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     app.add_api(connexion_view(admin_spec), base_path=ADMIN_PREFIX, name="apitwin-admin", strict_validation=True)
     registry.allow_index.add_spec(ADMIN_PREFIX, admin_spec)
 
-    app.add_middleware(RuntimeMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
-    app.add_middleware(ApiCors, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
-                       allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
-    app.add_middleware(ResponseHeaders, position=MiddlewarePosition.BEFORE_EXCEPTION)
     ui_documents = [UiDocument(rt.prefix + root, spec["info"]["title"], login_operations(spec, rt.prefix + root))
                     for rt in runtimes for spec, root in rt.extras["documents"]]
     ui_documents.append(UiDocument(ADMIN_PREFIX, admin_spec["info"]["title"], login_operations(admin_spec, ADMIN_PREFIX)))
-    app.add_middleware(SwaggerUi, position=MiddlewarePosition.BEFORE_EXCEPTION, documents=ui_documents,
-                       landing=landing_renderer(runtimes, admin_spec["info"]["title"]))
-    app.add_middleware(AdminGuard, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
-    app.add_middleware(BodyLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING,
-                       default_limit=settings.max_body_bytes, admin_limit=settings.max_admin_body_bytes,
-                       max_target=settings.max_target_bytes, max_headers=settings.max_header_bytes)
-    app.add_middleware(PreferIntake, position=MiddlewarePosition.BEFORE_ROUTING)
     # the first server of a served document is where this mock answers its paths: mount prefix + documented base
     documents = {rt.prefix + root: (spec, rt.prefix + root) for rt in runtimes for spec, root in rt.extras["documents"]}
     documents[ADMIN_PREFIX] = ({**admin_spec, "servers": []}, ADMIN_PREFIX)
-    app.add_middleware(SpecServer, position=MiddlewarePosition.BEFORE_ROUTING, documents=documents)
-    app.add_middleware(MissingContentType, position=MiddlewarePosition.BEFORE_VALIDATION)
-    app.add_middleware(PatternedQuery, position=MiddlewarePosition.BEFORE_VALIDATION)
-    app.add_middleware(PendingErrors, position=MiddlewarePosition.BEFORE_CONTEXT)
-    app.add_middleware(PreferFaults, position=MiddlewarePosition.BEFORE_CONTEXT)
-    app.add_middleware(ResponseGuard, position=MiddlewarePosition.BEFORE_CONTEXT)
-    app.add_middleware(PreferResponder, position=MiddlewarePosition.BEFORE_CONTEXT)
+    limits = Limits(default_limit=settings.max_body_bytes, admin_limit=settings.max_admin_body_bytes,
+                    max_target=settings.max_target_bytes, max_headers=settings.max_header_bytes)
+
+    # the order below is the order documented at the top of this module
+    app.add_middleware(Front, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
+    app.add_middleware(ApiCors, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
+                       allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
+    app.add_middleware(Edge, position=MiddlewarePosition.BEFORE_EXCEPTION, documents=ui_documents,
+                       landing=landing_renderer(runtimes, admin_spec["info"]["title"]))
+    app.add_middleware(Intake, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings, limits=limits,
+                       documents=SpecDocuments(documents))
+    app.add_middleware(OperationLayer, position=MiddlewarePosition.BEFORE_VALIDATION)
+    app.add_middleware(Handling, position=MiddlewarePosition.BEFORE_CONTEXT)
     error_handlers.install(app)
     app.apitwin = registry  # type: ignore[attr-defined]
     return app

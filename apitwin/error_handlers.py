@@ -5,7 +5,6 @@ several APIs with different error shapes.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
@@ -15,7 +14,8 @@ from connexion.lifecycle import ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from apitwin import runtime
-from apitwin.errors import ApiError, default_error_body
+from apitwin.errors import ApiError
+from apitwin.server.render import render as render_error
 
 log = logging.getLogger("apitwin")
 
@@ -23,17 +23,10 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "tra
 
 
 def render(error: ApiError) -> ConnexionResponse:
-    """The owning API's error body. A plugin's render_error may return (body, media type), e.g. MOLGENIS answers
-    routing errors as application/problem+json."""
-    rt = runtime.current_or_none()
-    rendered = rt.plugin.wire.render_error(error) if rt else default_error_body(error)
-    body, media_type = rendered if isinstance(rendered, tuple) else (rendered, "application/json")
-    return ConnexionResponse(
-        status_code=error.status,
-        content_type=media_type,
-        body=json.dumps(body, **(rt.plugin.wire.json_style if rt else {})),
-        headers=error.headers or None,
-    )
+    """The owning API's error body (apitwin.server.render, shared with the response guard)."""
+    made = render_error(error, runtime.current_or_none())
+    return ConnexionResponse(status_code=made.status, content_type=made.media_type, body=made.body,
+                             headers=made.headers or None)
 
 
 def api_error_handler(request: Any, exc: ApiError) -> ConnexionResponse:

@@ -1,7 +1,7 @@
 """Forms as the client sent them: every value of a repeated key and every file part, in order.
 
 Connexion's parsed form keeps one value per key and its request object cannot re-read the body in a handler, so
-the body-limit middleware keeps form bodies in the scope (`RAW_BODY`) and this parses them again on demand."""
+the body limit (apitwin.limits) keeps form bodies in the request state (`raw_body`) and this parses them again on demand."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,21 +11,19 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from apitwin.errors import ApiError
-from apitwin.limits import RAW_BODY
-
-
-PARSED_FORM = "apitwin.form"   # scope key: the form once parsed (a tunnel reads `_method` from it, then the fields)
+from apitwin.server.state import state_of
 
 
 async def multi_form(scope: dict[str, Any]) -> FormData:
-    parsed = scope.get(PARSED_FORM)
-    if parsed is None:
-        parsed = scope[PARSED_FORM] = await _parse(scope)
-    return parsed
+    """The form, parsed once per request (a tunnel reads `_method` from it, then the fields)."""
+    state = state_of(scope)
+    if state.form is None:
+        state.form = await _parse(scope)
+    return state.form
 
 
 async def _parse(scope: dict[str, Any]) -> FormData:
-    body = scope.get(RAW_BODY)
+    body = state_of(scope).raw_body
     if body is None:
         return FormData()
     sent = False

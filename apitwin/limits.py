@@ -8,11 +8,12 @@ plain-text 400 before any application code runs, so the 414 here covers targets 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
-from apitwin import runtime
 from apitwin.errors import ApiError
 from apitwin.runtime import ADMIN_PREFIX
+from apitwin.server.state import RequestState
 
 
 def too_large(limit: int) -> ApiError:
@@ -20,7 +21,6 @@ def too_large(limit: int) -> ApiError:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-RAW_BODY = "apitwin.raw_body"   # scope key: the buffered body of form requests (see apitwin.forms)
 FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
 
@@ -41,80 +41,81 @@ def check_head(scope: dict, max_target: int, max_headers: int) -> None:
         raise ApiError(431, [f"Request header fields are larger than the limit of {max_headers} bytes."])
 
 
-class BodyLimitMiddleware:
-    def __init__(self, app: Any, default_limit: int = 1_000_000, admin_limit: int | None = None,
-                 max_target: int = 32_768, max_headers: int = 65_536) -> None:
-        self.app = app
-        self.default_limit = default_limit
-        self.admin_limit = admin_limit or default_limit
-        self.max_target = max_target
-        self.max_headers = max_headers
+@dataclass(frozen=True)
+class Limits:
+    default_limit: int = 1_000_000
+    admin_limit: int | None = None
+    max_target: int = 32_768
+    max_headers: int = 65_536
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        check_head(scope, self.max_target, self.max_headers)
-        if _CONTROL.search(scope.get("path", "")):
-            # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
-            raise ApiError(400, ["The request path contains control characters."])
-        rt = runtime.current_or_none()
-        if rt is not None:
-            limit = rt.settings.max_body_bytes
-        elif scope.get("path", "").startswith(ADMIN_PREFIX):
-            limit = self.admin_limit           # whole exported states come back through here
-        else:
-            limit = self.default_limit
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                if not value.isdigit():
-                    raise ApiError(400, ["Invalid Content-Length header."])
-                if int(value) > limit:
-                    raise too_large(limit)
-        names = {name for name, _ in scope.get("headers", [])}
-        if (b"content-length" not in names and b"transfer-encoding" in names) or _is_form(scope):
-            scope, receive = await self._buffer(scope, receive, limit)
-        seen = 0
 
-        async def counted_receive() -> dict:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise too_large(limit)
-            return message
-
-        await self.app(scope, counted_receive, send)
-
-    @staticmethod
-    async def _buffer(scope: dict, receive: Any, limit: int) -> tuple[dict, Any]:
-        """Chunked bodies: read them whole (up to the limit) and present them with a Content-Length, which is
-        what Connexion's validators look at to decide whether there is a body at all. Forms are buffered too and
-        kept in the scope, because Connexion's parsed form keeps one value per key (see apitwin.forms)."""
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
+async def limit_request(scope: dict, receive: Any, limits: Limits, state: RequestState) -> tuple[dict, Any]:
+    """Refuses what is too large before anything parses it; the receive channel counts the body as it is read.
+    Chunked and form bodies are read here whole (see `_buffer`)."""
+    check_head(scope, limits.max_target, limits.max_headers)
+    if _CONTROL.search(scope.get("path", "")):
+        # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
+        raise ApiError(400, ["The request path contains control characters."])
+    rt = state.runtime
+    if rt is not None:
+        limit = rt.settings.max_body_bytes
+    elif scope.get("path", "").startswith(ADMIN_PREFIX):
+        limit = limits.admin_limit or limits.default_limit   # whole exported states come back through here
+    else:
+        limit = limits.default_limit
+    names = set()
+    for name, value in scope.get("headers", []):
+        names.add(name)
+        if name == b"content-length":
+            if not value.isdigit():
+                raise ApiError(400, ["Invalid Content-Length header."])
+            if int(value) > limit:
                 raise too_large(limit)
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
-        scope = {**scope, RAW_BODY: body}
-        headers = [(k, v) for k, v in scope.get("headers", []) if k != b"transfer-encoding"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        replayed = False
+    if (b"content-length" not in names and b"transfer-encoding" in names) or _is_form(scope):
+        scope, receive = await _buffer(scope, receive, limit, state)
+    seen = 0
+    upstream = receive
 
-        async def replay() -> dict:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+    async def counted_receive() -> dict:
+        nonlocal seen
+        message = await upstream()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise too_large(limit)
+        return message
 
-        return {**scope, "headers": headers}, replay
+    return scope, counted_receive
+
+
+async def _buffer(scope: dict, receive: Any, limit: int, state: RequestState) -> tuple[dict, Any]:
+    """Chunked bodies: read them whole (up to the limit) and present them with a Content-Length, which is
+    what Connexion's validators look at to decide whether there is a body at all. Forms are buffered too and
+    kept in the request state, because Connexion's parsed form keeps one value per key (see apitwin.forms)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    body = b"".join(chunks)
+    state.raw_body = body
+    headers = [(k, v) for k, v in scope.get("headers", []) if k != b"transfer-encoding"]
+    headers.append((b"content-length", str(len(body)).encode()))
+    replayed = False
+
+    async def replay() -> dict:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return {**scope, "headers": headers}, replay

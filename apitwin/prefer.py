@@ -9,7 +9,7 @@
 
 Query twins: __code, __example, __dynamic, __delay, __fault (stripped before validation). Without any of them the
 mock's real, stateful behaviour answers. Security and request validation run first, as in Prism: delays and
-faults apply to requests that passed them (`PreferFaults`).
+faults apply to requests that passed them (`apply_faults`, called by `apitwin.server.handling`).
 """
 from __future__ import annotations
 
@@ -20,14 +20,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from apitwin import fake, runtime
+from starlette.responses import Response
+
+from apitwin import fake
 from apitwin.errors import ApiError
+from apitwin.server.state import RequestState
 
 KEYS = ("code", "example", "dynamic", "delay", "fault")
 _PREFERENCE = re.compile(r'\s*([A-Za-z_-]+)\s*(?:=\s*(?:"([^"]*)"|([^,;]*)))?\s*[,;]?')
 STATUS_FAULTS = {"500", "502", "503", "504"}
 BODY_FAULTS = {"empty", "malformed", "drop"}
-SCOPE_KEY = "apitwin.prefer"
 
 
 @dataclass
@@ -90,93 +92,69 @@ def build(raw: dict[str, tuple[str, str]], max_delay_ms: int) -> Preference:
     return pref
 
 
-class PreferIntake:
-    """Before routing: reads Prefer / __twins and strips the twins from the query (validation must not see them).
-    Nothing is applied here: `PreferFaults` does that once security and validation have passed."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        raw: dict[str, tuple[str, str]] = {}
-        for name, value in scope.get("headers", []):
-            if name == b"prefer":
-                raw.update({k: ("Prefer", v) for k, v in parse_header(value.decode("latin-1")).items()})
-        query = scope.get("query_string", b"")
-        if b"__" in query:
-            kept = []
-            for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-                if key.startswith("__") and key[2:] in KEYS:
-                    raw[key[2:]] = (key, value)
-                else:
-                    kept.append((key, value))
-            scope["query_string"] = urlencode(kept).encode("latin-1")
-        if raw:
-            rt = runtime.current_or_none()
-            try:
-                scope[SCOPE_KEY] = build(raw, rt.settings.max_delay_ms if rt else 30_000)
-            except ApiError as problem:
-                scope[SCOPE_KEY] = problem          # raised by PreferFaults, after security
-        await self.app(scope, receive, send)
+def intake(scope: dict, state: RequestState) -> None:
+    """Before routing: reads Prefer / __twins into the request state and strips the twins from the query
+    (validation must not see them). Nothing is applied here: `apply` does that once security and validation passed;
+    a bad value is kept as its ApiError and raised then."""
+    raw: dict[str, tuple[str, str]] = {}
+    for name, value in scope.get("headers", []):
+        if name == b"prefer":
+            raw.update({k: ("Prefer", v) for k, v in parse_header(value.decode("latin-1")).items()})
+    query = scope.get("query_string", b"")
+    if b"__" in query:
+        kept = []
+        for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if key.startswith("__") and key[2:] in KEYS:
+                raw[key[2:]] = (key, value)
+            else:
+                kept.append((key, value))
+        scope["query_string"] = urlencode(kept).encode("latin-1")
+    if raw:
+        rt = state.runtime
+        try:
+            state.prefer = build(raw, rt.settings.max_delay_ms if rt else 30_000)
+        except ApiError as problem:
+            state.prefer = problem
 
 
-class PreferFaults:
+async def apply_faults(pref: Preference | ApiError, scope: dict, send: Any) -> bool:
     """After security and request validation (as in Prism): a bad preference answers 400, then the delay is
-    waited and an injected fault answers. Outside ResponseGuard, so injected faults are not checked as drift."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        pref = scope.get(SCOPE_KEY) if scope["type"] == "http" else None
-        if pref is None:
-            return await self.app(scope, receive, send)
-        if isinstance(pref, ApiError):
-            raise pref
-        if pref.delay_ms:
-            await asyncio.sleep(pref.delay_ms / 1000)
-        if pref.fault in STATUS_FAULTS:
-            raise ApiError(int(pref.fault), [f"Injected fault (Prefer: fault={pref.fault})."])
-        if pref.fault in BODY_FAULTS:
-            return await _body_fault(pref.fault, send)
-        await self.app(scope, receive, send)
+    waited and an injected fault answers (True: answered). Outside the response guard, so injected faults are
+    not checked as drift."""
+    if isinstance(pref, ApiError):
+        raise pref
+    if pref.delay_ms:
+        await asyncio.sleep(pref.delay_ms / 1000)
+    if pref.fault in STATUS_FAULTS:
+        raise ApiError(int(pref.fault), [f"Injected fault (Prefer: fault={pref.fault})."])
+    if pref.fault in BODY_FAULTS:
+        await _body_fault(pref.fault, scope, send)
+        return True
+    return False
 
 
-async def _body_fault(kind: str, send: Any) -> None:
-    headers = [(b"content-type", b"application/json")]
+async def _body_fault(kind: str, scope: dict, send: Any) -> None:
     if kind == "drop":
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        # a response that starts and never finishes: the server aborts the half-sent answer
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": b'{"partial":', "more_body": True})
-        raise ConnectionAbortedError("Prefer: fault=drop")  # the server aborts the half-sent response
+        raise ConnectionAbortedError("Prefer: fault=drop")
     body = b"" if kind == "empty" else b'{"errors": {"trunc'
-    await send({"type": "http.response.start", "status": 200,
-                "headers": headers + [(b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+    await Response(body, 200, media_type="application/json")(scope, _no_receive, send)
 
 
-class PreferResponder:
-    """After security and validation: answers from the spec when the request asked for a code/example/dynamic."""
+async def _no_receive() -> dict[str, Any]:
+    return {"type": "http.disconnect"}
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        pref = scope.get(SCOPE_KEY)
-        rt = runtime.current_or_none()
-        if scope["type"] != "http" or not isinstance(pref, Preference) or not pref.chooses_response or rt is None:
-            return await self.app(scope, receive, send)
-        op_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
-        operation = rt.extras.get("operations", {}).get(op_id)
-        if operation is None:
-            return await self.app(scope, receive, send)
-        status, media_type, body, headers = choose(operation, pref, rt.settings.seed, scope)
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        out_headers = [(b"content-type", media_type.encode()), (b"content-length", str(len(raw)).encode())]
-        out_headers += [(k.lower().encode(), str(v).encode()) for k, v in headers.items()]
-        await send({"type": "http.response.start", "status": status, "headers": out_headers})
-        await send({"type": "http.response.body", "body": raw})
+def answer(pref: Any, plan: Any, seed: int, scope: dict) -> Response | None:
+    """After security and validation: the answer from the spec when the request asked for a
+    code/example/dynamic (None: the handler answers)."""
+    if not isinstance(pref, Preference) or not pref.chooses_response or plan is None:
+        return None
+    status, media_type, body, headers = choose(plan.operation, pref, seed, scope)
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Response(raw, status, {k: str(v) for k, v in headers.items()}, media_type)
 
 
 def choose(operation: dict, pref: Preference, seed: int, scope: dict) -> tuple[int, str, Any, dict[str, Any]]:

@@ -5,10 +5,12 @@ The app sets the current `ApiRuntime` per request from the path (longest mount p
 """
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
+from apitwin import tokens
 from apitwin.plugin import ApiPlugin
 from apitwin.settings import Settings
 from apitwin.store import Store
@@ -33,6 +35,7 @@ class ApiRuntime:
 
     def reset(self) -> None:
         self.store.reset()
+        tokens.VERIFIED.clear()   # verified again in full (a cache only; claims depend on the token alone)
         if self.webhooks is not None:
             self.webhooks.state_replaced()
 
@@ -84,22 +87,13 @@ def registry() -> Registry:
     return reg
 
 
-class RuntimeMiddleware:
-    """Outermost layer: binds the request to its API runtime (for handlers and for error rendering)."""
-
-    def __init__(self, app: Any, registry: Registry) -> None:
-        self.app = app
-        self.registry = registry
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        rt = self.registry.for_path(scope["path"])
-        tok_rt = _current.set(rt)
-        tok_reg = _registry.set(self.registry)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            _current.reset(tok_rt)
-            _registry.reset(tok_reg)
+@contextlib.contextmanager
+def bound(rt: ApiRuntime | None, reg: Registry) -> Iterator[None]:
+    """The request's API and app, for `current()` and `registry()` (set by `apitwin.server.front.Front`)."""
+    tok_rt = _current.set(rt)
+    tok_reg = _registry.set(reg)
+    try:
+        yield
+    finally:
+        _current.reset(tok_rt)
+        _registry.reset(tok_reg)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from typing import Any
 
+from starlette.responses import Response
+
 from swagger_ui_bundle import swagger_ui_path
 
 ASSETS: Traversable = swagger_ui_path
@@ -167,6 +169,11 @@ def _origin(scope: dict) -> str:
 
 
 async def _send(send: Any, scope: dict, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    headers = [*headers, (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
+    response = Response(body, status, {k.decode("latin-1"): v.decode("latin-1") for k, v in headers})
+    if scope["method"] == "HEAD":
+        response.body = b""          # the length of the GET answer stays in Content-Length
+    await response(scope, _no_receive, send)
+
+
+async def _no_receive() -> dict[str, Any]:
+    return {"type": "http.disconnect"}

@@ -6,9 +6,8 @@ schema dumps in messages. Messages are short and human: what is wrong with which
 from __future__ import annotations
 
 import json
-import re
+from collections import OrderedDict
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import ProblemException
@@ -21,28 +20,45 @@ from connexion.validators import (
 )
 from connexion.utils import is_null, is_nullable
 from starlette.formparsers import MultiPartException
-import jsonschema_rs
-from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker, ValidationError
+from jsonschema import Draft4Validator, ValidationError
 
-from apitwin import lenient_json, runtime
+from apitwin import lenient_json
 from apitwin.errors import ApiError, FieldErrorCollector
+from apitwin.server import jsonio
+from apitwin.server.connexion_seam import token_info
+from apitwin.server.plans import FORMATS
+from apitwin.server.state import RequestState, state_of
 
 REQUIRED_MESSAGE = "This field is required."
-# Every format jsonschema knows (date, date-time, email, ...), not only Draft 4's: `format: date` is otherwise
-# silently unchecked in bodies and responses.
-FORMATS = FormatChecker()
 
-_COMPILED: dict[tuple[int, type], tuple[Any, Any]] = {}
+class IdentityCache:
+    """A bounded cache keyed by an object's identity, for schemas Connexion hands over per request (dicts cannot be
+    hashed). Each entry keeps its object alive, so an id is never reused while cached; the oldest entries leave
+    first once `maxsize` is reached."""
+
+    def __init__(self, maxsize: int = 2048) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[tuple[int, Any], tuple[Any, Any]] = OrderedDict()
+
+    def get(self, obj: Any, kind: Any, build: Any) -> Any:
+        key = (id(obj), kind)
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not obj:
+            entry = self._entries[key] = (obj, build())
+            if len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)
+        return entry[1]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_COMPILED = IdentityCache()
 
 
 def compiled(schema: Any, validator_cls: type) -> Any:
-    """One validator per (schema, class) for the app's lifetime; Connexion builds one per request."""
-    key = (id(schema), validator_cls)
-    cached = _COMPILED.get(key)
-    if cached is None or cached[0] is not schema:
-        cached = (schema, validator_cls(schema, format_checker=FORMATS))
-        _COMPILED[key] = cached
-    return cached[1]
+    """One validator per (schema, class); Connexion builds one per request."""
+    return _COMPILED.get(schema, validator_cls, lambda: validator_cls(schema, format_checker=FORMATS))
 
 
 def _required_names(schema: Any) -> list[str] | None:
@@ -214,18 +230,15 @@ def merge(into: dict[str, list[str]], extra: dict[str, list[str]]) -> None:
                 into[field].append(message)
 
 
-def business_errors(scope: Any, body: Any) -> dict[str, list[str]]:
+def business_errors(state: RequestState, scope: Any, body: Any) -> dict[str, list[str]]:
     """The plugin's own checks for this operation (see apitwin.plugin.Wire.body_checks), on a body that failed the schema.
     A check that trips over the malformed body adds nothing: the schema errors already explain it."""
-    rt = runtime.current_or_none()
-    op_id = (scope or {}).get("extensions", {}).get("connexion_routing", {}).get("operation_id")
-    check = rt.plugin.wire.body_checks.get(op_id) if rt and isinstance(body, dict) else None
+    check = state.plan.body_check if state.plan is not None and isinstance(body, dict) else None
     if check is None:
         return {}
-    token_info = (scope or {}).get("extensions", {}).get("connexion_context", {}).get("token_info") or {}
     problems = FieldErrorCollector()
     try:
-        check(body, token_info, problems)
+        check(body, token_info(scope), problems)
     except Exception:  # noqa: BLE001 - malformed input the check did not foresee
         return {}
     return problems.errors
@@ -245,112 +258,25 @@ def integral_floats_to_int(value: Any, changed: list[bool] | None = None) -> Any
     return value
 
 
-PENDING_KEY = "apitwin.pending_field_errors"
-
-
-def _has_body(scope: Any) -> bool:
-    for name, value in scope.get("headers", []):
-        if (name == b"content-length" and value not in (b"0", b"")) or name == b"transfer-encoding":
-            return True
-    return False
-
-
-class MergePendingErrors:
-    """Body validators: report the stashed parameter errors together with the body's own."""
+class CollectBodyProblems:
+    """Body validators: a body that cannot be read or validated is answered with the parameter problems collected
+    before it (`state.problems`); problems that remain are raised once by `apitwin.server.handling`."""
 
     async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
+        self._state = state_of(scope)
         self._scope = scope
-        pending = scope.pop(PENDING_KEY, None)
         try:
             try:
-                result = await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
+                return await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
             except ProblemException as problem:  # e.g. Connexion's "RequestBody is required"
-                if str(problem.detail) == "RequestBody is required" and (custom := missing_body(scope)):
+                if str(problem.detail) == "RequestBody is required" and (custom := missing_body(self._state.plan)):
                     raise custom from None
                 raise ApiError(problem.status_code, [str(problem.detail or problem.title)]) from None
         except ApiError as exc:
-            if pending:
-                merged = {field: list(messages) for field, messages in pending.items()}
-                for field, messages in exc.field_errors.items():
-                    merged.setdefault(field, []).extend(messages)
-                raise ApiError(exc.status, exc.messages, merged, headers=exc.headers) from None
-            raise
-        if pending:
-            raise ApiError(400, [], pending)
-        return result
+            raise self._state.problems.merged(exc) from None
 
 
-class MissingContentType:
-    """A body without a Content-Type would skip Connexion's body validation and reach the handler as raw bytes;
-    answer 415 naming what the operation accepts (as DRF does), before validation."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and _has_body(scope):
-            names = {name for name, _ in scope.get("headers", [])}
-            rt = runtime.current_or_none()
-            op_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
-            operation = rt.extras.get("operations", {}).get(op_id) if rt else None
-            accepted = list(((operation or {}).get("requestBody") or {}).get("content", {}))
-            if b"content-type" not in names and accepted:
-                raise ApiError(415, [f"Missing Content-Type header; this operation accepts {', '.join(accepted)}."])
-        await self.app(scope, receive, send)
-
-
-PATTERNED_QUERY_KEY = "apitwin.patterned_query"
-# the JSON body exactly as sent (None for an empty body or `null`); the key is absent when no body was read.
-# Connexion hands handlers a default ({}) instead, which hides "no body" from APIs where that matters.
-SENT_JSON_KEY = "apitwin.sent_json"
-
-
-class PatternedQuery:
-    """Query parameters whose names follow a pattern rather than a list (MOLGENIS' `q[0].field=…`) cannot be
-    declared one by one, and strict validation would reject them. An operation names the pattern in
-    `x-apitwin-query-pattern`; matching pairs move out of the query string into the scope for the handler
-    (`scope["apitwin.patterned_query"]`, a list of (name, value) in request order)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self._patterns: dict[tuple[str, str], re.Pattern[str] | None] = {}
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        rt = runtime.current_or_none() if scope["type"] == "http" else None
-        query = scope.get("query_string", b"") if rt else b""
-        if query:
-            op_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
-            pattern = self._pattern(rt, op_id)
-            if pattern is not None:
-                kept, taken = [], []
-                for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-                    (taken if pattern.match(name) else kept).append((name, value))
-                scope[PATTERNED_QUERY_KEY] = taken
-                scope["query_string"] = urlencode(kept).encode("latin-1")
-        await self.app(scope, receive, send)
-
-    def _pattern(self, rt: Any, op_id: str | None) -> re.Pattern[str] | None:
-        key = (rt.name, op_id or "")
-        if key not in self._patterns:
-            raw = (rt.extras.get("operations", {}).get(op_id) or {}).get("x-apitwin-query-pattern")
-            self._patterns[key] = re.compile(raw) if raw else None
-        return self._patterns[key]
-
-
-class PendingErrors:
-    """After request validation: parameter errors that no body validator collected are raised here."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        pending = scope.pop(PENDING_KEY, None) if scope["type"] == "http" else None
-        if pending:
-            raise ApiError(400, [], pending)
-        await self.app(scope, receive, send)
-
-
-class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
+class CollectingJSONBodyValidator(CollectBodyProblems, JSONRequestBodyValidator):
     @property
     def _validator(self) -> Any:
         return compiled(self._schema, Draft4RequestValidator)
@@ -360,15 +286,13 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
             text = raw.decode(self._encoding)
         except UnicodeDecodeError as exc:  # connexion 3.3.0 answers 500 here
             raise ApiError(400, [f"Request body is not valid {self._encoding}: {exc.reason}."])
-        sent = getattr(self, "_scope", None)
-        if sent is not None:
-            sent[SENT_JSON_KEY] = None
+        state: RequestState = self._state
+        state.sent_json = None
         if not text:
             return None
-        rt = runtime.current_or_none()
-        lenient = bool(rt and rt.plugin.wire.lenient_json)
+        lenient = bool(state.runtime and state.runtime.plugin.wire.lenient_json)
         try:
-            body = json.loads(text)
+            body = jsonio.loads(text)
             changed = [False]
         except RecursionError:
             raise ApiError(400, ["Request body is nested too deeply."]) from None
@@ -384,25 +308,24 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
             body = integral_floats_to_int(body, changed)
         except RecursionError:
             raise ApiError(400, ["Request body is nested too deeply."]) from None
-        if sent is not None:
-            sent[SENT_JSON_KEY] = body
-        if changed[0]:
-            self.MUTABLE_VALIDATION = True  # replay the normalised body to the handler
+        state.sent_json = body
+        if changed[0]:   # replay the normalised body to the handler (Connexion's switch, read after _validate)
+            self.MUTABLE_VALIDATION = True
         return body
 
     def _validate(self, body: Any) -> Any:
         if body is None:
             if self._nullable or not self._required:  # an optional body may be left out
                 return body
-            raise missing_body(getattr(self, "_scope", None)) or ApiError(
+            raise missing_body(self._state.plan) or ApiError(
                 400, ["Request body must not be empty."], {"body": [REQUIRED_MESSAGE]})
-        contract = contract_schema(getattr(self, "_scope", None), "json")
-        if contract is not None:
-            fast, detailed = contract
-            if fast.is_valid(body):  # compiled (jsonschema-rs): the common, valid case costs microseconds
+        plan = self._state.plan
+        contract = plan.json_body if plan is not None else None
+        if contract is not None:   # the 3.1 document's schema, compiled at start (apitwin.server.plans)
+            if contract.fast.is_valid(body):  # jsonschema-rs: the common, valid case costs microseconds
                 return body
-            errors = collect(detailed.iter_errors(body)) or collect_rs(fast.iter_errors(body))
-            merge(errors, business_errors(getattr(self, "_scope", None), body))
+            errors = collect(contract.detailed.iter_errors(body)) or collect_rs(contract.fast.iter_errors(body))
+            merge(errors, business_errors(self._state, self._scope, body))
         else:
             errors = collect(self._validator.iter_errors(body))
         if errors:
@@ -410,36 +333,14 @@ class CollectingJSONBodyValidator(MergePendingErrors, JSONRequestBodyValidator):
         return body
 
 
-def missing_body(scope: Any) -> ApiError | None:
+def missing_body(plan: Any) -> ApiError | None:
     """A required body that is missing, in the API's own words when the operation's `requestBody` has them
     (`x-apitwin-message`, e.g. Spring's `Required request body is missing`); None: the engine's wording."""
-    rt = runtime.current_or_none()
-    op_id = (scope or {}).get("extensions", {}).get("connexion_routing", {}).get("operation_id")
-    body = ((rt.extras.get("operations", {}).get(op_id) or {}).get("requestBody") or {}) if rt else {}
-    text = body.get(CUSTOM_MESSAGE)
+    text = ((plan.operation.get("requestBody") or {}) if plan is not None else {}).get(CUSTOM_MESSAGE)
     return ApiError(400, [text]) if isinstance(text, str) else None
 
 
-def contract_schema(scope: Any, media_hint: str) -> tuple[Any, Any] | None:
-    """The request body schema of the routed operation as the 3.1 document states it (JSON Schema 2020-12), as
-    (fast jsonschema-rs validator, detailed jsonschema validator for the messages). None when unknown, e.g. for
-    the admin API, whose 3.0 view Connexion already validates."""
-    rt = runtime.current_or_none()
-    if rt is None or scope is None:
-        return None
-    op_id = scope.get("extensions", {}).get("connexion_routing", {}).get("operation_id")
-    cache: dict[tuple[str, str], tuple[Any, Any] | None] = rt.extras.setdefault("request_contracts", {})
-    key = (op_id or "", media_hint)
-    if key not in cache:
-        content = ((rt.extras.get("operations", {}).get(op_id) or {}).get("requestBody") or {}).get("content", {})
-        schema = next((media.get("schema") for name, media in content.items() if media_hint in name), None)
-        cache[key] = None if schema is None else (
-            jsonschema_rs.validator_for(schema, validate_formats=True),
-            Draft202012Validator(schema, format_checker=FORMATS))
-    return cache[key]
-
-
-class CollectingFormValidation(MergePendingErrors):
+class CollectingFormValidation(CollectBodyProblems):
     """Form bodies (urlencoded, multipart): every violation per field, one compiled validator per schema."""
 
     _schema: Any
@@ -473,15 +374,8 @@ class CollectingMultiPartFormDataValidator(CollectingFormValidation, MultiPartFo
 
 # Connexion builds a new validator (after a deepcopy of the schema) for every parameter of every request;
 # parameter dicts live as long as the app, so one compiled validator per parameter is enough.
-_PARAM_VALIDATORS: dict[int, tuple[dict, Any]] = {}
-
-
 def _param_validator(param: dict) -> Draft4Validator:
-    cached = _PARAM_VALIDATORS.get(id(param))
-    if cached is None or cached[0] is not param:
-        cached = (param, Draft4Validator(param.get("schema", param), format_checker=FORMATS))
-        _PARAM_VALIDATORS[id(param)] = cached
-    return cached[1]
+    return _COMPILED.get(param, "parameter", lambda: Draft4Validator(param.get("schema", param), format_checker=FORMATS))
 
 
 class CollectingParameterValidator(ParameterValidator):
@@ -517,15 +411,15 @@ class CollectingParameterValidator(ParameterValidator):
             raise ApiError(400, [], errors)
 
     def validate(self, scope: Any) -> None:  # noqa: D401
-        """Parameter problems of a request that also carries a body wait for the body's problems, so the client
-        gets every violation in one answer; `PendingErrors` raises them if no body validator picked them up."""
+        """Parameter problems of an operation that takes a body wait in `state.problems` for the body's, so the
+        client gets every violation in one answer (raised once, by `apitwin.server.handling`)."""
         try:
             super().validate(scope)
         except ApiError as exc:
-            if self.uri_parser._body_schema:  # a body validator runs next (or PendingErrors raises these)
-                scope[PENDING_KEY] = exc.field_errors
-                return
-            raise
+            state = state_of(scope)
+            if state.plan is not None and not state.plan.accepted:
+                raise                 # no body to wait for
+            state.problems.add(exc.field_errors)
 
 
 VALIDATOR_MAP = {

@@ -3,7 +3,7 @@
 Two transports, same comparison:
 - asgi (default): both apps driven in-process through ASGI, alternating rounds so machine noise hits both alike.
   No sockets, so this is the framework + handler cost alone — the strictest ratio.
-- http (`--http`, needs `wrk`): each app in its own uvicorn process pinned to CPU 0, wrk pinned to CPU 1,
+- http (`--http`; `wrk` when installed, else bench/loadgen.py): each app in its own uvicorn process pinned to CPU 0, wrk pinned to CPU 1,
   keep-alive connections — what a client sees.
 Prints req/s and the ratio mock/bare for list, get-by-id and create. Target (issue 3): mock >= 50 % of bare.
 
@@ -146,16 +146,16 @@ async def lifespan(app: Any) -> None:
 SERVER = """
 import logging, sys
 sys.path.insert(0, {root!r}); sys.path.insert(0, {bench!r})
-import uvicorn
 from apitwin.app import create_app
+from apitwin.serving import serve
 from apitwin.settings import Settings
 from bench_partners import bare_app
 logging.getLogger("connexion").setLevel(logging.ERROR)
-settings = Settings()
+settings = Settings(jwt_secret="bench-secret-" + "x" * 32)  # both processes accept the token the mock issued
 mock = create_app(["partners"], settings=settings)
 rt = mock.apitwin.runtimes["partners"]
 app = mock if {which!r} == "mock" else bare_app(rt.store, rt.settings.jwt_secret)
-uvicorn.run(app, host="127.0.0.1", port={port}, log_level="error", access_log=False)
+serve(app, "127.0.0.1", {port}, server={server!r})
 """
 CREATE_LUA = """
 wrk.method = "POST"
@@ -185,20 +185,19 @@ def wait_for_port(port: int, attempts: int = 100) -> None:
             time.sleep(0.1)
 
 
-def http_rates(seconds: float) -> dict[str, dict[str, float]]:
+def http_rates(seconds: float, server_name: str = "uvicorn") -> dict[str, dict[str, float]]:
     import re
     import shutil
     import subprocess
     import tempfile
     import urllib.request
 
-    if shutil.which("wrk") is None:
-        raise SystemExit("--http needs wrk (apt-get install wrk)")
+    use_wrk = shutil.which("wrk") is not None   # else bench/loadgen.py, pinned the same way
     root = str(Path(__file__).resolve().parents[1])
     results: dict[str, dict[str, float]] = {}
     for which in ("mock", "bare"):
         port = free_port()
-        code = SERVER.format(root=root, bench=str(Path(__file__).parent), which=which, port=port)
+        code = SERVER.format(root=root, bench=str(Path(__file__).parent), which=which, port=port, server=server_name)
         server = subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c", code])
         try:
             wait_for_port(port)
@@ -215,6 +214,17 @@ def http_rates(seconds: float) -> dict[str, dict[str, float]]:
                 lua.write(CREATE_LUA.format(body=json.dumps(CUSTOMER), token=token))
             cases = [("list", [base]), ("get", [base + "319/"]), ("create", ["-s", lua.name, base])]
             for name, target in cases:
+                if not use_wrk:
+                    extra = ["--method", "POST", "--body", json.dumps(CUSTOMER), "-H", "Content-Type: application/json"] \
+                        if name == "create" else []
+                    out = subprocess.run(["taskset", "-c", "1", sys.executable, str(Path(__file__).parent / "loadgen.py"),
+                                          target[-1], "-c16", f"-d{seconds:g}", "-H", f"Authorization: JWT {token}",
+                                          *extra], capture_output=True, text=True, check=True).stdout
+                    measured = json.loads(out)
+                    if measured["non_2xx"]:
+                        raise SystemExit(f"{which} {name}: {measured['non_2xx']} non-2xx responses")
+                    results.setdefault(name, {})[which] = measured["rate"]
+                    continue
                 out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c16", f"-d{seconds:g}s",
                                       "-H", f"Authorization: JWT {token}", *target],
                                      capture_output=True, text=True, check=True).stdout
@@ -233,15 +243,16 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--http", action="store_true", help="measure over HTTP with uvicorn + wrk")
+    parser.add_argument("--server", default="uvicorn", help="--http: uvicorn (httptools/uvloop) or granian")
+    parser.add_argument("--http", action="store_true", help="measure over HTTP with uvicorn + wrk (or bench/loadgen.py)")
     args = parser.parse_args()
     logging.getLogger("connexion").setLevel(logging.ERROR)
     progress = RunProgress()
     if args.http:
         with progress:
             progress.step("wrk: mock and bare over HTTP")
-            rates = http_rates(args.seconds)
-        progress.table("Partners mock vs bare Starlette (HTTP, uvicorn 1 worker on CPU 0)",
+            rates = http_rates(args.seconds, args.server)
+        progress.table(f"Partners mock vs bare Starlette (HTTP, {args.server} 1 worker on CPU 0)",
                        ("operation", "mock req/s", "bare req/s", "mock/bare"),
                        [(name, f"{per['mock']:,.0f}", f"{per['bare']:,.0f}", f"{per['mock'] / per['bare']:.0%}")
                         for name, per in rates.items()])

@@ -7,7 +7,7 @@ from typing import Any
 from connexion import request
 
 from apitwin.errors import ApiError
-from apitwin.validation import PATTERNED_QUERY_KEY
+from apitwin.server.state import patterned_query
 from apitwin_apis.molgenis import data
 from apitwin_apis.molgenis.context import Ctx, ctx
 from apitwin_apis.molgenis.inputs import (collection_request, is_form, media_type, read_form, refuse_query_sort,
@@ -32,7 +32,7 @@ async def list_rows(entityTypeId: str, start: int = 0, num: int = 100, token_inf
                     **_: Any) -> Any:
     refuse_query_sort()
     params: dict[str, list[str]] = {}
-    for name, value in request.scope.get(PATTERNED_QUERY_KEY, []):    # q[i].* (set aside by the engine)
+    for name, value in patterned_query(request.scope):    # q[i].* (set aside by the engine)
         params.setdefault(name, []).append(value)
     rules = rules_from_params(params)
     return _collection_body(ctx(token_info), entityTypeId, start=start, num=num, rules=rules or None, sort=None,

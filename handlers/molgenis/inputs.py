@@ -14,7 +14,7 @@ from starlette.datastructures import QueryParams
 
 from apitwin.errors import ApiError
 from apitwin.forms import multi_form
-from apitwin.validation import SENT_JSON_KEY
+from apitwin.server.state import ABSENT, sent_json as sent_json_of
 from apitwin_apis.molgenis.problem import Problem
 from apitwin_apis.molgenis.render import split_items
 
@@ -22,13 +22,12 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 TUNNEL_METHODS = ("GET", "PUT", "DELETE")
 
 
-ABSENT = object()
 
 
 def sent_json() -> Any:
     """The JSON body as the client sent it: ABSENT without a body, None for `null` (Connexion's `body` argument
     shows a default `{}` for both)."""
-    return request.scope.get(SENT_JSON_KEY, ABSENT)
+    return sent_json_of(request.scope)
 
 
 def require_object_body(absent_allowed: bool = False) -> None:

@@ -82,6 +82,23 @@ def listing(collection: str, token_info: dict[str, Any] | None, page: int | None
         return [shape(r) for r in rows.filter(predicate, **equals)]
     offset, limit = window(page, page_size)
     chunk, total = rows.select(predicate, offset=offset, limit=limit, **equals)
+    return page_of(chunk, total, page, page_size, shape, link_params)
+
+
+def indexed_listing(collection: str, ids: list[int], page: int | None, page_size: int | None, *,
+                    shape: Callable[[Row], Any] = public, link_params: dict[str, Any] | None = None) -> Any:
+    """`listing` for rows an index already chose (the caller's, ascending ids): only the page is copied. Call it
+    inside `store().transaction()`, with the ids read there."""
+    rows = store()[collection]
+    if page is None and page_size is None:
+        return [shape(r) for r in map(rows.get, ids) if r is not None]
+    offset, limit = window(page, page_size)
+    chunk = [r for r in map(rows.get, ids[offset:offset + limit]) if r is not None]
+    return page_of(chunk, len(ids), page, page_size, shape, link_params)
+
+
+def page_of(chunk: list[Row], total: int, page: int | None, page_size: int | None, shape: Callable[[Row], Any],
+            link_params: dict[str, Any] | None) -> Any:
     url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
     query = {k: v for k, v in (link_params or {}).items() if v is not None}
     return envelope([shape(r) for r in chunk], total, page, page_size, url, query)

@@ -1,0 +1,44 @@
+"""Every place apitwin changes or relies on a Connexion 3.3 internal, in one module, each with a test
+(tests/engine/test_connexion_patches.py) that the name still exists in the pinned Connexion.
+
+- `inspect_function_arguments` memoised in the security and parameter decorators: Connexion calls
+  `inspect.signature` three times per request for functions that never change (measured with cProfile in
+  bench/bench_partners.py); the answer depends only on the function object, so the memo is behaviour-preserving.
+- The middleware list without Connexion's Swagger UI (4.x, blank on OpenAPI 3.1; its router also ran on every
+  request): apitwin.swagger_ui serves the UI.
+- Relied upon, not patched: the body validators' constructor attributes (`_schema`, `_encoding`, `_nullable`,
+  `_required`) and the `MUTABLE_VALIDATION` switch that replays a normalised body (apitwin.validation).
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import connexion.decorators.parameter as parameter_decorators
+import connexion.security as security
+from connexion.middleware.main import ConnexionMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.utils import inspect_function_arguments
+
+# (module, attribute) pairs replaced by `apply`
+PATCHED = ((parameter_decorators, "inspect_function_arguments"), (security, "inspect_function_arguments"))
+# attributes of Connexion's request body validators that apitwin.validation reads or sets
+VALIDATOR_ATTRIBUTES = ("_schema", "_encoding", "_nullable", "_required", "MUTABLE_VALIDATION")
+
+_applied = False
+
+
+def apply() -> None:
+    """Idempotent; called once per app."""
+    global _applied
+    if _applied:
+        return
+    cached = functools.lru_cache(maxsize=4096)(inspect_function_arguments)
+    for module, name in PATCHED:
+        setattr(module, name, cached)
+    _applied = True
+
+
+def middleware_stack() -> list[Any]:
+    """Connexion's default middleware list without its Swagger UI."""
+    return [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]

@@ -1,0 +1,91 @@
+"""Per-operation plans, made once at start (validators compiled at first use, then kept): everything the pipeline needs about an operation that depends
+only on the operation (request body validators, accepted media types, the query pattern, the plugin's body check,
+response validators, compiled on first use), so a request looks its operation up once and derives nothing.
+
+Request and response bodies are checked against the 3.1 document (JSON Schema 2020-12, formats checked) with
+jsonschema-rs; Python's jsonschema (`detailed`) only words the messages of an invalid request body.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+import jsonschema_rs
+from jsonschema import Draft202012Validator, FormatChecker
+
+if TYPE_CHECKING:
+    from apitwin.runtime import ApiRuntime
+
+QUERY_PATTERN = "x-apitwin-query-pattern"
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class BodyContract:
+    fast: Any          # jsonschema_rs validator: the common, valid case costs microseconds
+    detailed: Any      # jsonschema Draft202012Validator: per-field messages for an invalid body
+
+
+@dataclass
+class OperationPlan:
+    op_id: str
+    operation: dict[str, Any]
+    accepted: tuple[str, ...]                        # request body media types the operation documents
+    json_schema: Any                                 # the JSON request body's schema, if any
+    query_pattern: re.Pattern[str] | None            # x-apitwin-query-pattern (MOLGENIS' q[0].field=…)
+    body_check: Callable[[Any, dict[str, Any], Any], Any] | None
+    responses: dict[str, Any] = field(default_factory=dict)
+    _response_validators: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _json_body: Any = _UNSET
+
+    @property
+    def json_body(self) -> BodyContract | None:
+        """The JSON request body's contract (None: no JSON body schema), compiled on first use."""
+        if self._json_body is _UNSET:
+            self._json_body = None if self.json_schema is None else BodyContract(
+                jsonschema_rs.validator_for(self.json_schema, validate_formats=True), _detailed(self.json_schema))
+        return self._json_body
+
+    def response_for(self, status: int) -> tuple[str, dict[str, Any]] | None:
+        """(documented key, response) for a status: the exact code, its `4XX` range, or `default`."""
+        for key in (str(status), f"{str(status)[0]}XX", "default"):
+            if key in self.responses:
+                return key, self.responses[key]
+        return None
+
+    def response_validator(self, key: str, media_type: str) -> Any:
+        """The compiled validator of one documented JSON response body (None if it has no schema). Compiled on
+        first use and kept: compiling every response of a large document at start costs seconds."""
+        found = self._response_validators.get((key, media_type), _UNSET)
+        if found is _UNSET:
+            media = ((self.responses.get(key) or {}).get("content") or {}).get(media_type) or {}
+            found = None if not media_type.endswith("json") or "schema" not in media else \
+                jsonschema_rs.validator_for(media["schema"], validate_formats=True)
+            self._response_validators[(key, media_type)] = found
+        return found
+
+
+# Every format jsonschema knows (date, date-time, email, ...), not only Draft 4's: `format: date` is otherwise
+# silently unchecked in bodies and responses. Shared by every validator of the engine.
+FORMATS = FormatChecker()
+
+
+def _detailed(schema: Any) -> Any:
+    return Draft202012Validator(schema, format_checker=FORMATS)
+
+
+def compile_plan(op_id: str, operation: dict[str, Any], body_check: Any) -> OperationPlan:
+    content = (operation.get("requestBody") or {}).get("content", {})
+    schema = next((media.get("schema") for name, media in content.items() if "json" in name), None)
+    raw_pattern = operation.get(QUERY_PATTERN)
+    return OperationPlan(op_id=op_id, operation=operation, accepted=tuple(content), json_schema=schema,
+                         query_pattern=re.compile(raw_pattern) if raw_pattern else None, body_check=body_check,
+                         responses=operation.get("responses", {}))
+
+
+def compile_plans(rt: ApiRuntime) -> dict[str, OperationPlan]:
+    """operationId → plan over every document of one API (`rt.extras["operations"]`)."""
+    checks = rt.plugin.wire.body_checks
+    return {op_id: compile_plan(op_id, operation, checks.get(op_id))
+            for op_id, operation in rt.extras.get("operations", {}).items()}

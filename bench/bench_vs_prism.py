@@ -1,0 +1,131 @@
+"""apitwin vs Prism (`prism mock`, the reference spec-first mock) on the same document, in one run.
+
+Prism 5.x is installed by this script with npm into bench/.prism/ (ignored by git; pinned below); without npm, or
+when the registry cannot be reached, the bench says so and stops (exit 0). Both servers run pinned to CPU 0, the
+load driver on CPU 1 (wrk when installed, else bench/loadgen.py), in alternating rounds on GET list, GET by id and
+POST create, with the same Authorization header; apitwin answers with state, auth and response validation on.
+Prints req/s (best of rounds), p99 and the ratio apitwin/Prism. Goal (issue 12): >= 3x Prism on every route.
+
+    .venv/bin/python bench/bench_vs_prism.py [--seconds 3] [--rounds 2] [--server uvicorn|granian]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+PRISM_VERSION = "5.9.0"
+PRISM_DIR = BENCH / ".prism"
+PRISM = PRISM_DIR / "node_modules" / ".bin" / "prism"
+
+sys.path.insert(0, str(BENCH))
+from bench_partners import CUSTOMER, free_port, wait_for_port  # noqa: E402
+import loadgen  # noqa: E402
+
+APITWIN = """
+import logging, sys
+sys.path.insert(0, {root!r})
+from apitwin.app import create_app
+from apitwin.serving import serve
+from apitwin.settings import Settings
+logging.getLogger("connexion").setLevel(logging.ERROR)
+serve(create_app(["partners"], settings=Settings(jwt_secret="bench-secret-" + "x" * 32)), "127.0.0.1", {port},
+      server={server!r})
+"""
+
+
+def ensure_prism() -> Path | None:
+    if PRISM.exists():
+        return PRISM
+    npm = shutil.which("npm")
+    if npm is None:
+        print("bench_vs_prism: skipped — npm is not installed (Prism is installed with npm)")
+        return None
+    PRISM_DIR.mkdir(exist_ok=True)
+    (PRISM_DIR / "package.json").write_text('{"private": true}\n')
+    try:
+        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error",
+                        f"@stoplight/prism-cli@{PRISM_VERSION}"], cwd=PRISM_DIR, check=True, timeout=600,
+                       capture_output=True, text=True)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        detail = getattr(exc, "stderr", "") or str(exc)
+        print(f"bench_vs_prism: skipped — npm could not install Prism {PRISM_VERSION}: {detail.strip()[:300]}")
+        return None
+    return PRISM if PRISM.exists() else None
+
+
+def measure(url: str, token: str, seconds: float, create: bool) -> tuple[float, float]:
+    """(req/s, p99 ms) with 16 keep-alive connections from CPU 1."""
+    headers = ["-H", f"Authorization: JWT {token}"]
+    if shutil.which("wrk"):
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+            lua.write('wrk.method = "POST"\nwrk.body = [[' + json.dumps(CUSTOMER) + ']]\n'
+                      'wrk.headers["Content-Type"] = "application/json"\n' if create else "")
+        out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c16", f"-d{seconds:g}s", "--latency", *headers,
+                              *(["-s", lua.name] if create else []), url],
+                             capture_output=True, text=True, check=True).stdout
+        rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))  # type: ignore[union-attr]
+        p99 = re.search(r"99%\s+([0-9.]+)(us|ms|s)", out)
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+        return rate, float(p99.group(1)) * scale[p99.group(2)] if p99 else 0.0
+    extra = ["--method", "POST", "--body", json.dumps(CUSTOMER), "-H", "Content-Type: application/json"] if create else []
+    out = subprocess.run(["taskset", "-c", "1", sys.executable, str(BENCH / "loadgen.py"), url, "-c16",
+                          f"-d{seconds:g}", *headers, *extra], capture_output=True, text=True, check=True).stdout
+    result = json.loads(out)
+    return result["rate"], result["p99_ms"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--server", default="auto", help="apitwin's HTTP server: auto, uvicorn or granian")
+    args = parser.parse_args()
+    prism = ensure_prism()
+    if prism is None:
+        return
+    prism_port, twin_port = free_port(), free_port()
+    servers = [
+        subprocess.Popen(["taskset", "-c", "0", str(prism), "mock", "-h", "127.0.0.1", "-p", str(prism_port),
+                          str(ROOT / "specs" / "partners.yaml")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        subprocess.Popen(["taskset", "-c", "0", sys.executable, "-c",
+                          APITWIN.format(root=str(ROOT), port=twin_port, server=args.server)]),
+    ]
+    try:
+        wait_for_port(twin_port)
+        wait_for_port(prism_port, attempts=300)
+        login = urllib.request.Request(
+            f"http://127.0.0.1:{twin_port}/api/v1/api-token-auth/", method="POST",
+            data=json.dumps({"username": "demo", "password": "demo-password"}).encode(),
+            headers={"Content-Type": "application/json"})
+        token = json.loads(urllib.request.urlopen(login, timeout=10).read())["token"]
+        routes = [("GET list", "/api/v1/customers/", False), ("GET by id", "/api/v1/customers/319/", False),
+                  ("POST create", "/api/v1/customers/", True)]
+        best: dict[tuple[str, str], tuple[float, float]] = {}
+        for _ in range(args.rounds):
+            for name, path, create in routes:
+                for who, port in (("prism", prism_port), ("apitwin", twin_port)):
+                    rate, p99 = measure(f"http://127.0.0.1:{port}{path}", token, args.seconds, create)
+                    if rate > best.get((name, who), (0.0, 0.0))[0]:
+                        best[(name, who)] = (rate, p99)
+        print(f"apitwin vs Prism {PRISM_VERSION} (driver: {loadgen.driver()}, servers on CPU 0, best of {args.rounds})")
+        print(f"{'route':<12} {'prism req/s':>12} {'p99 ms':>8} {'apitwin req/s':>14} {'p99 ms':>8} {'ratio':>7}")
+        for name, _, _ in routes:
+            (p_rate, p_p99), (t_rate, t_p99) = best[(name, "prism")], best[(name, "apitwin")]
+            print(f"{name:<12} {p_rate:>12,.0f} {p_p99:>8.1f} {t_rate:>14,.0f} {t_p99:>8.1f} {t_rate / p_rate:>6.2f}x")
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Every Connexion internal apitwin patches or relies on still exists in the pinned Connexion (a Connexion upgrade
+that renames one fails here, not as a silent slowdown or a changed answer)."""
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from connexion.middleware.main import ConnexionMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.validators import FormDataValidator, JSONRequestBodyValidator, MultiPartFormDataValidator
+from connexion.validators.abstract import AbstractRequestBodyValidator
+
+from apitwin.server import connexion_patches
+
+
+@pytest.mark.parametrize("module, name", connexion_patches.PATCHED,
+                         ids=[f"{m.__name__}.{n}" for m, n in connexion_patches.PATCHED])
+def test_patched_names_exist(module: object, name: str) -> None:
+    assert callable(getattr(module, name, None)), f"{module}.{name} is gone: the patch would do nothing"
+
+
+def test_patch_is_a_bounded_memo_of_the_same_function() -> None:
+    connexion_patches.apply()
+    for module, name in connexion_patches.PATCHED:
+        patched = getattr(module, name)
+        assert patched.cache_info().maxsize == 4096
+        assert patched(test_patch_is_a_bounded_memo_of_the_same_function) == patched.__wrapped__(
+            test_patch_is_a_bounded_memo_of_the_same_function)
+
+
+@pytest.mark.parametrize("attribute", connexion_patches.VALIDATOR_ATTRIBUTES)
+def test_validator_attributes_exist(attribute: str) -> None:
+    if attribute.isupper():
+        assert hasattr(AbstractRequestBodyValidator, attribute)
+        return
+    source = inspect.getsource(AbstractRequestBodyValidator.__init__)
+    assert f"self.{attribute} =" in source, f"Connexion's body validators no longer set {attribute}"
+    for cls in (JSONRequestBodyValidator, FormDataValidator, MultiPartFormDataValidator):
+        assert issubclass(cls, AbstractRequestBodyValidator)
+
+
+def test_middleware_stack_drops_only_swagger_ui() -> None:
+    assert SwaggerUIMiddleware in ConnexionMiddleware.default_middlewares
+    stack = connexion_patches.middleware_stack()
+    assert stack == [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
+
+
+def test_the_seam_finds_the_routed_operation() -> None:
+    """`routed_operation_id` reads Connexion's routing extension: the plan found from it is what answers 415."""
+    from apitwin.settings import Settings
+    from tests.engine.helpers import NOTES, fake_app, fake_auth
+
+    with fake_app(Settings()).test_client() as client:
+        response = client.post(NOTES, content=b'{"title": "x"}', headers=fake_auth(client))
+    assert response.status_code == 415, response.text
+    assert "application/json" in response.text
