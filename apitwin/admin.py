@@ -128,6 +128,15 @@ async def list_webhooks(api: str, tenant: str | None = None) -> list[dict[str, A
     return [_endpoint_out(e) for e in rt.store["webhook_endpoints"].filter(**filters)]
 
 
+def _unknown_event_types(rt: Any, names: list[str]) -> list[tuple[int, str]]:
+    """(index, name) of each filter name the API's events never carry (the plugin's `Events.event_types`)."""
+    events = rt.plugin.events
+    if events is None or events.event_types is None:
+        return []
+    known = set(events.event_types(rt))
+    return [(index, name) for index, name in enumerate(names) if name not in known]
+
+
 async def register_webhook(api: str, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     rt = _runtime(api)
     dispatcher = _dispatcher(rt)
@@ -135,6 +144,9 @@ async def register_webhook(api: str, body: dict[str, Any]) -> tuple[dict[str, An
     known = rt.plugin.events.tenants(rt) if rt.plugin.events else []
     if known and body["tenant"] not in known:
         problems.add("tenant", f"Unknown tenant {body['tenant']!r}; known: {', '.join(known)}.")
+    for index, name in _unknown_event_types(rt, body.get("event_types") or []):
+        problems.add(f"event_types.{index}", f"Unknown event type {name!r}: it matches no event. Known: "
+                                             f"{', '.join(rt.plugin.events.event_types(rt))}.")
     try:
         dispatcher.targets.check(body["url"])
     except ApiError as exc:

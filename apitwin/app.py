@@ -14,7 +14,7 @@ routing, security and parameter coercion:
                                   bodies read, control characters in paths 400); Prefer / __twins read; the 3.1
                                   documents at <base>/openapi.json|yaml
     RoutingMiddleware             Connexion: 404 unknown path, 405 wrong method (Allow rebuilt from the spec)
-    SecurityMiddleware            Connexion: the API's token check (x-apikeyInfoFunc / x-bearerInfoFunc in its spec)
+    SecurityMiddleware            Connexion: the API's token check (its plugin's Binding.security, apitwin.binding)
     OperationLayer                the operation's plan (compiled at start) looked up once; 415 for a body without
                                   Content-Type; x-apitwin-query-pattern names set aside (q[0].field=…)
     RequestValidationMiddleware   Connexion, with apitwin.validation's validators: every parameter and body problem,
@@ -40,6 +40,7 @@ from connexion.options import SwaggerUIOptions
 from apitwin import error_handlers, journal_recorder, seed_check, storage
 from apitwin.landing import renderer as landing_renderer
 from apitwin.admin_guard import ApiCors
+from apitwin.binding import BindingResolver, routed_view
 from apitwin.clock import Clock
 from apitwin.limits import Limits
 from apitwin.discovery import discover
@@ -185,8 +186,8 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
             base_path = rt.prefix + root
             view = connexion_view(spec)
             app.add_api(
-                rt.plugin.routing.view(view) if rt.plugin.routing.view else view,
-                resolver=rt.plugin.routing.resolver,
+                routed_view(view, rt.plugin.binding),
+                resolver=BindingResolver(rt.plugin.binding),
                 base_path=base_path or None,
                 name=rt.name if number == 0 else f"{rt.name}{root}",
                 jsonifier=Jsonifier(**rt.plugin.wire.json_style) if rt.plugin.wire.json_style else None,

@@ -14,8 +14,9 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
+from apitwin.binding import Binding
 from apitwin.errors import ApiError
 
 Runtime = Any   # apitwin.runtime.ApiRuntime, see the module docstring
@@ -78,6 +79,8 @@ class Events:
     tenant_key: str = "_tenant"                         # the row key naming an event's tenant
     shape: Callable[[dict[str, Any]], dict[str, Any]] = _as_stored   # an event as the API shows it
     matches: Callable[[dict[str, Any], str], bool] = _event_type_is   # does an event pass an endpoint's filter
+    # the names an endpoint's `event_types` filter may use (registration refuses others with 400); None: any name
+    event_types: Callable[[Runtime], Sequence[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -120,17 +123,6 @@ class StatePolicy:
 
 
 @dataclass(frozen=True)
-class Routing:
-    """How Connexion reaches the API's code. The default (both None) is the spec's own: operationIds name
-    handler functions (`module.function`) and security schemes their `x-*InfoFunc`. An API built from a plain
-    document (apitwin.inferred) binds operations itself and adds the security functions to Connexion's view only,
-    so the document users download stays theirs."""
-
-    resolver: Any = None                                  # a connexion.resolver.Resolver, or None
-    view: Callable[[dict[str, Any]], dict[str, Any]] | None = None   # Connexion's 3.0 view → the view to route on
-
-
-@dataclass(frozen=True)
 class ApiPlugin:
     name: str                                   # "partners"; also the default mount prefix "/partners"
     title: str
@@ -141,11 +133,13 @@ class ApiPlugin:
     # Further documents of the same API (e.g. its next version), each served at its own documented root from this
     # API's one runtime: same store, seed, settings and error shape. operationIds must differ across documents.
     extra_specs: tuple[Path, ...] = ()
+    # operationIds (API names) → handlers, security schemes → token checks (apitwin.binding): the documents carry
+    # no Python; `Binding.unbound` takes the operations the map does not name
+    binding: Binding = Binding()
     events: Events | None = None                # None: the API has no webhooks
     simulation: Simulation = Simulation()
     tooling: Tooling = Tooling()
     state: StatePolicy = StatePolicy()
-    routing: Routing = Routing()
     docs_base: str = ""                         # documented API root inside the spec paths, for printing
     # lines printed by `apitwin serve`; {root} is the API's URL, {username}/{password} the first of `logins`
     quickstart: tuple[str, ...] = ()

@@ -71,6 +71,13 @@ def _required_names(schema: Any) -> list[str] | None:
     return names or None
 
 
+def _exclusive_names(schema: Any) -> list[str] | None:
+    """For `not: {required: [a, b]}`: fields that must not be sent together (aliases like customer_id|customer)."""
+    if isinstance(schema, dict) and set(schema) == {"required"} and len(schema["required"]) >= 2:
+        return [str(name) for name in schema["required"]]
+    return None
+
+
 FORMAT_MESSAGES = {
     "email": "Enter a valid email address.",
     "date": "Date has wrong format. Use one of these formats instead: YYYY-MM-DD.",
@@ -87,6 +94,11 @@ TYPE_MESSAGES = {
     "object": "Expected an object (a JSON dictionary).",
     "null": "Must be null.",
 }
+
+
+class PatternText(str):
+    """The generic message for a `pattern` violation: a plugin's body check that words the same field's rule in
+    the API's own terms (DRF's "This field may not be blank.") replaces it (see `merge`)."""
 
 
 def humanize(err: ValidationError) -> str:
@@ -115,7 +127,7 @@ def humanize(err: ValidationError) -> str:
     if err.validator == "uniqueItems":
         return "Items must be unique."
     if err.validator == "pattern":
-        return f"{json.dumps(value)} does not have the expected form."
+        return PatternText(f"{json.dumps(value)} does not have the expected form.")
     if err.validator in ("anyOf", "oneOf"):
         return "Not a valid value for this field."
     return err.message.split("\n", 1)[0]
@@ -169,6 +181,9 @@ def describe(err: ValidationError, prefix: tuple[str, ...] = ()) -> tuple[str, s
     elif err.validator in ("anyOf", "oneOf") and (names := _required_names(err.validator_value)):
         path.append(names[0])
         message = f"This field is required (or one of: {', '.join(names[1:])})." if len(names) > 1 else REQUIRED_MESSAGE
+    elif err.validator == "not" and (names := _exclusive_names(err.validator_value)):
+        path.append(names[-1])
+        message = f"Conflicts with {', '.join(names[:-1])}; send one of them."
     elif err.validator == "additionalProperties" and message.count("'") >= 2:
         path.append(message.split("'")[1])
         message = "Unknown field."
@@ -193,7 +208,7 @@ def collect_rs(errors: Any) -> dict[str, list[str]]:
         field = ".".join(str(p) for p in err.instance_path) or "body"
         kind = type(err.kind).__name__.lower()
         if "pattern" in kind:
-            message = f"{json.dumps(err.instance)} does not have the expected form."
+            message = PatternText(f"{json.dumps(err.instance)} does not have the expected form.")
         elif "format" in kind:
             name = getattr(err.kind, "format", "")
             message = FORMAT_MESSAGES.get(name, f"Enter a valid {name}.")
@@ -205,7 +220,11 @@ def collect_rs(errors: Any) -> dict[str, list[str]]:
 
 
 def merge(into: dict[str, list[str]], extra: dict[str, list[str]]) -> None:
+    """Add a plugin's field errors to the schema's; for a field both name, the plugin's wording replaces the
+    generic pattern message (the pattern states the rule for clients, the check words it as the API does)."""
     for field, messages in extra.items():
+        if messages and field in into:
+            into[field] = [m for m in into[field] if not isinstance(m, PatternText)]
         for message in messages:
             if message not in into.setdefault(field, []):
                 into[field].append(message)
@@ -250,6 +269,8 @@ class CollectBodyProblems:
             try:
                 return await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
             except ProblemException as problem:  # e.g. Connexion's "RequestBody is required"
+                if str(problem.detail) == "RequestBody is required" and (custom := missing_body(self._state.plan)):
+                    raise custom from None
                 raise ApiError(problem.status_code, [str(problem.detail or problem.title)]) from None
         except ApiError as exc:
             raise self._state.problems.merged(exc) from None
@@ -298,7 +319,8 @@ class CollectingJSONBodyValidator(CollectBodyProblems, JSONRequestBodyValidator)
         if body is None and not self._state.json_null:
             if self._nullable or not self._required:  # an optional body may be left out
                 return body
-            raise ApiError(400, ["Request body must not be empty."], {"body": [REQUIRED_MESSAGE]})
+            raise missing_body(self._state.plan) or ApiError(
+                400, ["Request body must not be empty."], {"body": [REQUIRED_MESSAGE]})
         if body is None and self._nullable:
             return body
         plan = self._state.plan
@@ -314,6 +336,13 @@ class CollectingJSONBodyValidator(CollectBodyProblems, JSONRequestBodyValidator)
         if errors:
             raise ApiError(400, [], errors)
         return body
+
+
+def missing_body(plan: Any) -> ApiError | None:
+    """A required body that is missing, in the API's own words when the operation's `requestBody` has them
+    (`x-apitwin-message`, e.g. Spring's `Required request body is missing`); None: the engine's wording."""
+    text = ((plan.operation.get("requestBody") or {}) if plan is not None else {}).get(CUSTOM_MESSAGE)
+    return ApiError(400, [text]) if isinstance(text, str) else None
 
 
 class CollectingFormValidation(CollectBodyProblems):

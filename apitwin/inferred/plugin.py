@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from connexion.resolver import Resolver
 
 from apitwin.inferred.auth import EXTENSION, Pins, challenge, credential_for, load_pins, read_pins, security_view
 from apitwin.inferred.document import Bundled, open_document
@@ -19,7 +18,8 @@ from apitwin.inferred.errors import ErrorRenderer
 from apitwin.inferred.handlers import Handlers
 from apitwin.inferred.model import Model, infer
 from apitwin.inferred import seed as seeding
-from apitwin.plugin import ApiPlugin, Routing, Tooling, Wire
+from apitwin.binding import Binding
+from apitwin.plugin import ApiPlugin, Tooling, Wire
 from apitwin.specs import spec_base_path
 
 _WORKDIR: list[Path] = []
@@ -73,7 +73,7 @@ def build(path: Path | str, *, name: str | None = None, auth_file: Path | None =
         seed=seed,
         wire=Wire(render_error=ErrorRenderer(model), auth_challenge=challenge(bundled.data),
                   control_path_status=None, json_null_is_value=True),
-        routing=Routing(resolver=Resolver(function_resolver=handlers.resolve), view=security_view),
+        binding=Binding(unbound=handlers.resolve, view=security_view),
         tooling=Tooling(seed_records=lambda rt: list(seed_records(model, rt)),
                         smoke_headers=lambda client: dict([credential_for(bundled.data, pins)])
                         if credential_for(bundled.data, pins) else {}),

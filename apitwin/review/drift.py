@@ -1,7 +1,8 @@
 """`apitwin check-drift`: the mock against its own spec, so neither can change without the other.
 
-Per spec: (1) every operation has a handler (its operationId names an importable function) and so has every
-security function (`x-*InfoFunc`); (2) every handler, a public `async def` in a module of the API's handler package
+Per spec: (1) every operation has a handler (the plugin binds its operationId to an importable function, see
+apitwin.binding; a document without a plugin may name the function as its operationId) and so has every security
+scheme the plugin binds (or `x-*InfoFunc` names); (2) every handler, a public `async def` in a module of the API's handler package
 (helpers are plain `def`s), is referenced by the spec; (3) the seed loads: `plugin.seed` refuses data the API itself
 would refuse, and every record the plugin lists in `seed_records` validates against its schema; (4) a smoke run
 calls every GET operation of an in-process app with seeded ids (found in the parent list, through links, or from the
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from apitwin.binding import dotted
 from apitwin.discovery import discover
 from apitwin.plugin import ApiPlugin
 from apitwin.review import examples
@@ -35,8 +37,9 @@ from apitwin.rulebook import Rulebook
 DRIFT_RULES: Rulebook = Rulebook("drift", LINT_SEVERITIES)
 _add = DRIFT_RULES.add
 
-_add("drift-handler-missing", "error", "An operation's operationId names no importable handler function.")
-_add("drift-security-function-missing", "error", "A security scheme's x-*InfoFunc names no importable function.")
+_add("drift-handler-missing", "error", "An operation's operationId is bound to no importable handler function.")
+_add("drift-security-function-missing", "error", "A security scheme's token check (the plugin's binding or "
+     "x-*InfoFunc) names no importable function.")
 _add("drift-handler-unreferenced", "error", "A handler (public async def in a handler module, i.e. a module some "
      "operationId names) that no operation names.")
 _add("drift-handler-import", "error", "A handler module fails to import.")
@@ -100,7 +103,7 @@ def _inferred(name: str) -> ApiPlugin | None:
 def check(spec_path: Path, plugin: ApiPlugin | None, *, smoke: bool = True) -> list[Finding]:
     spec = Spec.open(_relative(spec_path), Loader())
     checker = _Checker(spec, plugin, spec_path.resolve())
-    if plugin is not None and plugin.routing.resolver is not None:
+    if plugin is not None and plugin.binding.unbound is not None:
         checker.served()
     else:
         checker.handlers()
@@ -123,9 +126,31 @@ class _Checker:
     def __init__(self, spec: Spec, plugin: ApiPlugin | None, path: Path | None = None) -> None:
         self.spec, self.plugin, self.path = spec, plugin, path
         self.findings: list[Finding] = []
-        ids = [op.operation_id for op in spec.operations if op.operation_id and "." in op.operation_id]
-        modules = [i.rsplit(".", 1)[0] for i in ids]
+        targets = [t for t in map(self.target, (op.operation_id for op in spec.operations if op.operation_id))
+                   if t and "." in t]
+        modules = [t.rsplit(".", 1)[0] for t in targets]
         self.package = _common_package(modules)
+
+    def target(self, operation_id: str) -> str | None:
+        """The dotted `module.function` an operationId runs: bound by the plugin (apitwin.binding), else the
+        operationId itself when it is a dotted path (a document whose operationIds name Python)."""
+        if self.plugin is not None:
+            bound = self.plugin.binding.target(operation_id)
+            return dotted(bound) if bound else None
+        return operation_id if "." in operation_id else None
+
+    def security_targets(self) -> list[tuple[str, str, str]]:
+        """(scheme name, where, dotted function) of every token check: the plugin's binding, and any `x-*InfoFunc`
+        a document still carries."""
+        schemes = (self.spec.data.get("components") or {}).get("securitySchemes") or {}
+        found = []
+        for name, scheme in schemes.items():
+            for key, value in (scheme.items() if isinstance(scheme, dict) else ()):
+                if _INFO_FUNC.match(key) and isinstance(value, str):
+                    found.append((name, key, value))
+            if self.plugin is not None and name in self.plugin.binding.security:
+                found.append((name, "", dotted(self.plugin.binding.security[name])))
+        return found
 
     def emit(self, rule: str, message: str, where: Location | None = None, file: str | None = None,
              line: int | None = None) -> None:
@@ -146,7 +171,7 @@ class _Checker:
         for op in self.spec.operations:
             served = ((bundled.get("paths") or {}).get(op.path) or {}).get(op.method) or {}
             try:
-                self.plugin.routing.resolver.resolve_function_from_operation_id(served.get("operationId"))
+                self.plugin.binding.resolve(served.get("operationId"))
             except Exception as exc:  # noqa: BLE001 - an operation the plugin cannot bind is the finding
                 self.emit("drift-handler-missing", f"{op.label} is not served: {exc}", op.where)
 
@@ -156,19 +181,25 @@ class _Checker:
             if not op.operation_id:
                 self.emit("drift-handler-missing", f"{op.label} has no operationId", op.where)
                 continue
-            referenced.add(op.operation_id)
-            problem = _importable(op.operation_id)
+            target = self.target(op.operation_id)
+            if target is None:
+                if self.plugin is not None and self.plugin.binding.unbound is not None:
+                    continue   # the plugin's fallback serves it
+                self.emit("drift-handler-missing", f"{op.label}: operationId {op.operation_id} is bound to no "
+                          "handler" + (" (the plugin's Binding.handlers)" if self.plugin else ""),
+                          op.where.child("operationId"))
+                continue
+            referenced.add(target)
+            problem = _importable(target)
             if problem:
                 self.emit("drift-handler-missing", f"{op.label}: {problem}", op.where.child("operationId"))
-        schemes = (self.spec.data.get("components") or {}).get("securitySchemes") or {}
-        for name, scheme in schemes.items():
-            for key, value in (scheme.items() if isinstance(scheme, dict) else ()):
-                if _INFO_FUNC.match(key) and isinstance(value, str):
-                    referenced.add(value)
-                    problem = _importable(value)
-                    if problem:
-                        self.emit("drift-security-function-missing", f"security scheme {name}: {problem}",
-                                  self.spec.at("components", "securitySchemes", name, key))
+        for name, key, value in self.security_targets():
+            referenced.add(value)
+            problem = _importable(value)
+            if problem:
+                where = ("components", "securitySchemes", name) + ((key,) if key else ())
+                self.emit("drift-security-function-missing", f"security scheme {name}: {problem}",
+                          self.spec.at(*where))
         if self.package:
             self._unreferenced(referenced)
 

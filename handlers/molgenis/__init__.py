@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from apitwin.plugin import ApiPlugin, StatePolicy, Tooling, Wire, lazy
 from apitwin.resources import package_path
+from apitwin_apis.molgenis.binding import BINDING
 
 PLUGIN = ApiPlugin(
     name="molgenis",
@@ -11,6 +12,7 @@ PLUGIN = ApiPlugin(
     extra_specs=(package_path("apitwin_apis.specs", "molgenis_v2.yaml"),),   # REST API v2 at /api/v2, same runtime and state
     mockdata_dir=package_path("apitwin_apis.mockdata", "molgenis"),
     seed=lazy("apitwin_apis.molgenis.seed:load_runtime"),
+    binding=BINDING,
     wire=Wire(
         render_error=lazy("apitwin_apis.molgenis.problem:render_error"),
         auth_challenge=None,        # permission failures are 401 DS04 without WWW-Authenticate

@@ -18,31 +18,31 @@ PROFILE = Profile(
     login=Login(path="/login", username="admin", password="admin", header="x-molgenis-token", lifetime=7200),
     business_rules={
         **{op: (_EXPAND_RULE,) for op in (
-            "apitwin_apis.molgenis.meta.get_entity_type", "apitwin_apis.molgenis.meta.get_attribute",
-            "apitwin_apis.molgenis.rows.get_attribute_value", "apitwin_apis.molgenis.rows.get_row",
-            "apitwin_apis.molgenis.entities.list_rows")},
-        "apitwin_apis.molgenis.auth.login": (
+            "getEntityType", "getAttributeMeta",
+            "getAttributeValue", "getEntity",
+            "listEntities")},
+        "login": (
             BusinessRule("blank username or password: 400 `must not be blank`", ("must not be blank",)),),
-        "apitwin_apis.molgenis.csv_export.export_csv": (BusinessRule(
+        "exportCsv": (BusinessRule(
             "unknown names in `attributes`; RSQL that does not parse; `num` over 10000",
             (r"Unknown attributes \[", r"Invalid RSQL query", r"Unknown attribute '", r"Num exceeded")),),
-        "apitwin_apis.molgenis.entities.post_collection": _WRITE_RULES + (
+        "postEntities": _WRITE_RULES + (
             BusinessRule("a create without body and content type answers 415", (r"Content type '' not supported",),
                          (415,)),),
         **{op: (BusinessRule(
             "deletes refused while an attribute's default value or another row refers to the row (D22)",
             (r"is referenced as default value by attribute", r"entities are referenced as default value",
              r"is referenced by entity '")),) for op in (
-            "apitwin_apis.molgenis.rows.delete_row", "apitwin_apis.molgenis.entities.delete_all")},
-        "apitwin_apis.molgenis.meta.delete_entity_type": (BusinessRule(
+            "deleteEntity", "deleteAllEntities")},
+        "deleteEntityType": (BusinessRule(
             "an entity type another type references cannot be dropped (D19)",
             (r"Data cannot be deleted due to dependencies: ",)),),
         **{op: _WRITE_RULES for op in (
-            "apitwin_apis.molgenis.rows.post_row", "apitwin_apis.molgenis.rows.update_row",
-            "apitwin_apis.molgenis.rows.update_attribute", "apitwin_apis.molgenis.rows.post_attribute_value",
-            "apitwin_apis.molgenis.meta.post_entity_type", "apitwin_apis.molgenis.meta.post_attribute")},
+            "postEntity", "updateEntity",
+            "updateAttributeValue", "postAttributeValue",
+            "postEntityType", "postAttributeMeta")},
     },
-    session_ending=frozenset({"apitwin_apis.molgenis.auth.logout"}),
+    session_ending=frozenset({"logout"}),
     protected=("sys_",),
     emptied_not_removed=("DELETE /{entityTypeId}",),   # deletes every row; the entity type stays readable
 )

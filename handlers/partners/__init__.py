@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from apitwin.plugin import ApiPlugin, Events, Simulation, StatePolicy, Tooling, Wire, lazy
 from apitwin.resources import package_path
+from apitwin_apis.partners.binding import BINDING
 
 PLUGIN = ApiPlugin(
     name="partners",
@@ -10,13 +11,14 @@ PLUGIN = ApiPlugin(
     spec_file=package_path("apitwin_apis.specs", "partners.yaml"),
     mockdata_dir=package_path("apitwin_apis.mockdata", "partners"),
     seed=lazy("apitwin_apis.partners.seed:load"),
+    binding=BINDING,
     wire=Wire(
         render_error=lazy("apitwin_apis.partners.errors:render_error"),
         auth_challenge='JWT realm="api"',
         body_checks={
-            "apitwin_apis.partners.customers.create_customer": lazy("apitwin_apis.partners.customers:check_create"),
-            "apitwin_apis.partners.shipments.create_shipment": lazy("apitwin_apis.partners.shipments:check_create"),
-            "apitwin_apis.partners.orders.create_order": lazy("apitwin_apis.partners.orders:check_create"),
+            "createCustomer": lazy("apitwin_apis.partners.customers:check_create"),
+            "createShipment": lazy("apitwin_apis.partners.shipments:check_create"),
+            "createOrder": lazy("apitwin_apis.partners.orders:check_create"),
         },
     ),
     events=Events(
@@ -25,6 +27,7 @@ PLUGIN = ApiPlugin(
         tenant_key="_partner",
         shape=lazy("apitwin_apis.partners.common:public"),
         matches=lazy("apitwin_apis.partners.events:matches_filter"),
+        event_types=lazy("apitwin_apis.partners.events:event_types"),
     ),
     simulation=Simulation(
         actions=lazy("apitwin_apis.partners.actions:actions"),

@@ -1,7 +1,7 @@
 """Shared by the Partners handlers: the tenant's store, ownership checks (404 across tenants), output shaping."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from connexion import request
 
@@ -14,15 +14,20 @@ TENANT = "_partner"   # internal key on every tenant-owned row; never leaves the
 NULL_CHARACTERS = "Null characters are not allowed."   # DRF's ProhibitNullCharactersValidator on every CharField
 
 
-def refuse_null_characters(body: Any, problems: Any, path: str = "") -> None:
-    """Every text value of the body (nested objects and lists too) must be free of NUL, as DRF's CharFields
-    require; the problem is named by its dotted field path. Tolerates any input."""
+def refuse_null_characters(body: Any, problems: Any, fields: Mapping[str, Any] | None = None, path: str = "") -> None:
+    """Every text value of the body's declared `fields` (nested objects and lists too; a nested mapping names the
+    declared fields of a nested object, None: all of it) must be free of NUL, as DRF's CharFields require; unknown
+    fields are ignored, as DRF ignores them. The spec states the same rule as each field's `pattern`; this check
+    gives it DRF's wording. The problem is named by its dotted field path. Tolerates any input."""
     if isinstance(body, dict):
         for key, value in body.items():
-            refuse_null_characters(value, problems, f"{path}.{key}" if path else str(key))
+            if fields is not None and key not in fields:
+                continue
+            refuse_null_characters(value, problems, fields[key] if fields is not None else None,
+                                   f"{path}.{key}" if path else str(key))
     elif isinstance(body, list):
         for index, value in enumerate(body):
-            refuse_null_characters(value, problems, f"{path}.{index}" if path else str(index))
+            refuse_null_characters(value, problems, fields, f"{path}.{index}" if path else str(index))
     elif isinstance(body, str) and "\x00" in body:
         problems.add(path or "body", NULL_CHARACTERS)
 
@@ -100,12 +105,10 @@ def page_of(chunk: list[Row], total: int, page: int | None, page_size: int | Non
 
 
 def customer_reference(body: dict[str, Any], token_info: dict[str, Any], problems: Any) -> Row | None:
-    """Resolve `customer_id` (G1) or `customer` (G2 alias) to one of the caller's customers, DRF-style errors."""
+    """Resolve `customer_id` (G1) or `customer` (G2 alias) to one of the caller's customers, DRF-style errors.
+    Sending both is refused by the schema (`not: {required: [customer_id, customer]}`)."""
     given = {k: body[k] for k in ("customer_id", "customer")
              if isinstance(body.get(k), int) and not isinstance(body.get(k), bool)}
-    if len(set(given.values())) > 1:
-        problems.add("customer", "Conflicts with customer_id; send one of them.")
-        return None
     if not given:  # missing or ill-typed: the schema reports it
         return None
     field, value = next(iter(given.items()))

@@ -91,6 +91,15 @@ def matches_filter(event: dict[str, Any], name: str) -> bool:
     return event.get("type") == name
 
 
+G1_TYPES = ("kit.created", "kit.updated", "report.updated")
+
+
+def event_types(rt: Any) -> list[str]:
+    """The names a webhook's `event_types` filter takes: the G1 types and the G2 names, as `GET /events/?type=`
+    (the spec's `EventTypeFilter`); any other name would match no event, so registration refuses it."""
+    return [*G1_TYPES, *G2_TYPES]
+
+
 def tenants(rt: Any) -> list[str]:
     """Every partner with an account: the tenants webhooks may be registered for."""
     return sorted({a["partner"] for a in rt.store["accounts"].filter()})

@@ -22,7 +22,7 @@ def panel_catalogue() -> dict[str, dict[str, Any]]:
 def check_create(body: Any, token_info: dict[str, Any], problems: FieldErrorCollector) -> Any:
     """The rules beyond the schema: the caller's customer, with a shipment (G1), and known panel SKUs. Tolerates
     any input (the engine also runs it next to schema errors). Returns (customer row, SKUs, catalogue)."""
-    refuse_null_characters(body, problems)
+    refuse_null_characters(body, problems, {"customer_id": None, "customer": None, "order_items": None})
     customer = customer_reference(body, token_info, problems)
     catalogue = panel_catalogue()
     items = body.get("order_items") if isinstance(body.get("order_items"), list) else []

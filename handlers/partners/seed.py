@@ -11,6 +11,7 @@ from apitwin.runtime import ApiRuntime
 from apitwin.store import Store
 from apitwin.timeutil import format_datetime, parse_datetime
 from apitwin_apis.partners.common import TENANT
+from apitwin_apis.partners.events import event_types
 from apitwin_apis.partners.lifecycle import (REASON_NO_CONSENT, REASON_NOT_REGISTERED, open_reports, record_event,
                                          set_kit_status, set_report_status, ship_kits)
 from apitwin_apis.partners.shipments import address
@@ -66,6 +67,10 @@ def load(rt: ApiRuntime, data_dir: Path) -> None:
     for event in data.get("extra_events", []):
         record_event(db, event["partner"], event["type"], event["data"], event["created_at"])
     for hook in data.get("webhooks", []):  # receivers configured with the seed (only new events are sent)
+        unknown = [name for name in hook.get("event_types") or [] if name not in event_types(rt)]
+        if unknown:
+            raise ValueError(f"{data_dir}: webhook {hook.get('url')!r}: unknown event types {', '.join(map(repr, unknown))}"
+                             f" (they match no event; known: {', '.join(event_types(rt))})")
         rt.webhooks.register(hook["tenant"], hook["url"], hook.get("event_types"), hook.get("secret"),
                              hook.get("description"))
 

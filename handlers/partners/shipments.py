@@ -23,18 +23,24 @@ def address(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# ShipmentCreate's fields, AddressInput's in recipient_address (unknown fields are ignored, as DRF ignores them)
+FIELDS = {**dict.fromkeys(("customer_id", "customer", "recipient_phone", "recipient_name", "notes", "sku", "quantity",
+                           "is_replacement")),
+          "recipient_address": dict.fromkeys(("line_1", "line_2", "city", "state", "postal_code", "country"))}
+
+
 def check_create(body: Any, token_info: dict[str, Any], problems: FieldErrorCollector) -> Any:
     """The rules beyond the schema (customer exists and is the caller's; no blank text). Tolerates any input: the
     engine also runs it next to schema errors. Returns the customer row when it resolved."""
-    refuse_null_characters(body, problems)
+    refuse_null_characters(body, problems, FIELDS)
     customer = customer_reference(body, token_info, problems)
     address_in = body.get("recipient_address") if isinstance(body.get("recipient_address"), dict) else {}
     for name in ("line_1", "city", "state", "postal_code"):
         value = address_in.get(name)
-        if isinstance(value, str) and value and not value.strip():
+        if isinstance(value, str) and not value.strip():
             problems.add(f"recipient_address.{name}", "This field may not be blank.")
     for name in ("recipient_phone", "sku"):
-        if isinstance(body.get(name), str) and body[name] and not body[name].strip():
+        if isinstance(body.get(name), str) and not body[name].strip():
             problems.add(name, "This field may not be blank.")
     return customer
 

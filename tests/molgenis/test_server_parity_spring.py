@@ -214,3 +214,14 @@ def test_RestController_createInternal_converts_before_the_add_permission(c: Any
     response = c.post(f"{V1}/sys_sec_User", json={"username": "x", "active": True}, headers=headers)
     assert_molgenis_error(response, 401, "No 'Add data' permission on entity type 'User' with id 'sys_sec_User'.",
                           "DS04")
+
+
+@pytest.mark.parametrize("headers", [{}, {"Content-Type": "application/json"}])
+def test_RestController_retrieveEntityAttributeMetaPost_requires_a_body(c: Any, admin_h: dict[str, str],
+                                                                        headers: dict[str, str]) -> None:
+    """`@RequestBody` without `required = false`: Spring's `HttpMessageNotReadableException` text; the spec states
+    it (`requestBody.required: true`, the text as its `x-apitwin-message`)."""
+    response = c.post(f"{V1}/{ITEMS}/meta/label?_method=GET", headers={**admin_h, **headers})
+    assert response.status_code == 400, response.text
+    assert response.json() == {"errors": [{"message": "Required request body is missing"}]}
+    assert c.post(f"{V1}/{ITEMS}/meta/label?_method=GET", json={}, headers=admin_h).status_code == 200

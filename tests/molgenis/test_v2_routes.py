@@ -398,3 +398,23 @@ def test_both_documents_are_served(client: Any) -> None:
 def test_create_with_a_form_body_is_415(client: Any, admin: dict[str, str]) -> None:
     error(client.post(f"{V2}/{REF}", headers=admin, data={"value": "ref55", "label": "x"}), 415,
           "Content type 'application/x-www-form-urlencoded' not supported")
+
+
+@pytest.mark.parametrize("path", [f"{V2}/{REF}", f"{V2}/{REF}/ref1", f"{V2}/{REF}/meta/value",
+                                  f"{V2}/{REF}?_method=GET"])
+def test_WebDataBinder_ignores_undeclared_query_parameters(client: Any, admin: dict[str, str], path: str) -> None:
+    """Spring binds the declared parameters and ignores the rest (jQuery's `_=<timestamp>`), in v2 as in v1."""
+    method = "POST" if "_method" in path else "GET"
+    sep = "&" if "?" in path else "?"
+    plain = client.request(method, path, headers=admin)
+    extra = client.request(method, f"{path}{sep}_=1700000000000&unknown=x&attributes=label", headers=admin)
+    assert plain.status_code == extra.status_code == 200, extra.text
+    assert {k: v for k, v in extra.json().items() if not k.endswith("Href")} == \
+        {k: v for k, v in plain.json().items() if not k.endswith("Href")}
+
+
+def test_create_ignores_undeclared_query_parameters(client: Any, admin: dict[str, str]) -> None:
+    response = client.post(f"{V2}/{REF}?_=1&attributes=label", json={"entities": [{"value": "ref77", "label": "x"}]},
+                           headers=admin)
+    assert response.status_code == 201, response.text
+    assert client.get(f"{V2}/{REF}/ref77", headers=admin).json()["label"] == "x"

@@ -22,16 +22,16 @@ EXAMPLES = review_examples.collect(REVIEW)
 METHODS = ("get", "put", "post", "delete")
 
 ROUTES = [
-    ("get", "/{entityTypeId}", "apitwin_apis.molgenis.v2.entities.retrieve_entity_collection"),
-    ("post", "/{entityTypeId}", "apitwin_apis.molgenis.v2.entities.post_entity_collection"),
-    ("put", "/{entityTypeId}", "apitwin_apis.molgenis.v2.entities.update_entities"),
-    ("delete", "/{entityTypeId}", "apitwin_apis.molgenis.v2.entities.delete_entity_collection"),
-    ("get", "/{entityTypeId}/{id}", "apitwin_apis.molgenis.v2.rows.retrieve_entity"),
-    ("post", "/{entityTypeId}/{id}", "apitwin_apis.molgenis.v2.rows.post_entity"),
-    ("put", "/{entityTypeId}/{id}", "apitwin_apis.molgenis.v2.rows.update_attribute"),
-    ("delete", "/{entityTypeId}/{id}", "apitwin_apis.molgenis.v2.rows.delete_entity"),
-    ("get", "/{entityTypeId}/meta/{attributeName}", "apitwin_apis.molgenis.v2.meta.retrieve_attribute_meta"),
-    ("post", "/{entityTypeId}/meta/{attributeName}", "apitwin_apis.molgenis.v2.meta.post_attribute_meta"),
+    ("get", "/{entityTypeId}", "listEntitiesV2"),
+    ("post", "/{entityTypeId}", "createEntitiesV2"),
+    ("put", "/{entityTypeId}", "updateEntitiesV2"),
+    ("delete", "/{entityTypeId}", "deleteEntitiesV2"),
+    ("get", "/{entityTypeId}/{id}", "getEntityV2"),
+    ("post", "/{entityTypeId}/{id}", "postEntityV2"),
+    ("put", "/{entityTypeId}/{id}", "updateAttributeValueV2"),
+    ("delete", "/{entityTypeId}/{id}", "deleteEntityV2"),
+    ("get", "/{entityTypeId}/meta/{attributeName}", "getAttributeMetaV2"),
+    ("post", "/{entityTypeId}/meta/{attributeName}", "postAttributeMetaV2"),
 ]
 
 

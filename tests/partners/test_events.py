@@ -161,7 +161,8 @@ def test_bound_after_everything_is_empty(client: Any, auth: dict[str, str]) -> N
 @pytest.mark.parametrize("name,value", [
     ("created_at__gte", "yesterday"), ("created_at__gt", "yesterday"), ("created_at__lte", "yesterday"),
     ("created_at__lt", "yesterday"), ("created_at__gte", "2019-13-01"), ("created_at__gte", "2019-10-01T25:00:00"),
-    ("created_at__gte", "1569888000"), ("created_at__lt", ""),
+    ("created_at__gte", "1569888000"), ("created_at__lt", ""), ("created_at__lte", "0000-00-00"),
+    ("created_at__gte", "2019-21-01"), ("created_at__gt", "2019-02-29"), ("created_at__lt", "2019-10-01T10:00+24:00"),
 ])
 def test_unparsable_bound_is_a_field_error_under_its_name(client: Any, auth: dict[str, str], name: str,
                                                           value: str) -> None:

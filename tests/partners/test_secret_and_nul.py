@@ -83,3 +83,18 @@ def test_cli_has_a_jwt_secret_option() -> None:
     out = subprocess.run([sys.executable, "-m", "apitwin", "serve", "--help"], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout
     assert "--jwt-secret" in out
+
+
+def test_null_characters_in_unknown_fields_are_ignored_as_drf_ignores_the_fields(client: Any,
+                                                                                 auth: dict[str, str]) -> None:
+    """DRF never reads an undeclared field, so its NUL check never sees it; the spec's patterns are on the declared
+    fields only."""
+    response = client.post("/api/v1/customers/", json={"first_name": "Arya", "last_name": "Stark", "m.": "\x00",
+                                                       "nested": {"x": ["\x00"]}}, headers=auth)
+    assert response.status_code == 201, response.text
+
+
+def test_the_drf_wording_replaces_the_generic_pattern_message(client: Any, auth: dict[str, str]) -> None:
+    body = client.post("/api/v1/customers/", json={"first_name": "Ar\x00ya", "last_name": " \t"}, headers=auth).json()
+    assert body["errors"] == {"first_name": ["Null characters are not allowed."],
+                              "last_name": ["This field may not be blank."]}

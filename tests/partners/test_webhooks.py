@@ -575,3 +575,39 @@ def test_replacing_the_state_during_an_attempt_does_not_leak_into_new_deliveries
     assert logged["endpoint_id"] == endpoint["id"] and logged["event_id"] == event["id"]
     assert [(a["attempt"], a["ok"]) for a in logged["attempts"]] == [(1, True)], logged["attempts"]
     assert got.headers["x-apitwin-delivery-attempt"] == "1"
+
+
+@pytest.mark.parametrize("names,bad", [(["kit.deleted"], [0]), (["kit.created", "nope", "report_ready", "KIT.CREATED"], [1, 3])])
+def test_event_types_that_match_no_event_are_refused(client: Any, names: list[str], bad: list[int]) -> None:
+    body = assert_error(client.post(f"{ADMIN}/webhooks", json={"tenant": DEMO, "url": "http://127.0.0.1:9000/hooks",
+                                                               "event_types": names}), 400)
+    assert set(body["errors"]) == {f"event_types.{i}" for i in bad}
+    for i in bad:
+        (message,) = body["errors"][f"event_types.{i}"]
+        assert message.startswith(f"Unknown event type {names[i]!r}: it matches no event.") and "kit_failed" in message
+    assert client.get(f"{ADMIN}/webhooks").json() == []                               # nothing registered
+
+
+def test_every_event_type_filter_name_of_the_spec_is_accepted(client: Any) -> None:
+    """The names registration takes are exactly the spec's EventTypeFilter (G1 types and G2 names, C27)."""
+    from tests.partners.test_spec import SPEC
+    names = SPEC["components"]["schemas"]["EventTypeFilter"]["enum"]
+    assert register(client, "http://127.0.0.1:9000/hooks", event_types=names)["event_types"] == names
+    from apitwin_apis.partners.events import event_types
+    assert sorted(event_types(None)) == sorted(names)
+
+
+def test_a_seed_webhook_with_an_unknown_event_type_stops_the_start(tmp_path: Any) -> None:
+    import shutil
+
+    from apitwin.app import create_app
+    from apitwin.resources import package_path
+    from apitwin.seed_check import SeedRefused
+
+    seed = tmp_path / "seed"
+    shutil.copytree(package_path("apitwin_apis.mockdata", "partners"), seed)
+    (seed / "webhooks.yaml").write_text("webhooks:\n  - {tenant: demo-partner, url: 'http://127.0.0.1:9/h', "
+                                        "event_types: [kit.created, kit.deleted]}\n")
+    with pytest.raises((SeedRefused, ValueError)) as excinfo:
+        create_app(["partners"], settings=Settings(data_dirs={"partners": seed}))
+    assert "unknown event types 'kit.deleted'" in str(excinfo.value) + str(getattr(excinfo.value, "problems", ""))
