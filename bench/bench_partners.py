@@ -190,6 +190,22 @@ def wait_for_port(port: int, attempts: int = 100) -> None:
             time.sleep(0.1)
 
 
+def wait_for_answer(url: str, process: Any, seconds: float = 60) -> None:
+    """Until `url` answers over HTTP (any status); SystemExit when the server process exits first or time runs out."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{url}: the server exited ({process.returncode})")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url}: no answer")
+
+
 def http_rates(seconds: float, server_name: str = "uvicorn", root: str | None = None) -> dict[str, dict[str, float]]:
     import re
     import shutil

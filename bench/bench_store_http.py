@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,27 +21,12 @@ from typing import Any
 
 import httpx
 
+from bench_partners import free_port, wait_for_answer  # the bench scripts' shared helpers
+
 ROOT = Path(__file__).resolve().parents[1]
 CUSTOMER = {"first_name": "Arya", "last_name": "Stark"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{url}: the server exited")
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url}: no answer")
 
 
 def serve(*args: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -50,7 +34,7 @@ def serve(*args: str) -> tuple[subprocess.Popen[bytes], str]:
     process = subprocess.Popen([sys.executable, "-m", "apitwin", "serve", "partners", "--port", str(port),
                                 "--log-level", "warning", *args], cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
-    wait_for(f"{base}/__apitwin/health", process)
+    wait_for_answer(f"{base}/__apitwin/health", process)
     return process, base
 
 

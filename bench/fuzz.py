@@ -14,7 +14,6 @@ import argparse
 import collections
 import math
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis import GenerationMode
 
+from bench_partners import free_port, wait_for_answer  # the bench scripts' shared helpers
+
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = {"partners": ["partners.yaml"], "molgenis": ["molgenis_v1.yaml", "molgenis_v2.yaml"]}
 LOGIN = {"partners": ("/api/v1/api-token-auth/", {"username": "demo", "password": "demo-password"}, "token",
@@ -36,23 +37,6 @@ LOGIN = {"partners": ("/api/v1/api-token-auth/", {"username": "demo", "password"
                       lambda token: {"x-molgenis-token": token})}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited ({process.returncode})")
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url}: no answer")
 
 
 class Fuzz:
@@ -152,7 +136,7 @@ def main() -> int:
                                    "--log-level", "error", *flags], cwd=ROOT, stdout=subprocess.DEVNULL)
         started.append(server)
         base = f"http://127.0.0.1:{port}"
-        wait_for(f"{base}/__apitwin/health", server)
+        wait_for_answer(f"{base}/__apitwin/health", server)
         began = time.monotonic()
         fuzz = Fuzz(args.api, base, args.requests, args.seed)
         fuzz.run()
