@@ -13,7 +13,7 @@ from typing import Any
 
 from apitwin import __version__
 from apitwin.addresses import AllowList
-from apitwin import quickstart
+from apitwin import quickstart, reloading
 from apitwin.contract import cli as contract_cli
 from apitwin.discovery import load
 from apitwin.review import cli as review_cli
@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_journal_flags(serve)
 
     add_storage_arguments(serve)
+    serve.add_argument("--watch", action="store_true",
+                       help="reload when a served document, a file it $refs or a --data directory changes; the state "
+                            "is kept where it still fits, a broken edit keeps the last good version (default: off)")
 
     sub.add_parser("list", help="list the APIs this build can serve")
 
@@ -274,6 +277,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         stored = storage_options(args)
     except ValueError as exc:
         return fail(str(exc))
+    refused = watch_refusal(args, targets)
+    if refused:
+        return fail(refused)
     if args.workers > 1 and any(not isinstance(t, str) for t in targets):
         return fail("--workers: each worker rebuilds its APIs from their names, so documents (PATHs) are served "
                     "by one process; drop --workers or serve installed APIs")
@@ -299,6 +305,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return fail(f"cannot listen on {args.host}:{args.port}: {(exc.strerror or str(exc)).lower()}")
     try:
         app = create_app(targets, settings=settings, mount=args.mount)
+        seeds = reloading.Reloading.seeds_of(app) if args.watch else {}
         hooks = register_webhooks(app, args.webhook, apis, args.webhook_secret)
     except (ValueError, StateFileBusy, sqlite3.Error, ConnectionError) as exc:
         sock.close()
@@ -321,9 +328,53 @@ def cmd_serve(args: argparse.Namespace) -> int:
                    h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
     if args.workers > 1:
         serve_workers(app, apis, settings, args, sock, options)
+    elif args.watch:
+        run_server(watching(app, seeds, args, set(plugins), settings), sock, **options)
     else:
         run_server(app, sock, **options)
     return 0
+
+
+def watch_refusal(args: argparse.Namespace, targets: list[Any]) -> str | None:
+    """Why `--watch` cannot serve these targets (one line), or None."""
+    if not args.watch:
+        return None
+    if all(isinstance(t, str) for t in targets):
+        return "--watch reloads OpenAPI documents given as PATHs; built-in APIs are not watched (name a document file)"
+    if args.workers > 1:
+        return f"--watch reloads one process's app; it cannot be combined with --workers {args.workers}"
+    if args.state or args.store:
+        return "--watch carries the state over in memory; it cannot be combined with --state or --store"
+    return None
+
+
+def watching(app: Any, seeds: dict[str, Any], args: argparse.Namespace, known: set[str],
+             settings: Settings) -> Any:
+    """--watch: the app wrapped so that edits rebuild it (apitwin.reloading), rebuilt the way cmd_serve built it."""
+    from apitwin.app import create_app
+    from apitwin.inferred.cli import Refused
+    from apitwin.seed_check import SeedRefused
+
+    documents = [target for target in args.apis if target not in known]
+
+    def watched() -> reloading.Watched:
+        files = set().union(*(reloading.document_files(path) for path in documents))
+        return reloading.Watched(files=files, data_dirs=set(settings.data_dirs.values()))
+
+    def rebuild() -> tuple[Any, reloading.Watched]:
+        try:
+            targets = documents_or_names(args, known)
+            fresh = create_app(targets, settings=settings, mount=args.mount)
+        except Refused as exc:
+            raise reloading.RebuildFailed(exc.lines) from None
+        except SeedRefused as exc:
+            raise reloading.RebuildFailed(str(exc).splitlines()) from None
+        except ValueError as exc:
+            raise reloading.RebuildFailed([str(exc)]) from None
+        attach_console(fresh, args)
+        return fresh, watched()
+
+    return reloading.Reloading(app, watched(), rebuild, seeds=seeds)
 
 
 def serve_workers(app: Any, apis: list[str], settings: Settings, args: argparse.Namespace, sock: socket.socket,
