@@ -101,7 +101,7 @@ class Watched:
 
 def _resources(rt: Any) -> set[str] | None:
     model = rt.extras.get("inferred_model")
-    return set(model.resources) if model is not None else None
+    return {resource.name for resource in model.resources.values()} if model is not None else None
 
 
 def carried_state(old_rt: Any, old_seed: dict[str, Any], new_rt: Any, new_seed: dict[str, Any]) -> tuple[
