@@ -359,6 +359,8 @@ def watching(app: Any, seeds: dict[str, Any], args: argparse.Namespace, known: s
 
     def watched() -> reloading.Watched:
         files = set().union(*(reloading.document_files(path) for path in documents))
+        if args.auth:
+            files.add(Path(args.auth).resolve())      # pinned credentials are part of what is served
         return reloading.Watched(files=files, data_dirs=set(settings.data_dirs.values()))
 
     def rebuild() -> tuple[Any, reloading.Watched]:

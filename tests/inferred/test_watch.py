@@ -58,8 +58,8 @@ class Watching:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "apitwin", "serve", str(document), "--watch", "--port", str(self.port),
-             "--log-level", "warning", "--quiet", *args], cwd=document.parent, stdout=subprocess.PIPE,
+            [sys.executable, "-m", "apitwin", "serve", str(document), *args, "--watch", "--port", str(self.port),
+             "--log-level", "warning", "--quiet"], cwd=document.parent, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         self.lines: "queue.Queue[str]" = queue.Queue()
         self.printed = ""
@@ -254,3 +254,36 @@ def test_a_collection_whose_seed_was_edited_starts_from_the_new_seed():
     edited = {"collections": {**seed["collections"], "customers": {"next_id": 1, "rows": []}}}
     state, carried = reloading.carried_state(old, seed, old, edited)
     assert carried == [] and state == edited
+
+
+def test_a_built_in_api_served_beside_the_document_keeps_its_webhook_receivers(tmp_path):
+    document = tmp_path / "shop.yaml"
+    shutil.copy(FIXTURES / "shop.yaml", document)
+    served = Watching(document, "partners", "--webhook", "partners:acme-genetics=http://127.0.0.1:9/hook")
+    try:
+        def receivers() -> list[str]:
+            return [w["url"] for w in served.get("/__apitwin/apis/partners/webhooks").json()]
+        assert receivers() == ["http://127.0.0.1:9/hook"]
+        _add_ping(document)
+        served.until(lambda: served.get("/shop/api/ping").status_code == 200)
+        assert receivers() == ["http://127.0.0.1:9/hook"]
+        served.until(lambda: "partners: state kept: webhook_endpoints" in served.read())
+    finally:
+        assert served.stop() == 0
+
+
+def test_an_edit_of_the_auth_file_pins_the_new_credentials(tmp_path):
+    document = tmp_path / "shop.yaml"
+    shutil.copy(FIXTURES / "shop.yaml", document)
+    pins = tmp_path / "auth.yaml"
+    pins.write_text("- {token: first, tenant: acme}\n")
+    served = Watching(document, "--auth", str(pins))
+    try:
+        def status(token: str) -> int:
+            return served.get("/api/customers", headers={"Authorization": f"Bearer {token}"}).status_code
+        assert (status("first"), status("second")) == (200, 401)
+        pins.write_text("- {token: second, tenant: acme}\n")
+        served.until(lambda: status("second") == 200)
+        assert status("first") == 401
+    finally:
+        assert served.stop() == 0
