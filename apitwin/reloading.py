@@ -275,12 +275,11 @@ class Reloading:
         except RebuildFailed as exc:
             self._failed(exc.lines)
             return False
-        for name, rt in app.apitwin.runtimes.items():
-            old_rt = old.apitwin.runtimes.get(name)
-            if old_rt is None:
-                continue
+        # the served targets are the command line's, in its order: the n-th API follows the n-th (a document
+        # whose title changed gets a new name, and keeps its state)
+        for old_rt, rt in zip(old.apitwin.runtimes.values(), app.apitwin.runtimes.values()):
             with old_rt.store.transaction():   # no request changes the old state between its export and the swap
-                notes += install_carried(old_rt, old_seeds[name], rt, seeds[name])
+                notes += install_carried(old_rt, old_seeds[old_rt.name], rt, seeds[rt.name])
         self.app, self.seeds, self.broken = app, seeds, False
         self.reloads += 1
         previous, self._lifespan = self._lifespan, lifespan

@@ -287,3 +287,11 @@ def test_an_edit_of_the_auth_file_pins_the_new_credentials(tmp_path):
         assert status("first") == 401
     finally:
         assert served.stop() == 0
+
+
+def test_a_new_title_renames_the_api_and_its_state_follows(shop):
+    served, document = shop
+    assert httpx.post(served.base + "/api/customers", json={"name": "Kept"}, headers=AUTH, timeout=5).status_code == 201
+    document.write_text(document.read_text().replace("title: Shop,", "title: Corner Shop,", 1))
+    served.until(lambda: served.get("/__apitwin/apis").json()[0]["name"] == "corner-shop")
+    assert {c["name"] for c in served.get("/api/customers", headers=AUTH).json()["items"]} == {"Ada", "Kept"}
