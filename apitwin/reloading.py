@@ -222,7 +222,7 @@ class Reloading:
         if scope["type"] != "lifespan":
             await self.app(scope, receive, send)
             return
-        message = await receive()
+        await receive()   # lifespan.startup
         try:
             self._lifespan = Lifespan(self.app)
             await self._lifespan.start()
@@ -247,12 +247,21 @@ class Reloading:
         assert self._stop is not None
         while not self._stop.is_set():
             directories = sorted(self.watched.directories)
-            async for changes in watchfiles.awatch(*directories, stop_event=self._stop, debounce=DEBOUNCE_MS,
-                                                   step=STEP_MS, recursive=False, watch_filter=None):
-                if any(self.watched.touches(path, broken=self.broken) for _, path in changes):
-                    await self.reload()
-                    if sorted(self.watched.directories) != directories:
-                        break
+            try:
+                if not directories:       # every watched directory is gone: look again shortly
+                    raise FileNotFoundError("no watched directory exists")
+                async for changes in watchfiles.awatch(*directories, stop_event=self._stop, debounce=DEBOUNCE_MS,
+                                                       step=STEP_MS, recursive=False, watch_filter=None):
+                    if any(self.watched.touches(path, broken=self.broken) for _, path in changes):
+                        await self.reload()
+                        if sorted(self.watched.directories) != directories:
+                            break
+            except (OSError, RuntimeError) as exc:   # a watched directory removed or renamed away
+                print(f"apitwin: watch: {exc}; watching again", file=self.err, flush=True)
+                try:
+                    await asyncio.wait_for(self._stop.wait(), timeout=0.5)
+                except asyncio.TimeoutError:
+                    pass
 
     async def reload(self) -> bool:
         """Rebuild and swap; False (and the problems printed) when the rebuild cannot be served."""
