@@ -364,6 +364,9 @@ def watching(app: Any, seeds: dict[str, Any], args: argparse.Namespace, known: s
         return reloading.Watched(files=files, data_dirs=set(settings.data_dirs.values()))
 
     def rebuild() -> tuple[Any, reloading.Watched]:
+        missing = [path for path in settings.data_dirs.values() if not path.is_dir()]
+        if missing:                                   # refused as at start, not silently served from examples
+            raise reloading.RebuildFailed([f"--data {path}: not a directory" for path in missing])
         try:
             targets = documents_or_names(args, known)
             fresh = create_app(targets, settings=settings, mount=args.mount)

@@ -87,11 +87,13 @@ class Watched:
 
     @property
     def directories(self) -> set[Path]:
-        return {f.parent for f in self.files if f.parent.is_dir()} | {d for d in self.data_dirs if d.is_dir()}
+        # a data directory's parent too: a data directory removed and made again is seen
+        parents = {f.parent for f in self.files} | self.data_dirs | {d.parent for d in self.data_dirs}
+        return {d for d in parents if d.is_dir()}
 
     def touches(self, changed: str, *, broken: bool) -> bool:
         path = Path(changed).resolve()
-        if path in self.files or path.parent in self.data_dirs:
+        if path in self.files or path in self.data_dirs or path.parent in self.data_dirs:
             return True
         # after a broken edit the document may name a file that did not exist yet: any document-like file counts
         return broken and path.suffix in (".yaml", ".yml", ".json")

@@ -180,6 +180,12 @@ def test_an_edit_of_the_data_directory_serves_the_new_data(tmp_path):
         (data / "customers.yaml").write_text(yaml.safe_dump([{"name": ""}]))    # breaks the schema
         served.until(lambda: "seed data the API would not serve" in served.read())
         assert names() == ["Grace"]
+        shutil.rmtree(data)                                                     # gone: refused, as at start
+        served.until(lambda: f"--data {data}: not a directory" in served.read())
+        assert names() == ["Grace"]
+        data.mkdir()                                                            # back: watched again
+        (data / "customers.yaml").write_text(yaml.safe_dump([{**row, "name": "Back"}]))
+        served.until(lambda: names() == ["Back"])
     finally:
         assert served.stop() == 0
 
