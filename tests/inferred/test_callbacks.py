@@ -26,6 +26,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 TOKEN = "admin-secret-for-tests"
 FAST = dict(seed=0, webhook_backoff_base=0.05, webhook_backoff_max=0.2, webhook_timeout=0.5, webhook_max_attempts=3,
             admin_token=TOKEN, admin_required=False)
+MUSEUM = "/_mock/docs/openapi/museum-api"
 ADMIN_HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 
 
@@ -202,8 +203,8 @@ def test_registered_receiver_signs_callbacks_to_its_url_with_its_secret(streams:
 
 # -- webhooks --------------------------------------------------------------------------------------------------------
 
-def register(client: Any, url: str, **extra: Any) -> dict[str, Any]:
-    response = client.post(admin(client, "/webhooks"), json={"tenant": "ops", "url": url, **extra})
+def register(client: Any, url: str, tenant: str = "ops", **extra: Any) -> dict[str, Any]:
+    response = client.post(admin(client, "/webhooks"), json={"tenant": tenant, "url": url, **extra})
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -246,16 +247,38 @@ def test_museum_webhook_fires_on_a_new_special_event(receiver: Receiver) -> None
     document = CORPUS / "redocly-museum.yaml"
     for client in client_for(document):
         register(client, receiver.url)
-        example = client.get("/openapi.json").json()
+        import yaml
+
+        components = yaml.safe_load(document.read_text())["components"]
         body = {"name": "Dinosaurs", "location": "Hall 2", "eventDescription": "Bones.",
                 "dates": ["2023-10-29"], "price": 25}
-        response = client.post("/_mock/docs/openapi/museum-api/special-events", json=body)
+        response = client.post(MUSEUM + "/special-events", json=body, auth=("visitor", "any"))
         assert response.status_code == 201, response.text
         [got] = receiver.wait_for(1)
         assert got.headers["x-apitwin-event-type"] == "publishNewEvent"
-        schema = {"$ref": "#/components/schemas/SpecialEvent", "components": example["components"]}
+        schema = {"$ref": "#/components/schemas/SpecialEvent", "components": components}
         jsonschema.validate(got.json, schema)
         assert got.json == response.json()
+
+
+def test_webhook_events_go_to_their_tenants_receivers(receiver: Receiver, tmp_path: Path) -> None:
+    pins = tmp_path / "auth.yaml"
+    pins.write_text("- {username: alice, password: pw, tenant: north}\n- {username: bob, password: pw, tenant: south}\n")
+    app = create_app([build(CORPUS / "redocly-museum.yaml", auth_file=pins)], settings=Settings(**FAST))
+    with TestClient(app) as client:
+        client.api = client.get("/__apitwin/apis").json()[0]["name"]    # type: ignore[attr-defined]
+        refused = client.post(admin(client, "/webhooks"), json={"tenant": "west", "url": receiver.url})
+        assert refused.status_code == 400 and "north" in refused.text
+        register(client, receiver.url, tenant="north")
+        body = {"name": "Fossils", "location": "Hall 1", "eventDescription": "Old.", "dates": ["2023-10-29"],
+                "price": 5}
+        assert client.post(MUSEUM + "/special-events", json=body, auth=("bob", "pw")).status_code == 201
+        mine = client.post(MUSEUM + "/special-events", json={**body, "name": "Mine"}, auth=("alice", "pw"))
+        assert mine.status_code == 201
+        [got] = receiver.wait_for(1)
+        assert got.json["name"] == "Mine"
+        time.sleep(0.2)
+        assert len(receiver.requests) == 1
 
 
 def test_webhook_only_document_accepts_receivers(receiver: Receiver) -> None:
