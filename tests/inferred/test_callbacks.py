@@ -291,3 +291,42 @@ def test_webhook_only_document_accepts_receivers(receiver: Receiver) -> None:
 def test_document_without_callbacks_has_no_dispatcher() -> None:
     for client in client_for(FIXTURES / "shop.yaml"):
         assert client.get(admin(client, "/webhooks")).status_code == 404
+
+
+# -- runtime expressions ----------------------------------------------------------------------------------------------
+
+def seen(**overrides: Any) -> Any:
+    from apitwin.inferred.callbacks import Request
+
+    values: dict[str, Any] = dict(url="http://mock/things/7?x=1", method="POST", path={"id": "7"},
+                                  query={"url": "http://127.0.0.1:9/q"}, headers={"x-hook": "http://127.0.0.1:9/h"},
+                                  body={"hooks": [{"url": "http://127.0.0.1:9/b"}], "n": 3}, status=201,
+                                  response_headers={"location": "/things/7"}, response_body={"id": 42})
+    return Request(**{**values, **overrides})
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    ("{$request.query.url}", "http://127.0.0.1:9/q"),
+    ("{$request.header.X-Hook}/x", "http://127.0.0.1:9/h/x"),
+    ("{$request.body#/hooks/0/url}?n={$request.body#/n}", "http://127.0.0.1:9/b?n=3"),
+    ("http://127.0.0.1:9/t/{$request.path.id}/{$response.body#/id}?s={$statusCode}&m={$method}",
+     "http://127.0.0.1:9/t/7/42?s=201&m=POST"),
+    ("http://127.0.0.1:9{$response.header.Location}", "http://127.0.0.1:9/things/7"),
+    ("$request.query.url", "http://127.0.0.1:9/q"),
+    ("{$url}", "http://mock/things/7?x=1"),
+])
+def test_expressions(template: str, expected: str) -> None:
+    from apitwin.inferred.callbacks import expand
+
+    assert expand(template, seen()) == expected
+
+
+@pytest.mark.parametrize("template", [
+    "{$request.query.missing}", "{$request.body#/nothing}", "{$request.body#/hooks}", "{$response.query.url}",
+    "{$request.body#/hooks/5/url}", "{$nonsense}",
+])
+def test_expressions_naming_nothing(template: str) -> None:
+    from apitwin.inferred.callbacks import Unresolved, expand
+
+    with pytest.raises(Unresolved):
+        expand(template, seen())
