@@ -21,7 +21,7 @@ from typing import Any, Mapping
 from apitwin.errors import ApiError
 from apitwin.inferred.model import Model, Resource
 from apitwin.inferred.schemas import Schemas, json_media
-from apitwin.inferred.values import compose, generate
+from apitwin.inferred.values import compose, generate, is_timestamp, now_value
 
 log = logging.getLogger("apitwin.callbacks")
 
@@ -145,6 +145,11 @@ def payload(schemas: Schemas, schema: Any, item: Any, rng: Any) -> Any:
                 if schemas.valid(schema, wrapped):
                     return wrapped
     generated = generate(schemas, schema, rng)
+    if isinstance(generated, dict):       # timestamps of the moment it is sent, not of the seed
+        stamps = {name: now_value(prop) for name, prop in props.items()
+                  if name in generated and name not in shared and is_timestamp(name, prop)}
+        stamped = {**generated, **{k: v for k, v in stamps.items() if v is not None}}
+        generated = stamped if schemas.valid(schema, stamped) else generated
     if isinstance(generated, dict) and shared:
         filled = {**generated, **shared}
         if schemas.valid(schema, filled):

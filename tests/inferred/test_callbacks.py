@@ -97,6 +97,7 @@ def test_query_expression_callback_is_signed_and_valid(streams: Any, receiver: R
                              "{$request.query.callbackUrl}/data")
     jsonschema.validate(got.json, schema, format_checker=jsonschema.FormatChecker())
     assert set(got.json) == {"timestamp", "userData"}    # the callback's own body, generated, not the subscription
+    assert got.json["timestamp"][:4] == time.strftime("%Y", time.gmtime())   # sent now, not a fixed date
 
 
 def test_readme_callbacks_document(receiver: Receiver) -> None:
