@@ -331,3 +331,18 @@ def test_expressions_naming_nothing(template: str) -> None:
 
     with pytest.raises(Unresolved):
         expand(template, seen())
+
+
+def test_state_with_callbacks_and_events_exports_and_imports(subs: Any, receiver: Receiver) -> None:
+    register(subs, receiver.url)
+    subs.post("/subscriptions", json={"callbackUrl": receiver.url + "/cb", "topic": "a"})
+    settled(subs, 2)
+    exported = subs.get(admin(subs, "/state"), headers=ADMIN_HEADERS)
+    assert exported.status_code == 200, exported.text
+    state = exported.json()
+    endpoints = state["collections"]["webhook_endpoints"]["rows"]
+    assert [e.get("callback", False) for e in endpoints] == [False, True]
+    assert [e["type"] for e in state["collections"]["inferred_events"]["rows"]] == ["subscriptionCreated"]
+    imported = subs.put(admin(subs, "/state"), json=state, headers=ADMIN_HEADERS)
+    assert imported.status_code == 200, imported.text
+    assert len(deliveries(subs)) == 2
