@@ -40,6 +40,7 @@ SIGNATURE_HEADER = "X-Apitwin-Signature"
 TIMESTAMP_HEADER = "X-Apitwin-Timestamp"
 USER_AGENT = "apitwin-webhooks/1"
 ADMIN_MARK = "__apitwin"
+REFUSED = "target not allowed: "      # the error of an attempt the allow-list stopped
 # Workers sharing one state (Redis): one receiver's deliveries are sent by the holder of its lease only (in order,
 # once); a holder renews it at least every SHARED_POLL seconds, and another worker takes over SHARED_LEASE seconds
 # after it stopped (died). Deliveries another worker queued are found by polling the shared state.
@@ -241,7 +242,7 @@ class WebhookDispatcher:
             try:
                 self.targets.check(url)
             except ApiError as refused:
-                reason = "target not allowed: " + " ".join(sum(refused.field_errors.values(), []))
+                reason = REFUSED + " ".join(sum(refused.field_errors.values(), []))
                 log.warning("callback %s to %s dead-lettered: %s", event_type, url, reason)
                 delivery.update(status="dead", dead_reason=reason, attempts=[{
                     "attempt": 1, "at": format_datetime(now()), "status_code": None, "error": reason,
@@ -417,6 +418,11 @@ class WebhookDispatcher:
         attempts = current["attempts"] + [result]
         if result["ok"]:
             changes = {"status": "delivered", "attempts": attempts, "next_attempt_at": 0.0}
+        elif endpoint.get("callback") and (result["error"] or "").startswith(REFUSED):
+            # a URL a request named, resolving where webhooks may not go: final, as `deliver` refuses an address
+            changes = {"status": "dead", "attempts": attempts, "next_attempt_at": 0.0, "dead_reason": result["error"]}
+            log.warning("callback delivery %s to %s dead-lettered: %s", delivery["id"], endpoint["url"],
+                        result["error"])
         elif len(attempts) >= self.policy.max_attempts:
             changes = {"status": "dead", "attempts": attempts, "next_attempt_at": 0.0}
             log.warning("webhook delivery %s to %s dead-lettered after %d attempts", delivery["id"],
@@ -454,7 +460,7 @@ class WebhookDispatcher:
             else:
                 await asyncio.get_running_loop().run_in_executor(None, self.targets.check, endpoint["url"])
         except ApiError as refused:
-            record["error"] = "target not allowed: " + " ".join(sum(refused.field_errors.values(), []))
+            record["error"] = REFUSED + " ".join(sum(refused.field_errors.values(), []))
             return record
         try:
             if self._client is None:

@@ -170,6 +170,16 @@ def test_refused_loopback_receiver_is_not_called(receiver: Receiver) -> None:
         assert receiver.requests == []
 
 
+def test_host_name_resolving_to_a_refused_address_is_dead_at_its_first_attempt(receiver: Receiver) -> None:
+    for client in client_for(CORPUS / "oai-callback-example.yaml", webhook_allow=["none"]):
+        named = receiver.url.replace("127.0.0.1", "localhost")
+        assert client.post("/streams", params={"callbackUrl": named}).status_code == 201
+        [delivery] = settled(client, 1)
+        assert delivery["status"] == "dead" and len(delivery["attempts"]) == 1
+        assert delivery["dead_reason"].startswith("target not allowed")
+        assert receiver.requests == []
+
+
 def test_failing_receiver_is_retried_then_delivered(streams: Any, receiver: Receiver) -> None:
     receiver.behave(fail_first=1)
     streams.post("/streams", params={"callbackUrl": receiver.url})
