@@ -2,7 +2,7 @@
 list). apitwin's layers live in apitwin/server/ and share one request state (`scope["apitwin"]`); Connexion keeps
 routing, security and parameter coercion:
 
-    ServerErrorMiddleware         Connexion: last-resort 500
+    AwaitedServerErrorMiddleware  Connexion: last-resort 500 (its async default handler awaited)
     Front                         bind the request to its API (store, settings, error shape) by path prefix; the state
     ApiCors                       browsers may call the mocked APIs from any origin (preflights answered before auth);
                                   never the admin API

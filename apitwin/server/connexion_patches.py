@@ -6,6 +6,9 @@
   bench/bench_partners.py); the answer depends only on the function object, so the memo is behaviour-preserving.
 - The middleware list without Connexion's Swagger UI (4.x, blank on OpenAPI 3.1; its router also ran on every
   request): apitwin.swagger_ui serves the UI.
+- Its last-resort `ServerErrorMiddleware` with its own default handler given explicitly: Connexion 3.3 makes that
+  default async (`connexion_wrapper`) while Starlette 1.x calls the default without awaiting it, so an exception
+  reaching it sent no 500 at all (`'coroutine' object is not callable`, "coroutine ... was never awaited").
 - Relied upon, not patched: the body validators' constructor attributes (`_schema`, `_encoding`, `_nullable`,
   `_required`) and the `MUTABLE_VALIDATION` switch that replays a normalised body (apitwin.validation).
 """
@@ -17,6 +20,7 @@ from typing import Any
 import connexion.decorators.parameter as parameter_decorators
 import connexion.security as security
 from connexion.middleware.main import ConnexionMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.utils import inspect_function_arguments
 
@@ -39,6 +43,16 @@ def apply() -> None:
     _applied = True
 
 
+class AwaitedServerErrorMiddleware(ServerErrorMiddleware):
+    """Connexion's last-resort 500, with its default handler passed as *the* handler, which Starlette awaits."""
+
+    def __init__(self, next_app: Any, handler: Any = None) -> None:
+        super().__init__(next_app, handler=handler)
+        if self.handler is None:
+            self.handler = ServerErrorMiddleware.error_response
+
+
 def middleware_stack() -> list[Any]:
-    """Connexion's default middleware list without its Swagger UI."""
-    return [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
+    """Connexion's default middleware list without its Swagger UI, its 500 handler awaited."""
+    return [AwaitedServerErrorMiddleware if m is ServerErrorMiddleware else m
+            for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]

@@ -2,6 +2,8 @@
 that renames one fails here, not as a silent slowdown or a changed answer)."""
 from __future__ import annotations
 
+from typing import Any
+
 import inspect
 
 import pytest
@@ -40,9 +42,32 @@ def test_validator_attributes_exist(attribute: str) -> None:
 
 
 def test_middleware_stack_drops_only_swagger_ui() -> None:
+    from connexion.middleware.server_error import ServerErrorMiddleware
+
     assert SwaggerUIMiddleware in ConnexionMiddleware.default_middlewares
     stack = connexion_patches.middleware_stack()
-    assert stack == [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
+    expected = [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
+    assert stack == [connexion_patches.AwaitedServerErrorMiddleware if m is ServerErrorMiddleware else m
+                     for m in expected]
+
+
+def test_an_exception_reaching_the_last_resort_middleware_is_a_500() -> None:
+    """Regression: Connexion's async default 500 handler was called unawaited by Starlette (no answer was sent and
+    "coroutine ... was never awaited" was warned). Raised in an outer layer, it now leaves as a 500 problem."""
+    import warnings
+
+    from starlette.testclient import TestClient
+
+    async def broken(scope: Any, receive: Any, send: Any) -> None:
+        raise RuntimeError("a layer outside the exception middleware broke")
+
+    app = connexion_patches.AwaitedServerErrorMiddleware(broken)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        response = TestClient(app, raise_server_exceptions=False).get("/anything")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["status"] == 500
 
 
 def test_the_seam_finds_the_routed_operation() -> None:
