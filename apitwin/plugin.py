@@ -66,8 +66,8 @@ def _as_stored(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _event_type_is(event: dict[str, Any], name: str) -> bool:
-    return event.get("type") == name
+def _event_type_is(event: Any, name: str) -> bool:
+    return isinstance(event, dict) and event.get("type") == name
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ SIGNATURE_HEADER = "X-Apitwin-Signature"
 TIMESTAMP_HEADER = "X-Apitwin-Timestamp"
 USER_AGENT = "apitwin-webhooks/1"
 ADMIN_MARK = "__apitwin"
+REFUSED = "target not allowed: "      # the error of an attempt the allow-list stopped
 # Workers sharing one state (Redis): one receiver's deliveries are sent by the holder of its lease only (in order,
 # once); a holder renews it at least every SHARED_POLL seconds, and another worker takes over SHARED_LEASE seconds
 # after it stopped (died). Deliveries another worker queued are found by polling the shared state.
@@ -195,20 +196,63 @@ class WebhookDispatcher:
 
     # -- fan-out -----------------------------------------------------------------------------------------------
     def _on_event(self, row: Row) -> None:
+        """An event goes to its tenant's receivers; an event of no tenant (an API without tenants) to every one.
+        Callback targets (`deliver`) are not receivers: they get only the deliveries addressed to them."""
         event = self.shape(row)
         tenant = row.get(self.tenant_key)
-        for endpoint in self.store[ENDPOINTS].filter(tenant=tenant, active=True):
+        event_id, event_type = row.get("id"), row.get("type")   # the shaped event may be any body (a callback's)
+        if isinstance(event, dict):
+            event_id = event.get("id") if event_id is None else event_id
+            event_type = event.get("type") if event_type is None else event_type
+        receivers = self.store[ENDPOINTS].filter(lambda e: not e.get("callback"), active=True,
+                                                 **({} if tenant is None else {"tenant": tenant}))
+        for endpoint in receivers:
             wanted = endpoint["event_types"]
-            if wanted and not any(self.matches(event, name) for name in wanted):
+            if wanted and not any(name == event_type or self.matches(event, name) for name in wanted):
                 continue
             delivery = self.store[DELIVERIES].insert({
-                "endpoint_id": endpoint["id"], "tenant": tenant, "event_id": event.get("id"),
-                "event_type": event.get("type"), "payload": event, "status": "pending", "attempts": [],
+                "endpoint_id": endpoint["id"], "tenant": endpoint["tenant"], "event_id": event_id,
+                "event_type": event_type, "payload": event, "status": "pending", "attempts": [],
                 "next_attempt_at": 0.0, "created_at": format_datetime(now()),
             })
             self._queues.setdefault(endpoint["id"], collections.deque()).append(delivery["id"])
             self.kick(endpoint["id"])
         self._trim()
+
+    # -- callbacks -----------------------------------------------------------------------------------------------
+    def deliver(self, url: str, payload: Any, tenant: str, event_type: str, method: str = "POST") -> Row:
+        """One delivery to a URL a request named (an OpenAPI callback), through the same signed, ordered, retried
+        queue as receivers: each distinct URL becomes a callback target (an endpoint row marked `callback`, listed
+        with the receivers so its secret can be read); a receiver already registered for that exact URL signs it
+        with its own secret instead. A target the allow-list refuses is dead-lettered at once, never sent."""
+        check_url(url)
+        endpoint = next(iter(self.store[ENDPOINTS].filter(url=url, active=True)), None)
+        if endpoint is None:
+            endpoint = self.store[ENDPOINTS].insert({
+                "tenant": tenant, "url": url, "secret": "whsec_" + secrets.token_hex(16), "event_types": [],
+                "description": "callback target", "active": True, "callback": True,
+                "created_at": format_datetime(now()),
+            })
+        delivery: dict[str, Any] = {
+            "endpoint_id": endpoint["id"], "tenant": tenant, "event_id": None, "event_type": event_type,
+            "payload": payload, "method": method.upper(), "status": "pending", "attempts": [],
+            "next_attempt_at": 0.0, "created_at": format_datetime(now()),
+        }
+        if _names_an_address(url):            # checked now only where it costs no DNS lookup; else per attempt
+            try:
+                self.targets.check(url)
+            except ApiError as refused:
+                reason = REFUSED + " ".join(sum(refused.field_errors.values(), []))
+                log.warning("callback %s to %s dead-lettered: %s", event_type, url, reason)
+                delivery.update(status="dead", dead_reason=reason, attempts=[{
+                    "attempt": 1, "at": format_datetime(now()), "status_code": None, "error": reason,
+                    "latency_ms": 0.0, "ok": False}])
+        row = self.store[DELIVERIES].insert(delivery)
+        if row["status"] == "pending":
+            self._queues.setdefault(endpoint["id"], collections.deque()).append(row["id"])
+            self.kick(endpoint["id"])
+        self._trim()
+        return row
 
     # -- retention -----------------------------------------------------------------------------------------------
     # Events: the newest `max_events` are kept, the oldest dropped. Deliveries: pending and retrying ones are never
@@ -365,13 +409,20 @@ class WebhookDispatcher:
     async def _attempt(self, endpoint: Row, delivery: Row) -> dict[str, Any]:
         number = len(delivery["attempts"]) + 1
         generation = self._generation
-        result = await self.send(endpoint, delivery["payload"], delivery["id"], number)
+        result = await self.send(endpoint, delivery["payload"], delivery["id"], number,
+                                 event_id=delivery.get("event_id"), event_type=delivery.get("event_type"),
+                                 method=delivery.get("method", "POST"))
         current = self.store[DELIVERIES].get(delivery["id"])
         if current is None or generation != self._generation:  # reset or import while in flight
             return result
         attempts = current["attempts"] + [result]
         if result["ok"]:
             changes = {"status": "delivered", "attempts": attempts, "next_attempt_at": 0.0}
+        elif endpoint.get("callback") and (result["error"] or "").startswith(REFUSED):
+            # a URL a request named, resolving where webhooks may not go: final, as `deliver` refuses an address
+            changes = {"status": "dead", "attempts": attempts, "next_attempt_at": 0.0, "dead_reason": result["error"]}
+            log.warning("callback delivery %s to %s dead-lettered: %s", delivery["id"], endpoint["url"],
+                        result["error"])
         elif len(attempts) >= self.policy.max_attempts:
             changes = {"status": "dead", "attempts": attempts, "next_attempt_at": 0.0}
             log.warning("webhook delivery %s to %s dead-lettered after %d attempts", delivery["id"],
@@ -384,13 +435,19 @@ class WebhookDispatcher:
             self._trim()
         return result
 
-    async def send(self, endpoint: Row, payload: dict[str, Any], delivery_id: int | str, attempt: int) -> dict[str, Any]:
-        """One signed POST; never raises. Returns the attempt record kept in the delivery log."""
-        body = json.dumps(payload, separators=(",", ":")).encode()
+    async def send(self, endpoint: Row, payload: Any, delivery_id: int | str, attempt: int, *,
+                   event_id: Any = None, event_type: Any = None, method: str = "POST") -> dict[str, Any]:
+        """One signed request (POST unless a callback names another method); never raises. Returns the attempt
+        record kept in the delivery log."""
+        body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
         timestamp = int(time.time())
+        if isinstance(payload, dict):
+            event_id = payload.get("id", "") if event_id is None else event_id
+            event_type = payload.get("type", "") if event_type is None else event_type
         headers = {
             "Content-Type": "application/json", "User-Agent": USER_AGENT,
-            "X-Apitwin-Event-Id": str(payload.get("id", "")), "X-Apitwin-Event-Type": str(payload.get("type", "")),
+            "X-Apitwin-Event-Id": "" if event_id is None else str(event_id),
+            "X-Apitwin-Event-Type": "" if event_type is None else str(event_type),
             "X-Apitwin-Delivery-Id": str(delivery_id), "X-Apitwin-Delivery-Attempt": str(attempt),
             TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(endpoint["secret"], timestamp, body),
         }
@@ -403,13 +460,13 @@ class WebhookDispatcher:
             else:
                 await asyncio.get_running_loop().run_in_executor(None, self.targets.check, endpoint["url"])
         except ApiError as refused:
-            record["error"] = "target not allowed: " + " ".join(sum(refused.field_errors.values(), []))
+            record["error"] = REFUSED + " ".join(sum(refused.field_errors.values(), []))
             return record
         try:
             if self._client is None:
                 self._client = httpx.AsyncClient(follow_redirects=False)
-            response = await self._client.post(endpoint["url"], content=body, headers=headers,
-                                               timeout=self.policy.timeout)
+            response = await self._client.request(method, endpoint["url"], content=body, headers=headers,
+                                                  timeout=self.policy.timeout)
             record["status_code"] = response.status_code
             record["ok"] = 200 <= response.status_code < 300
             if not record["ok"]:

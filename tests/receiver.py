@@ -38,6 +38,8 @@ class Received:
     at: float                        # time.monotonic() on arrival
     index: int                       # 0-based arrival number
     answered: int | None = None      # status the receiver chose
+    query: str = ""                  # the raw query string
+    method: str = "POST"
 
     @property
     def json(self) -> Any:
@@ -91,7 +93,8 @@ class Receiver:
             body = await request.body()
             with self._lock:
                 received = Received(path=request.url.path, headers={k.lower(): v for k, v in request.headers.items()},
-                                    body=body, at=time.monotonic(), index=len(self.requests))
+                                    body=body, at=time.monotonic(), index=len(self.requests),
+                                    query=request.url.query, method=request.method)
                 self.requests.append(received)
             status, sleep = self._decide(received)
             received.answered = status
@@ -102,7 +105,7 @@ class Receiver:
                 return Response(status_code=status)                    # no body allowed
             return JSONResponse({"status": status}, status_code=status)
 
-        return Starlette(routes=[Route("/{path:path}", receive, methods=["POST", "PUT", "GET"])])
+        return Starlette(routes=[Route("/{path:path}", receive, methods=["POST", "PUT", "PATCH", "GET", "DELETE"])])
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     @property

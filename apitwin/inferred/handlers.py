@@ -3,6 +3,7 @@ the runtime's store as for the built-in APIs: one collection per resource, each 
 `{"id": n, "key": public id, "scope": {parent path parameter: value}, "tenant": t, "body": item}`."""
 from __future__ import annotations
 
+import contextvars
 import json
 import re
 import uuid
@@ -13,7 +14,7 @@ from connexion.lifecycle import ConnexionResponse
 from apitwin import runtime
 from apitwin.errors import ApiError
 from apitwin.fake import rng_for
-from apitwin.inferred import listing, patching
+from apitwin.inferred import callbacks, listing, patching
 from apitwin.inferred.model import Binding, Model, Resource, response_schema, success
 from apitwin.inferred.schemas import json_media
 from apitwin.inferred.values import (compose, documented_example, generate, is_timestamp, now_value,
@@ -43,6 +44,8 @@ class Handlers:
         self.model = model
         self.schemas = model.schemas
         self._list_specs: dict[str, listing.ListSpec] = {}
+        # callbacks and webhook events, when the document describes any (apitwin.inferred.callbacks)
+        self.sender = callbacks.Sender(model) if callbacks.has_any(model) else None
 
     def resolve(self, operation_id: str) -> Callable[..., Any]:
         binding = self.model.bindings.get(operation_id)
@@ -52,10 +55,48 @@ class Handlers:
         method = getattr(self, f"_{role}")
 
         async def handler(**kwargs: Any) -> Any:
-            return method(binding, kwargs)
+            if self.sender is None:
+                return method(binding, kwargs)
+            token = _ITEM.set(None)
+            try:
+                answer = method(binding, kwargs)
+                self._succeeded(binding, kwargs, answer)
+            finally:
+                _ITEM.reset(token)
+            return answer
 
         handler.__name__ = handler.__qualname__ = operation_id
         return handler
+
+    # ------------------------------------------------------------------------------------------------ callbacks
+
+    def _succeeded(self, binding: Binding, kwargs: dict[str, Any], answer: Any) -> None:
+        """After a 2xx answer: the operation's callbacks, to the URLs their expressions name."""
+        status = getattr(answer, "status_code", 200)
+        if self.sender is None or not 200 <= status < 300 or not self.sender.callbacks_of(binding.operation_id):
+            return
+        request = self._request()
+        raw = getattr(answer, "body", None)
+        try:
+            response_body = json.loads(raw) if raw else None
+        except (ValueError, UnicodeDecodeError):
+            response_body = None
+        seen = callbacks.Request(
+            url=str(request.url), method=request.method, path=dict(request.path_params),
+            query=dict(request.query_params), headers={k.lower(): v for k, v in request.headers.items()},
+            body=kwargs.get("body"), status=status,
+            response_headers={k.lower(): v for k, v in (getattr(answer, "headers", None) or {}).items()},
+            response_body=response_body)
+        item = _ITEM.get()
+        self.sender.succeeded(runtime.current(), binding.operation_id, seen,
+                              item if item is not None else response_body, self._tenant(kwargs),
+                              self._rng(binding.operation_id, "callback", status))
+
+    def _changed(self, resource: Resource, kind: str, item: Any, tenant: str | None) -> None:
+        """An item was created, updated or deleted: the webhook entries carrying the resource fire."""
+        if self.sender is not None:
+            self.sender.changed(runtime.current(), resource, kind, item, tenant,
+                                self._rng(resource.name, "webhook", kind))
 
     # ------------------------------------------------------------------------------------------------ helpers
 
@@ -154,6 +195,8 @@ class Handlers:
     def _render(self, binding: Binding, status_hint: int | None, body: Any, *, item: Any = None,
                 location: str | None = None) -> Any:
         """The operation's documented success answer carrying `body` (the item or list), shaped to its schema."""
+        if item is not None:
+            _ITEM.set(item)
         found = success(binding.operation)
         if found is None:
             return _answer(status_hint or 200, None, None)
@@ -267,6 +310,7 @@ class Handlers:
             if existing is not None:
                 store[resource.name].delete(existing["id"])
             store[resource.name].insert({"id": number, "key": key, "scope": scope, "tenant": tenant, "body": record})
+        self._changed(resource, "created", record, tenant)
         return self._render(binding, 201, record, item=record, location=self._location(resource, scope, key))
 
     def _location(self, resource: Resource, scope: dict[str, str], key: Any) -> str | None:
@@ -328,6 +372,7 @@ class Handlers:
                                              "tenant": self._tenant(kwargs), "body": record})
             else:
                 store[resource.name].update(row["id"], {"body": record})
+        self._changed(resource, "created" if row is None else "updated", record, self._tenant(kwargs))
         return self._render(binding, 200, record, item=record)
 
     def _delete(self, binding: Binding, kwargs: dict[str, Any]) -> Any:
@@ -337,8 +382,12 @@ class Handlers:
                 raise ApiError(404, [f"{resource.name} {key} does not exist."])
             return self._render(binding, 204, None)
         runtime.current().store[resource.name].delete(row["id"])
+        self._changed(resource, "deleted", row["body"], row.get("tenant"))
         return self._render(binding, 204, row["body"], item=row["body"])
 
+
+# the item an operation answered with (set by `_render`), for the bodies of its callbacks
+_ITEM: contextvars.ContextVar[Any] = contextvars.ContextVar("apitwin_inferred_item", default=None)
 
 # A body for media types the mock cannot build from a schema: never empty (an empty answer carries no
 # Content-Type, and the document promises one).

@@ -17,9 +17,10 @@ from apitwin.inferred.document import Bundled, open_document
 from apitwin.inferred.errors import ErrorRenderer
 from apitwin.inferred.handlers import Handlers
 from apitwin.inferred.model import Model, infer
+from apitwin.inferred import callbacks
 from apitwin.inferred import seed as seeding
 from apitwin.binding import Binding
-from apitwin.plugin import ApiPlugin, Tooling, Wire
+from apitwin.plugin import ApiPlugin, Events, Tooling, Wire
 from apitwin.specs import spec_base_path
 
 _WORKDIR: list[Path] = []
@@ -74,10 +75,23 @@ def build(path: Path | str, *, name: str | None = None, auth_file: Path | None =
         wire=Wire(render_error=ErrorRenderer(model), auth_challenge=challenge(bundled.data),
                   control_path_status=None, json_null_is_value=True),
         binding=Binding(unbound=handlers.resolve, view=security_view),
+        events=_events(handlers, pins),
         tooling=Tooling(seed_records=lambda rt: list(seed_records(model, rt)),
                         smoke_headers=lambda client: dict([credential_for(bundled.data, pins)])
                         if credential_for(bundled.data, pins) else {}),
     )
+
+
+def _events(handlers: Handlers, pins: Pins) -> Events | None:
+    """The engine's webhook dispatcher for a document with `callbacks` or `webhooks`: events are the webhook
+    entries fired by resource changes (their names are the event types), callbacks go through `deliver`."""
+    sender = handlers.sender
+    if sender is None:
+        return None
+    names = sorted({hook.name for hook in sender.webhooks})
+    return Events(collection=callbacks.EVENTS, tenants=lambda rt: callbacks.tenants(pins), tenant_key="tenant",
+                  shape=lambda row: row["payload"], matches=lambda event, name: False,
+                  event_types=lambda rt: names)
 
 
 def seed_records(model: Model, rt: Any) -> Any:
