@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import atexit
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from typing import Any
 
 import pytest
+from tests.processes import free_port
 
 _server: dict[str, Any] = {}
 _next_db = [0]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start() -> str:
@@ -34,7 +28,7 @@ def _start() -> str:
     except ImportError as exc:
         raise RuntimeError(f"redis-py is not installed ({exc}); `make venv` installs it") from None
     directory = tempfile.mkdtemp(prefix="apitwin-redis-")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", directory,
                                 "--save", "", "--appendonly", "no", "--databases", "256"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import queue
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +19,7 @@ from apitwin import cli
 from apitwin.app import create_app
 from apitwin.settings import Settings
 from tests.partners.helpers import DEMO
+from tests.processes import free_port, pump
 
 ROOT = Path(__file__).resolve().parents[2]
 MOCKDATA = ROOT / "mockdata" / "partners"
@@ -31,18 +31,6 @@ def exit_status(exc: SystemExit) -> int:
     if exc.code is None:
         return 0
     return exc.code if isinstance(exc.code, int) else 1
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def pump(stream: IO[str], sink: "queue.Queue[str]") -> None:
-    for line in iter(stream.readline, ""):
-        sink.put(line)
-    stream.close()
 
 
 # -- list / help ----------------------------------------------------------------------------------------------------

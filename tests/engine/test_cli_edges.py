@@ -19,16 +19,11 @@ import apitwin.contract
 from apitwin import __version__, cli, discovery
 from apitwin.resources import package_path
 from apitwin.seed_check import SeedRefused
+from tests.processes import free_port
 
 PARTNERS_SEED = package_path("apitwin_apis.mockdata", "partners")
 MOLGENIS_SEED = package_path("apitwin_apis.mockdata", "molgenis")
 HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def copy_seed(source: Path, target: Path, *, skip: tuple[str, ...] = ()) -> Path:

@@ -3,7 +3,6 @@ concurrent creates, nothing is lost or duplicated and each reads what the other 
 port from two processes on the same state. Skips LOUDLY without redis-server (`make redis`)."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import threading
@@ -16,20 +15,15 @@ import pytest
 
 from tests.engine.redis_server import redis_url
 from tests.receiver import receiver, receiver_factory, wait_until  # noqa: F401 (fixtures)
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = {"username": "demo", "password": "demo-password"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Server:
     def __init__(self, url: str, *args: str) -> None:
-        self.base = f"http://127.0.0.1:{_free_port()}"
+        self.base = f"http://127.0.0.1:{free_port()}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "apitwin", "serve", "partners", "--port", self.base.rsplit(":", 1)[1],
              "--store", url, "--log-level", "warning", *args],

@@ -12,29 +12,18 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import Any, Iterator
 
 import httpx
 import pytest
+from tests.processes import free_port, pump
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _pump(stream: IO[str], sink: "queue.Queue[str]") -> None:
-    for line in iter(stream.readline, ""):
-        sink.put(line)
-    stream.close()
-
-
 class Served:
     def __init__(self, *args: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "apitwin", "serve", "partners", "--port", str(self.port), "--log-level",
@@ -42,7 +31,7 @@ class Served:
         self.out: "queue.Queue[str]" = queue.Queue()
         self.err: "queue.Queue[str]" = queue.Queue()
         for stream, sink in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
-            threading.Thread(target=_pump, args=(stream, sink), daemon=True).start()
+            threading.Thread(target=pump, args=(stream, sink), daemon=True).start()
         self.printed = ""
         deadline = time.monotonic() + 30
         while "Admin token" not in self.printed:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,20 +16,15 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = int(os.environ.get("APITWIN_CRASH_SEED", "16"))
 WRITERS = 4
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start(state: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "apitwin", "serve", "partners", "--port", str(port),
                                 "--state", str(state), "--log-level", "warning", "--no-validate-responses"],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import queue
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import Any, Callable
 
 import httpx
 import pytest
@@ -24,6 +23,7 @@ from apitwin.inferred.plugin import build
 from apitwin.settings import Settings
 
 from .conftest import FIXTURES
+from tests.processes import free_port, pump
 
 AUTH = {"Authorization": "Bearer any-token"}
 PING = """  /ping:
@@ -39,23 +39,11 @@ PING = """  /ping:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _pump(stream: IO[str], sink: "queue.Queue[str]") -> None:
-    for line in iter(stream.readline, ""):
-        sink.put(line)
-    stream.close()
-
-
 class Watching:
     """`apitwin serve DOC --watch` as a process, with what it printed so far."""
 
     def __init__(self, document: Path, *args: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "apitwin", "serve", str(document), *args, "--watch", "--port", str(self.port),
@@ -64,7 +52,7 @@ class Watching:
         self.lines: "queue.Queue[str]" = queue.Queue()
         self.printed = ""
         for stream in (self.process.stdout, self.process.stderr):
-            threading.Thread(target=_pump, args=(stream, self.lines), daemon=True).start()
+            threading.Thread(target=pump, args=(stream, self.lines), daemon=True).start()
         self.until(lambda: self._answers("/__apitwin/health"), 30)
 
     def _answers(self, path: str) -> bool:
@@ -196,7 +184,7 @@ def test_an_edit_of_the_data_directory_serves_the_new_data(tmp_path):
     ([str(FIXTURES / "shop.yaml"), "--state", "{tmp}/state.db"], "--state or --store"),
 ])
 def test_what_watch_cannot_serve_is_refused_in_one_line(args, message, tmp_path, capsys):
-    argv = ["serve", *[a.replace("{tmp}", str(tmp_path)) for a in args], "--watch", "--port", str(_free_port())]
+    argv = ["serve", *[a.replace("{tmp}", str(tmp_path)) for a in args], "--watch", "--port", str(free_port())]
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err
