@@ -23,11 +23,7 @@ class Filters:
     text: str | None = None        # case-insensitive, anywhere in path, query, bodies, messages
 
     def matches(self, exchange: Exchange) -> bool:
-        if self.api is not None and exchange.api != self.api:
-            return False
-        if self.operation is not None and exchange.operation != self.operation:
-            return False
-        if self.status is not None and not status_matches(self.status, exchange.status):
+        if not where_from(exchange, self.api, self.operation, self.status):
             return False
         if self.since is not None and exchange.time < self.since:
             return False
@@ -41,6 +37,12 @@ class Filters:
             if self.text.lower() not in haystack.lower():
                 return False
         return True
+
+
+def where_from(exchange: Exchange, api: str | None, operation: str | None, status: str | None) -> bool:
+    """The criteria list filters and verification matchers share: API, operation and status (each if given)."""
+    return ((api is None or exchange.api == api) and (operation is None or exchange.operation == operation)
+            and (status is None or status_matches(status, exchange.status)))
 
 
 def status_matches(wanted: str, status: int | None) -> bool:
@@ -105,11 +107,7 @@ class Matcher:
             return False
         if self.path_pattern is not None and not self.path_pattern.fullmatch(exchange.path):
             return False
-        if self.api is not None and exchange.api != self.api:
-            return False
-        if self.operation is not None and exchange.operation != self.operation:
-            return False
-        if self.status is not None and not status_matches(self.status, exchange.status):
+        if not where_from(exchange, self.api, self.operation, self.status):
             return False
         if self.query:
             pairs = parse_qsl(exchange.query, keep_blank_values=True)
