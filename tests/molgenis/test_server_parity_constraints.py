@@ -12,10 +12,9 @@ import pytest
 
 from apitwin.app import create_app
 from apitwin.settings import Settings
-from tests.molgenis.helpers import ADMIN, TEST_USER, assert_molgenis_error, auth, molgenis_app
+from tests.molgenis.helpers import ADMIN, TEST_USER, assert_molgenis_error, auth
 
 V1 = "/api/v1"
-RESET = "/__apitwin/apis/molgenis/reset"
 TT = "V1_API_TypeTestAPIV1"
 REF = "V1_API_TypeTestRefAPIV1"
 ITEMS = "V1_API_Items"
@@ -25,23 +24,6 @@ TT_BASE = {"id": 100, "xbool": True, "xcategorical_value": "ref1", "xcategorical
            "xenum": "enum1", "xhtml": "<p/>", "xhyperlink": "http://x.org/", "xint": 1, "xintrange": 5,
            "xlong": 1, "xlongrange": 5, "xmref_value": ["ref1"], "xstring": "s", "xtext": "t",
            "xxref_value": "ref1", "xstring_hidden": "h", "xstring_unique": "unique-100", "xint_unique": 100}
-
-
-@pytest.fixture(scope="module")
-def app_client() -> Iterator[Any]:
-    with molgenis_app().test_client() as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def c(app_client: Any) -> Any:
-    assert app_client.post(RESET).status_code == 200
-    return app_client
-
-
-@pytest.fixture
-def admin_h(c: Any) -> dict[str, str]:
-    return auth(c, ADMIN)
 
 
 def _put_value(c: Any, headers: dict[str, str], path: str, value: Any) -> Any:

@@ -5,14 +5,13 @@ the server class and method they copy."""
 from __future__ import annotations
 
 import base64
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from tests.molgenis.helpers import ADMIN, IT_USER, TEST_USER, assert_molgenis_error, auth, molgenis_app, token
+from tests.molgenis.helpers import ADMIN, IT_USER, TEST_USER, assert_molgenis_error, auth, token
 
 V1 = "/api/v1"
-RESET = "/__apitwin/apis/molgenis/reset"
 ITEMS = "V1_API_Items"
 TEST_USER_ID = "AAAAAAZ246IT3IBKM37IMXS5MI"
 DISABLED = ("User is disabled org.springframework.security.core.userdetails.User [Username={}, Password=[PROTECTED], "
@@ -23,18 +22,6 @@ DS04_ITEMS = "No 'Read metadata' permission on entity type 'Items' with id 'V1_A
 
 def basic(username: str, password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
-
-
-@pytest.fixture(scope="module")
-def app_client() -> Iterator[Any]:
-    with molgenis_app().test_client() as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def c(app_client: Any) -> Any:
-    assert app_client.post(RESET).status_code == 200
-    return app_client
 
 
 # -- BasicAuthenticationFilter ----------------------------------------------------------------------------------------

@@ -5,11 +5,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
-from tests.molgenis.helpers import ADMIN, IT_USER, TEST_USER, assert_molgenis_error, auth, molgenis_app
+from tests.molgenis.helpers import IT_USER, TEST_USER, assert_molgenis_error, auth
 
 V1 = "/api/v1"
 RESET = "/__apitwin/apis/molgenis/reset"
@@ -19,23 +19,6 @@ REF = "V1_API_TypeTestRefAPIV1"
 FIELD = "Field '{}' of 'entityCollectionRequest' "
 MISMATCH = ("Failed to convert property value of type 'java.lang.String' to required type 'int' for property '{}'; "
             "nested exception is java.lang.NumberFormatException: For input string: \"{}\"")
-
-
-@pytest.fixture(scope="module")
-def app_client() -> Iterator[Any]:
-    with molgenis_app().test_client() as test_client:
-        yield test_client
-
-
-@pytest.fixture
-def c(app_client: Any) -> Any:
-    assert app_client.post(RESET).status_code == 200
-    return app_client
-
-
-@pytest.fixture
-def admin_h(c: Any) -> dict[str, str]:
-    return auth(c, ADMIN)
 
 
 # -- WebDataBinder: unknown parameters are ignored ------------------------------------------------------------------
