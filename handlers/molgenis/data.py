@@ -169,6 +169,11 @@ def _refuse_referenced(c: Ctx, entity_type: EntityType, entity_ids: list[Any]) -
 PACKAGE_TYPE = "sys_md_Package"
 SYSTEM_PACKAGE = "sys"
 SYSTEM_METADATA = "System metadata cannot be modified."      # the server's DS05
+SYSTEM_TYPE_PREFIX = "sys_"      # the system entity types (SystemEntityTypeRegistry): modified by the system only
+
+
+def is_system_type(entity_type: EntityType) -> bool:
+    return entity_type.id.startswith(SYSTEM_TYPE_PREFIX)
 
 
 def delete_row(c: Ctx, entity_type: EntityType, entity_id: Any) -> None:
@@ -215,7 +220,7 @@ def _package_delete_plan(c: Ctx, package_id: str) -> list[str] | None:
     while current is not None and current not in chain:
         chain.append(current)
         current = parents.get(current)
-    system_homes = {t.package for t in c.model.entity_types.values() if t.id.startswith("sys_")}
+    system_homes = {t.package for t in c.model.entity_types.values() if is_system_type(t)}
     if SYSTEM_PACKAGE in chain or chain[-1] in system_homes:
         raise ApiError(401, [SYSTEM_METADATA], code="DS05")
     subtree = {package_id}

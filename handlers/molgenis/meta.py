@@ -39,7 +39,6 @@ async def get_entity_type(entityTypeId: str, token_info: dict[str, Any] | None =
 
 
 ENTITY_TYPE_META = "sys_md_EntityType"
-SYSTEM_TYPE_PREFIX = "sys_"      # the system entity types (SystemEntityTypeRegistry): modified by the system only
 
 
 async def delete_entity_type(entityTypeId: str, token_info: dict[str, Any] | None = None, **_: Any) -> Any:
@@ -55,7 +54,7 @@ async def delete_entity_type(entityTypeId: str, token_info: dict[str, Any] | Non
     if meta_type is not None:
         c.require(meta_type, "DELETE_DATA")
     if "DELETE_METADATA" in c.permissions(entity_type.id):
-        if entity_type.id.startswith(SYSTEM_TYPE_PREFIX):
+        if data.is_system_type(entity_type):
             raise ApiError(401, [data.SYSTEM_METADATA], code="DS05")
         data.drop_entity_types(c, [entity_type.id])
     return None, 204

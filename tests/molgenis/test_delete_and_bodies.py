@@ -110,8 +110,7 @@ def test_delete_of_a_referenced_entity_type_answers_d19_and_keeps_it(mclient: An
 
 
 def test_the_referencing_type_can_be_deleted_first(mclient: Any, admin: dict[str, str]) -> None:
-    """Nothing references V1_API_TypeTestAPIV1, so it drops; then its reference target has no dependants left
-    unless another type still points at it."""
+    """Nothing references V1_API_TypeTestAPIV1: the D19 check refuses only drops another type depends on."""
     assert mclient.delete(f"{API}/V1_API_TypeTestAPIV1/meta", headers=admin).status_code == 204
     assert mclient.get(f"{API}/V1_API_TypeTestAPIV1", headers=admin).status_code == 404
 
