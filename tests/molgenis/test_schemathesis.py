@@ -24,7 +24,6 @@ APITWIN_STATEFUL_EXAMPLES (default 30 scenarios).
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -32,49 +31,24 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from schemathesis.core import NotSet
 from schemathesis.core.failures import AcceptedNegativeData, MalformedJson
 from schemathesis.openapi.checks import JsonSchemaError, MissingContentType, RejectedPositiveData, UseAfterFree
 
-from tests.molgenis.helpers import ADMIN, API, molgenis_app
+from tests.molgenis.helpers import API, molgenis_app
+from tests.molgenis.schemathesis_harness import fresh_state_of, install_admin_auth, runs
 
 logging.getLogger("connexion").setLevel(logging.ERROR)
 logging.getLogger("apitwin").setLevel(logging.CRITICAL)  # 500s fail the checks; the log would only repeat them
-
-MAX_EXAMPLES = int(os.environ.get("APITWIN_CONTRACT_EXAMPLES", "50"))
-STATEFUL_EXAMPLES = int(os.environ.get("APITWIN_STATEFUL_EXAMPLES", "30"))
-RESET = "/__apitwin/apis/molgenis/reset"
-TOKEN_PLACEHOLDER = "contract-admin-token"   # replaced by a real token after each reset
 
 APP = molgenis_app(seed=0)
 schema = schemathesis.openapi.from_asgi(f"{API}/openapi.json", APP, config=schemathesis.Config.from_dict(
     {"generation": {"mode": "all"}}))
 CLIENT = schemathesis.python.asgi.get_client(APP)
-
-
-def fresh_state() -> str:
-    """Back to the seed; returns a new admin token (the reset dropped the old ones)."""
-    assert CLIENT.post(RESET).status_code == 200
-    response = CLIENT.post(f"{API}/login", json={"username": ADMIN[0], "password": ADMIN[1]})
-    assert response.status_code == 200, response.text
-    return response.json()["token"]
-
-
-def with_token(case: Any, token: str) -> None:
-    if case.headers and case.headers.get("x-molgenis-token") == TOKEN_PLACEHOLDER:
-        case.headers["x-molgenis-token"] = token
-
-
-@schema.auth()
-class AdminToken:
-    def get(self, case: Any, ctx: Any) -> str:
-        return TOKEN_PLACEHOLDER
-
-    def set(self, case: Any, data: str, ctx: Any) -> None:
-        case.headers = {**(case.headers or {}), "x-molgenis-token": data}
+fresh_state = fresh_state_of(CLIENT)
+install_admin_auth(schema)
 
 
 # -- generation hints: known entity types, their row ids and attribute names -------------------------------------------
@@ -334,33 +308,9 @@ def _has_control_character(value: Any) -> bool:
     return CONTROL.search(str(value)) is not None
 
 
-@schema.hook
-def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
-    return not any(entry.matches(failure, case, response) for entry in DOCUMENTED)
-
-
 # -- the runs ----------------------------------------------------------------------------------------------------------
 
-@schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_operation_conforms(case: Any) -> None:
-    with_token(case, fresh_state())
-    case.call_and_validate()
-
-
-class _Workflow(schema.as_state_machine()):  # type: ignore[misc]
-    """Scenarios along the spec's links, each from the seed with its own admin token."""
-
-    def setup(self) -> None:
-        self.token = fresh_state()
-
-    def before_call(self, case: Any) -> None:
-        with_token(case, self.token)
-
-
-_Workflow.TestCase.settings = settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=8, deadline=None,
-                                       suppress_health_check=list(HealthCheck), derandomize=True)
-TestStatefulWorkflows = _Workflow.TestCase
+test_operation_conforms, TestStatefulWorkflows = runs(schema, fresh_state, DOCUMENTED)
 
 
 def test_hints_reach_real_rows() -> None:

@@ -10,13 +10,11 @@ APITWIN_STATEFUL_EXAMPLES (default 30 scenarios).
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import schemathesis
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.core import NotSet
 from schemathesis.core.failures import AcceptedNegativeData
@@ -24,15 +22,12 @@ from schemathesis.openapi.checks import RejectedPositiveData, UseAfterFree
 
 from apitwin.app import create_app
 from apitwin.settings import Settings
+from tests.molgenis.schemathesis_harness import fresh_state_of, install_admin_auth, runs
 
 logging.getLogger("connexion").setLevel(logging.ERROR)
 logging.getLogger("apitwin").setLevel(logging.CRITICAL)  # 500s fail the checks; the log would only repeat them
 
-MAX_EXAMPLES = int(os.environ.get("APITWIN_CONTRACT_EXAMPLES", "50"))
-STATEFUL_EXAMPLES = int(os.environ.get("APITWIN_STATEFUL_EXAMPLES", "30"))
 V1, V2 = "/api/v1", "/api/v2"
-RESET = "/__apitwin/apis/molgenis/reset"
-TOKEN_PLACEHOLDER = "contract-admin-token"   # replaced by a real token after each reset
 
 APP = create_app(["molgenis"], settings=Settings(seed=0))
 schema = schemathesis.openapi.from_asgi(f"{V2}/openapi.json", APP, config=schemathesis.Config.from_dict(
@@ -44,25 +39,8 @@ CLIENT = schemathesis.python.asgi.get_client(APP)
 schema.raw_schema["paths"]["/{entityTypeId}"]["post"]["responses"]["201"].pop("links")
 
 
-def fresh_state() -> str:
-    assert CLIENT.post(RESET).status_code == 200
-    response = CLIENT.post(f"{V1}/login", json={"username": "admin", "password": "admin"})
-    assert response.status_code == 200, response.text
-    return response.json()["token"]
-
-
-def with_token(case: Any, token: str) -> None:
-    if case.headers and case.headers.get("x-molgenis-token") == TOKEN_PLACEHOLDER:
-        case.headers["x-molgenis-token"] = token
-
-
-@schema.auth()
-class AdminToken:
-    def get(self, case: Any, ctx: Any) -> str:
-        return TOKEN_PLACEHOLDER
-
-    def set(self, case: Any, data: str, ctx: Any) -> None:
-        case.headers = {**(case.headers or {}), "x-molgenis-token": data}
+fresh_state = fresh_state_of(CLIENT)
+install_admin_auth(schema)
 
 
 KNOWN_TYPES: list[str] = schema.raw_schema["components"]["parameters"]["entityTypeId"]["x-apitwin-hints"]["known"]
@@ -214,31 +192,7 @@ DOCUMENTED = [
 ]
 
 
-@schema.hook
-def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
-    return not any(entry.matches(failure, case, response) for entry in DOCUMENTED)
-
-
-@schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_operation_conforms(case: Any) -> None:
-    with_token(case, fresh_state())
-    case.call_and_validate()
-
-
-class _Workflow(schema.as_state_machine()):  # type: ignore[misc]
-    """Scenarios along the spec's links, each from the seed with its own admin token."""
-
-    def setup(self) -> None:
-        self.token = fresh_state()
-
-    def before_call(self, case: Any) -> None:
-        with_token(case, self.token)
-
-
-_Workflow.TestCase.settings = settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=8, deadline=None,
-                                       suppress_health_check=list(HealthCheck), derandomize=True)
-TestStatefulWorkflows = _Workflow.TestCase
+test_operation_conforms, TestStatefulWorkflows = runs(schema, fresh_state, DOCUMENTED)
 
 
 def test_hints_reach_real_rows() -> None:
