@@ -26,12 +26,14 @@ def _link(url: str) -> str:
 
 def _api_section(rt: "ApiRuntime", origin: str) -> str:
     root = origin + rt.prefix
-    docs = root + rt.extras["base_path"]
     quickstart = "\n".join(quickstart_lines(rt, root))
-    rows = [("API", _link(f"{root}{rt.plugin.docs_base}/")),
-            ("Swagger UI", _link(f"{docs}/ui/")),
-            ("Spec", f"{_link(docs + '/openapi.json')} · {_link(docs + '/openapi.yaml')}"),
-            ("Admin", _link(f"{origin}{ADMIN_PREFIX}/apis/{rt.name}/state") + " (state; reset, actions in the admin UI)")]
+    rows = [("API", _link(f"{root}{rt.plugin.docs_base}/"))]
+    for _, doc_root in rt.extras["documents"]:       # every served document (MOLGENIS: v1 and v2), as the banner
+        docs = root + doc_root
+        rows += [("Swagger UI", _link(f"{docs}/ui/")),
+                 ("Spec", f"{_link(docs + '/openapi.json')} · {_link(docs + '/openapi.yaml')}")]
+    rows.append(("Admin", _link(f"{origin}{ADMIN_PREFIX}/apis/{rt.name}/state")
+                 + " (state; reset, actions in the admin UI)"))
     dl = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
     logins = f"<pre>{html.escape(quickstart)}</pre>" if quickstart else ""
     return f'<section id="{html.escape(rt.name)}"><h2>{html.escape(rt.plugin.title)}</h2><dl>{dl}</dl>{logins}</section>'

@@ -74,21 +74,22 @@ def _lint(args: argparse.Namespace) -> int:
     config = review_config.load(args.config)
     loader = Loader()
     findings: list[Finding] = []
-    targets = [_spec_of(target) for target in args.specs]
+    targets = [spec for target in args.specs for spec in _specs_of(target)]
     for target in targets:
         findings.extend(lint(target, config, loader))
     _emit(args, findings, targets, LINT_SEVERITIES)
     return 1 if any(f.severity == "error" for f in findings) else 0
 
 
-def _spec_of(target: str) -> str:
-    """An installed API's name stands for its packaged spec (unless a file of that name exists here)."""
+def _specs_of(target: str) -> list[str]:
+    """An installed API's name stands for every document it serves (MOLGENIS: v1 and v2), unless a file of that
+    name exists here."""
     if Path(target).exists() or ":" in target:
-        return target
+        return [target]
     from apitwin.discovery import discover
 
     plugin = discover().get(target)
-    return str(plugin.spec_file) if plugin is not None else target
+    return [str(path) for path in plugin.spec_files] if plugin is not None else [target]
 
 
 def _diff(args: argparse.Namespace) -> int:

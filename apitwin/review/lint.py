@@ -1,13 +1,33 @@
 """`apitwin lint`: open a document, run every rule at the severity the configuration gives it, collect findings."""
 from __future__ import annotations
 
+from typing import Any
+
 from apitwin.review.config import ReviewConfig
-from apitwin.review.findings import Finding
-from apitwin.review.loader import Loader
+from apitwin.review.findings import LINT_CHOICES, Finding
+from apitwin.review.loader import Document, Loader, join, split
 from apitwin.review.openapi import Spec
 from apitwin.review.rules import RULES
 
 _ORDER = {"error": 0, "warn": 1, "info": 2}
+EXTENSION = "x-apitwin-lint"     # {rules: {rule-id: level}, reason: why}: an exception that travels with the document
+
+
+def document_level(doc: Document, pointer: str, rule_id: str) -> str | None:
+    """The level an `x-apitwin-lint` extension on the node at `pointer` (or an ancestor; the nearest wins) gives a
+    rule. A deliberate exception kept in the document holds wherever the document goes (an installed package has
+    no apitwin.toml next to it); the review configuration still re-levels on top."""
+    tokens, level = split(pointer), None
+    for depth in range(len(tokens) + 1):
+        try:
+            node: Any = doc.node(join("", *tokens[:depth]))
+        except KeyError:
+            break
+        rules = node.get(EXTENSION, {}).get("rules", {}) if isinstance(node, dict) and isinstance(
+            node.get(EXTENSION), dict) else {}
+        if isinstance(rules, dict) and rules.get(rule_id) in LINT_CHOICES:
+            level = rules[rule_id]
+    return level
 
 
 def lint(target: str, config: ReviewConfig | None = None, loader: Loader | None = None) -> list[Finding]:
@@ -23,7 +43,8 @@ def lint(target: str, config: ReviewConfig | None = None, loader: Loader | None 
         except Exception as exc:  # noqa: BLE001 - one rule tripping on an odd document must not hide the others
             hits = [(spec.at(), f"the rule could not finish on this document: {type(exc).__name__}: {exc}")]
         for where, message in hits:
-            level = config.lint_level(rule.id, rule.level, where.doc.display, where.pointer)
+            default = document_level(where.doc, where.pointer, rule.id) or rule.level
+            level = config.lint_level(rule.id, default, where.doc.display, where.pointer)
             if level != "off":
                 findings.append(Finding(rule.id, level, message, where.doc.display, where.line, where.pointer))
     findings.sort(key=lambda f: (f.file != spec.root.display, f.file, f.line or 0, _ORDER[f.severity], f.rule))

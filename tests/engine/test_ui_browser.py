@@ -148,6 +148,8 @@ def test_partners_ui_pasted_token(page: Any, server: str) -> None:
     panels = operation(page, "get", "/api/v1/trait-panels/")
     expect(try_it_out(page, panels)).to_have_text("200")
     expect(panels.locator(".curl-command")).to_contain_text("Authorization: Bearer ey")
+    shoot(page, "partners-ui-pasted-token", panels.locator(".live-responses-table"))
+    assert page.foreign == []
 
 
 def test_molgenis_ui_authorize_and_try_it_out(page: Any, server: str) -> None:
@@ -163,6 +165,26 @@ def test_molgenis_ui_authorize_and_try_it_out(page: Any, server: str) -> None:
     expect(rows.locator(".curl-command")).to_contain_text(f"x-molgenis-token: {token}")
     expect(rows.locator(".live-responses-table .response .response-col_description")).to_contain_text("label1")
     shoot(page, "molgenis-ui", status)
+    assert page.foreign == []
+
+
+def test_molgenis_v2_ui_authorize_and_try_it_out(page: Any, server: str) -> None:
+    """The second document of the MOLGENIS API has its own UI: the same token authorizes it."""
+    from playwright.sync_api import expect
+
+    token = http_json(f"{server}/molgenis/api/v1/login", {"username": "admin", "password": "admin"})["token"]
+    open_ui(page, f"{server}/molgenis/api/v2/ui/", minimum=8)
+    expect(page.locator(".info .title")).to_contain_text("MOLGENIS")
+    rows = operation(page, "get", "/{entityTypeId}")
+    # anonymous may not read V1_API_Items: the mock's own 401 before Authorize
+    expect(try_it_out(page, rows, params={"entityTypeId": "V1_API_Items"})).to_have_text("401")
+    authorize(page, "molgenisToken", token)
+    rows.locator("button.execute").click()
+    status = rows.locator(".live-responses-table .response .response-col_status").first
+    expect(status).to_have_text("200")
+    expect(rows.locator(".curl-command")).to_contain_text(f"x-molgenis-token: {token}")
+    expect(rows.locator(".live-responses-table .response .response-col_description")).to_contain_text("label1")
+    shoot(page, "molgenis-v2-ui", status)
     assert page.foreign == []
 
 
@@ -186,10 +208,12 @@ def test_landing_page_leads_to_each_ui(page: Any, server: str) -> None:
     expect(page.locator("#partners")).to_contain_text("demo / demo-password")
     expect(page.locator("#molgenis")).to_contain_text("admin / admin")
     shoot(page, "landing", page.locator("h1"))
-    for section, title in (("partners", "Partners API"), ("molgenis", "MOLGENIS"), ("admin", "admin")):
-        page.goto(f"{server}/")
-        page.locator(f"#{section} a", has_text="/ui/").click()
-        expect(page.locator(".info .title")).to_contain_text(title)
-        page.locator(".apitwin-bar a", has_text="all APIs").click()
-        expect(page.locator("h1")).to_have_text("apitwin mock server")
+    # every document's UI: MOLGENIS has two (v1 and v2)
+    for section, title, uis in (("partners", "Partners API", 1), ("molgenis", "MOLGENIS", 2), ("admin", "admin", 1)):
+        expect(page.locator(f"#{section} a", has_text="/ui/")).to_have_count(uis)
+        for number in range(uis):
+            page.locator(f"#{section} a", has_text="/ui/").nth(number).click()
+            expect(page.locator(".info .title")).to_contain_text(title)
+            page.locator(".apitwin-bar a", has_text="all APIs").click()
+            expect(page.locator("h1")).to_have_text("apitwin mock server")
     assert page.foreign == []

@@ -29,7 +29,7 @@ def test_bundled_swagger_ui_is_version_5() -> None:
     assert (ASSETS / "swagger-ui-bundle.js").is_file()
 
 
-@pytest.mark.parametrize("root", ["/partners", "/molgenis/api/v1", "/__apitwin"])
+@pytest.mark.parametrize("root", ["/partners", "/molgenis/api/v1", "/molgenis/api/v2", "/__apitwin"])
 def test_every_document_has_a_ui_page_with_local_assets(prefix_client: Any, root: str) -> None:
     page = prefix_client.get(f"{root}/ui/")
     assert page.status_code == 200
@@ -106,6 +106,7 @@ def test_landing_page_names_every_api_and_the_admin_api(prefix_client: Any) -> N
     text = page.text
     for link in ("/partners/api/v1/", "/partners/ui/", "/partners/openapi.json", "/partners/openapi.yaml",
                  "/molgenis/api/v1/", "/molgenis/api/v1/ui/", "/molgenis/api/v1/openapi.json",
+                 "/molgenis/api/v2/ui/", "/molgenis/api/v2/openapi.json", "/molgenis/api/v2/openapi.yaml",
                  "/__apitwin/ui/", "/__apitwin/openapi.json", "/__apitwin/health", "/__apitwin/apis"):
         assert f'href="http://mock.test:8000{link}"' in text, link
     assert "demo / demo-password" in text and "admin / admin" in text   # seeded logins
