@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser redis container fuzz corpus
+.PHONY: serve test bench contract contract-deep clean venv lint lint-external browser redis container container-base fuzz corpus
 
 venv: $(STAMP)
 
@@ -86,18 +86,41 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_partners.py
 	$(BIN)/python bench/bench_molgenis.py
 
-# Build the image (Dockerfile) and smoke-test it through the published port (tests/container_smoke.py); the container
-# is removed either way.
+# Build the image (Dockerfile) and smoke-test it through the published port (tests/container_smoke.py: health route,
+# landing page, a Partners login and list, the Swagger UI); the container is removed either way. Not part of
+# `make test` (building takes a minute or more): tests/engine/test_container.py runs it when APITWIN_CONTAINER is set.
 # CONTAINER=docker works too; BASE_IMAGE replaces python:3.12-slim; BUILD_FLAGS/RUN_FLAGS pass engine options.
+# Without Docker Hub, `make container-base` builds the base from Debian's mirror. On a VM whose cgroups crun refuses
+# and that may not raise rlimits (this project's CI machine):
+#   make container-base
+#   make container BASE_IMAGE=localhost/apitwin-base:bookworm BUILD_FLAGS="--isolation chroot --network host" \
+#        RUN_FLAGS="--runtime runc --ulimit nofile=$$(ulimit -Hn):$$(ulimit -Hn) --ulimit nproc=4096:4096"
 CONTAINER ?= podman
 BASE_IMAGE ?= python:3.12-slim
 SMOKE_PORT ?= 18080
+SMOKE_NAME ?= apitwin-smoke
+# podman's own image format drops HEALTHCHECK; docker's build has no --format
+IMAGE_FORMAT := $(if $(filter podman,$(notdir $(CONTAINER))),--format docker,)
 container:
-	$(CONTAINER) build $(BUILD_FLAGS) --build-arg BASE_IMAGE=$(BASE_IMAGE) -t apitwin .
-	$(CONTAINER) run -d --name apitwin-smoke $(RUN_FLAGS) -p 127.0.0.1:$(SMOKE_PORT):8000 apitwin
+	$(CONTAINER) build $(IMAGE_FORMAT) $(BUILD_FLAGS) --build-arg BASE_IMAGE=$(BASE_IMAGE) -t apitwin .
+	$(CONTAINER) run -d --name $(SMOKE_NAME) $(RUN_FLAGS) -p 127.0.0.1:$(SMOKE_PORT):8000 apitwin
 	@$(PYTHON) -m tests.container_smoke http://127.0.0.1:$(SMOKE_PORT) \
-		|| { $(CONTAINER) logs apitwin-smoke; $(CONTAINER) rm -f apitwin-smoke >/dev/null; exit 1; }
-	@$(CONTAINER) rm -f apitwin-smoke >/dev/null
+		|| { $(CONTAINER) logs $(SMOKE_NAME); $(CONTAINER) rm -f $(SMOKE_NAME) >/dev/null; exit 1; }
+	@$(CONTAINER) rm -f $(SMOKE_NAME) >/dev/null
+
+# A python:3.12-slim stand-in built from Debian's own mirror (bookworm, python3 3.11 + venv) for machines that reach
+# package mirrors but not Docker Hub: debootstrap (root) into a temporary directory, imported as apitwin-base:bookworm.
+# It trusts the host's CA bundle (pip inside the build then works behind the same TLS proxy as the host's pip).
+DEBIAN_MIRROR ?= http://deb.debian.org/debian
+HOST_CA ?= /etc/ssl/certs/ca-certificates.crt
+container-base:
+	@rootfs=$$(mktemp -d) && trap 'rm -rf "$$rootfs"' EXIT && \
+	debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates bookworm "$$rootfs" \
+		$(DEBIAN_MIRROR) >/dev/null && \
+	rm -rf "$$rootfs"/var/cache/apt/archives/*.deb "$$rootfs"/var/lib/apt/lists/* && \
+	cp $(HOST_CA) "$$rootfs"/etc/ssl/certs/ca-certificates.crt && \
+	printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > "$$rootfs"/etc/pip.conf && \
+	tar -C "$$rootfs" -c . | $(CONTAINER) import - apitwin-base:bookworm
 
 clean:
 	rm -rf $(VENV) .tools .hypothesis .schemathesis schemathesis-report

@@ -68,7 +68,8 @@ class RunProgress:
 def print_table(console: Console, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """A summary table; columns holding only numbers (1,234 / 56 % / 7.8) are right-aligned."""
     cells = [[str(cell) for cell in row] for row in rows]
-    table = Table(title=title, title_justify="left")
+    console.print(title, markup=False, highlight=False, soft_wrap=True)   # a table's own title folds to its width
+    table = Table()
     for index, column in enumerate(columns):
         numeric = bool(cells) and all(_NUMBER.fullmatch(row[index]) for row in cells if index < len(row))
         table.add_column(column, justify="right" if numeric else "left", overflow="fold")

@@ -29,6 +29,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from apitwin.inferred.auth import CONTRACT_SECRET, credential_for   # noqa: E402
 from apitwin.inferred.document import open_document                 # noqa: E402
+from apitwin.progress import RunProgress                             # noqa: E402
 from apitwin.specs import spec_base_path                            # noqa: E402
 
 
@@ -113,23 +114,37 @@ def main() -> int:
     log_dir = args.logs or Path(tempfile.mkdtemp(prefix="apitwin-corpus-"))
     log_dir.mkdir(parents=True, exist_ok=True)
     clean, slow = 0, 0
-    for entry in entries:
-        try:
-            result = run_document(entry, max_examples, False, log_dir)
-        except Exception as exc:  # noqa: BLE001 - one broken document must not hide the others' results
-            print(f"{entry['name']:32} ERROR {exc}", flush=True)
-            continue
-        ok = result["st"] == 0 and result["contract"] == 0
-        clean += ok
-        slow += result["startup"] >= 1.0
-        print(f"{entry['name']:32} start {result['startup']:.2f}s  st run: {result['st']} failures  "
-              f"apitwin contract: {result['contract']} failures  {'OK' if ok else 'FAIL'}", flush=True)
-    for name in args.permissive:
-        entry = next(e for e in index if e["name"] == name)
-        (log_dir / "permissive").mkdir(exist_ok=True)
-        result = run_document(entry, max_examples, True, log_dir / "permissive")
-        print(f"{name:32} permissive auth: st run {result['st']} findings (ignored-auth expected), "
-              f"contract {result['contract']}", flush=True)
+    rows: list[list[str]] = []
+    progress = RunProgress()           # a bar at a terminal; plain lines in logs
+    with progress:
+        progress.step(f"corpus: {len(entries) + len(args.permissive)} runs", total=len(entries) + len(args.permissive))
+        for entry in entries:
+            try:
+                result = run_document(entry, max_examples, False, log_dir)
+            except Exception as exc:  # noqa: BLE001 - one broken document must not hide the others' results
+                progress.line(f"{entry['name']:32} ERROR {exc}")
+                rows.append([entry["name"], "-", "-", "-", "ERROR"])
+                progress.advance()
+                continue
+            ok = result["st"] == 0 and result["contract"] == 0
+            clean += ok
+            slow += result["startup"] >= 1.0
+            progress.line(f"{entry['name']:32} start {result['startup']:.2f}s  st run: {result['st']} failures  "
+                          f"apitwin contract: {result['contract']} failures  {'OK' if ok else 'FAIL'}")
+            rows.append([entry["name"], f"{result['startup']:.2f}", str(result["st"]), str(result["contract"]),
+                         "OK" if ok else "FAIL"])
+            progress.advance()
+        for name in args.permissive:
+            entry = next(e for e in index if e["name"] == name)
+            (log_dir / "permissive").mkdir(exist_ok=True)
+            result = run_document(entry, max_examples, True, log_dir / "permissive")
+            progress.line(f"{name:32} permissive auth: st run {result['st']} findings (ignored-auth expected), "
+                          f"contract {result['contract']}")
+            rows.append([f"{name} (permissive)", f"{result['startup']:.2f}", str(result["st"]),
+                         str(result["contract"]), "expected"])
+            progress.advance()
+    progress.table(f"corpus: {clean}/{len(entries)} documents with 0 failures",
+                   ["document", "start s", "st run failures", "contract failures", "result"], rows)
     print(f"corpus: {clean}/{len(entries)} documents with 0 failures; {slow} started in 1 s or more; logs in {log_dir}")
     return 0 if clean == len(entries) else 1
 

@@ -62,3 +62,10 @@ def test_summary_table_aligns_numbers_right() -> None:
     assert text.splitlines()[0].strip() == "Summary"
     assert "│ examples │ success │     1.5 │" in text
     assert "│ coverage │ failure │    12.0 │" in text
+
+
+def test_a_long_title_stays_on_one_line() -> None:
+    con, out = console(False)
+    title = "apitwin contract partners: 1512 cases, status-code coverage 94.3 % (82/87 documented codes seen)"
+    print_table(con, title, ("phase", "result"), [("examples", "success")])
+    assert out.getvalue().splitlines()[0] == title
