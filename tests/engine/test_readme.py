@@ -321,3 +321,32 @@ def test_the_sample_parser() -> None:
     pattern = expected_pattern(steps[0][1] or "", {})
     assert pattern.fullmatch('{"id": 1,"b": [2, 3]}') and pattern.fullmatch('{"id": 1, "b": 2}')
     assert not pattern.fullmatch('{"id": 2, "b": 2}')
+
+
+def test_molgenis_python_client_sample_runs_verbatim(servers: list[Served]) -> None:
+    """The molgenis-py-client block runs as written; each call whose comment is a value (`'value'`, `['ref6']`,
+    `<Response [204]>`, after an optional `v2:`-style label) printed that value."""
+    pytest.importorskip("molgenis.client", reason="the README's client sample needs the test extra's "
+                                                  "molgenis-py-client (pip install -e '.[test]')")
+    [block] = blocks(section("## Five-minute tour: MOLGENIS REST API v1 and v2"), "python")
+    port = free_port()
+    start(servers, "serve", "molgenis", "--port", str(port))
+    marker = "@@apitwin-readme-line@@"
+    script, checks = [], []
+    for line in block.replace("127.0.0.1:8080", f"127.0.0.1:{port}").splitlines():
+        code, _, comment = line.partition("  #")
+        code, comment = code.rstrip(), comment.strip()
+        value = re.sub(r"^[\w ]+: ", "", comment)
+        value = re.sub(r"\s+\(.*\)$", "", value)
+        if value[:1] in ("'", "[", "<") and "=" not in code.split("(")[0]:
+            script.append(f"print({marker!r}, repr({code}))")
+            checks.append((code, value))
+        else:
+            script.append(code)
+    done = subprocess.run([sys.executable, "-c", "\n".join(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    printed = [line.split(marker + " ", 1)[1] for line in done.stdout.splitlines() if line.startswith(marker)]
+    assert len(printed) == len(checks) >= 5
+    for (code, value), output in zip(checks, printed):
+        pattern = ".*?".join(re.escape(part) for part in value.split("..."))
+        assert re.fullmatch(pattern, output, flags=re.S), f"{code}\n  # {value}\nprinted {output}"
