@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apitwin.review.config import ReviewConfig
+from apitwin.review.config import ConfigError, ReviewConfig
 from apitwin.review.findings import LINT_CHOICES, Finding
 from apitwin.review.loader import Document, Loader, join, split
 from apitwin.review.openapi import Spec
@@ -30,10 +30,34 @@ def document_level(doc: Document, pointer: str, rule_id: str) -> str | None:
     return level
 
 
+def check_exceptions(doc: Document, node: Any = None, pointer: str = "") -> None:
+    """Every `x-apitwin-lint` of a document names known rules and levels and keeps only `rules` and `reason`: a
+    wrong one is an error (ConfigError, exit 2), as in apitwin.toml, never silently ignored."""
+    node = doc.data if pointer == "" and node is None else node
+    if isinstance(node, dict):
+        if EXTENSION in node:
+            value, where = node[EXTENSION], f"{doc.display}:{doc.line(join(pointer, EXTENSION)) or '?'}: {EXTENSION}"
+            shape_ok = isinstance(value, dict) and isinstance(value.get("rules"), dict)
+            if not shape_ok or set(value) - {"rules", "reason"}:
+                raise ConfigError(f"{where}: expected {{rules: {{rule-id: level}}, reason: why}}")
+            for rule_id, level in value["rules"].items():
+                if rule_id not in RULES:
+                    raise ConfigError(f"{where}: unknown rule {rule_id!r}")
+                if level not in LINT_CHOICES:
+                    raise ConfigError(f"{where}: {rule_id}: expected one of {', '.join(LINT_CHOICES)}")
+        for key, value in node.items():
+            check_exceptions(doc, value, join(pointer, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            check_exceptions(doc, value, join(pointer, index))
+
+
 def lint(target: str, config: ReviewConfig | None = None, loader: Loader | None = None) -> list[Finding]:
-    """Findings for one document (raises LoadError when it cannot be read), sorted by file and line."""
+    """Findings for one document (raises LoadError when it cannot be read, ConfigError when its own `x-apitwin-lint`
+    exceptions are wrong), sorted by file and line."""
     config = config or ReviewConfig()
     spec = Spec.open(target, loader)
+    check_exceptions(spec.root)
     findings: list[Finding] = []
     for rule in RULES.values():
         if config.lint_level(rule.id, rule.level, spec.root.display) == "off" and not config.lint_overrides:

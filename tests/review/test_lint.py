@@ -250,6 +250,22 @@ def test_document_exception_on_a_node_and_what_is_under_it(tmp_path: Path) -> No
     assert [f.severity for f in lint(str(spec), review_config.load(start=tmp_path))] == ["error"]
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    ({"rules": {"not-a-rule": "off"}}, "unknown rule 'not-a-rule'"),
+    ({"rules": {"unused-component": "quiet"}}, "unused-component: expected one of error, warn, info, off"),
+    ({"rules": {"unused-component": "off"}, "why": "x"}, "expected {rules: {rule-id: level}, reason: why}"),
+    ("off", "expected {rules: {rule-id: level}, reason: why}"),
+])
+def test_a_wrong_document_exception_is_one_line_and_exit_2(value: Any, message: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    spec = write(tmp_path / "spec.yaml", edit(BASE, [
+        {"op": "set", "path": "/components/schemas/Orphan", "value": {"type": "object", "x-apitwin-lint": value}}]))
+    assert main(["lint", str(spec)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"apitwin lint: {spec}:") and "x-apitwin-lint" in err and err.endswith(message), err
+    assert "\n" not in err
+
+
 def test_lint_of_an_api_name_covers_every_document_it_serves(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", "molgenis"]) == 0
     summary = capsys.readouterr().out.splitlines()[-1]
