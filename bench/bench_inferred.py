@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from apitwin.progress import RunProgress  # noqa: E402
 from apitwin.app import create_app  # noqa: E402
 from apitwin.inferred.plugin import build  # noqa: E402
 from apitwin.settings import Settings  # noqa: E402
@@ -70,30 +71,38 @@ async def main(seconds: float, rounds: int) -> None:
             listed = (await pclient.get("/api/v1/customers/", headers=pheaders)).json()
             rows = listed.get("results", listed) if isinstance(listed, dict) else listed
             first_customer = rows[0]["id"] if rows else None
-        for _ in range(rounds):
-            for label, call in (
-                ("inferred GET list", rate(shop, "GET", "/api/customers", seconds, headers=auth)),
-                ("inferred GET item", rate(shop, "GET", f"/api/customers/{ADA}", seconds, headers=auth)),
-                ("inferred POST", rate(shop, "POST", "/api/customers", seconds, headers=auth,
-                                       json={"name": "Bench", "tier": "free"})),
-            ):
-                results.setdefault(label, []).append(await call)
-            await shop.post("/__apitwin/apis/shop/reset")
-            if pheaders is not None:
+        progress = RunProgress()
+        with progress:
+            progress.step(f"{rounds} rounds x {'2 apps' if pheaders is not None else '1 app'} x 3 routes",
+                          total=rounds * (2 if pheaders is not None else 1))
+            for _ in range(rounds):
                 for label, call in (
-                    ("partners GET list", rate(pclient, "GET", "/api/v1/customers/", seconds, headers=pheaders)),
-                    ("partners GET item", rate(pclient, "GET", f"/api/v1/customers/{first_customer}/", seconds, headers=pheaders)),
-                    ("partners POST", rate(pclient, "POST", "/api/v1/customers/", seconds, headers=pheaders,
-                                           json=CUSTOMER)),
+                    ("inferred GET list", rate(shop, "GET", "/api/customers", seconds, headers=auth)),
+                    ("inferred GET item", rate(shop, "GET", f"/api/customers/{ADA}", seconds, headers=auth)),
+                    ("inferred POST", rate(shop, "POST", "/api/customers", seconds, headers=auth,
+                                           json={"name": "Bench", "tier": "free"})),
                 ):
                     results.setdefault(label, []).append(await call)
-                await pclient.post("/__apitwin/apis/partners/reset")
+                await shop.post("/__apitwin/apis/shop/reset")
+                progress.advance()
+                if pheaders is not None:
+                    for label, call in (
+                        ("partners GET list", rate(pclient, "GET", "/api/v1/customers/", seconds, headers=pheaders)),
+                        ("partners GET item", rate(pclient, "GET", f"/api/v1/customers/{first_customer}/", seconds, headers=pheaders)),
+                        ("partners POST", rate(pclient, "POST", "/api/v1/customers/", seconds, headers=pheaders,
+                                               json=CUSTOMER)),
+                    ):
+                        results.setdefault(label, []).append(await call)
+                    await pclient.post("/__apitwin/apis/partners/reset")
+                    progress.advance()
     best = {label: max(values) for label, values in results.items()}
-    for label, value in best.items():
-        print(f"{label:20} {value:8.0f} req/s (best of {rounds})")
+    rows = []
     for kind in ("GET list", "GET item", "POST"):
-        if f"partners {kind}" in best:
-            print(f"ratio inferred/partners {kind}: {best[f'inferred {kind}'] / best[f'partners {kind}']:.2f}")
+        inferred_rate, partners_rate = best[f"inferred {kind}"], best.get(f"partners {kind}")
+        rows.append([kind, f"{inferred_rate:,.0f}", "-" if partners_rate is None else f"{partners_rate:,.0f}",
+                     "-" if partners_rate is None else f"{inferred_rate / partners_rate:.2f}"])
+    progress.table(f"Inferred mock vs Partners mock, req/s through ASGI (best of {rounds} rounds of {seconds:g} s)",
+                   ["route", "inferred req/s", "partners req/s", "ratio inferred/partners"], rows)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_partners import call, lifespan  # noqa: E402
 
 from apitwin.app import create_app  # noqa: E402
+from apitwin.progress import RunProgress  # noqa: E402
 from apitwin.settings import Settings  # noqa: E402
 
 
@@ -67,22 +68,29 @@ async def main() -> None:
         journal.size = size if name == "on" else 0
         return await timed(app, path, headers, args.batch)
 
-    ratios = []
-    for case, path in cases.items():
-        # batches alternate (off, on), then (on, off): load drifts on a shared machine hit both sides alike
-        pair_ratios, totals = [], {"off": 0.0, "on": 0.0}
-        for pair in range(args.pairs):
-            order = ("off", "on") if pair % 2 == 0 else ("on", "off")
-            spent = {name: await batch(name, path) for name in order}
-            totals["off"] += spent["off"]
-            totals["on"] += spent["on"]
-            pair_ratios.append(spent["off"] / spent["on"])
-        ratio = statistics.median(pair_ratios)
-        ratios.append(ratio)
-        count = args.pairs * args.batch
-        print(f"GET {case:5} off {count / totals['off']:7.0f} req/CPU-s   on {count / totals['on']:7.0f} req/CPU-s   "
-              f"throughput ratio on/off {ratio:.3f} (median of {args.pairs} alternating batches)")
+    ratios, rows = [], []
+    progress = RunProgress()
+    with progress:
+        progress.step(f"{len(cases)} routes x {args.pairs} off/on pairs of {args.batch} requests",
+                      total=len(cases) * args.pairs)
+        for case, path in cases.items():
+            # batches alternate (off, on), then (on, off): load drifts on a shared machine hit both sides alike
+            pair_ratios, totals = [], {"off": 0.0, "on": 0.0}
+            for pair in range(args.pairs):
+                order = ("off", "on") if pair % 2 == 0 else ("on", "off")
+                spent = {name: await batch(name, path) for name in order}
+                totals["off"] += spent["off"]
+                totals["on"] += spent["on"]
+                pair_ratios.append(spent["off"] / spent["on"])
+                progress.advance()
+            ratio = statistics.median(pair_ratios)
+            ratios.append(ratio)
+            count = args.pairs * args.batch
+            rows.append([f"GET {case}", f"{count / totals['off']:,.0f}", f"{count / totals['on']:,.0f}",
+                         f"{ratio:.3f}"])
     journal.size = size
+    progress.table(f"Journal cost (median ratio of {args.pairs} alternating batches)",
+                   ["route", "off req/CPU-s", "on req/CPU-s", "ratio on/off"], rows)
     print(f"journal on: {len(journal)} requests kept (size {size}), {journal.dropped} dropped as the oldest")
     mean = statistics.mean(ratios)
     print(f"journal cost on GET throughput: {(1 - mean) * 100:.1f} % (ratio {mean:.3f}; goal >= 0.95)")

@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from apitwin.app import create_app  # noqa: E402
+from apitwin.progress import RunProgress  # noqa: E402
 from apitwin.settings import Settings  # noqa: E402
 from apitwin_apis.molgenis.security import TOKEN_LIFETIME, Security  # noqa: E402
 
@@ -36,9 +37,16 @@ def measure(live: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    small, large = measure(1_000), measure(20_000)
-    print(f"login:  {small[0]:7.1f} us with 1k tokens, {large[0]:7.1f} us with 20k  (ratio {large[0] / small[0]:.2f})")
-    print(f"lookup: {small[1]:7.1f} us with 1k tokens, {large[1]:7.1f} us with 20k  (ratio {large[1] / small[1]:.2f})")
+    progress = RunProgress()
+    with progress:
+        progress.step("1k and 20k live tokens", total=2)
+        small = measure(1_000)
+        progress.advance()
+        large = measure(20_000)
+    progress.table("MOLGENIS tokens: microseconds per call (a ratio near 1: flat cost)",
+                   ["call", "1k tokens us", "20k tokens us", "ratio 20k/1k"],
+                   [[name, f"{small[i]:.1f}", f"{large[i]:.1f}", f"{large[i] / small[i]:.2f}"]
+                    for i, name in enumerate(("login", "lookup"))])
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from apitwin.progress import RunProgress  # noqa: E402
 from apitwin.store import Store  # noqa: E402
 from apitwin.storage_sqlite import SqliteBackend  # noqa: E402
 
@@ -65,15 +66,20 @@ def main() -> None:
         return store
     stores["sqlite (FULL)"] = sqlite_store
     best: dict[str, float] = {}
-    for _ in range(args.rounds):                   # alternating rounds: machine noise hits each alike
-        for name, make in stores.items():
-            store = make()
-            clock = time.perf_counter if name.startswith("sqlite") else time.process_time
-            best[name] = max(best.get(name, 0.0), rate(workload(store), args.seconds, clock))
-            if hasattr(store, "close"):
-                store.close()
-    for name, value in best.items():
-        print(f"{name:20} {value:12,.0f} ops/s   {value / best['memory']:6.2f}x memory")
+    progress = RunProgress()
+    with progress:
+        progress.step(f"{args.rounds} rounds x {len(stores)} stores", total=args.rounds * len(stores))
+        for _ in range(args.rounds):                   # alternating rounds: machine noise hits each alike
+            for name, make in stores.items():
+                store = make()
+                clock = time.perf_counter if name.startswith("sqlite") else time.process_time
+                best[name] = max(best.get(name, 0.0), rate(workload(store), args.seconds, clock))
+                if hasattr(store, "close"):
+                    store.close()
+                progress.advance()
+    progress.table(f"Store write/read cost per backend (best of {args.rounds} rounds of {args.seconds:g} s)",
+                   ["backend", "ops/s", "x memory"],
+                   [[name, f"{value:,.0f}", f"{value / best['memory']:.2f}"] for name, value in best.items()])
 
 
 if __name__ == "__main__":

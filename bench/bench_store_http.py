@@ -21,7 +21,9 @@ from typing import Any
 
 import httpx
 
-from bench_partners import free_port, wait_for_answer  # the bench scripts' shared helpers
+from bench_partners import free_port, wait_for_answer  # the bench scripts' shared helpers (root on sys.path)
+
+from apitwin.progress import RunProgress  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CUSTOMER = {"first_name": "Arya", "last_name": "Stark"}
@@ -32,7 +34,8 @@ CUSTOMER = {"first_name": "Arya", "last_name": "Stark"}
 def serve(*args: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "apitwin", "serve", "partners", "--port", str(port),
-                                "--log-level", "warning", *args], cwd=ROOT)
+                                "--log-level", "warning", "--quiet", *args], cwd=ROOT,
+                                stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     wait_for_answer(f"{base}/__apitwin/health", process)
     return process, base
@@ -84,11 +87,19 @@ def main() -> None:
         shared, shared_base = serve("--no-validate-responses", "--store", f"redis://127.0.0.1:{redis_port}/0",
                                     "--workers", "2")
         started.append(shared)
-        for route in ("get", "create"):
-            one = asyncio.run(measure(memory_base, route, args.seconds, args.concurrency))
-            two = asyncio.run(measure(shared_base, route, args.seconds, args.concurrency))
-            print(f"{route:7} memory, 1 worker {one:8,.0f} req/s   redis, 2 workers {two:8,.0f} req/s   "
-                  f"ratio {two / one:5.2f}")
+        rows = []
+        progress = RunProgress()
+        with progress:
+            progress.step("2 routes x 2 servers", total=4)
+            for route in ("get", "create"):
+                one = asyncio.run(measure(memory_base, route, args.seconds, args.concurrency))
+                progress.advance()
+                two = asyncio.run(measure(shared_base, route, args.seconds, args.concurrency))
+                progress.advance()
+                rows.append([route, f"{one:,.0f}", f"{two:,.0f}", f"{two / one:.2f}"])
+        progress.table(f"Memory vs shared Redis state over HTTP ({args.seconds:g} s per route, "
+                       f"{args.concurrency} concurrent)",
+                       ["route", "memory, 1 worker req/s", "redis, 2 workers req/s", "ratio"], rows)
     finally:
         for process in reversed(started):
             process.terminate()

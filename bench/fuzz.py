@@ -27,7 +27,9 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from schemathesis import GenerationMode
 
-from bench_partners import free_port, wait_for_answer  # the bench scripts' shared helpers
+from bench_partners import free_port, wait_for_answer  # the bench scripts' shared helpers (puts the root on sys.path)
+
+from apitwin.progress import RunProgress  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = {"partners": ["partners.yaml"], "molgenis": ["molgenis_v1.yaml", "molgenis_v2.yaml"]}
@@ -47,6 +49,10 @@ class Fuzz:
         self.statuses: collections.Counter[str] = collections.Counter()
         self.errors: dict[tuple[str, str, int], str] = {}
         self.headers: dict[str, str] = {}
+        self.progress: RunProgress | None = None          # a bar at a terminal, advanced per request
+
+    def say(self, text: str) -> None:
+        (self.progress.line if self.progress else print)(text)
 
     def login(self) -> None:
         path, body, key, header = LOGIN[self.api]
@@ -66,8 +72,12 @@ class Fuzz:
             self.statuses["no answer"] += 1
             self.errors.setdefault((case.method, case.path, 0), f"{type(exc).__name__}: {exc}"[:200])
             self.sent += 1
+            if self.progress:
+                self.progress.advance()
             return
         self.sent += 1
+        if self.progress:
+            self.progress.advance()
         self.statuses[f"{response.status_code // 100}xx"] += 1
         if response.status_code >= 500:
             self.errors.setdefault((case.method, case.path, response.status_code), response.text[:200])
@@ -104,7 +114,7 @@ class Fuzz:
             send()
         except Exception as exc:                          # hypothesis could not generate enough: go on
             if "Unsatisfiable" not in type(exc).__name__ and "FailedHealthCheck" not in type(exc).__name__:
-                print(f"  {operation.method.upper()} {operation.path}: {type(exc).__name__}: {str(exc)[:120]}")
+                self.say(f"  {operation.method.upper()} {operation.path}: {type(exc).__name__}: {str(exc)[:120]}")
 
 
 def main() -> int:
@@ -139,8 +149,13 @@ def main() -> int:
         wait_for_answer(f"{base}/__apitwin/health", server)
         began = time.monotonic()
         fuzz = Fuzz(args.api, base, args.requests, args.seed)
-        fuzz.run()
+        fuzz.progress = RunProgress()
+        with fuzz.progress:
+            fuzz.progress.step(f"fuzz {args.api} on {args.backend}", total=args.requests)
+            fuzz.run()
         seconds = time.monotonic() - began
+        fuzz.progress.table(f"fuzz {args.api} on {args.backend}: {fuzz.sent} requests in {seconds:.0f} s",
+                            ["answers", "requests"], sorted(fuzz.statuses.items()))
         statuses = ", ".join(f"{name} {count}" for name, count in sorted(fuzz.statuses.items()))
         print(f"fuzz {args.api} on {args.backend}: {fuzz.sent} requests in {seconds:.0f} s ({statuses}); "
               f"server errors: {sum(1 for key in fuzz.errors)} distinct")
