@@ -185,6 +185,10 @@ def test_version_list_lint_and_drift_from_another_directory(installed: Installed
     assert {"partners", "molgenis"} <= set(listed.stdout.split())
     lint = installed.run("lint", "partners", "molgenis")
     assert lint.returncode == 0, lint.stdout + lint.stderr
+    # every document of both APIs, clean without the repository's apitwin.toml (their exceptions travel with them)
+    summary = lint.stdout.splitlines()[-1]
+    assert all(f"{name}.yaml" in summary for name in ("partners", "molgenis_v1", "molgenis_v2")), summary
+    assert summary.endswith(": 0 error, 0 warn, 0 info"), lint.stdout
     drift = installed.run("check-drift")
     assert drift.returncode == 0, drift.stdout + drift.stderr
     assert "partners smoke run: 18 GET calls" in drift.stdout and "molgenis smoke run" in drift.stdout
@@ -254,6 +258,10 @@ def test_serve_answers_from_another_directory(installed: Installed) -> None:
             panels = http.get("/api/v1/trait-panels/", headers={"Authorization": f"JWT {login.json()['token']}"})
             assert panels.status_code == 200 and panels.json()
             assert http.get("/openapi.json").json()["openapi"].startswith("3.1")
+            page = http.get("/ui/")                 # Swagger UI 5 from the installed packages, no CDN
+            assert page.status_code == 200 and "/ui/swagger-ui-bundle.js" in page.text
+            assert http.get("/ui/swagger-ui-bundle.js").status_code == 200
+            assert "Toolbox Genomics Partners API" in http.get("/").text        # the landing page
         out, err = stop(process)
         assert "Toolbox Genomics Partners API" in out
         assert "Warning" not in err, err
