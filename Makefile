@@ -106,6 +106,8 @@ container:
 	$(CONTAINER) run -d --name $(SMOKE_NAME) $(RUN_FLAGS) -p 127.0.0.1:$(SMOKE_PORT):8000 apitwin
 	@$(PYTHON) -m tests.container_smoke http://127.0.0.1:$(SMOKE_PORT) \
 		|| { $(CONTAINER) logs $(SMOKE_NAME); $(CONTAINER) rm -f $(SMOKE_NAME) >/dev/null; exit 1; }
+	@$(if $(IMAGE_FORMAT),$(CONTAINER) healthcheck run $(SMOKE_NAME) && echo "  ok   the image's HEALTHCHECK" \
+		|| { echo "  FAIL the image's HEALTHCHECK"; $(CONTAINER) rm -f $(SMOKE_NAME) >/dev/null; exit 1; },)
 	@$(CONTAINER) rm -f $(SMOKE_NAME) >/dev/null
 
 # A python:3.12-slim stand-in built from Debian's own mirror (bookworm, python3 3.11 + venv) for machines that reach

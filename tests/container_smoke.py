@@ -40,8 +40,9 @@ def main(base: str) -> int:
     _, token = fetch(base + "/partners/api/v1/api-token-auth/", {"username": "demo", "password": "demo-password"})
     status, _ = fetch(base + "/partners/api/v1/customers/", headers={"Authorization": "JWT " + json.loads(token)["token"]})
     checks.append(("Partners login and customer list", status == 200))
-    status, page = fetch(base + "/molgenis/api/v1/ui/")
-    checks.append(("MOLGENIS Swagger UI page", status == 200 and b"swagger-ui-bundle.js" in page))
+    for version in ("v1", "v2"):
+        status, page = fetch(base + f"/molgenis/api/{version}/ui/")
+        checks.append((f"MOLGENIS {version} Swagger UI page", status == 200 and b"swagger-ui-bundle.js" in page))
     status, script = fetch(base + "/molgenis/api/v1/ui/swagger-ui-bundle.js")
     checks.append(("Swagger UI 5 script served locally", status == 200 and len(script) > 100_000))
     for name, ok in checks:
