@@ -315,7 +315,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             where = settings.data_dirs.get(rt.name, rt.plugin.mockdata_dir)
             print(f"apitwin: warning: {rt.name}: no account in the seed ({where}) can log in; only requests "
                   "without a login will work", file=sys.stderr, flush=True)
-    base = f"http://{args.host}:{args.port}"
+    base = browsable_base(args.host, args.port)
     print(banner(app, base), flush=True)
     print(admin_notice(settings), flush=True)
     for api, endpoint in hooks:
@@ -431,6 +431,20 @@ def cmd_listen(args: argparse.Namespace) -> int:
           "Ctrl-C to stop.", flush=True)
     run_server(receiver_app(args.secret, args.fail_first), sock, log_level="warning")
     return 0
+
+
+def browsable_base(host: str, port: int) -> str:
+    """The banner's base URL: one a browser on this machine can open. A wildcard bind (0.0.0.0, ::) is reached
+    through the loopback; an IPv6 address goes in brackets."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return f"http://{host}:{port}"               # a host name
+    if address.is_unspecified:
+        address = ipaddress.ip_address("127.0.0.1" if address.version == 4 else "::1")
+    return f"http://[{address}]:{port}" if address.version == 6 else f"http://{address}:{port}"
 
 
 def banner(app: object, base: str) -> str:

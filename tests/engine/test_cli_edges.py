@@ -141,6 +141,21 @@ def test_molgenis_without_accounts_warns_and_the_banner_names_no_login(
     assert "MOLGENIS REST API v1" in captured.out and len(started) == 1
 
 
+@pytest.mark.parametrize(("host", "base"), [
+    ("127.0.0.1", "http://127.0.0.1:8000"), ("0.0.0.0", "http://127.0.0.1:8000"), ("::", "http://[::1]:8000"),
+    ("::1", "http://[::1]:8000"), ("localhost", "http://localhost:8000"), ("10.1.2.3", "http://10.1.2.3:8000")])
+def test_the_banner_prints_urls_a_browser_can_open(host: str, base: str) -> None:
+    """`--host 0.0.0.0` (the container) listens everywhere, but http://0.0.0.0:8000/ is no address to open."""
+    assert cli.browsable_base(host, 8000) == base
+
+
+def test_a_wildcard_bind_banner_points_at_the_loopback(capsys: pytest.CaptureFixture[str], started: list[Any]) -> None:
+    port = free_port()
+    assert cli.main(["serve", "partners", "--host", "0.0.0.0", "--port", str(port)]) == 0
+    out = capsys.readouterr().out
+    assert f"    API         http://127.0.0.1:{port}/api/v1/" in out and "0.0.0.0:" not in out.split("Press Ctrl-C")[0]
+
+
 def test_the_banner_names_the_logins_the_seed_has(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                   started: list[Any]) -> None:
     assert cli.main(serve("partners", "molgenis")) == 0
