@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_partners import call, free_port, wait_for_port  # noqa: E402
 
 from apitwin.app import create_app  # noqa: E402
+from apitwin.progress import RunProgress  # noqa: E402
 from apitwin.settings import Settings  # noqa: E402
 from apitwin.timeutil import format_datetime  # noqa: E402
 from apitwin_apis.partners.lifecycle import record_event  # noqa: E402
@@ -83,10 +84,16 @@ async def main() -> None:
         ("first page of 100", "/api/v1/events/?page=1&page_size=100"),
         ("type filter, page of 100", "/api/v1/events/?type=kit_received_by_lab&page=1&page_size=100"),
     ]
-    print(f"{'event list with ' + format(args.events, ',') + ' events':40} {'p50 ms':>8} {'max ms':>8} {'bytes':>9}")
-    for label, path in cases:
-        p50, worst, size = await list_latency(app, token, path, 10)
-        print(f"{label:40} {p50:8.1f} {worst:8.1f} {size:9,}")
+    rows = []
+    progress = RunProgress()
+    with progress:
+        progress.step("event list queries", total=len(cases))
+        for label, path in cases:
+            p50, worst, size = await list_latency(app, token, path, 10)
+            rows.append([label, f"{p50:.1f}", f"{worst:.1f}", f"{size:,}"])
+            progress.advance()
+    progress.table(f"Event list with {args.events:,} events (10 calls each)", ["query", "p50 ms", "max ms", "bytes"],
+                   rows)
 
     port = free_port()
     receiver = subprocess.Popen([sys.executable, "-c", RECEIVER.format(port=port)], env=os.environ.copy())

@@ -30,6 +30,9 @@ sys.path.insert(0, str(BENCH))
 from bench_partners import CUSTOMER, free_port, wait_for_port  # noqa: E402
 import loadgen  # noqa: E402
 
+sys.path.insert(0, str(ROOT))
+from apitwin.progress import RunProgress  # noqa: E402
+
 APITWIN = """
 import logging, sys
 sys.path.insert(0, {root!r})
@@ -122,17 +125,25 @@ def main() -> None:
         routes = [("GET list", "/api/v1/customers/", False), ("GET by id", "/api/v1/customers/319/", False),
                   ("POST create", "/api/v1/customers/", True)]
         best: dict[tuple[str, str], tuple[float, float]] = {}
-        for _ in range(args.rounds):
-            for name, path, create in routes:
-                for who, port in (("prism", prism_port), ("apitwin", twin_port)):
-                    rate, p99 = measure(f"http://127.0.0.1:{port}{path}", token, args.seconds, create)
-                    if rate > best.get((name, who), (0.0, 0.0))[0]:
-                        best[(name, who)] = (rate, p99)
-        print(f"apitwin vs Prism {PRISM_VERSION} (driver: {loadgen.driver()}, servers on CPU 0, best of {args.rounds})")
-        print(f"{'route':<12} {'prism req/s':>12} {'p99 ms':>8} {'apitwin req/s':>14} {'p99 ms':>8} {'ratio':>7}")
+        progress = RunProgress()
+        with progress:
+            progress.step(f"{args.rounds} rounds x {len(routes)} routes x 2 servers",
+                          total=args.rounds * len(routes) * 2)
+            for _ in range(args.rounds):
+                for name, path, create in routes:
+                    for who, port in (("prism", prism_port), ("apitwin", twin_port)):
+                        rate, p99 = measure(f"http://127.0.0.1:{port}{path}", token, args.seconds, create)
+                        if rate > best.get((name, who), (0.0, 0.0))[0]:
+                            best[(name, who)] = (rate, p99)
+                        progress.advance()
+        rows = []
         for name, _, _ in routes:
             (p_rate, p_p99), (t_rate, t_p99) = best[(name, "prism")], best[(name, "apitwin")]
-            print(f"{name:<12} {p_rate:>12,.0f} {p_p99:>8.1f} {t_rate:>14,.0f} {t_p99:>8.1f} {t_rate / p_rate:>6.2f}x")
+            rows.append([name, f"{p_rate:,.0f}", f"{p_p99:.1f}", f"{t_rate:,.0f}", f"{t_p99:.1f}",
+                         f"{t_rate / p_rate:.2f}"])
+        progress.table(f"apitwin vs Prism {PRISM_VERSION} (driver: {loadgen.driver()}, servers on CPU 0, "
+                       f"best of {args.rounds})",
+                       ["route", "prism req/s", "p99 ms", "apitwin req/s", "p99 ms", "ratio apitwin/prism"], rows)
     finally:
         for server in servers:
             server.terminate()
