@@ -8,7 +8,7 @@ that run against any implementation, our mock in-process by default.
     target      the implementation under test, in-process or at a base URL; curl lines for reports
     auth        logging in through the API, token refresh, the schemathesis auth provider
     hints       real ids / entity types / SKUs from the spec and the target, swapped into positive cases
-    rules       documented exceptions (business-rule 4xx, x-apitwin-empty-body, control characters in paths)
+    exemptions  documented exceptions (business-rule 4xx, x-apitwin-empty-body, control characters in paths)
     checks      response checks added to schemathesis' (Location, create round trip)
     properties  property checks over the whole API (tenancy, paging, filters, query operators, updates, deletes)
     values      how a value sent is compared with the value read back

@@ -20,7 +20,7 @@ import pytest
 
 from apitwin.app import create_app
 from apitwin.cli import main
-from apitwin.contract import auth, config, coverage, hints, properties, report, rules, runner
+from apitwin.contract import auth, config, coverage, exemptions, hints, properties, report, runner
 from apitwin.contract.profiles import get as get_profile
 from apitwin.contract.results import Finding, RunResult
 from apitwin.contract.target import AppTarget, HttpTarget, SetupError
@@ -414,7 +414,7 @@ def test_logout_gets_its_own_login_and_401_refreshes() -> None:
     assert provider.retry_on == [401] and provider.refresh_interval == 7200 - auth.REFRESH_MARGIN
 
 
-# -- hints, rules, coverage helpers -------------------------------------------------------------------------------
+# -- hints, exemptions, coverage helpers ---------------------------------------------------------------------------
 
 def test_hints_come_from_the_target_and_the_spec() -> None:
     target = AppTarget(create_app(["partners"]), "")
@@ -453,22 +453,22 @@ def test_hints_leave_negative_cases_alone() -> None:
 
 def test_business_rules_and_documented_empty_bodies() -> None:
     blank = b'{"errors":[{"message":"must not be blank"}]}'
-    assert rules.business_rule(MOLGENIS, "login", 400, blank)
-    assert not rules.business_rule(MOLGENIS, "login", 400, b'{"errors":[{"message":"other"}]}')
-    assert not rules.business_rule(MOLGENIS, "login", 415, b"must not be blank")
-    assert rules.business_rule(MOLGENIS, "postEntities", 415,
+    assert exemptions.business_rule(MOLGENIS, "login", 400, blank)
+    assert not exemptions.business_rule(MOLGENIS, "login", 400, b'{"errors":[{"message":"other"}]}')
+    assert not exemptions.business_rule(MOLGENIS, "login", 415, b"must not be blank")
+    assert exemptions.business_rule(MOLGENIS, "postEntities", 415,
                                b"Content type '' not supported")
-    assert rules.business_rule(PARTNERS, "obtainToken", 400, b"anything")
-    assert not rules.business_rule(PARTNERS, "listKits", 400, b"anything")
-    assert rules.documented_empty({"responses": {"200": {"x-apitwin-empty-body": True}}}, 200, b"")
-    assert not rules.documented_empty({"responses": {"200": {"x-apitwin-empty-body": True}}}, 200, b"{}")
-    assert not rules.documented_empty({"responses": {"200": {}}}, 200, b"")
+    assert exemptions.business_rule(PARTNERS, "obtainToken", 400, b"anything")
+    assert not exemptions.business_rule(PARTNERS, "listKits", 400, b"anything")
+    assert exemptions.documented_empty({"responses": {"200": {"x-apitwin-empty-body": True}}}, 200, b"")
+    assert not exemptions.documented_empty({"responses": {"200": {"x-apitwin-empty-body": True}}}, 200, b"{}")
+    assert not exemptions.documented_empty({"responses": {"200": {}}}, 200, b"")
 
     class Case:
         def __init__(self, **path: str) -> None:
             self.path_parameters = path
-    assert rules.control_characters_in_path(Case(id="a%0Ab")) and rules.control_characters_in_path(Case(id="\x7f"))
-    assert not rules.control_characters_in_path(Case(id="caf%C3%A9", e="V1_API_Items"))
+    assert exemptions.control_characters_in_path(Case(id="a%0Ab")) and exemptions.control_characters_in_path(Case(id="\x7f"))
+    assert not exemptions.control_characters_in_path(Case(id="caf%C3%A9", e="V1_API_Items"))
 
 
 def test_operation_matcher_prefers_literal_segments() -> None:
