@@ -4,9 +4,8 @@ configuration re-levels rules, and the four output formats and exit codes hold."
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -171,20 +170,15 @@ def test_json_lines_and_yaml_dates() -> None:
     assert lines["/200/ok"] == 3
 
 
-def test_lint_a_git_revision(tmp_path: Path) -> None:
-    git(tmp_path, "init", "-q", "-b", "main")
+def test_lint_a_git_revision(tmp_path: Path, git_repo: Callable[..., None]) -> None:
     (tmp_path / "specs").mkdir()
     write(tmp_path / "specs" / "api.yaml", edit(BASE, BREAKS["operation-summary"]))
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "spec")
+    git_repo("add", ".")
+    git_repo("commit", "-q", "-m", "spec")
     write(tmp_path / "specs" / "api.yaml", BASE)
     findings = lint("main:specs/api.yaml", loader=Loader(tmp_path))
     assert [(f.rule, f.file) for f in findings] == [("operation-summary", "main:specs/api.yaml")]
     assert lint(str(tmp_path / "specs" / "api.yaml")) == []
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=cwd, check=True)
 
 
 # ---------------------------------------------------------------------------------------------------- configuration
@@ -256,8 +250,7 @@ def test_unusable_input_is_one_line_and_exit_2(content: str | None, message: str
 
 
 def test_bad_git_ref_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
-    git(tmp_path, "init", "-q", "-b", "main")
+                                            capsys: pytest.CaptureFixture[str], git_repo: Callable[..., None]) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["lint", "nope:specs/api.yaml"]) == 2
     err = capsys.readouterr().err
