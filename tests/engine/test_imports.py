@@ -303,41 +303,37 @@ def test_no_private_access_across_packages() -> None:
 # -- the checks themselves, on small made-up trees ----------------------------------------------------------------
 
 def _tree(tmp: Path, files: dict[str, str]) -> dict[str, Module]:
+    """The files, each folder a package (an empty `__init__.py` unless given), apitwin/ and handlers/ always."""
+    for top in PACKAGES:
+        (tmp / top).mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         path = tmp / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    for folder in [p for p in tmp.rglob("*") if p.is_dir()]:
+        (folder / "__init__.py").touch()
     return _modules(tmp)
 
 
 def test_a_function_local_import_still_closes_a_circle(tmp_path: Path) -> None:
     modules = _tree(tmp_path, {
-        "apitwin/__init__.py": "",
         "apitwin/a.py": "from apitwin.b import g\n",
         "apitwin/b.py": "def g():\n    from apitwin import a\n",
-        "handlers/__init__.py": "",
     })
     assert [_path_through(c, modules) for c in _cycles(modules)] == ["apitwin.a → apitwin.b → apitwin.a"]
 
 
 def test_a_type_checking_import_still_closes_a_circle(tmp_path: Path) -> None:
     modules = _tree(tmp_path, {
-        "apitwin/__init__.py": "",
-        "apitwin/x/__init__.py": "",
         "apitwin/x/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..y.b import B\n",
-        "apitwin/y/__init__.py": "",
         "apitwin/y/b.py": "import apitwin.x.a\n",
-        "handlers/__init__.py": "",
     })
     assert _cycles(modules) == [["apitwin.x.a", "apitwin.y.b"]]
 
 
 def test_private_reads_across_packages_are_found(tmp_path: Path) -> None:
     modules = _tree(tmp_path, {
-        "apitwin/__init__.py": "",
         "apitwin/store.py": "_LOCK = 1\nclass Collection:\n    def __init__(self):\n        self._rows = {}\n",
-        "handlers/__init__.py": "",
-        "handlers/api/__init__.py": "",
         "handlers/api/repo.py": (
             "from apitwin import store\nfrom apitwin.store import _LOCK\n"
             "def f(collection):\n    return collection._rows  # noqa: SLF001\n"
@@ -355,13 +351,9 @@ def test_private_reads_across_packages_are_found(tmp_path: Path) -> None:
 
 def test_an_import_against_the_layers_is_found(tmp_path: Path) -> None:
     modules = _tree(tmp_path, {
-        "apitwin/__init__.py": "",
         "apitwin/store.py": "from apitwin import app\n",
         "apitwin/app.py": "import apitwin_apis.a.x\n",
-        "handlers/__init__.py": "",
-        "handlers/a/__init__.py": "",
         "handlers/a/x.py": "from apitwin import store\nfrom apitwin_apis.b import y\n",
-        "handlers/b/__init__.py": "",
         "handlers/b/y.py": "from apitwin import app\n",
     })
     assert sorted(_upward(modules)) == [
