@@ -509,3 +509,9 @@ def test_properties_are_declared_once_each_with_a_check() -> None:
     assert list(properties.PROPERTIES) == ["tenant_isolation", "paging_total", "list_filters", "query_semantics",
                                            "update_round_trip", "anonymous_access", "delete_removes"]
     assert all(rule.check is not None and rule.description for rule in properties.PROPERTIES.values())
+
+
+def test_an_outcome_names_a_declared_property() -> None:
+    checker = object.__new__(properties.Checker)     # the name is checked before anything of the run is used
+    with pytest.raises(KeyError, match="'tenant_isolaton' is not declared"):
+        checker.outcome("tenant_isolaton", "GET /x")
