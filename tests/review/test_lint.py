@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from apitwin.cli import main
+from apitwin.discovery import discover
 from apitwin.review import config as review_config
 from apitwin.review.lint import lint
 from apitwin.review.loader import Loader, LoadError
@@ -29,7 +30,13 @@ def rules_of(path: Path, config: review_config.ReviewConfig | None = None) -> li
 
 # ---------------------------------------------------------------------------------------------------- our specs
 
-@pytest.mark.parametrize("spec", ["specs/partners.yaml", "specs/molgenis_v1.yaml"])
+# every document a discovered API serves (its extra_specs too), as a path inside the repository
+OUR_SPECS = sorted(path.relative_to(ROOT).as_posix() for plugin in discover().values() for path in plugin.spec_files
+                   if path.is_relative_to(ROOT))
+assert {"specs/partners.yaml", "specs/molgenis_v1.yaml", "specs/molgenis_v2.yaml"} <= set(OUR_SPECS), OUR_SPECS
+
+
+@pytest.mark.parametrize("spec", OUR_SPECS)
 def test_our_specs_have_no_errors_and_no_warnings(spec: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     findings = lint(spec, review_config.load())
