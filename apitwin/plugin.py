@@ -1,9 +1,10 @@
 """What an API contributes to the engine, grouped by job. Nothing else is API-specific.
 
 Each `handlers/<api>/__init__.py` exposes `PLUGIN = ApiPlugin(...)`, one frozen expression, registered as an
-`apitwin.apis` entry point (apitwin.discovery), so adding an API never touches `apitwin/`. Every hook is a plain function named as `lazy("module:function")`:
-the plugin package stays importable without loading its handlers (they import the package themselves), and a hook
-is an extension point of one call, like httpx's `BaseTransport.handle_request`.
+`apitwin.apis` entry point (apitwin.discovery), so adding an API never touches `apitwin/`. Every hook is a plain
+function named as `lazy("module:function")`: the plugin package stays importable without loading its handlers
+(they import the package themselves), and a hook is an extension point of one call, like httpx's
+`BaseTransport.handle_request`.
 
 Hooks that receive the mounted API get an `apitwin.runtime.ApiRuntime` (typed `Any` here: the runtime holds its
 plugin, so the plugin cannot name the runtime without an import circle).

@@ -37,7 +37,7 @@ import httpx  # noqa: E402
 from apitwin.app import create_app  # noqa: E402
 from apitwin.progress import RunProgress  # noqa: E402
 from apitwin_apis.molgenis import data  # noqa: E402
-from apitwin_apis.molgenis.context import Ctx  # noqa: E402
+from apitwin_apis.molgenis.context import RequestContext  # noqa: E402
 from apitwin_apis.molgenis.model_store import model_of  # noqa: E402
 from apitwin_apis.molgenis.repository import Repository  # noqa: E402
 from apitwin_apis.molgenis.security import Security  # noqa: E402
@@ -149,7 +149,7 @@ async def measure(rows: int, requests: int, progress: RunProgress) -> None:
                    "scan": await timed(scan, max(10, requests // 10), progress),
                    "write+q": await timed(write_then_query, max(10, requests // 10), progress)}
 
-    ctx = Ctx(store=store, model=model, security=Security(store), username="admin", prefix="")
+    ctx = RequestContext(store=store, model=model, security=Security(store), username="admin", prefix="")
     entity_type = model.get(TYPE)
     direct = []
     progress.step("query path alone", total=requests)

@@ -2,7 +2,7 @@
 (`--baseline path/to/old/store.py`), and a SQLite state file (`--state`'s backend, synchronous=FULL: one fsync per
 write). Prints operations/s (CPU time for memory, wall time for SQLite) and the ratios, so the seam is shown to cost the in-memory default nothing measurable.
 
-    .venv/bin/python bench/bench_store.py [--seconds 1] [--baseline /work/main/apitwin/store.py]
+    .venv/bin/python bench/bench_store.py [--seconds 1] [--baseline path/to/old/store.py]
 """
 from __future__ import annotations
 

@@ -5,16 +5,18 @@ that run against any implementation, our mock in-process by default.
     events      schemathesis' engine events → counts, findings, progress lines
     isolation   seed state before each operation; thread safety with several workers
     profiles    per-API knowledge beyond the spec (login, accounts, documented business rules)
+    generic     the profile of a plain OpenAPI document (auth from --header or its first security scheme)
     target      the implementation under test, in-process or at a base URL; curl lines for reports
     auth        logging in through the API, token refresh, the schemathesis auth provider
     hints       real ids / entity types / SKUs from the spec and the target, swapped into positive cases
-    rules       documented exceptions (business-rule 4xx, x-apitwin-empty-body, control characters in paths)
+    exemptions  documented exceptions (business-rule 4xx, x-apitwin-empty-body, control characters in paths)
     checks      response checks added to schemathesis' (Location, create round trip)
     properties  property checks over the whole API (tenancy, paging, filters, query operators, updates, deletes)
     values      how a value sent is compared with the value read back
     coverage    operations × documented status codes: exercised or never seen
     results     findings and counts, one shape for every consumer
     report      JUnit XML, Markdown, JSON
+    publish     the JSON report posted to a running mock's inspector (--publish)
     config      schemathesis configuration: defaults < schemathesis.toml < command line
     cli         `apitwin contract`
 """

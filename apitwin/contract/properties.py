@@ -132,6 +132,10 @@ class Checker:
             phase="properties", code=code))
 
     def outcome(self, name: str, operation: str) -> PropertyOutcome:
+        """The outcome of property `name` on one operation; `name` is a declared rule id (`PROPERTIES`), so every
+        finding names a rule the reports and `--include` know."""
+        if name not in PROPERTIES:
+            raise KeyError(f"contract property {name!r} is not declared with @check")
         outcome = PropertyOutcome(name=name, operation=operation)
         self.context.result.properties.append(outcome)
         return outcome

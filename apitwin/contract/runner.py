@@ -20,7 +20,8 @@ from typing import Any, Callable
 
 import yaml
 
-from apitwin.contract import auth, checks, config, coverage, events, hints, isolation, profiles, properties, rules
+from apitwin.contract import (auth, checks, config, coverage, events, exemptions, hints, isolation, profiles,
+                              properties)
 from apitwin.contract.results import RunResult
 from apitwin.contract.target import AppTarget, HttpTarget, SetupError, Target
 
@@ -133,7 +134,7 @@ def run(request: RunRequest) -> RunResult:
         auth.install(schema, credentials, profile.session_ending)
         hints.install(schema, found)
         operations = _resolved_operations(spec)
-        rules.install(schema, profile, operations)
+        exemptions.install(schema, profile, operations)
         context = checks.RunContext(target=target, credentials=credentials, operations=operations,
                                     matcher=coverage.OperationMatcher(spec), result=result, lock=threading.Lock())
         checks.activate(schema, context)

@@ -18,7 +18,7 @@ from apitwin_apis.molgenis.values import ValueProblem, typed_id
 
 
 @dataclass
-class Ctx:
+class RequestContext:
     store: Store
     model: Model
     security: Security
@@ -86,8 +86,8 @@ def attribute_of(entity_type: EntityType, name: str) -> Attribute:
     return attribute
 
 
-def ctx(token_info: dict[str, Any] | None = None) -> Ctx:
+def request_context(token_info: dict[str, Any] | None = None) -> RequestContext:
     rt = runtime.current()
     store = rt.store
-    return Ctx(store=store, model=model_of(store), security=Security(store),
+    return RequestContext(store=store, model=model_of(store), security=Security(store),
                username=caller(token_info), prefix=rt.prefix)

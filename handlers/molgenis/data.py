@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 from apitwin.errors import ApiError
 from apitwin_apis.molgenis.constraints import delete_problem, drop_problem, is_postgresql, write_problem
-from apitwin_apis.molgenis.context import Ctx
+from apitwin_apis.molgenis.context import RequestContext
 from apitwin_apis.molgenis.model_store import edit_model, save_model
 from apitwin_apis.molgenis.inputs import Upload
 from apitwin_apis.molgenis.model import MULTI_REFERENCE_TYPES, Attribute, EntityType
@@ -23,15 +23,15 @@ Values = dict[str, Any]
 
 # -- reading -------------------------------------------------------------------------------------------------------
 
-def query_page(c: Ctx, entity_type: EntityType, *, rules: Any, sort: Any, start: int, num: int
+def query_page(ctx: RequestContext, entity_type: EntityType, *, rules: Any, sort: Any, start: int, num: int
                ) -> tuple[list[Values], int]:
     """(rows of the page, total matching). `num=0` means every row from `start` (the data layer's "no limit").
     Without a sort the rows come ordered by the id attribute, ascending: `PostgreSqlQueryGenerator#getSqlSort`
     always adds `ORDER BY <id>` (string ids sort as text: ref1, ref10, ref11, ref2)."""
     if sort is None:
         sort = default_sort(entity_type)
-    predicate = compile_rules(rules, entity_type, c.model, c.lookup) if rules else None
-    return indexes.page(c.repository(entity_type), entity_type, c.model, rules=rules, predicate=predicate,
+    predicate = compile_rules(rules, entity_type, ctx.model, ctx.lookup) if rules else None
+    return indexes.page(ctx.repository(entity_type), entity_type, ctx.model, rules=rules, predicate=predicate,
                         sort=sort, start=start, num=num)
 
 
@@ -47,30 +47,31 @@ def _refuse(violations: list[str]) -> None:
         raise ApiError(400, violations)
 
 
-def _check(c: Ctx, entity_type: EntityType, values: Values, existing_id: Any = None) -> None:
+def _check(ctx: RequestContext, entity_type: EntityType, values: Values, existing_id: Any = None) -> None:
     """RepositoryValidationDecorator's checks, then (PostgreSQL repository) the database's constraints."""
     database = is_postgresql(entity_type)
-    _refuse(validate(entity_type, values, model=c.model, lookup=c.lookup, existing_id=existing_id,
+    _refuse(validate(entity_type, values, model=ctx.model, lookup=ctx.lookup, existing_id=existing_id,
                      database=database))
     if database:
-        problem = write_problem(entity_type, values, model=c.model, lookup=c.lookup, existing_id=existing_id)
+        problem = write_problem(entity_type, values, model=ctx.model, lookup=ctx.lookup, existing_id=existing_id)
         if problem is not None:
             raise problem
 
 
-def store_files(c: Ctx, entity_type: EntityType, uploads: Mapping[str, Upload], base_url: str) -> dict[str, Any]:
+def store_files(ctx: RequestContext, entity_type: EntityType, uploads: Mapping[str, Upload],
+                base_url: str) -> dict[str, Any]:
     """One sys_FileMeta row per uploaded file of a FILE attribute; returns attribute name -> FileMeta id."""
     stored: dict[str, Any] = {}
     for name, upload in uploads.items():
         attribute = entity_type.attribute(name)
         if attribute is None or attribute.type != "FILE":
             continue                       # the server ignores parts that are not FILE attributes
-        meta_type = c.model.get(ref_entity_id(attribute) or FILE_META)
+        meta_type = ctx.model.get(ref_entity_id(attribute) or FILE_META)
         if meta_type is None:
             raise ApiError(400, [f"Entity type '{FILE_META}' is missing: files cannot be stored"])
-        meta = c.repository(meta_type)
-        file_id = build_entity(meta_type, {"filename": upload.filename}, form=False, model=c.model,
-                               lookup=c.lookup, sequence=meta.next_sequence)[meta_type.id_attribute.name]
+        meta = ctx.repository(meta_type)
+        file_id = build_entity(meta_type, {"filename": upload.filename}, form=False, model=ctx.model,
+                               lookup=ctx.lookup, sequence=meta.next_sequence)[meta_type.id_attribute.name]
         values = {meta_type.id_attribute.name: file_id, "filename": upload.filename,
                   "contentType": upload.content_type or "application/octet-stream", "size": len(upload.content),
                   "url": f"{base_url.rstrip('/')}/files/{file_id}"}
@@ -79,57 +80,57 @@ def store_files(c: Ctx, entity_type: EntityType, uploads: Mapping[str, Upload], 
     return stored
 
 
-def create(c: Ctx, entity_type: EntityType, payload: Mapping[str, Any], *, form: bool,
+def create(ctx: RequestContext, entity_type: EntityType, payload: Mapping[str, Any], *, form: bool,
            files: Mapping[str, Any] | None = None) -> Any:
     """RestController.create: build (auto ids, defaults; conversion errors first), ADD_DATA, validate, add;
     returns the new entity id."""
-    repository = c.repository(entity_type)
-    with c.store.transaction():
-        values = build_entity(entity_type, payload, form=form, model=c.model, lookup=c.lookup,
+    repository = ctx.repository(entity_type)
+    with ctx.store.transaction():
+        values = build_entity(entity_type, payload, form=form, model=ctx.model, lookup=ctx.lookup,
                               sequence=repository.next_sequence, now=datetime.now(timezone.utc), files=files)
-        c.require(entity_type, "ADD_DATA")
-        _check(c, entity_type, values)
+        ctx.require(entity_type, "ADD_DATA")
+        _check(ctx, entity_type, values)
         return repository.insert(values)
 
 
-def replace(c: Ctx, entity_type: EntityType, entity_id: Any, payload: Mapping[str, Any], *, form: bool,
+def replace(ctx: RequestContext, entity_type: EntityType, entity_id: Any, payload: Mapping[str, Any], *, form: bool,
             files: Mapping[str, Any] | None = None) -> Any:
     """Full replacement (as the server): attributes missing from the body go back to default/null."""
-    repository = c.repository(entity_type)
-    with c.store.transaction():
-        values = build_entity(entity_type, payload, form=form, model=c.model, existing_id=entity_id,
-                              lookup=c.lookup, sequence=repository.next_sequence,
+    repository = ctx.repository(entity_type)
+    with ctx.store.transaction():
+        values = build_entity(entity_type, payload, form=form, model=ctx.model, existing_id=entity_id,
+                              lookup=ctx.lookup, sequence=repository.next_sequence,
                               now=datetime.now(timezone.utc), files=files)
-        c.require(entity_type, "UPDATE_DATA")
-        _check(c, entity_type, values, entity_id)
+        ctx.require(entity_type, "UPDATE_DATA")
+        _check(ctx, entity_type, values, entity_id)
         return repository.replace(entity_id, values)
 
 
-def set_value(c: Ctx, entity_type: EntityType, attribute: Attribute, entity_id: Any, stored: Values,
+def set_value(ctx: RequestContext, entity_type: EntityType, attribute: Attribute, entity_id: Any, stored: Values,
               raw: Any) -> None:
     """PUT /{e}/{id}/{attr}: one value converted and validated in the context of the whole row."""
     if attribute.read_only or attribute.expression is not None:
         raise ApiError(401, [readonly_attribute_message(entity_type.id, attribute.name)])
     if attribute.type == "COMPOUND" or attribute.type == "ONE_TO_MANY":
         raise ApiError(400, [f"Attribute '{attribute.name}' of entity '{entity_type.id}' cannot be set directly"])
-    value = convert(attribute, raw, form=False, model=c.model, owner_id=entity_type.id, lookup=c.lookup,
+    value = convert(attribute, raw, form=False, model=ctx.model, owner_id=entity_type.id, lookup=ctx.lookup,
                     existing=stored)
     values = dict(stored)
     if value is None or value == []:
         values.pop(attribute.name, None)
     else:
         values[attribute.name] = value
-    c.require(entity_type, "UPDATE_DATA")
-    with c.store.transaction():
-        _check(c, entity_type, values, entity_id)
-        c.repository(entity_type).replace(entity_id, values)
+    ctx.require(entity_type, "UPDATE_DATA")
+    with ctx.store.transaction():
+        _check(ctx, entity_type, values, entity_id)
+        ctx.repository(entity_type).replace(entity_id, values)
 
 
-def _default_value_users(c: Ctx, entity_type: EntityType) -> dict[str, list[str]]:
+def _default_value_users(ctx: RequestContext, entity_type: EntityType) -> dict[str, list[str]]:
     """DefaultValueReferenceValidatorImpl#getDefaultValueMap: referenced id (as text) -> names of the attributes
     (of any entity type) whose default value points at it."""
     users: dict[str, list[str]] = {}
-    for owner in c.model.entity_types.values():
+    for owner in ctx.model.entity_types.values():
         for attribute in owner.atomic_attributes():
             if not attribute.is_reference or attribute.default is None or attribute.type == "ONE_TO_MANY":
                 continue
@@ -144,24 +145,24 @@ def _default_value_users(c: Ctx, entity_type: EntityType) -> dict[str, list[str]
     return users
 
 
-def refuse_default_value_row(c: Ctx, entity_type: EntityType, entity_id: Any) -> None:
+def refuse_default_value_row(ctx: RequestContext, entity_type: EntityType, entity_id: Any) -> None:
     """A row some attribute uses as its default value cannot be deleted (checked before the row is looked up, so
     this holds for an id that does not exist too)."""
-    names = _default_value_users(c, entity_type).get(java_str(entity_id))
+    names = _default_value_users(ctx, entity_type).get(java_str(entity_id))
     if names:
         raise ApiError(400, [f"'{entity_type.display_label}' with id '{java_str(entity_id)}' is referenced as default "
                              f"value by attribute(s): '{', '.join(names)}'"])
 
 
-def refuse_default_value_type(c: Ctx, entity_type: EntityType) -> None:
+def refuse_default_value_type(ctx: RequestContext, entity_type: EntityType) -> None:
     """`deleteAll` is refused as soon as any attribute has a default value in this entity type."""
-    if _default_value_users(c, entity_type):
+    if _default_value_users(ctx, entity_type):
         raise ApiError(400, [f"'{entity_type.display_label}' entities are referenced as default value by attributes"])
 
 
-def _refuse_referenced(c: Ctx, entity_type: EntityType, entity_ids: list[Any]) -> None:
+def _refuse_referenced(ctx: RequestContext, entity_type: EntityType, entity_ids: list[Any]) -> None:
     """The database's foreign keys (PostgreSQL repositories): a row still referenced elsewhere stays (D22)."""
-    problem = delete_problem(entity_type, entity_ids, model=c.model, lookup=c.lookup)
+    problem = delete_problem(entity_type, entity_ids, model=ctx.model, lookup=ctx.lookup)
     if problem is not None:
         raise problem
 
@@ -176,37 +177,37 @@ def is_system_type(entity_type: EntityType) -> bool:
     return entity_type.id.startswith(SYSTEM_TYPE_PREFIX)
 
 
-def delete_row(c: Ctx, entity_type: EntityType, entity_id: Any) -> None:
+def delete_row(ctx: RequestContext, entity_type: EntityType, entity_id: Any) -> None:
     """Deletes the row (nothing when it does not exist). A `sys_md_Package` row takes its entity types along, as
     the server's PackageRepositoryDecorator does, after the server's checks (see `_package_delete_plan`). Refused
     when an attribute uses the row as default value, or (database) another row still references it."""
-    refuse_default_value_row(c, entity_type, entity_id)
-    with c.store.transaction():
-        repository = c.repository(entity_type)
+    refuse_default_value_row(ctx, entity_type, entity_id)
+    with ctx.store.transaction():
+        repository = ctx.repository(entity_type)
         doomed: list[str] = []
         if entity_type.id == PACKAGE_TYPE:
             if repository.get(entity_id) is None:
                 return
-            plan = _package_delete_plan(c, entity_id)
+            plan = _package_delete_plan(ctx, entity_id)
             if plan is None:
                 return
             doomed = plan
-        _refuse_referenced(c, entity_type, [entity_id])
+        _refuse_referenced(ctx, entity_type, [entity_id])
         repository.delete(entity_id)
-        drop_entity_types(c, doomed)
+        drop_entity_types(ctx, doomed)
 
 
-def _package_parents(c: Ctx) -> dict[str, str | None]:
+def _package_parents(ctx: RequestContext) -> dict[str, str | None]:
     """Package id -> parent id, from the model's packages and the sys_md_Package rows (rows win)."""
-    parents: dict[str, str | None] = {p.id: p.parent for p in c.model.packages.values()}
-    package_type = c.model.get(PACKAGE_TYPE)
+    parents: dict[str, str | None] = {p.id: p.parent for p in ctx.model.packages.values()}
+    package_type = ctx.model.get(PACKAGE_TYPE)
     if package_type is not None and package_type.attribute("parent") is not None:
-        for row in c.repository(package_type).scan():
+        for row in ctx.repository(package_type).scan():
             parents[row[package_type.id_attribute.name]] = row.get("parent")
     return parents
 
 
-def _package_delete_plan(c: Ctx, package_id: str) -> list[str] | None:
+def _package_delete_plan(ctx: RequestContext, package_id: str) -> list[str] | None:
     """The entity types deleting this package removes, or None when the server silently deletes nothing.
 
     - a system package (`sys` or below it; the packages the `sys_*` types live in) refuses for every user
@@ -215,12 +216,12 @@ def _package_delete_plan(c: Ctx, package_id: str) -> list[str] | None:
       the row and answers 204 (PackageRepositorySecurityDecorator.deleteById);
     - every entity type in the package and its sub-packages needs DELETE_METADATA (the entity type
       repository's security decorator), else 401 DS04 and nothing is deleted."""
-    parents = _package_parents(c)
+    parents = _package_parents(ctx)
     chain, current = [], package_id
     while current is not None and current not in chain:
         chain.append(current)
         current = parents.get(current)
-    system_homes = {t.package for t in c.model.entity_types.values() if is_system_type(t)}
+    system_homes = {t.package for t in ctx.model.entity_types.values() if is_system_type(t)}
     if SYSTEM_PACKAGE in chain or chain[-1] in system_homes:
         raise ApiError(401, [SYSTEM_METADATA], code="DS05")
     subtree = {package_id}
@@ -229,36 +230,36 @@ def _package_delete_plan(c: Ctx, package_id: str) -> list[str] | None:
         children = {p for p, parent in parents.items() if parent in subtree} - subtree
         subtree |= children
         grew = bool(children)
-    doomed = [t for t in c.model.entity_types.values() if t.package in subtree]
-    superuser = bool((c.security.user(c.username) or {}).get("superuser")) if c.username else False
+    doomed = [t for t in ctx.model.entity_types.values() if t.package in subtree]
+    superuser = bool((ctx.security.user(ctx.username) or {}).get("superuser")) if ctx.username else False
     if not superuser:
         if parents.get(package_id) is None:
             return None
         for doomed_type in doomed:
-            c.require(doomed_type, "DELETE_METADATA")
+            ctx.require(doomed_type, "DELETE_METADATA")
     return [t.id for t in doomed]
 
 
-def delete_all(c: Ctx, entity_type: EntityType) -> None:
+def delete_all(ctx: RequestContext, entity_type: EntityType) -> None:
     """Every row, with the same refusals as `delete_row` (default values first, then references)."""
-    refuse_default_value_type(c, entity_type)
-    repository = c.repository(entity_type)
-    with c.store.transaction():
+    refuse_default_value_type(ctx, entity_type)
+    repository = ctx.repository(entity_type)
+    with ctx.store.transaction():
         id_name = entity_type.id_attribute.name
-        _refuse_referenced(c, entity_type, [row.get(id_name) for row in repository.scan()])
+        _refuse_referenced(ctx, entity_type, [row.get(id_name) for row in repository.scan()])
         repository.delete_all()
 
 
-def drop_entity_types(c: Ctx, entity_type_ids: list[str]) -> None:
+def drop_entity_types(ctx: RequestContext, entity_type_ids: list[str]) -> None:
     """Removes entity types and their rows from the model and the store (DELETE /{e}/meta)."""
     if not entity_type_ids:
         return
-    problem = drop_problem(entity_type_ids, model=c.model)
+    problem = drop_problem(entity_type_ids, model=ctx.model)
     if problem is not None:
         raise problem
-    with c.store.transaction():
-        model = edit_model(c.store)
+    with ctx.store.transaction():
+        model = edit_model(ctx.store)
         for type_id in entity_type_ids:
             model.remove(type_id)
-            c.store.drop(collection_name(type_id))
-        save_model(c.store, model)
+            ctx.store.drop(collection_name(type_id))
+        save_model(ctx.store, model)

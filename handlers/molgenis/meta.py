@@ -6,7 +6,7 @@ from typing import Any
 
 from apitwin.errors import ApiError
 from apitwin_apis.molgenis import data
-from apitwin_apis.molgenis.context import Ctx, ctx, unknown_entity_type
+from apitwin_apis.molgenis.context import RequestContext, request_context, unknown_entity_type
 from apitwin_apis.molgenis.model_store import model_of
 from apitwin_apis.molgenis.inputs import body_array, require_object_body, string_array, tunnel_method
 from apitwin_apis.molgenis.render import attribute_response, entity_type_response, parse_attributes, parse_expand
@@ -14,28 +14,28 @@ from apitwin_apis.molgenis.render import attribute_response, entity_type_respons
 from apitwin import runtime
 
 
-def _type_body(c: Ctx, entity_type_id: str, attributes: list[str] | None, expand: list[str] | None,
+def _type_body(ctx: RequestContext, entity_type_id: str, attributes: list[str] | None, expand: list[str] | None,
                ) -> dict[str, Any]:
-    entity_type = c.entity_type(entity_type_id)
-    return entity_type_response(entity_type, permissions=c.permissions, model=c.model,
+    entity_type = ctx.entity_type(entity_type_id)
+    return entity_type_response(entity_type, permissions=ctx.permissions, model=ctx.model,
                                 attributes=parse_attributes(attributes, split_single=False),
-                                expand=parse_expand(expand, split_single=False), prefix=c.prefix)
+                                expand=parse_expand(expand, split_single=False), prefix=ctx.prefix)
 
 
-def _attribute_body(c: Ctx, entity_type_id: str, attribute_name: str, attributes: list[str] | None,
+def _attribute_body(ctx: RequestContext, entity_type_id: str, attribute_name: str, attributes: list[str] | None,
                     expand: list[str] | None) -> dict[str, Any]:
-    entity_type = c.entity_type(entity_type_id)
+    entity_type = ctx.entity_type(entity_type_id)
     attribute = entity_type.attribute(attribute_name)
     if attribute is None:                   # server quirk: an unknown attribute here is an unknown entity type
         raise unknown_entity_type(entity_type_id)
-    return attribute_response(entity_type, attribute, model=c.model,
+    return attribute_response(entity_type, attribute, model=ctx.model,
                               attributes=parse_attributes(attributes, split_single=False),
-                              expand=parse_expand(expand, split_single=False), permissions=c.permissions,
-                              prefix=c.prefix)
+                              expand=parse_expand(expand, split_single=False), permissions=ctx.permissions,
+                              prefix=ctx.prefix)
 
 
 async def get_entity_type(entityTypeId: str, token_info: dict[str, Any] | None = None, **_: Any) -> Any:
-    return _type_body(ctx(token_info), entityTypeId, string_array("attributes"), string_array("expand"))
+    return _type_body(request_context(token_info), entityTypeId, string_array("attributes"), string_array("expand"))
 
 
 ENTITY_TYPE_META = "sys_md_EntityType"
@@ -46,17 +46,17 @@ async def delete_entity_type(entityTypeId: str, token_info: dict[str, Any] | Non
     DELETE_DATA on sys_md_EntityType (401 DS04 on 'Entity type'), then EntityTypeRepositorySecurityDecorator, a
     row-level decorator, skips the delete silently (204, nothing deleted) without DELETE_METADATA on the type, and with
     it refuses system types (SystemMetadataModificationException, DS05)."""
-    c = ctx(token_info)
-    entity_type = c.model.get(entityTypeId)
+    ctx = request_context(token_info)
+    entity_type = ctx.model.get(entityTypeId)
     if entity_type is None:
         raise unknown_entity_type(entityTypeId)
-    meta_type = c.model.get(ENTITY_TYPE_META)
+    meta_type = ctx.model.get(ENTITY_TYPE_META)
     if meta_type is not None:
-        c.require(meta_type, "DELETE_DATA")
-    if "DELETE_METADATA" in c.permissions(entity_type.id):
+        ctx.require(meta_type, "DELETE_DATA")
+    if "DELETE_METADATA" in ctx.permissions(entity_type.id):
         if data.is_system_type(entity_type):
             raise ApiError(401, [data.SYSTEM_METADATA], code="DS05")
-        data.drop_entity_types(c, [entity_type.id])
+        data.drop_entity_types(ctx, [entity_type.id])
     return None, 204
 
 
@@ -65,7 +65,8 @@ async def post_entity_type(entityTypeId: str, body: Any = None, token_info: dict
     method = await tunnel_method(_method)
     if method == "GET":
         require_object_body()
-        return _type_body(ctx(token_info), entityTypeId, body_array(body, "attributes"), body_array(body, "expand"))
+        return _type_body(request_context(token_info), entityTypeId, body_array(body, "attributes"),
+                          body_array(body, "expand"))
     if method == "DELETE":
         return await delete_entity_type(entityTypeId, token_info)
     raise ApiError(400, ["Request method 'POST' not supported on /meta without _method=GET or DELETE"])
@@ -73,7 +74,7 @@ async def post_entity_type(entityTypeId: str, body: Any = None, token_info: dict
 
 async def get_attribute(entityTypeId: str, attributeName: str, token_info: dict[str, Any] | None = None,
                         **_: Any) -> Any:
-    return _attribute_body(ctx(token_info), entityTypeId, attributeName, string_array("attributes"),
+    return _attribute_body(request_context(token_info), entityTypeId, attributeName, string_array("attributes"),
                            string_array("expand"))
 
 
@@ -83,7 +84,7 @@ async def post_attribute(entityTypeId: str, attributeName: str, body: Any = None
     if method != "GET":
         raise ApiError(400, ["Request method 'POST' not supported on /meta/{attribute} without _method=GET"])
     require_object_body()
-    return _attribute_body(ctx(token_info), entityTypeId, attributeName, body_array(body, "attributes"),
+    return _attribute_body(request_context(token_info), entityTypeId, attributeName, body_array(body, "attributes"),
                            body_array(body, "expand"))
 
 

@@ -278,12 +278,12 @@ def strict_tokens(mp: pytest.MonkeyPatch) -> None:
     from apitwin.errors import ApiError
 
     def make(orig: Any) -> Any:
-        def ctx(token_info: dict[str, Any] | None = None) -> Any:
+        def request_context(token_info: dict[str, Any] | None = None) -> Any:
             if token_info and token_info.get("token") and token_info.get("sub") is None:
                 raise ApiError(401, ["Invalid token"])
             return orig(token_info)
-        return ctx
-    wrap(mp, m, "ctx", make)
+        return request_context
+    wrap(mp, m, "request_context", make)
 
 
 P_CUSTOMERS, P_CUSTOMER = "POST /api/v1/customers/", "GET /api/v1/customers/{customer_id}/"

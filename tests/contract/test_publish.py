@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable
 
 import httpx
 import pytest
@@ -14,18 +14,13 @@ from apitwin.app import create_app
 from apitwin.cli import main
 from apitwin.contract.publish import PublishError, publish
 from apitwin.settings import Settings
-from tests.receiver import Receiver
 
 RUN = ["--include", "GET /api/v1/kits/", "-q", "--max-examples", "1", "--phases", "examples", "--no-properties"]
 
 
 @pytest.fixture(scope="module")
-def mock() -> Iterator[str]:
-    receiver = Receiver(app=create_app(["partners"], settings=Settings(admin_token="publish-token"))).start()
-    try:
-        yield f"http://127.0.0.1:{receiver.port}"
-    finally:
-        receiver.stop()
+def mock(serve_for_module: Callable[..., str]) -> str:
+    return serve_for_module(create_app(["partners"], settings=Settings(admin_token="publish-token")))
 
 
 def test_the_report_shows_up_in_the_mock(mock: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,19 +13,19 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable
 from xml.etree import ElementTree as ET
 
 import pytest
 
 from apitwin.app import create_app
 from apitwin.cli import main
-from apitwin.contract import auth, config, coverage, hints, properties, report, rules, runner
+from apitwin.contract import auth, config, coverage, exemptions, hints, properties, report, runner
 from apitwin.contract.profiles import get as get_profile
 from apitwin.contract.results import Finding, RunResult
 from apitwin.contract.target import AppTarget, HttpTarget, SetupError
 from apitwin.settings import Settings
-from tests.receiver import Receiver, closed_port
+from tests.receiver import closed_port
 
 PARTNERS = get_profile("partners")
 MOLGENIS = get_profile("molgenis")
@@ -193,19 +193,13 @@ def test_min_coverage_fails_the_verdict(partners_run: RunResult) -> None:
 # -- the CLI, over real HTTP --------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def served_partners() -> Iterator[Receiver]:
-    receiver = Receiver(app=create_app(["partners"], settings=Settings(seed=0))).start()
-    yield receiver
-    receiver.stop()
+def served_partners(serve_for_module: Callable[..., str]) -> str:
+    return serve_for_module(create_app(["partners"], settings=Settings(seed=0)))
 
 
-def _base(receiver: Receiver) -> str:
-    return f"http://127.0.0.1:{receiver.port}"
-
-
-def test_cli_against_the_mock_over_http(served_partners: Receiver, tmp_path: Path,
+def test_cli_against_the_mock_over_http(served_partners: str, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["contract", "partners", "--url", _base(served_partners), "--reset", "--max-examples", "5",
+    code = main(["contract", "partners", "--url", served_partners, "--reset", "--max-examples", "5",
                  "--other-account", "acme:acme-password", "--min-coverage", "60", "--report-dir", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -213,24 +207,21 @@ def test_cli_against_the_mock_over_http(served_partners: Receiver, tmp_path: Pat
     assert "tenant_isolation   success" in out
     assert "apitwin contract partners: PASSED (no failures);" in out
     document = json.loads((tmp_path / "report.json").read_text())
-    assert document["passed"] and document["target"] == _base(served_partners) and document["cases"] > 300
+    assert document["passed"] and document["target"] == served_partners and document["cases"] > 300
     assert (tmp_path / "junit.xml").is_file() and (tmp_path / "report.md").is_file()
 
 
-def test_molgenis_over_http_fails_only_on_its_known_bugs(tmp_path: Path) -> None:
-    receiver = Receiver(app=create_app(["molgenis"], settings=Settings(seed=0))).start()
-    try:
-        result = runner.run(runner.RunRequest(api="molgenis", url=_base(receiver), reset=True,
-                                              options=config.Options(max_examples=5)))
-    finally:
-        receiver.stop()
+def test_molgenis_over_http_fails_only_on_its_known_bugs(serve: Callable[..., str]) -> None:
+    url = serve(create_app(["molgenis"], settings=Settings(seed=0)))
+    result = runner.run(runner.RunRequest(api="molgenis", url=url, reset=True, options=config.Options(max_examples=5)))
     assert result.target.startswith("http://127.0.0.1:") and result.cases > 300
     unexpected = [f for f in result.findings + result.errors if f.operation not in MOLGENIS_BUGS]
     assert not unexpected, _explain(unexpected)
 
 
 def test_cli_failures_exit_1_with_one_line_per_failure(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       serve: Callable[..., str]) -> None:
     import apitwin_apis.partners.kits as kits
 
     original = kits.list_kits
@@ -239,12 +230,8 @@ def test_cli_failures_exit_1_with_one_line_per_failure(tmp_path: Path, capsys: p
                         page_size: Any = None) -> Any:
         return await original(token_info, shipment=shipment, page=page, page_size=page_size)
     monkeypatch.setattr(kits, "list_kits", list_kits)
-    receiver = Receiver(app=create_app(["partners"])).start()
-    try:
-        code = main(["contract", "partners", "--url", _base(receiver), "--include", "GET /api/v1/kits/", "-q",
-                     "--max-examples", "3", "--phases", "examples", "--json", str(tmp_path / "r.json")])
-    finally:
-        receiver.stop()
+    code = main(["contract", "partners", "--url", serve(create_app(["partners"])), "--include", "GET /api/v1/kits/",
+                 "-q", "--max-examples", "3", "--phases", "examples", "--json", str(tmp_path / "r.json")])
     out = capsys.readouterr().out.splitlines()
     assert code == 1
     assert out[0].startswith("FAIL list_filters") and "GET /api/v1/kits/ ?status" in out[0]
@@ -270,12 +257,10 @@ def test_cli_setup_errors_exit_2_with_one_line(argv: list[str], message: str,
     assert message.replace("{closed}", closed) in err
 
 
-def test_cli_reset_refused_by_a_server_without_admin_api(capsys: pytest.CaptureFixture[str]) -> None:
-    receiver = Receiver().start().behave(status=404)        # a server, but no apitwin mock
-    try:
-        code = main(["contract", "partners", "--url", _base(receiver), "--reset", "-q"])
-    finally:
-        receiver.stop()
+def test_cli_reset_refused_by_a_server_without_admin_api(capsys: pytest.CaptureFixture[str],
+                                                        serve: Callable[..., str]) -> None:
+    url = serve(status=404)        # a server, but no apitwin mock
+    code = main(["contract", "partners", "--url", url, "--reset", "-q"])
     assert code == 2
     assert "has no apitwin admin API to reset 'partners'" in capsys.readouterr().err
 
@@ -414,7 +399,7 @@ def test_logout_gets_its_own_login_and_401_refreshes() -> None:
     assert provider.retry_on == [401] and provider.refresh_interval == 7200 - auth.REFRESH_MARGIN
 
 
-# -- hints, rules, coverage helpers -------------------------------------------------------------------------------
+# -- hints, exemptions, coverage helpers ---------------------------------------------------------------------------
 
 def test_hints_come_from_the_target_and_the_spec() -> None:
     target = AppTarget(create_app(["partners"]), "")
@@ -453,22 +438,23 @@ def test_hints_leave_negative_cases_alone() -> None:
 
 def test_business_rules_and_documented_empty_bodies() -> None:
     blank = b'{"errors":[{"message":"must not be blank"}]}'
-    assert rules.business_rule(MOLGENIS, "login", 400, blank)
-    assert not rules.business_rule(MOLGENIS, "login", 400, b'{"errors":[{"message":"other"}]}')
-    assert not rules.business_rule(MOLGENIS, "login", 415, b"must not be blank")
-    assert rules.business_rule(MOLGENIS, "postEntities", 415,
+    assert exemptions.business_rule(MOLGENIS, "login", 400, blank)
+    assert not exemptions.business_rule(MOLGENIS, "login", 400, b'{"errors":[{"message":"other"}]}')
+    assert not exemptions.business_rule(MOLGENIS, "login", 415, b"must not be blank")
+    assert exemptions.business_rule(MOLGENIS, "postEntities", 415,
                                b"Content type '' not supported")
-    assert rules.business_rule(PARTNERS, "obtainToken", 400, b"anything")
-    assert not rules.business_rule(PARTNERS, "listKits", 400, b"anything")
-    assert rules.documented_empty({"responses": {"200": {"x-apitwin-empty-body": True}}}, 200, b"")
-    assert not rules.documented_empty({"responses": {"200": {"x-apitwin-empty-body": True}}}, 200, b"{}")
-    assert not rules.documented_empty({"responses": {"200": {}}}, 200, b"")
+    assert exemptions.business_rule(PARTNERS, "obtainToken", 400, b"anything")
+    assert not exemptions.business_rule(PARTNERS, "listKits", 400, b"anything")
+    assert exemptions.documented_empty({"responses": {"200": {"x-apitwin-empty-body": True}}}, 200, b"")
+    assert not exemptions.documented_empty({"responses": {"200": {"x-apitwin-empty-body": True}}}, 200, b"{}")
+    assert not exemptions.documented_empty({"responses": {"200": {}}}, 200, b"")
 
     class Case:
         def __init__(self, **path: str) -> None:
             self.path_parameters = path
-    assert rules.control_characters_in_path(Case(id="a%0Ab")) and rules.control_characters_in_path(Case(id="\x7f"))
-    assert not rules.control_characters_in_path(Case(id="caf%C3%A9", e="V1_API_Items"))
+    assert exemptions.control_characters_in_path(Case(id="a%0Ab"))
+    assert exemptions.control_characters_in_path(Case(id="\x7f"))
+    assert not exemptions.control_characters_in_path(Case(id="caf%C3%A9", e="V1_API_Items"))
 
 
 def test_operation_matcher_prefers_literal_segments() -> None:
@@ -505,8 +491,8 @@ def _pytest(*args: str) -> subprocess.CompletedProcess[str]:
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_pytest_entry_against_a_base_url(served_partners: Receiver, tmp_path: Path) -> None:
-    done = _pytest("--api", "partners", "--base-url", _base(served_partners), "--max-examples", "3",
+def test_pytest_entry_against_a_base_url(served_partners: str, tmp_path: Path) -> None:
+    done = _pytest("--api", "partners", "--base-url", served_partners, "--max-examples", "3",
                    "--phases", "examples,coverage", "--min-coverage", "50", "--contract-reports", str(tmp_path))
     assert done.returncode == 0, done.stdout[-3000:]
     assert "passed" in done.stdout.splitlines()[-1]
@@ -523,3 +509,9 @@ def test_properties_are_declared_once_each_with_a_check() -> None:
     assert list(properties.PROPERTIES) == ["tenant_isolation", "paging_total", "list_filters", "query_semantics",
                                            "update_round_trip", "anonymous_access", "delete_removes"]
     assert all(rule.check is not None and rule.description for rule in properties.PROPERTIES.values())
+
+
+def test_an_outcome_names_a_declared_property() -> None:
+    checker = object.__new__(properties.Checker)     # the name is checked before anything of the run is used
+    with pytest.raises(KeyError, match="'tenant_isolaton' is not declared"):
+        checker.outcome("tenant_isolaton", "GET /x")

@@ -1,14 +1,13 @@
-"""What the engine tests share: the fixture API (app builder, login, its error body) and, for the tests that still
-need a real API's data, the Partners login and module client."""
+"""What the engine tests share: the fixture API (app builder, login, its error body) and the engine's neutral error
+body. Nothing here depends on a real API."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 from apitwin.app import create_app
 from apitwin.settings import Settings
 from tests.engine.fixtures.fakeapi import PLUGIN as FAKE_PLUGIN
 from tests.engine.fixtures.fakeapi import USER as FAKE_USER
-from tests.partners.helpers import DEMO, TOKEN_URL, assert_error
 
 FAKE_LOGIN = "/api/login/"
 NOTES = "/api/notes/"
@@ -41,24 +40,6 @@ def assert_fake_error(response: Any, status: int) -> dict[str, Any]:
         assert all(isinstance(m, str) and m for m in messages), body
     assert error["messages"] or error["fields"], f"an error body must say something: {body}"
     return error
-
-
-def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
-    """The Partners error body: exactly `errors` (field → list of strings) and `messages` (list), saying something."""
-    return assert_error(response, status)
-
-
-def demo_auth(client: Any, base: str = "") -> dict[str, str]:
-    response = client.post(f"{base}{TOKEN_URL}", json={"username": DEMO[0], "password": DEMO[1]})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"JWT {response.json()['token']}"}
-
-
-def module_client(settings: Settings) -> Iterator[Any]:
-    """A client of one Partners app for a whole module (building an app costs about a second)."""
-    app = create_app(["partners"], settings=settings)
-    with app.test_client() as test_client:
-        yield test_client
 
 
 def assert_neutral_error(response: Any, status: int) -> dict[str, Any]:

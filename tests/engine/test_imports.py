@@ -3,6 +3,9 @@
 - no import circles among the modules of `apitwin/` and `handlers/`: every `import`, wherever it is written (module
   level, `if TYPE_CHECKING:`, inside a function), is an edge; a circle held apart by a function-local import is
   still a circle;
+- the layers docs/architecture.md draws: the store at the bottom, the engine on it, the tools (review, contract,
+  inferred APIs, --watch) on the engine, the command line on top; a module imports only from its own layer or
+  below; the engine never imports an API (`handlers/`, installed as `apitwin_apis`), nor one API another;
 - no package reads another package's private names: `from x import _name`, `module._name`, `obj._name` where `_name`
   is defined (as `self._name`, a `_name` method or class attribute, a module-level `_name`) only in other packages,
   and no `# noqa: SLF001` (ruff's "private member accessed") markers at all.
@@ -157,6 +160,66 @@ def test_no_import_circles() -> None:
     assert circles == [], "import circles:\n" + "\n".join(circles)
 
 
+# -- layers -------------------------------------------------------------------------------------------------------
+
+# bottom first; a module not named here (and not an API's) is the engine's. docs/architecture.md draws the same.
+LAYERS: dict[str, tuple[str, ...]] = {
+    "store": ("apitwin.store", "apitwin.storage", "apitwin.storage_sqlite", "apitwin.storage_redis"),
+    "engine": (),
+    "tools": ("apitwin.review", "apitwin.contract", "apitwin.inferred", "apitwin.reloading"),
+    "command line": ("apitwin.cli", "apitwin.__main__", "apitwin.workers"),
+}
+API_PACKAGE = PACKAGES["handlers"]
+
+
+def _layer(name: str) -> str:
+    if name == API_PACKAGE or name.startswith(API_PACKAGE + "."):
+        return "api"
+    for layer, prefixes in LAYERS.items():
+        if any(name == p or name.startswith(p + ".") for p in prefixes):
+            return layer
+    return "engine"
+
+
+def _api_of(name: str) -> str | None:
+    parts = name.split(".")
+    return parts[1] if parts[0] == API_PACKAGE and len(parts) > 1 else None
+
+
+def _upward(modules: dict[str, Module]) -> list[str]:
+    order = list(LAYERS)
+    found: list[str] = []
+    for module in modules.values():
+        here = _layer(module.name)
+        for target in sorted(module.imports):
+            there = _layer(target)
+            if here == "api":
+                other = _api_of(target)
+                if there == "command line" or (other is not None and other != _api_of(module.name)):
+                    found.append(f"{module.path}: {module.name} ({here}) imports {target} ({there})")
+            elif there == "api" or order.index(there) > order.index(here):
+                found.append(f"{module.path}: {module.name} ({here}) imports {target} ({there})")
+    return found
+
+
+def test_the_architecture_doc_draws_these_layers() -> None:
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = text.split("## Layers", 1)[1].split("```", 2)[1]
+    lines = block.splitlines()
+    rows = [next((i for i, line in enumerate(lines) if line.startswith(f"  {layer}  ")), -1) for layer in LAYERS]
+    assert -1 not in rows, f"a layer of {list(LAYERS)} is not drawn in docs/architecture.md"
+    assert rows == sorted(rows, reverse=True), "docs/architecture.md draws the layers in another order (top first)"
+    for prefixes in LAYERS.values():
+        for prefix in prefixes:
+            name = prefix.split(".", 1)[1]
+            assert f"{name}/" in block or f"{name}.py" in block, f"{prefix} is not drawn in docs/architecture.md"
+
+
+def test_imports_follow_the_layers() -> None:
+    found = _upward(_modules())
+    assert found == [], "imports against the layers (docs/architecture.md):\n" + "\n".join(found)
+
+
 # -- private names ------------------------------------------------------------------------------------------------
 
 _PRIVATE = re.compile(r"^_[A-Za-z0-9]\w*$")      # _name, not __dunder__ (name-mangled __x is private too, see below)
@@ -240,41 +303,37 @@ def test_no_private_access_across_packages() -> None:
 # -- the checks themselves, on small made-up trees ----------------------------------------------------------------
 
 def _tree(tmp: Path, files: dict[str, str]) -> dict[str, Module]:
+    """The files, each folder a package (an empty `__init__.py` unless given), apitwin/ and handlers/ always."""
+    for top in PACKAGES:
+        (tmp / top).mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         path = tmp / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    for folder in [p for p in tmp.rglob("*") if p.is_dir()]:
+        (folder / "__init__.py").touch()
     return _modules(tmp)
 
 
 def test_a_function_local_import_still_closes_a_circle(tmp_path: Path) -> None:
     modules = _tree(tmp_path, {
-        "apitwin/__init__.py": "",
         "apitwin/a.py": "from apitwin.b import g\n",
         "apitwin/b.py": "def g():\n    from apitwin import a\n",
-        "handlers/__init__.py": "",
     })
     assert [_path_through(c, modules) for c in _cycles(modules)] == ["apitwin.a → apitwin.b → apitwin.a"]
 
 
 def test_a_type_checking_import_still_closes_a_circle(tmp_path: Path) -> None:
     modules = _tree(tmp_path, {
-        "apitwin/__init__.py": "",
-        "apitwin/x/__init__.py": "",
         "apitwin/x/a.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..y.b import B\n",
-        "apitwin/y/__init__.py": "",
         "apitwin/y/b.py": "import apitwin.x.a\n",
-        "handlers/__init__.py": "",
     })
     assert _cycles(modules) == [["apitwin.x.a", "apitwin.y.b"]]
 
 
 def test_private_reads_across_packages_are_found(tmp_path: Path) -> None:
     modules = _tree(tmp_path, {
-        "apitwin/__init__.py": "",
         "apitwin/store.py": "_LOCK = 1\nclass Collection:\n    def __init__(self):\n        self._rows = {}\n",
-        "handlers/__init__.py": "",
-        "handlers/api/__init__.py": "",
         "handlers/api/repo.py": (
             "from apitwin import store\nfrom apitwin.store import _LOCK\n"
             "def f(collection):\n    return collection._rows  # noqa: SLF001\n"
@@ -287,4 +346,18 @@ def test_private_reads_across_packages_are_found(tmp_path: Path) -> None:
         "handlers/api/repo.py:4: ._rows (defined in apitwin)",
         "handlers/api/repo.py:4: `# noqa: SLF001` (private member access)",
         "handlers/api/repo.py:6: store._LOCK (apitwin.store)",
+    ]
+
+
+def test_an_import_against_the_layers_is_found(tmp_path: Path) -> None:
+    modules = _tree(tmp_path, {
+        "apitwin/store.py": "from apitwin import app\n",
+        "apitwin/app.py": "import apitwin_apis.a.x\n",
+        "handlers/a/x.py": "from apitwin import store\nfrom apitwin_apis.b import y\n",
+        "handlers/b/y.py": "from apitwin import app\n",
+    })
+    assert sorted(_upward(modules)) == [
+        "apitwin/app.py: apitwin.app (engine) imports apitwin_apis.a.x (api)",
+        "apitwin/store.py: apitwin.store (store) imports apitwin.app (engine)",
+        "handlers/a/x.py: apitwin_apis.a.x (api) imports apitwin_apis.b.y (api)",
     ]

@@ -6,7 +6,6 @@ tests/review/test_specs.py."""
 from __future__ import annotations
 
 import copy
-import json
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -137,7 +136,6 @@ def is_schema_location(parts: tuple[str, ...]) -> bool:
 
 
 OPERATIONS = list(openapi_helpers.operations(SPEC))
-OPERATION_IDS = {op["operationId"] for _, _, op, _ in OPERATIONS}
 BY_ID = {op["operationId"]: (path, method, op, item) for path, method, op, item in OPERATIONS}
 
 
@@ -600,68 +598,3 @@ def test_deltas_cover_the_reference_table() -> None:
     doc = DELTAS_DOC.read_text(encoding="utf-8")
     for topic in topics:
         assert f"| {topic} |" in doc, f"{topic} missing from {DELTAS_DOC.name}"
-
-
-# ---------------------------------------------------------------------------------------------------- (4) links
-
-def links() -> list[tuple[str, dict[str, Any], str]]:
-    found = []
-    for path, _, op, item in OPERATIONS:
-        for status, response in op["responses"].items():
-            for name, link in deref(response).get("links", {}).items():
-                found.append((f"{op['operationId']} {status} {name}", link, path))
-    return found
-
-
-LINKS = links()
-
-
-@pytest.mark.parametrize("entry", LINKS, ids=[e[0] for e in LINKS])
-def test_link_targets_exist(entry: tuple[str, dict[str, Any], str]) -> None:
-    _, link, source_path = entry
-    target_id = link.get("operationId")
-    assert target_id in OPERATION_IDS, target_id
-    assert link.get("description")
-    path, method, target, item = BY_ID[target_id]
-    names = {p["name"] for p in parameters_of(target, item)}
-    source_path_params = set(re.findall(r"\{([^}]+)\}", source_path))
-    for name, expression in link.get("parameters", {}).items():
-        assert name in names, f"{target_id} has no parameter {name}"
-        if expression.startswith("$request.path."):
-            assert expression.removeprefix("$request.path.") in source_path_params, expression
-        else:
-            assert expression.startswith("$response.body#/"), expression
-    assert "requestBody" not in link
-
-
-# ---------------------------------------------------------------------------------------------------- (5) loaders
-
-def test_engine_can_compile_every_resolved_schema() -> None:
-    """The engine validates request bodies and responses with jsonschema-rs on `$ref`-resolved copies."""
-    import jsonschema_rs
-    from apitwin.specs import operation_index
-
-    index = operation_index(SPEC)
-    json.dumps(index)  # raises on circular structures
-    compiled = 0
-    for operation in index.values():
-        media_types = list((operation.get("requestBody") or {}).get("content", {}).values())
-        for response in operation["responses"].values():
-            media_types += list((response.get("content") or {}).values())
-        for media in media_types:
-            jsonschema_rs.validator_for(media["schema"], validate_formats=True)
-            compiled += 1
-    assert compiled > 40
-
-
-def test_connexion_loads_the_3_0_view() -> None:
-    """Connexion 3.3 routes on an in-memory 3.0 view; the handlers may not exist yet (resolver_error)."""
-    import connexion
-    from apitwin.specs import connexion_view
-
-    view = connexion_view(load_spec())
-    assert view["openapi"] == "3.0.3"
-    app = connexion.AsyncApp(__name__)
-    app.add_api(view, resolver_error=501)
-
-

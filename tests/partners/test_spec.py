@@ -46,7 +46,6 @@ def validator_at(parts: tuple[str, ...]) -> Validator:
 
 
 OPERATIONS = list(openapi_helpers.operations(SPEC))
-OPERATION_IDS = {op["operationId"] for _, _, op, _ in OPERATIONS}
 
 
 def op_id(value: Any) -> str:
@@ -198,36 +197,6 @@ def test_webhook_documents_the_event() -> None:
     assert len(media["examples"]) >= 8
     assert "2XX" in webhook["responses"]
     assert webhook["security"] == []
-
-
-# ---------------------------------------------------------------------------------------------------- (4) links
-
-def links() -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
-    found = []
-    for _, _, op, _ in OPERATIONS:
-        for status, response in op["responses"].items():
-            for name, link in deref(response).get("links", {}).items():
-                found.append((f"{op['operationId']} {status} {name}", name, link, op))
-    return found
-
-
-LINKS = links()
-
-
-@pytest.mark.parametrize("entry", LINKS, ids=[e[0] for e in LINKS])
-def test_link_targets_exist(entry: tuple[str, str, dict[str, Any], dict[str, Any]]) -> None:
-    _, _, link, _ = entry
-    target_id = link.get("operationId")
-    assert target_id in OPERATION_IDS, target_id
-    path, method, target, item = next(e for e in OPERATIONS if e[2]["operationId"] == target_id)
-    names = {p["name"] for p in parameters_of(target, item)}
-    for name, expression in link.get("parameters", {}).items():
-        assert name in names, f"{target_id} has no parameter {name}"
-        assert expression.startswith("$response.body#/")
-    if "requestBody" in link:
-        body_schema = deref(deref(target["requestBody"])["content"]["application/json"]["schema"])
-        for key in link["requestBody"]:
-            assert key in body_schema["properties"], f"{target_id} body has no field {key}"
 
 
 # ---------------------------------------------------------------------------------------------------- date-time input

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -101,22 +100,16 @@ def test_fail_on_levels() -> None:
 
 # ---------------------------------------------------------------------------------------------------- git and CLI
 
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=cwd, check=True,
-                   capture_output=True)
-
-
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_repo: Callable[..., None]) -> Path:
     """A git repository whose `main` holds specs/api.yaml (the base document) and a split document."""
-    git(tmp_path, "init", "-q", "-b", "main")
     (tmp_path / "specs").mkdir()
     write(tmp_path / "specs" / "api.yaml", BASE)
     for name in ("openapi.yaml", "schemas.yaml"):
         (tmp_path / "specs" / name).write_text((CORPUS / "lint" / "split" / name).read_text())
     (tmp_path / "apitwin.toml").write_text("")
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "v1")
+    git_repo("add", ".")
+    git_repo("commit", "-q", "-m", "v1")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -4,14 +4,14 @@ configuration re-levels rules, and the four output formats and exit codes hold."
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from xml.etree import ElementTree as ET
 
 import pytest
 
 from apitwin.cli import main
+from apitwin.discovery import discover
 from apitwin.review import config as review_config
 from apitwin.review.lint import lint
 from apitwin.review.loader import Loader, LoadError
@@ -30,7 +30,13 @@ def rules_of(path: Path, config: review_config.ReviewConfig | None = None) -> li
 
 # ---------------------------------------------------------------------------------------------------- our specs
 
-@pytest.mark.parametrize("spec", ["specs/partners.yaml", "specs/molgenis_v1.yaml", "specs/molgenis_v2.yaml"])
+# every document a discovered API serves (its extra_specs too), as a path inside the repository
+OUR_SPECS = sorted(path.relative_to(ROOT).as_posix() for plugin in discover().values() for path in plugin.spec_files
+                   if path.is_relative_to(ROOT))
+assert {"specs/partners.yaml", "specs/molgenis_v1.yaml", "specs/molgenis_v2.yaml"} <= set(OUR_SPECS), OUR_SPECS
+
+
+@pytest.mark.parametrize("spec", OUR_SPECS)
 def test_our_specs_have_no_errors_and_no_warnings(spec: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     findings = lint(spec, review_config.load())
@@ -38,36 +44,9 @@ def test_our_specs_have_no_errors_and_no_warnings(spec: str, monkeypatch: pytest
             if f.severity in ("error", "warn")] == []
 
 
-@pytest.mark.parametrize("spec", ["partners.yaml", "molgenis_v1.yaml", "molgenis_v2.yaml"])
-def test_our_specs_are_clean_far_from_the_repository_config(spec: str, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """An installed package has no apitwin.toml beside it: the specs' own exceptions must be enough."""
-    monkeypatch.chdir(tmp_path)
-    assert review_config.find(tmp_path) is None
-    findings = lint(str(ROOT / "specs" / spec), review_config.load())
-    assert [f"{f.line} {f.severity} {f.rule}" for f in findings if f.severity in ("error", "warn")] == []
-
-
-def test_every_exception_in_our_specs_carries_its_reason() -> None:
-    found = []
-
-    def visit(node: Any, pointer: str) -> None:
-        if isinstance(node, dict):
-            if "x-apitwin-lint" in node:
-                found.append(pointer)
-                assert set(node["x-apitwin-lint"]) == {"rules", "reason"}, pointer
-                assert str(node["x-apitwin-lint"]["reason"]).strip(), pointer
-            for key, value in node.items():
-                visit(value, f"{pointer}/{key}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                visit(value, f"{pointer}/{index}")
-
-    for spec in sorted((ROOT / "specs").glob("*.yaml")):
-        visit(load(spec), spec.name + "#")
-    assert found == ["molgenis_v1.yaml#/components/schemas/Problem"]
+def test_repository_config_documents_every_exception() -> None:
     config = review_config.load(ROOT / "apitwin.toml")
-    assert all(o.reason.strip() for o in config.lint_overrides)
+    assert config.lint_overrides and all(o.reason.strip() for o in config.lint_overrides)
 
 
 # ---------------------------------------------------------------------------------------------------- each rule
@@ -198,20 +177,15 @@ def test_json_lines_and_yaml_dates() -> None:
     assert lines["/200/ok"] == 3
 
 
-def test_lint_a_git_revision(tmp_path: Path) -> None:
-    git(tmp_path, "init", "-q", "-b", "main")
+def test_lint_a_git_revision(tmp_path: Path, git_repo: Callable[..., None]) -> None:
     (tmp_path / "specs").mkdir()
     write(tmp_path / "specs" / "api.yaml", edit(BASE, BREAKS["operation-summary"]))
-    git(tmp_path, "add", ".")
-    git(tmp_path, "commit", "-q", "-m", "spec")
+    git_repo("add", ".")
+    git_repo("commit", "-q", "-m", "spec")
     write(tmp_path / "specs" / "api.yaml", BASE)
     findings = lint("main:specs/api.yaml", loader=Loader(tmp_path))
     assert [(f.rule, f.file) for f in findings] == [("operation-summary", "main:specs/api.yaml")]
     assert lint(str(tmp_path / "specs" / "api.yaml")) == []
-
-
-def git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=cwd, check=True)
 
 
 # ---------------------------------------------------------------------------------------------------- configuration
@@ -231,45 +205,6 @@ def test_config_override_by_file_and_pointer(tmp_path: Path) -> None:
         'reason = "kept on purpose"\nrules = { unused-component = "off" }\n')
     config = review_config.load(start=tmp_path)
     assert [f.pointer for f in lint(str(spec), config)] == ["/components/schemas/Orphan2"]
-
-
-def test_document_exception_on_a_node_and_what_is_under_it(tmp_path: Path) -> None:
-    spec = write(tmp_path / "spec.yaml", edit(BASE, [
-        {"op": "set", "path": "/components/schemas/Orphan", "value": {
-            "type": "object", "x-apitwin-lint": {"rules": {"unused-component": "off"}, "reason": "kept"}}},
-        {"op": "set", "path": "/components/schemas/Orphan2", "value": {"type": "object"}},
-        {"op": "set", "path": "/components/schemas/Orphan3", "value": {
-            "type": "object", "x-apitwin-lint": {"rules": {"unused-component": "info"}, "reason": "kept"}}}]))
-    assert [(f.pointer, f.severity) for f in lint(str(spec))] == [("/components/schemas/Orphan2", "warn"),
-                                                                  ("/components/schemas/Orphan3", "info")]
-    # on an ancestor it covers every node under it; the configuration still re-levels on top
-    spec = write(tmp_path / "spec.yaml", edit(BASE, BREAKS["unused-component"] + [
-        {"op": "set", "path": "/components/x-apitwin-lint", "value": {"rules": {"unused-component": "off"}}}]))
-    assert lint(str(spec)) == []
-    (tmp_path / "apitwin.toml").write_text('[lint.rules]\nunused-component = "error"\n')
-    assert [f.severity for f in lint(str(spec), review_config.load(start=tmp_path))] == ["error"]
-
-
-@pytest.mark.parametrize(("value", "message"), [
-    ({"rules": {"not-a-rule": "off"}}, "unknown rule 'not-a-rule'"),
-    ({"rules": {"unused-component": "quiet"}}, "unused-component: expected one of error, warn, info, off"),
-    ({"rules": {"unused-component": "off"}, "why": "x"}, "expected {rules: {rule-id: level}, reason: why}"),
-    ("off", "expected {rules: {rule-id: level}, reason: why}"),
-])
-def test_a_wrong_document_exception_is_one_line_and_exit_2(value: Any, message: str, tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    spec = write(tmp_path / "spec.yaml", edit(BASE, [
-        {"op": "set", "path": "/components/schemas/Orphan", "value": {"type": "object", "x-apitwin-lint": value}}]))
-    assert main(["lint", str(spec)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith(f"apitwin lint: {spec}:") and "x-apitwin-lint" in err and err.endswith(message), err
-    assert "\n" not in err
-
-
-def test_lint_of_an_api_name_covers_every_document_it_serves(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["lint", "molgenis"]) == 0
-    summary = capsys.readouterr().out.splitlines()[-1]
-    assert "molgenis_v1.yaml" in summary and "molgenis_v2.yaml" in summary, summary
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -322,8 +257,7 @@ def test_unusable_input_is_one_line_and_exit_2(content: str | None, message: str
 
 
 def test_bad_git_ref_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
-    git(tmp_path, "init", "-q", "-b", "main")
+                                            capsys: pytest.CaptureFixture[str], git_repo: Callable[..., None]) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["lint", "nope:specs/api.yaml"]) == 2
     err = capsys.readouterr().err

@@ -15,7 +15,6 @@ from apitwin_apis.molgenis.query import parse_rsql
 from apitwin_apis.molgenis.v2.attrs import AttributeFilter, parse_attrs
 
 DEFAULT_NUM = 100
-MAX_ENTITIES = 1000                                 # RestControllerV2.MAX_ENTITIES
 INVALID_BODY = "Invalid request body."              # the controller's HttpMessageNotReadableException answer
 
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from apitwin_apis.molgenis.context import ctx, unknown_attribute
+from apitwin_apis.molgenis.context import request_context, unknown_attribute
 from apitwin_apis.molgenis.v2 import render
 
 
 def _attribute(entity_type_id: str, attribute_name: str, token_info: dict[str, Any] | None) -> dict[str, Any]:
-    c = ctx(token_info)
-    entity_type = c.entity_type(entity_type_id)
+    ctx = request_context(token_info)
+    entity_type = ctx.entity_type(entity_type_id)
     attribute = entity_type.attribute(attribute_name)
     if attribute is None:
         raise unknown_attribute(entity_type, attribute_name)
     # the controller passes no fetch: a referenced type is shown with all its attributes
-    return render.attribute_response(entity_type, attribute, None, model=c.model, permissions=c.permissions,
-                                     lookup=c.lookup, prefix=c.prefix)
+    return render.attribute_response(entity_type, attribute, None, model=ctx.model, permissions=ctx.permissions,
+                                     lookup=ctx.lookup, prefix=ctx.prefix)
 
 
 async def retrieve_attribute_meta(entityTypeId: str, attributeName: str, token_info: dict[str, Any] | None = None,

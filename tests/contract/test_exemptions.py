@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from schemathesis.openapi.checks import UseAfterFree
 
-from apitwin.contract.rules import emptied_not_removed
+from apitwin.contract.exemptions import emptied_not_removed
 from apitwin_apis.molgenis.contract import PROFILE as MOLGENIS
 
 
