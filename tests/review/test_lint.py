@@ -44,9 +44,36 @@ def test_our_specs_have_no_errors_and_no_warnings(spec: str, monkeypatch: pytest
             if f.severity in ("error", "warn")] == []
 
 
-def test_repository_config_documents_every_exception() -> None:
+@pytest.mark.parametrize("spec", OUR_SPECS)
+def test_our_specs_are_clean_far_from_the_repository_config(spec: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installed package has no apitwin.toml beside it: the specs' own exceptions must be enough."""
+    monkeypatch.chdir(tmp_path)
+    assert review_config.find(tmp_path) is None
+    findings = lint(str(ROOT / spec), review_config.load())
+    assert [f"{f.line} {f.severity} {f.rule}" for f in findings if f.severity in ("error", "warn")] == []
+
+
+def test_every_exception_in_our_specs_carries_its_reason() -> None:
+    found = []
+
+    def visit(node: Any, pointer: str) -> None:
+        if isinstance(node, dict):
+            if "x-apitwin-lint" in node:
+                found.append(pointer)
+                assert set(node["x-apitwin-lint"]) == {"rules", "reason"}, pointer
+                assert str(node["x-apitwin-lint"]["reason"]).strip(), pointer
+            for key, value in node.items():
+                visit(value, f"{pointer}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                visit(value, f"{pointer}/{index}")
+
+    for spec in sorted((ROOT / "specs").glob("*.yaml")):
+        visit(load(spec), spec.name + "#")
+    assert found == ["molgenis_v1.yaml#/components/schemas/Problem"]
     config = review_config.load(ROOT / "apitwin.toml")
-    assert config.lint_overrides and all(o.reason.strip() for o in config.lint_overrides)
+    assert all(o.reason.strip() for o in config.lint_overrides)
 
 
 # ---------------------------------------------------------------------------------------------------- each rule
@@ -205,6 +232,45 @@ def test_config_override_by_file_and_pointer(tmp_path: Path) -> None:
         'reason = "kept on purpose"\nrules = { unused-component = "off" }\n')
     config = review_config.load(start=tmp_path)
     assert [f.pointer for f in lint(str(spec), config)] == ["/components/schemas/Orphan2"]
+
+
+def test_document_exception_on_a_node_and_what_is_under_it(tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.yaml", edit(BASE, [
+        {"op": "set", "path": "/components/schemas/Orphan", "value": {
+            "type": "object", "x-apitwin-lint": {"rules": {"unused-component": "off"}, "reason": "kept"}}},
+        {"op": "set", "path": "/components/schemas/Orphan2", "value": {"type": "object"}},
+        {"op": "set", "path": "/components/schemas/Orphan3", "value": {
+            "type": "object", "x-apitwin-lint": {"rules": {"unused-component": "info"}, "reason": "kept"}}}]))
+    assert [(f.pointer, f.severity) for f in lint(str(spec))] == [("/components/schemas/Orphan2", "warn"),
+                                                                  ("/components/schemas/Orphan3", "info")]
+    # on an ancestor it covers every node under it; the configuration still re-levels on top
+    spec = write(tmp_path / "spec.yaml", edit(BASE, BREAKS["unused-component"] + [
+        {"op": "set", "path": "/components/x-apitwin-lint", "value": {"rules": {"unused-component": "off"}}}]))
+    assert lint(str(spec)) == []
+    (tmp_path / "apitwin.toml").write_text('[lint.rules]\nunused-component = "error"\n')
+    assert [f.severity for f in lint(str(spec), review_config.load(start=tmp_path))] == ["error"]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ({"rules": {"not-a-rule": "off"}}, "unknown rule 'not-a-rule'"),
+    ({"rules": {"unused-component": "quiet"}}, "unused-component: expected one of error, warn, info, off"),
+    ({"rules": {"unused-component": "off"}, "why": "x"}, "expected {rules: {rule-id: level}, reason: why}"),
+    ("off", "expected {rules: {rule-id: level}, reason: why}"),
+])
+def test_a_wrong_document_exception_is_one_line_and_exit_2(value: Any, message: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    spec = write(tmp_path / "spec.yaml", edit(BASE, [
+        {"op": "set", "path": "/components/schemas/Orphan", "value": {"type": "object", "x-apitwin-lint": value}}]))
+    assert main(["lint", str(spec)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"apitwin lint: {spec}:") and "x-apitwin-lint" in err and err.endswith(message), err
+    assert "\n" not in err
+
+
+def test_lint_of_an_api_name_covers_every_document_it_serves(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", "molgenis"]) == 0
+    summary = capsys.readouterr().out.splitlines()[-1]
+    assert "molgenis_v1.yaml" in summary and "molgenis_v2.yaml" in summary, summary
 
 
 @pytest.mark.parametrize(("text", "message"), [
