@@ -188,6 +188,8 @@ def add_document_flags(parser: argparse.ArgumentParser) -> None:
 
 def documents_or_names(args: argparse.Namespace, known: set[str]) -> list[Any]:
     """The API names and inferred plugins a command's targets name; raises inferred.cli.Refused."""
+    if all(target in known for target in args.apis):
+        return list(args.apis)          # installed APIs only: the document reader and its imports are not needed
     from apitwin.inferred import cli as inferred_cli
 
     return inferred_cli.plugins_for(list(args.apis), known, args.name, args.auth)
@@ -246,11 +248,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     plugins, problems = load()
     for problem in problems:
         print(f"apitwin: warning: {problem}", file=sys.stderr)
-    from apitwin.inferred.cli import Refused
-
     try:
         targets = documents_or_names(args, set(plugins)) or list(plugins)
-    except Refused as exc:
+    except ValueError as exc:                       # apitwin.inferred.cli.Refused: its lines
+        if not hasattr(exc, "lines"):
+            raise
         for line in exc.lines:
             print(f"apitwin: {line}", file=sys.stderr, flush=True)
         return 2

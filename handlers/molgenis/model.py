@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
+from apitwin.mockdata import read_yaml
 
 FIELD_TYPES = (
     "BOOL", "CATEGORICAL", "CATEGORICAL_MREF", "COMPOUND", "DATE", "DATE_TIME", "DECIMAL", "EMAIL", "ENUM", "FILE",
@@ -203,7 +203,7 @@ class Model:
         merged: dict[str, list[Any]] = {"packages": [], "entity_types": []}
         for path in sorted(Path(directory).glob("model*.yaml")):
             with open(path, encoding="utf-8") as fh:
-                content = yaml.safe_load(fh) or {}
+                content = read_yaml(fh) or {}
             for key in merged:
                 merged[key].extend(content.get(key) or [])
         return cls.from_dict(merged)
