@@ -147,6 +147,7 @@ class Snapshot:
         """This snapshot with `changes` (in order) applied: to itself when `in_place` (no query holds it), else to
         a new snapshot with copies of the indexes built so far."""
         if in_place:
+            self.ranks = {}                       # inverses of the orders, which the changes move: built anew
             _Advance(self).apply(changes)
             return self
         with self.lock:

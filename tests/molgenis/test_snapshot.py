@@ -122,6 +122,19 @@ def test_a_snapshot_no_query_holds_follows_writes_in_place(model: Model) -> None
     same_answers(repository, model, rules, "collected", "DESC")
 
 
+def test_a_sort_by_rank_after_writes_in_place_follows_them(model: Model) -> None:
+    """Few matches are sorted by each row's rank in the order (`Snapshot.rank`); a write moves the order, so ranks
+    kept from before it would sort by stale places."""
+    repository = fresh(model)
+    rare = [{"field": "type", "operator": "EQUALS", "value": "serum"}, {"operator": "AND"},
+            {"field": "volume_ml", "operator": "EQUALS", "value": 5.0}]          # rows 7, 19 and 31 of 40
+    same_answers(repository, model, rare, "collected", "DESC")
+    for number, moment in ((7, "2023-01-01T00:00:00Z"), (31, "2019-01-01T00:00:00Z"), (19, "2024-06-01T00:00:00Z")):
+        repository.replace(f"S-{number:03d}", {**repository.get(f"S-{number:03d}"), "collected": moment})
+        same_answers(repository, model, rare, "collected", "DESC")
+        same_answers(repository, model, rare, "collected", "ASC")
+
+
 @settings(max_examples=60, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(WRITES, st.booleans()), min_size=1, max_size=6))
 def test_a_held_snapshot_never_changes_while_later_ones_follow_in_place(model: Model, steps: Any) -> None:
