@@ -709,19 +709,15 @@ def with_computed(entity_type: EntityType, values: Mapping[str, Any], *, lookup:
 
 
 Evaluator = Callable[[Mapping[str, Any], Lookup], Any]
-_PLAN = "_computed_plan"
+_PLAN = "computed"
 
 
 def _computed_plan(entity_type: EntityType) -> tuple[tuple[str, Evaluator], ...]:
-    """The computed attributes of a type with their parsed expressions, worked out once per entity type (rendering
-    calls `with_computed` for every row). Kept on the object: the shared model is never mutated
-    (`model_store.model_of`); a private copy being edited is re-parsed from JSON once saved."""
-    plan = entity_type.__dict__.get(_PLAN)
-    if plan is None:
-        plan = tuple((a.name, _evaluator(entity_type, a)) for a in entity_type.atomic_attributes()
-                     if a.expression is not None)
-        entity_type.__dict__[_PLAN] = plan
-    return plan
+    """The computed attributes of a type with their parsed expressions, worked out once per entity type of the
+    shared, frozen model (rendering calls `with_computed` for every row; `EntityType.freeze`)."""
+    return entity_type.memoised(_PLAN, lambda: tuple((a.name, _evaluator(entity_type, a))
+                                                     for a in entity_type.atomic_attributes()
+                                                     if a.expression is not None))
 
 
 def _nothing(values: Mapping[str, Any], lookup: Lookup) -> Any:

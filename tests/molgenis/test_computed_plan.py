@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from apitwin.resources import package_path
-from apitwin_apis.molgenis import values as values_module
 from apitwin_apis.molgenis.model import Attribute, EntityType, Model
 from apitwin_apis.molgenis.seed_loader import load_model
 from apitwin_apis.molgenis.values import with_computed
@@ -33,12 +32,13 @@ class Locations:
 
 @pytest.fixture(scope="module")
 def model() -> Model:
-    return load_model(package_path("apitwin_apis.mockdata", "molgenis"))
+    return load_model(package_path("apitwin_apis.mockdata", "molgenis")).freeze()
 
 
 def test_the_computed_attributes_are_worked_out_once_per_entity_type(model: Model,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     entity_type = EntityType.from_dict(model.get(TYPE).to_dict())     # a fresh object: no plan yet
+    entity_type.freeze()                                              # as model_store.model_of hands it out
     walks: list[str] = []
     original = EntityType.atomic_attributes
     monkeypatch.setattr(EntityType, "atomic_attributes", lambda self: walks.append(self.id) or original(self))
@@ -60,7 +60,31 @@ def test_expressions_that_name_nothing_give_no_value() -> None:
     ])
     row = with_computed(entity_type, {"id": "a", "copy": 1, "script": "kept?"}, lookup=lambda _: None)
     assert row == {"id": "a"}
-    assert values_module._computed_plan(entity_type) is values_module._computed_plan(entity_type)
+
+
+def test_a_type_not_frozen_works_its_lookups_out_on_every_call(model: Model) -> None:
+    """A private copy being edited (`model_store.edit_model`) may change: nothing of it is kept."""
+    entity_type = EntityType.from_dict(model.get(TYPE).to_dict())
+    assert entity_type.attribute("xcomputedint").expression == "xint"
+    entity_type.attributes = [a for a in entity_type.attributes if a.name != "xcomputedint"]
+    assert entity_type.attribute("xcomputedint") is None
+    assert "xcomputedint" not in with_computed(entity_type, {"xint": 3}, lookup=lambda _: None)
+
+
+def test_a_frozen_type_answers_its_lookups_like_the_walk(model: Model) -> None:
+    frozen, walked = model.get(TYPE), EntityType.from_dict(model.get(TYPE).to_dict())
+    assert model_of_is_frozen(frozen)
+    for attribute in walked.all_attributes():
+        assert frozen.attribute(attribute.name).name == attribute.name
+        assert frozen.attribute_ci(attribute.name.upper()).name == walked.attribute_ci(attribute.name.upper()).name
+    assert [a.name for a in frozen.atomic_attributes()] == [a.name for a in walked.atomic_attributes()]
+    assert frozen.atomic_attributes() is not frozen.atomic_attributes()      # a caller may change its list
+    assert frozen.id_attribute.name == walked.id_attribute.name
+    assert frozen.attribute("no_such") is None and frozen.attribute_ci("NO_SUCH") is None
+
+
+def model_of_is_frozen(entity_type: EntityType) -> bool:
+    return entity_type.memoised("probe", lambda: object()) is entity_type.memoised("probe", lambda: object())
 
 
 def test_a_type_without_computed_attributes_returns_the_row_itself(model: Model) -> None:
