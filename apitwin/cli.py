@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import socket
 import sqlite3
 import sys
@@ -13,7 +12,7 @@ from typing import Any
 
 from apitwin import __version__
 from apitwin.addresses import AllowList
-from apitwin import quickstart, reloading
+from apitwin import quickstart, reloading, serving
 from apitwin.contract import cli as contract_cli
 from apitwin.discovery import load
 from apitwin.review import cli as review_cli
@@ -92,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
                        help="server log level (default: info)")
     add_journal_flags(serve)
-
+    add_server_flag(serve)
     add_storage_arguments(serve)
     serve.add_argument("--watch", action="store_true",
                        help="reload when a served document, a file it $refs or a --data directory changes; the state "
@@ -122,6 +121,11 @@ def add_journal_flags(serve: argparse.ArgumentParser) -> None:
                        help="per-request console lines: text (method, path, status, ms; violations indented under "
                             "a 4xx/5xx) or json (one object per request) (default: text)")
     serve.add_argument("--quiet", action="store_true", help="no per-request console lines (default: off)")
+
+
+def add_server_flag(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument("--server", choices=serving.SERVERS, default=serving.DEFAULT,
+                       help=f"HTTP server (default: {serving.DEFAULT}, measured faster; see docs/architecture.md)")
 
 
 def journal_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -184,6 +188,8 @@ def add_document_flags(parser: argparse.ArgumentParser) -> None:
 
 def documents_or_names(args: argparse.Namespace, known: set[str]) -> list[Any]:
     """The API names and inferred plugins a command's targets name; raises inferred.cli.Refused."""
+    if all(target in known for target in args.apis):
+        return list(args.apis)          # installed APIs only: the document reader and its imports are not needed
     from apitwin.inferred import cli as inferred_cli
 
     return inferred_cli.plugins_for(list(args.apis), known, args.name, args.auth)
@@ -229,23 +235,11 @@ def listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_server(app: Any, sock: socket.socket, **options: Any) -> None:
-    """uvicorn on the pre-bound socket until SIGTERM or Ctrl-C; in-flight requests get `timeout_graceful_shutdown`
-    seconds (a `Prefer: delay` may not hold the shutdown), then exit status 0. uvicorn re-raises the signal it
-    stopped for once it has shut down, which would end the process as killed; the handlers here take that re-raised
-    signal instead."""
-    import uvicorn
-
-    stopped: list[int] = []
-    watched = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, lambda number, frame: stopped.append(number)) for sig in watched}
-    try:
-        uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
-    except KeyboardInterrupt:   # a Ctrl-C uvicorn handled and re-raised; the shutdown is already done
-        pass
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+def run_server(app: Any, sock: socket.socket, server: str = serving.DEFAULT,
+               options: serving.Options = serving.Options()) -> None:
+    """The app on the pre-bound socket until SIGTERM or Ctrl-C (apitwin.serving: in-flight requests get the
+    shutdown timeout, then exit status 0)."""
+    serving.run(app, sock, server, options)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -254,11 +248,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     plugins, problems = load()
     for problem in problems:
         print(f"apitwin: warning: {problem}", file=sys.stderr)
-    from apitwin.inferred.cli import Refused
-
     try:
         targets = documents_or_names(args, set(plugins)) or list(plugins)
-    except Refused as exc:
+    except ValueError as exc:                       # apitwin.inferred.cli.Refused: its lines
+        if not hasattr(exc, "lines"):
+            raise
         for line in exc.lines:
             print(f"apitwin: {line}", file=sys.stderr, flush=True)
         return 2
@@ -323,15 +317,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
               flush=True)
     logging.getLogger("connexion").setLevel(logging.ERROR)
     attach_console(app, args)
-    options = dict(log_level=args.log_level, timeout_graceful_shutdown=settings.shutdown_timeout, access_log=False,
-                   # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
-                   h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
+    options = serving.Options(log_level=args.log_level, shutdown_timeout=settings.shutdown_timeout,
+                              max_request_head=settings.max_target_bytes + settings.max_header_bytes + 4096)
     if args.workers > 1:
         serve_workers(app, apis, settings, args, sock, options)
     elif args.watch:
-        run_server(watching(app, seeds, args, set(plugins), settings), sock, **options)
+        run_server(watching(app, seeds, args, set(plugins), settings), sock, server=args.server, options=options)
     else:
-        run_server(app, sock, **options)
+        run_server(app, sock, server=args.server, options=options)
     return 0
 
 
@@ -383,7 +376,7 @@ def watching(app: Any, seeds: dict[str, Any], args: argparse.Namespace, known: s
 
 
 def serve_workers(app: Any, apis: list[str], settings: Settings, args: argparse.Namespace, sock: socket.socket,
-                  options: dict[str, Any]) -> None:
+                  options: serving.Options) -> None:
     """--workers N: this process built the app once (checks, banner, --webhook registered in the shared state);
     each worker builds its own on the same state."""
     from apitwin import workers
@@ -391,7 +384,7 @@ def serve_workers(app: Any, apis: list[str], settings: Settings, args: argparse.
     for runtime in app.apitwin.runtimes.values():
         runtime.store.close()
     workers.run(apis, settings, args.mount, sock, args.workers, console=None if args.quiet else args.log_format,
-                **options)
+                server=args.server, options=options)
 
 
 def register_webhooks(app: Any, values: list[str], apis: list[str],
@@ -429,7 +422,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
         return fail(f"cannot listen on {args.host}:{args.port}: {(exc.strerror or str(exc)).lower()}")
     print(f"apitwin webhook receiver on http://{args.host}:{args.port}/ (any path), verifying signatures. "
           "Ctrl-C to stop.", flush=True)
-    run_server(receiver_app(args.secret, args.fail_first), sock, log_level="warning")
+    run_server(receiver_app(args.secret, args.fail_first), sock, options=serving.Options(log_level="warning"))
     return 0
 
 

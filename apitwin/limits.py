@@ -2,9 +2,10 @@
 targets (path + query) over `max_target_bytes` 414, header sections over `max_header_bytes` 431. Paths with control
 characters are refused here too (400), before routing could misread them.
 
-The HTTP server parses first: uvicorn's httptools parser refuses request lines over about 64 KB with its own
-plain-text 400 before any application code runs, so the 414 here covers targets between `max_target_bytes`
-(32 KB by default) and that limit; header sections of any size reach the app (431 here)."""
+The HTTP server parses first and refuses request lines over about 64 KB with its own empty answer before any
+application code runs (granian: 414, uvicorn's httptools: 400), so the 414 here covers targets between
+`max_target_bytes` (32 KB by default) and that limit; header sections up to 1 MiB (granian's buffer, apitwin.serving;
+uvicorn: any size) reach the app (431 here)."""
 from __future__ import annotations
 
 import re

@@ -1,8 +1,10 @@
-"""`apitwin serve --workers N`: N uvicorn worker processes on one socket, each with its own app on one shared
-state (`--store redis://…`; memory or a state file cannot be shared, so the CLI refuses that combination).
+"""`apitwin serve --workers N`: N worker processes (granian's or uvicorn's supervisor) on one socket, each with its
+own app on one shared state (`--store redis://…`; memory or a state file cannot be shared, so the CLI refuses that
+combination).
 
-uvicorn starts workers by importing an app factory, so the served APIs and the settings travel to each worker in
-the environment (`APITWIN_WORKER`, JSON) and `app()` builds the same app the single-process server would."""
+Workers build their app from a factory (uvicorn imports it by name, granian forks and calls it), so the served APIs
+and the settings travel to each worker in the environment (`APITWIN_WORKER`, JSON) and `app()` builds the same app
+the single-process server would."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,6 +14,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from apitwin import serving
 from apitwin.settings import Settings
 
 ENV = "APITWIN_WORKER"
@@ -32,7 +35,7 @@ def _decode(values: dict[str, Any]) -> Settings:
 
 
 def app() -> Any:
-    """The app of one worker (uvicorn's factory)."""
+    """The app of one worker (the servers' factory)."""
     from apitwin.app import create_app
 
     spec = json.loads(os.environ[ENV])
@@ -45,13 +48,9 @@ def app() -> Any:
 
 
 def run(apis: list[str], settings: Settings, mount: str, sock: socket.socket, workers: int,
-        console: str | None = None, **options: Any) -> None:
-    """Serve with `workers` processes until SIGTERM/Ctrl-C (uvicorn's supervisor restarts a worker that dies);
+        console: str | None = None, server: str = serving.DEFAULT, options: serving.Options = serving.Options()) -> None:
+    """Serve with `workers` processes until SIGTERM/Ctrl-C (the server's supervisor restarts a worker that dies);
     `console` is the per-request line format of each worker (None: --quiet)."""
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
     os.environ[ENV] = json.dumps({"apis": apis, "settings": _encode(settings), "mount": mount,
                                   "console": console})
-    config = uvicorn.Config("apitwin.workers:app", factory=True, workers=workers, **options)
-    Multiprocess(config, sockets=[sock]).run()
+    serving.run_workers(app, "apitwin.workers:app", sock, workers, server, options)

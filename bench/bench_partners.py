@@ -266,7 +266,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=2.0, help="per measurement")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--server", default="uvicorn", help="--http: uvicorn (httptools/uvloop) or granian")
+    parser.add_argument("--server", default="auto",
+                        help="--http: auto (apitwin's default), granian or uvicorn (httptools/uvloop)")
     parser.add_argument("--apitwin-root", default=None, help="--http: serve another checkout (before/after runs)")
     parser.add_argument("--http", action="store_true", help="measure over HTTP with uvicorn + wrk (or bench/loadgen.py)")
     args = parser.parse_args()

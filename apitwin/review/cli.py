@@ -9,7 +9,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from apitwin.review import config as review_config
 from apitwin.review.findings import DIFF_LEVELS, FAIL_ON_CHOICES, LINT_SEVERITIES, Finding
 from apitwin.review.loader import LoadError
 from apitwin.review.report import FORMATS, render
@@ -45,6 +44,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run(args: argparse.Namespace) -> int:
+    from apitwin.review import config as review_config   # here: `apitwin serve` need not import the rules
+
     try:
         if args.command == "lint":
             return _lint(args)
@@ -71,6 +72,8 @@ def _lint(args: argparse.Namespace) -> int:
     from apitwin.review.lint import lint
     from apitwin.review.loader import Loader
 
+    from apitwin.review import config as review_config
+
     config = review_config.load(args.config)
     loader = Loader()
     findings: list[Finding] = []
@@ -93,6 +96,7 @@ def _specs_of(target: str) -> list[str]:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from apitwin.review import config as review_config
     from apitwin.review.diff import diff, reached
 
     config = review_config.load(args.config)

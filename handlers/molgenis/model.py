@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-import yaml
+from apitwin.mockdata import read_yaml
 
 FIELD_TYPES = (
     "BOOL", "CATEGORICAL", "CATEGORICAL_MREF", "COMPOUND", "DATE", "DATE_TIME", "DECIMAL", "EMAIL", "ENUM", "FILE",
@@ -20,6 +20,7 @@ REFERENCE_TYPES = {"XREF", "CATEGORICAL", "FILE", "MREF", "CATEGORICAL_MREF", "O
 MULTI_REFERENCE_TYPES = {"MREF", "CATEGORICAL_MREF", "ONE_TO_MANY"}
 SINGLE_REFERENCE_TYPES = {"XREF", "CATEGORICAL", "FILE"}
 TEXT_TYPES = {"STRING", "TEXT", "HTML", "SCRIPT", "EMAIL", "HYPERLINK", "ENUM"}
+_MEMO = "_frozen_lookups"                      # EntityType.freeze: memoised attribute lookups
 DEFAULT_MAX_LENGTH = {"STRING": 255, "EMAIL": 255, "ENUM": 255, "HYPERLINK": 255, "TEXT": 65535, "HTML": 65535,
                       "SCRIPT": 65535}
 
@@ -98,8 +99,26 @@ class EntityType:
     def display_label(self) -> str:
         return self.label or self.id
 
+    def freeze(self) -> None:
+        """Mark this type as shared and never changed again (the parsed model of `model_store.model_of`, a seed's):
+        its attribute lookups are then worked out once instead of walking the attributes on every call (they run
+        for every row a request builds, validates or renders)."""
+        self.__dict__[_MEMO] = {}
+
+    def memoised(self, key: str, build: Callable[[], Any]) -> Any:
+        """`build()`, kept under `key` once the type is frozen (computed every call before)."""
+        memo = self.__dict__.get(_MEMO)
+        if memo is None:
+            return build()
+        if key not in memo:
+            memo[key] = build()
+        return memo[key]
+
     def atomic_attributes(self) -> list[Attribute]:
         """Every non-compound attribute in order, compound children in place of their compound."""
+        return list(self.memoised("atomic", self._atomic_attributes))
+
+    def _atomic_attributes(self) -> list[Attribute]:
         out: list[Attribute] = []
 
         def walk(attributes: list[Attribute]) -> None:
@@ -123,16 +142,26 @@ class EntityType:
 
     def attribute(self, name: str) -> Attribute | None:
         """By exact (case-sensitive) name, compounds and their children included."""
+        if _MEMO in self.__dict__:
+            return self.memoised("by_name", lambda: self._first_by(lambda a: a.name)).get(name)
         return next((a for a in self.all_attributes() if a.name == name), None)
 
     def attribute_ci(self, name: str) -> Attribute | None:
         """By case-insensitive name (the `attributes`/`expand` filters compare lower-cased)."""
         lowered = name.lower()
+        if _MEMO in self.__dict__:
+            return self.memoised("by_lower", lambda: self._first_by(lambda a: a.name.lower())).get(lowered)
         return next((a for a in self.all_attributes() if a.name.lower() == lowered), None)
+
+    def _first_by(self, key: Callable[[Attribute], str]) -> dict[str, Attribute]:
+        found: dict[str, Attribute] = {}
+        for attribute in self.all_attributes():
+            found.setdefault(key(attribute), attribute)
+        return found
 
     @property
     def id_attribute(self) -> Attribute:
-        found = next((a for a in self.atomic_attributes() if a.id_attribute), None)
+        found = self.memoised("id", lambda: next((a for a in self.atomic_attributes() if a.id_attribute), None))
         if found is None:
             raise ValueError(f"entity type {self.id} has no id attribute")
         return found
@@ -188,6 +217,12 @@ class Model:
         return {"packages": [p.to_dict() for p in self.packages.values()],
                 "entity_types": [e.to_dict() for e in self.entity_types.values()]}
 
+    def freeze(self) -> "Model":
+        """Mark the model as shared and never changed again (`EntityType.freeze`); returns it."""
+        for entity_type in self.entity_types.values():
+            entity_type.freeze()
+        return self
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Model":
         model = cls()
@@ -203,7 +238,7 @@ class Model:
         merged: dict[str, list[Any]] = {"packages": [], "entity_types": []}
         for path in sorted(Path(directory).glob("model*.yaml")):
             with open(path, encoding="utf-8") as fh:
-                content = yaml.safe_load(fh) or {}
+                content = read_yaml(fh) or {}
             for key in merged:
                 merged[key].extend(content.get(key) or [])
         return cls.from_dict(merged)

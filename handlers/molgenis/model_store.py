@@ -22,7 +22,7 @@ def model_of(store: Store) -> Model:
 
     def parse() -> Model:
         rows = collection.scan()
-        return Model.from_dict((rows[0]["model"] if rows else None) or {})
+        return Model.from_dict((rows[0]["model"] if rows else None) or {}).freeze()
 
     return collection.derived(_PARSED, parse)
 

@@ -22,7 +22,7 @@ def load(store: Store, data_dir: Path) -> None:
     if not data_dir.is_dir():
         raise ValueError(f"MOLGENIS seed directory {data_dir} does not exist")
     try:
-        model = load_model(data_dir)
+        model = load_model(data_dir).freeze()          # only read from here on: lookups memoised
     except (TypeError, KeyError, AttributeError, yaml.YAMLError) as exc:   # unknown keys, wrong shapes, bad YAML
         raise ValueError(f"{data_dir}: the entity model (model*.yaml) cannot be read: {exc}") from None
     if not model.entity_types:

@@ -3,15 +3,18 @@ in storage order and, each built on first use, hash indexes (value -> positions)
 pre-sorted orders.
 
 It is data derived from the rows' collection (`apitwin.store`) that follows writes: a write only queues its
-change (O(1), under the store lock), and the next query applies the queue to a copy of the indexes built so far —
-a copy of a few lists and of the index entries the writes touched — instead of rebuilding every index from all
-rows. A long queue (a bulk load) is dropped instead, and the next query builds what it needs once. A snapshot
-handed to a query never changes afterwards, so queries run outside the store lock.
+change (O(1), under the store lock), and the next query applies the queue to the indexes built so far instead of
+rebuilding every index from all rows. A long queue (a bulk load) is dropped instead, and the next query builds what
+it needs once. A snapshot handed to a query never changes while the query holds it, so queries run outside the store
+lock: when no query holds the current snapshot (the usual case: a query's page is cut before the next request runs),
+the queue is applied to it in place — a few list inserts and the touched index entries; while one does, to a copy
+(the lists copied, index entries shared until touched).
 """
 from __future__ import annotations
 
 import bisect
 import logging
+import sys
 import threading
 from typing import Any, Callable, Mapping
 
@@ -68,7 +71,9 @@ class Snapshot:
         self.rows = rows
         self.internals = internals                # internal id of each position, ascending
         self.lock = threading.Lock()
-        self.equal: dict[str, dict[Any, frozenset[int]]] = {}
+        # value key -> positions; a frozenset until a write touches it, then a set this snapshot owns (`owned`)
+        self.equal: dict[str, dict[Any, frozenset[int] | set[int]]] = {}
+        self.owned: set[int] = set()              # ids of the equal-index sets created for this snapshot alone
         self.ranges: dict[str, tuple[list[Any], list[int]]] = {}
         self.keys: dict[str, list[Any]] = {}
         self.kinds: dict[str, str] = {}           # attribute name -> the type its equal/range index was built for
@@ -82,7 +87,7 @@ class Snapshot:
         return cls([row["values"] for row in stored], [row["id"] for row in stored])
 
     # -- indexes, built on first use ---------------------------------------------------------------------------
-    def equal_index(self, attribute: Attribute) -> dict[Any, frozenset[int]]:
+    def equal_index(self, attribute: Attribute) -> dict[Any, frozenset[int] | set[int]]:
         with self.lock:
             index = self.equal.get(attribute.name)
             if index is None:
@@ -138,8 +143,13 @@ class Snapshot:
             return order
 
     # -- following writes --------------------------------------------------------------------------------------
-    def advanced(self, changes: list[Change]) -> "Snapshot":
-        """A new snapshot: this one with `changes` (in order) applied to copies of the indexes built so far."""
+    def advanced(self, changes: list[Change], in_place: bool = False) -> "Snapshot":
+        """This snapshot with `changes` (in order) applied: to itself when `in_place` (no query holds it), else to
+        a new snapshot with copies of the indexes built so far."""
+        if in_place:
+            self.ranks = {}                       # inverses of the orders, which the changes move: built anew
+            _Advance(self).apply(changes)
+            return self
         with self.lock:
             new = Snapshot(list(self.rows), list(self.internals))
             new.equal = {name: dict(index) for name, index in self.equal.items()}
@@ -189,16 +199,23 @@ class _Advance:
                 self._enter(position, new["values"])
         for (name, key), positions in self.touched.items():
             if positions:
-                s.equal[name][key] = frozenset(positions)
+                s.equal[name][key] = positions
             else:
-                s.equal[name].pop(key, None)
+                s.owned.discard(id(s.equal[name].pop(key, None)))
         if self.deleted:
             self._renumber()
 
     def _positions_of(self, name: str, key: Any) -> set[int]:
+        """The positions of one index entry, as a set this snapshot owns (copied once if another may hold it)."""
         found = self.touched.get((name, key))
         if found is None:
-            found = self.touched[(name, key)] = set(self.s.equal[name].get(key, ()))
+            current = self.s.equal[name].get(key)
+            if isinstance(current, set) and id(current) in self.s.owned:
+                found = current
+            else:
+                found = set(current or ())
+                self.s.owned.add(id(found))
+            self.touched[(name, key)] = found
         return found
 
     def _enter(self, position: int, values: Values) -> None:
@@ -269,6 +286,7 @@ class _Advance:
         s.internals = [internal for position, internal in enumerate(s.internals) if position not in deleted]
         s.equal = {name: {key: frozenset(renumbered[p] for p in found) for key, found in index.items()}
                    for name, index in s.equal.items()}
+        s.owned = set()
         s.ranges = {name: (keys, [renumbered[p] for p in positions]) for name, (keys, positions) in s.ranges.items()}
         s.keys = {name: [key for position, key in enumerate(keys) if position not in deleted]
                   for name, keys in s.keys.items()}
@@ -289,11 +307,18 @@ class Live:
         self.queued.append(change)
         return self
 
+    def _held(self) -> bool:
+        """Whether anything beside this object refers to the snapshot (a query still reading it, on another
+        thread). New references come only from `current`, under the store lock, so a False stays true while the
+        queue is applied. CPython counts references exactly: here this attribute and getrefcount's argument."""
+        return sys.getrefcount(self.snapshot) > 2
+
     def current(self) -> Snapshot:
         """The snapshot of the current rows. Call under the store lock."""
         if self.queued:
+            in_place = not self._held()           # before `self.snapshot.advanced` binds one more reference
             try:
-                self.snapshot = self.snapshot.advanced(self.queued)
+                self.snapshot = self.snapshot.advanced(self.queued, in_place=in_place)
             except _Lost:
                 self.snapshot = self.build()
             except Exception:                     # a bug here must cost a rebuild, never a wrong or failed answer

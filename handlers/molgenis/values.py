@@ -695,44 +695,72 @@ def with_computed(entity_type: EntityType, values: Mapping[str, Any], *, lookup:
     fixture model are evaluated: an attribute name (`xint`: its value) and, for an XREF, an object
     `{Chromosome: xstring, Position: xint}` naming the referenced row by attribute values. Other expressions
     (MOLGENIS' JavaScript) give no value. Returns `values` itself when the type has no computed attribute."""
-    computed = [a for a in entity_type.atomic_attributes() if a.expression is not None]
+    computed = _computed_plan(entity_type)
     if not computed:
         return values
     out = dict(values)
-    for attribute in computed:
-        value = _evaluate(entity_type, attribute, values, lookup)
+    for name, evaluate in computed:
+        value = evaluate(values, lookup)
         if value is None:
-            out.pop(attribute.name, None)
+            out.pop(name, None)
         else:
-            out[attribute.name] = value
+            out[name] = value
     return out
 
 
-def _evaluate(entity_type: EntityType, attribute: Attribute, values: Mapping[str, Any], lookup: Lookup) -> Any:
+Evaluator = Callable[[Mapping[str, Any], Lookup], Any]
+_PLAN = "computed"
+
+
+def _computed_plan(entity_type: EntityType) -> tuple[tuple[str, Evaluator], ...]:
+    """The computed attributes of a type with their parsed expressions, worked out once per entity type of the
+    shared, frozen model (rendering calls `with_computed` for every row; `EntityType.freeze`)."""
+    return entity_type.memoised(_PLAN, lambda: tuple((a.name, _evaluator(entity_type, a))
+                                                     for a in entity_type.atomic_attributes()
+                                                     if a.expression is not None))
+
+
+def _nothing(values: Mapping[str, Any], lookup: Lookup) -> Any:
+    return None
+
+
+def _evaluator(entity_type: EntityType, attribute: Attribute) -> Evaluator:
+    """One computed attribute's expression as a function of (row values, lookup)."""
     expression = (attribute.expression or "").strip()
     if _IDENTIFIER.fullmatch(expression):
         source = entity_type.attribute(expression)
-        return values.get(expression) if source is not None and source.expression is None else None
+        if source is None or source.expression is not None:
+            return _nothing
+        return lambda values, lookup: values.get(expression)
     match = _OBJECT_EXPRESSION.fullmatch(expression)
     if not match or attribute.type not in ("XREF", "CATEGORICAL"):
-        return None
-    wanted: dict[str, Any] = {}
+        return _nothing
+    pairs: list[tuple[str, str]] = []
     for pair in match.group(1).split(","):
         key, sep, source = pair.partition(":")
-        if not sep or values.get(source.strip()) is None:
+        if not sep:
+            return _nothing
+        pairs.append((key.strip(), source.strip()))
+    target_id = ref_entity_id(attribute) or ""
+
+    def referenced(values: Mapping[str, Any], lookup: Lookup) -> Any:
+        wanted: dict[str, Any] = {}
+        for key, source in pairs:
+            if values.get(source) is None:
+                return None
+            wanted[key] = values[source]
+        target = lookup(target_id)
+        if target is None:
             return None
-        wanted[key.strip()] = values[source.strip()]
-    target = lookup(ref_entity_id(attribute) or "")
-    if target is None:
+        id_name = target.entity_type.id_attribute.name
+        if id_name in wanted:
+            row = target.get(wanted[id_name])
+            return wanted[id_name] if row is not None and all(row.get(k) == v for k, v in wanted.items()) else None
+        for row in target.scan():
+            if all(row.get(k) == v for k, v in wanted.items()):
+                return row.get(id_name)
         return None
-    id_name = target.entity_type.id_attribute.name
-    if id_name in wanted:
-        row = target.get(wanted[id_name])
-        return wanted[id_name] if row is not None and all(row.get(k) == v for k, v in wanted.items()) else None
-    for row in target.scan():
-        if all(row.get(k) == v for k, v in wanted.items()):
-            return row.get(id_name)
-    return None
+    return referenced
 
 
 def readonly_change_message(entity_type_id: str, attribute_name: str) -> str:

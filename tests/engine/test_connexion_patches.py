@@ -79,3 +79,42 @@ def test_the_seam_finds_the_routed_operation() -> None:
         response = client.post(NOTES, content=b'{"title": "x"}', headers=fake_auth(client))
     assert response.status_code == 415, response.text
     assert "application/json" in response.text
+
+
+def test_the_spec_validation_fast_path_exists_and_is_installed() -> None:
+    cls, name = connexion_patches.SPEC_VALIDATION
+    assert isinstance(inspect.getattr_static(cls, name), classmethod), f"{cls.__name__}.{name} is gone"
+    connexion_patches.apply()
+    assert "validate_spec" in getattr(cls, name).__func__.__qualname__
+
+
+@pytest.mark.parametrize("document", ["partners.yaml", "molgenis_v1.yaml", "molgenis_v2.yaml", "admin"])
+def test_every_shipped_document_takes_the_fast_path(document: str) -> None:
+    """Were one refused by the fast path, Connexion's slow validation would run again at every start."""
+    from pathlib import Path
+
+    from connexion.spec import OpenAPISpecification
+
+    import apitwin
+    from apitwin.specs import connexion_view, load_spec
+
+    root = Path(__file__).resolve().parents[2]
+    path = Path(apitwin.__file__).parent / "admin.yaml" if document == "admin" else root / "specs" / document
+    assert connexion_patches.accepted(OpenAPISpecification.openapi_schema, connexion_view(load_spec(path)))
+
+
+@pytest.mark.parametrize("broken, words", [
+    ({"paths": {}}, "'info' is a required property"),                      # against the OpenAPI schema
+    ({"info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {"parameters": [
+        {"name": "n", "in": "query", "schema": {"type": "integer", "default": "ten"}}],
+        "responses": {"200": {"description": "ok"}}}}}}, "is not valid under any of the given schemas"),  # its default
+])
+def test_a_document_the_fast_path_refuses_gets_connexions_own_error(broken: dict[str, Any], words: str) -> None:
+    from connexion.exceptions import InvalidSpecification
+    from connexion.spec import OpenAPISpecification
+
+    connexion_patches.apply()
+    document = {"openapi": "3.0.3", **broken}
+    assert not connexion_patches.accepted(OpenAPISpecification.openapi_schema, document)
+    with pytest.raises(InvalidSpecification, match=words):
+        OpenAPISpecification(document)
