@@ -176,10 +176,27 @@ def is_system_type(entity_type: EntityType) -> bool:
     return entity_type.id.startswith(SYSTEM_TYPE_PREFIX)
 
 
+ENTITY_TYPE_META = "sys_md_EntityType"
+
+
+def delete_entity_type_row(c: Ctx, entity_type: EntityType) -> None:
+    """A delete of the type's `sys_md_EntityType` row (the caller checked DELETE_DATA on sys_md_EntityType):
+    EntityTypeRepositorySecurityDecorator, a row-level decorator, skips it silently (nothing deleted) without
+    DELETE_METADATA on the type, and with it refuses system types (SystemMetadataModificationException, DS05)."""
+    if "DELETE_METADATA" in c.permissions(entity_type.id):
+        if is_system_type(entity_type):
+            raise ApiError(401, [SYSTEM_METADATA], code="DS05")
+        drop_entity_types(c, [entity_type.id])
+
+
 def delete_row(c: Ctx, entity_type: EntityType, entity_id: Any) -> None:
     """Deletes the row (nothing when it does not exist). A `sys_md_Package` row takes its entity types along, as
-    the server's PackageRepositoryDecorator does, after the server's checks (see `_package_delete_plan`). Refused
+    the server's PackageRepositoryDecorator does, after the server's checks (see `_package_delete_plan`); a
+    `sys_md_EntityType` row whose id is a type of the model deletes that type (`delete_entity_type_row`). Refused
     when an attribute uses the row as default value, or (database) another row still references it."""
+    if entity_type.id == ENTITY_TYPE_META and isinstance(entity_id, str) and c.model.get(entity_id) is not None:
+        delete_entity_type_row(c, c.model.get(entity_id))
+        return
     refuse_default_value_row(c, entity_type, entity_id)
     with c.store.transaction():
         repository = c.repository(entity_type)
@@ -191,9 +208,32 @@ def delete_row(c: Ctx, entity_type: EntityType, entity_id: Any) -> None:
             if plan is None:
                 return
             doomed = plan
+            drop_entity_types(c, doomed)
+            _drop_sub_packages(c, entity_type, entity_id)
         _refuse_referenced(c, entity_type, [entity_id])
         repository.delete(entity_id)
-        drop_entity_types(c, doomed)
+
+
+def _drop_sub_packages(c: Ctx, package_type: EntityType, package_id: Any) -> None:
+    """PackageRepositoryDecorator deletes the package's children (deepest first) with it; the model forgets them."""
+    parents = _package_parents(c)
+    repository = c.repository(package_type)
+
+    def drop(parent: Any) -> None:
+        for child in [p for p, up in parents.items() if up == parent and p != parent]:
+            drop(child)
+            repository.delete(child)
+    drop(package_id)
+    model = edit_model(c.store)
+    gone = {package_id}
+    grew = True
+    while grew:
+        children = {p for p, up in parents.items() if up in gone} - gone
+        gone |= children
+        grew = bool(children)
+    for package in gone:
+        model.packages.pop(package, None)
+    save_model(c.store, model)
 
 
 def _package_parents(c: Ctx) -> dict[str, str | None]:
