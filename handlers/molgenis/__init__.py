@@ -24,6 +24,7 @@ PLUGIN = ApiPlugin(
             "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate", "Pragma": "no-cache", "Expires": "0",
             "X-Content-Type-Options": "nosniff",
         },
+        reason_phrase="",           # Tomcat's status line: `HTTP/1.1 404 ` (where the server can write it)
     ),
     tooling=Tooling(
         seed_records=lazy("apitwin_apis.molgenis.review:seed_records"),
