@@ -30,7 +30,7 @@ def rules_of(path: Path, config: review_config.ReviewConfig | None = None) -> li
 
 # ---------------------------------------------------------------------------------------------------- our specs
 
-@pytest.mark.parametrize("spec", ["specs/partners.yaml", "specs/molgenis_v1.yaml"])
+@pytest.mark.parametrize("spec", ["specs/partners.yaml", "specs/molgenis_v1.yaml", "specs/molgenis_importwizard.yaml"])
 def test_our_specs_have_no_errors_and_no_warnings(spec: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     findings = lint(spec, review_config.load())

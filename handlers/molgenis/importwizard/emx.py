@@ -164,9 +164,8 @@ def _finish(entity_type: EntityType) -> None:
                 attribute.lookup_attribute = True
 
 
-def parse(content: bytes) -> Emx:
-    """The archive's metadata and data sheets."""
-    sheets = read_sheets(content)
+def parse(sheets: dict[str, list[dict[str, Any]]]) -> Emx:
+    """The metadata and data of an archive's sheets (`read_sheets`)."""
     emx = Emx()
     package_rows = [_lower(row) for row in sheets.get("packages", [])]
     for number, row in enumerate(package_rows, 1):

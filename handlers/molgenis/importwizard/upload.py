@@ -16,7 +16,7 @@ from connexion.lifecycle import ConnexionResponse
 from apitwin.errors import ApiError
 from apitwin_apis.molgenis import data
 from apitwin_apis.molgenis.context import Ctx, ctx
-from apitwin_apis.molgenis.emx import Emx, EmxProblem, parse, read_sheets
+from apitwin_apis.molgenis.importwizard.emx import Emx, EmxProblem, parse, read_sheets
 from apitwin_apis.molgenis.inputs import read_form
 from apitwin_apis.molgenis.model import EntityType
 from apitwin_apis.molgenis.model_store import edit_model, save_model
@@ -53,7 +53,9 @@ def _apply_metadata(c: Ctx, emx: Emx, action: str) -> list[str]:
     for entity_type in emx.entity_types:
         exists = model.get(entity_type.id) is not None
         if action == "ADD" and exists:
-            raise EmxProblem(f"Entity type with id [{entity_type.id}] already exists.")
+            # metaDataService.addEntityType: the sys_md_EntityType row's id is taken (the database's D24a text)
+            raise EmxProblem(f"Value '{entity_type.id}' for unique attribute 'id' from entity "
+                             f"'{data.ENTITY_TYPE_META}' already exists.")
         if action == "UPDATE" and not exists:
             raise EmxProblem(f"Unknown entity type '{entity_type.id}'.")
         if data.is_system_type(entity_type):
@@ -98,10 +100,10 @@ def _import_rows(c: Ctx, entity_type: EntityType, rows: list[dict[str, Any]], ac
     return count
 
 
-def run_import(token_info: dict[str, Any] | None, content: bytes, metadata_action: str, data_action: str,
-               ) -> dict[str, int]:
-    """Imports the archive; returns rows imported per entity type. Raises EmxProblem or ApiError."""
-    emx = parse(content)
+def run_import(token_info: dict[str, Any] | None, sheets: dict[str, list[dict[str, Any]]], metadata_action: str,
+               data_action: str) -> dict[str, int]:
+    """Imports the archive's sheets; returns rows imported per entity type. Raises EmxProblem or ApiError."""
+    emx = parse(sheets)
     _apply_metadata(ctx(token_info), emx, metadata_action)
     c = ctx(token_info)                      # sees the new model
     unknown = [name for name in emx.data if c.model.get(name) is None]
@@ -125,10 +127,10 @@ async def import_file(token_info: dict[str, Any] | None = None, action: str | No
     upload = form.files.get("file")
     if upload is None:
         return _text(400, "Required request part 'file' is not present")
-    try:
+    try:                                     # in the request, before the job: a 400 with the plain message
         data_action = _choice(action, DATA_ACTIONS, "ADD")
-        emx_sheets = _has_metadata(upload.content)
-        metadata_action = _choice(metadataAction, METADATA_ACTIONS, "ADD" if emx_sheets else "UPDATE")
+        sheets = read_sheets(upload.content)
+        metadata_action = _choice(metadataAction, METADATA_ACTIONS, _default_metadata_action(sheets))
     except (ValueError, EmxProblem) as error:
         return _text(400, str(error))
     run_type = c.model.get(IMPORT_RUN)
@@ -137,7 +139,7 @@ async def import_file(token_info: dict[str, Any] | None = None, action: str | No
     started = _now()
     snapshot = c.store.export()
     try:
-        imported = run_import(token_info, upload.content, metadata_action, data_action)
+        imported = run_import(token_info, sheets, metadata_action, data_action)
         outcome = {"status": "FINISHED", "importedEntities": ",".join(imported) or None,
                    "message": "; ".join(f"Imported {n} {t} entities." for t, n in imported.items()) or None}
     except (EmxProblem, ApiError, ValueError) as error:
@@ -153,6 +155,6 @@ async def import_file(token_info: dict[str, Any] | None = None, action: str | No
     return _text(201, href, {"Location": href})
 
 
-def _has_metadata(content: bytes) -> bool:
+def _default_metadata_action(sheets: dict[str, list[dict[str, Any]]]) -> str:
     """`EmxImportService#getMetadataAction`: ADD when the archive has metadata sheets, else UPDATE."""
-    return any(name.lower() in ("attributes", "packages") for name in read_sheets(content))
+    return "ADD" if any(name.lower() in ("attributes", "packages") for name in sheets) else "UPDATE"
