@@ -229,6 +229,15 @@ def listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def reason_phrase_options(app: Any) -> dict[str, Any]:
+    """uvicorn's h11 protocol that writes an API's own reason phrase (apitwin.reason_phrase) when a served API has
+    one (MOLGENIS: Tomcat's empty phrase); otherwise uvicorn's default (httptools when installed)."""
+    if any(rt.plugin.wire.reason_phrase is not None for rt in app.apitwin.runtimes.values()):
+        from apitwin.reason_phrase import ReasonPhraseH11Protocol
+        return {"http": ReasonPhraseH11Protocol}
+    return {}
+
+
 def run_server(app: Any, sock: socket.socket, **options: Any) -> None:
     """uvicorn on the pre-bound socket until SIGTERM or Ctrl-C; in-flight requests get `timeout_graceful_shutdown`
     seconds (a `Prefer: delay` may not hold the shutdown), then exit status 0. uvicorn re-raises the signal it
@@ -326,6 +335,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     options = dict(log_level=args.log_level, timeout_graceful_shutdown=settings.shutdown_timeout, access_log=False,
                    # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
                    h11_max_incomplete_event_size=settings.max_target_bytes + settings.max_header_bytes + 4096)
+    options.update(reason_phrase_options(app))
     if args.workers > 1:
         serve_workers(app, apis, settings, args, sock, options)
     elif args.watch:

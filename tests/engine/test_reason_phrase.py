@@ -63,3 +63,12 @@ def test_extension_announcement_and_marker() -> None:
     assert supported({"extensions": {EXTENSION: {}}})
     assert not supported({"extensions": {}}) and not supported({})
     assert mark([(b"a", b"1")], "") == [(b"a", b"1"), (MARKER, b"")]
+
+
+def test_serve_uses_the_phrase_protocol_only_for_apis_that_have_one(app: Any) -> None:
+    """`apitwin serve`: MOLGENIS (alone or with Partners) gets the h11 protocol that writes its phrase; Partners alone
+    keeps uvicorn's default (httptools when installed)."""
+    from apitwin.cli import reason_phrase_options
+
+    assert reason_phrase_options(app) == {"http": ReasonPhraseH11Protocol}
+    assert reason_phrase_options(create_app(["partners"])) == {}

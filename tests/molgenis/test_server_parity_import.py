@@ -250,3 +250,11 @@ def test_PackageRepositoryDecorator_delete_takes_sub_packages_and_types(c: Any, 
     # org_molgenis_test_python_Person has no entities row, hence no package: it stays (an ADD now fails on it)
     assert c.get("/api/v2/org_molgenis_test_python_Person", headers=admin_h).status_code == 200
     assert run_of(c, admin_h, upload(c, admin_h, ALL_DATATYPES, metadataAction="UPSERT"))["status"] == "FINISHED"
+
+
+def test_import_wizard_deltas_are_in_the_docs() -> None:
+    spec = yaml.safe_load((HERE.parents[1] / "specs" / "molgenis_importwizard.yaml").read_text(encoding="utf-8"))
+    text = (HERE.parents[1] / "docs" / "molgenis-deltas.md").read_text(encoding="utf-8")
+    section = text[text.index("## Import wizard"):]
+    for delta in spec["x-molgenis-deltas"]:
+        assert f"| {delta['topic']} | {delta['server']} | {delta['mock']} |" in section, delta["topic"]
