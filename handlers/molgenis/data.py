@@ -31,6 +31,14 @@ def query_page(c: Ctx, entity_type: EntityType, *, rules: Any, sort: Any, start:
     if sort is None:
         sort = default_sort(entity_type)
     predicate = compile_rules(rules, entity_type, c.model, c.lookup) if rules else None
+    if entity_type.row_level_secured:
+        # RowLevelSecurityRepositoryDecorator#findAllPermitted: the query without offset and limit, the rows the
+        # caller may read, then offset and limit (the total counts readable rows only)
+        rows, _ = indexes.page(c.repository(entity_type), entity_type, c.model, rules=rules, predicate=predicate,
+                               sort=sort, start=0, num=0)
+        id_name = entity_type.id_attribute.name
+        readable = [row for row in rows if c.may(entity_type, row.get(id_name), "READ")]
+        return readable[start:None if num == 0 else start + num], len(readable)
     return indexes.page(c.repository(entity_type), entity_type, c.model, rules=rules, predicate=predicate,
                         sort=sort, start=start, num=num)
 
@@ -52,6 +60,8 @@ def _check(c: Ctx, entity_type: EntityType, values: Values, existing_id: Any = N
     database = is_postgresql(entity_type)
     _refuse(validate(entity_type, values, model=c.model, lookup=c.lookup, existing_id=existing_id,
                      database=database))
+    if existing_id is not None:        # RowLevelSecurityRepositoryDecorator#update, inside the validation decorator
+        c.require_row(entity_type, existing_id, "UPDATE")
     if database:
         problem = write_problem(entity_type, values, model=c.model, lookup=c.lookup, existing_id=existing_id)
         if problem is not None:
@@ -89,7 +99,10 @@ def create(c: Ctx, entity_type: EntityType, payload: Mapping[str, Any], *, form:
                               sequence=repository.next_sequence, now=datetime.now(timezone.utc), files=files)
         c.require(entity_type, "ADD_DATA")
         _check(c, entity_type, values)
-        return repository.insert(values)
+        entity_id = repository.insert(values)
+        if entity_type.row_level_secured:     # createAcl: the creator gets WRITE on the new row
+            c.security.grant_row(c.username, entity_type.id, entity_id)
+        return entity_id
 
 
 def replace(c: Ctx, entity_type: EntityType, entity_id: Any, payload: Mapping[str, Any], *, form: bool,
@@ -197,6 +210,8 @@ def delete_row(c: Ctx, entity_type: EntityType, entity_id: Any) -> None:
     if entity_type.id == ENTITY_TYPE_META and isinstance(entity_id, str) and c.model.get(entity_id) is not None:
         delete_entity_type_row(c, c.model.get(entity_id))
         return
+    if not c.may(entity_type, entity_id, "DELETE"):
+        return                  # RowLevelSecurityRepositoryDecorator#deleteById: silently nothing, 204
     refuse_default_value_row(c, entity_type, entity_id)
     with c.store.transaction():
         repository = c.repository(entity_type)
@@ -212,6 +227,8 @@ def delete_row(c: Ctx, entity_type: EntityType, entity_id: Any) -> None:
             _drop_sub_packages(c, entity_type, entity_id)
         _refuse_referenced(c, entity_type, [entity_id])
         repository.delete(entity_id)
+        if entity_type.row_level_secured:
+            c.security.drop_row_grants(entity_type.id, [entity_id])
 
 
 def _drop_sub_packages(c: Ctx, package_type: EntityType, package_id: Any) -> None:
@@ -285,8 +302,16 @@ def delete_all(c: Ctx, entity_type: EntityType) -> None:
     repository = c.repository(entity_type)
     with c.store.transaction():
         id_name = entity_type.id_attribute.name
-        _refuse_referenced(c, entity_type, [row.get(id_name) for row in repository.scan()])
-        repository.delete_all()
+        ids = [row.get(id_name) for row in repository.scan()]
+        permitted = [entity_id for entity_id in ids if c.may(entity_type, entity_id, "DELETE")]
+        _refuse_referenced(c, entity_type, permitted)
+        if len(permitted) == len(ids):
+            repository.delete_all()
+        else:                   # RowLevelSecurityRepositoryDecorator#deleteAll: only the rows it may delete
+            for entity_id in permitted:
+                repository.delete(entity_id)
+        if entity_type.row_level_secured:
+            c.security.drop_row_grants(entity_type.id, permitted)
 
 
 def drop_entity_types(c: Ctx, entity_type_ids: list[str]) -> None:
