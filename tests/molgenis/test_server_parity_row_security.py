@@ -5,9 +5,9 @@ row: `findAllPermitted` filters lists and totals, `findOneById` hides a row (404
 `add` is always allowed and `createAcl` gives the creator WRITE), and `UserPermissionEvaluatorImpl` (superusers
 pass). `DataPermissionConfig`: row READ is held by a READ or WRITE entry, UPDATE and DELETE by WRITE.
 
-Fixture (mockdata/molgenis): `base_Notes` is row-level secured; the test user has WRITE on the type and, per row,
-READ on n1, WRITE on n2, nothing on n3; anonymous READ on n4 (anonymous has no type grant, so it still sees
-nothing); it-user READ on the type and no row entries except anonymous' n4. Test names follow the server class and
+Fixture (mockdata/molgenis): `base_Notes` is row-level secured; the test user has WRITEMETA on the type (as on
+every base_* type) and, per row, READ on n1, WRITE on n2, nothing on n3; anonymous READ on n4 (anonymous has no type
+grant, so it still sees nothing); it-user READ on the type and no row entries except anonymous' n4. Test names follow the server class and
 method they copy."""
 from __future__ import annotations
 
