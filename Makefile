@@ -16,11 +16,10 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/apitwin serve $(ARGS)
 
-# The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process. --dist loadgroup keeps the
-# tests of one xdist_group in one worker (the vendored molgenis-py-client suite: one class set-up and tear-down).
+# The suite runs on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 test: $(STAMP) browser redis
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Debian's Chromium for the Swagger UI browser tests (tests/engine/test_ui_browser.py drives it with Playwright, whose
 # own browser download is not used). Best effort: without root or the Debian mirror the step says so and the browser

@@ -14,7 +14,7 @@ checks their git blob hashes). This conftest is the deployment they expect, with
 - The suite opens `./tests/resources/*.zip` from its repository root: its tests run with this directory as the
   working directory (a module fixture, restored afterwards).
 - Its class is set up once (an import wizard upload) and torn down once (package delete, logout): all its tests run
-  in one xdist worker (`xdist_group`; the suite runs with `--dist loadgroup`).
+  in one xdist worker (`xdist_group`; tests/conftest.py makes `-n` distribute with `--dist loadgroup`).
 
 Cases that need the Metadata API (`/api/metadata`), which the mock does not serve, are skipped with that reason
 (`SKIPPED`); every other case runs.
