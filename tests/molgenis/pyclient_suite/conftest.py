@@ -13,8 +13,11 @@ checks their git blob hashes). This conftest is the deployment they expect, with
   suite's expected texts): the mock is served with `apitwin.reason_phrase.ReasonPhraseH11Protocol`.
 - The suite opens `./tests/resources/*.zip` from its repository root: its tests run with this directory as the
   working directory (a module fixture, restored afterwards).
-- Its class is set up once (an import wizard upload) and torn down once (package delete, logout): all its tests run
-  in one xdist worker (`xdist_group`; tests/conftest.py makes `-n` distribute with `--dist loadgroup`).
+- Under pytest-xdist every worker serves its own mock (this hook runs in each), and the cases a worker gets form
+  one run of the class there (its set-up uploads, its tear-down deletes package `org` and logs out): `-n`'s load
+  scheduling hands each worker collection-ordered chunks, so a worker's share of the suite is never interleaved
+  with other modules and the class is set up once per worker. (`xdist_group` would keep the suite in one worker,
+  but pytest-xdist 3.8 cannot rename node ids under this pytest, so `--dist loadgroup` does not group.)
 
 Cases that need the Metadata API (`/api/metadata`), which the mock does not serve, are skipped with that reason
 (`SKIPPED`); every other case runs.
@@ -34,7 +37,7 @@ import yaml
 from apitwin.app import create_app
 from apitwin.reason_phrase import ReasonPhraseH11Protocol
 from apitwin.settings import Settings
-from tests.molgenis.pyclient_suite.deployment import GROUP, SKIPPED, UPSTREAM, UPSTREAM_PASSWORD, ToMock
+from tests.molgenis.pyclient_suite.deployment import SKIPPED, UPSTREAM, UPSTREAM_PASSWORD, ToMock
 from tests.receiver import Receiver
 
 HERE = Path(__file__).resolve().parent
@@ -74,14 +77,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(stop)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if Path(str(item.path)) != SUITE:
-            continue
-        item.add_marker(pytest.mark.xdist_group(GROUP))
-        reason = SKIPPED.get(item.name)
-        if reason is not None:
-            item.add_marker(pytest.mark.skip(reason=f"molgenis-py-client suite: {reason}"))
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """The cases the mock cannot serve are skipped, with the reason."""
+    if Path(str(item.path)) != SUITE:
+        return
+    reason = SKIPPED.get(item.name)
+    if reason is not None:
+        item.add_marker(pytest.mark.skip(reason=f"molgenis-py-client suite: {reason}"))
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -9,7 +9,6 @@ from requests.adapters import HTTPAdapter
 
 UPSTREAM = "https://dieuwke.gcc.rug.nl"          # the host test_client.py 2.4.1 sets in its class body
 UPSTREAM_PASSWORD = "Replace-Flour-Idea-Plural"  # and that server's admin password
-GROUP = "molgenis-py-client-suite"
 
 METADATA_API = "needs the Metadata API (GET /api/metadata/{entityTypeId}), which the mock does not serve"
 SKIPPED = {
