@@ -326,4 +326,5 @@ def drop_entity_types(c: Ctx, entity_type_ids: list[str]) -> None:
         for type_id in entity_type_ids:
             model.remove(type_id)
             c.store.drop(collection_name(type_id))
+            c.security.drop_row_grants(type_id)
         save_model(c.store, model)

@@ -258,11 +258,13 @@ class Security:
         self.store["row_grants"].insert({"principal": username or ANONYMOUS, "entity_type": entity_type_id,
                                          "row": entity_id, "level": "WRITE"})
 
-    def drop_row_grants(self, entity_type_id: str, entity_ids: list[Any]) -> None:
-        """A deleted row's ACL goes with it (`deleteAcl`)."""
-        keys = {(entity_type_id, str(entity_id)) for entity_id in entity_ids}
+    def drop_row_grants(self, entity_type_id: str, entity_ids: list[Any] | None = None) -> None:
+        """A deleted row's ACL goes with it (`deleteAcl`); without ids, every row's of the type (a deleted type's
+        ACL class goes too: `EntityTypeRepositorySecurityDecorator#deleteAcl`)."""
+        keys = {(entity_type_id, str(entity_id)) for entity_id in entity_ids or ()}
         grants = self.store["row_grants"]
-        for grant in [g for g in grants.scan() if (g.get("entity_type"), str(g.get("row"))) in keys]:
+        for grant in [g for g in grants.scan() if (g.get("entity_type"), str(g.get("row"))) in keys
+                      or (entity_ids is None and g.get("entity_type") == entity_type_id)]:
             grants.delete(grant["id"])
 
     def require(self, username: str | None, entity_type: Any, permission: str) -> None:

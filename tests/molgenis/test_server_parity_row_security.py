@@ -159,3 +159,13 @@ def test_RowLevelSecurityRepositoryDecorator_deleteAcl_goes_with_the_row(c: Any,
     assert c.post(V1, json={"id": "n2", "text": "again"}, headers=admin_h).status_code == 201
     assert ids_v1(c, auth(c, TEST_USER)) == (["n1", "n4"], 2)
 
+
+
+def test_EntityTypeRepositorySecurityDecorator_deleteAcl_drops_the_types_row_acls(c: Any,
+                                                                                  admin_h: dict[str, str]) -> None:
+    """A deleted type's row entries go with it (`deleteAcl` drops the ACL class), so a type created again under the
+    same id (as the py-client suite's imports do) does not inherit them."""
+    store = c.app.apitwin.runtimes["molgenis"].store
+    assert [g["row"] for g in store["row_grants"].scan() if g["entity_type"] == NOTES] == ["n1", "n2", "n4"]
+    assert c.delete(f"{V1}/meta", headers=admin_h).status_code == 204
+    assert [g for g in store["row_grants"].scan() if g["entity_type"] == NOTES] == []
