@@ -124,8 +124,10 @@ def add_journal_flags(serve: argparse.ArgumentParser) -> None:
 
 
 def add_server_flag(serve: argparse.ArgumentParser) -> None:
-    serve.add_argument("--server", choices=serving.SERVERS, default=serving.DEFAULT,
-                       help=f"HTTP server (default: {serving.DEFAULT}, measured faster; see docs/architecture.md)")
+    serve.add_argument("--server", choices=serving.CHOICES, default=serving.DEFAULT,
+                       help="HTTP server: granian (measured faster, see docs/architecture.md) or uvicorn; auto picks "
+                            "granian unless a served API sends its own reason phrase (MOLGENIS), which needs uvicorn "
+                            "(default: auto)")
 
 
 def journal_settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -318,7 +320,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.getLogger("connexion").setLevel(logging.ERROR)
     attach_console(app, args)
     options = serving.Options(log_level=args.log_level, shutdown_timeout=settings.shutdown_timeout,
-                              max_request_head=settings.max_target_bytes + settings.max_header_bytes + 4096)
+                              max_request_head=settings.max_target_bytes + settings.max_header_bytes + 4096,
+                              own_reason_phrases=any(runtime.plugin.wire.reason_phrase is not None
+                                                     for runtime in app.apitwin.runtimes.values()))
     if args.workers > 1:
         serve_workers(app, apis, settings, args, sock, options)
     elif args.watch:

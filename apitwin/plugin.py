@@ -57,6 +57,9 @@ class Wire:
     # operationId → check(body, token_info, problems) for rules beyond the schema; the engine runs it next to
     # schema violations so one answer names every problem (the handler runs it again on valid bodies)
     body_checks: Mapping[str, Callable[[Any, dict[str, Any], Any], Any]] = field(default_factory=dict)
+    # the status line's reason phrase where the server can set it (apitwin.reason_phrase); None: the standard one
+    # (MOLGENIS: "" as Tomcat sends it)
+    reason_phrase: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("json_style", "response_headers", "body_checks"):

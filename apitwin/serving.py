@@ -1,5 +1,6 @@
-"""The HTTP server under an app: granian (Rust, ASGI; the default, measured faster in bench/, see
-docs/architecture.md) or uvicorn with httptools/uvloop (`--server uvicorn`).
+"""The HTTP server under an app: granian (Rust, ASGI; measured faster in bench/, see docs/architecture.md) or uvicorn
+(`--server uvicorn`). The default, "auto", is granian unless a served API writes its own reason phrase in the status
+line (MOLGENIS: Tomcat's empty one, apitwin.reason_phrase), which only uvicorn's h11 protocol can carry.
 
 Both serve on a socket the CLI bound before printing anything (a busy port is one clear line, not a traceback after
 the banner), run the app's lifespan, stop on SIGINT/SIGTERM giving in-flight requests `shutdown_timeout` seconds
@@ -15,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 SERVERS = ("granian", "uvicorn")
-DEFAULT = "granian"
+CHOICES = ("auto", *SERVERS)
+DEFAULT = "auto"
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -26,39 +28,43 @@ class Options:
     log_level: str = "info"
     shutdown_timeout: float | None = 5.0
     max_request_head: int = 128 * 1024   # request line + headers the server lets through to the app's 414/431
+    own_reason_phrases: bool = False     # a served API writes its own reason phrase (apitwin.reason_phrase)
+
+
+def chosen(server: str, options: Options) -> str:
+    """The server "auto" stands for: granian, or uvicorn when an API's reason phrase must reach the wire."""
+    if server == "auto":
+        return "uvicorn" if options.own_reason_phrases else "granian"
+    if server not in SERVERS:
+        raise ValueError(f"unknown server {server!r}; choose one of {', '.join(CHOICES)}")
+    return server
 
 
 def run(app: Any, sock: socket.socket, server: str = DEFAULT, options: Options = Options()) -> None:
     """Serve `app` on the pre-bound `sock` in this process until SIGINT/SIGTERM."""
-    if server == "granian":
+    if chosen(server, options) == "granian":
         _run_granian(app, sock, options)
-    elif server == "uvicorn":
-        _run_uvicorn(app, sock, options)
     else:
-        raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
+        _run_uvicorn(app, sock, options)
 
 
 def run_workers(factory: Callable[[], Any], factory_path: str, sock: socket.socket, workers: int,
                 server: str = DEFAULT, options: Options = Options()) -> None:
     """Serve with `workers` processes on `sock`, each building its app with `factory` (uvicorn imports it by
     `factory_path`); a worker that dies is restarted. Returns after SIGINT/SIGTERM."""
-    if server == "granian":
+    if chosen(server, options) == "granian":
         _run_granian_workers(factory, sock, workers, options)
-    elif server == "uvicorn":
+    else:
         import uvicorn
         from uvicorn.supervisors import Multiprocess
 
         config = uvicorn.Config(factory_path, factory=True, workers=workers, **_uvicorn_options(options))
         Multiprocess(config, sockets=[sock]).run()
-    else:
-        raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
 
 
 def serve(app: Any, host: str, port: int, server: str = "auto") -> None:
     """Serve `app` on host:port until interrupted, one worker, quietly (the benches; "auto" is the default server)."""
-    server = DEFAULT if server == "auto" else server
-    if server not in SERVERS:
-        raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
+    server = chosen(server, Options())
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
@@ -67,9 +73,14 @@ def serve(app: Any, host: str, port: int, server: str = "auto") -> None:
 
 # -- uvicorn ---------------------------------------------------------------------------------------------------------
 def _uvicorn_options(options: Options) -> dict[str, Any]:
-    return dict(log_level=options.log_level, timeout_graceful_shutdown=options.shutdown_timeout, access_log=False,
-                # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
-                h11_max_incomplete_event_size=options.max_request_head)
+    chosen = dict(log_level=options.log_level, timeout_graceful_shutdown=options.shutdown_timeout, access_log=False,
+                  # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
+                  h11_max_incomplete_event_size=options.max_request_head)
+    if options.own_reason_phrases:
+        from apitwin.reason_phrase import ReasonPhraseH11Protocol
+
+        chosen["http"] = ReasonPhraseH11Protocol
+    return chosen
 
 
 def _run_uvicorn(app: Any, sock: socket.socket, options: Options) -> None:

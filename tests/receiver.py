@@ -60,8 +60,9 @@ class Receiver:
     """Serves its own recording app, or (`app=`) any ASGI app, e.g. apitwin.listen.receiver_app (then nothing is
     recorded here)."""
 
-    def __init__(self, app: Any = None) -> None:
+    def __init__(self, app: Any = None, http: Any = "auto") -> None:
         self._custom_app = app
+        self._http = http                # uvicorn's HTTP protocol (name or class), e.g. ReasonPhraseH11Protocol
         self.requests: list[Received] = []
         self._lock = threading.Lock()
         self._behaviour = Behaviour()
@@ -120,7 +121,7 @@ class Receiver:
         sock.bind((HOST, port))
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self._custom_app or self._app(), log_level="error", lifespan="off", access_log=False,
-                                timeout_graceful_shutdown=1)
+                                timeout_graceful_shutdown=1, http=self._http)
         server = uvicorn.Server(config)
         self._stopping.clear()
         self._server = server

@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.datastructures import MutableHeaders
 
-from apitwin import runtime
+from apitwin import reason_phrase, runtime
 from apitwin.runtime import Registry
 from apitwin.server.state import SCOPE_KEY, RequestState
 from apitwin.swagger_ui import SwaggerUi, UiDocument
@@ -59,10 +59,13 @@ class Edge:
         rt = scope[SCOPE_KEY].runtime
         fixed = dict(rt.plugin.wire.response_headers) if rt is not None else {}
         json_type = rt.plugin.wire.json_media_type if rt is not None else "application/json"
+        phrase = rt.plugin.wire.reason_phrase if rt is not None and reason_phrase.supported(scope) else None
 
         async def decorated(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 message = decorate_headers(message, fixed, json_type)
+                if phrase is not None:
+                    message = {**message, "headers": reason_phrase.mark(list(message["headers"]), phrase)}
             await send(message)
 
         await self.app(scope, receive, decorated)

@@ -9,7 +9,8 @@ PLUGIN = ApiPlugin(
     name="molgenis",
     title="MOLGENIS REST API v1 + v2",
     spec_file=package_path("apitwin_apis.specs", "molgenis_v1.yaml"),
-    extra_specs=(package_path("apitwin_apis.specs", "molgenis_v2.yaml"),),   # REST API v2 at /api/v2, same runtime and state
+    extra_specs=(package_path("apitwin_apis.specs", "molgenis_v2.yaml"),          # REST API v2 at /api/v2
+                 package_path("apitwin_apis.specs", "molgenis_importwizard.yaml")),  # EMX upload; same runtime and state
     mockdata_dir=package_path("apitwin_apis.mockdata", "molgenis"),
     seed=lazy("apitwin_apis.molgenis.seed:load_runtime"),
     binding=BINDING,
@@ -23,6 +24,7 @@ PLUGIN = ApiPlugin(
             "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate", "Pragma": "no-cache", "Expires": "0",
             "X-Content-Type-Options": "nosniff",
         },
+        reason_phrase="",           # Tomcat's status line: `HTTP/1.1 404 ` (where the server can write it)
     ),
     tooling=Tooling(
         seed_records=lazy("apitwin_apis.molgenis.review:seed_records"),

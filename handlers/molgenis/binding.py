@@ -35,6 +35,7 @@ HANDLERS = {
     "updateAttributeValueV2": "apitwin_apis.molgenis.v2.rows:update_attribute",
     "getAttributeMetaV2": "apitwin_apis.molgenis.v2.meta:retrieve_attribute_meta",
     "postAttributeMetaV2": "apitwin_apis.molgenis.v2.meta:post_attribute_meta",
+    "importFile": "apitwin_apis.molgenis.importwizard.upload:import_file",
 }
 
 BINDING = Binding(

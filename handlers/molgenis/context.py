@@ -39,6 +39,14 @@ class RequestContext:
         for permission in permissions:
             self.security.require(self.username, entity_type, permission)
 
+    def may(self, entity_type: EntityType, entity_id: Any, action: str) -> bool:
+        """Row-level security (READ, UPDATE, DELETE on one row); always true on types without it."""
+        return not entity_type.row_level_secured or self.security.row_permitted(self.username, entity_type.id,
+                                                                                  entity_id, action)
+
+    def require_row(self, entity_type: EntityType, entity_id: Any, action: str) -> None:
+        self.security.require_row(self.username, entity_type, entity_id, action)
+
     # -- lookups that answer like the server -----------------------------------------------------------------------
     def entity_type(self, entity_type_id: str, *permissions: str) -> EntityType:
         """The type, after READ_METADATA (every route resolves the type) and the given permissions."""
@@ -49,10 +57,11 @@ class RequestContext:
         return entity_type
 
     def row(self, entity_type: EntityType, raw_id: str) -> tuple[Any, dict[str, Any]]:
-        """(typed id, stored values) of the row, or 404 D02."""
+        """(typed id, stored values) of the row, or 404 D02 (also for a row-level secured row the caller may not
+        read: `findOneById` answers null)."""
         entity_id = self.typed_id(entity_type, raw_id)
         values = self.repository(entity_type).get(entity_id) if entity_id is not None else None
-        if values is None:
+        if values is None or not self.may(entity_type, entity_id, "READ"):
             raise unknown_entity(entity_type, raw_id)
         return entity_id, values
 

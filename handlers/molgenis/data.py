@@ -31,6 +31,14 @@ def query_page(ctx: RequestContext, entity_type: EntityType, *, rules: Any, sort
     if sort is None:
         sort = default_sort(entity_type)
     predicate = compile_rules(rules, entity_type, ctx.model, ctx.lookup) if rules else None
+    if entity_type.row_level_secured:
+        # RowLevelSecurityRepositoryDecorator#findAllPermitted: the query without offset and limit, the rows the
+        # caller may read, then offset and limit (the total counts readable rows only)
+        rows, _ = indexes.page(ctx.repository(entity_type), entity_type, ctx.model, rules=rules, predicate=predicate,
+                               sort=sort, start=0, num=0)
+        id_name = entity_type.id_attribute.name
+        readable = [row for row in rows if ctx.may(entity_type, row.get(id_name), "READ")]
+        return readable[start:None if num == 0 else start + num], len(readable)
     return indexes.page(ctx.repository(entity_type), entity_type, ctx.model, rules=rules, predicate=predicate,
                         sort=sort, start=start, num=num)
 
@@ -52,6 +60,8 @@ def _check(ctx: RequestContext, entity_type: EntityType, values: Values, existin
     database = is_postgresql(entity_type)
     _refuse(validate(entity_type, values, model=ctx.model, lookup=ctx.lookup, existing_id=existing_id,
                      database=database))
+    if existing_id is not None:        # RowLevelSecurityRepositoryDecorator#update, inside the validation decorator
+        ctx.require_row(entity_type, existing_id, "UPDATE")
     if database:
         problem = write_problem(entity_type, values, model=ctx.model, lookup=ctx.lookup, existing_id=existing_id)
         if problem is not None:
@@ -90,7 +100,10 @@ def create(ctx: RequestContext, entity_type: EntityType, payload: Mapping[str, A
                               sequence=repository.next_sequence, now=datetime.now(timezone.utc), files=files)
         ctx.require(entity_type, "ADD_DATA")
         _check(ctx, entity_type, values)
-        return repository.insert(values)
+        entity_id = repository.insert(values)
+        if entity_type.row_level_secured:     # createAcl: the creator gets WRITE on the new row
+            ctx.security.grant_row(ctx.username, entity_type.id, entity_id)
+        return entity_id
 
 
 def replace(ctx: RequestContext, entity_type: EntityType, entity_id: Any, payload: Mapping[str, Any], *, form: bool,
@@ -177,10 +190,29 @@ def is_system_type(entity_type: EntityType) -> bool:
     return entity_type.id.startswith(SYSTEM_TYPE_PREFIX)
 
 
+ENTITY_TYPE_META = "sys_md_EntityType"
+
+
+def delete_entity_type_row(ctx: RequestContext, entity_type: EntityType) -> None:
+    """A delete of the type's `sys_md_EntityType` row (the caller checked DELETE_DATA on sys_md_EntityType):
+    EntityTypeRepositorySecurityDecorator, a row-level decorator, skips it silently (nothing deleted) without
+    DELETE_METADATA on the type, and with it refuses system types (SystemMetadataModificationException, DS05)."""
+    if "DELETE_METADATA" in ctx.permissions(entity_type.id):
+        if is_system_type(entity_type):
+            raise ApiError(401, [SYSTEM_METADATA], code="DS05")
+        drop_entity_types(ctx, [entity_type.id])
+
+
 def delete_row(ctx: RequestContext, entity_type: EntityType, entity_id: Any) -> None:
     """Deletes the row (nothing when it does not exist). A `sys_md_Package` row takes its entity types along, as
-    the server's PackageRepositoryDecorator does, after the server's checks (see `_package_delete_plan`). Refused
+    the server's PackageRepositoryDecorator does, after the server's checks (see `_package_delete_plan`); a
+    `sys_md_EntityType` row whose id is a type of the model deletes that type (`delete_entity_type_row`). Refused
     when an attribute uses the row as default value, or (database) another row still references it."""
+    if entity_type.id == ENTITY_TYPE_META and isinstance(entity_id, str) and ctx.model.get(entity_id) is not None:
+        delete_entity_type_row(ctx, ctx.model.get(entity_id))
+        return
+    if not ctx.may(entity_type, entity_id, "DELETE"):
+        return                  # RowLevelSecurityRepositoryDecorator#deleteById: silently nothing, 204
     refuse_default_value_row(ctx, entity_type, entity_id)
     with ctx.store.transaction():
         repository = ctx.repository(entity_type)
@@ -192,9 +224,34 @@ def delete_row(ctx: RequestContext, entity_type: EntityType, entity_id: Any) -> 
             if plan is None:
                 return
             doomed = plan
+            drop_entity_types(ctx, doomed)
+            _drop_sub_packages(ctx, entity_type, entity_id)
         _refuse_referenced(ctx, entity_type, [entity_id])
         repository.delete(entity_id)
-        drop_entity_types(ctx, doomed)
+        if entity_type.row_level_secured:
+            ctx.security.drop_row_grants(entity_type.id, [entity_id])
+
+
+def _drop_sub_packages(ctx: RequestContext, package_type: EntityType, package_id: Any) -> None:
+    """PackageRepositoryDecorator deletes the package's children (deepest first) with it; the model forgets them."""
+    parents = _package_parents(ctx)
+    repository = ctx.repository(package_type)
+
+    def drop(parent: Any) -> None:
+        for child in [p for p, up in parents.items() if up == parent and p != parent]:
+            drop(child)
+            repository.delete(child)
+    drop(package_id)
+    model = edit_model(ctx.store)
+    gone = {package_id}
+    grew = True
+    while grew:
+        children = {p for p, up in parents.items() if up in gone} - gone
+        gone |= children
+        grew = bool(children)
+    for package in gone:
+        model.packages.pop(package, None)
+    save_model(ctx.store, model)
 
 
 def _package_parents(ctx: RequestContext) -> dict[str, str | None]:
@@ -246,8 +303,16 @@ def delete_all(ctx: RequestContext, entity_type: EntityType) -> None:
     repository = ctx.repository(entity_type)
     with ctx.store.transaction():
         id_name = entity_type.id_attribute.name
-        _refuse_referenced(ctx, entity_type, [row.get(id_name) for row in repository.scan()])
-        repository.delete_all()
+        ids = [row.get(id_name) for row in repository.scan()]
+        permitted = [entity_id for entity_id in ids if ctx.may(entity_type, entity_id, "DELETE")]
+        _refuse_referenced(ctx, entity_type, permitted)
+        if len(permitted) == len(ids):
+            repository.delete_all()
+        else:                   # RowLevelSecurityRepositoryDecorator#deleteAll: only the rows it may delete
+            for entity_id in permitted:
+                repository.delete(entity_id)
+        if entity_type.row_level_secured:
+            ctx.security.drop_row_grants(entity_type.id, permitted)
 
 
 def drop_entity_types(ctx: RequestContext, entity_type_ids: list[str]) -> None:
@@ -262,4 +327,5 @@ def drop_entity_types(ctx: RequestContext, entity_type_ids: list[str]) -> None:
         for type_id in entity_type_ids:
             model.remove(type_id)
             ctx.store.drop(collection_name(type_id))
+            ctx.security.drop_row_grants(type_id)
         save_model(ctx.store, model)

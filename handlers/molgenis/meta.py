@@ -38,25 +38,18 @@ async def get_entity_type(entityTypeId: str, token_info: dict[str, Any] | None =
     return _type_body(request_context(token_info), entityTypeId, string_array("attributes"), string_array("expand"))
 
 
-ENTITY_TYPE_META = "sys_md_EntityType"
-
-
 async def delete_entity_type(entityTypeId: str, token_info: dict[str, Any] | None = None, **_: Any) -> Any:
     """`MetaDataService#deleteEntityType` is `deleteById` on sys_md_EntityType: RepositorySecurityDecorator wants
-    DELETE_DATA on sys_md_EntityType (401 DS04 on 'Entity type'), then EntityTypeRepositorySecurityDecorator, a
-    row-level decorator, skips the delete silently (204, nothing deleted) without DELETE_METADATA on the type, and with
-    it refuses system types (SystemMetadataModificationException, DS05)."""
+    DELETE_DATA on sys_md_EntityType (401 DS04 on 'Entity type'), then the row-level decorator decides
+    (`data.delete_entity_type_row`: silently nothing without DELETE_METADATA, DS05 for system types)."""
     ctx = request_context(token_info)
     entity_type = ctx.model.get(entityTypeId)
     if entity_type is None:
         raise unknown_entity_type(entityTypeId)
-    meta_type = ctx.model.get(ENTITY_TYPE_META)
+    meta_type = ctx.model.get(data.ENTITY_TYPE_META)
     if meta_type is not None:
         ctx.require(meta_type, "DELETE_DATA")
-    if "DELETE_METADATA" in ctx.permissions(entity_type.id):
-        if data.is_system_type(entity_type):
-            raise ApiError(401, [data.SYSTEM_METADATA], code="DS05")
-        data.drop_entity_types(ctx, [entity_type.id])
+    data.delete_entity_type_row(ctx, entity_type)
     return None, 204
 
 

@@ -94,6 +94,9 @@ class EntityType:
     attributes: list[Attribute] = field(default_factory=list)   # top level, compounds with their children
     writable: bool = True                     # the repository accepts writes (system types may not)
     backend: str = "PostgreSQL"               # the repository kind; PostgreSQL checks constraints in the database
+    # rows carry their own ACLs (RowLevelSecurityRepositoryDecorator): `row_grants` of security.yaml, and the creator
+    # of a row gets WRITE on it
+    row_level_secured: bool = False
 
     @property
     def display_label(self) -> str:

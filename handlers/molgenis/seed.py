@@ -36,6 +36,8 @@ def load(store: Store, data_dir: Path) -> None:
         store["users"].insert(user)
     for grant in accounts["grants"]:
         store["grants"].insert(grant)
+    for grant in accounts["row_grants"]:
+        store["row_grants"].insert(grant)
     store["tokens"]                       # exists (empty) in every export, so an import can restore it
     try:
         rows = load_rows(data_dir)

@@ -56,7 +56,8 @@ def load_rows(directory: Path | str) -> dict[str, list[dict[str, Any]]]:
 
 
 def load_security(directory: Path | str) -> dict[str, list[dict[str, Any]]]:
-    """`{"users": [...], "grants": [...]}` from `security.yaml` (both empty when the file is missing)."""
+    """`{"users": [...], "grants": [...], "row_grants": [...]}` from `security.yaml` (empty when the file is
+    missing)."""
     path = Path(directory) / "security.yaml"
     content = _read(path) if path.exists() else {}
     users, grants = content.get("users") or [], content.get("grants") or []
@@ -68,7 +69,14 @@ def load_security(directory: Path | str) -> dict[str, list[dict[str, Any]]]:
             raise ValueError(f"security.yaml: every grant needs principal, entity_type and level: {grant!r}")
         if grant["level"] not in ("COUNT", "READ", "WRITE", "WRITEMETA"):
             raise ValueError(f"security.yaml: unknown grant level {grant['level']!r}")
-    return {"users": [dict(u) for u in users], "grants": [dict(g) for g in grants]}
+    row_grants = content.get("row_grants") or []
+    for grant in row_grants:
+        if not isinstance(grant, dict) or {"principal", "entity_type", "row", "level"} - set(grant):
+            raise ValueError(f"security.yaml: every row grant needs principal, entity_type, row and level: {grant!r}")
+        if grant["level"] not in ("READ", "WRITE"):
+            raise ValueError(f"security.yaml: unknown row grant level {grant['level']!r} (READ or WRITE)")
+    return {"users": [dict(u) for u in users], "grants": [dict(g) for g in grants],
+            "row_grants": [dict(g) for g in row_grants]}
 
 
 def seed_order(model: Model, entity_type_ids: list[str]) -> list[str]:

@@ -83,6 +83,11 @@ def _accounts(rt: ApiRuntime, found: list[str]) -> None:
                 or grant.get("level") not in LEVELS:
             found.append(f"grants {grant['id']}: needs principal and entity_type strings and a level of "
                          f"{', '.join(LEVELS)}")
+    for grant in rt.store["row_grants"].scan():
+        if not all(isinstance(grant.get(k), str) for k in ("principal", "entity_type")) or "row" not in grant \
+                or grant.get("level") not in ("READ", "WRITE"):
+            found.append(f"row_grants {grant['id']}: needs principal and entity_type strings, a row and a level of "
+                         "READ, WRITE")
     for token in rt.store["tokens"].scan():
         number = (int, float)
         if not isinstance(token.get("token"), str) or not isinstance(token.get("username"), str) \

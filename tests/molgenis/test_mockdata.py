@@ -299,9 +299,11 @@ def test_load_rows_of_an_empty_directory(tmp_path: Path) -> None:
 
 
 def test_load_security_checks_its_shape(tmp_path: Path) -> None:
-    assert load_security(tmp_path) == {"users": [], "grants": []}
+    assert load_security(tmp_path) == {"users": [], "grants": [], "row_grants": []}
     for text in ("users: [{password: x}]\n", "users: [{username: a}]\n", "grants: [{principal: a, level: READ}]\n",
-                 "grants: [{principal: a, entity_type: T, level: OWNER}]\n", "users: [a]\n"):
+                 "grants: [{principal: a, entity_type: T, level: OWNER}]\n", "users: [a]\n",
+                 "row_grants: [{principal: a, entity_type: T, level: READ}]\n",
+                 "row_grants: [{principal: a, entity_type: T, row: r, level: WRITEMETA}]\n", "row_grants: [a]\n"):
         write(tmp_path, "security.yaml", text)
         with pytest.raises(ValueError):
             load_security(tmp_path)

@@ -102,6 +102,8 @@ MOLGENIS_BREAKAGES: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
         {"id": 1, "values": {"id": "a"}}]}}), "rows of an entity type the model does not have"),
     "integer password": (lambda s: rows(s, "users")[0].update(password=1), "password must be a string"),
     "unknown grant level": (lambda s: rows(s, "grants")[0].update(level="ALL"), "level"),
+    "unknown row grant level": (lambda s: rows(s, "row_grants")[0].update(level="OWN"), "row_grants"),
+    "row grant without a row": (lambda s: rows(s, "row_grants")[0].pop("row"), "row_grants"),
 }
 
 
