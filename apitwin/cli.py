@@ -244,6 +244,15 @@ def run_server(app: Any, sock: socket.socket, server: str = serving.DEFAULT,
     serving.run(app, sock, server, options)
 
 
+def server_options(app: Any, log_level: str, settings: Settings) -> serving.Options:
+    """What `serve` asks of the HTTP server for this app: limits from the settings, and whether a served API writes
+    its own reason phrase (MOLGENIS: Tomcat's empty one), which makes "auto" pick uvicorn's h11 protocol."""
+    return serving.Options(log_level=log_level, shutdown_timeout=settings.shutdown_timeout,
+                           max_request_head=settings.max_target_bytes + settings.max_header_bytes + 4096,
+                           own_reason_phrases=any(runtime.plugin.wire.reason_phrase is not None
+                                                  for runtime in app.apitwin.runtimes.values()))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from apitwin.app import create_app
 
@@ -319,10 +328,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
               flush=True)
     logging.getLogger("connexion").setLevel(logging.ERROR)
     attach_console(app, args)
-    options = serving.Options(log_level=args.log_level, shutdown_timeout=settings.shutdown_timeout,
-                              max_request_head=settings.max_target_bytes + settings.max_header_bytes + 4096,
-                              own_reason_phrases=any(runtime.plugin.wire.reason_phrase is not None
-                                                     for runtime in app.apitwin.runtimes.values()))
+    options = server_options(app, args.log_level, settings)
     if args.workers > 1:
         serve_workers(app, apis, settings, args, sock, options)
     elif args.watch:

@@ -58,7 +58,7 @@ def run_workers(factory: Callable[[], Any], factory_path: str, sock: socket.sock
         import uvicorn
         from uvicorn.supervisors import Multiprocess
 
-        config = uvicorn.Config(factory_path, factory=True, workers=workers, **_uvicorn_options(options))
+        config = uvicorn.Config(factory_path, factory=True, workers=workers, **uvicorn_options(options))
         Multiprocess(config, sockets=[sock]).run()
 
 
@@ -72,7 +72,8 @@ def serve(app: Any, host: str, port: int, server: str = "auto") -> None:
 
 
 # -- uvicorn ---------------------------------------------------------------------------------------------------------
-def _uvicorn_options(options: Options) -> dict[str, Any]:
+def uvicorn_options(options: Options) -> dict[str, Any]:
+    """uvicorn.Config keywords for `options` (the h11 protocol that writes reason phrases when an API has its own)."""
     chosen = dict(log_level=options.log_level, timeout_graceful_shutdown=options.shutdown_timeout, access_log=False,
                   # with the h11 parser (no httptools), let targets and headers reach the app's 414/431
                   h11_max_incomplete_event_size=options.max_request_head)
@@ -91,7 +92,7 @@ def _run_uvicorn(app: Any, sock: socket.socket, options: Options) -> None:
     stopped: list[int] = []
     previous = {sig: signal.signal(sig, lambda number, frame: stopped.append(number)) for sig in _SIGNALS}
     try:
-        uvicorn.Server(uvicorn.Config(app, **_uvicorn_options(options))).run(sockets=[sock])
+        uvicorn.Server(uvicorn.Config(app, **uvicorn_options(options))).run(sockets=[sock])
     except KeyboardInterrupt:   # a Ctrl-C uvicorn handled and re-raised; the shutdown is already done
         pass
     finally:

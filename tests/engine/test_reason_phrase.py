@@ -66,9 +66,18 @@ def test_extension_announcement_and_marker() -> None:
 
 
 def test_serve_uses_the_phrase_protocol_only_for_apis_that_have_one(app: Any) -> None:
-    """`apitwin serve`: MOLGENIS (alone or with Partners) gets the h11 protocol that writes its phrase; Partners alone
-    keeps uvicorn's default (httptools when installed)."""
-    from apitwin.cli import reason_phrase_options
+    """`apitwin serve`: MOLGENIS (alone or with Partners) makes "auto" pick uvicorn with the h11 protocol that writes
+    its phrase; Partners alone gets granian; an explicit --server is kept (granian then sends standard phrases)."""
+    from apitwin import serving
+    from apitwin.cli import server_options
+    from apitwin.settings import Settings
 
-    assert reason_phrase_options(app) == {"http": ReasonPhraseH11Protocol}
-    assert reason_phrase_options(create_app(["partners"])) == {}
+    with_phrase = server_options(app, "info", Settings())
+    assert with_phrase.own_reason_phrases and serving.chosen("auto", with_phrase) == "uvicorn"
+    assert serving.uvicorn_options(with_phrase)["http"] is ReasonPhraseH11Protocol
+    assert serving.chosen("granian", with_phrase) == "granian"
+    standard = server_options(create_app(["partners"]), "info", Settings())
+    assert not standard.own_reason_phrases and serving.chosen("auto", standard) == "granian"
+    assert "http" not in serving.uvicorn_options(standard)
+    with pytest.raises(ValueError, match="choose one of auto, granian, uvicorn"):
+        serving.chosen("hypercorn", standard)
