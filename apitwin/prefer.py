@@ -13,9 +13,9 @@ faults apply to requests that passed them (`apply_faults`, called by `apitwin.se
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import re
+from asyncio import sleep
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -125,7 +125,7 @@ async def apply_faults(pref: Preference | ApiError, scope: dict, send: Any) -> b
     if isinstance(pref, ApiError):
         raise pref
     if pref.delay_ms:
-        await asyncio.sleep(pref.delay_ms / 1000)
+        await sleep(pref.delay_ms / 1000)
     if pref.fault in STATUS_FAULTS:
         raise ApiError(int(pref.fault), [f"Injected fault (Prefer: fault={pref.fault})."])
     if pref.fault in BODY_FAULTS:

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Iterator
 
@@ -147,11 +149,27 @@ def servers() -> Iterator[list[Served]]:
             served.stop()
 
 
-def start(servers: list[Served], *args: str, ready: str = "Application startup complete") -> Served:
+def start(servers: list[Served], *args: str, ready: str = "Press Ctrl-C") -> Served:
+    """Started as a user starts it: its banner printed, then its port answering HTTP (whichever server runs it)."""
     served = Served(*args)
     servers.append(served)
     served.wait_for(ready)
+    answering(int(args[args.index("--port") + 1]))
     return served
+
+
+def answering(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+            return
+        except urllib.error.HTTPError:
+            return                                  # any HTTP answer: the server is serving
+        except OSError:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nothing answers on port {port}") from None
+            time.sleep(0.05)
 
 
 def test_readme_starts_with_make_serve_and_make_test() -> None:

@@ -23,7 +23,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def record(seconds: float) -> None:
         waited.append(seconds)
 
-    monkeypatch.setattr(prefer.asyncio, "sleep", record)
+    monkeypatch.setattr(prefer, "sleep", record)     # this module's delays only, not other event loops' ticks
     return waited
 
 

@@ -64,7 +64,7 @@ def test_every_exception_in_our_specs_carries_its_reason() -> None:
                 assert set(node["x-apitwin-lint"]) == {"rules", "reason"}, pointer
                 assert str(node["x-apitwin-lint"]["reason"]).strip(), pointer
             for key, value in node.items():
-                visit(value, f"{pointer}/{key}")
+                visit(value, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 visit(value, f"{pointer}/{index}")
