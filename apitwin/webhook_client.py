@@ -46,6 +46,8 @@ class _Protocol(asyncio.Protocol):
         self.closed = False
         self.received = False           # any byte of the current response arrived
         self.keep_alive = True
+        self.headers_done = False       # the status line and headers of the current response arrived
+        self.framed = False             # its length is known (Content-Length, chunked); else it ends with the close
 
     # asyncio callbacks
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -62,16 +64,21 @@ class _Protocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        if self.waiter is not None and not self.waiter.done():
-            try:
-                self.parser.feed_eof()         # a body delimited by the close ends here
-            except httptools.HttpParserError:
-                pass
+        if self.headers_done and not self.framed:      # a body delimited by the close (HTTP/1.0 style) ends here
+            self._done()
         self._fail(DeliveryError("connection closed before the response" if exc is None else
                                  f"{type(exc).__name__}: {exc}"))
 
     # httptools callbacks
+    def on_message_begin(self) -> None:
+        self.headers_done = self.framed = False
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if name.lower() in (b"content-length", b"transfer-encoding"):
+            self.framed = True
+
     def on_headers_complete(self) -> None:
+        self.headers_done = True
         if self.head_only:
             self.keep_alive = False           # the parser cannot tell the body is absent: do not reuse
             self._done()

@@ -47,9 +47,6 @@ REFUSED = "target not allowed: "      # the error of an attempt the allow-list s
 SHARED_POLL = 0.25
 SHARED_LEASE = 3.0
 UNSETTLED = ("pending", "retrying")
-# A batch (see _run_endpoint) ends after this long even if more deliveries are ready: results become visible
-# soon, and a shared-state sender renews its lease well within SHARED_LEASE.
-BATCH_SECONDS = 0.2
 
 
 @dataclass
@@ -62,6 +59,9 @@ class DeliveryPolicy:
     max_events: int = 10_000      # events kept (oldest dropped); 0 = unbounded
     max_deliveries: int = 10_000  # settled deliveries kept (oldest delivered/acknowledged dropped); 0 = unbounded
     batch: int = 64               # ready deliveries of one receiver sent per store round trip (1: one per delivery)
+    # A batch (see WebhookDispatcher._run_endpoint) also ends after this many seconds: its results become visible
+    # soon, and a shared-state sender renews its lease well within SHARED_LEASE.
+    batch_seconds: float = 0.2
 
     def delay_before(self, attempt: int, delivery_id: int) -> float:
         """Exponential back-off with 'equal jitter': half fixed, half random, never above backoff_max."""
@@ -345,8 +345,9 @@ class WebhookDispatcher:
     def kick_all(self) -> None:
         """Rebuild the queues from the store (after start, reset or import) and make sure every sender runs."""
         unsettled: dict[int, list[int]] = {}
-        for delivery in self.store[DELIVERIES].filter(lambda d: d["status"] in ("pending", "retrying")):
-            unsettled.setdefault(delivery["endpoint_id"], []).append(delivery["id"])
+        for delivery in self.store[DELIVERIES].scan():                  # ids only: no copies
+            if delivery["status"] in UNSETTLED:
+                unsettled.setdefault(delivery["endpoint_id"], []).append(delivery["id"])
         for endpoint_id in set(self._queues) | set(unsettled):
             queue = self._queues.setdefault(endpoint_id, collections.deque())  # in place: a sender may hold it
             queue.clear()
@@ -439,7 +440,7 @@ class WebhookDispatcher:
 
     async def _send_batch(self, endpoint: Row, head: Row, queue: collections.deque[int]) -> None:
         """Send the due deliveries from the head of the queue on, in order, until one attempt fails, `policy.batch`
-        were sent or BATCH_SECONDS passed; then record every result in one transaction — also when cancelled
+        were sent or `policy.batch_seconds` passed; then record every result in one transaction — also when cancelled
         mid-batch (shutdown), so what the receiver acknowledged is not sent again."""
         generation = self._generation
         deliveries = self.store[DELIVERIES]                   # looked up once per batch (shared: one sync)
@@ -457,7 +458,7 @@ class WebhookDispatcher:
                                          refused=refused)
                 results.append((delivery, record))
                 if not record["ok"] or len(results) >= limit or len(results) >= len(queue) \
-                        or time.monotonic() - started > BATCH_SECONDS:
+                        or time.monotonic() - started > self.policy.batch_seconds:
                     break
                 delivery = deliveries.view(queue[len(results)])
                 if delivery is None or delivery["status"] not in UNSETTLED or delivery["next_attempt_at"] > time.time():
