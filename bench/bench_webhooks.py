@@ -67,10 +67,12 @@ class Receivers:
 
     async def stats(self) -> dict[str, Any]:
         reader, writer = await asyncio.open_connection("127.0.0.1", self.ports[0])
-        writer.write(b"GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = await reader.read()
+        writer.write(b"GET /stats HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        data = await reader.readexactly(length)
         writer.close()
-        return json.loads(data.split(b"\r\n\r\n", 1)[1])
+        return json.loads(data)
 
     def close(self) -> None:
         self.process.stdin.close()                                  # type: ignore[union-attr]
@@ -175,6 +177,10 @@ async def ceiling(ports: list[int], requests: int) -> tuple[int, float]:
     return requests * len(ports), time.perf_counter() - started
 
 
+def say(*parts: Any) -> None:
+    print(*parts, flush=True)                    # a long run shows its rows as they come
+
+
 def rate(done: int, seconds: float) -> float:
     return done / seconds if seconds else 0.0
 
@@ -198,17 +204,17 @@ async def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-webhooks-"))
     run = 0
     try:
-        print(f"receivers: 1 process, {args.receivers} ports on 127.0.0.1; before = webhooks.py at "
+        say(f"receivers: 1 process, {args.receivers} ports on 127.0.0.1; before = webhooks.py at "
               f"{args.baseline_ref}, after = this tree")
         ceilings = {fan: rate(*await ceiling(receivers.ports[:fan], max(500, args.events // 2)))
                     for fan in sorted(set(fans))}
         for fan, value in ceilings.items():
-            print(f"ceiling (receiver raw capacity, ordered, {fan} receiver(s)): {value:,.0f} req/s")
-        print(f"{'backend':8} {'receivers':>9} {'deliveries':>10} {'before /s':>10} {'after /s':>10} "
+            say(f"ceiling (receiver raw capacity, ordered, {fan} receiver(s)): {value:,.0f} req/s")
+        say(f"{'backend':8} {'receivers':>9} {'deliveries':>10} {'before /s':>10} {'after /s':>10} "
               f"{'after/before':>12} {'after/ceiling':>13}")
         for backend in args.backends.split(","):
             if backend == "redis" and (redis is None or redis.url is None):
-                print(f"redis    SKIPPED: {redis.why if redis else 'not asked'}")
+                say(f"redis    SKIPPED: {redis.why if redis else 'not asked'}")
                 continue
             for fan in fans:
                 ports = receivers.ports[:fan]
@@ -224,17 +230,17 @@ async def main() -> None:
                         pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(14)
                         if args.profile_callers:
                             pstats.Stats(profile, stream=out).sort_stats("tottime").print_callers(args.profile_callers)
-                        print(f"-- profile: after, {backend}, {fan} receiver(s) --")
-                        print("\n".join(out.getvalue().splitlines()[6:24 if not args.profile_callers else 80]))
+                        say(f"-- profile: after, {backend}, {fan} receiver(s) --")
+                        say("\n".join(out.getvalue().splitlines()[6:24 if not args.profile_callers else 80]))
                 total = args.events * fan
                 capped = "" if all(d >= total for _, d in rates.values()) else \
                     f"  (limit {args.limit:g} s: before {rates['before'][1]:,}, after {rates['after'][1]:,} delivered)"
-                print(f"{backend:8} {fan:>9} {total:>10,} {rates['before'][0]:>10,.0f} {rates['after'][0]:>10,.0f} "
+                say(f"{backend:8} {fan:>9} {total:>10,} {rates['before'][0]:>10,.0f} {rates['after'][0]:>10,.0f} "
                       f"{rates['after'][0] / max(rates['before'][0], 1e-9):>11.2f}x "
                       f"{rates['after'][0] / ceilings[fan]:>12.0%}{capped}")
         stats = await receivers.stats()
         disorder = sum(stats["out_of_order"].values())
-        print(f"receiver check: {sum(stats['received'].values()):,} requests, "
+        say(f"receiver check: {sum(stats['received'].values()):,} requests, "
               f"{disorder} out of order per receiver ({'OK' if not disorder else 'VIOLATED: ' + str(stats['out_of_order'])})")
     finally:
         receivers.close()
