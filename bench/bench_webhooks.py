@@ -231,7 +231,7 @@ async def main() -> None:
                         if args.profile_callers:
                             pstats.Stats(profile, stream=out).sort_stats("tottime").print_callers(args.profile_callers)
                         say(f"-- profile: after, {backend}, {fan} receiver(s) --")
-                        say("\n".join(out.getvalue().splitlines()[6:24 if not args.profile_callers else 80]))
+                        say("\n".join(line for line in out.getvalue().splitlines()[:26 if not args.profile_callers else 80] if line.strip()))
                 total = args.events * fan
                 capped = "" if all(d >= total for _, d in rates.values()) else \
                     f"  (limit {args.limit:g} s: before {rates['before'][1]:,}, after {rates['after'][1]:,} delivered)"
