@@ -12,11 +12,11 @@ Signature (apitwin's own scheme, documented in each spec that uses it):
 from __future__ import annotations
 
 import asyncio
+import bisect
 import collections
 import hashlib
 import hmac
 import ipaddress
-import itertools
 import json
 import logging
 import secrets
@@ -29,8 +29,8 @@ from apitwin.addresses import AllowList, is_internal, is_loopback, resolve
 from apitwin.errors import ApiError
 from apitwin.fake import rng_for
 from apitwin.store import Row, Store
-from apitwin.webhook_client import DeliveryError, DeliveryTimeout, ReceiverConnection
 from apitwin.timeutil import format_datetime, now
+from apitwin.webhook_client import DeliveryError, DeliveryTimeout, ReceiverConnection
 
 log = logging.getLogger("apitwin.webhooks")
 
@@ -47,6 +47,39 @@ REFUSED = "target not allowed: "      # the error of an attempt the allow-list s
 SHARED_POLL = 0.25
 SHARED_LEASE = 3.0
 UNSETTLED = ("pending", "retrying")
+
+
+UNSETTLED_INDEX = "apitwin.webhooks.unsettled"
+
+
+class Unsettled:
+    """Per endpoint, the ids of its pending and retrying deliveries in ascending order: a derived value of the
+    delivery log that follows every write (`apitwin.store.Follower`), also the ones other workers make."""
+
+    def __init__(self) -> None:
+        self.ids: dict[int, list[int]] = {}
+
+    @classmethod
+    def build(cls, rows: list[Row]) -> "Unsettled":
+        index = cls()
+        for row in rows:
+            if row.get("status") in UNSETTLED:
+                index.ids.setdefault(row["endpoint_id"], []).append(row["id"])   # scan(): ascending ids
+        return index
+
+    def follow(self, change: Any) -> "Unsettled":
+        old, new = change
+        if old is not None and old.get("status") in UNSETTLED:
+            ids = self.ids.get(old["endpoint_id"], [])
+            at = bisect.bisect_left(ids, old["id"])
+            if at < len(ids) and ids[at] == old["id"]:
+                del ids[at]
+        if new is not None and new.get("status") in UNSETTLED:
+            ids = self.ids.setdefault(new["endpoint_id"], [])
+            at = bisect.bisect_left(ids, new["id"])
+            if at == len(ids) or ids[at] != new["id"]:
+                ids.insert(at, new["id"])
+        return self
 
 
 @dataclass
@@ -378,11 +411,13 @@ class WebhookDispatcher:
 
     def _shared_turn(self, endpoint_id: int, queue: collections.deque[int]) -> bool:
         """Shared state: whether this worker sends this receiver's deliveries now; if so, its queue is refilled
-        from the shared state (deliveries other workers created). One pass over the live rows, no copies."""
+        from the shared state (deliveries other workers created), read from an index the writes keep current —
+        not a scan of the whole log per batch (that cost ~12 ms a batch with 30,000 deliveries)."""
         if not self.store.leads(f"webhooks:{endpoint_id}", SHARED_LEASE):
             return False
-        pending = [d["id"] for d in self.store[DELIVERIES].scan()
-                   if d["endpoint_id"] == endpoint_id and d["status"] in UNSETTLED]
+        deliveries = self.store[DELIVERIES]
+        index = deliveries.derived(UNSETTLED_INDEX, lambda: Unsettled.build(deliveries.scan()))
+        pending = list(index.ids.get(endpoint_id, ()))     # one C-level copy: consistent under the GIL
         queue.clear()
         queue.extend(pending)
         return True
@@ -390,10 +425,10 @@ class WebhookDispatcher:
     async def _run_endpoint(self, endpoint_id: int) -> None:
         """Deliver this endpoint's deliveries strictly in creation order; the head blocks until it is settled.
 
-        Per round: the ready deliveries at the head of the queue (at most `policy.batch`) are read at once, sent one
-        after the other over the receiver's own keep-alive connection (the next only once the previous one is
-        acknowledged, so the receiver sees them in order and a failure stops the batch there), and their results are
-        written in one store transaction — one commit (fsync, Redis round trip) per batch, not per delivery. A
+        Per round: the due deliveries from the head of the queue on (at most `policy.batch`) are sent one after the
+        other over the receiver's own keep-alive connection (the next only once the previous one is acknowledged, so
+        the receiver sees them in order and a failure stops the batch there), and their results are written in one
+        store transaction — one commit (fsync, Redis round trip) per batch, not per delivery. A
         crash between sending and that commit re-sends the batch after the restart: at least once, never lost."""
         queue = self._queues.setdefault(endpoint_id, collections.deque())
         shared = self.store.shared

@@ -219,3 +219,25 @@ def test_a_crash_before_a_batch_is_recorded_resends_it_after_the_restart(
     assert all(r["status"] == "delivered" for r in rows)
     assert delivery_ids(receiver.requests[sent_before:]) == [1, 2, 3, 4, 5, 6]    # again, in order
     assert set(delivery_ids(receiver.requests)) == {1, 2, 3, 4, 5, 6}              # none lost
+
+
+def test_the_unsettled_index_follows_every_write_and_equals_a_rebuild() -> None:
+    """A shared-state sender refills its queue from this index instead of scanning the whole delivery log."""
+    from apitwin.webhooks import UNSETTLED_INDEX, Unsettled
+    store = Store()
+    deliveries = store["webhook_deliveries"]
+    for n in range(12):
+        deliveries.insert({"endpoint_id": 1 + n % 3, "status": "pending"})
+    index = deliveries.derived(UNSETTLED_INDEX, lambda: Unsettled.build(deliveries.scan()))
+    deliveries.update(1, {"status": "delivered"})
+    deliveries.update(5, {"status": "retrying"})
+    deliveries.update(2, {"status": "dead"})
+    deliveries.update(2, {"status": "pending"})                # a re-send
+    deliveries.delete(4)
+    deliveries.trim_oldest(9)                                  # drops the oldest rows whatever their status
+    deliveries.insert({"endpoint_id": 1, "status": "pending"})
+    followed = deliveries.derived(UNSETTLED_INDEX, lambda: Unsettled.build([]))
+    assert followed is index                                   # kept current by the writes, not rebuilt
+    rebuilt = Unsettled.build(deliveries.scan()).ids
+    assert {k: v for k, v in index.ids.items() if v} == {k: v for k, v in rebuilt.items() if v}
+    assert index.ids[1] == [7, 10, 13] and index.ids[2] == [5, 8, 11]
