@@ -2,7 +2,7 @@
 backend (memory, SQLite `--state` with fsync per commit, Redis `--store`), before and after, from ONE run.
 
     .venv/bin/python bench/bench_webhooks.py [--events 2000] [--receivers 10] [--backends memory,sqlite,redis]
-                                             [--baseline-ref 8cad555] [--limit 15] [--profile]
+                                             [--baseline-ref 8cad555] [--limit 15] [--rounds 1] [--profile]
 
 Named baselines, measured in the same run:
 - "before": apitwin/webhooks.py as it was at --baseline-ref (loaded from git; httpx client shared by every receiver,
@@ -192,6 +192,7 @@ async def main() -> None:
     parser.add_argument("--backends", default="memory,sqlite,redis")
     parser.add_argument("--baseline-ref", default="8cad555", help="git ref of the 'before' webhooks.py")
     parser.add_argument("--limit", type=float, default=15.0, help="seconds per run at most")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating before/after rounds (median shown)")
     parser.add_argument("--profile", action="store_true", help="cProfile the 'after' runs (top functions printed)")
     parser.add_argument("--profile-callers", default=None, help="with --profile: callers of functions matching this")
     parser.add_argument("--asyncio-loop", action="store_true", help="the stdlib event loop instead of uvloop")
@@ -218,13 +219,14 @@ async def main() -> None:
                 continue
             for fan in fans:
                 ports = receivers.ports[:fan]
-                rates = {}
-                for name, module in (("before", before), ("after", current)):
-                    run += 1
-                    profile = cProfile.Profile() if args.profile and name == "after" else None
-                    done, seconds = await deliver(module, backend, ports, args.events, args.limit, tmp, redis, run,
-                                                  profile)
-                    rates[name] = (rate(done, seconds), done)
+                samples: dict[str, list[tuple[float, int]]] = {"before": [], "after": []}
+                for _ in range(args.rounds):            # alternating rounds: a load spike hits both sides
+                    for name, module in (("before", before), ("after", current)):
+                        run += 1
+                        profile = cProfile.Profile() if args.profile and name == "after" else None
+                        done, seconds = await deliver(module, backend, ports, args.events, args.limit, tmp, redis,
+                                                      run, profile)
+                        samples[name].append((rate(done, seconds), done))
                     if profile:
                         out = io.StringIO()
                         pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(14)
@@ -232,6 +234,7 @@ async def main() -> None:
                             pstats.Stats(profile, stream=out).sort_stats("tottime").print_callers(args.profile_callers)
                         say(f"-- profile: after, {backend}, {fan} receiver(s) --")
                         say("\n".join(line for line in out.getvalue().splitlines()[:26 if not args.profile_callers else 80] if line.strip()))
+                rates = {name: sorted(found)[len(found) // 2] for name, found in samples.items()}   # median
                 total = args.events * fan
                 capped = "" if all(d >= total for _, d in rates.values()) else \
                     f"  (limit {args.limit:g} s: before {rates['before'][1]:,}, after {rates['after'][1]:,} delivered)"
