@@ -184,21 +184,30 @@ class Collection:
             row = self._rows.get(row_id)
             return clone(row) if row is not None else None
 
-    def update(self, row_id: int, changes: Row) -> Row:
+    def view(self, row_id: int) -> Row | None:
+        """The live row, without copying: READ-ONLY for the caller (as `scan()`); it stays unchanged after later
+        writes. For hot paths that read a row once (webhook senders); `get` is the safe default."""
+        with self._lock:
+            return self._rows.get(row_id)
+
+    def update(self, row_id: int, changes: Row, *, copy: bool = True) -> Row:
+        """Merge `changes` into the row; returns a copy of the result. `copy=False` (hot paths): `changes` are
+        handed over as they are — the caller keeps no reference it will mutate — and the stored row itself is
+        returned, READ-ONLY."""
         if "id" in changes and changes["id"] != row_id:
             raise ValueError(f"{self.name}: a row's id cannot change ({row_id} -> {changes['id']})")
         with self._lock:
             journal = self._journal
             if journal is not None and journal.depth == 0:
                 with journal.transaction():
-                    return self.update(row_id, changes)
+                    return self.update(row_id, changes, copy=copy)
             old = self._rows[row_id]
-            row = {**old, **clone(changes)}          # a new dict: rows handed out by scan() stay as they were
+            row = {**old, **(clone(changes) if copy else changes)}   # a new dict: scanned rows stay as they were
             self._rows[row_id] = row
             self._changed(old, row)
             if journal is not None:
                 journal.backend.put(self.name, row, self._next_id)
-            return clone(row)
+            return clone(row) if copy else row
 
     def delete(self, row_id: int) -> bool:
         with self._lock:

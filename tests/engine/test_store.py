@@ -354,3 +354,14 @@ def test_transaction_is_reentrant(store: Store) -> None:
     worker.join(timeout=10)
     assert not worker.is_alive(), "nested transaction() deadlocked"
     assert outcome == {"rows": [1, 2], "same": True}
+
+
+def test_view_and_uncopied_update_hand_out_the_stored_row_which_later_writes_leave_alone(store: Store) -> None:
+    row = store["hooks"].insert({"status": "pending", "attempts": []})
+    live = store["hooks"].view(row["id"])
+    assert live == row and store["hooks"].view(999) is None
+    attempts = [{"attempt": 1}]
+    stored = store["hooks"].update(row["id"], {"status": "delivered", "attempts": attempts}, copy=False)
+    assert stored is store["hooks"].view(row["id"]) and stored["attempts"] is attempts    # handed over, not copied
+    assert live["status"] == "pending" and live["attempts"] == []                       # the old row is untouched
+    assert store["hooks"].get(row["id"])["status"] == "delivered"
