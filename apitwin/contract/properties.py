@@ -441,7 +441,11 @@ def _update_body(operation: dict[str, Any], method: str, attribute_level: bool, 
 # -- anonymous_access -------------------------------------------------------------------------------------------
 
 def _credentials_required(spec: dict[str, Any], operation: dict[str, Any]) -> bool:
-    security = operation.get("security", spec.get("security", []))
+    """Whether every security alternative of the operation asks for credentials. A requirement naming a scheme the
+    document does not define cannot be met or checked by anyone, so it does not count (servers ignore it)."""
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    security = [requirement for requirement in operation.get("security", spec.get("security", [])) or []
+                if isinstance(requirement, dict) and all(name in schemes for name in requirement)]
     return bool(security) and all(requirement for requirement in security)
 
 
