@@ -107,7 +107,7 @@ def run_document(entry: dict, max_examples: int, permissive: bool, log_dir: Path
     startup = min(startup, took)
     url = f"http://127.0.0.1:{port}{spec_base_path(bundled.data)}"
     headers = ["-H", f"{credential[0]}: {credential[1]}"] if credential else []
-    result = {"name": entry["name"], "startup": startup}
+    result = {"name": entry["name"], "startup": startup, "version": bundled.original_version}
     try:
         st = subprocess.run([str(BIN / "st"), "run", str(doc), "--url", url, "--checks", "all", "--seed", "1",
                              "--max-examples", str(max_examples), *headers],
@@ -150,7 +150,7 @@ def main() -> int:
         ok = result["st"] == 0 and result["contract"] == 0
         clean += ok
         slow += result["startup"] >= 1.0
-        print(f"{entry['name']:32} start {result['startup']:.2f}s  st run: {result['st']} failures  "
+        print(f"{entry['name']:32} {result['version']:6} start {result['startup']:.2f}s  st run: {result['st']} failures  "
               f"apitwin contract: {result['contract']} failures  CRUD: {result.get('crud', '?')}  "
               f"{'OK' if ok else 'FAIL'}", flush=True)
     for name in args.permissive:
