@@ -441,7 +441,7 @@ def _update_body(operation: dict[str, Any], method: str, attribute_level: bool, 
 
 # -- anonymous_access -------------------------------------------------------------------------------------------
 
-def _credentials_required(spec: dict[str, Any], operation: dict[str, Any]) -> bool:
+def credentials_required(spec: dict[str, Any], operation: dict[str, Any]) -> bool:
     """Whether every security alternative of the operation asks for credentials. A requirement naming a scheme the
     document does not define cannot be met or checked by anyone, so it does not count (servers ignore it)."""
     schemes = (spec.get("components") or {}).get("securitySchemes") or {}
@@ -460,7 +460,7 @@ def anonymous_access(checker: Checker) -> None:
     for label, path, operation in checker.operations("GET"):
         outcome = checker.outcome("anonymous_access", label)
         documented = {str(code) for code in operation.get("responses", {})}
-        required = _credentials_required(checker.spec, operation)
+        required = credentials_required(checker.spec, operation)
         # every known entity type (some readable anonymously, some not), or a few ids
         for values in resolutions(path, checker.hints, limit=25):
             url = _fill(path, values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apitwin.contract.properties import _credentials_required
+from apitwin.contract.properties import credentials_required
 from tests.inferred.conftest import serve
 
 STARTER = Path(__file__).resolve().parents[1] / "corpus" / "redocly-starter" / "openapi" / "openapi.yaml"
@@ -45,6 +45,6 @@ def test_readonly_required_properties_are_not_asked_of_a_form():
 
 def test_requirement_naming_an_undefined_scheme_does_not_require_credentials():
     spec = {"components": {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "K"}}}}
-    assert not _credentials_required(spec, {"security": [{"api_key": []}]})
-    assert _credentials_required(spec, {"security": [{"key": []}]})
-    assert not _credentials_required(spec, {"security": [{"key": []}, {}]})
+    assert not credentials_required(spec, {"security": [{"api_key": []}]})
+    assert credentials_required(spec, {"security": [{"key": []}]})
+    assert not credentials_required(spec, {"security": [{"key": []}, {}]})

@@ -52,8 +52,8 @@ def test_a_list_without_the_created_item_is_caught(tmp_path, capsys, monkeypatch
 
 
 def test_a_delete_that_keeps_the_item_is_caught(tmp_path, capsys, monkeypatch):
-    from apitwin.inferred.handlers import _answer
+    from connexion.lifecycle import ConnexionResponse
 
-    monkeypatch.setattr(handlers.Handlers, "_delete", lambda self, binding, kwargs: _answer(204, None, None))
+    monkeypatch.setattr(handlers.Handlers, "_delete", lambda self, binding, kwargs: ConnexionResponse(status_code=204))
     status, _, codes = _crud(tmp_path, capsys)
     assert status != 0 and "AT274" in codes
