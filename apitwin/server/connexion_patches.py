@@ -9,6 +9,10 @@
 - Its last-resort `ServerErrorMiddleware` with its own default handler given explicitly: Connexion 3.3 makes that
   default async (`connexion_wrapper`) while Starlette 1.x calls the default without awaiting it, so an exception
   reaching it sent no 500 at all (`'coroutine' object is not callable`, "coroutine ... was never awaited").
+- Starlette's `path` convertor, which Connexion's mounts (`<base path>/{path:path}`) use, matches line feeds too
+  (`(?s:.*)` instead of `.*`): otherwise a path whose parameter holds an encoded %0A reaches no route at all and
+  answers a 404 the document may not list. APIs that refuse control characters in paths still do so first
+  (`Wire.control_path_status`, apitwin.limits); the inferred APIs route them like any other character.
 - Relied upon, not patched: the body validators' constructor attributes (`_schema`, `_encoding`, `_nullable`,
   `_required`) and the `MUTABLE_VALIDATION` switch that replays a normalised body (apitwin.validation).
 """
@@ -19,6 +23,7 @@ from typing import Any
 
 import connexion.decorators.parameter as parameter_decorators
 import connexion.security as security
+import starlette.convertors as convertors
 from connexion.middleware.main import ConnexionMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
@@ -26,6 +31,8 @@ from connexion.utils import inspect_function_arguments
 
 # (module, attribute) pairs replaced by `apply`
 PATCHED = ((parameter_decorators, "inspect_function_arguments"), (security, "inspect_function_arguments"))
+# the regex a mount's `{path:path}` tail matches: any character, line feeds included
+PATH_TAIL = "(?s:.*)"
 # attributes of Connexion's request body validators that apitwin.validation reads or sets
 VALIDATOR_ATTRIBUTES = ("_schema", "_encoding", "_nullable", "_required", "MUTABLE_VALIDATION")
 
@@ -40,6 +47,7 @@ def apply() -> None:
     cached = functools.lru_cache(maxsize=4096)(inspect_function_arguments)
     for module, name in PATCHED:
         setattr(module, name, cached)
+    convertors.CONVERTOR_TYPES["path"].regex = PATH_TAIL
     _applied = True
 
 
