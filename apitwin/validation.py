@@ -26,7 +26,7 @@ from apitwin import lenient_json
 from apitwin.errors import ApiError, FieldErrorCollector
 from apitwin.server import jsonio
 from apitwin.server.connexion_seam import token_info
-from apitwin.server.plans import FORMATS
+from apitwin.server.plans import FORMATS, as_request
 from apitwin.server.state import RequestState, state_of
 
 REQUIRED_MESSAGE = "This field is required."
@@ -352,7 +352,9 @@ class CollectingFormValidation(CollectBodyProblems):
 
     @property
     def _validator(self) -> Any:
-        return compiled(self._schema, Draft4RequestValidator)
+        """Compiled once per schema, as a request sees it (readOnly properties not required, as for JSON bodies)."""
+        return _COMPILED.get(self._schema, "form", lambda: Draft4RequestValidator(as_request(self._schema),
+                                                                                  format_checker=FORMATS))
 
     def _validate(self, body: Any) -> Any:
         errors = collect(self._validator.iter_errors(body))
@@ -364,9 +366,65 @@ class CollectingFormValidation(CollectBodyProblems):
         """A malformed form (multipart without boundary, parts that do not match it) is the client's 400; Starlette
         raises its own exceptions for those, which Connexion would answer with a 500."""
         try:
-            return await super()._parse(stream, scope)  # type: ignore[misc]
+            data = await super()._parse(stream, scope)  # type: ignore[misc]
         except (MultiPartException, AssertionError, ValueError, KeyError) as exc:
             raise ApiError(400, [f"Malformed form body: {exc}"]) from None
+        if isinstance(data, dict) and self._schema.get("type") != "object":
+            data = resolve_composed_form(form_properties(self._schema), data)
+        return data
+
+
+def form_properties(schema: Any, out: dict[str, Any] | None = None, depth: int = 0) -> dict[str, Any]:
+    """Every property a form body may carry, from the schema and its allOf/oneOf/anyOf branches (first wins)."""
+    out = {} if out is None else out
+    if not isinstance(schema, dict) or depth > 8:
+        return out
+    for name, sub in (schema.get("properties") or {}).items():
+        out.setdefault(name, sub)
+    for key in ("allOf", "oneOf", "anyOf"):
+        for branch in schema.get(key) or []:
+            form_properties(branch, out, depth + 1)
+    return out
+
+
+def _form_scalar(schema: Any, text: Any) -> Any:
+    """A form value in its schema's type when it reads as one; otherwise as sent, for the validator to judge."""
+    if not isinstance(text, str) or not isinstance(schema, dict):
+        return text
+    types = schema.get("type")
+    types = [types] if isinstance(types, str) else list(types or [])
+    if "null" in types and text == "" and "string" not in types:
+        return None
+    for kind in types:
+        try:
+            if kind == "integer":
+                return int(text)
+            if kind == "number":
+                return float(text)
+        except ValueError:
+            continue
+        if kind == "boolean" and text.lower() in ("true", "false"):
+            return text.lower() == "true"
+    return text
+
+
+def resolve_composed_form(properties: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Connexion resolves form fields only for a body schema that says `type: object`; a composed one (oneOf of
+    object schemas, as multipart item forms often are) gets each field's values as sent, a list of strings. Read
+    them as the branch declaring the field (in `properties`, refs resolved) says: one value, or a list for an
+    array, in the declared type."""
+    resolved: dict[str, Any] = {}
+    for key, values in data.items():
+        if not isinstance(values, list):
+            resolved[key] = values
+            continue
+        prop = properties.get(key) or {}
+        types = prop.get("type") if isinstance(prop, dict) else None
+        if types == "array" or (isinstance(types, list) and "array" in types):
+            resolved[key] = [_form_scalar(prop.get("items") or {}, v) for v in values]
+        else:
+            resolved[key] = _form_scalar(prop, values[-1]) if values else None
+    return resolved
 
 
 class CollectingFormDataValidator(CollectingFormValidation, FormDataValidator):

@@ -407,7 +407,8 @@ def update_round_trip(checker: Checker) -> None:
                 after = after_reply.json_or_none() or {}
                 sent_values = {sent[0]: body} if attribute_level else body
                 lost = [f"{k}: sent {v!r}, read back {after.get(k, '<absent>')!r}" for k, v in sent_values.items()
-                        if not isinstance(v, (dict, list)) and not same_value(v, after.get(k))]
+                        if not isinstance(v, (dict, list)) and not VOLATILE.search(k)   # the server stamps these
+                        and not same_value(v, after.get(k))]
                 kept = [] if method == "PUT" and not attribute_level else _changed(before, after, set(sent_values))
                 lost += [f"{k}: was {before[k]!r}, now {after.get(k, '<absent>')!r} (not sent)" for k in kept]
                 if lost:
@@ -444,8 +445,12 @@ def _update_body(operation: dict[str, Any], method: str, attribute_level: bool, 
 
 # -- anonymous_access -------------------------------------------------------------------------------------------
 
-def _credentials_required(spec: dict[str, Any], operation: dict[str, Any]) -> bool:
-    security = operation.get("security", spec.get("security", []))
+def credentials_required(spec: dict[str, Any], operation: dict[str, Any]) -> bool:
+    """Whether every security alternative of the operation asks for credentials. A requirement naming a scheme the
+    document does not define cannot be met or checked by anyone, so it does not count (servers ignore it)."""
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    security = [requirement for requirement in operation.get("security", spec.get("security", [])) or []
+                if isinstance(requirement, dict) and all(name in schemes for name in requirement)]
     return bool(security) and all(requirement for requirement in security)
 
 
@@ -459,7 +464,7 @@ def anonymous_access(checker: Checker) -> None:
     for label, path, operation in checker.operations("GET"):
         outcome = checker.outcome("anonymous_access", label)
         documented = {str(code) for code in operation.get("responses", {})}
-        required = _credentials_required(checker.spec, operation)
+        required = credentials_required(checker.spec, operation)
         # every known entity type (some readable anonymously, some not), or a few ids
         for values in resolutions(path, checker.hints, limit=25):
             url = _fill(path, values)
@@ -481,6 +486,205 @@ def anonymous_access(checker: Checker) -> None:
                 break
         if not outcome.probes:
             outcome.skipped = "no known resource"
+
+
+# -- crud_round_trip --------------------------------------------------------------------------------------------
+
+LIMIT_PARAMS = ("limit", "per_page", "perPage", "page_size", "pageSize", "size", "count", "rows", "num")
+WRAPPERS = ("data", "items", "results", "records", "content", "values")
+
+
+def _json_schema_of_body(operation: dict[str, Any]) -> tuple[bool, Any]:
+    """(has a JSON body, its schema)."""
+    content = (operation.get("requestBody") or {}).get("content") or {}
+    for media_type, media in content.items():
+        base = media_type.split(";")[0].strip().lower()
+        if base == "application/json" or base.endswith("+json"):
+            return True, (media or {}).get("schema")
+    return False, None
+
+
+def _create_body(checker: Checker, operation: dict[str, Any]) -> Any:
+    """The documented example of the create, else a record generated from its schema (readOnly left out)."""
+    example = _example_body(operation)
+    if isinstance(example, dict):
+        return example
+    found, schema = _json_schema_of_body(operation)
+    if not found or not isinstance(schema, dict):
+        return None
+    from apitwin.fake import rng_for
+    from apitwin.inferred.schemas import Schemas
+    from apitwin.inferred.values import generate
+
+    schemas = Schemas(checker.spec)
+    value = generate(schemas, schema, rng_for("contract-crud", str(operation.get("operationId"))))
+    if not isinstance(value, dict):
+        return None
+    read_only = {k for k, v in schemas.properties(schema).items() if v.get("readOnly")}
+    return {k: v for k, v in value.items() if k not in read_only}
+
+
+def _item_of(body: Any) -> dict[str, Any] | None:
+    """The item an answer carries: itself, or the one object it wraps (`{"article": {...}}`, `{"data": {...}}`)."""
+    if not isinstance(body, dict):
+        return None
+    objects = [v for v in body.values() if isinstance(v, dict)]
+    if len(body) == 1 and len(objects) == 1:
+        return objects[0]
+    for key in WRAPPERS:
+        if isinstance(body.get(key), dict) and len(body) <= 3:
+            return body[key]
+    return body
+
+
+def _rows_anywhere(body: Any) -> list[Any]:
+    """The rows of a list answer: a bare array, a known envelope, or the one array an envelope holds."""
+    rows = rows_of(body)
+    if rows or not isinstance(body, dict):
+        return rows
+    arrays = [v for k, v in body.items() if isinstance(v, list)]
+    for key in WRAPPERS:
+        if isinstance(body.get(key), list):
+            return body[key]
+    return arrays[0] if len(arrays) == 1 else []
+
+
+def _largest_page(operation: dict[str, Any]) -> dict[str, Any]:
+    """Query parameters asking for the largest page the list documents."""
+    params: dict[str, Any] = {}
+    for parameter in operation.get("parameters", []):
+        if not isinstance(parameter, dict) or parameter.get("in") != "query":
+            continue
+        if parameter.get("name") in LIMIT_PARAMS:
+            schema = parameter.get("schema") or {}
+            if schema.get("type") in ("integer", "number"):
+                params[parameter["name"]] = int(schema.get("maximum", 100))
+    return params
+
+
+def _keys(rows: list[Any], param: str, id_field: str) -> list[str]:
+    """Each row's key as its item path names it (the property named like the path parameter, else the id)."""
+    return [str(row[param]) if isinstance(row, dict) and param in row else str(row_id(row, id_field))
+            for row in rows]
+
+
+def _listed_ids(checker: Checker, path: str, collection: str, param: str) -> list[str] | None:
+    """The keys the collection lists now (its largest page), None when it does not answer 200."""
+    reply = checker.send("GET", collection, params=_largest_page(checker.get_of(path) or {}) or None)
+    if reply.status != 200:
+        return None
+    return _keys(_rows_anywhere(reply.json_or_none()), param, checker.profile.id_field)
+
+
+def _id_of(item: dict[str, Any], reply: Reply, id_field: str, param: str) -> Any:
+    """The created item's key in its item path: the property named like the path parameter (`slug`), else the
+    profile's id field, else the last segment of its Location."""
+    for name in (param, id_field):
+        if name in item and isinstance(item[name], (str, int)):
+            return item[name]
+    location = reply.headers.get("location") if hasattr(reply, "headers") else None
+    if isinstance(location, str) and location:
+        return location.rstrip("/").rsplit("/", 1)[-1]
+    return row_id(item, None)
+
+
+@check("crud_round_trip", "error", "An item created through a collection reads back, is in the collection's list, "
+       "reads back an update, and answers 404 once deleted (wherever the document has those operations).")
+def crud_round_trip(checker: Checker) -> None:
+    for label, path, operation in checker.operations("POST"):
+        item_paths = [p for verb_path in checker.context.operations
+                      for verb, p in [verb_path.split(" ", 1)]
+                      if verb == "GET" and p.startswith(path + "/{") and p.count("/") == path.count("/") + 1
+                      and p.endswith("}")]
+        if not item_paths or checker.get_of(path) is None:
+            continue
+        item_path = item_paths[0]
+        outcome = checker.outcome("crud_round_trip", label)
+        options = resolutions(path, checker.hints, limit=1, protected=checker.profile.protected)
+        body = _create_body(checker, operation)
+        if not options or body is None:
+            outcome.skipped = "no known parent" if not options else "no JSON body to create with"
+            continue
+        values = options[0]
+        collection = _fill(path, values)
+        param = _template_params(item_path)[-1]
+        listed_before = _listed_ids(checker, path, collection, param)
+        created = checker.send("POST", collection, json_body=body)
+        if not 200 <= created.status < 300:
+            outcome.skipped = f"create answered {created.status}"
+            continue
+        item = _item_of(created.json_or_none())
+        key = _id_of(item or {}, created, checker.profile.id_field, param)
+        if key is None and listed_before is not None:           # a create that answers no body: the new row
+            after = _listed_ids(checker, path, collection, param)
+            fresh = [k for k in (after or []) if k not in listed_before]
+            key = fresh[0] if len(fresh) == 1 else None
+        if key is None:
+            outcome.skipped = "the create answer names no id"
+            continue
+        outcome.probes += 1
+        url = _fill(item_path, {**values, _template_params(item_path)[-1]: key})
+        read = checker.send("GET", url)
+        if read.status != 200:
+            checker.fail(outcome, "Created item is not readable",
+                         f"POST {collection} answered {created.status} with id {key!r}; GET {url} answered "
+                         f"{read.status}.", read, "AT271")
+            continue
+        page = _largest_page(checker.get_of(path) or {})
+        listed = checker.send("GET", collection, params=page or None)
+        ids = _keys(_rows_anywhere(listed.json_or_none()), param, checker.profile.id_field)
+        whole = not page or len(ids) < min(page.values())      # the page held every row: the item must be there
+        if listed.status == 200 and str(key) not in ids and whole:
+            checker.fail(outcome, "Created item is not in its collection's list",
+                         f"GET {collection} answered {len(ids)} rows without {key!r}.", listed, "AT272")
+            continue
+        _update_and_read_back(checker, outcome, item_path, values, key, url, _item_of(read.json_or_none()) or {})
+        if outcome.failed:
+            continue
+        codes = {str(c).upper() for c in ((checker.get_of(item_path) or {}).get("responses") or {})}
+        if f"DELETE {item_path}" not in checker.context.operations or not codes & {"404", "4XX", "DEFAULT"}:
+            continue            # no delete, or a read that documents no 404 to answer afterwards
+        deleted = checker.send("DELETE", url)
+        if not 200 <= deleted.status < 300:
+            continue
+        after = checker.send("GET", url)
+        if after.status != 404:
+            checker.fail(outcome, "Deleted item is still there",
+                         f"DELETE {url} answered {deleted.status}; GET {url} then answered {after.status}.", after,
+                         "AT274")
+
+
+def _update_and_read_back(checker: Checker, outcome: PropertyOutcome, item_path: str, values: dict[str, Any],
+                          key: Any, url: str, before: dict[str, Any]) -> None:
+    """PATCH (else PUT) one string field of the item, then read it back."""
+    for method in ("PATCH", "PUT"):
+        operation = checker.context.operations.get(f"{method} {item_path}")
+        if operation is None or not _json_schema_of_body(operation)[0]:
+            continue
+        found, schema = _json_schema_of_body(operation)
+        from apitwin.inferred.schemas import Schemas
+
+        props = Schemas(checker.spec).properties(schema) if isinstance(schema, dict) else {}
+        names = [k for k, v in before.items() if isinstance(v, str) and k in props and not props[k].get("readOnly")
+                 and props[k].get("type") in ("string", ["string"]) and not props[k].get("format")
+                 and not props[k].get("enum") and not props[k].get("pattern") and str(v) != str(key)
+                 and not VOLATILE.search(k)]
+        if not names:
+            return
+        name = names[0]
+        limit = props[name].get("maxLength")
+        value = "apitwin" if limit is None or limit >= 7 else "a" * max(1, props[name].get("minLength", 1))
+        writable = {k: v for k, v in before.items() if k in props and not props[k].get("readOnly")}
+        body = {name: value} if method == "PATCH" else {**writable, name: value}
+        reply = checker.send(method, url, json_body=body)
+        if not 200 <= reply.status < 300:
+            return
+        after = _item_of(checker.send("GET", url).json_or_none()) or {}
+        if not same_value(value, after.get(name)):
+            checker.fail(outcome, "Update does not read back",
+                         f"{method} {url} set {name}={value!r}; GET {url} read back {after.get(name, '<absent>')!r}.",
+                         reply, "AT273")
+        return
 
 
 # -- delete_removes ---------------------------------------------------------------------------------------------

@@ -56,6 +56,16 @@ def _credentials_from(request: RunRequest, profile: profiles.Profile, target: Ta
     return auth.Credentials(target, profile.login, username, password, static_token=token)
 
 
+def _explicit_headers(request: RunRequest, credentials: auth.Credentials) -> dict[str, str]:
+    """A plain document's fixed credential (`--header`) travels as an explicit header, as `st run -H` sends it,
+    not through an auth provider: schemathesis then probes auth only where the header is one the operation's
+    security declares (an oauth2 bearer beside an apiKey alternative is not stripped by its probes, and a
+    provider's header on the probe would make a correct 200 look like ignored auth)."""
+    if request.profile is None or not credentials.static_token:
+        return {}
+    return credentials.headers()
+
+
 def _other_account(request: RunRequest, profile: profiles.Profile, target: Target) -> auth.Credentials | None:
     """The second tenant: as asked, else the mock's seeded one when testing the mock in-process (skipped if that
     app does not know it)."""
@@ -125,13 +135,17 @@ def run(request: RunRequest) -> RunResult:
                  + (f", config {config_path}" if config_path else "") + ")")
         progress(f"  data hints: {result.hints}")
 
+        explicit = _explicit_headers(request, credentials)
+        if explicit:
+            settings = {**settings, "headers": {**(settings.get("headers") or {}), **explicit}}
         schema = schemathesis.openapi.from_dict(spec, config=config.to_schemathesis(settings, config_path))
         if request.include:
             schema = schema.include(func=lambda ctx: ctx.operation.label in request.include
                                     or ctx.operation.definition.raw.get("operationId") in request.include)
         if target.in_process:
             schema.app = target.app
-        auth.install(schema, credentials, profile.session_ending)
+        if not explicit:
+            auth.install(schema, credentials, profile.session_ending)
         hints.install(schema, found)
         operations = _resolved_operations(spec)
         exemptions.install(schema, profile, operations)

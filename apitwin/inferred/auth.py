@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ class Pins:
 
     secrets: dict[str, str] = field(default_factory=dict)             # api key or token → tenant
     logins: dict[tuple[str, str], str] = field(default_factory=dict)  # (username, password) → tenant
+    # a credential pinned to one security scheme (`scheme: NAME`) is accepted only through that scheme
+    schemes: dict[Any, str] = field(default_factory=dict)             # secret or (username, password) → scheme
 
     @property
     def pinned(self) -> bool:
@@ -48,19 +51,36 @@ def read_pins(entries: Any, where: str) -> Pins:
                             "{token: …}, {username: …, password: …})")
     secrets: dict[str, str] = {}
     logins: dict[tuple[str, str], str] = {}
+    schemes: dict[Any, str] = {}
     for number, entry in enumerate(entries, 1):
         if not isinstance(entry, dict):
             raise AuthFileError(f"{where}: credential {number} is not a mapping")
         secret = entry.get("key", entry.get("token"))
         tenant = entry.get("tenant")
+        scheme = entry.get("scheme")
+        if scheme is not None and not isinstance(scheme, str):
+            raise AuthFileError(f"{where}: credential {number}: scheme must name one of the document's "
+                                "securitySchemes")
         if secret is not None:
-            secrets[str(secret)] = str(tenant if tenant is not None else secret)
+            credential: Any = str(secret)
+            secrets[credential] = str(tenant if tenant is not None else secret)
         elif entry.get("username") is not None and entry.get("password") is not None:
-            logins[(str(entry["username"]), str(entry["password"]))] = str(tenant if tenant is not None
-                                                                           else entry["username"])
+            credential = (str(entry["username"]), str(entry["password"]))
+            logins[credential] = str(tenant if tenant is not None else entry["username"])
         else:
             raise AuthFileError(f"{where}: credential {number} needs key, token, or username and password")
-    return Pins(secrets, logins)
+        if scheme is not None:
+            schemes[credential] = scheme
+    return Pins(secrets, logins, schemes)
+
+
+def check_pin_schemes(pins: Pins, doc: dict[str, Any], where: str) -> None:
+    """Every `scheme:` a pin names is one of the document's securitySchemes (a typo would lock the key out)."""
+    defined = set(((doc.get("components") or {}).get("securitySchemes") or {}))
+    unknown = sorted(set(pins.schemes.values()) - defined)
+    if unknown:
+        raise AuthFileError(f"{where}: scheme {', '.join(unknown)} is not in the document's securitySchemes "
+                            f"({', '.join(sorted(defined)) or 'none defined'})")
 
 
 def load_pins(path: Path) -> Pins:
@@ -77,32 +97,67 @@ def _pins() -> Pins:
     return found if isinstance(found, Pins) else Pins()
 
 
-def _secret(value: Any) -> dict[str, Any] | None:
+def _through(pins: Pins, credential: Any, scheme: str | None) -> bool:
+    """Is the credential accepted through `scheme`? Unpinned to a scheme (or an unknown caller): yes."""
+    tied = pins.schemes.get(credential)
+    return tied is None or scheme is None or tied == scheme
+
+
+def _secret(value: Any, scheme: str | None = None) -> dict[str, Any] | None:
     if not isinstance(value, str) or not value.strip():
         return None
     pins = _pins()
     if not pins.pinned:
         return {"sub": "anyone", "tenant": None}
     tenant = pins.secrets.get(value)
-    return {"sub": tenant, "tenant": tenant} if tenant is not None else None
+    if tenant is None or not _through(pins, value, scheme):
+        return None
+    return {"sub": tenant, "tenant": tenant}
 
 
-def apikey_info(apikey: str, required_scopes: Any = None) -> dict[str, Any] | None:
-    return _secret(apikey)
+def apikey_info(apikey: str, required_scopes: Any = None, *, scheme: str | None = None) -> dict[str, Any] | None:
+    return _secret(apikey, scheme)
 
 
-def bearer_info(token: str) -> dict[str, Any] | None:
-    return _secret(token)
+def bearer_info(token: str, *, scheme: str | None = None) -> dict[str, Any] | None:
+    return _secret(token, scheme)
 
 
-def basic_info(username: str, password: str, required_scopes: Any = None) -> dict[str, Any] | None:
+def basic_info(username: str, password: str, required_scopes: Any = None, *,
+               scheme: str | None = None) -> dict[str, Any] | None:
     if not username:
         return None
     pins = _pins()
     if not pins.pinned:
         return {"sub": username, "tenant": None}
     tenant = pins.logins.get((username, password))
-    return {"sub": username, "tenant": tenant} if tenant is not None else None
+    if tenant is None or not _through(pins, (username, password), scheme):
+        return None
+    return {"sub": username, "tenant": tenant}
+
+
+class _PerScheme:
+    """Connexion names security functions by dotted path; `BY_SCHEME.k<hex of the scheme name>_<kind>` is the
+    check of one scheme, so a credential pinned to a scheme is refused through the others."""
+
+    KINDS = {"apikey": apikey_info, "bearer": bearer_info, "basic": basic_info}
+
+    def __getattr__(self, attribute: str) -> Any:
+        encoded, _, kind = attribute.rpartition("_")
+        if not encoded.startswith("k") or kind not in self.KINDS:
+            raise AttributeError(attribute)
+        try:
+            scheme = bytes.fromhex(encoded[1:]).decode()
+        except ValueError:
+            raise AttributeError(attribute) from None
+        return functools.partial(self.KINDS[kind], scheme=scheme)
+
+
+BY_SCHEME = _PerScheme()
+
+
+def _check_of(scheme: str, kind: str) -> str:
+    return f"{_MODULE}.BY_SCHEME.k{scheme.encode().hex()}_{kind}"
 
 
 def security_view(view: dict[str, Any]) -> dict[str, Any]:
@@ -126,14 +181,14 @@ def security_view(view: dict[str, Any]) -> dict[str, Any]:
         kind = scheme.get("type")
         http = str(scheme.get("scheme", "")).lower()
         if kind == "apiKey":
-            scheme["x-apikeyInfoFunc"] = f"{_MODULE}.apikey_info"
+            scheme["x-apikeyInfoFunc"] = _check_of(name, "apikey")
         elif kind == "http" and http == "basic":
-            scheme["x-basicInfoFunc"] = f"{_MODULE}.basic_info"
+            scheme["x-basicInfoFunc"] = _check_of(name, "basic")
         elif kind in ("oauth2", "openIdConnect") or (kind == "http" and http == "bearer"):
-            schemes[name] = {"type": "http", "scheme": "bearer", "x-bearerInfoFunc": f"{_MODULE}.bearer_info"}
+            schemes[name] = {"type": "http", "scheme": "bearer", "x-bearerInfoFunc": _check_of(name, "bearer")}
         elif kind == "http":
             schemes[name] = {"type": "apiKey", "in": "header", "name": "Authorization",
-                             "x-apikeyInfoFunc": f"{_MODULE}.apikey_info"}
+                             "x-apikeyInfoFunc": _check_of(name, "apikey")}
         else:
             dropped.add(name)
             del schemes[name]

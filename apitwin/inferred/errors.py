@@ -46,11 +46,6 @@ _NEAREST = {400: (422, 409, 404, 403, 405, 406, 415), 401: (403,), 403: (401,), 
             413: (400, 422), 422: (400, 409)}   # 404 and 405 stay: clients and tools read them as routing answers
 
 
-def _has_control(path: str) -> bool:
-    """A newline: no route can match the path at all (Starlette's mounts match `.*`)."""
-    return "\n" in path or "\r" in path
-
-
 def documented_status(status: int, responses: dict[str, Any], nearest: tuple[int, ...] | None = None) -> int:
     codes = {str(code).upper() for code in responses}
 
@@ -75,7 +70,7 @@ class ErrorRenderer:
         responses = self._responses()
         if responses is not None:
             error.status = documented_status(error.status, responses)
-            if error.status == 404 and error.kind == "routing" and not _has_control(self._path()):
+            if error.status == 404 and error.kind == "routing":
                 # the path names an operation but a parameter does not fit its type (`/comments/x` for an
                 # integer id): the refusal of an invalid request, where the operation documents one
                 error.status = documented_status(404, responses, nearest=(400, 422))
@@ -98,10 +93,6 @@ class ErrorRenderer:
     def _responses(self) -> dict[str, Any] | None:
         binding = self._binding()
         return (binding.operation.get("responses") or {}) if binding is not None else None
-
-    def _path(self) -> str:
-        scope = runtime.scope_or_none()
-        return str(scope.get("path", "")) if scope is not None else ""
 
     def _binding(self) -> Any:
         scope = runtime.scope_or_none()

@@ -14,6 +14,7 @@ from connexion.lifecycle import ConnexionResponse
 from apitwin import runtime
 from apitwin.errors import ApiError
 from apitwin.fake import rng_for
+from apitwin.validation import resolve_composed_form
 from apitwin.inferred import callbacks, listing, patching
 from apitwin.inferred.model import Binding, Model, Resource, response_schema, success
 from apitwin.inferred.schemas import json_media
@@ -293,7 +294,7 @@ class Handlers:
         self._check_parent(binding, resource, kwargs)
         if resource.schema is None:
             return self._other(binding, kwargs)
-        body = _unwrap(resource, kwargs.get("body"))
+        body = _unwrap(resource, self._form_fields(binding, kwargs.get("body")))
         given = body if isinstance(body, dict) else {}
         store = runtime.current().store
         scope, tenant = self._scope(resource), self._tenant(kwargs)
@@ -312,6 +313,18 @@ class Handlers:
             store[resource.name].insert({"id": number, "key": key, "scope": scope, "tenant": tenant, "body": record})
         self._changed(resource, "created", record, tenant)
         return self._render(binding, 201, record, item=record, location=self._location(resource, scope, key))
+
+    def _form_fields(self, binding: Binding, body: Any) -> Any:
+        """A form body of a composed schema (no `type: object`) as its fields' types say (Connexion hands those
+        over as lists of strings); JSON and plain object forms come through as they are."""
+        content = (self.schemas.deref(binding.operation.get("requestBody")) or {}).get("content") or {}
+        form = next((m for t, m in content.items() if t.split(";")[0].strip().lower()
+                     in ("multipart/form-data", "application/x-www-form-urlencoded")), None)
+        if not isinstance(body, dict) or not isinstance(form, dict) or form.get("schema") is None \
+                or self.schemas.deref(form["schema"]).get("type") == "object" \
+                or not all(isinstance(v, list) for v in body.values()):
+            return body
+        return resolve_composed_form(self.schemas.properties(form["schema"]), body)
 
     def _location(self, resource: Resource, scope: dict[str, str], key: Any) -> str | None:
         """Where the created item lives (its item path filled in), for the Location header clients follow."""

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 
-from apitwin.inferred.auth import EXTENSION, Pins, challenge, credential_for, load_pins, read_pins, security_view
+from apitwin.inferred.auth import (EXTENSION, Pins, challenge, check_pin_schemes, credential_for, load_pins, read_pins,
+                                   security_view)
 from apitwin.inferred.document import Bundled, open_document
 from apitwin.inferred.errors import ErrorRenderer
 from apitwin.inferred.handlers import Handlers
@@ -58,6 +59,7 @@ def build(path: Path | str, *, name: str | None = None, auth_file: Path | None =
     model = infer(bundled.data)
     pins = pins if pins is not None else load_pins(auth_file) if auth_file is not None else (
         read_pins(bundled.data[EXTENSION], f"{bundled.source}: {EXTENSION}") if EXTENSION in bundled.data else Pins())
+    check_pin_schemes(pins, bundled.data, f"--auth {auth_file}" if auth_file is not None else str(bundled.source))
     handlers = Handlers(model)
 
     def seed(rt: Any, data_dir: Path) -> None:

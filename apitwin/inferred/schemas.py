@@ -41,7 +41,7 @@ class Schemas:
         if not isinstance(schema, dict) or depth > 10:
             return {}
         if "allOf" not in schema:
-            return schema
+            return self._with_branch_properties(schema, depth) if self.branches(schema) else schema
         out: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         props = dict(out.get("properties") or {})
         required = list(out.get("required") or [])
@@ -56,7 +56,24 @@ class Schemas:
             out["properties"] = props
         if required:
             out["required"] = required
-        return out
+        return self._with_branch_properties(out, depth) if self.branches(out) else out
+
+    @staticmethod
+    def branches(schema: Any) -> list[Any]:
+        """The alternatives of a polymorphic schema (`oneOf`, else `anyOf`), or none."""
+        if not isinstance(schema, dict):
+            return []
+        found = schema.get("oneOf") or schema.get("anyOf")
+        return found if isinstance(found, list) else []
+
+    def _with_branch_properties(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
+        """A reader of a polymorphic object (oneOf of object schemas) sees every branch's properties: the id,
+        readOnly and writeOnly properties they share are the resource's. `required` stays the schema's own."""
+        props = dict(schema.get("properties") or {})
+        for branch in self.branches(schema):
+            for name, sub in (self.flat(branch, depth + 1).get("properties") or {}).items():
+                props.setdefault(name, sub)
+        return {**schema, "properties": props} if props else schema
 
     def properties(self, schema: Any) -> dict[str, dict[str, Any]]:
         flat = self.flat(schema)

@@ -105,7 +105,23 @@ def compose(schemas: Schemas, schema: Any, given: dict[str, Any], server: dict[s
     """A record valid against `schema`: `keep` (values that stay) overlaid with what the client sent (`given`)
     and what the server decides (`server`: ids, timestamps); required properties nobody gave are generated; a
     client value that would make the record invalid is dropped (its value in `base`, the earlier version, or a
-    generated one stays)."""
+    generated one stays). A polymorphic schema (oneOf/anyOf) is composed per branch: the valid record keeping
+    most of what the client sent wins (a dessert stays a dessert)."""
+    flat = schemas.flat(schema)
+    branches = schemas.branches(flat)
+    if branches:
+        rest = {k: v for k, v in flat.items() if k not in ("oneOf", "anyOf", "discriminator", "properties")}
+        best, best_score = None, -1
+        for branch in branches:
+            candidate = compose(schemas, {**rest, "allOf": [branch]}, given, server, rng, base, keep)
+            if not schemas.valid(schema, candidate):
+                continue
+            score = sum(1 for k, v in (given or {}).items() if candidate.get(k) == v) \
+                if isinstance(given, dict) else 0
+            if score > best_score:
+                best, best_score = candidate, score
+        if best is not None:
+            return best
     props = schemas.properties(schema)
     required = list(schemas.flat(schema).get("required") or [])
     record: dict[str, Any] = dict(keep or {})

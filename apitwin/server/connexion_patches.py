@@ -15,6 +15,10 @@
   extra rule Connexion adds (each `default` valid against its own schema, checked in every mapping that has one, a
   superset of the places Connexion looks), accepts a valid document in milliseconds; anything it does not accept
   goes through Connexion's own validation, which raises the same InvalidSpecification as before.
+- Starlette's `path` convertor, which Connexion's mounts (`<base path>/{path:path}`) use, matches line feeds too
+  (`(?s:.*)` instead of `.*`): otherwise a path whose parameter holds an encoded %0A reaches no route at all and
+  answers a 404 the document may not list. APIs that refuse control characters in paths still do so first
+  (`Wire.control_path_status`, apitwin.limits); the inferred APIs route them like any other character.
 - Relied upon, not patched: the body validators' constructor attributes (`_schema`, `_encoding`, `_nullable`,
   `_required`) and the `MUTABLE_VALIDATION` switch that replays a normalised body (apitwin.validation).
 """
@@ -26,11 +30,12 @@ from typing import Any
 import connexion.decorators.parameter as parameter_decorators
 import connexion.security as security
 import jsonschema_rs
+import starlette.convertors as convertors
 from connexion.json_schema import NullableTypeValidator
-from connexion.spec import Specification
 from connexion.middleware.main import ConnexionMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.spec import Specification
 from connexion.utils import inspect_function_arguments
 from jsonschema import Draft4Validator
 from jsonschema.validators import extend as extend_validator
@@ -39,6 +44,8 @@ from jsonschema.validators import extend as extend_validator
 PATCHED = ((parameter_decorators, "inspect_function_arguments"), (security, "inspect_function_arguments"))
 # (class, classmethod) given a fast path by `apply`
 SPEC_VALIDATION = (Specification, "_validate_spec")
+# the regex a mount's `{path:path}` tail matches: any character, line feeds included
+PATH_TAIL = "(?s:.*)"
 # attributes of Connexion's request body validators that apitwin.validation reads or sets
 VALIDATOR_ATTRIBUTES = ("_schema", "_encoding", "_nullable", "_required", "MUTABLE_VALIDATION")
 
@@ -59,6 +66,7 @@ def apply() -> None:
         if not accepted(cls.openapi_schema, spec):
             connexion_validation(cls, spec)
     Specification._validate_spec = classmethod(validate_spec)   # type: ignore[method-assign, assignment]
+    convertors.CONVERTOR_TYPES["path"].regex = PATH_TAIL
     _applied = True
 
 
