@@ -190,8 +190,8 @@ def main() -> int:
             result = run_document(entry, max_examples, True, log_dir / "permissive")
             progress.line(f"{name:32} permissive auth: st run {result['st']} findings (ignored-auth expected), "
                           f"contract {result['contract']}")
-            rows.append([f"{name} (permissive)", result["version"], f"{result['startup']:.2f}", str(result["st"]),
-                         str(result["contract"]), str(result.get("crud", "?")), "expected"])
+            rows.append([f"{name} (permissive)", result["version"], f"{result['startup']:.2f}",
+                         str(result["st"]), str(result["contract"]), str(result.get("crud", "?")), "expected"])
             progress.advance()
     progress.table(f"corpus: {clean}/{len(entries)} documents with 0 failures",
                    ["document", "OpenAPI", "start s", "st run failures", "contract failures", "CRUD", "result"], rows)

@@ -28,16 +28,17 @@ def test_lines_summary_table_and_exit_code(contract_failures: int, exit_code: in
     run = load_run()
 
     def fake(entry: dict, max_examples: int, permissive: bool, log_dir: Path) -> dict:
-        return {"startup": 0.25, "st": 0, "contract": contract_failures if entry["name"] == "oai-petstore" else 0}
+        return {"startup": 0.25, "st": 0, "contract": contract_failures if entry["name"] == "oai-petstore" else 0,
+                "version": "3.0.0", "crud": "n/a"}
 
     monkeypatch.setattr(run, "run_document", fake)
     monkeypatch.setenv("CORPUS_ONLY", "oai-petstore,oai-api-with-examples")
     monkeypatch.setattr(sys, "argv", ["run.py", "--logs", str(tmp_path)])
     assert run.main() == exit_code
     out = capsys.readouterr().out
-    assert "oai-petstore                     start 0.25s  st run: 0 failures  apitwin contract: " in out
+    assert "oai-petstore                     3.0.0  start 0.25s  st run: 0 failures  apitwin contract: " in out
     assert "┃ document" in out and "┃ contract failures ┃" in out
-    assert f"│ oai-petstore          │    0.25 │               0 │                 {contract_failures} │" in out
+    assert re.search(rf"│ oai-petstore\s+│ 3\.0\.0\s+│\s+0\.25 │\s+0 │\s+{contract_failures} │ n/a\s+│", out), out
     clean = 2 if exit_code == 0 else 1
     assert f"corpus: {clean}/2 documents with 0 failures" in out
 
@@ -55,4 +56,4 @@ def test_a_document_that_cannot_run_is_an_error_row(tmp_path: Path, monkeypatch:
     assert run.main() == 1
     out = capsys.readouterr().out
     assert "oai-petstore                     ERROR document could not be served" in out
-    assert re.search(r"│ oai-petstore │\s+- │\s+- │\s+- │ ERROR\s+│", out), out
+    assert re.search(r"│ oai-petstore │(\s+- │){5} ERROR\s+│", out), out
