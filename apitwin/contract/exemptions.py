@@ -15,15 +15,24 @@ else:
 - negative data that is valid as sent: schemathesis' `negative_data_rejection` may mutate a string path, query,
   header or cookie parameter into a number; on the wire `42` is the string "42", which the parameter accepts, so
   no server can tell the request from a valid one. A case whose every mutated parameter, as the text it travels
-  as, validates is not reported (schemathesis already does this for numeric parameters).
+  as, validates is not reported (schemathesis already does this for numeric parameters). The same holds for a form
+  body (multipart or urlencoded): every field travels as text, so `null` or `42` in a string field arrives as the
+  string "null" or "42". Such a body is not reported when some reading of the fields actually sent (each as its
+  text, or parsed as a JSON scalar, as servers coerce form fields) validates. schemathesis tries this too, but
+  picks each field's reading alone, by errors at that field; under a `oneOf` (a discriminated form body) the errors
+  sit at the root, so it keeps a reading that makes the whole body invalid and reports a valid request.
 - collections emptied, not removed: a profile's `emptied_not_removed` DELETEs leave the collection readable (200
   with no rows), which schemathesis' `use_after_free` would report as a deleted resource still served.
 """
 from __future__ import annotations
 
+import itertools
+import json
 import re
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from apitwin.contract.profiles import Profile
 
@@ -84,6 +93,98 @@ def valid_as_sent(case: Any) -> bool:
     return negative
 
 
+FORM_READINGS_LIMIT = 4096      # combinations of field readings tried before giving up (and reporting the case)
+
+
+def form_fields(content_type: str, body: bytes) -> dict[str, list[str | None]] | None:
+    """The fields of a form body as sent; `None` marks a part that is a file or typed value, not plain text."""
+    media = content_type.split(";")[0].strip().lower()
+    if media == "application/x-www-form-urlencoded":
+        return {k: list(v) for k, v in parse_qs(body.decode("ascii", "replace"), keep_blank_values=True).items()}
+    if media != "multipart/form-data":
+        return None
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    if not message.is_multipart():
+        return None
+    fields: dict[str, list[str | None]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            return None
+        payload = part.get_payload(decode=True)
+        text = None
+        if isinstance(payload, bytes) and part.get_filename() is None and "content-type" not in part:
+            text = payload.decode(errors="replace")
+        fields.setdefault(name, []).append(text)
+    return fields
+
+
+def _readings(text: str) -> list[Any]:
+    """How a server may read one form field: as its text, or parsed as a JSON scalar (number, boolean, null)."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return [text]
+    return [text, parsed] if not isinstance(parsed, (dict, list)) and parsed != text else [text]
+
+
+def _as_json(value: Any) -> Any:
+    """A generated value for a non-text part (a file): its bytes as text, which a binary string schema accepts."""
+    data = getattr(value, "data", value)
+    return data.decode("latin-1") if isinstance(data, (bytes, bytearray)) else data
+
+
+def form_body_valid_as_sent(schema: dict[str, Any], generated: Any, fields: dict[str, list[str | None]]) -> bool:
+    """Does some reading of the form fields sent validate against the body schema?"""
+    from jsonschema import Draft202012Validator
+
+    if not isinstance(generated, dict):
+        return False
+    options: list[tuple[str, list[Any]]] = []
+    for name, texts in fields.items():
+        if any(text is None for text in texts):
+            options.append((name, [_as_json(generated.get(name))]))
+        elif len(texts) == 1:
+            options.append((name, _readings(texts[0])))
+        else:
+            options.append((name, [list(texts), [r[-1] for r in map(_readings, texts)]]))
+    total = 1
+    for _, values in options:
+        total *= len(values)
+    if total > FORM_READINGS_LIMIT:
+        return False
+    try:
+        validator = Draft202012Validator(schema)
+        names = [name for name, _ in options]
+        return any(validator.is_valid(dict(zip(names, combo)))
+                   for combo in itertools.product(*(values for _, values in options)))
+    except Exception:  # noqa: BLE001 - a schema the validator cannot read proves nothing either way
+        return False
+
+
+def form_body_case_valid_as_sent(case: Any, response: Any) -> bool:
+    """Is this negative case's only negative part a form body that validates as its fields were sent?"""
+    from schemathesis.core.parameters import ParameterLocation
+
+    meta = getattr(case, "meta", None)
+    if meta is None or not meta.is_negative_at(ParameterLocation.BODY):
+        return False
+    if any(meta.is_negative_at(location) for location in (ParameterLocation.PATH, ParameterLocation.QUERY,
+                                                          ParameterLocation.HEADER, ParameterLocation.COOKIE)):
+        return False
+    request = getattr(response, "request", None)
+    content = getattr(request, "body", None)
+    if isinstance(content, str):
+        content = content.encode()
+    if not isinstance(content, bytes) or not case.media_type:
+        return False
+    fields = form_fields(request.headers.get("Content-Type", ""), content)
+    body = case.operation.get_body_for_media_type(case.media_type)
+    if fields is None or body is None:
+        return False
+    return form_body_valid_as_sent(body.optimized_schema, case.body, fields)
+
+
 def emptied_not_removed(profile: Profile, failure: Any) -> bool:
     """Is this use-after-free about a DELETE the profile says empties a collection and keeps it readable? The
     failure names the DELETE's operation label (`DELETE /{entityTypeId}`); its `free` is the concrete request."""
@@ -101,7 +202,7 @@ def install(schema: Any, profile: Profile, operations: dict[str, dict[str, Any]]
                 return False
             operation_id = case.operation.definition.raw.get("operationId")
             return not business_rule(profile, operation_id, response.status_code, body)
-        if code == NEGATIVE_DATA_CODE and valid_as_sent(case):
+        if code == NEGATIVE_DATA_CODE and (valid_as_sent(case) or form_body_case_valid_as_sent(case, response)):
             return False
         if code == USE_AFTER_FREE_CODE and emptied_not_removed(profile, failure):
             return False
