@@ -109,9 +109,32 @@ def _downgrade(node: Any) -> None:
             node["example"] = values[0]
     for key in ("$schema", "$id", "$comment", "contentMediaType", "contentEncoding"):
         node.pop(key, None)
+    _downgrade_unevaluated(node)
     for key, value in node.items():
         if key not in _DATA_KEYS:
             _downgrade(value)
+
+
+def _downgrade_unevaluated(node: dict[str, Any]) -> None:
+    """3.0 has no `unevaluatedProperties`. `false` on a schema whose properties all sit in one place says the same
+    as `additionalProperties: false` there: on the schema itself when it has only its own `properties`, or on each
+    inline alternative of a `oneOf` (exactly one alternative validates, so only its properties are evaluated).
+    Any other use is dropped: Connexion then accepts more request bodies than the 3.1 document allows."""
+    if "unevaluatedProperties" not in node:
+        return
+    value = node.pop("unevaluatedProperties")
+    if value is not False or "additionalProperties" in node:
+        return
+    composed = [key for key in ("allOf", "anyOf", "oneOf", "$ref", "if") if key in node]
+    if not composed and "properties" in node:
+        node["additionalProperties"] = False
+        return
+    alternatives = node.get("oneOf")
+    if composed == ["oneOf"] and "properties" not in node and isinstance(alternatives, list) and all(
+            isinstance(alt, dict) and "properties" in alt
+            and not any(k in alt for k in ("allOf", "anyOf", "oneOf", "$ref", "if")) for alt in alternatives):
+        for alt in alternatives:
+            alt.setdefault("additionalProperties", False)
 
 
 def served_document(spec: dict[str, Any], mount_url: str) -> dict[str, Any]:

@@ -218,12 +218,17 @@ class Handlers:
             return _answer(status, None, None, headers)
         media_type, spec = media
         schema = spec.get("schema")
-        if schema is None or self.schemas.valid(schema, body):
+        if schema is None:
             return _answer(status, body, _json_type(media_type), headers)
+        # The store keeps writeOnly properties (a password, a card's cvc); an answer never carries them.
+        shown = without_write_only(self.schemas, schema, body)
+        if self.schemas.valid_answer(schema, shown):
+            return _answer(status, shown, _json_type(media_type), headers)
         for name, prop in self.schemas.properties(schema).items():   # an envelope such as {"data": item}
             if self.schemas.valid(prop, body):
                 wrapped = compose(self.schemas, schema, {}, {name: body}, self._rng(binding.operation_id, "wrap"))
-                if self.schemas.valid(schema, wrapped):
+                wrapped = without_write_only(self.schemas, schema, wrapped)
+                if self.schemas.valid_answer(schema, wrapped):
                     return _answer(status, wrapped, _json_type(media_type), headers)
         return self._documented(binding, status, media_type, spec, headers)
 

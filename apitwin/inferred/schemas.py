@@ -16,6 +16,7 @@ class Schemas:
         self.doc = doc
         self._validators: dict[int, Any] = {}
         self._keep: list[Any] = []
+        self._answer_components: Any = None
 
     def deref(self, node: Any, depth: int = 0) -> Any:
         """`node` with its `$ref` chain followed (siblings of a `$ref` win, as in 3.1)."""
@@ -104,6 +105,47 @@ class Schemas:
             return self.validator(schema).is_valid(value)
         except Exception:  # noqa: BLE001 - an uncompilable schema (bad pattern) cannot be checked: accept
             return True
+
+    def valid_answer(self, schema: Any, value: Any) -> bool:
+        """Is `value` valid as an answer? A writeOnly property is never in an answer, so its `required` holds only
+        for requests (OpenAPI: "MAY be in required, which then applies to the request only")."""
+        if schema is None:
+            return True
+        key = ("answer", id(schema))
+        found = self._validators.get(key)   # type: ignore[call-overload]
+        if found is None:
+            if self._answer_components is None:
+                self._answer_components = self._without_write_only_required(self.doc.get("components") or {})
+            root = {"$defs": {}, **({"components": self._answer_components} if self._answer_components else {}),
+                    "allOf": [self._without_write_only_required(schema)]}
+            try:
+                found = jsonschema_rs.validator_for(root, validate_formats=True)
+            except Exception:  # noqa: BLE001 - an uncompilable schema (bad pattern) cannot be checked: accept
+                return True
+            self._validators[key] = found   # type: ignore[index]
+            self._keep.append(schema)
+        try:
+            return found.is_valid(value)
+        except Exception:  # noqa: BLE001
+            return True
+
+    def _without_write_only_required(self, node: Any, depth: int = 0) -> Any:
+        """A copy of `node` whose `required` lists leave out the writeOnly properties they name."""
+        if depth > 200:
+            return node
+        if isinstance(node, list):
+            return [self._without_write_only_required(v, depth + 1) for v in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: self._without_write_only_required(v, depth + 1) if k not in ("example", "examples", "enum",
+                                                                                "const", "default") else v
+               for k, v in node.items()}
+        props = node.get("properties")
+        if isinstance(node.get("required"), list) and isinstance(props, dict):
+            out["required"] = [name for name in node["required"]
+                               if not (isinstance(self.deref(props.get(name)), dict)
+                                       and self.deref(props.get(name)).get("writeOnly"))]
+        return out
 
     def first_error_path(self, schema: Any, value: Any) -> list[Any] | None:
         try:

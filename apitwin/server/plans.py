@@ -75,7 +75,7 @@ class OperationPlan:
         if found is _UNSET:
             media = ((self.responses.get(key) or {}).get("content") or {}).get(media_type) or {}
             found = None if not media_type.endswith("json") or "schema" not in media else \
-                jsonschema_rs.validator_for(media["schema"], validate_formats=True)
+                jsonschema_rs.validator_for(as_response(media["schema"]), validate_formats=True)
             self._response_validators[(key, media_type)] = found
         return found
 
@@ -89,12 +89,23 @@ def _detailed(schema: Any) -> Any:
     return Draft202012Validator(schema, format_checker=FORMATS)
 
 
-def as_request(schema: Any, seen: dict[int, Any] | None = None) -> Any:
+def as_request(schema: Any) -> Any:
     """A body schema as a request sees it: `readOnly` properties are not required (OpenAPI: "required" on a
-    read-only property applies to responses only). Shared and recursive subschemas stay shared."""
-    seen = {} if seen is None else seen
+    read-only property applies to responses only)."""
+    return _seen_as(schema, "readOnly", {})
+
+
+def as_response(schema: Any) -> Any:
+    """A body schema as an answer sees it: `writeOnly` properties are not required (OpenAPI: "required" on a
+    write-only property applies to requests only; an answer never carries a password or a card's cvc)."""
+    return _seen_as(schema, "writeOnly", {})
+
+
+def _seen_as(schema: Any, hidden: str, seen: dict[int, Any]) -> Any:
+    """`schema` with the properties marked `hidden` left out of every `required`. Shared and recursive subschemas
+    stay shared."""
     if isinstance(schema, list):
-        return [as_request(item, seen) for item in schema]
+        return [_seen_as(item, hidden, seen) for item in schema]
     if not isinstance(schema, dict):
         return schema
     if id(schema) in seen:
@@ -105,13 +116,13 @@ def as_request(schema: Any, seen: dict[int, Any] | None = None) -> Any:
         if key in ("example", "examples", "default", "enum", "const"):
             out[key] = value
         elif key == "properties" and isinstance(value, dict):
-            out[key] = {name: as_request(sub, seen) for name, sub in value.items()}
+            out[key] = {name: _seen_as(sub, hidden, seen) for name, sub in value.items()}
         else:
-            out[key] = as_request(value, seen)
+            out[key] = _seen_as(value, hidden, seen)
     props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
     if isinstance(schema.get("required"), list) and props:
         out["required"] = [name for name in schema["required"]
-                           if not (isinstance(props.get(name), dict) and props[name].get("readOnly") is True)]
+                           if not (isinstance(props.get(name), dict) and props[name].get(hidden) is True)]
     return out
 
 
