@@ -2,7 +2,8 @@
 root element is the body; each child element (or attribute, for `xml.attribute`) is the property its `xml.name` or
 property name names; an array is its repeated elements, inside one wrapper element when `xml.wrapped`; element text
 is read in the property's type (`<has_dog>true</has_dog>` is the boolean true, an empty one is the empty string,
-which a boolean refuses). Elements no property names are kept as text, for `additionalProperties` to judge.
+which a boolean refuses). Text inside an element that should hold elements (`<booking>true</booking>`) is read as
+that scalar, which the object schema refuses. Elements no property names are kept as text, for `additionalProperties` to judge.
 
 The standard library's expat parser resolves no external entities and (expat 2.4+) caps entity expansion; a body
 declaring a DTD is refused outright, as no API document describes one.
@@ -19,16 +20,25 @@ class XmlBodyError(ValueError):
     """The body is not well-formed XML (or declares a DTD)."""
 
 
-def parse(raw: bytes, schema: Any, properties_of: Any) -> Any:
+def parse(raw: bytes, schema: Any, properties_of: Any, deref: Any = None) -> Any:
     """The body as the value its schema describes. `properties_of(schema)` names every property a (possibly
-    composed) object schema may carry."""
+    composed) object schema may carry; `deref` follows a `$ref` (schemas not yet resolved)."""
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise XmlBodyError("a document type declaration is not accepted")
     try:
         root = ElementTree.fromstring(raw)
     except ElementTree.ParseError as exc:
         raise XmlBodyError(str(exc)) from None
-    return _value(root, schema, properties_of, 0)
+    return _value(root, schema, _Reader(properties_of, deref or (lambda node: node)), 0)
+
+
+class _Reader:
+    def __init__(self, properties_of: Any, deref: Any) -> None:
+        self.deref = deref
+        self._properties_of = properties_of
+
+    def __call__(self, schema: Any) -> dict[str, Any]:
+        return {name: self.deref(prop) for name, prop in (self._properties_of(self.deref(schema)) or {}).items()}
 
 
 def _local(tag: str) -> str:
@@ -48,7 +58,12 @@ def _types(schema: Any) -> list[str]:
 def _value(element: ElementTree.Element, schema: Any, properties_of: Any, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise XmlBodyError("the body is nested too deeply")
+    schema = properties_of.deref(schema)
     properties = properties_of(schema) if isinstance(schema, dict) else {}
+    text = (element.text or "").strip()
+    if text and not len(element) and not element.attrib and "string" not in _types(schema) and (
+            properties or "object" in _types(schema) or "array" in _types(schema)):
+        return scalar(schema, text)   # text where elements were expected: a scalar the schema refuses
     if properties or "object" in _types(schema) or (len(element) and not _types(schema)):
         return _object(element, properties, properties_of, depth)
     if "array" in _types(schema):

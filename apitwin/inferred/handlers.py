@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from connexion.lifecycle import ConnexionResponse
 
-from apitwin import runtime
+from apitwin import runtime, xmlbody
 from apitwin.errors import ApiError
 from apitwin.fake import rng_for
 from apitwin.validation import resolve_composed_form
@@ -323,6 +323,14 @@ class Handlers:
         """A form body of a composed schema (no `type: object`) as its fields' types say (Connexion hands those
         over as lists of strings); JSON and plain object forms come through as they are."""
         content = (self.schemas.deref(binding.operation.get("requestBody")) or {}).get("content") or {}
+        if isinstance(body, (bytes, str)) and body:   # XML: validated as read by apitwin.xmlbody, read the same here
+            xml = next((m for t, m in content.items() if t.split(";")[0].strip().lower().endswith("xml")), None)
+            if isinstance(xml, dict) and xml.get("schema") is not None:
+                try:
+                    return xmlbody.parse(body.encode() if isinstance(body, str) else body, xml["schema"],
+                                         self.schemas.properties, self.schemas.deref)
+                except xmlbody.XmlBodyError:
+                    return body
         form = next((m for t, m in content.items() if t.split(";")[0].strip().lower()
                      in ("multipart/form-data", "application/x-www-form-urlencoded")), None)
         if not isinstance(body, dict) or not isinstance(form, dict) or form.get("schema") is None \

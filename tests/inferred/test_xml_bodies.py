@@ -22,8 +22,11 @@ def test_a_valid_xml_body_is_read_by_its_xml_object():
         "id": 7, "has_dog": ""}
 
 
-def test_a_valid_xml_body_is_accepted():
-    assert serve("xml_bookings.yaml").post("/bookings", content=GOOD, headers=XML).status_code == 201
+def test_a_valid_xml_body_is_accepted_and_its_fields_kept():
+    reply = serve("xml_bookings.yaml").post("/bookings", content=GOOD, headers=XML)
+    assert reply.status_code == 201, reply.text
+    assert {k: reply.json()[k] for k in ("passenger", "has_dog", "seats", "tags")} == {
+        "passenger": "Jo", "has_dog": True, "seats": [1, 2], "tags": ["a", "b"]}
 
 
 @pytest.mark.parametrize("body", [
@@ -33,6 +36,7 @@ def test_a_valid_xml_body_is_accepted():
     b"<booking><passenger_name>Jo</passenger_name><has_dog>true</has_dog><x>1</x></booking>",   # unknown element
     b"<booking><passenger_name>Jo</passenger_name><has_dog>true</has_dog><seats><seat>one</seat></seats></booking>",
     b"not xml",
+    b"<booking>true</booking>",                                                          # text, not elements
     b'<!DOCTYPE b [<!ENTITY e "x">]><booking><passenger_name>&e;</passenger_name><has_dog>true</has_dog></booking>',
 ])
 def test_an_invalid_xml_body_is_a_400(body: bytes):
