@@ -69,6 +69,8 @@ def _value(element: ElementTree.Element, schema: Any, properties_of: Any, depth:
     if "array" in _types(schema):
         items = schema.get("items") or {}
         return [_value(child, items, properties_of, depth + 1) for child in element]
+    if len(element):   # elements where a scalar was expected: an object the scalar schema refuses
+        return _object(element, {}, properties_of, depth + 1)
     return scalar(schema, element.text or "")
 
 

@@ -105,6 +105,12 @@ def _fail(case: Any, title: str, message: str, code: str = "AT100") -> ContractF
     return failure
 
 
+def sent_as_json(case: Any) -> bool:
+    """Did the case's body travel as JSON (`application/json`, `*/*+json`, or no media type chosen)?"""
+    media = str(getattr(case, "media_type", None) or "application/json").split(";")[0].strip().lower()
+    return media.endswith("/json") or media.endswith("+json")
+
+
 def _read_back_url(case: Any, response: Any, context: RunContext) -> str | None:
     location = _header(response, "location")
     if location:
@@ -157,7 +163,9 @@ def create_round_trip(ctx: Any, response: Any, case: Any) -> bool | None:
         keys = sorted(k for k in set(created) | set(read) if created.get(k, "<absent>") != read.get(k, "<absent>"))
         problems += [f"{k}: created {created.get(k, '<absent>')!r}, read back {read.get(k, '<absent>')!r}"
                      for k in keys]
-    sent = case.body if isinstance(case.body, dict) else None
+    # Only a JSON body arrives as generated: an XML or form serializer rewrites values (XML 1.0 cannot carry a
+    # control character, a form field is text), so what was sent is not the generated value to compare.
+    sent = case.body if isinstance(case.body, dict) and sent_as_json(case) else None
     if sent and isinstance(read, dict):
         for key, value in sent.items():
             if isinstance(value, SCALARS) and key in read and type(read[key]) is type(value) \

@@ -225,6 +225,8 @@ class Handlers:
         if self.schemas.valid_answer(schema, shown):
             return _answer(status, shown, _json_type(media_type), headers)
         for name, prop in self.schemas.properties(schema).items():   # an envelope such as {"data": item}
+            if isinstance(body, list) and not self.schemas.is_array(prop):
+                continue   # a list goes into the envelope's array, never into a free-form sibling such as `links`
             if self.schemas.valid(prop, body):
                 wrapped = compose(self.schemas, schema, {}, {name: body}, self._rng(binding.operation_id, "wrap"))
                 wrapped = without_write_only(self.schemas, schema, wrapped)

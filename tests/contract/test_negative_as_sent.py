@@ -75,3 +75,13 @@ def test_a_form_body_invalid_however_read_stays_reported():
     assert not form_body_valid_as_sent(MENU_ITEM, {"category": "dessert", "calories": "many"}, wrong)
     assert form_fields("application/json", b"{}") is None
     assert not form_body_valid_as_sent(MENU_ITEM, [1], {})
+
+
+def test_only_a_json_body_is_compared_field_by_field_after_a_create():
+    from apitwin.contract.checks import sent_as_json
+
+    assert sent_as_json(SimpleNamespace(media_type="application/json"))
+    assert sent_as_json(SimpleNamespace(media_type="application/merge-patch+json; charset=utf-8"))
+    assert sent_as_json(SimpleNamespace(media_type=None))
+    assert not sent_as_json(SimpleNamespace(media_type="application/xml"))
+    assert not sent_as_json(SimpleNamespace(media_type="multipart/form-data"))

@@ -37,6 +37,7 @@ def test_a_valid_xml_body_is_accepted_and_its_fields_kept():
     b"<booking><passenger_name>Jo</passenger_name><has_dog>true</has_dog><seats><seat>one</seat></seats></booking>",
     b"not xml",
     b"<booking>true</booking>",                                                          # text, not elements
+    b"<booking><passenger_name><a>1</a></passenger_name><has_dog>true</has_dog></booking>",   # elements, not text
     b'<!DOCTYPE b [<!ENTITY e "x">]><booking><passenger_name>&e;</passenger_name><has_dog>true</has_dog></booking>',
 ])
 def test_an_invalid_xml_body_is_a_400(body: bytes):
