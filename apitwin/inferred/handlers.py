@@ -290,6 +290,7 @@ class Handlers:
         bodies = [row["body"] for row in rows]
         page, facts = listing.select(bodies, spec, self._request().query_params,
                                      self.schemas.properties(resource.schema))
+        facts["next_url"] = listing.next_url(self._request().url, spec, facts)
         if spec.items_schema is not None:
             page = [item for item in page if self.schemas.valid(spec.items_schema, item)]
         shaped = listing.shape(page, facts, spec, self.schemas, self._rng(binding.operation_id, "list"))

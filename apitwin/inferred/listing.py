@@ -91,6 +91,23 @@ def _int(value: Any, default: int) -> int:
         return default
 
 
+URL_FORMATS = ("uri", "uri-reference", "iri", "iri-reference", "url")
+
+
+def next_url(url: Any, spec: ListSpec, facts: dict[str, Any]) -> str | None:
+    """The absolute URL of the next page (the request's, with its paging parameter moved on), for a `next` link
+    whose schema is a URI; None when there is no next page or no parameter that names one."""
+    if facts["next"] is None:
+        return None
+    if spec.cursor:
+        return str(url.include_query_params(**{spec.cursor: facts["next"]}))
+    if spec.offset:
+        return str(url.include_query_params(**{spec.offset: facts["offset"] + facts["size"]}))
+    if spec.page:
+        return str(url.include_query_params(**{spec.page: facts["page"] + 1}))
+    return None
+
+
 def select(rows: list[dict[str, Any]], spec: ListSpec, query: Any, props: dict[str, Any]) -> tuple[list, dict]:
     """(the page of item bodies, paging facts) for the query; `query` is a multi-dict of raw query values."""
     skip = {spec.size, spec.offset, spec.page, spec.cursor, spec.sort, spec.direction}
@@ -170,7 +187,12 @@ def _envelope(schema: Any, items: list[Any], facts: dict[str, Any], spec: ListSp
         elif lower in HAS_MORE and "boolean" in kinds:
             out[name] = facts["next"] is not None
         elif lower in NEXT and ("string" in kinds or "null" in kinds):
-            if facts["next"] is not None and "string" in kinds:
+            if prop.get("format") in URL_FORMATS:   # a link to the next page, not a bare cursor token
+                if facts.get("next_url") is not None and "string" in kinds:
+                    out[name] = facts["next_url"]
+                elif "null" in kinds:
+                    out[name] = None
+            elif facts["next"] is not None and "string" in kinds:
                 out[name] = facts["next"]
             elif "null" in kinds:
                 out[name] = None
