@@ -14,9 +14,12 @@ MAX_DEPTH = 6
 
 
 def inline(schemas: Schemas, schema: Any, depth: int = 0) -> Any:
-    """`schema` with its refs replaced by their targets (recursion cut at MAX_DEPTH with an empty schema)."""
+    """`schema` with its refs replaced by their targets (recursion cut at MAX_DEPTH with an empty schema). Only
+    schemas are cut: the names of a `required` list stay names, whatever the depth."""
     if depth > MAX_DEPTH:
-        return {}
+        if isinstance(schema, list):
+            return [{} if isinstance(item, dict) else item for item in schema]
+        return {} if isinstance(schema, dict) else schema
     schema = schemas.deref(schema)
     if isinstance(schema, list):
         return [inline(schemas, s, depth + 1) for s in schema]

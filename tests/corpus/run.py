@@ -44,15 +44,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(doc: Path, port: int, auth: Path | None) -> tuple[subprocess.Popen, float]:
+def start(doc: Path, port: int, auth: Path | None, log: Path | None = None) -> tuple[subprocess.Popen, float]:
+    """The mock in its own process. Its log goes to a file (`log`, else discarded), never to a pipe nobody reads:
+    a full pipe blocks the server mid-request, which the tools then report as time-outs."""
     args = [str(BIN / "apitwin"), "serve", str(doc), "--port", str(port), "--log-level", "warning"]
     if auth is not None:
         args += ["--auth", str(auth)]
     began = time.monotonic()
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with (log.open("w") if log is not None else open(os.devnull, "w")) as sink:
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=sink, text=True)
     while time.monotonic() - began < 30:
         if process.poll() is not None:
-            raise RuntimeError(f"serve exited {process.returncode}: {process.stderr.read()[-2000:]}")
+            said = log.read_text()[-2000:] if log is not None else "(log discarded)"
+            raise RuntimeError(f"serve exited {process.returncode}: {said}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/__apitwin/health", timeout=1)
             return process, time.monotonic() - began
@@ -99,12 +103,12 @@ def run_document(entry: dict, max_examples: int, permissive: bool, log_dir: Path
                                         {"username": "apitwin", "password": "contract", "tenant": "corpus"}]))
     startup = float("inf")
     for _ in range(max(1, int(os.environ.get("CORPUS_STARTS", "3"))) - 1):
-        probe, took = start(doc, free_port(), auth)
+        probe, took = start(doc, free_port(), auth, log_dir / f"{entry['name']}.probe.log")
         probe.terminate()
         probe.wait(10)
         startup = min(startup, took)
     port = free_port()
-    process, took = start(doc, port, auth)
+    process, took = start(doc, port, auth, log_dir / f"{entry['name']}.serve.log")
     startup = min(startup, took)
     url = f"http://127.0.0.1:{port}{spec_base_path(bundled.data)}"
     headers = ["-H", f"{credential[0]}: {credential[1]}"] if credential else []
