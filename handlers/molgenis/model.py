@@ -91,6 +91,9 @@ class EntityType:
     description: str | None = None
     package: str | None = None
     abstract: bool = False
+    # the parent type (`setExtends`); `attributes` then lists the inherited attributes too, after the own ones, in
+    # `getAllAttributes` order, so rows need no lookup of the parent; the Metadata API tells own from inherited
+    extends: str | None = None
     attributes: list[Attribute] = field(default_factory=list)   # top level, compounds with their children
     writable: bool = True                     # the repository accepts writes (system types may not)
     backend: str = "PostgreSQL"               # the repository kind; PostgreSQL checks constraints in the database
@@ -161,6 +164,11 @@ class EntityType:
         for attribute in self.all_attributes():
             found.setdefault(key(attribute), attribute)
         return found
+
+    def own_attributes(self, parent: "EntityType | None") -> list[Attribute]:
+        """`getOwnAllAttributes`: every attribute (compounds included, depth first) the parent does not define."""
+        inherited = {a.name for a in parent.all_attributes()} if parent is not None else set()
+        return [a for a in self.all_attributes() if a.name not in inherited]
 
     @property
     def id_attribute(self) -> Attribute:
