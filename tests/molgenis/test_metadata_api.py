@@ -1,0 +1,110 @@
+"""The Metadata API (`GET /api/metadata/{entityTypeId}`, specs/molgenis_metadata.yaml) as molgenis-api-metadata
+10.2.4 answers it; test names follow the server class and method they copy."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from starlette.testclient import TestClient
+
+from tests.molgenis.helpers import auth, molgenis_app
+
+SPEC = Path(__file__).resolve().parents[2] / "specs" / "molgenis_metadata.yaml"
+BASE = "http://testserver"
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(molgenis_app(), raise_server_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def admin(client: TestClient) -> dict[str, str]:
+    return auth(client)
+
+
+def _example(status: str, media: str, name: str) -> Any:
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    response = spec["paths"]["/{entityTypeId}"]["get"]["responses"][status]
+    value = response["content"][media]["examples"][name]["value"]
+    return yaml.safe_load(yaml.safe_dump(value).replace("http://localhost:8080", BASE))
+
+
+def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
+    return body["data"]["attributes"]["items"]
+
+
+def test_EntityTypeResponseMapperImpl_toEntityTypeResponse_is_the_documented_example(
+        client: TestClient, admin: dict[str, str]) -> None:
+    response = client.get("/api/metadata/sys_md_Property", headers=admin)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == _example("200", "application/json", "property")
+
+
+def test_EntityTypeResponseMapperImpl_own_attributes_and_extends_link(client: TestClient,
+                                                                     admin: dict[str, str]) -> None:
+    body = client.get("/api/metadata/sys_mail_JavaMailProperty", params={"flattenAttributes": "False"},
+                      headers=admin).json()
+    assert [a["data"]["name"] for a in _items(body)] == ["mailSettings"]
+    assert body["data"]["extends"] == {"links": {"self": f"{BASE}/api/metadata/sys_md_Property"}}
+    assert _items(body)[0]["data"]["refEntityType"] == {"self": f"{BASE}/api/metadata/sys_set_MailSettings"}
+
+
+def test_EntityTypeResponseMapperImpl_flattenAttributes_adds_the_parents(client: TestClient,
+                                                                        admin: dict[str, str]) -> None:
+    body = client.get("/api/metadata/sys_mail_JavaMailProperty", params={"flattenAttributes": "True"},
+                      headers=admin).json()
+    assert [a["data"]["label"] for a in _items(body)] == ["MailSettings", "key", "value"]
+    key = _items(body)[1]
+    # an inherited attribute is the parent's: its id and link name the type that defines it
+    assert key["data"]["id"] == "sys_md_Property_key" and key["data"]["idAttribute"] is True
+    assert key["link"] == {"self": f"{BASE}/api/metadata/sys_md_Property/attributes/sys_md_Property_key"}
+
+
+def test_AttributeResponseMapperImpl_mapInternal_options_compounds_and_i18n(client: TestClient,
+                                                                           admin: dict[str, str]) -> None:
+    body = client.get("/api/metadata/V1_API_TypeTestAPIV1", params={"i18n": "true"}, headers=admin).json()
+    data = {a["data"]["name"]: a["data"] for a in _items(body)}
+    assert data["xcompound"]["type"] == "compound"
+    assert data["xcompound_int"]["parentAttributeId"] == "V1_API_TypeTestAPIV1_xcompound"
+    assert data["xcategorical_value"]["type"] == "categorical"
+    assert {"id": "ref1", "label": "label1"} in data["xcategorical_value"]["categoricalOptions"]
+    assert data["xcategoricalmref_value"]["type"] == "categoricalmref"
+    assert data["xcompound_int"]["defaultValue"] == "1"
+    assert data["xcompound"]["labelI18n"] == {"defaultValue": "xcompound label", "translations": {}}
+    assert body["data"]["labelI18n"]["defaultValue"] == body["data"]["label"]
+    assert [d["sequenceNr"] for d in data.values()] == list(range(len(data)))
+    plain = client.get("/api/metadata/V1_API_TypeTestAPIV1", headers=admin).json()
+    assert "labelI18n" not in plain["data"] and all("labelI18n" not in a["data"] for a in _items(plain))
+
+
+def test_MetadataApiServiceImpl_findEntityType_unknown_is_D01(client: TestClient, admin: dict[str, str]) -> None:
+    response = client.get("/api/metadata/non_existing_entity", params={"flattenAttributes": "False"},
+                          headers=admin)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json() == _example("404", "application/problem+json", "unknown")
+
+
+def test_anonymous_without_READ_METADATA_is_401_DS04(client: TestClient) -> None:
+    response = client.get("/api/metadata/sys_sec_User")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json() == _example("401", "application/problem+json", "anonymous")
+
+
+def test_ReadEntityTypeRequest_binding_error_is_a_400_problem(client: TestClient, admin: dict[str, str]) -> None:
+    response = client.get("/api/metadata/sys_md_Property", params={"flattenAttributes": "maybe"}, headers=admin)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json() == _example("400", "application/problem+json", "binding")
+
+
+def test_other_apis_keep_their_error_body(client: TestClient, admin: dict[str, str]) -> None:
+    """Only the Metadata API answers problem+json for coded errors; v1 keeps `{"errors": [...]}`."""
+    response = client.get("/api/v1/non_existing_entity/meta", headers=admin)
+    assert response.status_code == 404
+    assert response.json() == {"errors": [{"message": "Unknown entity type 'non_existing_entity'.", "code": "D01"}]}
