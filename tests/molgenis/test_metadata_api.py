@@ -108,3 +108,12 @@ def test_other_apis_keep_their_error_body(client: TestClient, admin: dict[str, s
     response = client.get("/api/v1/non_existing_entity/meta", headers=admin)
     assert response.status_code == 404
     assert response.json() == {"errors": [{"message": "Unknown entity type 'non_existing_entity'.", "code": "D01"}]}
+
+
+def test_metadata_api_deltas_are_in_the_docs() -> None:
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    text = (SPEC.parents[1] / "docs" / "molgenis-deltas.md").read_text(encoding="utf-8")
+    section = text[text.index("## Metadata API"):]
+    assert spec["x-molgenis-deltas"]
+    for delta in spec["x-molgenis-deltas"]:
+        assert f"| {delta['topic']} | {delta['server']} | {delta['mock']} |" in section, delta["topic"]
