@@ -117,3 +117,27 @@ def test_metadata_api_deltas_are_in_the_docs() -> None:
     assert spec["x-molgenis-deltas"]
     for delta in spec["x-molgenis-deltas"]:
         assert f"| {delta['topic']} | {delta['server']} | {delta['mock']} |" in section, delta["topic"]
+
+
+def _child(**changes: Any) -> dict[str, Any]:
+    parent = {"id": "p_Parent", "abstract": True,
+              "attributes": [{"name": "key", "id_attribute": True, "nillable": False}, {"name": "value"}]}
+    child = {"id": "p_Child", "extends": "p_Parent",
+             "attributes": [{"name": "own"}, {"name": "key", "id_attribute": True, "nillable": False},
+                            {"name": "value"}]}
+    child.update(changes)
+    return {"entity_types": [parent, child]}
+
+
+def test_seed_model_inheritance_is_checked() -> None:
+    from apitwin_apis.molgenis.model import Model
+
+    model = Model.from_dict(_child())
+    model.check_inheritance()
+    child, parent = model.get("p_Child"), model.get("p_Parent")
+    assert child is not None and [a.name for a in child.own_attributes(parent)] == ["own"]
+    with pytest.raises(ValueError, match="extends unknown type 'p_Nope'"):
+        Model.from_dict(_child(extends="p_Nope")).check_inheritance()
+    with pytest.raises(ValueError, match=r"lacks the attributes \['value'\] of its parent p_Parent"):
+        Model.from_dict(_child(attributes=[{"name": "key", "id_attribute": True, "nillable": False}])
+                        ).check_inheritance()
