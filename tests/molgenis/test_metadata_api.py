@@ -141,3 +141,38 @@ def test_seed_model_inheritance_is_checked() -> None:
     with pytest.raises(ValueError, match=r"lacks the attributes \['value'\] of its parent p_Parent"):
         Model.from_dict(_child(attributes=[{"name": "key", "id_attribute": True, "nillable": False}])
                         ).check_inheritance()
+
+
+def _attribute_example(status: str, media: str, name: str) -> Any:
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    response = spec["paths"]["/{entityTypeId}/attributes/{attributeId}"]["get"]["responses"][status]
+    value = response["content"][media]["examples"][name]["value"]
+    return yaml.safe_load(yaml.safe_dump(value).replace("http://localhost:8080", BASE))
+
+
+def test_MetadataApiController_getAttribute_follows_the_items_link(client: TestClient,
+                                                                   admin: dict[str, str]) -> None:
+    listed = _items(client.get("/api/metadata/sys_md_Property", headers=admin).json())[0]
+    response = client.get(listed["link"]["self"], headers=admin)
+    assert response.status_code == 200, response.text
+    assert response.json() == listed == _attribute_example("200", "application/json", "key")
+
+
+def test_MetadataApiServiceImpl_findAttribute_unknown_or_inherited_is_D04(client: TestClient,
+                                                                         admin: dict[str, str]) -> None:
+    response = client.get("/api/metadata/sys_md_Property/attributes/sys_md_Property_nope", headers=admin)
+    assert response.status_code == 404
+    assert response.json() == _attribute_example("404", "application/problem+json", "unknown_attribute")
+    # getOwnAttributeById: an inherited attribute is not the child's own
+    inherited = client.get("/api/metadata/sys_mail_JavaMailProperty/attributes/sys_md_Property_key", headers=admin)
+    assert inherited.status_code == 404 and inherited.json()["errorCode"] == "D04"
+    assert inherited.json()["detail"] == ("Unknown attribute 'sys_md_Property_key' of entity type "
+                                          "'Mail sender properties'.")
+    unknown_type = client.get("/api/metadata/nope/attributes/x", headers=admin)
+    assert unknown_type.status_code == 404 and unknown_type.json()["errorCode"] == "D01"
+
+
+def test_getAttribute_anonymous_is_401_DS04(client: TestClient) -> None:
+    response = client.get("/api/metadata/sys_md_Property/attributes/sys_md_Property_key")
+    assert response.status_code == 401
+    assert response.json() == _attribute_example("401", "application/problem+json", "anonymous")

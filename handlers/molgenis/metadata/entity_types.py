@@ -1,5 +1,6 @@
-"""Metadata API (`GET /api/metadata/{entityTypeId}`): one entity type as `MetadataApiController#getEntityType`
-renders it through `EntityTypeResponseMapperImpl` and `AttributeResponseMapperImpl` (molgenis-api-metadata 10.2.4).
+"""Metadata API (`GET /api/metadata/{entityTypeId}`, `.../attributes/{attributeId}`): one entity type or one of its
+own attributes as `MetadataApiController#getEntityType`/`#getAttribute` render them through
+`EntityTypeResponseMapperImpl` and `AttributeResponseMapperImpl` (molgenis-api-metadata 10.2.4).
 
 Links are absolute (`fromCurrentRequestUri().replacePath(null)`); nulls are omitted (Gson). Failures leave as the
 server's problem+json (`problem.render_error` picks that shape for this document's paths).
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit
 
 from connexion import request
 
-from apitwin_apis.molgenis.context import RequestContext, request_context
+from apitwin_apis.molgenis.context import RequestContext, request_context, unknown_attribute
 from apitwin_apis.molgenis.model import Attribute, EntityType
 
 META_PATH = "/api/metadata"
@@ -156,3 +157,17 @@ async def get_entity_type(entityTypeId: str, flattenAttributes: bool = False, i1
     body = Renderer(ctx, _base_url() + ctx.prefix).entity_type(entity_type, flatten=flattenAttributes, i18n=i18n)
     # the document also names problem+json (for failures), so the media type of a success is said here
     return body, 200, {"Content-Type": "application/json"}
+
+
+async def get_attribute(entityTypeId: str, attributeId: str, token_info: dict[str, Any] | None = None,
+                        **_: Any) -> Any:
+    """`findAttribute`: the type (D01, DS04), then an attribute it defines itself by id (`getOwnAttributeById`:
+    D04 with the id in the message)."""
+    ctx = request_context(token_info)
+    entity_type = ctx.entity_type(entityTypeId)
+    renderer = Renderer(ctx, _base_url() + ctx.prefix)
+    own = entity_type.own_attributes(renderer.parent(entity_type))
+    attribute = next((a for a in own if attribute_id(entity_type, a) == attributeId), None)
+    if attribute is None:
+        raise unknown_attribute(entity_type, attributeId)
+    return renderer.attribute(entity_type, attribute, i18n=False), 200, {"Content-Type": "application/json"}
