@@ -176,3 +176,10 @@ def test_getAttribute_anonymous_is_401_DS04(client: TestClient) -> None:
     response = client.get("/api/metadata/sys_md_Property/attributes/sys_md_Property_key")
     assert response.status_code == 401
     assert response.json() == _attribute_example("401", "application/problem+json", "anonymous")
+
+
+def test_a_control_character_in_the_path_is_a_400_problem(client: TestClient, admin: dict[str, str]) -> None:
+    response = client.get("/api/metadata/sys_md%16Property/attributes/x", headers=admin)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json() == _attribute_example("400", "application/problem+json", "control")
