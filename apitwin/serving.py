@@ -128,6 +128,25 @@ def _http1(options: Options) -> Any:
     return HTTP1Settings(max_buffer_size=max(options.max_request_head, 1 << 20))
 
 
+def own_extensions(scope: dict[str, Any]) -> dict[str, Any]:
+    """The scope with an `extensions` dict of its own. granian (2.8.7) hands every request the same `extensions`
+    object, and Connexion keeps per-request routing data in it (`extensions["connexion_routing"]`), so concurrent
+    requests read each other's operation and body: a third of concurrent Partners writes failed before this."""
+    if "extensions" in scope:
+        scope["extensions"] = dict(scope["extensions"])
+    return scope
+
+
+class _PerRequestExtensions:
+    """An app whose HTTP requests each get their own `extensions` (own_extensions); for granian's forked workers."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.app(own_extensions(scope) if scope["type"] == "http" else scope, receive, send)
+
+
 class _InFlight:
     """The app, with the tasks of the HTTP requests it is answering: after the shutdown timeout they are cancelled
     (the client sees its connection end), so granian's drain finishes and the lifespan shutdown still runs."""
@@ -139,6 +158,7 @@ class _InFlight:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        scope = own_extensions(scope)
         task = asyncio.current_task()
         self.tasks.add(task)   # type: ignore[arg-type]
         try:
@@ -222,7 +242,8 @@ def _run_granian_workers(factory: Callable[[], Any], sock: socket.socket, worker
     from granian.server.mp import MPServer
 
     timeout = options.shutdown_timeout
-    server = _adopting(MPServer)(factory, interface=Interfaces.ASGI, workers=workers, factory=True,
+    server = _adopting(MPServer)(lambda: _PerRequestExtensions(factory()), interface=Interfaces.ASGI, workers=workers,
+                                 factory=True,
                                  http1_settings=_http1(options), respawn_failed_workers=True,
                                  workers_kill_timeout=max(1, round(timeout)) if timeout else None,
                                  **_granian_logging(options))
