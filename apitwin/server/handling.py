@@ -2,14 +2,25 @@
 order: the parameter and body problems the validators collected are raised, once (one 400 names every problem);
 a bad Prefer value answers 400, Prefer delay is waited, Prefer faults injected (after security and validation, as
 in Prism, and not checked as drift); then the answer — Prefer code/example/dynamic from the spec, or the handler's —
-goes out through the response guard (apitwin.server.guard)."""
+goes out through the response guard (apitwin.server.guard). An answer from the spec is then told to the plugin's
+`Binding.answered` with the status the client received (the guard may have turned it into a 500)."""
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
+
 from apitwin import prefer
+from apitwin.binding import SpecAnswer
+from apitwin.forms import multi_form
+from apitwin.server.connexion_seam import token_info
 from apitwin.server.guard import guarded
-from apitwin.server.state import SCOPE_KEY
+from apitwin.server.state import ABSENT, SCOPE_KEY, RequestState
+
+log = logging.getLogger("apitwin")
 
 
 class Handling:
@@ -24,9 +35,54 @@ class Handling:
         if state.prefer is not None and await prefer.apply_faults(state.prefer, scope, send):
             return
         rt, plan = state.runtime, state.plan
+        answer = prefer.answer(state.prefer, plan, rt.settings.seed, scope) if rt is not None else None
+        told = answer is not None and rt.plugin.binding.answered is not None
+        statuses: list[int] = []
+        if told:
+            send = _recording(send, statuses)
         if rt is not None and plan is not None and rt.settings.validate_responses:
             send = guarded(send, scope, plan, rt)
-        answer = prefer.answer(state.prefer, plan, rt.settings.seed, scope) if rt is not None else None
-        if answer is not None:
-            return await answer(scope, receive, send)
-        await self.app(scope, receive, send)
+        if answer is None:
+            return await self.app(scope, receive, send)
+        await answer(scope, receive, send)
+        if told and statuses == [answer.status_code]:
+            await _tell(rt, state, scope, answer)
+
+
+def _recording(send: Any, statuses: list[int]) -> Any:
+    """`send`, noting the status the client receives."""
+    async def record(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+        await send(message)
+    return record
+
+
+async def _tell(rt: Any, state: RequestState, scope: dict, answer: Response) -> None:
+    """The plugin hears of the answer; the client has it already, so a failing hook is logged, never answered."""
+    try:
+        sent = await _request_body(scope, state)
+        request = Request(scope)
+        try:
+            body = json.loads(answer.body) if answer.body else None
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        told = SpecAnswer(
+            operation_id=state.plan.op_id, status=answer.status_code,
+            headers={k.lower(): v for k, v in answer.headers.items()}, body=body,
+            url=str(request.url), method=request.method, path=dict(scope.get("path_params") or {}),
+            query=dict(request.query_params), request_headers={k.lower(): v for k, v in request.headers.items()},
+            request_body=sent, token_info=token_info(scope))
+        rt.plugin.binding.answered(rt, told)
+    except Exception:   # noqa: BLE001 - the answer is out; the hook's failure must not become a second one
+        log.exception("Binding.answered failed for %s %s", scope.get("method"), scope.get("path"))
+
+
+async def _request_body(scope: dict, state: RequestState) -> Any:
+    """The JSON body as sent, else a form's text fields, else None."""
+    if state.sent_json is not ABSENT:
+        return state.sent_json
+    if state.raw_body is not None:
+        form = await multi_form(scope)
+        return {name: value for name, value in form.items() if isinstance(value, str)}
+    return None
