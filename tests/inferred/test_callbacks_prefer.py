@@ -117,3 +117,14 @@ def test_refused_target_is_a_dead_letter_as_for_handler_answers(hooks: Any) -> N
     assert response.status_code == 201, response.text
     [delivery] = deliveries(hooks)
     assert delivery["status"] == "dead" and "target not allowed" in delivery["dead_reason"]
+
+
+def test_form_body_expressions_read_the_form_for_both_answers(hooks: Any, receiver: Receiver) -> None:
+    form = {"callbackUrl": receiver.url + "/form"}
+    handled = hooks.post("/pings", data=form)
+    chosen = hooks.post("/pings", params={"__example": "queued"}, data=form)
+    assert handled.status_code == chosen.status_code == 202, (handled.text, chosen.text)
+    assert chosen.json() == {"ticket": "t-7"}
+    first, second = receiver.wait_for(2)
+    assert first.path == f"/hooks/form/{handled.json()['ticket']}" and first.json == handled.json()
+    assert second.path == "/hooks/form/t-7" and second.json == {"ticket": "t-7"}
