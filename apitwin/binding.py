@@ -13,8 +13,8 @@ returning its handler (e.g. behaviour inferred from the document). Without it an
 the start-up with the operationId named.
 
 `Binding.answered` is told of every answer the engine built from the document in the handler's stead (Prefer
-`code=`/`example=`/`dynamic=`, apitwin.prefer), as it went out: the handler did not run, so side effects an API
-ties to an answer whoever built it (an inferred API's callbacks) hang there.
+`code=`/`example=`/`dynamic=`, apitwin.prefer) as the response guard lets it out: the handler did not run, so side
+effects an API ties to an answer whoever built it (an inferred API's callbacks) hang there.
 """
 from __future__ import annotations
 
@@ -54,8 +54,8 @@ def dotted(target: str) -> str:
 
 @dataclass(frozen=True)
 class SpecAnswer:
-    """An answer built from the document instead of by the operation's handler, as the client received it, with
-    the request it answered (what a callback's runtime expressions read)."""
+    """An answer built from the document instead of by the operation's handler, as the client receives it, with
+    the request it answers (what a callback's runtime expressions read)."""
 
     operation_id: str
     status: int
@@ -80,8 +80,8 @@ class Binding:
     # Connexion's in-memory view → the view to route on, after the bound token checks are in (an API built from a
     # plain document adds its own token checks per scheme kind here); None: as it is
     view: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    # (runtime, SpecAnswer): the document answered in the handler's stead (Prefer code/example/dynamic), after the
-    # answer went out; None: nothing more happens
+    # (runtime, SpecAnswer): the document answered in the handler's stead (Prefer code/example/dynamic), as the
+    # answer goes out (before the client has it); None: nothing more happens
     answered: Callable[[Any, SpecAnswer], None] | None = None
 
     def __post_init__(self) -> None:

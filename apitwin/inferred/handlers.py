@@ -105,7 +105,8 @@ class Handlers:
             url=answer.url, method=answer.method, path=answer.path, query=answer.query,
             headers=answer.request_headers, body=answer.request_body, status=answer.status,
             response_headers=answer.headers, response_body=answer.body)
-        self.sender.succeeded(rt, answer.operation_id, seen, answer.body, self._tenant({"token_info": dict(answer.token_info)}),
+        tenant = self._tenant({"token_info": dict(answer.token_info)})
+        self.sender.succeeded(rt, answer.operation_id, seen, answer.body, tenant,
                               rng_for(rt.settings.seed, rt.name, answer.operation_id, "callback", answer.status))
 
     def _changed(self, resource: Resource, kind: str, item: Any, tenant: str | None) -> None:

@@ -2,8 +2,8 @@
 order: the parameter and body problems the validators collected are raised, once (one 400 names every problem);
 a bad Prefer value answers 400, Prefer delay is waited, Prefer faults injected (after security and validation, as
 in Prism, and not checked as drift); then the answer — Prefer code/example/dynamic from the spec, or the handler's —
-goes out through the response guard (apitwin.server.guard). An answer from the spec is then told to the plugin's
-`Binding.answered` with the status the client received (the guard may have turned it into a 500)."""
+goes out through the response guard (apitwin.server.guard). An answer from the spec that the guard lets out is told
+to the plugin's `Binding.answered` (one the guard turns into a 500 is not)."""
 from __future__ import annotations
 
 import json
@@ -36,30 +36,27 @@ class Handling:
             return
         rt, plan = state.runtime, state.plan
         answer = prefer.answer(state.prefer, plan, rt.settings.seed, scope) if rt is not None else None
-        told = answer is not None and rt.plugin.binding.answered is not None
-        statuses: list[int] = []
-        if told:
-            send = _recording(send, statuses)
+        if answer is not None and rt.plugin.binding.answered is not None:
+            send = _telling(send, rt, state, scope, answer)
         if rt is not None and plan is not None and rt.settings.validate_responses:
             send = guarded(send, scope, plan, rt)
         if answer is None:
             return await self.app(scope, receive, send)
         await answer(scope, receive, send)
-        if told and statuses == [answer.status_code]:
+
+
+def _telling(send: Any, rt: Any, state: RequestState, scope: dict, answer: Response) -> Any:
+    """`send`, telling the plugin of the answer as it starts out with its own status (not the guard's 500), before
+    the client has it: as for a handler's side effects, a client reading the delivery log next finds them."""
+    async def tell_then_send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start" and message["status"] == answer.status_code:
             await _tell(rt, state, scope, answer)
-
-
-def _recording(send: Any, statuses: list[int]) -> Any:
-    """`send`, noting the status the client receives."""
-    async def record(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            statuses.append(message["status"])
         await send(message)
-    return record
+    return tell_then_send
 
 
 async def _tell(rt: Any, state: RequestState, scope: dict, answer: Response) -> None:
-    """The plugin hears of the answer; the client has it already, so a failing hook is logged, never answered."""
+    """The plugin hears of the answer; the answer stands, so a failing hook is logged, never answered."""
     try:
         sent = await _request_body(scope, state)
         request = Request(scope)
@@ -74,7 +71,7 @@ async def _tell(rt: Any, state: RequestState, scope: dict, answer: Response) -> 
             query=dict(request.query_params), request_headers={k.lower(): v for k, v in request.headers.items()},
             request_body=sent, token_info=token_info(scope))
         rt.plugin.binding.answered(rt, told)
-    except Exception:   # noqa: BLE001 - the answer is out; the hook's failure must not become a second one
+    except Exception:   # noqa: BLE001 - the answer stands; the hook's failure must not replace it
         log.exception("Binding.answered failed for %s %s", scope.get("method"), scope.get("path"))
 
 

@@ -1,5 +1,5 @@
 """`Binding.answered`: the engine tells the plugin of every answer it built from the document in the handler's
-stead (Prefer code/example/dynamic and their `__` twins), after it went out, with the status the client received
+stead (Prefer code/example/dynamic and their `__` twins) as it goes out, with the status the client receives
 and the request it answered; handler answers, injected faults and answers the response guard refused are not told,
 and a failing hook never touches the answer already sent."""
 from __future__ import annotations
