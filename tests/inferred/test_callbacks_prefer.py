@@ -6,15 +6,20 @@ Against a real HTTP receiver on 127.0.0.1 (tests/receiver.py)."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qs
 
 import pytest
+import yaml
 from starlette.testclient import TestClient
 
+from apitwin.app import create_app
+from apitwin.inferred.plugin import build
+from apitwin.settings import Settings
 from apitwin.webhooks import verify_signature
 from tests.inferred.conftest import FIXTURES
-from tests.inferred.test_callbacks import client_for, deliveries, endpoint_of, settled
+from tests.inferred.test_callbacks import FAST, client_for, deliveries, endpoint_of, settled
 from tests.receiver import Receiver, receiver, receiver_factory  # noqa: F401 (fixtures)
 
 DOCUMENT = FIXTURES / "hooks-examples.yaml"
@@ -128,3 +133,22 @@ def test_form_body_expressions_read_the_form_for_both_answers(hooks: Any, receiv
     first, second = receiver.wait_for(2)
     assert first.path == f"/hooks/form/{handled.json()['ticket']}" and first.json == handled.json()
     assert second.path == "/hooks/form/t-7" and second.json == {"ticket": "t-7"}
+
+
+def test_the_callers_tenant_is_the_deliverys_as_for_handler_answers(receiver: Receiver, tmp_path: Path) -> None:
+    doc = yaml.safe_load(DOCUMENT.read_text())
+    doc["components"]["securitySchemes"] = {"basic": {"type": "http", "scheme": "basic"}}
+    doc["security"] = [{"basic": []}]
+    document = tmp_path / "hooks.yaml"
+    document.write_text(yaml.safe_dump(doc))
+    pins = tmp_path / "auth.yaml"
+    pins.write_text("- {username: alice, password: pw, tenant: north}\n")
+    app = create_app([build(document, auth_file=pins)], settings=Settings(**FAST))
+    with TestClient(app) as client:
+        client.api = client.get("/__apitwin/apis").json()[0]["name"]    # type: ignore[attr-defined]
+        body = {"callbackUrl": receiver.url + "/tenant", "topic": "t"}
+        assert client.post("/hooks", json=body, auth=("alice", "pw")).status_code == 201
+        chosen = client.post("/hooks", json=body, auth=("alice", "pw"), headers={"Prefer": "example=kits"})
+        assert chosen.status_code == 201, chosen.text
+        assert client.post("/hooks", json=body, headers={"Prefer": "example=kits"}).status_code == 401
+        assert [d["tenant"] for d in settled(client, 2)] == ["north", "north"]
