@@ -8,7 +8,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from schemathesis.core.parameters import ParameterLocation
 
-from apitwin.contract.rules import valid_as_sent
+from apitwin.contract.exemptions import valid_as_sent
 
 
 def _case(negative: set[ParameterLocation], path: dict[str, Any], schema: dict[str, Any]) -> Any:
