@@ -96,6 +96,16 @@ def test_anonymous_without_READ_METADATA_is_401_DS04(client: TestClient) -> None
     assert response.json() == _example("401", "application/problem+json", "anonymous")
 
 
+@pytest.mark.parametrize("path", ["/api/metadata/base_Notes", "/api/metadata/base_Notes/attributes/base_Notes_id"])
+def test_MetaDataService_getEntityType_hides_a_non_system_type_without_READ_METADATA(client: TestClient,
+                                                                                   path: str) -> None:
+    """EntityTypeRepositorySecurityDecorator filters the type out, so the service throws UnknownEntityTypeException."""
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["errorCode"] == "D01" and "base_Notes" in response.json()["detail"]
+
+
 def test_ReadEntityTypeRequest_binding_error_is_a_400_problem(client: TestClient, admin: dict[str, str]) -> None:
     response = client.get("/api/metadata/sys_md_Property", params={"flattenAttributes": "maybe"}, headers=admin)
     assert response.status_code == 400

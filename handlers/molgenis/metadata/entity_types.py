@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from connexion import request
 
-from apitwin_apis.molgenis.context import RequestContext, request_context, unknown_attribute
+from apitwin_apis.molgenis.context import RequestContext, request_context, unknown_attribute, unknown_entity_type
+from apitwin_apis.molgenis.data import is_system_type
 from apitwin_apis.molgenis.model import Attribute, EntityType
 
 META_PATH = "/api/metadata"
@@ -144,6 +145,17 @@ class Renderer:
                 for values in self.ctx.repository(ref_type).scan()]
 
 
+def readable_type(ctx: RequestContext, entity_type_id: str) -> EntityType:
+    """`MetaDataService#getEntityType`: a system type comes from the registry, which checks READ_METADATA (401 DS04);
+    any other type is read through EntityTypeRepositorySecurityDecorator, which hides a type the caller may not read,
+    so it is unknown (404 D01)."""
+    entity_type = ctx.model.get(entity_type_id)
+    if entity_type is not None and not is_system_type(entity_type) \
+            and "READ_METADATA" not in ctx.security.permissions(ctx.username, entity_type.id):
+        raise unknown_entity_type(entity_type_id)
+    return ctx.entity_type(entity_type_id)
+
+
 def _base_url() -> str:
     """scheme://host[:port] plus the mount prefix: the server's `fromCurrentRequestUri().replacePath(null)`."""
     url = urlsplit(str(request.url))
@@ -153,7 +165,7 @@ def _base_url() -> str:
 async def get_entity_type(entityTypeId: str, flattenAttributes: bool = False, i18n: bool = False,
                           token_info: dict[str, Any] | None = None, **_: Any) -> Any:
     ctx = request_context(token_info)
-    entity_type = ctx.entity_type(entityTypeId)
+    entity_type = readable_type(ctx, entityTypeId)
     body = Renderer(ctx, _base_url() + ctx.prefix).entity_type(entity_type, flatten=flattenAttributes, i18n=i18n)
     # the document also names problem+json (for failures), so the media type of a success is said here
     return body, 200, {"Content-Type": "application/json"}
@@ -164,7 +176,7 @@ async def get_attribute(entityTypeId: str, attributeId: str, token_info: dict[st
     """`findAttribute`: the type (D01, DS04), then an attribute it defines itself by id (`getOwnAttributeById`:
     D04 with the id in the message)."""
     ctx = request_context(token_info)
-    entity_type = ctx.entity_type(entityTypeId)
+    entity_type = readable_type(ctx, entityTypeId)
     renderer = Renderer(ctx, _base_url() + ctx.prefix)
     own = entity_type.own_attributes(renderer.parent(entity_type))
     attribute = next((a for a in own if attribute_id(entity_type, a) == attributeId), None)
