@@ -11,6 +11,10 @@ in-memory view itself): a function of the operationId
 returning its handler (e.g. behaviour inferred from the document). Without it an operationId that names a
 `module.function` path is imported as Connexion does (the engine's fixture API, older plugins); anything else stops
 the start-up with the operationId named.
+
+`Binding.answered` is told of every answer the engine built from the document in the handler's stead (Prefer
+`code=`/`example=`/`dynamic=`, apitwin.prefer) as the response guard lets it out: the handler did not run, so side
+effects an API ties to an answer whoever built it (an inferred API's callbacks) hang there.
 """
 from __future__ import annotations
 
@@ -49,6 +53,24 @@ def dotted(target: str) -> str:
 
 
 @dataclass(frozen=True)
+class SpecAnswer:
+    """An answer built from the document instead of by the operation's handler, as the client receives it, with
+    the request it answers (what a callback's runtime expressions read)."""
+
+    operation_id: str
+    status: int
+    headers: Mapping[str, str]          # the answer's headers, lower-cased names
+    body: Any                           # its JSON body (None: no body, or not JSON)
+    url: str
+    method: str
+    path: Mapping[str, Any]             # path parameters, as Connexion coerced them
+    query: Mapping[str, str]            # query parameters (the last value of a repeated one), Prefer twins removed
+    request_headers: Mapping[str, str]  # lower-cased names
+    request_body: Any                   # the JSON body as sent, or a form's text fields; None: no body
+    token_info: Mapping[str, Any]       # what the API's security function returned ({}: none ran)
+
+
+@dataclass(frozen=True)
 class Binding:
     """What an API's operationIds and security schemes run."""
 
@@ -58,6 +80,9 @@ class Binding:
     # Connexion's in-memory view → the view to route on, after the bound token checks are in (an API built from a
     # plain document adds its own token checks per scheme kind here); None: as it is
     view: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # (runtime, SpecAnswer): the document answered in the handler's stead (Prefer code/example/dynamic), as the
+    # answer goes out (before the client has it); None: nothing more happens
+    answered: Callable[[Any, SpecAnswer], None] | None = None
 
     def __post_init__(self) -> None:
         for name in ("handlers", "security"):

@@ -12,7 +12,7 @@ from typing import Any
 
 from apitwin import __version__
 from apitwin.addresses import AllowList
-from apitwin import quickstart, reloading, serving
+from apitwin import quickstart, serving
 from apitwin.contract import cli as contract_cli
 from apitwin.discovery import load
 from apitwin.review import cli as review_cli
@@ -310,7 +310,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return fail(f"cannot listen on {args.host}:{args.port}: {(exc.strerror or str(exc)).lower()}")
     try:
         app = create_app(targets, settings=settings, mount=args.mount)
-        seeds = reloading.Reloading.seeds_of(app) if args.watch else {}
+        seeds = reloading_seeds(app) if args.watch else {}
         hooks = register_webhooks(app, args.webhook, apis, args.webhook_secret)
     except (ValueError, StateFileBusy, sqlite3.Error, ConnectionError) as exc:
         sock.close()
@@ -351,9 +351,16 @@ def watch_refusal(args: argparse.Namespace, targets: list[Any]) -> str | None:
     return None
 
 
+def reloading_seeds(app: Any) -> dict[str, Any]:
+    from apitwin import reloading      # watchfiles: imported only by `serve --watch`
+
+    return reloading.Reloading.seeds_of(app)
+
+
 def watching(app: Any, seeds: dict[str, Any], args: argparse.Namespace, known: set[str],
              settings: Settings) -> Any:
     """--watch: the app wrapped so that edits rebuild it (apitwin.reloading), rebuilt the way cmd_serve built it."""
+    from apitwin import reloading
     from apitwin.app import create_app
     from apitwin.inferred.cli import Refused
     from apitwin.seed_check import SeedRefused

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+import functools
 
 EXTENSION = "apitwin.reason_phrase"
 MARKER = b"x-apitwin-reason-phrase"
@@ -38,34 +37,48 @@ def _announcing(app: Any) -> Any:
     return announced
 
 
-class _PhraseConnection:
-    """An h11 connection whose responses take their reason phrase from the marker header (removed)."""
-
-    def __init__(self, connection: h11.Connection) -> None:
-        self._connection = connection
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._connection, name)
-
-    def send(self, event: Any) -> bytes | None:
-        if isinstance(event, h11.Response):
-            phrase = None
-            kept = []
-            for name, value in event.headers:
-                if name == MARKER:
-                    phrase = value
-                else:
-                    kept.append((name, value))
-            if phrase is not None:
-                event = h11.Response(status_code=event.status_code, headers=kept, reason=phrase,
-                                     http_version=event.http_version)
-        return self._connection.send(event)
+def __getattr__(name: str) -> Any:
+    """`ReasonPhraseH11Protocol`, built on first use: uvicorn's h11 protocol is imported only by a server that writes
+    reason phrases, not by every app start (apitwin.server.front needs only `supported` and `mark`)."""
+    if name == "ReasonPhraseH11Protocol":
+        return _protocol()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class ReasonPhraseH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol that writes the reason phrase the app names (`uvicorn.Config(http=...)`)."""
+@functools.cache
+def _protocol() -> type:
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.app = _announcing(self.app)
-        self.conn = _PhraseConnection(self.conn)  # type: ignore[assignment]
+    class _PhraseConnection:
+        """An h11 connection whose responses take their reason phrase from the marker header (removed)."""
+
+        def __init__(self, connection: h11.Connection) -> None:
+            self._connection = connection
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._connection, name)
+
+        def send(self, event: Any) -> bytes | None:
+            if isinstance(event, h11.Response):
+                phrase = None
+                kept = []
+                for name, value in event.headers:
+                    if name == MARKER:
+                        phrase = value
+                    else:
+                        kept.append((name, value))
+                if phrase is not None:
+                    event = h11.Response(status_code=event.status_code, headers=kept, reason=phrase,
+                                         http_version=event.http_version)
+            return self._connection.send(event)
+
+    class ReasonPhraseH11Protocol(H11Protocol):
+        """uvicorn's h11 protocol that writes the reason phrase the app names (`uvicorn.Config(http=...)`)."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.app = _announcing(self.app)
+            self.conn = _PhraseConnection(self.conn)  # type: ignore[assignment]
+
+    return ReasonPhraseH11Protocol

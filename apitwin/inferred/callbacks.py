@@ -2,7 +2,9 @@
 (apitwin.webhooks: signed, ordered, retried, dead-lettered).
 
 - An operation's `callbacks` fire after it succeeds, to the URL its runtime expression names
-  (`{$request.body#/callbackUrl}/data`, `{$request.query.url}`, `…?id={$response.body#/id}`).
+  (`{$request.body#/callbackUrl}/data`, `{$request.query.url}`, `…?id={$response.body#/id}`); a 2xx answer the
+  document chose through Prefer (example/code/dynamic, told through `Binding.answered`) fires them the same way,
+  `$response.*` and the body read from the chosen answer.
 - A 3.1 `webhooks` entry fires when the resource whose schema its request body carries changes (a name saying
   new/created, updated/changed or deleted/removed narrows it to that change), to the receivers registered through
   the admin API; its name is the event type a receiver's `event_types` filter uses.

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from connexion.lifecycle import ConnexionResponse
 
 from apitwin import runtime, xmlbody
+from apitwin.binding import SpecAnswer
 from apitwin.errors import ApiError
 from apitwin.fake import rng_for
 from apitwin.validation import resolve_composed_form
@@ -92,6 +93,21 @@ class Handlers:
         self.sender.succeeded(runtime.current(), binding.operation_id, seen,
                               item if item is not None else response_body, self._tenant(kwargs),
                               self._rng(binding.operation_id, "callback", status))
+
+    def answered(self, rt: Any, answer: SpecAnswer) -> None:
+        """The document answered in the handler's stead (Prefer code/example/dynamic, `Binding.answered`): a 2xx
+        answer fires the operation's callbacks as the handler's would, the chosen answer standing for the
+        handler's (`$response.*` and the callback body read it); nothing was stored, so no webhook entry fires."""
+        if self.sender is None or not 200 <= answer.status < 300 or \
+                answer.operation_id not in self.model.bindings or not self.sender.callbacks_of(answer.operation_id):
+            return
+        seen = callbacks.Request(
+            url=answer.url, method=answer.method, path=answer.path, query=answer.query,
+            headers=answer.request_headers, body=answer.request_body, status=answer.status,
+            response_headers=answer.headers, response_body=answer.body)
+        tenant = self._tenant({"token_info": dict(answer.token_info)})
+        self.sender.succeeded(rt, answer.operation_id, seen, answer.body, tenant,
+                              rng_for(rt.settings.seed, rt.name, answer.operation_id, "callback", answer.status))
 
     def _changed(self, resource: Resource, kind: str, item: Any, tenant: str | None) -> None:
         """An item was created, updated or deleted: the webhook entries carrying the resource fire."""

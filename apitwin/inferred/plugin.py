@@ -76,7 +76,7 @@ def build(path: Path | str, *, name: str | None = None, auth_file: Path | None =
         seed=seed,
         wire=Wire(render_error=ErrorRenderer(model), auth_challenge=challenge(bundled.data),
                   control_path_status=None, json_null_is_value=True),
-        binding=Binding(unbound=handlers.resolve, view=security_view),
+        binding=Binding(unbound=handlers.resolve, view=security_view, answered=handlers.answered),
         events=_events(handlers, pins),
         tooling=Tooling(seed_records=lambda rt: list(seed_records(model, rt)),
                         smoke_headers=lambda client: dict([credential_for(bundled.data, pins)])

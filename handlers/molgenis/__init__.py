@@ -10,7 +10,8 @@ PLUGIN = ApiPlugin(
     title="MOLGENIS REST API v1 + v2",
     spec_file=package_path("apitwin_apis.specs", "molgenis_v1.yaml"),
     extra_specs=(package_path("apitwin_apis.specs", "molgenis_v2.yaml"),          # REST API v2 at /api/v2
-                 package_path("apitwin_apis.specs", "molgenis_importwizard.yaml")),  # EMX upload; same runtime and state
+                 package_path("apitwin_apis.specs", "molgenis_importwizard.yaml"),   # EMX upload; same runtime and state
+                 package_path("apitwin_apis.specs", "molgenis_metadata.yaml")),      # Metadata API at /api/metadata
     mockdata_dir=package_path("apitwin_apis.mockdata", "molgenis"),
     seed=lazy("apitwin_apis.molgenis.seed:load_runtime"),
     binding=BINDING,

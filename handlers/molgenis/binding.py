@@ -36,6 +36,8 @@ HANDLERS = {
     "getAttributeMetaV2": "apitwin_apis.molgenis.v2.meta:retrieve_attribute_meta",
     "postAttributeMetaV2": "apitwin_apis.molgenis.v2.meta:post_attribute_meta",
     "importFile": "apitwin_apis.molgenis.importwizard.upload:import_file",
+    "getEntityTypeMetadata": "apitwin_apis.molgenis.metadata.entity_types:get_entity_type",
+    "getAttributeMetadata": "apitwin_apis.molgenis.metadata.entity_types:get_attribute",
 }
 
 BINDING = Binding(

@@ -91,6 +91,9 @@ class EntityType:
     description: str | None = None
     package: str | None = None
     abstract: bool = False
+    # the parent type (`setExtends`); `attributes` then lists the inherited attributes too, after the own ones, in
+    # `getAllAttributes` order, so rows need no lookup of the parent; the Metadata API tells own from inherited
+    extends: str | None = None
     attributes: list[Attribute] = field(default_factory=list)   # top level, compounds with their children
     writable: bool = True                     # the repository accepts writes (system types may not)
     backend: str = "PostgreSQL"               # the repository kind; PostgreSQL checks constraints in the database
@@ -161,6 +164,11 @@ class EntityType:
         for attribute in self.all_attributes():
             found.setdefault(key(attribute), attribute)
         return found
+
+    def own_attributes(self, parent: "EntityType | None") -> list[Attribute]:
+        """`getOwnAllAttributes`: every attribute (compounds included, depth first) the parent does not define."""
+        inherited = {a.name for a in parent.all_attributes()} if parent is not None else set()
+        return [a for a in self.all_attributes() if a.name not in inherited]
 
     @property
     def id_attribute(self) -> Attribute:
@@ -235,6 +243,21 @@ class Model:
             model.add(EntityType.from_dict(entity_type))
         return model
 
+    def check_inheritance(self) -> None:
+        """A type that extends another names a type of the model and lists every attribute of it (see
+        `EntityType.extends`): seed files that do not fail loudly when loaded. (A stored model is not checked: a
+        type whose parent was deleted renders without `extends`.)"""
+        for entity_type in self.entity_types.values():
+            if entity_type.extends is None:
+                continue
+            parent = self.get(entity_type.extends)
+            if parent is None:
+                raise ValueError(f"entity type {entity_type.id}: extends unknown type {entity_type.extends!r}")
+            missing = [a.name for a in parent.all_attributes() if entity_type.attribute(a.name) is None]
+            if missing:
+                raise ValueError(f"entity type {entity_type.id}: lacks the attributes {missing} of its parent "
+                                 f"{parent.id}")
+
     @classmethod
     def load(cls, directory: Path) -> "Model":
         """Every `model*.yaml` in the directory (keys `packages`, `entity_types`), in file-name order."""
@@ -244,4 +267,6 @@ class Model:
                 content = read_yaml(fh) or {}
             for key in merged:
                 merged[key].extend(content.get(key) or [])
-        return cls.from_dict(merged)
+        model = cls.from_dict(merged)
+        model.check_inheritance()
+        return model

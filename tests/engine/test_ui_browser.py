@@ -208,8 +208,8 @@ def test_landing_page_leads_to_each_ui(page: Any, server: str) -> None:
     expect(page.locator("#partners")).to_contain_text("demo / demo-password")
     expect(page.locator("#molgenis")).to_contain_text("admin / admin")
     shoot(page, "landing", page.locator("h1"))
-    # every document's UI: MOLGENIS has three (v1, v2 and the import wizard)
-    for section, title, uis in (("partners", "Partners API", 1), ("molgenis", "MOLGENIS", 3), ("admin", "admin", 1)):
+    # every document's UI: MOLGENIS has four (v1, v2, the import wizard and the Metadata API)
+    for section, title, uis in (("partners", "Partners API", 1), ("molgenis", "MOLGENIS", 4), ("admin", "admin", 1)):
         expect(page.locator(f"#{section} a", has_text="/ui/")).to_have_count(uis)
         for number in range(uis):
             page.locator(f"#{section} a", has_text="/ui/").nth(number).click()

@@ -93,3 +93,12 @@ def test_json_is_written_like_gson_compact_and_unescaped(both: Any) -> None:
     error = both.get(f"{PREFIX}/api/v1/nope").content.decode("utf-8")
     assert error == '{"errors":[{"message":"Unknown entity type \'nope\'.","code":"D01"}]}'
     both.delete(f"{PREFIX}/api/v1/V1_API_Items/gson", headers=headers)
+
+
+def test_under_a_prefix_the_metadata_api_links_and_problems_carry_it(both: Any) -> None:
+    headers = _token(both, PREFIX)
+    body = both.get(f"{PREFIX}/api/metadata/sys_md_Property", headers=headers).json()
+    assert body["links"]["self"] == f"http://testserver{PREFIX}/api/metadata/sys_md_Property"
+    unknown = both.get(f"{PREFIX}/api/metadata/nope", headers=headers)
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("application/problem+json")
+    assert unknown.json()["errorCode"] == "D01"

@@ -19,8 +19,8 @@ checks their git blob hashes). This conftest is the deployment they expect, with
   with other modules and the class is set up once per worker. (`xdist_group` would keep the suite in one worker,
   but pytest-xdist 3.8 cannot rename node ids under this pytest, so `--dist loadgroup` does not group.)
 
-Cases that need the Metadata API (`/api/metadata`), which the mock does not serve, are skipped with that reason
-(`SKIPPED`); every other case runs.
+Every case runs (the Metadata API cases too: `GET /api/metadata/{e}`, specs/molgenis_metadata.yaml). A case the
+mock could not serve would be named in `deployment.SKIPPED` with the reason and skipped loudly.
 """
 from __future__ import annotations
 
