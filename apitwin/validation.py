@@ -392,6 +392,7 @@ def _form_scalar(schema: Any, text: Any) -> Any:
     """A form value in its schema's type when it reads as one; otherwise as sent, for the validator to judge."""
     if not isinstance(text, str) or not isinstance(schema, dict):
         return text
+    return xmlbody.scalar(schema, text, any_case=True)
     types = schema.get("type")
     types = [types] if isinstance(types, str) else list(types or [])
     if "null" in types and text == "" and "string" not in types:

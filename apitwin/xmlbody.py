@@ -106,9 +106,9 @@ def _object(element: ElementTree.Element, properties: dict[str, Any], properties
     return out
 
 
-def scalar(schema: Any, text: str) -> Any:
-    """Element or attribute text in its schema's type when it reads as one; otherwise the text, for the validator
-    to judge."""
+def scalar(schema: Any, text: str, *, any_case: bool = False) -> Any:
+    """Element, attribute or form-field text in its schema's type when it reads as one; otherwise the text, for the
+    validator to judge. `any_case`: booleans in any letter case (forms, as Spring binds them); XML's are lower case."""
     types = _types(schema)
     if "null" in types and text == "" and "string" not in types:
         return None
@@ -120,6 +120,7 @@ def scalar(schema: Any, text: str) -> Any:
                 return float(text)
         except ValueError:
             continue
-        if kind == "boolean" and text in ("true", "false"):
-            return text == "true"
+        word = text.lower() if any_case else text
+        if kind == "boolean" and word in ("true", "false"):
+            return word == "true"
     return text
