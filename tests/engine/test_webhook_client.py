@@ -4,6 +4,10 @@ failure (refused, early close, malformed answer, timeout) is a DeliveryError, ne
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import subprocess
+import sys
 from typing import Any, Awaitable, Callable
 
 import pytest
@@ -130,3 +134,58 @@ def test_a_silent_receiver_times_out_and_a_closed_port_is_a_connect_error() -> N
         with pytest.raises(DeliveryError, match="ConnectError"):
             await ReceiverConnection(f"http://127.0.0.1:{closed_port()}/").request("POST", {}, b"{}", 2)
     serve(silent, scenario)
+
+
+TLS_SCENARIO = """
+import asyncio, ssl, sys
+from apitwin.webhook_client import DeliveryError, ReceiverConnection
+
+async def main():
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(sys.argv[1], sys.argv[2])
+    seen = []
+
+    async def on_connect(reader, writer):
+        while True:
+            try:
+                head = await reader.readuntil(b"\\r\\n\\r\\n")
+            except (asyncio.IncompleteReadError, ConnectionError):
+                break
+            length = next(int(l.split(b":")[1]) for l in head.split(b"\\r\\n") if l.lower().startswith(b"content-length"))
+            seen.append(head.split(b"\\r\\n")[0] + b" " + await reader.readexactly(length))
+            writer.write(b"HTTP/1.1 204 No Content\\r\\n\\r\\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    connection = ReceiverConnection(f"https://127.0.0.1:{port}/hooks")
+    statuses = [await connection.request("POST", {}, b'{"n":%d}' % n, 5) for n in range(2)]
+    connection.close()
+    try:                                    # a name the certificate does not carry: refused, not sent
+        await ReceiverConnection(f"https://localhost:{port}/hooks").request("POST", {}, b"{}", 5)
+        refused = "sent"
+    except DeliveryError as exc:
+        refused = str(exc)
+    server.close()
+    print(statuses, seen, refused.split(":")[0])
+
+asyncio.run(main())
+"""
+
+
+def test_https_receiver_is_verified_and_reused(tmp_path: Any) -> None:
+    """TLS through the stdlib: the receiver's certificate is verified against the trusted CAs (here one the test
+    makes, trusted through SSL_CERT_FILE as OpenSSL reads it) and its host name; one connection carries both
+    deliveries."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: it makes this test's certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-c", TLS_SCENARIO, str(cert), str(key)], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "SSL_CERT_FILE": str(cert)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ("[204, 204] [b'POST /hooks HTTP/1.1 {\"n\":0}', b'POST /hooks HTTP/1.1 {\"n\":1}'] "
+                                   "ConnectError"), done.stdout
