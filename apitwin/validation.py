@@ -393,21 +393,6 @@ def _form_scalar(schema: Any, text: Any) -> Any:
     if not isinstance(text, str) or not isinstance(schema, dict):
         return text
     return xmlbody.scalar(schema, text, any_case=True)
-    types = schema.get("type")
-    types = [types] if isinstance(types, str) else list(types or [])
-    if "null" in types and text == "" and "string" not in types:
-        return None
-    for kind in types:
-        try:
-            if kind == "integer":
-                return int(text)
-            if kind == "number":
-                return float(text)
-        except ValueError:
-            continue
-        if kind == "boolean" and text.lower() in ("true", "false"):
-            return text.lower() == "true"
-    return text
 
 
 def resolve_composed_form(properties: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
