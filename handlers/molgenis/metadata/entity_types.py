@@ -29,6 +29,17 @@ def _i18n(default: str) -> dict[str, Any]:
     return {"defaultValue": default, "translations": {}}
 
 
+def _add_texts(out: dict[str, Any], label: str, description: str | None, i18n: bool) -> None:
+    """label, description and (with `i18n`) their translations, in the order both response mappers write them."""
+    out["label"] = label
+    if description is not None:
+        out["description"] = description
+    if i18n:
+        out["labelI18n"] = _i18n(label)
+        if description is not None:
+            out["descriptionI18n"] = _i18n(description)
+
+
 def attribute_id(entity_type: EntityType, attribute: Attribute) -> str:
     """The attribute's identifier. The server generates one when the attribute is created; the mock derives a
     stable one from the owning type and the name (docs/molgenis-deltas.md)."""
@@ -60,13 +71,8 @@ class Renderer:
         out: dict[str, Any] = {"links": _links(self.type_url(entity_type.id))}
         if not data:
             return out
-        body: dict[str, Any] = {"id": entity_type.id, "label": entity_type.display_label}
-        if entity_type.description is not None:
-            body["description"] = entity_type.description
-        if i18n:
-            body["labelI18n"] = _i18n(entity_type.display_label)
-            if entity_type.description is not None:
-                body["descriptionI18n"] = _i18n(entity_type.description)
+        body: dict[str, Any] = {"id": entity_type.id}
+        _add_texts(body, entity_type.display_label, entity_type.description, i18n)
         if entity_type.package:
             body["package"] = {"links": _links(f"{self.base}/api/data/sys_md_Package/{entity_type.package}")}
         attributes: dict[str, Any] = {"links": _links(f"{self.type_url(entity_type.id)}/attributes")}
@@ -107,13 +113,7 @@ class Renderer:
             if mapped is not None:
                 data["mappedBy"] = self.attribute(ref_type, mapped, i18n=i18n)
                 data["orderBy"] = []          # the model keeps no `orderBy`
-        data["label"] = attribute.display_label
-        if attribute.description is not None:
-            data["description"] = attribute.description
-        if i18n:
-            data["labelI18n"] = _i18n(attribute.display_label)
-            if attribute.description is not None:
-                data["descriptionI18n"] = _i18n(attribute.description)
+        _add_texts(data, attribute.display_label, attribute.description, i18n)
         data.update({"nullable": attribute.nillable, "auto": attribute.auto, "visible": attribute.visible,
                      "unique": attribute.unique, "readOnly": attribute.read_only,
                      "aggregatable": attribute.aggregatable})
