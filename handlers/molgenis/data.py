@@ -216,14 +216,12 @@ def delete_row(ctx: RequestContext, entity_type: EntityType, entity_id: Any) -> 
     refuse_default_value_row(ctx, entity_type, entity_id)
     with ctx.store.transaction():
         repository = ctx.repository(entity_type)
-        doomed: list[str] = []
         if entity_type.id == PACKAGE_TYPE:
             if repository.get(entity_id) is None:
                 return
-            plan = _package_delete_plan(ctx, entity_id)
-            if plan is None:
+            doomed = _package_delete_plan(ctx, entity_id)
+            if doomed is None:
                 return
-            doomed = plan
             drop_entity_types(ctx, doomed)
             _drop_sub_packages(ctx, entity_type, entity_id)
         _refuse_referenced(ctx, entity_type, [entity_id])
@@ -243,13 +241,7 @@ def _drop_sub_packages(ctx: RequestContext, package_type: EntityType, package_id
             repository.delete(child)
     drop(package_id)
     model = edit_model(ctx.store)
-    gone = {package_id}
-    grew = True
-    while grew:
-        children = {p for p, up in parents.items() if up in gone} - gone
-        gone |= children
-        grew = bool(children)
-    for package in gone:
+    for package in _package_subtree(parents, package_id):
         model.packages.pop(package, None)
     save_model(ctx.store, model)
 
@@ -262,6 +254,17 @@ def _package_parents(ctx: RequestContext) -> dict[str, str | None]:
         for row in ctx.repository(package_type).scan():
             parents[row[package_type.id_attribute.name]] = row.get("parent")
     return parents
+
+
+def _package_subtree(parents: dict[Any, Any], package_id: Any) -> set[Any]:
+    """The package and every package below it (`parents`: package id -> parent id)."""
+    subtree = {package_id}
+    grew = True
+    while grew:
+        children = {p for p, parent in parents.items() if parent in subtree} - subtree
+        subtree |= children
+        grew = bool(children)
+    return subtree
 
 
 def _package_delete_plan(ctx: RequestContext, package_id: str) -> list[str] | None:
@@ -281,12 +284,7 @@ def _package_delete_plan(ctx: RequestContext, package_id: str) -> list[str] | No
     system_homes = {t.package for t in ctx.model.entity_types.values() if is_system_type(t)}
     if SYSTEM_PACKAGE in chain or chain[-1] in system_homes:
         raise ApiError(401, [SYSTEM_METADATA], code="DS05")
-    subtree = {package_id}
-    grew = True
-    while grew:
-        children = {p for p, parent in parents.items() if parent in subtree} - subtree
-        subtree |= children
-        grew = bool(children)
+    subtree = _package_subtree(parents, package_id)
     doomed = [t for t in ctx.model.entity_types.values() if t.package in subtree]
     superuser = bool((ctx.security.user(ctx.username) or {}).get("superuser")) if ctx.username else False
     if not superuser:
