@@ -138,7 +138,8 @@ def own_extensions(scope: dict[str, Any]) -> dict[str, Any]:
 
 
 class _PerRequestExtensions:
-    """An app whose HTTP requests each get their own `extensions` (own_extensions); for granian's forked workers."""
+    """An app whose HTTP requests each get their own `extensions` (own_extensions): what granian serves, in one
+    process or in its forked workers."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -158,7 +159,6 @@ class _InFlight:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        scope = own_extensions(scope)
         task = asyncio.current_task()
         self.tasks.add(task)   # type: ignore[arg-type]
         try:
@@ -201,7 +201,7 @@ def _run_granian(app: Any, sock: socket.socket, options: Options) -> None:
     from granian.server.embed import Server
 
     logging.getLogger("_granian").addFilter(_Quieter())
-    inflight = _InFlight(app)
+    inflight = _InFlight(_PerRequestExtensions(app))
     server = _adopting(Server)(inflight, interface=Interfaces.ASGI, http1_settings=_http1(options),
                                **_granian_logging(options))
     server.adopted = sock
