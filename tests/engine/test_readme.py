@@ -25,6 +25,7 @@ import yaml
 
 from apitwin.review.loader import parse
 from tests.processes import free_port, pump
+from tests.receiver import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -158,18 +159,16 @@ def start(servers: list[Served], *args: str, ready: str = "Press Ctrl-C") -> Ser
     return served
 
 
-def answering(port: int, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
+def answering(port: int) -> None:
+    def answers() -> bool:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
-            return
         except urllib.error.HTTPError:
-            return                                  # any HTTP answer: the server is serving
+            pass                                    # any HTTP answer: the server is serving
         except OSError:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"nothing answers on port {port}") from None
-            time.sleep(0.05)
+            return False
+        return True
+    wait_until(answers, timeout=60, what=f"an HTTP answer on port {port}")
 
 
 def test_readme_starts_with_make_serve_and_make_test() -> None:
