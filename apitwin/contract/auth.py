@@ -94,7 +94,16 @@ class Credentials:
         return prefix + token
 
     def headers(self) -> dict[str, str]:
+        if self.login.query_scheme is not None:
+            return {}
         return {self.login.header: self.header_value(self.token())}
+
+    def params(self) -> dict[str, str]:
+        """The query parameters every request of this account carries: the API key of a document whose scheme
+        sends it in the query (`Login.query_scheme`), else none."""
+        if self.login.query_scheme is None:
+            return {}
+        return {self.login.header: self.token()}
 
 
 def install(schema: Any, credentials: Credentials, session_ending: frozenset[str]) -> None:

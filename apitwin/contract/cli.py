@@ -97,7 +97,7 @@ def document_request(args: argparse.Namespace) -> dict[str, Any] | None:
 
     if args.api in profiles() or not looks_like_document(args.api):
         return None
-    from apitwin.contract.generic import credential_for, profile_for
+    from apitwin.contract.generic import credential_of, profile_for
     from apitwin.inferred.auth import Pins, load_pins
     from apitwin.inferred.document import DocumentRefused, open_document
     from apitwin.inferred.plugin import build, slug
@@ -114,9 +114,14 @@ def document_request(args: argparse.Namespace) -> dict[str, Any] | None:
         if not sep or not name.strip():
             raise ValueError(f"--header {value!r}: expected 'NAME: VALUE'")
         header = (name.strip(), text.strip())
-    header = header or credential_for(bundled.data, pins)
+    query = None
+    if header is None:
+        credential = credential_of(bundled.data, pins)
+        header = credential.header if credential is not None else None
+        query = credential if credential is not None and header is None else None
     name = slug(bundled.title)
-    fields: dict[str, Any] = {"api": name, "api_root": spec_base_path(bundled.data), "token": header[1] if header else "-"}
+    token = query.value if query is not None else header[1] if header else "-"
+    fields: dict[str, Any] = {"api": name, "api_root": spec_base_path(bundled.data), "token": token}
     app = None
     if not args.url:
         from apitwin.app import create_app
@@ -125,12 +130,14 @@ def document_request(args: argparse.Namespace) -> dict[str, Any] | None:
         if pins is None and header is not None:   # in process, only the contract's credential is accepted
             pins = Pins(secrets={header[1].split(" ", 1)[-1].split("=", 1)[-1]: "contract"},
                         logins={("apitwin", "contract"): "contract"})
+        elif pins is None and query is not None:
+            pins = Pins(secrets={query.value: "contract"})
         plugin = build(args.api, name=name, bundled=bundled, pins=pins)
         app = create_app([plugin], settings=Settings(seed=0))
         fields["app"] = app
     else:
         plugin = build(args.api, name=name, bundled=bundled)
-    fields["profile"] = profile_for(name, bundled.title, plugin.spec_file, bundled.data, header)
+    fields["profile"] = profile_for(name, bundled.title, plugin.spec_file, bundled.data, header, query)
     return fields
 
 

@@ -26,6 +26,8 @@ class Login:
     prefixes: tuple[str, ...] = ("",)  # header value prefixes; the suite alternates between all of them
     token_pointer: str = "/token"      # JSON pointer into the login answer
     lifetime: int = 300                # seconds a token lives when it says nothing about it (JWT `exp` wins)
+    # a document's apiKey in the query: `header` names the query parameter, `scheme` its securitySchemes entry
+    query_scheme: str | None = None
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,15 @@ def _explicit_headers(request: RunRequest, credentials: auth.Credentials) -> dic
     return credentials.headers()
 
 
+def _query_auth(profile: profiles.Profile, credentials: auth.Credentials) -> dict[str, Any]:
+    """A document's API key sent in the query goes to schemathesis as OpenAPI-aware auth for its scheme (what
+    `[auth.openapi.NAME]` in schemathesis.toml says): the key is then explicit, so `ignored_auth` probes the
+    operation without it and with a wrong one instead of taking the key for generated data."""
+    if profile.login.query_scheme is None:
+        return {}
+    return {"openapi": {profile.login.query_scheme: {"api_key": credentials.token()}}}
+
+
 def _other_account(request: RunRequest, profile: profiles.Profile, target: Target) -> auth.Credentials | None:
     """The second tenant: as asked, else the mock's seeded one when testing the mock in-process (skipped if that
     app does not know it)."""
@@ -128,7 +137,7 @@ def run(request: RunRequest) -> RunResult:
         credentials = _credentials_from(request, profile, target)
         credentials.token()                                  # fails early: unreachable, bad credentials
         other = _other_account(request, profile, target)
-        found = hints.discover(spec, profile, target, credentials.headers())
+        found = hints.discover(spec, profile, target, credentials.headers(), credentials.params())
         result.hints = found.summary()
         progress(f"apitwin contract {profile.name} → {result.target} (seed {result.seed}, "
                  f"{result.max_examples} examples per operation, phases {', '.join(result.phases)}"
@@ -138,13 +147,16 @@ def run(request: RunRequest) -> RunResult:
         explicit = _explicit_headers(request, credentials)
         if explicit:
             settings = {**settings, "headers": {**(settings.get("headers") or {}), **explicit}}
+        query_auth = _query_auth(profile, credentials)
+        if query_auth:
+            settings = {**settings, "auth": {**(settings.get("auth") or {}), **query_auth}}
         schema = schemathesis.openapi.from_dict(spec, config=config.to_schemathesis(settings, config_path))
         if request.include:
             schema = schema.include(func=lambda ctx: ctx.operation.label in request.include
                                     or ctx.operation.definition.raw.get("operationId") in request.include)
         if target.in_process:
             schema.app = target.app
-        if not explicit:
+        if not explicit and not query_auth:
             auth.install(schema, credentials, profile.session_ending)
         hints.install(schema, found)
         operations = _resolved_operations(spec)

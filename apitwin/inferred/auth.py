@@ -240,9 +240,31 @@ def challenge(doc: dict[str, Any]) -> str | None:
     return None
 
 
-def credential_for(doc: dict[str, Any], pins: Any = None) -> tuple[str, str] | None:
-    """(header, value) a client of the document would send, for its first usable security scheme; None when the
-    document asks for no credentials. A pinned credential (apitwin.inferred.auth.Pins) is used when there is one."""
+@dataclass(frozen=True)
+class Credential:
+    """What a client of the document sends: `value` in the header, query parameter or cookie `name` (`location`),
+    satisfying the security scheme `scheme`."""
+
+    location: str      # "header", "query" or "cookie"
+    name: str
+    value: str
+    scheme: str
+
+    @property
+    def header(self) -> tuple[str, str] | None:
+        """(header, value) on the wire: a cookie travels in the Cookie header; None for a query credential."""
+        if self.location == "header":
+            return self.name, self.value
+        if self.location == "cookie":
+            return "Cookie", f"{self.name}={self.value}"
+        return None
+
+
+def credential_of(doc: dict[str, Any], pins: Any = None,
+                  places: tuple[str, ...] = ("header", "query", "cookie")) -> Credential | None:
+    """The credential a client of the document would send, for the first usable scheme of its security
+    requirements in document order whose apiKey travels in one of `places`; None when the document asks for no
+    credentials. A pinned credential (apitwin.inferred.auth.Pins) is used when there is one."""
     schemes = (doc.get("components") or {}).get("securitySchemes") or {}
     requirements = list(doc.get("security") or [])
     for item in (doc.get("paths") or {}).values():
@@ -258,13 +280,20 @@ def credential_for(doc: dict[str, Any], pins: Any = None) -> tuple[str, str] | N
             if not isinstance(scheme, dict):
                 continue
             kind, http = scheme.get("type"), str(scheme.get("scheme", "")).lower()
-            if kind == "apiKey" and scheme.get("in") == "header":
-                return str(scheme["name"]), secret
-            if kind == "apiKey" and scheme.get("in") == "cookie":
-                return "Cookie", f"{scheme['name']}={secret}"
+            if kind == "apiKey" and scheme.get("in") in places and scheme.get("name"):
+                return Credential(str(scheme["in"]), str(scheme["name"]), secret, name)
             if kind == "http" and http == "basic":
                 user, password = logins[0] if logins else ("apitwin", "contract")
-                return "Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+                encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+                return Credential("header", "Authorization", "Basic " + encoded, name)
             if kind in ("oauth2", "openIdConnect") or kind == "http":
-                return "Authorization", ("Bearer " if http in ("bearer", "") or kind != "http" else f"{http} ") + secret
+                prefix = "Bearer " if http in ("bearer", "") or kind != "http" else f"{http} "
+                return Credential("header", "Authorization", prefix + secret, name)
     return None
+
+
+def credential_for(doc: dict[str, Any], pins: Any = None) -> tuple[str, str] | None:
+    """(header, value) of the first credential that travels in a header (a cookie in the Cookie header), for
+    clients that send nothing else; None when the document asks for none."""
+    found = credential_of(doc, pins, places=("header", "cookie"))
+    return found.header if found is not None else None
