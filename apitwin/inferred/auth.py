@@ -297,3 +297,52 @@ def credential_for(doc: dict[str, Any], pins: Any = None) -> tuple[str, str] | N
     clients that send nothing else; None when the document asks for none."""
     found = credential_of(doc, pins, places=("header", "cookie"))
     return found.header if found is not None else None
+
+
+def lacks_credentials(doc: dict[str, Any], operation: dict[str, Any], scope: dict[str, Any]) -> bool:
+    """Does a request (ASGI `scope`) to `operation` satisfy none of its security requirements? For answers given
+    before Connexion's security layer runs — a path whose parameter does not fit its type never reaches the
+    operation, yet a server checks credentials first, so a caller without them learns 401, not 400/404. Checked
+    as the security functions check: present, well formed, and pinned where credentials are pinned."""
+    from http.cookies import CookieError, SimpleCookie
+    from urllib.parse import parse_qs
+
+    requirements = operation.get("security", doc.get("security")) or []
+    schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+    if not isinstance(requirements, list) or not requirements:
+        return False
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+    query = parse_qs((scope.get("query_string") or b"").decode("latin-1"))
+    cookies: SimpleCookie = SimpleCookie()
+    try:
+        cookies.load(headers.get("cookie", ""))
+    except CookieError:
+        pass
+
+    def met(name: str) -> bool:
+        scheme = schemes.get(name)
+        if not isinstance(scheme, dict):
+            return True                          # undefined schemes are dropped from the served view too
+        kind, http = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+        if kind == "apiKey":
+            where, key = scheme.get("in"), str(scheme.get("name", ""))
+            value = (headers.get(key.lower()) if where == "header" else (query.get(key) or [None])[0]
+                     if where == "query" else cookies[key].value if where == "cookie" and key in cookies else None)
+            return apikey_info(value, scheme=name) is not None if value is not None else False
+        authorization = headers.get("authorization", "")
+        given_kind, _, value = authorization.partition(" ")
+        if kind == "http" and http == "basic":
+            if given_kind.lower() != "basic":
+                return False
+            try:
+                user, _, password = base64.b64decode(value).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return False
+            return basic_info(user, password, scheme=name) is not None
+        if kind in ("oauth2", "openIdConnect") or (kind == "http" and http == "bearer"):
+            return given_kind.lower() == "bearer" and bearer_info(value.strip(), scheme=name) is not None
+        if kind == "http":
+            return apikey_info(authorization, scheme=name) is not None if authorization else False
+        return True                              # mutualTLS and unknown kinds: left to the transport
+
+    return not any(isinstance(r, dict) and all(met(name) for name in r) for r in requirements)
