@@ -326,9 +326,13 @@ def lacks_credentials(doc: dict[str, Any], operation: dict[str, Any], scope: dic
         kind, http = scheme.get("type"), str(scheme.get("scheme", "")).lower()
         if kind == "apiKey":
             where, key = scheme.get("in"), str(scheme.get("name", ""))
-            value = (headers.get(key.lower()) if where == "header" else (query.get(key) or [None])[0]
-                     if where == "query" else cookies[key].value if where == "cookie" and key in cookies else None)
-            return apikey_info(value, scheme=name) is not None if value is not None else False
+            if where == "header":
+                value = headers.get(key.lower())
+            elif where == "query":
+                value = (query.get(key) or [None])[0]
+            else:
+                value = cookies[key].value if key in cookies else None
+            return value is not None and apikey_info(value, scheme=name) is not None
         authorization = headers.get("authorization", "")
         given_kind, _, value = authorization.partition(" ")
         if kind == "http" and http == "basic":
@@ -342,7 +346,7 @@ def lacks_credentials(doc: dict[str, Any], operation: dict[str, Any], scope: dic
         if kind in ("oauth2", "openIdConnect") or (kind == "http" and http == "bearer"):
             return given_kind.lower() == "bearer" and bearer_info(value.strip(), scheme=name) is not None
         if kind == "http":
-            return apikey_info(authorization, scheme=name) is not None if authorization else False
+            return bool(authorization) and apikey_info(authorization, scheme=name) is not None
         return True                              # mutualTLS and unknown kinds: left to the transport
 
     return not any(isinstance(r, dict) and all(met(name) for name in r) for r in requirements)
