@@ -114,13 +114,15 @@ def document_request(args: argparse.Namespace) -> dict[str, Any] | None:
         if not sep or not name.strip():
             raise ValueError(f"--header {value!r}: expected 'NAME: VALUE'")
         header = (name.strip(), text.strip())
-    query = None
+    key = None      # an API key sent in the query or a cookie: schemathesis sends it through the scheme
     if header is None:
         credential = credential_of(bundled.data, pins)
-        header = credential.header if credential is not None else None
-        query = credential if credential is not None and header is None else None
+        if credential is not None and credential.location in ("query", "cookie"):
+            key = credential
+        elif credential is not None:
+            header = credential.header
     name = slug(bundled.title)
-    token = query.value if query is not None else header[1] if header else "-"
+    token = key.value if key is not None else header[1] if header else "-"
     fields: dict[str, Any] = {"api": name, "api_root": spec_base_path(bundled.data), "token": token}
     app = None
     if not args.url:
@@ -130,14 +132,14 @@ def document_request(args: argparse.Namespace) -> dict[str, Any] | None:
         if pins is None and header is not None:   # in process, only the contract's credential is accepted
             pins = Pins(secrets={header[1].split(" ", 1)[-1].split("=", 1)[-1]: "contract"},
                         logins={("apitwin", "contract"): "contract"})
-        elif pins is None and query is not None:
-            pins = Pins(secrets={query.value: "contract"})
+        elif pins is None and key is not None:
+            pins = Pins(secrets={key.value: "contract"})
         plugin = build(args.api, name=name, bundled=bundled, pins=pins)
         app = create_app([plugin], settings=Settings(seed=0))
         fields["app"] = app
     else:
         plugin = build(args.api, name=name, bundled=bundled)
-    fields["profile"] = profile_for(name, bundled.title, plugin.spec_file, bundled.data, header, query)
+    fields["profile"] = profile_for(name, bundled.title, plugin.spec_file, bundled.data, header, key)
     return fields
 
 

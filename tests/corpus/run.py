@@ -98,7 +98,8 @@ def run_document(entry: dict, max_examples: int, permissive: bool, log_dir: Path
     doc = HERE / entry["file"]
     bundled = open_document(doc)
     found = credential_of(bundled.data)
-    credential = found.header if found is not None else None
+    # a header credential travels as a fixed header; an API key in the query or a cookie through its scheme
+    credential = found.header if found is not None and found.location == "header" else None
     auth = None
     if found is not None and not permissive:
         auth = log_dir / f"{entry['name']}.auth.yaml"
@@ -116,8 +117,9 @@ def run_document(entry: dict, max_examples: int, permissive: bool, log_dir: Path
     url = f"http://127.0.0.1:{port}{spec_base_path(bundled.data)}"
     headers = ["-H", f"{credential[0]}: {credential[1]}"] if credential else []
     config = []
-    if found is not None and found.location == "query":
-        # `st run` has no flag for a query credential; a user gives it in schemathesis.toml, per scheme
+    if found is not None and found.location in ("query", "cookie"):
+        # `st run` has no flag for a query credential, and a fixed Cookie header would come back on the negative
+        # cases that drop the key; a user gives either in schemathesis.toml, per scheme
         toml = log_dir / f"{entry['name']}.schemathesis.toml"
         toml.write_text(f'[auth.openapi.{json.dumps(found.scheme)}]\napi_key = {json.dumps(found.value)}\n')
         config = ["--config-file", str(toml)]

@@ -25,7 +25,9 @@ def _doc(security: list[dict]) -> dict:
         "openapi": "3.1.0", "info": {"title": "Query keys", "version": "1"},
         "components": {"securitySchemes": {
             "QueryKey": {"type": "apiKey", "in": "query", "name": "api_key"},
-            "HeaderKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}},
+            "HeaderKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            "CookieKey": {"type": "apiKey", "in": "cookie", "name": "session"},
+            "Oidc": {"type": "openIdConnect", "openIdConnectUrl": "https://id.example/.well-known/openid-configuration"}}},
         "security": security,
         "paths": {"/things/{thingId}": {"get": {
             "operationId": "getThing",
@@ -52,8 +54,13 @@ def test_a_query_profile_sends_the_key_as_a_parameter_not_a_header(tmp_path: Pat
     profile = profile_for("keys", "Keys", tmp_path / "keys.yaml", doc, None, credential_of(doc))
     account = Credentials(target=None, login=profile.login, username="", password="",  # type: ignore[arg-type]
                           static_token="k1")
-    assert profile.login.query_scheme == "QueryKey"
+    assert profile.login.key_scheme == "QueryKey"
     assert account.params() == {"api_key": "k1"} and account.headers() == {}
+    cookie = _doc([{"CookieKey": []}])
+    profile = profile_for("keys", "Keys", tmp_path / "keys.yaml", cookie, None, credential_of(cookie))
+    account = Credentials(target=None, login=profile.login, username="", password="",  # type: ignore[arg-type]
+                          static_token="k1")
+    assert account.params() == {} and account.headers() == {"Cookie": "session=k1"}
 
 
 def test_the_mock_reads_a_pinned_key_from_the_query_only(tmp_path: Path):
@@ -67,10 +74,13 @@ def test_the_mock_reads_a_pinned_key_from_the_query_only(tmp_path: Path):
     assert client.get("/things/1", headers={"api_key": "k1"}).status_code == 401
 
 
-@pytest.mark.parametrize("security", [[{"QueryKey": []}], [{"QueryKey": []}, {"HeaderKey": []}]])
-def test_contract_passes_a_document_whose_key_travels_in_the_query(security, tmp_path: Path, capsys):
+@pytest.mark.parametrize("security", [[{"QueryKey": []}], [{"QueryKey": []}, {"HeaderKey": []}],
+                                      [{"CookieKey": []}], [{"Oidc": []}]])
+def test_contract_passes_a_document_whose_key_travels_outside_headers(security, tmp_path: Path, capsys):
     """Before: no credential was shaped for a query key (or the header alternative was sent while schemathesis
-    generated the query one), and ignored_auth reported the mock's correct 200 as accepting invalid auth."""
+    generated the query one), and ignored_auth reported the mock's correct 200 as accepting invalid auth; a cookie
+    key sent as a fixed Cookie header came back on negative cases meant to drop it (schema-violating request
+    accepted). An openIdConnect token travels as a bearer token."""
     path = tmp_path / "keys.yaml"
     path.write_text(yaml.safe_dump(_doc(security)))
     status = main(["contract", str(path), "--max-examples", "5", "--stateful-steps", "4", "-q",
@@ -79,4 +89,6 @@ def test_contract_passes_a_document_whose_key_travels_in_the_query(security, tmp
     assert status == 0, out[-3000:]
     report = json.loads((tmp_path / "report" / "report.json").read_text())
     seen = report["coverage"]["operations"][0]["seen"]
-    assert seen.get("200") and seen.get("401"), seen    # the key was accepted, its absence refused
+    assert seen.get("200"), seen                                  # the credential was accepted
+    if "Oidc" not in security[0]:       # schemathesis probes apiKey credentials only (not bearer tokens)
+        assert seen.get("401"), seen                              # and its absence refused
