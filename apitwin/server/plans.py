@@ -21,6 +21,55 @@ QUERY_PATTERN = "x-apitwin-query-pattern"
 _UNSET = object()
 
 
+def _compiled(schema: Any) -> Any:
+    """jsonschema-rs' validator of `schema`, which may be cyclic (a recursive schema with its `$ref`s resolved):
+    jsonschema-rs reads schemas as trees, so each node reached again on its own path becomes a `$defs` entry and
+    a `$ref` to it."""
+    return jsonschema_rs.validator_for(_acyclic(schema), validate_formats=True)
+
+
+def _acyclic(schema: Any) -> Any:
+    targets: dict[int, str] = {}
+    nodes: dict[int, Any] = {}
+
+    def find(node: Any, path: set[int]) -> None:
+        if isinstance(node, list):
+            for item in node:
+                find(item, path)
+            return
+        if not isinstance(node, dict):
+            return
+        if id(node) in path:
+            targets.setdefault(id(node), f"apitwin-cycle-{len(targets)}")
+            return
+        if id(node) in nodes:
+            return                      # shared, already walked (its cycles were found then)
+        nodes[id(node)] = node
+        path.add(id(node))
+        for value in node.values():
+            find(value, path)
+        path.discard(id(node))
+
+    find(schema, set())
+    if not targets:
+        return schema
+
+    def build(node: Any, top: bool = False) -> Any:
+        if isinstance(node, list):
+            return [build(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if id(node) in targets and not top:
+            return {"$ref": f"#/$defs/{targets[id(node)]}"}
+        return {key: build(value) for key, value in node.items()}
+
+    root = build(schema)
+    if not isinstance(root, dict):
+        return root
+    definitions = {name: build(nodes[key], top=True) for key, name in targets.items()}
+    return {**root, "$defs": {**(root.get("$defs") or {}), **definitions}}
+
+
 @dataclass(frozen=True)
 class BodyContract:
     fast: Any          # jsonschema_rs validator: the common, valid case costs microseconds
@@ -46,7 +95,7 @@ class OperationPlan:
         """The JSON request body's contract (None: no JSON body schema), compiled on first use."""
         if self._json_body is _UNSET:
             self._json_body = None if self.json_schema is None else BodyContract(
-                jsonschema_rs.validator_for(self.json_schema, validate_formats=True), _detailed(self.json_schema))
+                _compiled(self.json_schema), _detailed(self.json_schema))
         return self._json_body
 
     def json_body_for(self, media_type: str) -> BodyContract | None:
@@ -57,8 +106,7 @@ class OperationPlan:
             return self.json_body
         found = self._json_bodies.get(media_type)
         if found is None:
-            found = self._json_bodies[media_type] = BodyContract(
-                jsonschema_rs.validator_for(schema, validate_formats=True), _detailed(schema))
+            found = self._json_bodies[media_type] = BodyContract(_compiled(schema), _detailed(schema))
         return found
 
     def response_for(self, status: int) -> tuple[str, dict[str, Any]] | None:
@@ -75,7 +123,7 @@ class OperationPlan:
         if found is _UNSET:
             media = ((self.responses.get(key) or {}).get("content") or {}).get(media_type) or {}
             found = None if not media_type.endswith("json") or "schema" not in media else \
-                jsonschema_rs.validator_for(as_response(media["schema"]), validate_formats=True)
+                _compiled(as_response(media["schema"]))
             self._response_validators[(key, media_type)] = found
         return found
 
