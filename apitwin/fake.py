@@ -22,8 +22,12 @@ def rng_for(*parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
+FULL_DEPTH = 8    # levels generated in full; deeper, only required properties and minItems items (a value, not null)
+MAX_DEPTH = 64
+
+
 def generate(schema: Any, rng: random.Random, depth: int = 0) -> Any:
-    if not isinstance(schema, dict) or depth > 8:
+    if not isinstance(schema, dict) or depth > MAX_DEPTH:
         return None
     if "const" in schema:
         return schema["const"]
@@ -75,7 +79,7 @@ def _object(schema: dict, rng: random.Random, depth: int) -> dict:
     required = set(schema.get("required", []))
     out = {}
     for name, sub in props.items():
-        if name in required or rng.random() < 0.7:
+        if name in required or (depth <= FULL_DEPTH and rng.random() < 0.7):
             out[name] = generate(sub, rng, depth + 1)
     for name in required - set(out):
         out[name] = "value"
@@ -84,7 +88,7 @@ def _object(schema: dict, rng: random.Random, depth: int) -> dict:
 
 def _array(schema: dict, rng: random.Random, depth: int) -> list:
     low = schema.get("minItems", 0)
-    high = min(schema.get("maxItems", low + 3), low + 3)
+    high = min(schema.get("maxItems", low + 3), low + 3) if depth <= FULL_DEPTH else low
     count = rng.randint(max(low, 1 if low else 0), max(high, low))
     item_schema = schema.get("items", {})
     if not schema.get("uniqueItems"):

@@ -10,31 +10,75 @@ from typing import Any
 from apitwin import fake
 from apitwin.inferred.schemas import Schemas
 
-MAX_DEPTH = 6
+MAX_DEPTH = 3      # object/array levels generated in full; deeper, only what `required` and minItems ask for
+HARD_DEPTH = 64    # a safety net: no real schema nests this deep without a cycle
+_CUT = object()    # where a `$ref` cycle closes
 
 
-def inline(schemas: Schemas, schema: Any, depth: int = 0) -> Any:
-    """`schema` with its refs replaced by their targets (recursion cut at MAX_DEPTH with an empty schema). Only
-    schemas are cut: the names of a `required` list stay names, whatever the depth."""
-    if depth > MAX_DEPTH:
-        if isinstance(schema, list):
-            return [{} if isinstance(item, dict) else item for item in schema]
-        return {} if isinstance(schema, dict) else schema
-    schema = schemas.deref(schema)
+def inline(schemas: Schemas, schema: Any, depth: int = 0, _active: tuple[str, ...] = ()) -> Any:
+    """`schema` with its refs replaced by their targets, for generating a value. Recursion is cut where a `$ref`
+    cycle closes (an optional property there is left out, an array of it stays empty, an alternative dropped), and
+    below MAX_DEPTH object/array levels only required properties and minItems items are kept: every cut still
+    describes values the real schema accepts (an empty schema in their place generated strings where objects
+    belong). Only schemas are cut: the names of a `required` list stay names, whatever the depth."""
+    out = _inline(schemas, schema, depth, _active)
+    return {} if out is _CUT else out
+
+
+def _inline(schemas: Schemas, schema: Any, depth: int, active: tuple[str, ...]) -> Any:
+    if depth > HARD_DEPTH:
+        return _CUT
+    if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+        if schema["$ref"] in active:
+            return _CUT
+        active = (*active, schema["$ref"])
+        schema = schemas.deref(schema)
     if isinstance(schema, list):
-        return [inline(schemas, s, depth + 1) for s in schema]
+        return [{} if s is _CUT else s for s in (_inline(schemas, s, depth, active) for s in schema)]
     if not isinstance(schema, dict):
         return schema
+    lean = depth >= MAX_DEPTH
+    required = schema.get("required") if isinstance(schema.get("required"), list) else []
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key in ("example", "examples", "default", "enum", "const"):
+        if key in ("example", "examples", "default", "enum", "const", "required"):
             out[key] = value
-        elif key in ("properties", "patternProperties", "$defs", "dependentSchemas") and isinstance(value, dict):
-            out[key] = {k: inline(schemas, v, depth + 1) for k, v in value.items()}
+        elif key == "properties" and isinstance(value, dict):
+            props = {}
+            for name, sub in value.items():
+                if lean and name not in required:
+                    continue
+                done = _inline(schemas, sub, depth + 1, active)
+                if done is _CUT and name not in required:
+                    continue
+                props[name] = {} if done is _CUT else done
+            out[key] = props
+        elif key in ("patternProperties", "$defs", "dependentSchemas") and isinstance(value, dict):
+            if not lean:
+                out[key] = {k: v for k, v in ((k, _inline(schemas, v, depth + 1, active)) for k, v in value.items())
+                            if v is not _CUT}
+        elif key in ("items", "additionalProperties", "prefixItems", "contains") and isinstance(value, (dict, list)):
+            done = _inline(schemas, value, depth + 1, active)
+            if done is _CUT:
+                out[key] = {}
+                if key == "items" and not schema.get("minItems"):
+                    out["maxItems"] = 0
+                if key == "additionalProperties":
+                    out[key] = False if not schema.get("minProperties") else {}
+            else:
+                out[key] = done
+        elif key in ("oneOf", "anyOf") and isinstance(value, list):
+            kept = [v for v in (_inline(schemas, s, depth, active) for s in value) if v is not _CUT]
+            out[key] = kept or [{}]
+        elif key == "allOf" and isinstance(value, list):
+            out[key] = [v for v in (_inline(schemas, s, depth, active) for s in value) if v is not _CUT]
         elif isinstance(value, (dict, list)):
-            out[key] = inline(schemas, value, depth + 1)
+            done = _inline(schemas, value, depth + 1, active)
+            out[key] = {} if done is _CUT else done
         else:
             out[key] = value
+    if lean and (out.get("type") in ("array", ["array"]) or "items" in out):
+        out["maxItems"] = schema.get("minItems", 0)
     return out
 
 
