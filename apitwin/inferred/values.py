@@ -206,8 +206,9 @@ def compose(schemas: Schemas, schema: Any, given: dict[str, Any], server: dict[s
 
 
 def without_write_only(schemas: Schemas, schema: Any, value: Any, depth: int = 0) -> Any:
-    """`value` without the properties its schema marks writeOnly (they never appear in answers)."""
-    if depth > MAX_DEPTH:
+    """`value` without the properties its schema marks writeOnly (they never appear in answers), at any depth a
+    value has (a group's members' password profiles)."""
+    if depth > HARD_DEPTH:
         return value
     if isinstance(value, list):
         items = schemas.flat(schema).get("items")

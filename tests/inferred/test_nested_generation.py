@@ -77,3 +77,23 @@ def test_the_answers_pass_the_mock_own_response_guard(tmp_path: Path):
     for url in ("/me", "/me/drive"):
         response = client.get(url)
         assert response.status_code == 200, (url, response.text)
+
+
+def test_write_only_properties_leave_answers_at_any_depth():
+    """Libre Graph's GET /groups answered a group's members' passwordProfile.password (writeOnly) once the
+    value nested deeper than the old cut."""
+    from apitwin.inferred.values import without_write_only
+
+    profile = {"type": "object", "properties": {"password": {"type": "string", "writeOnly": True},
+                                                "forceChange": {"type": "boolean"}}}
+    user = {"allOf": [{"type": "object", "properties": {
+        "passwordProfile": {"$ref": "#/components/schemas/profile"},
+        "memberOf": {"type": "array", "items": {"$ref": "#/components/schemas/group"}}}}]}
+    group = {"type": "object", "properties": {"members": {"type": "array",
+                                                          "items": {"$ref": "#/components/schemas/user"}}}}
+    schemas = Schemas({"components": {"schemas": {"profile": profile, "user": user, "group": group}}})
+    secret = {"password": "s", "forceChange": True}
+    value = {"memberOf": [{"members": [{"passwordProfile": secret, "memberOf": [{"members": [
+        {"passwordProfile": secret}]}]}]}]}
+    shown = without_write_only(schemas, {"$ref": "#/components/schemas/group"}, {"members": [value]})
+    assert "'password'" not in str(shown) and str(shown).count("forceChange") == 2
