@@ -152,6 +152,17 @@ class Handlers:
         if self._find(parent, key, scope, self._tenant(kwargs)) is None:
             raise ApiError(404, [f"{parent.name} {key} does not exist."])
 
+    def _check_owner(self, binding: Binding, kwargs: dict[str, Any]) -> None:
+        """An operation under an unknown or deleted item (`GET /drives/46/root` once drive 46 is gone) is 404, as
+        a read of the item is: its documented answer would describe something that does not exist."""
+        owner = binding.owner
+        if owner is None or owner.id_param is None or not documents_status(binding.operation, 404):
+            return
+        key = str(self._path_param(owner.id_param))
+        scope = {name: str(self._path_param(name)) for name in owner.scope_params}
+        if self._find(owner, key, scope, self._tenant(kwargs)) is None:
+            raise ApiError(404, [f"{owner.name} {key} does not exist."])
+
     def _rows(self, resource: Resource, scope: dict[str, str], tenant: str | None) -> list[dict[str, Any]]:
         """The rows a caller sees: a tenant its own and the seeded ones; a caller without credentials (an operation
         the document leaves open) every row, as a public read does."""
@@ -285,6 +296,7 @@ class Handlers:
     # ------------------------------------------------------------------------------------------------ roles
 
     def _other(self, binding: Binding, kwargs: dict[str, Any]) -> Any:
+        self._check_owner(binding, kwargs)
         found = success(binding.operation)
         if found is None:
             return _answer(200, None, None)

@@ -41,6 +41,7 @@ class Binding:
     operation: dict[str, Any]
     role: str                          # list, create, read, replace, merge, delete, other
     resource: Resource | None = None
+    owner: Resource | None = None      # an `other` operation under an item (/drives/{id}/root): that item's resource
 
 
 @dataclass
@@ -70,6 +71,17 @@ def _template_regex(template: str, loose: bool = False) -> re.Pattern[str]:
         value = "[^/]*" if loose else "[^/]+"
         pattern = "".join(re.escape(p) if i % 2 == 0 else value for i, p in enumerate(parts))
         found = _REGEX_CACHE[(template, loose)] = re.compile(pattern + "/?")
+    return found
+
+
+def _owner(path: str, resources: Any) -> Resource | None:
+    """The resource whose item path is the longest one `path` starts with, segment by segment."""
+    segments = _segments(path)
+    found: Resource | None = None
+    for resource in resources:
+        item = _segments(resource.item_path) if resource.item_path else None
+        if item and segments[:len(item)] == item and (found is None or len(item) > len(_segments(found.item_path or ""))):
+            found = resource
     return found
 
 
@@ -151,6 +163,9 @@ def infer(doc: dict[str, Any]) -> Model:
             bindings[op_id] = Binding(op_id, method, path, operation, role, resource)
     for resource in resources.values():
         _schema_and_id(resource, bindings, schemas)
+    for binding in bindings.values():
+        if binding.role == "other":
+            binding.owner = _owner(binding.path, resources.values())
     # a list that is not a list of the resource's items (an object answer) cannot be served from the store
     for binding in bindings.values():
         if binding.role == "list" and binding.resource is not None and binding.resource.schema is None:
