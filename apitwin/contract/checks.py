@@ -145,6 +145,30 @@ def created_location(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
+def _body_schema(case: Any, operation: dict[str, Any]) -> Any:
+    """The request body schema the case was generated from (`operation` has its $refs resolved), or None."""
+    body = operation.get("requestBody")
+    content = body.get("content") if isinstance(body, dict) else None
+    if not isinstance(content, dict) or not content:
+        return None
+    media = content.get(getattr(case, "media_type", None) or "") or next(iter(content.values()))
+    return media.get("schema") if isinstance(media, dict) else None
+
+
+def read_only_names(schema: Any, depth: int = 0) -> set[str]:
+    """The properties a body schema marks readOnly, through `allOf`/`oneOf`/`anyOf` parts: the server decides them
+    (a client's `id` is ignored), so what was sent there is not what should read back."""
+    if not isinstance(schema, dict) or depth > 12:
+        return set()
+    props = schema.get("properties")
+    names = {k for k, v in props.items() if isinstance(v, dict) and v.get("readOnly")} \
+        if isinstance(props, dict) else set()
+    for key in ("allOf", "oneOf", "anyOf"):
+        for part in schema.get(key) or ():
+            names |= read_only_names(part, depth + 1)
+    return names
+
+
 @schemathesis.check
 @RESPONSE_CHECKS.rule("create_round_trip", "error", "What was created is what is read back (representation and "
                       "every scalar field sent).")
@@ -170,7 +194,10 @@ def create_round_trip(ctx: Any, response: Any, case: Any) -> bool | None:
     # control character, a form field is text), so what was sent is not the generated value to compare.
     sent = case.body if isinstance(case.body, dict) and sent_as_json(case) else None
     if sent and isinstance(read, dict):
+        server_decides = read_only_names(_body_schema(case, context.operations.get(case.operation.label, {})))
         for key, value in sent.items():
+            if key in server_decides:
+                continue
             if isinstance(value, SCALARS) and key in read and type(read[key]) is type(value) \
                     and not same_value(value, read[key]):
                 problems.append(f"{key}: sent {value!r}, read back {read[key]!r}")

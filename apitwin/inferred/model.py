@@ -78,10 +78,11 @@ def _owner(path: str, resources: Any) -> Resource | None:
     """The resource whose item path is the longest one `path` starts with, segment by segment."""
     segments = _segments(path)
     found: Resource | None = None
+    longest = 0
     for resource in resources:
-        item = _segments(resource.item_path) if resource.item_path else None
-        if item and segments[:len(item)] == item and (found is None or len(item) > len(_segments(found.item_path or ""))):
-            found = resource
+        item = _segments(resource.item_path) if resource.item_path else []
+        if item and segments[:len(item)] == item and len(item) > longest:
+            found, longest = resource, len(item)
     return found
 
 
