@@ -21,6 +21,9 @@ else:
   text, or parsed as a JSON scalar, as servers coerce form fields) validates. schemathesis tries this too, but
   picks each field's reading alone, by errors at that field; under a `oneOf` (a discriminated form body) the errors
   sit at the root, so it keeps a reading that makes the whole body invalid and reports a valid request.
+- positive data that breaks a stated `format`: schemathesis' coverage phase sends "" for an OpenAPI 3.0 nullable
+  date-time (Libre Graph's school `terminationDate`) as schema-valid data; a server that checks formats refuses it,
+  as it should. A 4xx to a JSON body that breaks a `format` of its schema is not a rejected valid request.
 - collections emptied, not removed: a profile's `emptied_not_removed` DELETEs leave the collection readable (200
   with no rows), which schemathesis' `use_after_free` would report as a deleted resource still served.
 """
@@ -60,6 +63,27 @@ def control_characters_in_path(case: Any) -> bool:
 def documented_empty(operation: dict[str, Any], status: int, body: bytes) -> bool:
     response = (operation.get("responses") or {}).get(str(status)) or {}
     return not body and bool(response.get("x-apitwin-empty-body"))
+
+
+def body_breaks_a_format(case: Any, operation: dict[str, Any], version: str = "3.0") -> bool:
+    """Does the case's JSON body break a `format` its schema (in `operation`, $refs resolved) states?"""
+    import jsonschema
+
+    media = str(getattr(case, "media_type", None) or "application/json").split(";")[0].strip().lower()
+    body = operation.get("requestBody")
+    content = body.get("content") if isinstance(body, dict) else None
+    if not (media.endswith("/json") or media.endswith("+json")) or not isinstance(content, dict) or not content:
+        return False
+    spec = content.get(getattr(case, "media_type", None) or "") or next(iter(content.values()))
+    schema = spec.get("schema") if isinstance(spec, dict) else None
+    if not isinstance(schema, dict):
+        return False
+    kind = jsonschema.Draft202012Validator if version.startswith("3.1") else jsonschema.Draft4Validator
+    try:
+        errors = kind(schema, format_checker=kind.FORMAT_CHECKER).iter_errors(case.body)
+        return any(error.validator == "format" for error in errors)
+    except Exception:  # noqa: BLE001 - a schema the validator cannot read proves nothing either way
+        return False
 
 
 def valid_as_sent(case: Any) -> bool:
@@ -199,6 +223,10 @@ def install(schema: Any, profile: Profile, operations: dict[str, dict[str, Any]]
         body = response.content or b""
         if code == POSITIVE_DATA_CODE:
             if response.status_code == 400 and control_characters_in_path(case):
+                return False
+            if 400 <= response.status_code < 500 and body_breaks_a_format(
+                    case, operations.get(case.operation.label, {}), str(getattr(schema, "raw_schema", {}).get(
+                        "openapi", "3.0"))):
                 return False
             operation_id = case.operation.definition.raw.get("operationId")
             return not business_rule(profile, operation_id, response.status_code, body)
