@@ -700,6 +700,10 @@ def delete_removes(checker: Checker) -> None:
         if checker.get_of(path) is None:
             outcome.skipped = "no GET to look for it"
             continue
+        if operation.get("requestBody"):
+            # DELETE /tags {"resourceId": …, "tags": […]}: the body names what goes, not the URL
+            outcome.skipped = "removes what its request body names"
+            continue
         if len(_template_params(path)) < 2 and checker.hints.groups and not checker.destructive:
             outcome.skipped = "deletes a whole collection (only on a resettable target)"
             continue
