@@ -595,7 +595,9 @@ class WebhookDispatcher:
             status = await connection.request(method, headers, body, self.policy.timeout)
             record["status_code"] = status
             record["ok"] = 200 <= status < 300
-            if not record["ok"]:
+            if status == 407 and connection.proxy is not None:
+                record["error"] = f"proxy {connection.proxy.url} answered 407 (Proxy Authentication Required)"
+            elif not record["ok"]:
                 record["error"] = f"receiver answered {status}"
         except DeliveryTimeout:
             record["error"] = f"timed out after {self.policy.timeout:g} s"
