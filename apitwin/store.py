@@ -411,6 +411,7 @@ class Store:
         self._seed: dict[str, Any] | None = None
         self._derived: dict[Hashable, tuple[tuple[int, ...], Any]] = {}
         self._journal: Journal | None = None
+        self._epoch = 0
 
     def collection(self, name: str) -> Collection:
         with self._lock:
@@ -493,6 +494,7 @@ class Store:
             fresh.listeners = self._listeners.setdefault(name, [])
             staged[name] = fresh
         with self._lock:
+            self._epoch += 1
             journal = self._journal
             if journal is None:
                 self._collections = staged
@@ -532,6 +534,16 @@ class Store:
     @property
     def backend(self) -> Backend | None:
         return self._journal.backend if self._journal is not None else None
+
+    @property
+    def epoch(self) -> int:
+        """Moves whenever reset or import puts a whole state in place — here, or (shared backend) in any process, as
+        of this process's last look at the shared state (every collection lookup and transaction looks). Ids start
+        over then, so work begun on an older epoch must not write into the current state (webhook batches)."""
+        journal = self._journal
+        if journal is not None and journal.shared:
+            return journal.backend.epoch                                # type: ignore[attr-defined]
+        return self._epoch
 
     @property
     def shared(self) -> bool:
