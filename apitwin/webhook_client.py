@@ -85,8 +85,13 @@ class _Tunnel(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        if b"\r\n\r\n" in self.buffer and not self.answer.done():
+        if self.answer.done():
+            return
+        if b"\r\n\r\n" in self.buffer:
             self.answer.set_result(self.buffer)
+        elif len(self.buffer) > 65536:
+            self.answer.set_exception(DeliveryError("ProxyError: the proxy's answer to CONNECT has no end of headers "
+                                                    "within 64 KiB"))
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.answer.done():

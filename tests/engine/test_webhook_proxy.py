@@ -246,3 +246,33 @@ def test_a_connect_the_proxy_cannot_open_is_a_failed_attempt(monkeypatch: pytest
     assert row["status"] == "dead"
     assert [a["error"] for a in row["attempts"]] == [
         f"ProxyError: proxy {proxy.url} answered 502 Bad Gateway to CONNECT 127.0.0.1:{port}"] * 2
+
+
+# -- a proxy answering CONNECT wrongly ------------------------------------------------------------------------------
+@pytest.mark.parametrize("answer, error", [
+    (b"SOCKS? no\r\n\r\n", "ProxyError: malformed answer to CONNECT from proxy http://127.0.0.1:{port}: 'SOCKS? no'"),
+    (b"", "ProxyError: the proxy closed the connection before answering CONNECT"),
+    (b"HTTP/1.1 200 OK\r\nX-Pad: " + b"x" * 70000, "ProxyError: the proxy's answer to CONNECT has no end of headers "
+                                                   "within 64 KiB"),
+])
+def test_a_bad_answer_to_connect_is_a_delivery_error(monkeypatch: pytest.MonkeyPatch, answer: bytes,
+                                                     error: str) -> None:
+    async def main() -> tuple[str, int]:
+        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(answer)
+            await writer.drain()
+            writer.close()
+        server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+        try:
+            await ReceiverConnection("https://hooks.example/in").request("POST", {}, b"{}", 5)
+            return "sent", port
+        except DeliveryError as exc:
+            return str(exc), port
+        finally:
+            server.close()
+
+    got, port = asyncio.run(main())
+    assert got == error.format(port=port)
