@@ -435,12 +435,7 @@ class WebhookDispatcher:
         queue = self._queues.setdefault(endpoint_id, collections.deque())
         shared = self.store.shared
         while queue or shared:
-            try:
-                epoch = self._current_epoch()      # read before the rows: anything read after is at least as new
-            except Exception:                       # Redis away for a moment: try again
-                log.exception("webhook state of endpoint %s could not be read", endpoint_id)
-                await asyncio.sleep(SHARED_POLL)
-                continue
+            epoch = self._current_epoch()          # read before the rows: anything read after is at least as new
             if shared:
                 try:
                     turn = self._shared_turn(endpoint_id, queue)
@@ -465,11 +460,10 @@ class WebhookDispatcher:
                 await asyncio.sleep(min(wait, SHARED_POLL) if shared else wait)   # shared: keep the lease
 
     def _current_epoch(self) -> int:
-        """The store's epoch now. Shared state: when another worker's reset or import moved it (seen by this worker's
-        last look at the shared state), this worker forgets what it queued and dropped for the old state — the
-        queues are refilled from the new one; batches still out for the old epoch record nothing (`_settle`)."""
-        if self.store.shared:
-            self.store.collection(DELIVERIES)      # a look at the shared state first: the epoch is current
+        """The store's epoch as of this worker's last look at the state (no look of its own: a round's lookups make
+        it). Shared state: when another worker's reset or import moved it, this worker forgets what it queued and
+        dropped for the old state — the queues are refilled from the new one; a batch whose rows turn out newer than
+        its epoch sends nothing (`_send_batch`), one still out for an older epoch records nothing (`_settle`)."""
         epoch = self.store.epoch
         if epoch != self._epoch:
             self._epoch = epoch
@@ -502,6 +496,8 @@ class WebhookDispatcher:
         head was read in; once it moved (reset, import — here or in another worker) the batch stops and records
         nothing."""
         deliveries = self.store[DELIVERIES]                   # looked up once per batch (shared: one sync)
+        if self.store.epoch != epoch:         # the round's lookups met another worker's reset: start the round again
+            return
         connection = self._connection(endpoint)
         refused = await self._refusal(endpoint["url"])       # the target policy, once per batch
         results: list[tuple[Row, dict[str, Any]]] = []
