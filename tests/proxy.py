@@ -73,6 +73,8 @@ class ForwardingProxy:
             asyncio.run_coroutine_threadsafe(shut(), self._loop).result(5)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
+        if not self._thread.is_alive():
+            self._loop.close()
 
     # -- serving -----------------------------------------------------------------------------------------------
     def _authorised(self, headers: dict[str, str]) -> bool:

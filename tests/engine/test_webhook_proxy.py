@@ -155,14 +155,16 @@ def test_a_proxy_that_is_down_fails_each_attempt_then_dead_letters(monkeypatch: 
                for a in row["attempts"]), row["attempts"]
 
 
+@pytest.mark.parametrize("value, shown", [("socks5://127.0.0.1:1080", "socks5://127.0.0.1:1080"),
+                                          ("http://127.0.0.1:port", "http://127.0.0.1")])
 def test_an_unusable_proxy_url_fails_the_attempt_with_the_reason(monkeypatch: pytest.MonkeyPatch,
-                                                                 receiver_factory: Callable[[], Receiver]) -> None:
+                                                                 receiver_factory: Callable[[], Receiver],
+                                                                 value: str, shown: str) -> None:
     receiver = receiver_factory()
-    monkeypatch.setenv("HTTP_PROXY", "socks5://127.0.0.1:1080")
+    monkeypatch.setenv("HTTP_PROXY", value)
     (row,) = deliver(receiver.url, 1, max_attempts=1)
     assert row["status"] == "dead" and receiver.requests == []
-    assert row["attempts"][0]["error"] == ("ProxyError: cannot use proxy 'socks5://127.0.0.1:1080' "
-                                           "(an http://host:port proxy is needed)")
+    assert row["attempts"][0]["error"] == f"ProxyError: cannot use proxy '{shown}' (an http://host:port proxy is needed)"
 
 
 # -- https through CONNECT ------------------------------------------------------------------------------------------
