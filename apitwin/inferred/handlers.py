@@ -364,7 +364,10 @@ class Handlers:
             return None
         from urllib.parse import quote
 
-        values = {**scope, resource.id_param: str(key)}
+        # every other template parameter (an API version, a tenant segment: `/v{version}/things/{id}`) as this
+        # request named it, so the header is a real URL and never a template
+        request = {name: str(value) for name, value in self._request().path_params.items()}
+        values = {**request, **scope, resource.id_param: str(key)}
         path = re.sub(r"\{([^}/]+)\}", lambda m: quote(values.get(m.group(1), m.group(0)), safe=""),
                       resource.item_path)
         rt = runtime.current()
