@@ -421,6 +421,15 @@ class Store:
             found = self._collections.get(name)
             return found if found is not None else self._collection(name)
 
+    def existing(self, name: str) -> Collection | None:
+        """The collection `name` when something created it, else None: a look that, unlike `collection`, never
+        adds an empty one to the state (exports, reloads)."""
+        with self._lock:
+            journal = self._journal
+            if journal is not None and journal.shared and journal.depth == 0:
+                self._sync()     # another worker may have created it
+            return self._collections.get(name)
+
     def _collection(self, name: str) -> Collection:
         with self._lock:
             if name not in self._collections:

@@ -46,7 +46,7 @@ class OperationPlan:
         """The JSON request body's contract (None: no JSON body schema), compiled on first use."""
         if self._json_body is _UNSET:
             self._json_body = None if self.json_schema is None else BodyContract(
-                jsonschema_rs.validator_for(self.json_schema, validate_formats=True), _detailed(self.json_schema))
+                compiled(self.json_schema), _detailed(self.json_schema))
         return self._json_body
 
     def json_body_for(self, media_type: str) -> BodyContract | None:
@@ -57,8 +57,7 @@ class OperationPlan:
             return self.json_body
         found = self._json_bodies.get(media_type)
         if found is None:
-            found = self._json_bodies[media_type] = BodyContract(
-                jsonschema_rs.validator_for(schema, validate_formats=True), _detailed(schema))
+            found = self._json_bodies[media_type] = BodyContract(compiled(schema), _detailed(schema))
         return found
 
     def response_for(self, status: int) -> tuple[str, dict[str, Any]] | None:
@@ -75,7 +74,7 @@ class OperationPlan:
         if found is _UNSET:
             media = ((self.responses.get(key) or {}).get("content") or {}).get(media_type) or {}
             found = None if not media_type.endswith("json") or "schema" not in media else \
-                jsonschema_rs.validator_for(as_response(media["schema"]), validate_formats=True)
+                compiled(as_response(media["schema"]))
             self._response_validators[(key, media_type)] = found
         return found
 
@@ -93,6 +92,49 @@ def as_request(schema: Any) -> Any:
     """A body schema as a request sees it: `readOnly` properties are not required (OpenAPI: "required" on a
     read-only property applies to responses only)."""
     return _seen_as(schema, "readOnly", {})
+
+
+def compiled(schema: Any) -> Any:
+    """A jsonschema_rs validator of `schema`. Connexion resolves `$ref`s into shared objects, so a recursive schema
+    (a tree whose children are trees) arrives as a cyclic dict, which jsonschema_rs refuses ("Recursion limit
+    reached"): such a schema is compiled from its `acyclic` form instead."""
+    try:
+        return jsonschema_rs.validator_for(schema, validate_formats=True)
+    except ValueError:
+        return jsonschema_rs.validator_for(acyclic(schema), validate_formats=True)
+
+
+def acyclic(schema: Any) -> Any:
+    """`schema` with every object met again inside itself replaced by a `$ref` into the root's `$defs`; shared
+    objects that are not cycles stay shared."""
+    done: dict[int, Any] = {}
+    names: dict[int, str] = {}
+    active: set[int] = set()
+    defs: dict[str, Any] = {}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        key = id(node)
+        if key in done:
+            return done[key]
+        if key in active:
+            return {"$ref": f"#/$defs/{names.setdefault(key, f'apitwin-cycle-{len(names)}')}"}
+        active.add(key)
+        out = {name: value if name in ("example", "examples", "default", "enum", "const") else walk(value)
+               for name, value in node.items()}
+        active.discard(key)
+        done[key] = out
+        if key in names:
+            defs[names[key]] = out
+        return out
+
+    root = walk(schema)
+    if defs and isinstance(root, dict):
+        root = {**root, "$defs": {**(root.get("$defs") or {}), **defs}}
+    return root
 
 
 def as_response(schema: Any) -> Any:
