@@ -50,6 +50,7 @@ from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry
 from apitwin.seed_check import SeedRefused
 from apitwin.server import connexion_patches
 from apitwin.server.front import Edge, Front
+from apitwin.server.endpoint import Endpoints
 from apitwin.server.handling import Handling
 from apitwin.server.intake import Intake
 from apitwin.server.operation import OperationLayer
@@ -181,6 +182,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
         middlewares=connexion_patches.middleware_stack(),
         lifespan=lifespan_for(runtimes),
     )
+    connexion_patches.use_final_app(app, Endpoints())   # compiled per-operation endpoints (apitwin.server.endpoint)
     for rt in runtimes:
         for number, (spec, root) in enumerate(rt.extras["documents"]):
             base_path = rt.prefix + root

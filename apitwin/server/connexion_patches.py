@@ -107,3 +107,18 @@ def middleware_stack() -> list[Any]:
     """Connexion's default middleware list without its Swagger UI, its 500 handler awaited."""
     return [AwaitedServerErrorMiddleware if m is ServerErrorMiddleware else m
             for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
+
+
+# --- the final app (s3-pipeline): compiled per-operation endpoints instead of Connexion's decorator stack ---------
+# Relied upon: `AsyncApp._middleware_app` (the app Connexion's middleware stack wraps) and `ConnexionMiddleware.app`
+# (the same object, read when the stack is built at the first request). tests/engine/test_connexion_patches.py
+# checks both still exist and are the same object in the pinned Connexion.
+FINAL_APP_ATTRIBUTES = ("_middleware_app", "middleware.app")
+
+
+def use_final_app(app: Any, final: Any) -> None:
+    """Make `final` (apitwin.server.endpoint.Endpoints) the app innermost in `app`'s middleware stack, in place of
+    Connexion's AsyncASGIApp; before the first request, while no API has been added."""
+    if app.middleware.app is not app._middleware_app or app.middleware.middleware_stack is not None:
+        raise RuntimeError("Connexion's final app can only be replaced on a fresh AsyncApp")
+    app._middleware_app = app.middleware.app = final
