@@ -28,10 +28,12 @@ from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.operations import AbstractOperation, Swagger2Operation
-from connexion.utils import (deep_merge, extract_content_type, inspect_function_arguments, is_json_mimetype, is_null,
-                             is_nullable, make_type, split_content_type)
+from connexion.utils import (deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable, make_type,
+                             split_content_type)
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+
+from apitwin.server.connexion_patches import extract_content_type
 
 # Connexion's parameter decorator logs here; apitwin.app filters one of its messages for APIs ignoring undeclared
 # query parameters, so the endpoint logs the same message to the same logger.
