@@ -1,6 +1,7 @@
 """The app factory. One request travels this pipeline, outermost first (the built order; a test holds it to this
 list). apitwin's layers live in apitwin/server/ and share one request state (`scope["apitwin"]`); Connexion keeps
-routing, security and parameter coercion:
+routing, security and request validation (planned once per operation, apitwin.server.connexion_patches); the
+innermost app is apitwin's compiled per-operation endpoints instead of Connexion's per-request decorator stack:
 
     AwaitedServerErrorMiddleware  Connexion: last-resort 500 (its async default handler awaited)
     Front                         bind the request to its API (store, settings, error shape) by path prefix; the state
@@ -24,6 +25,8 @@ routing, security and parameter coercion:
     Handling                      collected problems raised once (400); Prefer delay and faults; the answer (Prefer
                                   code/example/dynamic, or the handler's) through the response guard
     ContextMiddleware             Connexion: request context for the handler
+    Endpoints                     the operation's endpoint, compiled at start (apitwin.server.endpoint): the handler's
+                                  arguments as Connexion passes them, its answer as a Starlette Response
     handler                       handlers/<api>/<resource>.<operationId> → store → shaped JSON
 """
 from __future__ import annotations

@@ -28,6 +28,7 @@ from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.operations import AbstractOperation, Swagger2Operation
+from connexion.uri_parsing import OpenAPIURIParser
 from connexion.utils import (deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable, make_type,
                              split_content_type)
 from starlette.concurrency import run_in_threadpool
@@ -102,6 +103,7 @@ class OperationEndpoint:
         self.path_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
         self.query_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
         self.query_defaults = _query_defaults(self.query_definitions)
+        self.plain_query = type(self.uri_parser) is OpenAPIURIParser
         self.is_trace = operation.method.upper() == "TRACE"
         self.body_defined = operation.is_request_body_defined
         self.body_name = self.sanitize(operation.body_name(""))   # OpenAPI 3: x-body-name or "body", any media type
@@ -120,14 +122,15 @@ class OperationEndpoint:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
-        mimetype = request.mimetype
         body = None
-        if self.wants_body or (self.swagger2 and mimetype in FORM_CONTENT_TYPES):
+        if self.wants_body or (self.swagger2 and request.mimetype in FORM_CONTENT_TYPES):
             body = request.get_body()
             while asyncio.iscoroutine(body):
                 body = await body
         # Connexion reads the form for every request; only a form body has files (others read an empty form)
         files = await request.files() if "form" in request.headers.get("content-type", "").lower() else {}
+        # the media type only matters to a body or files (Connexion parses it for every request)
+        mimetype = request.mimetype if self.body_defined or files else ""
         kwargs = self.arguments_for(request, body, files, mimetype, scope)
         if self.is_async:
             result = await self.function(**kwargs)
@@ -145,8 +148,9 @@ class OperationEndpoint:
         for name, value in request.path_params.items():
             definition = self.path_definitions.get(name)
             kwargs[sanitize(name)] = value if definition is None else _value(value, definition)
-        query = deep_merge(deepcopy(self.query_defaults), request.query_params) if self.query_defaults else \
-            dict(request.query_params)
+        # no query string: no query parameters (the URI parser resolves an empty mapping to an empty one)
+        sent = request.query_params if scope.get("query_string") or not self.plain_query else {}
+        query = deep_merge(deepcopy(self.query_defaults), sent) if self.query_defaults else dict(sent)
         for name, value in query.items():
             key = sanitize(name)
             if not has_kwargs and key not in arguments:
