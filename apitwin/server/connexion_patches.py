@@ -141,10 +141,11 @@ _MEDIA_TYPES_KEPT = 16
 
 
 class _ValidationPlan:
-    def __init__(self, op: Any) -> None:
-        operation = op._operation
+    def __init__(self, op: Any, operation: Any, validator_map: Any) -> None:
+        self.operation = operation
+        self.body_validators = validator_map["body"]
         self.uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
-        self.parameter_validator = op._validator_map["parameter"](
+        self.parameter_validator = validator_map["parameter"](
             operation.parameters, uri_parser=self.uri_parser, strict_validation=op.strict_validation,
             security_query_params=op.security_query_params)
         self.required = operation.request_body.get("required", False)
@@ -158,13 +159,13 @@ class _ValidationPlan:
             if len(self._accepted) < _MEDIA_TYPES_KEPT:
                 self._accepted[mime_type] = True
 
-    def body(self, op: Any, mime_type: str) -> tuple[Any, Any, bool]:
+    def body(self, mime_type: str) -> tuple[Any, Any, bool]:
         """(schema, body validator class or None, nullable) for a media type."""
         found = self._bodies.get(mime_type)
         if found is None:
-            operation = op._operation
+            operation = self.operation
             schema = operation.body_schema(mime_type)
-            validator = op._validator_map["body"].get(mime_type) if schema else None
+            validator = self.body_validators.get(mime_type) if schema else None
             found = (schema, validator, is_nullable(operation.body_definition(mime_type)) if schema else False)
             if len(self._bodies) < _MEDIA_TYPES_KEPT:
                 self._bodies[mime_type] = found
@@ -174,11 +175,11 @@ class _ValidationPlan:
 async def _validate_request(self: Any, scope: Any, receive: Any, send: Any) -> None:
     plan = self.__dict__.get("_apitwin_plan")
     if plan is None:
-        plan = self._apitwin_plan = _ValidationPlan(self)
+        plan = self._apitwin_plan = _ValidationPlan(self, self._operation, self._validator_map)
     plan.parameter_validator.validate(scope)
     mime_type, encoding = self.extract_content_type(scope["headers"])
     plan.accepted(self, mime_type)
-    schema, body_validator, nullable = plan.body(self, mime_type)
+    schema, body_validator, nullable = plan.body(mime_type)
     if schema:
         if body_validator is None:
             validation_log.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
