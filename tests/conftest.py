@@ -1,4 +1,6 @@
-"""Settings for every test folder: quiet Connexion logging and the starlette/httpx test-client warning.
+"""Settings for every test folder: quiet Connexion logging and the starlette/httpx test-client warning; the
+start-up cache (apitwin.content_cache) in a directory of this test run, inherited by the servers tests start, so
+the suite neither reads nor fills the user's own cache.
 
 Fixtures live in the conftest of the folder that uses them (tests/engine/, tests/partners/, tests/molgenis/,
 tests/review/, tests/contract/); helpers two folders share live in this directory (receiver.py).
@@ -6,7 +8,11 @@ tests/review/, tests/contract/); helpers two folders share live in this director
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import warnings
 
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 logging.getLogger("connexion").setLevel(logging.ERROR)
+
+os.environ.setdefault("APITWIN_CACHE_DIR", tempfile.mkdtemp(prefix="apitwin-test-cache-"))

@@ -7,6 +7,7 @@ Each check runs in its own interpreter: what a process has imported is global st
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,8 @@ from tests.processes import free_port
 ROOT = Path(__file__).resolve().parents[2]
 # never imported by `serve` up to its first request: httpx's command line, and what it would pull in
 ABSENT = ("httpx._main", "click", "rich", "pygments")
+# what checks a document against the OpenAPI schema: needed by its first start, not once the verdict is cached
+VALIDATORS = ("openapi_spec_validator", "openapi_schema_validator", "pydantic")
 SERVE_PATH = """
 import json, sys
 import apitwin.cli as cli
@@ -29,13 +32,15 @@ code = cli.main(["serve", *sys.argv[1:], "--quiet", "--log-level", "warning"])
 pending = [name for name in deferred_imports.DEFERRED
            if name in sys.modules and deferred_imports.is_pending(sys.modules[name])]
 print(json.dumps({"code": code, "served": len(served), "pending": pending,
-                  "loaded": [name for name in %r if name in sys.modules]}))
-""" % (ABSENT,)
+                  "loaded": [name for name in %r if name in sys.modules],
+                  "validators": [name for name in %r if name in sys.modules]}))
+""" % (ABSENT, VALIDATORS)
 
 
-def serve_path(*targets: str) -> dict:
+def serve_path(*targets: str, cache: Path | None = None) -> dict:
+    env = {**os.environ, **({"APITWIN_CACHE_DIR": str(cache)} if cache else {})}
     out = subprocess.run([sys.executable, "-c", SERVE_PATH, *targets, "--port", str(free_port())], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -46,6 +51,15 @@ def test_serve_builds_its_app_without_the_deferred_libraries(target: str) -> Non
     assert (seen["code"], seen["served"]) == (0, 1)
     assert seen["pending"] == ["httpx", "requests"], "a deferred library was loaded on the way to serving"
     assert seen["loaded"] == [], f"imported by `apitwin serve {target}`: {seen['loaded']}"
+
+
+def test_a_documents_second_start_skips_the_openapi_validators(tmp_path: Path) -> None:
+    """apitwin.content_cache keeps the clean verdict of the document's bytes: the next start does not load
+    openapi-spec-validator (and pydantic under it), a tenth of the start of a document."""
+    first = serve_path("tests/corpus/oai-petstore.yaml", cache=tmp_path)
+    second = serve_path("tests/corpus/oai-petstore.yaml", cache=tmp_path)
+    assert first["validators"] == list(VALIDATORS)
+    assert (second["code"], second["served"], second["validators"]) == (0, 1, [])
 
 
 def run_isolated(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
