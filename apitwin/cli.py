@@ -309,7 +309,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"cannot listen on {args.host}:{args.port}: {(exc.strerror or str(exc)).lower()}")
     try:
-        app = create_app(targets, settings=settings, mount=args.mount)
+        app = create_app([plugins.get(t, t) if isinstance(t, str) else t for t in targets], settings=settings,
+                         mount=args.mount)
         seeds = reloading_seeds(app) if args.watch else {}
         hooks = register_webhooks(app, args.webhook, apis, args.webhook_secret)
     except (ValueError, StateFileBusy, sqlite3.Error, ConnectionError) as exc:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from apitwin import content_cache
+from apitwin.plaindata import deep_copy
 from apitwin.review.loader import Document, Loader, LoadError, split
 from apitwin.review.openapi import SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, Spec
 
@@ -165,7 +166,7 @@ class _Bundler:
         self.hoisted: dict[tuple[str, str], str] = {}   # (uri, pointer) → root pointer
 
     def bundle(self) -> dict[str, Any]:
-        out = self._walk(copy.deepcopy(self.root.data), self.root, in_schema=False, depth=0)
+        out = self._walk(deep_copy(self.root.data), self.root, in_schema=False, depth=0)
         for kind, entries in self.extra.items():
             out.setdefault("components", {}).setdefault(kind, {}).update(entries)
         return out
