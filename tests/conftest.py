@@ -7,12 +7,16 @@ tests/review/, tests/contract/); helpers two folders share live in this director
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
 import tempfile
 import warnings
 
 warnings.filterwarnings("ignore", message=".*httpx.*starlette.testclient.*")
 logging.getLogger("connexion").setLevel(logging.ERROR)
 
-os.environ.setdefault("APITWIN_CACHE_DIR", tempfile.mkdtemp(prefix="apitwin-test-cache-"))
+if "APITWIN_CACHE_DIR" not in os.environ:      # set once, by the first process of the run; its workers inherit it
+    os.environ["APITWIN_CACHE_DIR"] = tempfile.mkdtemp(prefix="apitwin-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["APITWIN_CACHE_DIR"], True)
