@@ -69,6 +69,10 @@ def run_isolated(tmp_path: Path, body: str) -> subprocess.CompletedProcess:
     (pkg / "__init__.py").write_text("import sys\nLOADED = True\nVALUE = 41 + 1\nfrom lazy_pkg.part import PART\n"
                                      "sys.modules.setdefault('lazy_pkg_runs', []).append(1)\n")
     (pkg / "part.py").write_text("PART = 'part'\n")
+    own = tmp_path / "own_getattr_pkg"
+    own.mkdir()
+    (own / "__init__.py").write_text("def __getattr__(name):\n    if name == 'dynamic':\n        return 7\n"
+                                     "    raise AttributeError(name)\n")
     broken = tmp_path / "broken_pkg"
     broken.mkdir()
     (broken / "__init__.py").write_text("raise RuntimeError('broken on purpose')\n")
@@ -97,6 +101,39 @@ def test_a_deferred_module_runs_once_on_first_use_and_is_then_the_ordinary_modul
         else:
             raise AssertionError("a missing attribute must raise AttributeError")
         assert deferred_imports.defer(("lazy_pkg",)) == []   # already imported: left alone
+        print("ok")
+    """)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_threads_using_it_at_once_see_it_loaded_once(tmp_path: Path) -> None:
+    slow = tmp_path / "slow_pkg"
+    slow.mkdir()
+    (slow / "__init__.py").write_text("import sys, time\nsys.modules.setdefault('slow_pkg_runs', []).append(1)\n"
+                                      "time.sleep(0.2)\nVALUE = 'ready'\n")
+    out = run_isolated(tmp_path, """
+        import threading
+        deferred_imports.defer(("slow_pkg",))
+        import slow_pkg
+        seen = []
+        threads = [threading.Thread(target=lambda: seen.append(slow_pkg.VALUE)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(seen, sys.modules["slow_pkg_runs"])
+    """)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['ready', 'ready', 'ready', 'ready'] [1]"
+
+
+def test_a_module_with_its_own_getattr_keeps_it(tmp_path: Path) -> None:
+    out = run_isolated(tmp_path, """
+        assert deferred_imports.defer(("own_getattr_pkg",)) == ["own_getattr_pkg"]
+        import own_getattr_pkg
+        assert own_getattr_pkg.dynamic == 7 and not deferred_imports.is_pending(own_getattr_pkg)
+        assert own_getattr_pkg.dynamic == 7
+        assert not hasattr(own_getattr_pkg, "other")
         print("ok")
     """)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
