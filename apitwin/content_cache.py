@@ -6,7 +6,8 @@ large document's start); the second start of the same bytes reads the result ins
 Correct by construction, never stale: an entry is addressed by the SHA-256 of everything its result depends on —
 the input's bytes, what is computed from them (`kind`), and `SALT` (the Python version, since `marshal`'s format
 belongs to it, and apitwin's version) — so an edited file is a different key, and the old entry is simply never read
-again. Callers add whatever else their result depends on (a validator library's version) to the key. Values are
+again. Callers add whatever else their result depends on (PyYAML's version and loader, a validator's files) to the
+key. Values are
 plain data written with `marshal` (dicts, lists, strings, numbers; no code runs when they are read); a value
 `marshal` cannot write (YAML dates) is not cached. A missing, unreadable or corrupt entry is a miss; a cache that
 cannot be written is skipped silently: the cache only ever saves time.

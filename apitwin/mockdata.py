@@ -34,7 +34,7 @@ def read_yaml(stream: Any) -> Any:
     text = stream.read() if hasattr(stream, "read") else stream
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    return content_cache.cached(content_cache.key("mockdata.read_yaml", text),
+    return content_cache.cached(content_cache.key("mockdata.read_yaml", yaml.__version__, SAFE_LOADER.__name__, text),
                                 lambda: yaml.load(text, Loader=SAFE_LOADER))  # noqa: S506 - a safe loader
 
 

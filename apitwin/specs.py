@@ -30,7 +30,7 @@ def load_spec(path: Path) -> dict[str, Any]:
     """The document at `path`; the parse of the same bytes is read from apitwin.content_cache (parsing the specs
     was a fifth of building the MOLGENIS app)."""
     text = Path(path).read_text(encoding="utf-8")
-    return content_cache.cached(content_cache.key("specs.load_spec", text),
+    return content_cache.cached(content_cache.key("specs.load_spec", yaml.__version__, SAFE_LOADER.__name__, text),
                                 lambda: yaml.load(text, Loader=SAFE_LOADER))  # noqa: S506 - a safe loader
 
 

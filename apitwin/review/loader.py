@@ -198,12 +198,16 @@ def parse_json(text: str, name: str) -> tuple[Any, dict[str, int]]:
     return data, lines
 
 
+# this module's own source is part of what a cached parse depends on: an edit of the parser is a new key
+_PARSER_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
 def parse(text: str, name: str) -> tuple[Any, dict[str, int]]:
     """The document's data and the line of every node; the result of the same text is read from
     apitwin.content_cache (a large document otherwise spends a tenth of `apitwin serve`'s start here)."""
     as_json = name.endswith(".json") or text.lstrip().startswith(("{", "["))
     reader = parse_json if as_json else parse_yaml
-    return content_cache.cached(content_cache.key("review.loader.parse", reader.__name__, text),
+    return content_cache.cached(content_cache.key("review.loader.parse", reader.__name__, yaml.__version__, _PARSER_CODE, text),
                                 lambda: reader(text, name))
 
 
