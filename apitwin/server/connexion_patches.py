@@ -67,6 +67,7 @@ def apply() -> None:
     cached = functools.lru_cache(maxsize=4096)(inspect_function_arguments)
     for module, name in PATCHED:
         setattr(module, name, cached)
+    setattr(*REF_RESOLUTION_COPY, deep_copy)
     connexion_validation = Specification._validate_spec.__func__
 
     def validate_spec(cls: type, spec: dict[str, Any]) -> None:
@@ -74,7 +75,6 @@ def apply() -> None:
             connexion_validation(cls, spec)
     Specification._validate_spec = classmethod(validate_spec)   # type: ignore[method-assign, assignment]
     convertors.CONVERTOR_TYPES["path"].regex = PATH_TAIL
-    setattr(*REF_RESOLUTION_COPY, deep_copy)
     _applied = True
 
 
