@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema_path import SchemaPath
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+from openapi_spec_validator.validation.keywords import OpenAPIV31ValueValidator
 
 from apitwin.review import examples
 from apitwin.review.findings import LINT_SEVERITIES
@@ -32,9 +33,22 @@ rule = RULES.rule
 _OP_IN_MESSAGE = re.compile(r"for '(\w+)' operation in '([^']+)'")
 
 
-@rule("oas-schema", "error", "The document is valid OpenAPI 3.0/3.1 (openapi-spec-validator 0.9).")
+class _AnnotatedDefault(OpenAPIV31ValueValidator):
+    """3.1 (JSON Schema 2020-12): `default` is an annotation that SHOULD validate, so a default its schema refuses
+    does not make the document invalid; `default-valid` reports it as a warning."""
+
+    def __call__(self, schema: Any, value: Any) -> Iterator[ValidationError]:
+        return iter(())
+
+
+class _OpenAPIV31Validator(OpenAPIV31SpecValidator):
+    keyword_validators = {**OpenAPIV31SpecValidator.keyword_validators, "default": _AnnotatedDefault}
+
+
+@rule("oas-schema", "error", "The document is valid OpenAPI 3.0/3.1 (openapi-spec-validator 0.9; in 3.1 a schema's "
+      "`default` is an annotation: `default-valid` checks it).")
 def oas_schema(spec: Spec) -> Iterator[Hit]:
-    cls = OpenAPIV30SpecValidator if spec.version == "3.0" else OpenAPIV31SpecValidator
+    cls = OpenAPIV30SpecValidator if spec.version == "3.0" else _OpenAPIV31Validator
     def read(uri: str) -> Any:
         return spec.loader.get(uri).data   # files and git revisions alike; http refs raise LoadError
 
@@ -101,6 +115,18 @@ def example_valid(spec: Spec) -> Iterator[Hit]:
             if example.schema.doc is not example.where.doc:
                 schema = f"{example.schema.doc.display}#{schema}"
             yield example.where, f"example does not match its schema at {schema}: {problems[0]}{more}"
+
+
+@rule("default-valid", "warn", "Every schema's `default` validates against that schema (3.1: an annotation that "
+      "SHOULD validate; a client or mock filling it in would send or store an invalid value).")
+def default_valid(spec: Spec) -> Iterator[Hit]:
+    for schema_node, at in spec.schemas:
+        if "default" not in schema_node:
+            continue
+        problems = examples.errors(spec, examples.Example(at.child("default"), at, schema_node["default"]))
+        if problems:
+            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            yield at.child("default"), f"default does not match its schema at {at.pointer or '/'}: {problems[0]}{more}"
 
 
 # ---------------------------------------------------------------------------------------------------- operations
