@@ -52,3 +52,28 @@ def test_serve_starts_and_names_the_default_in_a_warning(capsys, monkeypatch):
     err = capsys.readouterr().err
     assert started and "Traceback" not in err
     assert f"apitwin: warning: {FIXTURES / 'defaults.yaml'}:65: {TIER}/default: default does not match" in err
+
+
+def test_a_view_connexion_refuses_is_one_line_with_its_pointer_and_exit_2(capsys, monkeypatch):
+    """What the AssemblyAI document met before the view kept null alternatives: Connexion's start-up check failing
+    on a document apitwin passed. Such a view (made invalid here on purpose) is named, not a traceback."""
+    import socket
+
+    import apitwin.app as app_module
+    import apitwin.cli as cli
+
+    def broken(spec):
+        view = connexion_view(spec)
+        view["components"]["schemas"]["Job"]["properties"]["name"]["default"] = 7
+        return view
+
+    monkeypatch.setattr(app_module, "connexion_view", broken)
+    monkeypatch.setattr(cli, "run_server", lambda *args, **kwargs: None)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert main(["serve", str(FIXTURES / "defaults.yaml"), "--port", str(port), "--quiet"]) == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if "warning" not in line]
+    assert len(lines) == 1 and "Traceback" not in lines[0]
+    assert lines[0].startswith("apitwin: /components/schemas/Job/properties/name")
+    assert "Connexion refuses the 3.0 view" in lines[0] and "7 is not of type 'string'" in lines[0]
