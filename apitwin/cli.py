@@ -12,9 +12,8 @@ from typing import Any
 
 from apitwin import __version__
 from apitwin.addresses import AllowList
-from apitwin import quickstart, serving
+from apitwin import deferred_imports, quickstart, serving
 from apitwin.contract import cli as contract_cli
-from apitwin.discovery import load
 from apitwin.review import cli as review_cli
 from apitwin.settings import Settings
 from apitwin.storage import with_stored_secrets
@@ -272,6 +271,7 @@ def server_options(app: Any, log_level: str, settings: Settings) -> serving.Opti
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from apitwin.app import create_app
+    from apitwin.discovery import load
 
     plugins, problems = load()
     for problem in problems:
@@ -326,7 +326,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"cannot listen on {args.host}:{args.port}: {(exc.strerror or str(exc)).lower()}")
     try:
-        app = create_app(targets, settings=settings, mount=args.mount)
+        app = create_app([plugins.get(t, t) if isinstance(t, str) else t for t in targets], settings=settings,
+                         mount=args.mount)
         seeds = reloading_seeds(app) if args.watch else {}
         hooks = register_webhooks(app, args.webhook, apis, args.webhook_secret)
     except (ValueError, StateFileBusy, sqlite3.Error, ConnectionError) as exc:
@@ -520,6 +521,8 @@ def admin_notice(settings: Settings) -> str:
 
 
 def cmd_list() -> int:
+    from apitwin.discovery import load
+
     plugins, problems = load()
     for name, plugin in plugins.items():
         print(f"{name:12} {plugin.title}  (spec: {', '.join(str(path) for path in plugin.spec_files)})")
@@ -529,6 +532,8 @@ def cmd_list() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["serve"]:
+        deferred_imports.defer()       # before Connexion is imported (the parser's help lists the APIs): see there
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return cmd_serve(args)

@@ -472,13 +472,18 @@ class CollectingParameterValidator(ParameterValidator):
             return custom[0]
         return " ".join(dict.fromkeys(messages)) or None
 
+    def _absent_query_parameter(self, param: dict, request: Any) -> str | None:
+        return self.validate_parameter("query", None, param)
+
     def validate_request(self, request: Any) -> None:
         errors: dict[str, list[str]] = {}
-        if self.strict_validation:
+        # no query string: no query parameter is sent (saves parsing an empty one on most requests)
+        sent_query = bool(request.scope.get("query_string"))
+        if self.strict_validation and sent_query:
             for name in self.validate_query_parameter_list(request, self.security_query_params):
                 errors.setdefault(name, []).append("Unknown query parameter.")
         checks = (
-            ("query", self.validate_query_parameter),
+            ("query", self.validate_query_parameter if sent_query else self._absent_query_parameter),
             ("path", self.validate_path_parameter),
             ("header", self.validate_header_parameter),
             ("cookie", self.validate_cookie_parameter),

@@ -6,14 +6,12 @@ neighbours.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from typing import Any, Callable, Iterator
 
 from jsonschema.exceptions import ValidationError, best_match
-from jsonschema_path import SchemaPath
-from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-from openapi_spec_validator.validation.keywords import OpenAPIV31ValueValidator
 
 from apitwin.review import examples
 from apitwin.review.findings import LINT_SEVERITIES
@@ -33,22 +31,31 @@ rule = RULES.rule
 _OP_IN_MESSAGE = re.compile(r"for '(\w+)' operation in '([^']+)'")
 
 
-class _AnnotatedDefault(OpenAPIV31ValueValidator):
-    """3.1 (JSON Schema 2020-12): `default` is an annotation that SHOULD validate, so a default its schema refuses
-    does not make the document invalid; `default-valid` reports it as a warning."""
+@functools.cache
+def _openapi31_validator() -> type:
+    """openapi-spec-validator's 3.1 check with `default` as what 3.1 (JSON Schema 2020-12) makes it: an annotation
+    that SHOULD validate, so a default its schema refuses does not make the document invalid (`default-valid` warns).
+    Built on first use: the validator's imports are deferred (see oas_schema)."""
+    from openapi_spec_validator import OpenAPIV31SpecValidator
+    from openapi_spec_validator.validation.keywords import OpenAPIV31ValueValidator
 
-    def __call__(self, schema: Any, value: Any) -> Iterator[ValidationError]:
-        return iter(())
+    class AnnotatedDefault(OpenAPIV31ValueValidator):
+        def __call__(self, schema: Any, value: Any) -> Iterator[ValidationError]:
+            return iter(())
 
-
-class _OpenAPIV31Validator(OpenAPIV31SpecValidator):
-    keyword_validators = {**OpenAPIV31SpecValidator.keyword_validators, "default": _AnnotatedDefault}
+    return type("OpenAPIV31AnnotatedDefaultValidator", (OpenAPIV31SpecValidator,),
+                {"keyword_validators": {**OpenAPIV31SpecValidator.keyword_validators, "default": AnnotatedDefault}})
 
 
 @rule("oas-schema", "error", "The document is valid OpenAPI 3.0/3.1 (openapi-spec-validator 0.9; in 3.1 a schema's "
       "`default` is an annotation: `default-valid` checks it).")
 def oas_schema(spec: Spec) -> Iterator[Hit]:
-    cls = OpenAPIV30SpecValidator if spec.version == "3.0" else _OpenAPIV31Validator
+    # imported here: with pydantic under it, a tenth of `apitwin serve DOC`'s start, which a document whose clean
+    # verdict is cached (apitwin.inferred.document) does not need
+    from jsonschema_path import SchemaPath
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
+    cls = OpenAPIV30SpecValidator if spec.version == "3.0" else _openapi31_validator()
     def read(uri: str) -> Any:
         return spec.loader.get(uri).data   # files and git revisions alike; http refs raise LoadError
 
