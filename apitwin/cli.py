@@ -217,6 +217,23 @@ def fail(message: str) -> int:
     return 2
 
 
+def connexion_refusal(exc: Exception) -> str | None:
+    """Connexion's own check of the 3.0 view apitwin gives it (apitwin.specs), failed on a document apitwin's check
+    passed, in one line with its pointer (its own message holds the whole schema); None for any other error."""
+    from connexion.exceptions import InvalidSpecification
+
+    if not isinstance(exc, InvalidSpecification):
+        return None
+    deepest: Any = exc
+    while deepest.context:
+        deepest = max(deepest.context, key=lambda e: len(e.absolute_path))
+    pointer = "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in deepest.absolute_path) or "/"
+    message = (str(deepest.message).splitlines() or [""])[0]
+    message = message if len(message) <= 200 else message[:199] + "…"
+    return (f"{pointer}: Connexion refuses the 3.0 view apitwin made of this document: {message} (the document "
+            "passed apitwin's check: a limitation of apitwin's Connexion view, not of the document)")
+
+
 def listen_socket(host: str, port: int) -> socket.socket:
     """The server's socket, bound before anything is printed: a busy port is one clear line, not a traceback after
     the banner. Raises OSError with a readable strerror."""
@@ -316,6 +333,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except (ValueError, StateFileBusy, sqlite3.Error, ConnectionError) as exc:
         sock.close()
         return fail(str(exc))
+    except Exception as exc:
+        refusal = connexion_refusal(exc)
+        if refusal is None:
+            raise
+        sock.close()
+        return fail(refusal)
     for rt in app.apitwin.runtimes.values():
         if rt.plugin.tooling.logins is not None and not quickstart.logins(rt):
             where = settings.data_dirs.get(rt.name, rt.plugin.mockdata_dir)
