@@ -466,6 +466,8 @@ class CollectingParameterValidator(ParameterValidator):
             return None
         if value is None:
             return REQUIRED_MESSAGE if param.get("required") else None
+        if value == [""] and param.get("explode") is False and (param.get("schema") or {}).get("type") == "array":
+            value = []      # `?tags=` with style form, explode false: the empty list (RFC 6570), not [""]
         messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]
         custom = [m for m in messages if isinstance(m, CustomText)]
         if custom:
