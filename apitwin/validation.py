@@ -373,8 +373,8 @@ class CollectingFormValidation(CollectBodyProblems):
             raise ApiError(400, [f"Malformed form body: {exc}"]) from None
         if isinstance(data, dict) and self._schema.get("type") != "object":
             data = resolve_composed_form(form_properties(self._schema), data)
-        if isinstance(data, dict):
-            properties = self._schema.get("properties") or {}
+        properties = self._schema.get("properties") or {}
+        if isinstance(data, dict) and _read_fields(self._schema) is not self._schema:   # some field has READINGS
             data = {key: read_by_schema(properties.get(key), value) for key, value in data.items()}
         return data
 
