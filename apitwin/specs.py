@@ -286,19 +286,28 @@ def _pointer(view: dict[str, Any], ref: str) -> Any:
     return node
 
 
-def _give_type(view: dict[str, Any], schema: dict[str, Any]) -> None:
-    if "type" in schema or "$ref" in schema:
+def _give_type(view: dict[str, Any], schema: dict[str, Any], shared: bool = False, depth: int = 0) -> None:
+    """`shared`: `schema` is a `$ref`'s target, which other places (JSON bodies, nested fields) may use too, so it
+    only gets a type that says exactly what it already accepts, never READINGS' `type: string`."""
+    if "type" in schema or depth > 8:
+        return
+    if "$ref" in schema:
+        target = _pointer(view, schema["$ref"]) if isinstance(schema["$ref"], str) else None
+        if isinstance(target, dict) and target is not schema:
+            _give_type(view, target, True, depth + 1)
         return
     kinds = _kinds(view, schema, 0)
     if kinds is None:
         return
     non_null = sorted(kinds - {"null"})
-    if "null" in kinds:
-        schema["nullable"] = True
     if len(non_null) == 1:
         schema["type"] = non_null[0]
-    elif len(non_null) > 1 and not {"array", "object"} & set(non_null):
+    elif len(non_null) > 1 and not shared and not {"array", "object"} & set(non_null):
         schema["type"], schema[READINGS] = "string", non_null
+    else:
+        return
+    if "null" in kinds:
+        schema["nullable"] = True
 
 
 _JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (type(None), "null"),

@@ -54,3 +54,11 @@ def test_parameter_schemas_get_the_type_their_constructs_allow():
     assert several["type"] == "string" and several[READINGS] == ["boolean", "integer"]
     objects = _view({}, {"anyOf": [{"type": "object"}, {"type": "integer"}]})
     assert "type" not in objects["paths"]["/a"]["get"]["parameters"][0]["schema"], "no reading of an object"
+
+
+def test_a_referenced_parameter_schema_gets_only_an_exact_type():
+    view = _view({"On": {"const": "on"}, "Several": {"type": ["integer", "boolean"]}},
+                 {"$ref": "#/components/schemas/On"})
+    assert view["components"]["schemas"]["On"] == {"enum": ["on"], "type": "string"}
+    shared = _view({"Several": {"type": ["integer", "boolean"]}}, {"$ref": "#/components/schemas/Several"})
+    assert "type" not in shared["components"]["schemas"]["Several"], "a shared schema gets no wire-only type"
