@@ -121,6 +121,7 @@ def _downgrade(node: Any, named: bool = False) -> None:
         for value in node.values():
             _downgrade(value)
         return
+    _downgrade_boolean_schemas(node)
     _downgrade_type_list(node)
     for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         value = node.get(bound)
@@ -152,6 +153,33 @@ _NO_30_FORM = ("prefixItems", "contains", "minContains", "maxContains", "propert
                "patternProperties", "contentSchema", "$anchor", "$dynamicAnchor", "$dynamicRef", "$vocabulary")
 
 
+_SUBSCHEMA = ("items", "not", "if", "then", "else", "contains", "propertyNames", "unevaluatedItems")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SUBSCHEMA_MAPS = ("properties", "dependentSchemas", "patternProperties")
+
+
+def _as_object(schema: Any) -> Any:
+    """A 2020-12 boolean schema as an object one: `true` accepts anything, `false` nothing."""
+    if schema is True:
+        return {}
+    if schema is False:
+        return {"not": {}}
+    return schema
+
+
+def _downgrade_boolean_schemas(node: dict[str, Any]) -> None:
+    """3.1 allows `true`/`false` wherever a schema goes; 3.0 only as `additionalProperties`."""
+    for key in _SUBSCHEMA:
+        if isinstance(node.get(key), bool):
+            node[key] = _as_object(node[key])
+    for key in _SUBSCHEMA_LISTS:
+        if isinstance(node.get(key), list):
+            node[key] = [_as_object(item) for item in node[key]]
+    for key in _SUBSCHEMA_MAPS:
+        if isinstance(node.get(key), dict):
+            node[key] = {name: _as_object(item) for name, item in node[key].items()}
+
+
 def _conjoin(node: dict[str, Any], schema: dict[str, Any]) -> None:
     """Adds `schema` as one more condition on `node` (allOf), leaving its own keywords as they are."""
     node["allOf"] = [*(node.get("allOf") or []), schema]
@@ -173,6 +201,9 @@ def _downgrade_type_list(node: dict[str, Any]) -> None:
         return
     del node["type"]
     alternatives = [{"type": t} for t in types] + ([dict(_NULL_ONLY)] if nullable else [])
+    if not alternatives:           # `type: []`: no value is of no type
+        _conjoin(node, {"not": {}})
+        return
     if "anyOf" in node:
         _conjoin(node, {"anyOf": alternatives})
     else:
@@ -183,14 +214,11 @@ def _downgrade_conditionals(node: dict[str, Any]) -> None:
     """`if`/`then`/`else`, `dependentRequired` and `dependentSchemas` in 3.0 terms, conjoined to the schema:
     (not if or then) and (if or else); (not required [a]) or required [a, b…]; (not required [a]) or schema."""
     condition, then, otherwise = node.pop("if", None), node.pop("then", None), node.pop("else", None)
-    if isinstance(condition, (dict, bool)) and condition is not True:
-        condition = {"not": {}} if condition is False else condition
+    if isinstance(condition, dict):      # booleans are objects by now (_downgrade_boolean_schemas)
         if isinstance(then, dict):
             _conjoin(node, {"anyOf": [{"not": condition}, then]})
         if isinstance(otherwise, dict):
             _conjoin(node, {"anyOf": [condition, otherwise]})
-    elif condition is True and isinstance(then, dict):
-        _conjoin(node, then)
     for key in ("dependentRequired", "dependentSchemas"):
         dependencies = node.pop(key, None)
         for name, needed in (dependencies.items() if isinstance(dependencies, dict) else ()):

@@ -62,3 +62,11 @@ def test_a_referenced_parameter_schema_gets_only_an_exact_type():
     assert view["components"]["schemas"]["On"] == {"enum": ["on"], "type": "string"}
     shared = _view({"Several": {"type": ["integer", "boolean"]}}, {"$ref": "#/components/schemas/Several"})
     assert "type" not in shared["components"]["schemas"]["Several"], "a shared schema gets no wire-only type"
+
+
+def test_boolean_schemas_become_object_schemas():
+    view = _view({"A": {"type": "object", "properties": {"gone": False, "any": True},
+                        "allOf": [True], "items": False}})
+    schema = view["components"]["schemas"]["A"]
+    assert schema["properties"] == {"gone": {"not": {}}, "any": {}}
+    assert schema["allOf"] == [{}] and schema["items"] == {"not": {}}

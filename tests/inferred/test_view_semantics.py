@@ -41,6 +41,8 @@ OBJECTS: dict[str, tuple[dict[str, Any], list[Any], list[Any]]] = {
                       "else": {"properties": {"n": {"maximum": 10}}}},
                      [{"kind": "big", "n": 200}, {"kind": "small", "n": 5}],
                      [{"kind": "big", "n": 5}, {"kind": "small", "n": 50}]),
+    "boolean-schemas": ({"type": "object", "properties": {"a": {"type": "string"}, "gone": False, "any": True}},
+                        [{"a": "x"}, {"any": "y"}], [{"gone": "y"}]),
     "unevaluated-properties": ({"type": "object", "properties": {"a": {"type": "string"}},
                                 "unevaluatedProperties": False}, [{"a": "x"}], [{"a": "x", "z": "y"}]),
     "prefix-items": ({"type": "object", "properties": {"pair": {
