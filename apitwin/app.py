@@ -160,7 +160,9 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     """
     settings = storage.with_stored_secrets(settings or Settings.from_env()).with_secrets()
     requested = list(apis or ())
-    plugins = {**discover(), **{p.name: p for p in requested if isinstance(p, ApiPlugin)}}
+    given = {p.name: p for p in requested if isinstance(p, ApiPlugin)}
+    # every API given as a plugin (`apitwin serve` passes the ones it found): no second entry-point scan
+    plugins = given if requested and len(given) == len(requested) else {**discover(), **given}
     names = [p.name if isinstance(p, ApiPlugin) else p for p in requested] or list(plugins)
     if len(set(names)) != len(names):
         raise ValueError(f"each API can be mounted once; got {', '.join(names)}")

@@ -6,7 +6,6 @@ the 3.1 document itself, with `servers` pointing at where this mock serves it.
 """
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,9 @@ from urllib.parse import urlparse
 import yaml
 from starlette.responses import Response
 from connexion.json_schema import resolve_refs
+
+from apitwin import content_cache
+from apitwin.plaindata import deep_copy
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 _DATA_KEYS = {"example", "examples", "default", "enum", "const", "x-examples"}
@@ -25,8 +27,11 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_spec(path: Path) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+    """The document at `path`; the parse of the same bytes is read from apitwin.content_cache (parsing the specs
+    was a fifth of building the MOLGENIS app)."""
+    text = Path(path).read_text(encoding="utf-8")
+    return content_cache.cached(content_cache.key("specs.load_spec", yaml.__version__, SAFE_LOADER.__name__, text),
+                                lambda: yaml.load(text, Loader=SAFE_LOADER))  # noqa: S506 - a safe loader
 
 
 def spec_base_path(spec: dict[str, Any]) -> str:
@@ -37,7 +42,7 @@ def spec_base_path(spec: dict[str, Any]) -> str:
 
 def operation_index(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """operationId → operation with every $ref resolved."""
-    resolved = resolve_refs(copy.deepcopy(spec))
+    resolved = resolve_refs(spec)      # which resolves a copy
     index = {}
     for item in resolved.get("paths", {}).values():
         for method, operation in item.items():
@@ -55,7 +60,7 @@ def route_order(path: str) -> tuple[int, ...]:
 def connexion_view(spec: dict[str, Any]) -> dict[str, Any]:
     """A 3.0.3 copy of a 3.1 document that validates the same requests and responses under Connexion, with its
     paths in matching order."""
-    view = copy.deepcopy(spec)
+    view = deep_copy(spec)
     if isinstance(view.get("paths"), dict):
         view["paths"] = dict(sorted(view["paths"].items(), key=lambda item: route_order(item[0])))
     if not str(view.get("openapi", "")).startswith("3.1"):
@@ -68,7 +73,37 @@ def connexion_view(spec: dict[str, Any]) -> dict[str, Any]:
     if isinstance(info.get("license"), dict):
         info["license"].pop("identifier", None)
     _downgrade(view)
+    drop_invalid_defaults(view)
     return view
+
+
+# keys whose value maps names to objects: such a map is no schema even when a name is `default` or `type`
+_NAME_MAPS = {"properties", "patternProperties", "definitions", "$defs", "dependentSchemas", "responses", "schemas",
+              "parameters", "requestBodies", "securitySchemes", "paths", "content", "headers", "links", "callbacks",
+              "examples", "encoding", "variables", "mapping", "scopes"}
+
+
+def drop_invalid_defaults(view: dict[str, Any]) -> None:
+    """Removes every schema `default` the schema it sits in refuses, as Connexion reads it (Draft 4, `nullable`).
+    In 3.1 `default` is an annotation (it SHOULD validate; apitwin warns at start with its pointer), but Connexion
+    refuses to start on one and fills defaults into request bodies, where an invalid one would be stored and
+    answered. Server variables are left alone (their default is required and not a schema's)."""
+    from connexion.json_schema import NullableTypeValidator
+    from jsonschema import Draft4Validator
+    from jsonschema.validators import extend
+
+    checker = extend(Draft4Validator, {"type": NullableTypeValidator})(view)
+    pending: list[tuple[Any, bool]] = [(view, False)]
+    while pending:
+        node, named = pending.pop()
+        if isinstance(node, list):
+            pending.extend((item, False) for item in node)
+        elif isinstance(node, dict):
+            if not named and "default" in node and not checker.evolve(schema=node).is_valid(node["default"]):
+                del node["default"]
+            for key, value in node.items():
+                if named or not (key in _DATA_KEYS or str(key).startswith("x-") or key == "servers"):
+                    pending.append((value, key in _NAME_MAPS and not named))
 
 
 def _downgrade(node: Any) -> None:
@@ -92,15 +127,7 @@ def _downgrade(node: Any) -> None:
         value = node.get(bound)
         if isinstance(value, (int, float)) and not isinstance(value, bool):   # 3.1's numeric form
             node[limit], node[bound] = value, True
-    for key in ("anyOf", "oneOf"):   # [X, {type: null}] → X's alternatives and `nullable` (3.0 has no null type)
-        alternatives = node.get(key)
-        if isinstance(alternatives, list) and {"type": "null"} in alternatives:
-            rest = [alt for alt in alternatives if alt != {"type": "null"}]
-            node["nullable"] = True
-            if rest:
-                node[key] = rest
-            else:
-                del node[key]
+    _downgrade_null_alternative(node)
     if "const" in node and not isinstance(node.get("const"), dict):
         node["enum"] = [node.pop("const")]
     if isinstance(node.get("examples"), list) and ("type" in node or "properties" in node or "enum" in node):
@@ -113,6 +140,25 @@ def _downgrade(node: Any) -> None:
     for key, value in node.items():
         if key not in _DATA_KEYS:
             _downgrade(value)
+
+
+_NULL_ONLY = {"enum": [None]}   # 3.0 has no null type; an enum holding null accepts exactly null under Connexion
+
+
+def _downgrade_null_alternative(node: dict[str, Any]) -> None:
+    """`anyOf`/`oneOf` [X, {type: null}] → `nullable` (for a `type` beside it) and [X, {enum: [null]}]. `nullable`
+    only lets null through the `type` at its own level (Connexion's Draft 4 reading), not through the alternatives:
+    dropping the null one made `{default: null, oneOf: [{$ref: X}, {type: null}]}` refuse null, in requests and in
+    the defaults Connexion checks at start."""
+    for key in ("anyOf", "oneOf"):
+        alternatives = node.get(key)
+        if isinstance(alternatives, list) and {"type": "null"} in alternatives:
+            rest = [alt for alt in alternatives if alt != {"type": "null"}]
+            node["nullable"] = True
+            if rest:
+                node[key] = [*rest, dict(_NULL_ONLY)]
+            else:
+                del node[key]
 
 
 def _downgrade_unevaluated(node: dict[str, Any]) -> None:

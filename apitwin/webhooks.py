@@ -380,6 +380,8 @@ class WebhookDispatcher:
     def kick_all(self) -> None:
         """Rebuild the queues from the store (after start, reset or import) and make sure every sender runs."""
         unsettled: dict[int, list[int]] = {}
+        self._epoch = self.store.epoch           # the queues below are built for the state as it is now (a restart's
+        #                                           load on --state moved the epoch after this dispatcher was made)
         for delivery in self.store[DELIVERIES].scan():                  # ids only: no copies
             if delivery["status"] in UNSETTLED:
                 unsettled.setdefault(delivery["endpoint_id"], []).append(delivery["id"])

@@ -30,6 +30,25 @@ def test_patch_is_a_bounded_memo_of_the_same_function() -> None:
             test_patch_is_a_bounded_memo_of_the_same_function)
 
 
+def test_resolve_refs_copies_through_the_patched_name_and_still_leaves_its_input_alone() -> None:
+    import copy
+
+    from connexion.json_schema import resolve_refs
+
+    module, name = connexion_patches.REF_RESOLUTION_COPY
+    assert getattr(module, name) is copy.deepcopy or getattr(module, name) is connexion_patches.deep_copy
+    assert f"{name}(spec)" in inspect.getsource(resolve_refs), "resolve_refs no longer copies through the name"
+    connexion_patches.apply()
+    assert getattr(module, name) is connexion_patches.deep_copy
+    shared = {"type": "string"}
+    spec = {"components": {"schemas": {"A": shared}}, "paths": {"/a": {"get": {"x": {"$ref": "#/components/schemas/A"},
+                                                                           "y": shared}}}}
+    before = copy.deepcopy(spec)
+    resolved = resolve_refs(spec)
+    assert spec == before and resolved["paths"]["/a"]["get"]["x"] == {"type": "string"}
+    assert resolved["components"]["schemas"]["A"] is not shared
+
+
 @pytest.mark.parametrize("attribute", connexion_patches.VALIDATOR_ATTRIBUTES)
 def test_validator_attributes_exist(attribute: str) -> None:
     if attribute.isupper():
