@@ -1,6 +1,7 @@
 """The app factory. One request travels this pipeline, outermost first (the built order; a test holds it to this
 list). apitwin's layers live in apitwin/server/ and share one request state (`scope["apitwin"]`); Connexion keeps
-routing, security and parameter coercion:
+routing, security and request validation (planned once per operation, apitwin.server.connexion_patches); the
+innermost app is apitwin's compiled per-operation endpoints instead of Connexion's per-request decorator stack:
 
     AwaitedServerErrorMiddleware  Connexion: last-resort 500 (its async default handler awaited)
     Front                         bind the request to its API (store, settings, error shape) by path prefix; the state
@@ -13,7 +14,8 @@ routing, security and parameter coercion:
     Intake                        admin guard (same-origin 403, admin token 401); limits (413/414/431, chunked and form
                                   bodies read, control characters in paths 400); Prefer / __twins read; the 3.1
                                   documents at <base>/openapi.json|yaml
-    RoutingMiddleware             Connexion: 404 unknown path, 405 wrong method (Allow rebuilt from the spec)
+    RoutingMiddleware             Connexion: 404 unknown path, 405 wrong method (Allow rebuilt from the spec); its
+                                  routers try only routes fitting the path's first segment and depth (server.route_index)
     SecurityMiddleware            Connexion: the API's token check (its plugin's Binding.security, apitwin.binding)
     OperationLayer                the operation's plan (compiled at start) looked up once; 415 for a body without
                                   Content-Type; x-apitwin-query-pattern names set aside (q[0].field=…)
@@ -24,6 +26,8 @@ routing, security and parameter coercion:
     Handling                      collected problems raised once (400); Prefer delay and faults; the answer (Prefer
                                   code/example/dynamic, or the handler's) through the response guard
     ContextMiddleware             Connexion: request context for the handler
+    Endpoints                     the operation's endpoint, compiled at start (apitwin.server.endpoint): the handler's
+                                  arguments as Connexion passes them, its answer as a Starlette Response
     handler                       handlers/<api>/<resource>.<operationId> → store → shaped JSON
 """
 from __future__ import annotations
@@ -50,6 +54,7 @@ from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry
 from apitwin.seed_check import SeedRefused
 from apitwin.server import connexion_patches
 from apitwin.server.front import Edge, Front
+from apitwin.server.endpoint import Endpoints
 from apitwin.server.handling import Handling
 from apitwin.server.intake import Intake
 from apitwin.server.operation import OperationLayer
@@ -155,7 +160,9 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
     """
     settings = storage.with_stored_secrets(settings or Settings.from_env()).with_secrets()
     requested = list(apis or ())
-    plugins = {**discover(), **{p.name: p for p in requested if isinstance(p, ApiPlugin)}}
+    given = {p.name: p for p in requested if isinstance(p, ApiPlugin)}
+    # every API given as a plugin (`apitwin serve` passes the ones it found): no second entry-point scan
+    plugins = given if requested and len(given) == len(requested) else {**discover(), **given}
     names = [p.name if isinstance(p, ApiPlugin) else p for p in requested] or list(plugins)
     if len(set(names)) != len(names):
         raise ValueError(f"each API can be mounted once; got {', '.join(names)}")
@@ -181,6 +188,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
         middlewares=connexion_patches.middleware_stack(),
         lifespan=lifespan_for(runtimes),
     )
+    connexion_patches.use_final_app(app, Endpoints())   # compiled per-operation endpoints (apitwin.server.endpoint)
     for rt in runtimes:
         for number, (spec, root) in enumerate(rt.extras["documents"]):
             base_path = rt.prefix + root

@@ -12,9 +12,8 @@ from typing import Any
 
 from apitwin import __version__
 from apitwin.addresses import AllowList
-from apitwin import quickstart, serving
+from apitwin import deferred_imports, quickstart, serving
 from apitwin.contract import cli as contract_cli
-from apitwin.discovery import load
 from apitwin.review import cli as review_cli
 from apitwin.settings import Settings
 from apitwin.storage import with_stored_secrets
@@ -218,6 +217,23 @@ def fail(message: str) -> int:
     return 2
 
 
+def connexion_refusal(exc: Exception) -> str | None:
+    """Connexion's own check of the 3.0 view apitwin gives it (apitwin.specs), failed on a document apitwin's check
+    passed, in one line with its pointer (its own message holds the whole schema); None for any other error."""
+    from connexion.exceptions import InvalidSpecification
+
+    if not isinstance(exc, InvalidSpecification):
+        return None
+    deepest: Any = exc
+    while deepest.context:
+        deepest = max(deepest.context, key=lambda e: len(e.absolute_path))
+    pointer = "".join("/" + str(t).replace("~", "~0").replace("/", "~1") for t in deepest.absolute_path) or "/"
+    message = (str(deepest.message).splitlines() or [""])[0]
+    message = message if len(message) <= 200 else message[:199] + "…"
+    return (f"{pointer}: Connexion refuses the 3.0 view apitwin made of this document: {message} (the document "
+            "passed apitwin's check: a limitation of apitwin's Connexion view, not of the document)")
+
+
 def listen_socket(host: str, port: int) -> socket.socket:
     """The server's socket, bound before anything is printed: a busy port is one clear line, not a traceback after
     the banner. Raises OSError with a readable strerror."""
@@ -255,6 +271,7 @@ def server_options(app: Any, log_level: str, settings: Settings) -> serving.Opti
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from apitwin.app import create_app
+    from apitwin.discovery import load
 
     plugins, problems = load()
     for problem in problems:
@@ -309,12 +326,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         return fail(f"cannot listen on {args.host}:{args.port}: {(exc.strerror or str(exc)).lower()}")
     try:
-        app = create_app(targets, settings=settings, mount=args.mount)
+        app = create_app([plugins.get(t, t) if isinstance(t, str) else t for t in targets], settings=settings,
+                         mount=args.mount)
         seeds = reloading_seeds(app) if args.watch else {}
         hooks = register_webhooks(app, args.webhook, apis, args.webhook_secret)
     except (ValueError, StateFileBusy, sqlite3.Error, ConnectionError) as exc:
         sock.close()
         return fail(str(exc))
+    except Exception as exc:
+        refusal = connexion_refusal(exc)
+        if refusal is None:
+            raise
+        sock.close()
+        return fail(refusal)
     for rt in app.apitwin.runtimes.values():
         if rt.plugin.tooling.logins is not None and not quickstart.logins(rt):
             where = settings.data_dirs.get(rt.name, rt.plugin.mockdata_dir)
@@ -497,6 +521,8 @@ def admin_notice(settings: Settings) -> str:
 
 
 def cmd_list() -> int:
+    from apitwin.discovery import load
+
     plugins, problems = load()
     for name, plugin in plugins.items():
         print(f"{name:12} {plugin.title}  (spec: {', '.join(str(path) for path in plugin.spec_files)})")
@@ -506,6 +532,8 @@ def cmd_list() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv)[:1] == ["serve"]:
+        deferred_imports.defer()       # before Connexion is imported (the parser's help lists the APIs): see there
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return cmd_serve(args)

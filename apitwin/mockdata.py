@@ -7,6 +7,8 @@ from typing import Any, Callable
 
 import yaml
 
+from apitwin import content_cache
+
 
 def plain(value: Any, instant: Callable[[datetime], str]) -> Any:
     """YAML turns unquoted timestamps into date/datetime objects; rows keep strings (`instant` formats moments)."""
@@ -27,8 +29,13 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(stream: Any) -> Any:
-    """One YAML document, safely (yaml.safe_load, through libyaml when PyYAML has it)."""
-    return yaml.load(stream, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+    """One YAML document (a text or an open file), safely (yaml.safe_load, through libyaml when PyYAML has it); the
+    parse of the same text is read from apitwin.content_cache (unless it holds dates, which the cache does not keep)."""
+    text = stream.read() if hasattr(stream, "read") else stream
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    return content_cache.cached(content_cache.key("mockdata.read_yaml", yaml.__version__, SAFE_LOADER.__name__, text),
+                                lambda: yaml.load(text, Loader=SAFE_LOADER))  # noqa: S506 - a safe loader
 
 
 def read_mapping(path: Path) -> dict[str, Any]:

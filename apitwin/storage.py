@@ -43,6 +43,8 @@ class SharedBackend(Backend, Protocol):
     """A backend several processes write through: ids come from it, a transaction holds its lock, and before a
     transaction (or a read) the store applies what the other processes wrote since it last looked."""
 
+    epoch: int          # how many times a whole state was put in place (reset, import) by any process, as last read
+
     def next_id(self, collection: str, at_least: int) -> int: ...
 
     def lock(self) -> Any: ...                    # a context manager held across one transaction

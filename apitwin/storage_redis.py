@@ -11,11 +11,14 @@ they cost there; Redis holds the state and orders the writes:
   when it moved, the entries of the change stream since then are applied to the memory the way local writes are:
   the collection's `version` moves and derived data (MOLGENIS indexes) follows or rebuilds. After a reset or an
   import elsewhere, or when this process fell behind the stream's retained length, it reloads the whole state.
+- Every reset or import (a whole state put in place) also moves the shared `epoch` in the same MULTI/EXEC; a process
+  reads it with every whole-state load, so `Store.epoch` tells work begun on the old state (a webhook batch in flight
+  while another worker reset) from work on the new one, whose ids start over.
 - Leases (`lease`) let exactly one process do what must happen once: the simulated clock's tick, and sending one
   webhook receiver's deliveries (in order; when the process holding it dies the lease expires and another takes
   over).
 
-Keys (prefix `apitwin:<api>:`): `saved`, `version`, `collections` (set), `rows:<collection>` (hash id → JSON),
+Keys (prefix `apitwin:<api>:`): `saved`, `version`, `epoch`, `collections` (set), `rows:<collection>` (hash id → JSON),
 `seq:<collection>`, `changes` (stream), `lock`, `lease:<name>`, and the shared `apitwin:secret:<name>`.
 """
 from __future__ import annotations
@@ -87,6 +90,7 @@ class RedisBackend:
         self.prefix = f"apitwin:{api}:"
         self.origin = uuid.uuid4().hex
         self.seen = 0                                      # the state version this process's memory holds
+        self.epoch = 0                                     # the whole-state replacements it holds (see module doc)
         self.stream_at = "0-0"                             # the last change entry applied
         self._next_id = client.register_script(NEXT_ID)
         self._raise_seq = client.register_script(RAISE_SEQ)
@@ -118,6 +122,7 @@ class RedisBackend:
                     pipe.multi()
                     pipe.get(self.key("version"))
                     pipe.xrevrange(self.key("changes"), count=1)
+                    pipe.get(self.key("epoch"))
                     for name in names:
                         pipe.hgetall(self.key(f"rows:{name}"))
                         pipe.get(self.key(f"seq:{name}"))
@@ -127,16 +132,18 @@ class RedisBackend:
                     continue
         self.seen = int(found[0] or 0)
         self.stream_at = found[1][0][0] if found[1] else "0-0"
+        self.epoch = int(found[2] or 0)
         collections = {}
         for index, name in enumerate(names):
-            rows, seq = found[2 + 2 * index], found[3 + 2 * index]
+            rows, seq = found[3 + 2 * index], found[4 + 2 * index]
             ordered = sorted((json.loads(data) for data in rows.values()), key=lambda row: row["id"])
             collections[name] = {"next_id": int(seq or 0) + 1, "rows": ordered}   # seq: the last id handed out
         return {"collections": collections}
 
     def saved(self) -> dict[str, Any] | None:
         if not self.client.exists(self.key("saved")):
-            self.seen = int(self.client.get(self.key("version")) or 0)
+            version, epoch = self.client.mget(self.key("version"), self.key("epoch"))
+            self.seen, self.epoch = int(version or 0), int(epoch or 0)
             return None
         return self._read_all()
 
@@ -236,12 +243,17 @@ class RedisBackend:
                 fields["replace"] = "1"
             pipe.xadd(self.key("changes"), fields, maxlen=STREAM_KEEP, approximate=True)
             pipe.set(self.key("version"), version)
+            if self._replace is not None:
+                pipe.incr(self.key("epoch"))
             try:
                 results = pipe.execute()
             except redis.WatchError:
                 raise RuntimeError(f"Redis state of {self.api} changed during a commit under this process's lock; "
                                    "this transaction was not committed") from None
             self.seen = version
+            if self._replace is not None:
+                self.epoch = int(results[-1])
+                results.pop()
             self.stream_at = results[-2]
         except BaseException:
             self.seen = -1                  # the memory holds writes Redis does not: reload it on the next look

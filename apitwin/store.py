@@ -18,6 +18,7 @@ also handed to it and committed when the outermost transaction ends — before t
 """
 from __future__ import annotations
 
+import heapq
 import itertools
 import logging
 import threading
@@ -76,6 +77,41 @@ def clone(value: Any) -> Any:
     if isinstance(value, list):
         return [clone(v) for v in value]
     return value
+
+
+_TRIM_INDEX = "apitwin.store.trim_oldest"
+
+
+class _Droppable:
+    """The ids of a collection's rows `predicate` accepts, as a min-heap that follows every write (a `Follower`):
+    a row becoming droppable is pushed; one ceasing to be (updated, deleted) leaves a stale entry that `oldest`
+    discards when it reaches the top. Every droppable row has at least one entry, so the smallest valid entries are
+    exactly the oldest droppable rows. Stale entries never outnumber the rows for long: past twice their count
+    (plus slack) the heap is rebuilt, one scan paid for by as many writes."""
+
+    def __init__(self, predicate: Callable[[Row], bool], rows: dict[int, Row]) -> None:
+        self.predicate = predicate
+        self.rows = rows                                   # the collection's own dict (replaced: index dropped)
+        self.heap = [key for key, row in rows.items() if predicate(row)]     # ascending ids: already a heap
+
+    def follow(self, change: Change) -> "_Droppable":
+        new = change.new
+        if new is not None and self.predicate(new) and (change.old is None or not self.predicate(change.old)):
+            heapq.heappush(self.heap, new["id"])
+            if len(self.heap) > 2 * len(self.rows) + 64:
+                self.heap = [key for key, row in self.rows.items() if self.predicate(row)]
+        return self
+
+    def oldest(self, count: int) -> list[int]:
+        """Up to `count` ids of the oldest droppable rows, taken off the heap (the caller drops them)."""
+        found: list[int] = []
+        heap, rows, predicate = self.heap, self.rows, self.predicate
+        while heap and len(found) < count:
+            row_id = heapq.heappop(heap)
+            row = rows.get(row_id)
+            if row is not None and predicate(row) and (not found or found[-1] != row_id):
+                found.append(row_id)
+        return found
 
 
 class Collection:
@@ -263,7 +299,12 @@ class Collection:
 
     def trim_oldest(self, keep: int, droppable: Callable[[Row], bool] | None = None) -> int:
         """Drop the oldest rows (lowest ids) that `droppable` accepts until at most `keep` rows remain or none is
-        droppable; returns how many were dropped. Log retention: O(dropped + skipped), not a scan per insert."""
+        droppable; returns how many were dropped. Log retention, called after every insert into a full log.
+
+        `droppable` must depend on the row alone. Without it the oldest rows go: O(dropped). With it, the droppable
+        ids are kept in a heap that follows every write (`_Droppable`), so rows that must stay (pending webhook
+        deliveries at the head of a full log) are not rescanned on each call: O(log n) amortised per drop — as long
+        as the caller passes the same predicate object each time (another one rebuilds the heap: one scan)."""
         with self._lock:
             if self._journal is not None and self._journal.depth == 0:
                 with self._journal.transaction():
@@ -271,12 +312,18 @@ class Collection:
             excess = len(self._rows) - keep
             if excess <= 0:
                 return 0
-            doomed = []
-            for key, row in self._rows.items():
-                if len(doomed) >= excess:
-                    break
-                if droppable is None or droppable(row):
+            doomed: list[int] = []
+            if droppable is None:
+                for key in self._rows:
+                    if len(doomed) >= excess:
+                        break
                     doomed.append(key)
+            else:
+                index = self.derived(_TRIM_INDEX, lambda: _Droppable(droppable, self._rows))
+                if index.predicate is not droppable or index.rows is not self._rows:
+                    index = _Droppable(droppable, self._rows)
+                    self._derived[_TRIM_INDEX] = (self._version, index)
+                doomed = index.oldest(excess)
             for key in doomed:
                 self._changed(self._rows.pop(key), None)     # each delete offered to the followers
             self._removed(doomed)
@@ -364,6 +411,7 @@ class Store:
         self._seed: dict[str, Any] | None = None
         self._derived: dict[Hashable, tuple[tuple[int, ...], Any]] = {}
         self._journal: Journal | None = None
+        self._epoch = 0
 
     def collection(self, name: str) -> Collection:
         with self._lock:
@@ -372,6 +420,15 @@ class Store:
                 self._sync()
             found = self._collections.get(name)
             return found if found is not None else self._collection(name)
+
+    def existing(self, name: str) -> Collection | None:
+        """The collection `name` when something created it, else None: a look that, unlike `collection`, never
+        adds an empty one to the state (exports, reloads)."""
+        with self._lock:
+            journal = self._journal
+            if journal is not None and journal.shared and journal.depth == 0:
+                self._sync()     # another worker may have created it
+            return self._collections.get(name)
 
     def _collection(self, name: str) -> Collection:
         with self._lock:
@@ -446,6 +503,7 @@ class Store:
             fresh.listeners = self._listeners.setdefault(name, [])
             staged[name] = fresh
         with self._lock:
+            self._epoch += 1
             journal = self._journal
             if journal is None:
                 self._collections = staged
@@ -485,6 +543,16 @@ class Store:
     @property
     def backend(self) -> Backend | None:
         return self._journal.backend if self._journal is not None else None
+
+    @property
+    def epoch(self) -> int:
+        """Moves whenever reset or import puts a whole state in place — here, or (shared backend) in any process, as
+        of this process's last look at the shared state (every collection lookup and transaction looks). Ids start
+        over then, so work begun on an older epoch must not write into the current state (webhook batches)."""
+        journal = self._journal
+        if journal is not None and journal.shared:
+            return journal.backend.epoch                                # type: ignore[attr-defined]
+        return self._epoch
 
     @property
     def shared(self) -> bool:

@@ -193,7 +193,9 @@ class WebhookDispatcher:
         self.policy = policy
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._queues: dict[int, collections.deque[int]] = {}   # endpoint id → unsettled delivery ids, in order
-        self._generation = 0   # bumped when the whole state is replaced: in-flight results of before are dropped
+        # The store's epoch the queues were built for: reset or import (here, or in another worker sharing the state)
+        # moves it, and a batch sent for an older epoch records nothing — its ids now name other deliveries.
+        self._epoch = store.epoch
         self._connections: dict[int, ReceiverConnection] = {}   # endpoint id → its receiver's connection
         self.events_collection = events_collection
         self.dropped = {"events": 0, "deliveries": 0}   # since start, reset or import (see retention())
@@ -367,7 +369,7 @@ class WebhookDispatcher:
 
     def state_replaced(self) -> None:
         """After reset or import: ids start over, so nothing sent for the old state may write into the new one."""
-        self._generation += 1
+        self._epoch = self.store.epoch
         self.dropped = {"events": 0, "deliveries": 0}
         for task in self._tasks.values():
             task.cancel()
@@ -378,6 +380,8 @@ class WebhookDispatcher:
     def kick_all(self) -> None:
         """Rebuild the queues from the store (after start, reset or import) and make sure every sender runs."""
         unsettled: dict[int, list[int]] = {}
+        self._epoch = self.store.epoch           # the queues below are built for the state as it is now (a restart's
+        #                                           load on --state moved the epoch after this dispatcher was made)
         for delivery in self.store[DELIVERIES].scan():                  # ids only: no copies
             if delivery["status"] in UNSETTLED:
                 unsettled.setdefault(delivery["endpoint_id"], []).append(delivery["id"])
@@ -433,6 +437,7 @@ class WebhookDispatcher:
         queue = self._queues.setdefault(endpoint_id, collections.deque())
         shared = self.store.shared
         while queue or shared:
+            epoch = self._current_epoch()          # read before the rows: anything read after is at least as new
             if shared:
                 try:
                     turn = self._shared_turn(endpoint_id, queue)
@@ -449,12 +454,25 @@ class WebhookDispatcher:
                 return
             if head is not None:
                 try:
-                    await self._send_batch(endpoint, head, queue)
+                    await self._send_batch(endpoint, head, queue, epoch)
                 except Exception:      # the results could not be written: sent again when a sender next runs
                     log.exception("webhook deliveries to endpoint %s could not be recorded", endpoint_id)
                     return
             elif wait > 0:
                 await asyncio.sleep(min(wait, SHARED_POLL) if shared else wait)   # shared: keep the lease
+
+    def _current_epoch(self) -> int:
+        """The store's epoch as of this worker's last look at the state (no look of its own: a round's lookups make
+        it). Shared state: when another worker's reset or import moved it, this worker forgets what it queued and
+        dropped for the old state — the queues are refilled from the new one; a batch whose rows turn out newer than
+        its epoch sends nothing (`_send_batch`), one still out for an older epoch records nothing (`_settle`)."""
+        epoch = self.store.epoch
+        if epoch != self._epoch:
+            self._epoch = epoch
+            self.dropped = {"events": 0, "deliveries": 0}
+            for queue in self._queues.values():
+                queue.clear()
+        return epoch
 
     def _ready(self, endpoint_id: int, queue: collections.deque[int]) -> tuple[Row | None, Row | None, float]:
         """(the endpoint, the head of its queue if it is due now, else seconds until it is). Deliveries at the head
@@ -473,12 +491,15 @@ class WebhookDispatcher:
         wait = head["next_attempt_at"] - time.time()
         return (endpoint, None, wait) if wait > 0 else (endpoint, head, 0.0)
 
-    async def _send_batch(self, endpoint: Row, head: Row, queue: collections.deque[int]) -> None:
+    async def _send_batch(self, endpoint: Row, head: Row, queue: collections.deque[int], epoch: int) -> None:
         """Send the due deliveries from the head of the queue on, in order, until one attempt fails, `policy.batch`
         were sent or `policy.batch_seconds` passed; then record every result in one transaction — also when cancelled
-        mid-batch (shutdown), so what the receiver acknowledged is not sent again."""
-        generation = self._generation
+        mid-batch (shutdown), so what the receiver acknowledged is not sent again. `epoch`: the store's epoch the
+        head was read in; once it moved (reset, import — here or in another worker) the batch stops and records
+        nothing."""
         deliveries = self.store[DELIVERIES]                   # looked up once per batch (shared: one sync)
+        if self.store.epoch != epoch:         # the round's lookups met another worker's reset: start the round again
+            return
         connection = self._connection(endpoint)
         refused = await self._refusal(endpoint["url"])       # the target policy, once per batch
         results: list[tuple[Row, dict[str, Any]]] = []
@@ -496,18 +517,23 @@ class WebhookDispatcher:
                         or time.monotonic() - started > self.policy.batch_seconds:
                     break
                 delivery = deliveries.view(queue[len(results)])
-                if delivery is None or delivery["status"] not in UNSETTLED or delivery["next_attempt_at"] > time.time():
+                if delivery is None or delivery["status"] not in UNSETTLED or delivery["next_attempt_at"] > time.time() \
+                        or self.store.epoch != epoch:
                     break                                # the next round starts there
         finally:
-            if results and generation == self._generation:   # not after a reset or import while in flight
-                settled = self._settle(endpoint, results)
+            if results and epoch == self.store.epoch:    # not after a reset or import while in flight
+                settled = self._settle(endpoint, results, epoch)
                 while queue and queue[0] in settled:
                     queue.popleft()
 
-    def _settle(self, endpoint: Row, results: list[tuple[Row, dict[str, Any]]]) -> set[int]:
-        """Write the attempts of one batch in one transaction; returns the ids now delivered or dead."""
+    def _settle(self, endpoint: Row, results: list[tuple[Row, dict[str, Any]]], epoch: int) -> set[int]:
+        """Write the attempts of one batch in one transaction; returns the ids now delivered or dead. Nothing is
+        written when the state was replaced since the batch began (shared state: the transaction has just applied
+        the other workers' writes, under their common lock) — its ids may name new deliveries, never sent."""
         settled: set[int] = set()
         with self.store.transaction():
+            if self.store.epoch != epoch:
+                return settled
             deliveries = self.store[DELIVERIES]
             delivered = False
             for delivery, result in results:
@@ -595,7 +621,9 @@ class WebhookDispatcher:
             status = await connection.request(method, headers, body, self.policy.timeout)
             record["status_code"] = status
             record["ok"] = 200 <= status < 300
-            if not record["ok"]:
+            if status == 407 and connection.proxy is not None:
+                record["error"] = f"proxy {connection.proxy.url} answered 407 (Proxy Authentication Required)"
+            elif not record["ok"]:
                 record["error"] = f"receiver answered {status}"
         except DeliveryTimeout:
             record["error"] = f"timed out after {self.policy.timeout:g} s"

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from apitwin import runtime
+from apitwin.plaindata import deep_copy
 
 EXTENSION = "x-apitwin-auth"
 CONTRACT_SECRET = "apitwin-contract"   # what tools send when nothing is pinned
@@ -217,7 +218,7 @@ def _drop_requirements(view: dict[str, Any], dropped: set[str]) -> dict[str, Any
         kept = [{k: v for k, v in r.items() if k not in dropped} for r in requirements if isinstance(r, dict)]
         return kept
 
-    view = copy.deepcopy(view)
+    view = deep_copy(view)
     if "security" in view:
         view["security"] = clean(view["security"])
     for item in (view.get("paths") or {}).values():

@@ -9,11 +9,15 @@ judge a document the same way.
 from __future__ import annotations
 
 import copy
+import importlib.util
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apitwin import content_cache
+from apitwin.plaindata import deep_copy
 from apitwin.review.loader import Document, Loader, LoadError, split
 from apitwin.review.openapi import SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, Spec
 
@@ -60,8 +64,9 @@ def open_document(path: Path | str, *, check: bool = True) -> Bundled:
         raise DocumentRefused([f"{root.display}:{root.line('/openapi') or 1}: /openapi: OpenAPI {data['openapi']} "
                                "is not supported: OpenAPI 3.x only (3.0 and 3.1)"])
     spec = Spec(root, loader)
+    warnings: list[str] = []
     if check:
-        problems = _problems(spec)
+        problems, warnings = _checked(spec)
         if problems:
             raise DocumentRefused(problems)
     try:
@@ -74,14 +79,58 @@ def open_document(path: Path | str, *, check: bool = True) -> Bundled:
     format_bounds(bundled)
     name_operations(bundled)
     fill_server_variables(bundled)
-    return Bundled(Path(path).resolve(), bundled, version, _example_warnings(spec) if check else [])
+    return Bundled(Path(path).resolve(), bundled, version, warnings)
 
 
-def _problems(spec: Spec) -> list[str]:
+def _checked(spec: Spec) -> tuple[list[str], list[str]]:
+    """The document's problems, and, when it has none, its example warnings. Checking a large document against the
+    OpenAPI schema (openapi-spec-validator) was most of its start (measured with cProfile, bench/bench_startup.py):
+    a clean verdict is kept in apitwin.content_cache under the bytes of every file the document reaches and the
+    code that judged it, so only a start of changed bytes (or of a changed validator) checks again."""
     from apitwin.review import rules
 
+    problems = _problems(spec, (rules.ref_resolves,))    # also reads every file the document's `$ref`s reach
+    if problems:
+        return problems, []
+    address = _verdict_key(spec)
+    warnings = content_cache.get(address)
+    if not content_cache.is_miss(warnings):
+        return [], list(warnings)
+    problems = _problems(spec, (rules.oas_schema,))
+    if problems:
+        return problems, []
+    warnings = _example_warnings(spec)
+    content_cache.put(address, warnings)
+    return [], warnings
+
+
+# the libraries and our own modules whose code decides a verdict: an upgrade or an edit is a new cache key
+_VERDICT_LIBRARIES = ("openapi_spec_validator", "openapi_schema_validator", "jsonschema", "jsonschema_path",
+                      "referencing", "jsonschema_specifications", "yaml")
+_VERDICT_MODULES = ("apitwin.review.rules", "apitwin.review.examples", "apitwin.review.openapi",
+                    "apitwin.review.loader", "apitwin.inferred.document")
+
+
+def _verdict_key(spec: Spec) -> str:
+    parts: list[str | bytes] = []
+    for doc in sorted(spec.loader.documents(), key=lambda d: d.uri):
+        parts += [doc.uri, doc.display, doc.digest]
+    for name in _VERDICT_LIBRARIES + _VERDICT_MODULES:
+        found = importlib.util.find_spec(name)
+        origin = found.origin if found is not None else None
+        if origin and os.path.isfile(origin):
+            status = os.stat(origin)
+            parts += [name, origin, f"{status.st_mtime_ns} {status.st_size}"]
+            if name.startswith("apitwin."):
+                parts.append(Path(origin).read_bytes())
+        else:
+            parts += [name, "absent"]
+    return content_cache.key("inferred.document.verdict", *parts)
+
+
+def _problems(spec: Spec, checks: tuple[Any, ...]) -> list[str]:
     found = []
-    for check in (rules.ref_resolves, rules.oas_schema):
+    for check in checks:
         for where, message in check(spec):
             line = where.line
             found.append(f"{where.doc.display}:{line or 1}: {where.pointer or '/'}: {message}")
@@ -91,11 +140,13 @@ def _problems(spec: Spec) -> list[str]:
 
 
 def _example_warnings(spec: Spec) -> list[str]:
+    """Examples and defaults their schemas refuse: reported, not refused (3.1 makes both annotations). The mock
+    answers no such example and Connexion's view of the document drops such defaults (apitwin.specs)."""
     from apitwin.review import rules
 
     try:
         return [f"{where.doc.display}:{where.line or 1}: {where.pointer}: {message}"
-                for where, message in rules.example_valid(spec)]
+                for check in (rules.example_valid, rules.default_valid) for where, message in check(spec)]
     except Exception as exc:  # noqa: BLE001 - a warning pass must never stop a start
         return [f"{spec.root.display}: examples not checked: {exc}"]
 
@@ -117,7 +168,7 @@ class _Bundler:
         self.hoisted: dict[tuple[str, str], str] = {}   # (uri, pointer) → root pointer
 
     def bundle(self) -> dict[str, Any]:
-        out = self._walk(copy.deepcopy(self.root.data), self.root, in_schema=False, depth=0)
+        out = self._walk(deep_copy(self.root.data), self.root, in_schema=False, depth=0)
         for kind, entries in self.extra.items():
             out.setdefault("components", {}).setdefault(kind, {}).update(entries)
         return out

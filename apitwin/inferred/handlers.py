@@ -8,6 +8,7 @@ import json
 import re
 import uuid
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from connexion.lifecycle import ConnexionResponse
 
@@ -57,18 +58,72 @@ class Handlers:
         method = getattr(self, f"_{role}")
 
         async def handler(**kwargs: Any) -> Any:
+            gone = self._gone(binding)
+            if gone is not None:
+                raise ApiError(404, [f"{gone} was deleted."])
             if self.sender is None:
-                return method(binding, kwargs)
-            token = _ITEM.set(None)
-            try:
                 answer = method(binding, kwargs)
-                self._succeeded(binding, kwargs, answer)
-            finally:
-                _ITEM.reset(token)
+            else:
+                token = _ITEM.set(None)
+                try:
+                    answer = method(binding, kwargs)
+                    self._succeeded(binding, kwargs, answer)
+                finally:
+                    _ITEM.reset(token)
+            self._remember(answer)
             return answer
 
         handler.__name__ = handler.__qualname__ = operation_id
         return handler
+
+    # ------------------------------------------------------------------------------------------------ deleted paths
+
+    def _gone(self, binding: Binding) -> str | None:
+        """The deleted path a read (or PATCH) of an operation that fits no resource lies at or under, when it
+        documents a 404: DELETE answers its 2xx then 404 for such operations too (`DELETE /links/7/visits`, then
+        `GET` of it), and for sub-paths of a deleted item (`/links/7/visits` once `/links/7` is gone). Resources
+        answer from the store, which alone says whether an item exists."""
+        if binding.role != "other":
+            return None
+        deleted = runtime.current().store.existing(_DELETED_PATHS)
+        if deleted is None or not len(deleted):
+            return None
+        request = self._request()
+        if request.method not in ("GET", "HEAD", "PATCH") or not documents_status(binding.operation, 404):
+            return None
+        path = request.url.path.rstrip("/")
+        for row in deleted.scan():
+            if path == row["path"] or path.startswith(row["path"] + "/"):
+                return row["path"]
+        return None
+
+    def _remember(self, answer: Any) -> None:
+        """A 2xx DELETE marks its path deleted; a 2xx PUT at a path, a POST to it, or a created item's Location
+        makes it live again."""
+        status = getattr(answer, "status_code", 200)
+        if not 200 <= status < 300:
+            return
+        request = self._request()
+        if request.method not in ("DELETE", "PUT", "POST"):
+            return
+        store = runtime.current().store
+        path = request.url.path.rstrip("/")
+        if request.method == "DELETE":
+            deleted = store[_DELETED_PATHS]
+            if not any(row["path"] == path for row in deleted.scan()):
+                with store.transaction():
+                    deleted.insert({"id": deleted.next_id(), "path": path})
+            return
+        deleted = store.existing(_DELETED_PATHS)
+        if deleted is None or not len(deleted):
+            return
+        headers = {str(k).lower(): v for k, v in (getattr(answer, "headers", None) or {}).items()}
+        location = urlsplit(str(headers.get("location") or "")).path.rstrip("/")
+        live = [p for p in (location, path if request.method == "PUT" else "") if p]   # these and all below
+        with store.transaction():
+            for row in deleted.scan():
+                if row["path"] == path or any(row["path"] == p or row["path"].startswith(p + "/") for p in live):
+                    deleted.delete(row["id"])
 
     # ------------------------------------------------------------------------------------------------ callbacks
 
@@ -382,7 +437,10 @@ class Handlers:
             return None
         from urllib.parse import quote
 
-        values = {**scope, resource.id_param: str(key)}
+        # every other template parameter (an API version, a tenant segment: `/v{version}/things/{id}`) as this
+        # request named it, so the header is a real URL and never a template
+        request = {name: str(value) for name, value in self._request().path_params.items()}
+        values = {**request, **scope, resource.id_param: str(key)}
         path = re.sub(r"\{([^}/]+)\}", lambda m: quote(values.get(m.group(1), m.group(0)), safe=""),
                       resource.item_path)
         rt = runtime.current()
@@ -448,6 +506,9 @@ class Handlers:
         self._changed(resource, "deleted", row["body"], row.get("tenant"))
         return self._render(binding, 204, row["body"], item=row["body"])
 
+
+# the store collection of concrete paths a DELETE answered 2xx for (reset with the rest of the state)
+_DELETED_PATHS = "_deleted_paths"
 
 # the item an operation answered with (set by `_render`), for the bodies of its callbacks
 _ITEM: contextvars.ContextVar[Any] = contextvars.ContextVar("apitwin_inferred_item", default=None)

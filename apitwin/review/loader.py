@@ -7,6 +7,7 @@ Remote (http) references are not fetched: a review must not depend on the networ
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import re
 import subprocess
@@ -16,6 +17,8 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import yaml
+
+from apitwin import content_cache
 
 GIT_ROOT = "file:///@git/"   # base URI of documents read from a git revision: file-like, so relative refs join
 
@@ -50,6 +53,7 @@ class Document:
     display: str             # how findings name it: the path as given, or REV:PATH
     data: Any
     lines: dict[str, int] = field(default_factory=dict)  # JSON pointer → 1-based line
+    digest: str = ""         # SHA-256 of its text: what a result computed from it is cached under (content_cache)
 
     def line(self, pointer: str) -> int | None:
         """The line of the node at `pointer`, or of its nearest ancestor that has one."""
@@ -194,10 +198,17 @@ def parse_json(text: str, name: str) -> tuple[Any, dict[str, int]]:
     return data, lines
 
 
+# this module's own source is part of what a cached parse depends on: an edit of the parser is a new key
+_PARSER_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
 def parse(text: str, name: str) -> tuple[Any, dict[str, int]]:
-    if name.endswith(".json") or text.lstrip().startswith(("{", "[")):
-        return parse_json(text, name)
-    return parse_yaml(text, name)
+    """The document's data and the line of every node; the result of the same text is read from
+    apitwin.content_cache (a large document otherwise spends a tenth of `apitwin serve`'s start here)."""
+    as_json = name.endswith(".json") or text.lstrip().startswith(("{", "["))
+    reader = parse_json if as_json else parse_yaml
+    return content_cache.cached(content_cache.key("review.loader.parse", reader.__name__, yaml.__version__, _PARSER_CODE, text),
+                                lambda: reader(text, name))
 
 
 # ------------------------------------------------------------------------------------------------ sources
@@ -254,7 +265,8 @@ class Loader:
             return doc
         text, default_display = self._read(uri)
         data, lines = parse(text, display or default_display)
-        doc = Document(uri, display or default_display, data, lines)
+        doc = Document(uri, display or default_display, data, lines,
+                       hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
         self._docs[uri] = doc
         return doc
 

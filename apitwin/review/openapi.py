@@ -9,7 +9,6 @@ from typing import Any, Iterator
 from urllib.parse import quote
 
 from jsonschema.protocols import Validator
-from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker, oas31_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
@@ -207,6 +206,10 @@ class Spec:
     def validator(self, where: Location) -> Validator:
         """A validator for the schema at `where`, in the document's dialect (3.0: nullable & co; 3.1: 2020-12), all
         formats checked, `$ref`s resolved against every file."""
+        # imported here: pydantic comes with it, which `apitwin serve DOC` does not need when the document's
+        # verdict is cached (apitwin.inferred.document)
+        from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker, oas31_format_checker
+
         if self.version == "3.0":
             return OAS30Validator({"$ref": where.uri}, registry=self._registry, format_checker=oas30_format_checker)
         return OAS31Validator({"$ref": where.uri}, registry=self._registry, format_checker=oas31_format_checker)

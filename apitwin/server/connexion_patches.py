@@ -19,6 +19,11 @@
   (`(?s:.*)` instead of `.*`): otherwise a path whose parameter holds an encoded %0A reaches no route at all and
   answers a 404 the document may not list. APIs that refuse control characters in paths still do so first
   (`Wire.control_path_status`, apitwin.limits); the inferred APIs route them like any other character.
+- Connexion's routers (the one mounting each API's base path and each API's own) are `IndexedRouter`s
+  (apitwin.server.route_index): the same routes tried in the same order, but only those that can match the path's
+  first segment and number of `/` — Starlette's loop ran about 15 route regexes per Partners request.
+- `connexion.json_schema.deepcopy`, the copy `resolve_refs` makes of every document before resolving it, is
+  apitwin.plaindata's: the same copy of plain data, several times faster (copying was a fifth of create_app).
 - Relied upon, not patched: the body validators' constructor attributes (`_schema`, `_encoding`, `_nullable`,
   `_required`) and the `MUTABLE_VALIDATION` switch that replays a normalised body (apitwin.validation).
 """
@@ -28,20 +33,30 @@ import functools
 from typing import Any
 
 import connexion.decorators.parameter as parameter_decorators
+import connexion.middleware.routing as connexion_routing
+import connexion.json_schema as connexion_json_schema
 import connexion.security as security
 import jsonschema_rs
 import starlette.convertors as convertors
 from connexion.json_schema import NullableTypeValidator
 from connexion.middleware.main import ConnexionMiddleware
+from connexion.middleware.request_validation import RequestValidationOperation
+from connexion.middleware.request_validation import logger as validation_log
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.spec import Specification
+from connexion.utils import is_nullable
+import connexion.utils as connexion_utils
 from connexion.utils import inspect_function_arguments
 from jsonschema import Draft4Validator
 from jsonschema.validators import extend as extend_validator
 
+from apitwin.plaindata import deep_copy
+
 # (module, attribute) pairs replaced by `apply`
 PATCHED = ((parameter_decorators, "inspect_function_arguments"), (security, "inspect_function_arguments"))
+# (module, attribute): the deep copy `resolve_refs` makes, replaced by `apply` with apitwin.plaindata's
+REF_RESOLUTION_COPY = (connexion_json_schema, "deepcopy")
 # (class, classmethod) given a fast path by `apply`
 SPEC_VALIDATION = (Specification, "_validate_spec")
 # the regex a mount's `{path:path}` tail matches: any character, line feeds included
@@ -60,6 +75,7 @@ def apply() -> None:
     cached = functools.lru_cache(maxsize=4096)(inspect_function_arguments)
     for module, name in PATCHED:
         setattr(module, name, cached)
+    setattr(*REF_RESOLUTION_COPY, deep_copy)
     connexion_validation = Specification._validate_spec.__func__
 
     def validate_spec(cls: type, spec: dict[str, Any]) -> None:
@@ -67,6 +83,8 @@ def apply() -> None:
             connexion_validation(cls, spec)
     Specification._validate_spec = classmethod(validate_spec)   # type: ignore[method-assign, assignment]
     convertors.CONVERTOR_TYPES["path"].regex = PATH_TAIL
+    plan_request_validation()
+    index_routes()
     _applied = True
 
 
@@ -107,3 +125,112 @@ def middleware_stack() -> list[Any]:
     """Connexion's default middleware list without its Swagger UI, its 500 handler awaited."""
     return [AwaitedServerErrorMiddleware if m is ServerErrorMiddleware else m
             for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
+
+
+# --- the final app (s3-pipeline): compiled per-operation endpoints instead of Connexion's decorator stack ---------
+# Relied upon: `AsyncApp._middleware_app` (the app Connexion's middleware stack wraps) and `ConnexionMiddleware.app`
+# (the same object, read when the stack is built at the first request). tests/engine/test_connexion_patches.py
+# checks both still exist and are the same object in the pinned Connexion.
+FINAL_APP_ATTRIBUTES = ("_middleware_app", "middleware.app")
+
+
+def use_final_app(app: Any, final: Any) -> None:
+    """Make `final` (apitwin.server.endpoint.Endpoints) the app innermost in `app`'s middleware stack, in place of
+    Connexion's AsyncASGIApp; before the first request, while no API has been added."""
+    if app.middleware.app is not app._middleware_app or app.middleware.middleware_stack is not None:
+        raise RuntimeError("Connexion's final app can only be replaced on a fresh AsyncApp")
+    app._middleware_app = app.middleware.app = final
+
+
+# --- request validation (s3-pipeline): what depends only on the operation, worked out once ------------------------
+# Connexion's `RequestValidationOperation.__call__` builds, for every request, a URI parser, a parameter validator
+# (grouping the parameters), the accepted media types, the body schema and the body validator class for the sent
+# media type. `validate_request` does the same steps in the same order with those kept per operation (a few per
+# operation for the media types clients send); the body validator itself stays per request (it holds the request).
+# tests/engine/test_connexion_patches.py checks the attributes read here still exist.
+VALIDATION_OPERATION_ATTRIBUTES = ("_operation", "_validator_map", "strict_validation", "security_query_params",
+                                   "next_app", "extract_content_type", "validate_mime_type")
+_MEDIA_TYPES_KEPT = 16
+
+
+class _ValidationPlan:
+    def __init__(self, op: Any, operation: Any, validator_map: Any) -> None:
+        self.operation = operation
+        self.body_validators = validator_map["body"]
+        self.uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
+        self.parameter_validator = validator_map["parameter"](
+            operation.parameters, uri_parser=self.uri_parser, strict_validation=op.strict_validation,
+            security_query_params=op.security_query_params)
+        self.required = operation.request_body.get("required", False)
+        self._accepted: dict[str, bool] = {}
+        self._bodies: dict[str, tuple[Any, Any, bool]] = {}
+
+    def accepted(self, op: Any, mime_type: str) -> None:
+        """Connexion's `validate_mime_type` (raises its UnsupportedMediaTypeProblem), remembered when it passes."""
+        if mime_type not in self._accepted:
+            op.validate_mime_type(mime_type)
+            if len(self._accepted) < _MEDIA_TYPES_KEPT:
+                self._accepted[mime_type] = True
+
+    def body(self, mime_type: str) -> tuple[Any, Any, bool]:
+        """(schema, body validator class or None, nullable) for a media type."""
+        found = self._bodies.get(mime_type)
+        if found is None:
+            operation = self.operation
+            schema = operation.body_schema(mime_type)
+            validator = self.body_validators.get(mime_type) if schema else None
+            found = (schema, validator, is_nullable(operation.body_definition(mime_type)) if schema else False)
+            if len(self._bodies) < _MEDIA_TYPES_KEPT:
+                self._bodies[mime_type] = found
+        return found
+
+
+async def _validate_request(self: Any, scope: Any, receive: Any, send: Any) -> None:
+    plan = self.__dict__.get("_apitwin_plan")
+    if plan is None:
+        plan = self._apitwin_plan = _ValidationPlan(self, self._operation, self._validator_map)
+    plan.parameter_validator.validate(scope)
+    mime_type, encoding = self.extract_content_type(scope["headers"])
+    plan.accepted(self, mime_type)
+    schema, body_validator, nullable = plan.body(mime_type)
+    if schema:
+        if body_validator is None:
+            validation_log.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
+        else:
+            validator = body_validator(schema=schema, required=plan.required, nullable=nullable, encoding=encoding,
+                                       strict_validation=self.strict_validation, uri_parser=plan.uri_parser)
+            receive, scope = await validator.wrap_receive(receive, scope=scope)
+    await self.next_app(scope, receive, send)
+
+
+def plan_request_validation() -> None:
+    """Idempotent: Connexion's request validation operations keep what depends only on the operation."""
+    RequestValidationOperation.__call__ = _validate_request   # type: ignore[method-assign]
+    for module, name, replacement in FAST_UTILS:
+        setattr(module, name, replacement)
+
+
+def extract_content_type(headers: Any) -> str | None:
+    """`connexion.utils.extract_content_type` without building its typing annotation on every call (a third of its
+    time, twice per request): the Content-Type of ASGI header pairs or a dict, latin-1 decoded; None without one."""
+    for key, value in headers.items() if isinstance(headers, dict) else headers:
+        if (key.decode("latin-1") if isinstance(key, bytes) else key).lower() == "content-type":
+            return value.decode("latin-1") if isinstance(value, bytes) else value
+    return None
+
+
+# (module, attribute, replacement) swapped by `plan_request_validation`; every caller reads it through the module
+FAST_UTILS = ((connexion_utils, "extract_content_type", extract_content_type),)
+ORIGINAL_UTILS = {name: getattr(module, name) for module, name, _ in FAST_UTILS}   # for the equivalence test
+
+
+# --- routing (s3-pipeline2): Connexion's routers try only the routes that can match -------------------------------
+# `connexion.middleware.routing` builds `RoutingMiddleware.router` and every `RoutingAPI.router` from its module-level
+# name `Router`; tests/engine/test_connexion_patches.py checks the name is still there and read by both.
+ROUTER_NAME = (connexion_routing, "Router")
+
+
+def index_routes() -> None:
+    """Idempotent; before the first request (Connexion builds its routers when the middleware stack is built)."""
+    from apitwin.server.route_index import IndexedRouter
+    setattr(*ROUTER_NAME, IndexedRouter)

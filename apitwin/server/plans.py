@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
@@ -21,59 +21,18 @@ QUERY_PATTERN = "x-apitwin-query-pattern"
 _UNSET = object()
 
 
-def _compiled(schema: Any) -> Any:
-    """jsonschema-rs' validator of `schema`, which may be cyclic (a recursive schema with its `$ref`s resolved):
-    jsonschema-rs reads schemas as trees, so each node reached again on its own path becomes a `$defs` entry and
-    a `$ref` to it."""
-    return jsonschema_rs.validator_for(_acyclic(schema), validate_formats=True)
-
-
-def _acyclic(schema: Any) -> Any:
-    targets: dict[int, str] = {}
-    nodes: dict[int, Any] = {}
-
-    def find(node: Any, path: set[int]) -> None:
-        if isinstance(node, list):
-            for item in node:
-                find(item, path)
-            return
-        if not isinstance(node, dict):
-            return
-        if id(node) in path:
-            targets.setdefault(id(node), f"apitwin-cycle-{len(targets)}")
-            return
-        if id(node) in nodes:
-            return                      # shared, already walked (its cycles were found then)
-        nodes[id(node)] = node
-        path.add(id(node))
-        for value in node.values():
-            find(value, path)
-        path.discard(id(node))
-
-    find(schema, set())
-    if not targets:
-        return schema
-
-    def build(node: Any, top: bool = False) -> Any:
-        if isinstance(node, list):
-            return [build(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        if id(node) in targets and not top:
-            return {"$ref": f"#/$defs/{targets[id(node)]}"}
-        return {key: build(value) for key, value in node.items()}
-
-    root = build(schema)
-    if not isinstance(root, dict):
-        return root
-    definitions = {name: build(nodes[key], top=True) for key, name in targets.items()}
-    return {**root, "$defs": {**(root.get("$defs") or {}), **definitions}}
-
-
 @dataclass(frozen=True)
 class BodyContract:
     fast: Any          # jsonschema_rs validator: the common, valid case costs microseconds
     detailed: Any      # jsonschema Draft202012Validator: per-field messages for an invalid body
+
+
+class ResponseCheck(NamedTuple):
+    """One documented response as the guard checks it."""
+    key: str                          # the documented key (`200`, `4XX`, `default`)
+    content: dict[str, Any]           # media type → media object
+    empty_body_ok: bool               # x-apitwin-empty-body
+    required_headers: tuple[str, ...]
 
 
 @dataclass
@@ -86,6 +45,7 @@ class OperationPlan:
     body_check: Callable[[Any, dict[str, Any], Any], Any] | None
     responses: dict[str, Any] = field(default_factory=dict)
     _response_validators: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _response_checks: dict[int, Any] = field(default_factory=dict)
     _json_body: Any = _UNSET
     json_schemas: dict[str, Any] = field(default_factory=dict)   # JSON media type → its schema (request view)
     _json_bodies: dict[str, Any] = field(default_factory=dict)
@@ -95,7 +55,7 @@ class OperationPlan:
         """The JSON request body's contract (None: no JSON body schema), compiled on first use."""
         if self._json_body is _UNSET:
             self._json_body = None if self.json_schema is None else BodyContract(
-                _compiled(self.json_schema), _detailed(self.json_schema))
+                compiled(self.json_schema), _detailed(self.json_schema))
         return self._json_body
 
     def json_body_for(self, media_type: str) -> BodyContract | None:
@@ -106,7 +66,7 @@ class OperationPlan:
             return self.json_body
         found = self._json_bodies.get(media_type)
         if found is None:
-            found = self._json_bodies[media_type] = BodyContract(_compiled(schema), _detailed(schema))
+            found = self._json_bodies[media_type] = BodyContract(compiled(schema), _detailed(schema))
         return found
 
     def response_for(self, status: int) -> tuple[str, dict[str, Any]] | None:
@@ -116,6 +76,22 @@ class OperationPlan:
                 return key, self.responses[key]
         return None
 
+    def response_check(self, status: int) -> ResponseCheck | None:
+        """What the response guard needs of a status, worked out once per status (None: not documented)."""
+        found = self._response_checks.get(status, _UNSET)
+        if found is _UNSET:
+            documented = self.response_for(status)
+            if documented is None:
+                found = None
+            else:
+                key, response = documented
+                found = ResponseCheck(key, response.get("content") or {}, bool(response.get("x-apitwin-empty-body")),
+                                      tuple(name for name, header in (response.get("headers") or {}).items()
+                                            if header.get("required")))
+            if 100 <= status <= 599:   # bounded: statuses are three digits
+                self._response_checks[status] = found
+        return found
+
     def response_validator(self, key: str, media_type: str) -> Any:
         """The compiled validator of one documented JSON response body (None if it has no schema). Compiled on
         first use and kept: compiling every response of a large document at start costs seconds."""
@@ -123,7 +99,7 @@ class OperationPlan:
         if found is _UNSET:
             media = ((self.responses.get(key) or {}).get("content") or {}).get(media_type) or {}
             found = None if not media_type.endswith("json") or "schema" not in media else \
-                _compiled(as_response(media["schema"]))
+                compiled(as_response(media["schema"]))
             self._response_validators[(key, media_type)] = found
         return found
 
@@ -141,6 +117,49 @@ def as_request(schema: Any) -> Any:
     """A body schema as a request sees it: `readOnly` properties are not required (OpenAPI: "required" on a
     read-only property applies to responses only)."""
     return _seen_as(schema, "readOnly", {})
+
+
+def compiled(schema: Any) -> Any:
+    """A jsonschema_rs validator of `schema`. Connexion resolves `$ref`s into shared objects, so a recursive schema
+    (a tree whose children are trees) arrives as a cyclic dict, which jsonschema_rs refuses ("Recursion limit
+    reached"): such a schema is compiled from its `acyclic` form instead."""
+    try:
+        return jsonschema_rs.validator_for(schema, validate_formats=True)
+    except ValueError:
+        return jsonschema_rs.validator_for(acyclic(schema), validate_formats=True)
+
+
+def acyclic(schema: Any) -> Any:
+    """`schema` with every object met again inside itself replaced by a `$ref` into the root's `$defs`; shared
+    objects that are not cycles stay shared."""
+    done: dict[int, Any] = {}
+    names: dict[int, str] = {}
+    active: set[int] = set()
+    defs: dict[str, Any] = {}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        key = id(node)
+        if key in done:
+            return done[key]
+        if key in active:
+            return {"$ref": f"#/$defs/{names.setdefault(key, f'apitwin-cycle-{len(names)}')}"}
+        active.add(key)
+        out = {name: value if name in ("example", "examples", "default", "enum", "const") else walk(value)
+               for name, value in node.items()}
+        active.discard(key)
+        done[key] = out
+        if key in names:
+            defs[names[key]] = out
+        return out
+
+    root = walk(schema)
+    if defs and isinstance(root, dict):
+        root = {**root, "$defs": {**(root.get("$defs") or {}), **defs}}
+    return root
 
 
 def as_response(schema: Any) -> Any:

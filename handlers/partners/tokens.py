@@ -42,7 +42,8 @@ def verify_token(apikey: str, required_scopes: Any = None) -> dict[str, Any]:
         claims = tokens.verify(token, runtime.current().settings.jwt_secret, required=("exp", "user_id", "username"))
     except tokens.TokenError as exc:
         raise unauthorized(str(exc)) from None
-    account = store()["accounts"].get(claims["user_id"]) if isinstance(claims["user_id"], int) else None
+    # read, not copied (every request runs this): only fields are compared and copied out below
+    account = store()["accounts"].view(claims["user_id"]) if isinstance(claims["user_id"], int) else None
     if account is None or account["username"] != claims["username"] or not account.get("active", True):
         raise unauthorized("Invalid signature.")
     return {"sub": account["id"], "partner": account["partner"], "username": account["username"]}

@@ -30,6 +30,25 @@ def test_patch_is_a_bounded_memo_of_the_same_function() -> None:
             test_patch_is_a_bounded_memo_of_the_same_function)
 
 
+def test_resolve_refs_copies_through_the_patched_name_and_still_leaves_its_input_alone() -> None:
+    import copy
+
+    from connexion.json_schema import resolve_refs
+
+    module, name = connexion_patches.REF_RESOLUTION_COPY
+    assert getattr(module, name) is copy.deepcopy or getattr(module, name) is connexion_patches.deep_copy
+    assert f"{name}(spec)" in inspect.getsource(resolve_refs), "resolve_refs no longer copies through the name"
+    connexion_patches.apply()
+    assert getattr(module, name) is connexion_patches.deep_copy
+    shared = {"type": "string"}
+    spec = {"components": {"schemas": {"A": shared}}, "paths": {"/a": {"get": {"x": {"$ref": "#/components/schemas/A"},
+                                                                           "y": shared}}}}
+    before = copy.deepcopy(spec)
+    resolved = resolve_refs(spec)
+    assert spec == before and resolved["paths"]["/a"]["get"]["x"] == {"type": "string"}
+    assert resolved["components"]["schemas"]["A"] is not shared
+
+
 @pytest.mark.parametrize("attribute", connexion_patches.VALIDATOR_ATTRIBUTES)
 def test_validator_attributes_exist(attribute: str) -> None:
     if attribute.isupper():
@@ -118,3 +137,55 @@ def test_a_document_the_fast_path_refuses_gets_connexions_own_error(broken: dict
     assert not connexion_patches.accepted(OpenAPISpecification.openapi_schema, document)
     with pytest.raises(InvalidSpecification, match=words):
         OpenAPISpecification(document)
+
+
+def test_the_final_app_attributes_exist() -> None:
+    """`use_final_app` swaps Connexion's AsyncASGIApp for apitwin.server.endpoint.Endpoints through these."""
+    import connexion
+    from connexion.apps.asynchronous import AsyncASGIApp
+
+    from apitwin.server.endpoint import Endpoints
+
+    app = connexion.AsyncApp(__name__)
+    assert connexion_patches.FINAL_APP_ATTRIBUTES == ("_middleware_app", "middleware.app")
+    assert isinstance(app._middleware_app, AsyncASGIApp) and app.middleware.app is app._middleware_app
+    assert app.middleware.middleware_stack is None
+    assert issubclass(Endpoints, AsyncASGIApp)
+    final = Endpoints()
+    connexion_patches.use_final_app(app, final)
+    assert app._middleware_app is final and app.middleware.app is final
+
+
+@pytest.mark.parametrize("attribute", connexion_patches.VALIDATION_OPERATION_ATTRIBUTES)
+def test_request_validation_attributes_exist(attribute: str) -> None:
+    from connexion.middleware.request_validation import RequestValidationOperation
+
+    if hasattr(RequestValidationOperation, attribute):
+        return
+    source = inspect.getsource(RequestValidationOperation.__init__)
+    assert f"self.{attribute} =" in source, f"Connexion's request validation no longer sets {attribute}"
+
+
+def test_request_validation_is_planned_once_per_operation() -> None:
+    from connexion.middleware.request_validation import RequestValidationOperation
+
+    from apitwin.settings import Settings
+    from tests.engine.helpers import NOTES, fake_app, fake_auth
+
+    connexion_patches.apply()
+    assert RequestValidationOperation.__call__ is connexion_patches._validate_request
+    with fake_app(Settings()).test_client() as client:
+        headers = fake_auth(client)
+        assert client.get(f"{NOTES}?page=x", headers=headers).status_code == 400   # still validated
+        assert client.get(NOTES, headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize("headers", [
+    [(b"content-type", b"application/json; charset=latin-1")], [(b"Content-Type", b"text/plain")], [],
+    [(b"x-other", b"1"), (b"CONTENT-TYPE", b"a/b"), (b"content-type", b"c/d")],
+    {"Content-Type": "application/json"}, {"X": "y"}, {"content-type": "x/y"},
+])
+def test_fast_utils_answer_as_connexion_does(headers: Any) -> None:
+    for module, name, replacement in connexion_patches.FAST_UTILS:
+        assert callable(getattr(module, name, None)), f"{module.__name__}.{name} is gone"
+        assert replacement(headers) == connexion_patches.ORIGINAL_UTILS[name](headers)

@@ -25,7 +25,8 @@ def _documented(text: str) -> list[str]:
 
 
 def _built(app: Any) -> list[str]:
-    return [getattr(m, "func", m).__name__ for m in app.middleware.middlewares]
+    """The middleware layers, outermost first, and the app innermost in them (apitwin.server.endpoint.Endpoints)."""
+    return [getattr(m, "func", m).__name__ for m in app.middleware.middlewares] + [type(app.middleware.app).__name__]
 
 
 def test_built_middleware_order_is_the_documented_order() -> None:

@@ -23,7 +23,9 @@ def _files() -> list[Path]:
     found = [ROOT / name for name in TOP_FILES if (ROOT / name).is_file()]
     for folder in FOLDERS:
         found += [p for p in sorted((ROOT / folder).rglob("*"))
-                  if p.is_file() and p.suffix in SUFFIXES and "__pycache__" not in p.parts]
+                  if p.is_file() and p.suffix in SUFFIXES and "__pycache__" not in p.parts
+                  # tool folders a bench or a tool fills (bench/.prism's node_modules): not the repository's text
+                  and not any(part.startswith(".") for part in p.relative_to(ROOT).parts)]
     return found
 
 

@@ -365,3 +365,11 @@ def test_view_and_uncopied_update_hand_out_the_stored_row_which_later_writes_lea
     assert stored is store["hooks"].view(row["id"]) and stored["attempts"] is attempts    # handed over, not copied
     assert live["status"] == "pending" and live["attempts"] == []                       # the old row is untouched
     assert store["hooks"].get(row["id"])["status"] == "delivered"
+
+
+def test_existing_looks_without_adding_an_empty_collection(store: Store) -> None:
+    assert store.existing("tombstones") is None
+    assert "tombstones" not in store.export()["collections"], "looking created nothing"
+    store["tombstones"].insert({"path": "/a"})
+    found = store.existing("tombstones")
+    assert found is not None and [row["path"] for row in found.scan()] == ["/a"]

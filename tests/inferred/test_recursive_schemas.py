@@ -1,47 +1,88 @@
-"""A recursive schema (a folder whose `children` are folders, Libre Graph's driveItem) reaches the validators as a
-cyclic structure once its `$ref`s are resolved; the request and response validators must still compile (they
-answered 500 "Recursion limit reached" for every such operation) and still validate at any depth."""
+"""A recursive schema (a tree whose children are trees, Ory Keto's expandedPermissionTree) is a cyclic dict once
+Connexion resolves its `$ref`s; the response guard and the body check compile it without a 500."""
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
-import yaml
+import jsonschema_rs
 
+from apitwin.server.plans import acyclic, compiled
 from tests.inferred.conftest import serve
 
-NODE = {"type": "object", "required": ["name"], "properties": {
-    "id": {"type": "integer", "readOnly": True}, "name": {"type": "string"},
-    "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}
-ERROR = {"description": "bad", "content": {"application/json": {"schema": {
-    "type": "object", "properties": {"message": {"type": "string"}}}}}}
-DOC = {
-    "openapi": "3.0.3", "info": {"title": "Tree", "version": "1"},
-    "components": {"schemas": {"Node": NODE}},
-    "paths": {
-        "/nodes": {
-            "get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
-                "type": "array", "items": {"$ref": "#/components/schemas/Node"}}}}}}},
-            "post": {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "$ref": "#/components/schemas/Node"}}}},
-                "responses": {"201": {"description": "made", "content": {"application/json": {"schema": {
-                    "$ref": "#/components/schemas/Node"}}}}, "400": ERROR}}},
-        "/nodes/{id}": {"get": {
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
-                "$ref": "#/components/schemas/Node"}}}}, "404": ERROR}}},
-    },
-}
+DOCUMENT = textwrap.dedent("""\
+    openapi: 3.0.3
+    info: {title: Trees, version: "1"}
+    paths:
+      /trees:
+        get:
+          parameters:
+            - {name: name, in: query, required: true, schema: {type: string}}
+          responses:
+            "200":
+              description: a tree
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/tree"}
+            "400":
+              description: invalid
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/error"}
+        post:
+          requestBody:
+            required: true
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/tree"}
+          responses:
+            "200":
+              description: the tree
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/tree"}
+            "400":
+              description: invalid
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/error"}
+    components:
+      schemas:
+        error:
+          type: object
+          properties: {message: {type: string}}
+        tree:
+          type: object
+          required: [type]
+          properties:
+            type: {type: string, enum: [leaf, union]}
+            children:
+              type: array
+              items: {$ref: "#/components/schemas/tree"}
+    """)
 
 
-def test_recursive_bodies_are_validated_at_any_depth(tmp_path: Path):
-    path = tmp_path / "tree.yaml"
-    path.write_text(yaml.safe_dump(DOC))
-    client = serve(path)
-    tree = {"name": "root", "children": [{"name": "a", "children": [{"name": "b", "children": []}]}]}
-    created = client.post("/nodes", json=tree)
-    assert created.status_code == 201, created.text
-    assert created.json()["children"][0]["children"][0]["name"] == "b"
-    assert client.get(f"/nodes/{created.json()['id']}").status_code == 200
-    assert client.get("/nodes").status_code == 200
-    deep_bad = {"name": "root", "children": [{"name": "a", "children": [{"children": []}]}]}   # no name, depth 3
-    assert client.post("/nodes", json=deep_bad).status_code == 400
+def _cyclic_tree() -> dict:
+    tree: dict = {"type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}
+    tree["properties"]["children"] = {"type": "array", "items": tree}
+    return tree
+
+
+def test_a_cyclic_schema_compiles_and_still_checks_every_level():
+    tree = _cyclic_tree()
+    validator = compiled(tree)
+    assert validator.is_valid({"type": "union", "children": [{"type": "leaf", "children": []}]})
+    assert not validator.is_valid({"type": "union", "children": [{"children": []}]}), "checked one level down"
+    assert "$defs" in acyclic(tree) and jsonschema_rs.validator_for(acyclic(tree)).is_valid({"type": "leaf"})
+
+
+def test_a_recursive_response_and_request_body_are_served(tmp_path: Path):
+    doc = tmp_path / "trees.yaml"
+    doc.write_text(DOCUMENT)
+    client = serve(doc)
+    answer = client.get("/trees", params={"name": "x"})
+    assert answer.status_code == 200, answer.text
+    assert "type" in answer.json()
+    posted = client.post("/trees", json={"type": "union", "children": [{"type": "leaf"}]})
+    assert posted.status_code == 200, posted.text
+    assert client.post("/trees", json={"type": "union", "children": [{"type": 5}]}).status_code == 400

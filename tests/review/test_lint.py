@@ -85,6 +85,7 @@ BREAKS: dict[str, list[dict[str, Any]]] = {
                       "value": {"$ref": "#/components/schemas/Nope"}}],
     "example-valid": [{"op": "set", "path": "/components/schemas/Pet/properties/born/examples",
                        "value": ["2020-02-30"]}],
+    "default-valid": [{"op": "set", "path": "/components/schemas/Pet/properties/status/default", "value": "lost"}],
     "operation-id": [{"op": "remove", "path": f"{PET}/delete/operationId"}],
     "operation-id-unique": [{"op": "set", "path": f"{PET}/delete/operationId", "value": "getPet"}],
     "operation-summary": [{"op": "remove", "path": f"{PET}/delete/summary"}],
@@ -127,6 +128,7 @@ KEEPS: dict[str, list[dict[str, Any]]] = {
     "path-params": [{"op": "set", "path": f"{PET}/parameters/0/description", "value": "Any id."}],
     "example-valid": [{"op": "set", "path": "/components/schemas/Pet/properties/born/examples",
                        "value": ["2020-02-29"]}],
+    "default-valid": [{"op": "set", "path": "/components/schemas/Pet/properties/status/default", "value": "sold"}],
 }
 
 

@@ -1,0 +1,297 @@
+"""The final app: one endpoint per operation, compiled at start, calling the handler.
+
+Connexion's own final app builds, for every request, a decorator stack around the handler (a parameter decorator
+and a response decorator, each re-deriving from the operation what never changes: the handler's signature, the
+path and query parameter definitions, the query defaults, the body schema, the produced media types) — about a
+third of a request's time (cProfile, bench/bench_partners.py). `OperationEndpoint` does the same work with all of
+that worked out once: it hands the handler the same keyword arguments Connexion would (same names, snake-cased
+the same way, same types, the security context), and turns what the handler returns into the same Starlette
+response (`Endpoints` keeps Connexion's lookup by the routed operationId; requests no operation was routed to
+still get Connexion's own 404). Routing, security and request validation stay Connexion's (its middlewares above).
+"""
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import functools
+import logging
+import types
+from copy import deepcopy
+from enum import Enum
+from typing import Any, Callable
+
+from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
+from connexion.datastructures import NoContent
+from connexion.decorators.parameter import CONTEXT_NAME, pythonic, sanitized, unwrap_decorators
+from connexion.exceptions import NonConformingResponseHeaders
+from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.http_facts import FORM_CONTENT_TYPES
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.operations import AbstractOperation, Swagger2Operation
+from connexion.uri_parsing import OpenAPIURIParser
+from connexion.utils import (deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable, make_type,
+                             split_content_type)
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from apitwin.server.connexion_patches import extract_content_type
+
+# Connexion's parameter decorator logs here; apitwin.app filters one of its messages for APIs ignoring undeclared
+# query parameters, so the endpoint logs the same message to the same logger.
+log = logging.getLogger("connexion.decorators.parameter")
+_BODY_SCHEMAS = 16   # media types remembered per operation (a client chooses the Content-Type it sends)
+
+
+def _value(value: Any, definition: dict[str, Any]) -> Any:
+    """A parameter's value cast as its definition says (Connexion's `_get_val_from_param`)."""
+    schema = definition.get("schema", definition)
+    if is_nullable(schema) and is_null(value):
+        return None
+    if schema["type"] == "array":
+        item_type, item_format = schema["items"]["type"], schema["items"].get("format")
+        return [make_type(part, item_type, item_format) for part in value]
+    return make_type(value, schema["type"], schema.get("format"))
+
+
+def _query_defaults(definitions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Default values of the query parameters (Connexion's `_get_query_defaults`)."""
+    defaults: dict[str, Any] = {}
+    for name, definition in definitions.items():
+        try:
+            if "default" in definition:
+                defaults[name] = definition["default"]
+            elif definition["schema"]["type"] == "object":
+                defaults[name] = _default_object(definition["schema"])
+            else:
+                defaults[name] = definition["schema"]["default"]
+        except KeyError:
+            pass
+    return defaults
+
+
+def _default_object(schema: dict[str, Any]) -> dict[str, Any]:
+    if "default" in schema:
+        return deepcopy(schema["default"])
+    return _default_properties(schema.get("properties", {}), {})
+
+
+def _default_properties(properties: dict[str, Any], into: dict[str, Any]) -> dict[str, Any]:
+    for name, prop in properties.items():
+        if "default" in prop and name not in into:
+            into[name] = deepcopy(prop["default"])
+        elif prop.get("type") == "object" and "properties" in prop:
+            into.setdefault(name, {})
+            into[name] = _default_properties(prop["properties"], into[name])
+    return into
+
+
+class OperationEndpoint:
+    """One operation's endpoint: parameters and body in, the handler called, its answer out as a Starlette
+    response — Connexion's parameter and response decorators with everything that depends only on the operation
+    worked out at start."""
+
+    def __init__(self, operation: AbstractOperation, *, pythonic_params: bool, jsonifier: Any) -> None:
+        self.operation = operation
+        self.operation_id = operation.operation_id
+        self.jsonifier = jsonifier
+        function = operation.function
+        self.function = function
+        self.is_async = asyncio.iscoroutinefunction(function)
+        self.arguments, self.has_kwargs = inspect_function_arguments(unwrap_decorators(function))
+        self.sanitize: Callable[[str], str] = functools.lru_cache(maxsize=1024)(pythonic if pythonic_params else sanitized)
+        self.uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
+        self.path_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
+        self.query_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
+        self.query_defaults = _query_defaults(self.query_definitions)
+        self.plain_query = type(self.uri_parser) is OpenAPIURIParser
+        self.is_trace = operation.method.upper() == "TRACE"
+        self.body_defined = operation.is_request_body_defined
+        self.body_name = self.sanitize(operation.body_name(""))   # OpenAPI 3: x-body-name or "body", any media type
+        self.swagger2 = isinstance(operation, Swagger2Operation)
+        self.wants_body = self.body_name in self.arguments or self.has_kwargs
+        self.produces = list(set(operation.produces))
+        self._body_schemas: dict[str, dict[str, Any]] = {}
+
+    def body_schema(self, content_type: str | None) -> dict[str, Any]:
+        found = self._body_schemas.get(content_type or "")
+        if found is None:
+            found = self.operation.body_schema(content_type)
+            if len(self._body_schemas) < _BODY_SCHEMAS:
+                self._body_schemas[content_type or ""] = found
+        return found
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+        body = None
+        if self.wants_body or (self.swagger2 and request.mimetype in FORM_CONTENT_TYPES):
+            body = request.get_body()
+            while asyncio.iscoroutine(body):
+                body = await body
+        # Connexion reads the form for every request; only a form body has files (others read an empty form)
+        files = await request.files() if "form" in request.headers.get("content-type", "").lower() else {}
+        # the media type only matters to a body or files (Connexion parses it for every request)
+        mimetype = request.mimetype if self.body_defined or files else ""
+        kwargs = self.arguments_for(request, body, files, mimetype, scope)
+        if self.is_async:
+            result = await self.function(**kwargs)
+        else:
+            result = await run_in_threadpool(self.function, **kwargs)
+        response = self.response_for(result)
+        await response(scope, receive, send)
+
+    # -- parameters (Connexion's decorators/parameter.py: prep_kwargs, get_arguments) --------------------------------
+
+    def arguments_for(self, request: ConnexionRequest, body: Any, files: Any, mimetype: str,
+                      scope: dict) -> dict[str, Any]:
+        sanitize, arguments, has_kwargs = self.sanitize, self.arguments, self.has_kwargs
+        kwargs: dict[str, Any] = {}
+        for name, value in request.path_params.items():
+            definition = self.path_definitions.get(name)
+            kwargs[sanitize(name)] = value if definition is None else _value(value, definition)
+        # no query string: no query parameters (the URI parser resolves an empty mapping to an empty one)
+        sent = request.query_params if scope.get("query_string") or not self.plain_query else {}
+        query = deep_merge(deepcopy(self.query_defaults), sent) if self.query_defaults else dict(sent)
+        for name, value in query.items():
+            key = sanitize(name)
+            if not has_kwargs and key not in arguments:
+                continue
+            definition = self.query_definitions.get(name)
+            if definition is None:
+                log.error("Function argument '%s' (non-sanitized: %s) not defined in specification", key, name)
+            else:
+                kwargs[key] = _value(value, definition)
+        if not self.is_trace:
+            kwargs.update(self.body_argument(body, mimetype))
+            if files:
+                schema = self.body_schema(mimetype)
+                for name, value in files.items():
+                    if name in arguments or has_kwargs:
+                        kwargs[name] = value if schema.get("properties", {}).get(name, {}).get("type") == "array" \
+                            else value[0]
+        kwargs = {sanitize(k): v for k, v in kwargs.items()}
+        context = (scope.get("extensions") or {}).get("connexion_context", {})
+        for key, value in context.items():
+            if has_kwargs or key in arguments:
+                kwargs[key] = value
+        if CONTEXT_NAME in arguments:
+            kwargs[CONTEXT_NAME] = context
+        return kwargs
+
+    def body_argument(self, body: Any, mimetype: str) -> dict[str, Any]:
+        if (not self.arguments and not self.has_kwargs) or not self.body_defined:
+            return {}
+        schema = self.body_schema(mimetype)
+        if mimetype in FORM_CONTENT_TYPES:
+            value: Any = self._form_value(body, schema)
+            if self.swagger2:
+                if self.has_kwargs:
+                    return value
+                return {self.sanitize(k): v for k, v in value.items() if self.sanitize(k) in self.arguments}
+        elif is_nullable(schema) and is_null(body):
+            value = None
+        elif body is None:
+            value = deepcopy(schema.get("default", {}))
+        else:
+            value = body
+        return {self.body_name: value} if self.wants_body else {}
+
+    def _form_value(self, body: Any, schema: dict[str, Any]) -> dict[str, Any]:
+        properties = {k: {"schema": v} for k, v in schema.get("properties", {}).items()}
+        additional = self.body_schema(None).get("additionalProperties", True)
+        value = deepcopy(schema.get("default", {}))
+        value.update(body or {})
+        if not (properties or additional):
+            return {}
+        additional_definition = {"schema": additional} if isinstance(additional, dict) else None
+        typed = {}
+        for key, item in value.items():
+            try:   # a KeyError inside the cast too (a property schema without `type`) falls back, as in Connexion
+                typed[key] = _value(item, properties[key])
+            except KeyError:
+                if not additional:
+                    log.error(f"Body property '{key}' not defined in body schema")
+                    continue
+                typed[key] = item if additional_definition is None else _value(item, additional_definition)
+        return typed
+
+    # -- the answer (Connexion's decorators/response.py: AsyncResponseDecorator) -------------------------------------
+
+    def response_for(self, result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        if isinstance(result, ConnexionResponse):
+            return StarletteFramework.connexion_to_framework_response(result)
+        data, status, headers = _unpack(result)
+        content_type = self._content_type(data, headers)
+        if not isinstance(data, Response):
+            if data is None or data is NoContent:
+                data = None
+            elif is_json_mimetype(split_content_type(content_type)[0]):
+                data = self.jsonifier.dumps(data)
+            status = status or (204 if data is None else 200)
+            if content_type and not any(key.lower() == "content-type" for key, _ in headers.items()):
+                headers["Content-Type"] = content_type
+        return StarletteFramework.build_response(data, content_type=content_type, status_code=status,
+                                                 headers=headers)
+
+    def _content_type(self, data: Any, headers: dict[str, str]) -> str | None:
+        content_type = extract_content_type(headers)
+        produces = self.produces if (data is None or self.produces) else ["application/json"]
+        if content_type:
+            if content_type not in produces:
+                raise NonConformingResponseHeaders(
+                    f"Returned content type ({content_type}) is not defined in operation spec "
+                    f"({self.operation.produces}).")
+            return content_type
+        if not produces:
+            return None
+        if len(produces) == 1:
+            return produces[0]
+        if isinstance(data, str):
+            for produced in produces:
+                if "text/plain" in produced:
+                    content_type = produced
+        elif isinstance(data, (bytes, types.GeneratorType, collections.abc.Iterator)):
+            for produced in produces:
+                if "application/octet-stream" in produced:
+                    content_type = produced
+        if content_type is None:
+            raise NonConformingResponseHeaders(
+                "Multiple response content types are defined in the operation spec, but "
+                "the handler response did not specify which one to return.")
+        return content_type
+
+
+def _unpack(result: Any) -> tuple[Any, int | None, Any]:
+    """(data, status, headers) of a handler's return value: a body, or (body,), (body, status), (body, headers),
+    (body, status, headers)."""
+    if not isinstance(result, tuple):
+        return result, None, {}
+    if len(result) == 1:
+        return result[0], None, {}
+    if len(result) == 2:
+        data, second = result
+        if isinstance(second, int):
+            return data, int(second), {}
+        if isinstance(second, Enum) and isinstance(second.value, int):
+            return data, second.value, {}
+        return data, None, second
+    if len(result) == 3:
+        return result
+    raise TypeError("The view function did not return a valid response tuple."
+                    " The tuple must have the form (body), (body, status, headers),"
+                    " (body, status), or (body, headers).")
+
+
+class EndpointApi(AsyncApi):
+    """Connexion's per-API operation table, holding compiled endpoints."""
+
+    def make_operation(self, operation: AbstractOperation) -> Any:
+        return OperationEndpoint(operation, pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
+
+
+class Endpoints(AsyncASGIApp):
+    """Connexion's final app (lookup by the routed operationId; its 404 for paths no operation was routed to),
+    serving compiled endpoints."""
+
+    api_cls = EndpointApi
