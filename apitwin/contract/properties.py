@@ -15,7 +15,7 @@ from urllib.parse import quote, urljoin
 
 from apitwin.contract.auth import Credentials
 from apitwin.contract.checks import RunContext
-from apitwin.contract.hints import Hints, row_id, rows_of
+from apitwin.contract.hints import Hints, path_known, row_id, rows_of
 from apitwin.contract.profiles import Profile
 from apitwin.contract.results import Finding, PropertyOutcome
 from apitwin.contract.target import Reply
@@ -67,10 +67,22 @@ def resolutions(path: str, hints: Hints, limit: int = PER_OPERATION,
                 choice.update({n: dependents[n][0] for n in names if n != group})
                 found.append(choice)
             return found[:limit]
-    if all(n in hints.values for n in names):
-        depth = min(len(hints.values[n]) for n in names)
-        return [{n: hints.values[n][i] for n in names} for i in range(min(depth, limit))]
+    known = path_known(hints)
+    if all(n in known for n in names):
+        depth = min(len(known[n]) for n in names)
+        return [{n: known[n][i] for n in names} for i in range(min(depth, limit))]
     return []
+
+
+def _unknown(path: str, hints: Hints) -> str:
+    """Why `resolutions` found nothing for `path`: the parameters no list of the target and no enum, const,
+    example, default or server variable of the document gave a value."""
+    known = path_known(hints)
+    missing = [n for n in _template_params(path) if n not in known and n not in hints.groups]
+    if not missing:
+        return "no known parent"
+    return (f"no known value for {', '.join('{' + n + '}' for n in missing)} (no list of the target has one; "
+            "the document gives no enum, const, example, default or server variable)")
 
 
 def _response_schema(operation: dict[str, Any]) -> dict[str, Any]:
@@ -603,7 +615,7 @@ def crud_round_trip(checker: Checker) -> None:
         options = resolutions(path, checker.hints, limit=1, protected=checker.profile.protected)
         body = _create_body(checker, operation)
         if not options or body is None:
-            outcome.skipped = "no known parent" if not options else "no JSON body to create with"
+            outcome.skipped = _unknown(path, checker.hints) if not options else "no JSON body to create with"
             continue
         values = options[0]
         collection = _fill(path, values)
