@@ -502,7 +502,8 @@ def anonymous_access(checker: Checker) -> None:
 
 # -- crud_round_trip --------------------------------------------------------------------------------------------
 
-LIMIT_PARAMS = ("limit", "per_page", "perPage", "page_size", "pageSize", "size", "count", "rows", "num")
+LIMIT_PARAMS = ("limit", "per_page", "perPage", "page_size", "pageSize", "itemsPerPage", "size", "count", "rows",
+                "num")
 WRAPPERS = ("data", "items", "results", "records", "content", "values")
 
 
@@ -549,8 +550,9 @@ def _item_of(body: Any) -> dict[str, Any] | None:
     return body
 
 
-def _rows_anywhere(body: Any) -> list[Any]:
-    """The rows of a list answer: a bare array, a known envelope, or the one array an envelope holds."""
+def rows_anywhere(body: Any, depth: int = 2) -> list[Any]:
+    """The rows of a list answer: a bare array, a known envelope, or the one array an envelope holds — also inside
+    one wrapping object (Shlink: `{"shortUrls": {"data": [...], "pagination": {...}}}`)."""
     rows = rows_of(body)
     if rows or not isinstance(body, dict):
         return rows
@@ -558,7 +560,12 @@ def _rows_anywhere(body: Any) -> list[Any]:
     for key in WRAPPERS:
         if isinstance(body.get(key), list):
             return body[key]
-    return arrays[0] if len(arrays) == 1 else []
+    if len(arrays) == 1:
+        return arrays[0]
+    objects = [v for v in body.values() if isinstance(v, dict)]
+    if not arrays and len(body) == 1 and len(objects) == 1 and depth > 0:
+        return rows_anywhere(objects[0], depth - 1)
+    return []
 
 
 def _largest_page(operation: dict[str, Any]) -> dict[str, Any]:
@@ -585,7 +592,7 @@ def _listed_ids(checker: Checker, path: str, collection: str, param: str) -> lis
     reply = checker.send("GET", collection, params=_largest_page(checker.get_of(path) or {}) or None)
     if reply.status != 200:
         return None
-    return _keys(_rows_anywhere(reply.json_or_none()), param, checker.profile.id_field)
+    return _keys(rows_anywhere(reply.json_or_none()), param, checker.profile.id_field)
 
 
 def _id_of(item: dict[str, Any], reply: Reply, id_field: str, param: str) -> Any:
@@ -644,7 +651,7 @@ def crud_round_trip(checker: Checker) -> None:
             continue
         page = _largest_page(checker.get_of(path) or {})
         listed = checker.send("GET", collection, params=page or None)
-        ids = _keys(_rows_anywhere(listed.json_or_none()), param, checker.profile.id_field)
+        ids = _keys(rows_anywhere(listed.json_or_none()), param, checker.profile.id_field)
         whole = not page or len(ids) < min(page.values())      # the page held every row: the item must be there
         if listed.status == 200 and str(key) not in ids and whole:
             checker.fail(outcome, "Created item is not in its collection's list",

@@ -13,6 +13,7 @@ import yaml
 
 from apitwin.cli import main
 from apitwin.contract.document_values import path_values
+from apitwin.contract.properties import rows_anywhere
 from apitwin.inferred import handlers
 
 NOTES = Path(__file__).resolve().parent / "fixtures" / "versioned_notes.yaml"
@@ -89,3 +90,18 @@ def test_resource_ids_get_no_documented_value(tmp_path):
     doc = yaml.safe_load(NOTES.read_text())
     doc["components"]["parameters"]["noteId"]["example"] = 7
     assert path_values(doc) == {"version": "2"}
+
+
+
+@pytest.mark.parametrize(("body", "rows"), [
+    ({"shortUrls": {"data": [{"shortCode": "a"}], "pagination": {"totalItems": 1}}}, [{"shortCode": "a"}]),
+    ({"page": {"items": [1, 2]}}, [1, 2]),
+    ([3], [3]),
+    ({"data": [4], "total": 1}, [4]),
+    ({"a": {"b": {"c": {"d": [5]}}}}, []),          # two wrapping objects at most
+    ({"meta": {"x": 1}, "other": {"y": 2}}, []),    # no single wrapping object: no rows
+])
+def test_rows_are_found_inside_one_wrapping_object(body, rows):
+    """Shlink lists as `{"shortUrls": {"data": [...], "pagination": {...}}}`: the round trip looks for the created
+    item in there (the corpus run reported it missing from the list before)."""
+    assert rows_anywhere(body) == rows
