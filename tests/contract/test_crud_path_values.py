@@ -105,3 +105,18 @@ def test_rows_are_found_inside_one_wrapping_object(body, rows):
     """Shlink lists as `{"shortUrls": {"data": [...], "pagination": {...}}}`: the round trip looks for the created
     item in there (the corpus run reported it missing from the list before)."""
     assert rows_anywhere(body) == rows
+
+
+def test_the_list_may_wrap_its_rows_in_one_more_object(tmp_path, capsys):
+    """A list shaped like Shlink's (`{"notes": {"data": [...], "pagination": {...}}}`): the inferred mock lists what
+    was created inside the wrapper, and the round trip finds it there."""
+    doc = yaml.safe_load(NOTES.read_text())
+    doc["paths"]["/v{version}/notes"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
+        "type": "object", "required": ["notes"],
+        "properties": {"notes": {"type": "object", "required": ["data"], "properties": {
+            "data": {"type": "array", "items": {"$ref": "#/components/schemas/Note"}},
+            "pagination": {"type": "object", "properties": {"totalItems": {"type": "integer"}}}}}}}
+    path = tmp_path / "wrapped.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    status, outcomes, codes = _crud(path, tmp_path, capsys)
+    assert status == 0 and codes == [] and outcomes[0]["probes"] == 1, (outcomes, codes)
