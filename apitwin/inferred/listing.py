@@ -14,7 +14,8 @@ from apitwin.inferred.schemas import Schemas
 from apitwin.inferred.values import generate
 
 SIZE = ("limit", "per_page", "perpage", "page_size", "pagesize", "size", "count", "max", "maxresults", "max_results",
-        "top", "$top", "first", "take", "pagelen", "results_per_page", "rows", "num", "number")
+        "top", "$top", "first", "take", "pagelen", "results_per_page", "rows", "num", "number", "itemsperpage",
+        "items_per_page")
 OFFSET = ("offset", "skip", "start", "$skip", "from", "startindex", "start_index")
 PAGE = ("page", "pagenumber", "page_number", "pageno", "page_no", "pageindex", "page_index", "p")
 CURSOR = ("cursor", "after", "next", "nexttoken", "next_token", "pagetoken", "page_token", "starting_after",
@@ -25,7 +26,7 @@ DIRECTION = ("order", "direction", "sort_order", "sortorder", "dir", "sort_direc
 TOTAL = ("total", "totalcount", "total_count", "totalitems", "total_items", "totalelements", "total_elements",
          "totalresults", "total_results", "totalrecords", "total_records", "count", "totalsize", "total_size")
 PAGES = ("totalpages", "total_pages", "pages", "pagecount", "page_count", "num_pages", "numpages", "last_page",
-         "lastpage")
+         "lastpage", "pagescount")
 NEXT = ("next", "nextcursor", "next_cursor", "cursor", "nexttoken", "next_token", "nextpagetoken",
         "next_page_token", "endcursor", "end_cursor", "next_page", "nextpage", "after")
 HAS_MORE = ("has_more", "hasmore", "hasnext", "has_next", "hasnextpage", "has_next_page", "more")
@@ -180,10 +181,10 @@ def _envelope(schema: Any, items: list[Any], facts: dict[str, Any], spec: ListSp
             out[name] = items
         elif name == spec.wrapper and depth == 0:
             out[name] = _envelope(prop, items, facts, spec, schemas, rng, depth + 1, rows_here=True)
+        elif lower in PAGES and "integer" in kinds:      # before totals: `pagesCount` ends like a total
+            out[name] = math.ceil(facts["total"] / facts["size"]) if facts["size"] else 0
         elif (lower in TOTAL or lower.endswith(("count", "total"))) and "integer" in kinds:
             out[name] = facts["total"]
-        elif lower in PAGES and "integer" in kinds:
-            out[name] = math.ceil(facts["total"] / facts["size"]) if facts["size"] else 0
         elif lower in PAGE and "integer" in kinds:
             out[name] = facts["page"]
         elif lower in SIZE and "integer" in kinds:
