@@ -90,7 +90,8 @@ fuzz: $(STAMP) redis
 # `apitwin contract DOC --url` and a plain `st run DOC --url` against it: 0 failures each (tests/corpus/run.py).
 # CORPUS_ONLY=name,name runs some; CORPUS_MAX_EXAMPLES (default 25) sets the examples per operation.
 corpus: $(STAMP)
-	$(BIN)/python tests/corpus/run.py --permissive adyen-binlookupservice-v54 --permissive shlink
+	$(BIN)/python tests/corpus/run.py --permissive adyen-binlookupservice-v54 --permissive shlink \
+		--permissive coolify --permissive geoapify-geocoding
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_partners.py

@@ -14,7 +14,8 @@ innermost app is apitwin's compiled per-operation endpoints instead of Connexion
     Intake                        admin guard (same-origin 403, admin token 401); limits (413/414/431, chunked and form
                                   bodies read, control characters in paths 400); Prefer / __twins read; the 3.1
                                   documents at <base>/openapi.json|yaml
-    RoutingMiddleware             Connexion: 404 unknown path, 405 wrong method (Allow rebuilt from the spec)
+    RoutingMiddleware             Connexion: 404 unknown path, 405 wrong method (Allow rebuilt from the spec); its
+                                  routers try only routes fitting the path's first segment and depth (server.route_index)
     SecurityMiddleware            Connexion: the API's token check (its plugin's Binding.security, apitwin.binding)
     OperationLayer                the operation's plan (compiled at start) looked up once; 415 for a body without
                                   Content-Type; x-apitwin-query-pattern names set aside (q[0].field=…)

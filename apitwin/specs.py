@@ -73,6 +73,7 @@ def connexion_view(spec: dict[str, Any]) -> dict[str, Any]:
     if isinstance(info.get("license"), dict):
         info["license"].pop("identifier", None)
     _downgrade(view)
+    _type_wire_values(view)
     drop_invalid_defaults(view)
     return view
 
@@ -106,40 +107,147 @@ def drop_invalid_defaults(view: dict[str, Any]) -> None:
                     pending.append((value, key in _NAME_MAPS and not named))
 
 
-def _downgrade(node: Any) -> None:
+def _downgrade(node: Any, named: bool = False) -> None:
+    """Rewrites every schema of the view into 3.0 terms that Connexion's Draft 4 reading judges as 3.1 does.
+    `named`: `node` maps names to schemas (`properties`…), so its keys are names, not keywords (a property may be
+    called `type`, `const` or `$id`)."""
     if isinstance(node, list):
         for item in node:
             _downgrade(item)
         return
     if not isinstance(node, dict):
         return
-    kind = node.get("type")
-    if isinstance(kind, list):
-        non_null = [t for t in kind if t != "null"]
-        if "null" in kind:
-            node["nullable"] = True
-        if len(non_null) == 1:
-            node["type"] = non_null[0]
-        else:
-            del node["type"]
-            node.setdefault("anyOf", [{"type": t} for t in non_null])
+    if named:
+        for value in node.values():
+            _downgrade(value)
+        return
+    _downgrade_boolean_schemas(node)
+    _downgrade_type_list(node)
     for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         value = node.get(bound)
         if isinstance(value, (int, float)) and not isinstance(value, bool):   # 3.1's numeric form
             node[limit], node[bound] = value, True
     _downgrade_null_alternative(node)
-    if "const" in node and not isinstance(node.get("const"), dict):
+    if "const" in node:
         node["enum"] = [node.pop("const")]
-    if isinstance(node.get("examples"), list) and ("type" in node or "properties" in node or "enum" in node):
+    if isinstance(node.get("examples"), list):
         values = node.pop("examples")
         if values:
-            node["example"] = values[0]
+            node.setdefault("example", values[0])
     for key in ("$schema", "$id", "$comment", "contentMediaType", "contentEncoding"):
         node.pop(key, None)
     _downgrade_unevaluated(node)
+    _downgrade_conditionals(node)
+    _downgrade_ref_siblings(node)
+    for key in _NO_30_FORM:
+        node.pop(key, None)
     for key, value in node.items():
-        if key not in _DATA_KEYS:
-            _downgrade(value)
+        if key not in _DATA_KEYS and not str(key).startswith("x-"):
+            _downgrade(value, key in _NAME_MAPS)
+
+
+# 2020-12 keywords with no 3.0 spelling: the OpenAPI 3.0 schema refuses a document holding them, so the view leaves
+# them out (Connexion then accepts more parameters and form bodies than the 3.1 document; JSON bodies are still
+# checked on the 3.1 document, apitwin.server.plans)
+_NO_30_FORM = ("prefixItems", "contains", "minContains", "maxContains", "propertyNames", "unevaluatedItems",
+               "patternProperties", "contentSchema", "$anchor", "$dynamicAnchor", "$dynamicRef", "$vocabulary")
+
+
+_SUBSCHEMA = ("items", "not", "if", "then", "else", "contains", "propertyNames", "unevaluatedItems")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SUBSCHEMA_MAPS = ("properties", "dependentSchemas", "patternProperties")
+
+
+def _as_object(schema: Any) -> Any:
+    """A 2020-12 boolean schema as an object one: `true` accepts anything, `false` nothing."""
+    if schema is True:
+        return {}
+    if schema is False:
+        return {"not": {}}
+    return schema
+
+
+def _downgrade_boolean_schemas(node: dict[str, Any]) -> None:
+    """3.1 allows `true`/`false` wherever a schema goes; 3.0 only as `additionalProperties`."""
+    for key in _SUBSCHEMA:
+        if isinstance(node.get(key), bool):
+            node[key] = _as_object(node[key])
+    for key in _SUBSCHEMA_LISTS:
+        if isinstance(node.get(key), list):
+            node[key] = [_as_object(item) for item in node[key]]
+    for key in _SUBSCHEMA_MAPS:
+        if isinstance(node.get(key), dict):
+            node[key] = {name: _as_object(item) for name, item in node[key].items()}
+
+
+def _conjoin(node: dict[str, Any], schema: dict[str, Any]) -> None:
+    """Adds `schema` as one more condition on `node` (allOf), leaving its own keywords as they are."""
+    node["allOf"] = [*(node.get("allOf") or []), schema]
+
+
+def _downgrade_type_list(node: dict[str, Any]) -> None:
+    """3.1 `type: [...]`. One type (plus null) stays a `type` (with `nullable`); several become alternatives, with
+    `{enum: [null]}` for null (`nullable` only lets null through a sibling `type`), and are conjoined (allOf) when
+    the schema has its own `anyOf`, which would otherwise be overwritten or lose the types."""
+    kind = node.get("type")
+    if not isinstance(kind, list):
+        return
+    types = list(dict.fromkeys(t for t in kind if t != "null"))
+    nullable = "null" in kind
+    if nullable:
+        node["nullable"] = True          # Connexion reads `null` parameter values as None only when nullable
+    if len(types) == 1:
+        node["type"] = types[0]
+        return
+    del node["type"]
+    alternatives = [{"type": t} for t in types] + ([dict(_NULL_ONLY)] if nullable else [])
+    if not alternatives:           # `type: []`: no value is of no type
+        _conjoin(node, {"not": {}})
+        return
+    if "anyOf" in node:
+        _conjoin(node, {"anyOf": alternatives})
+    else:
+        node["anyOf"] = alternatives
+
+
+def _downgrade_conditionals(node: dict[str, Any]) -> None:
+    """`if`/`then`/`else`, `dependentRequired` and `dependentSchemas` in 3.0 terms, conjoined to the schema:
+    (not if or then) and (if or else); (not required [a]) or required [a, b…]; (not required [a]) or schema."""
+    condition, then, otherwise = node.pop("if", None), node.pop("then", None), node.pop("else", None)
+    if isinstance(condition, dict):      # booleans are objects by now (_downgrade_boolean_schemas)
+        if isinstance(then, dict):
+            _conjoin(node, {"anyOf": [{"not": condition}, then]})
+        if isinstance(otherwise, dict):
+            _conjoin(node, {"anyOf": [condition, otherwise]})
+    for key in ("dependentRequired", "dependentSchemas"):
+        dependencies = node.pop(key, None)
+        for name, needed in (dependencies.items() if isinstance(dependencies, dict) else ()):
+            when_present = {"required": [name, *needed]} if isinstance(needed, list) else needed
+            if isinstance(when_present, dict):
+                _conjoin(node, {"anyOf": [{"not": {"required": [name]}}, when_present]})
+
+
+# siblings a 3.1 Reference Object may carry that change nothing it accepts
+_REF_NOTES = {"summary", "description"}
+# keywords of a 3.0 Schema Object (as the view has them): a `$ref` beside only these is a schema's
+_SCHEMA_WORDS = {"additionalProperties", "allOf", "anyOf", "default", "deprecated", "discriminator", "enum",
+                 "example", "exclusiveMaximum", "exclusiveMinimum", "externalDocs", "format", "items", "maxItems",
+                 "maxLength", "maxProperties", "maximum", "minItems", "minLength", "minProperties", "minimum",
+                 "multipleOf", "not", "nullable", "oneOf", "pattern", "properties", "readOnly", "required", "title",
+                 "type", "uniqueItems", "writeOnly", "xml"}
+
+
+def _downgrade_ref_siblings(node: dict[str, Any]) -> None:
+    """3.1 lets a schema `$ref` sit beside other keywords, which then apply too (2020-12: `$ref` is one more
+    condition); 3.0 ignores them and its schema refuses them, so the reference moves into an `allOf`."""
+    if "$ref" not in node or len(node) == 1:
+        return
+    if set(node) <= {"$ref", *_REF_NOTES}:
+        for key in _REF_NOTES:
+            node.pop(key, None)
+        return
+    if all(key in _SCHEMA_WORDS or key in _REF_NOTES or str(key).startswith("x-") for key in node if key != "$ref"):
+        _conjoin(node, {"$ref": node.pop("$ref")})
 
 
 _NULL_ONLY = {"enum": [None]}   # 3.0 has no null type; an enum holding null accepts exactly null under Connexion
@@ -159,6 +267,113 @@ def _downgrade_null_alternative(node: dict[str, Any]) -> None:
                 node[key] = [*rest, dict(_NULL_ONLY)]
             else:
                 del node[key]
+
+
+# a parameter or form field schema allowing several scalar types: the view says `type: string` (what the wire
+# carries) and lists the types here; apitwin.validation reads the value as each and validates the readings
+READINGS = "x-apitwin-readings"
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _type_wire_values(view: dict[str, Any]) -> None:
+    """Connexion reads a parameter or form value by its schema's `type` ('12' becomes 12 only under `type: integer`)
+    and fails on a schema without one (a 500; a 400 for a form). A parameter or form field schema whose `type` a 3.1
+    construct moved away (`const`, a `$ref` with siblings, `oneOf: [X, {type: null}]`, several types) gets the one
+    type it allows back; one allowing several scalar types gets `type: string` and READINGS."""
+    def local(node: Any) -> Any:
+        ref = node.get("$ref") if isinstance(node, dict) else None
+        return _pointer(view, ref) if isinstance(ref, str) else node
+
+    items = [local(item) for item in (view.get("paths") or {}).values() if isinstance(item, dict)]
+    operations = [op for item in items if isinstance(item, dict)
+                  for method, op in item.items() if method in HTTP_METHODS and isinstance(op, dict)]
+    parameters = [*((view.get("components") or {}).get("parameters") or {}).values()]
+    for owner in [*items, *operations]:
+        if isinstance(owner, dict) and isinstance(owner.get("parameters"), list):
+            parameters.extend(owner["parameters"])
+    for parameter in parameters:
+        parameter = local(parameter)
+        if isinstance(parameter, dict) and isinstance(parameter.get("schema"), dict):
+            _give_type(view, parameter["schema"])
+    for op in operations:
+        content = (local(op.get("requestBody")) or {}).get("content") or {}
+        for media_type in _FORMS:
+            schema = local((content.get(media_type) or {}).get("schema"))
+            for prop in ((schema or {}).get("properties") or {}).values() if isinstance(schema, dict) else ():
+                _give_type(view, prop)
+
+
+def _pointer(view: dict[str, Any], ref: str) -> Any:
+    """The object a local `$ref` names (None for another file's or a broken one)."""
+    if not ref.startswith("#/"):
+        return None
+    node: Any = view
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _give_type(view: dict[str, Any], schema: dict[str, Any], shared: bool = False, depth: int = 0) -> None:
+    """`shared`: `schema` is a `$ref`'s target, which other places (JSON bodies, nested fields) may use too, so it
+    only gets a type that says exactly what it already accepts, never READINGS' `type: string`."""
+    if "type" in schema or depth > 8:
+        return
+    if "$ref" in schema:
+        target = _pointer(view, schema["$ref"]) if isinstance(schema["$ref"], str) else None
+        if isinstance(target, dict) and target is not schema:
+            _give_type(view, target, True, depth + 1)
+        return
+    kinds = _kinds(view, schema, 0)
+    if kinds is None:
+        return
+    non_null = sorted(kinds - {"null"})
+    if len(non_null) == 1:
+        schema["type"] = non_null[0]
+    elif len(non_null) > 1 and not shared and not {"array", "object"} & set(non_null):
+        schema["type"], schema[READINGS] = "string", non_null
+    else:
+        return
+    if "null" in kinds:
+        schema["nullable"] = True
+
+
+_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"), (type(None), "null"),
+               (list, "array"), (dict, "object"))
+
+
+def _kinds(view: dict[str, Any], schema: Any, depth: int) -> set[str] | None:
+    """The JSON types a (3.0 view) schema accepts; None: any, or not known."""
+    if not isinstance(schema, dict) or depth > 16:
+        return None
+    found: set[str] | None = None
+
+    def meet(more: set[str] | None) -> None:
+        nonlocal found
+        if more is None:
+            return
+        if found is None:
+            found = set(more)
+            return
+        both = found & more
+        if ("number" in found and "integer" in more) or ("integer" in found and "number" in more):
+            both.add("integer")
+        found = both
+
+    if isinstance(schema.get("type"), str):
+        meet({schema["type"], *(("null",) if schema.get("nullable") else ())})
+    if isinstance(schema.get("$ref"), str):
+        meet(_kinds(view, _pointer(view, schema["$ref"]), depth + 1))
+    if isinstance(schema.get("enum"), list):
+        meet({next(name for kind, name in _JSON_TYPES if isinstance(value, kind)) for value in schema["enum"]})
+    for member in schema.get("allOf") or []:
+        meet(_kinds(view, member, depth + 1))
+    for key in ("anyOf", "oneOf"):
+        if isinstance(schema.get(key), list):
+            alternatives = [_kinds(view, alt, depth + 1) for alt in schema[key]]
+            if all(alt is not None for alt in alternatives):
+                meet(set().union(*alternatives))
+    return found
 
 
 def _downgrade_unevaluated(node: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ from apitwin.server import jsonio
 from apitwin.server.connexion_seam import token_info
 from apitwin.server.plans import FORMATS, as_request
 from apitwin.server.state import RequestState, state_of
+from apitwin.specs import READINGS
 
 REQUIRED_MESSAGE = "This field is required."
 
@@ -354,8 +355,8 @@ class CollectingFormValidation(CollectBodyProblems):
     @property
     def _validator(self) -> Any:
         """Compiled once per schema, as a request sees it (readOnly properties not required, as for JSON bodies)."""
-        return _COMPILED.get(self._schema, "form", lambda: Draft4RequestValidator(as_request(self._schema),
-                                                                                  format_checker=FORMATS))
+        return _COMPILED.get(self._schema, "form", lambda: Draft4RequestValidator(
+            as_request(_read_fields(self._schema)), format_checker=FORMATS))
 
     def _validate(self, body: Any) -> Any:
         errors = collect(self._validator.iter_errors(body))
@@ -372,6 +373,9 @@ class CollectingFormValidation(CollectBodyProblems):
             raise ApiError(400, [f"Malformed form body: {exc}"]) from None
         if isinstance(data, dict) and self._schema.get("type") != "object":
             data = resolve_composed_form(form_properties(self._schema), data)
+        properties = self._schema.get("properties") or {}
+        if isinstance(data, dict) and _read_fields(self._schema) is not self._schema:   # some field has READINGS
+            data = {key: read_by_schema(properties.get(key), value) for key, value in data.items()}
         return data
 
 
@@ -459,6 +463,48 @@ def _param_validator(param: dict) -> Draft4Validator:
     return _COMPILED.get(param, "parameter", lambda: Draft4Validator(param.get("schema", param), format_checker=FORMATS))
 
 
+def wire_readings(schema: dict[str, Any], text: str) -> list[Any]:
+    """The values a parameter or form field sent as `text` may stand for, for a schema allowing several types
+    (READINGS, apitwin.specs): as sent, then as each listed type that reads it."""
+    out: list[Any] = [text]
+    for kind in schema.get(READINGS) or ():
+        if kind == "boolean" and text in ("true", "false"):
+            out.append(text == "true")
+        elif kind in ("integer", "number"):
+            try:
+                number = int(text) if kind == "integer" else float(text)
+            except ValueError:
+                continue
+            if number == number and number not in (float("inf"), float("-inf")):
+                out.append(number)
+    return out
+
+
+def _untyped(schema: dict[str, Any]) -> Draft4Validator:
+    """The schema without the `type: string` the view gave it for Connexion, which its readings need not meet."""
+    return _COMPILED.get(schema, "readings", lambda: Draft4Validator(
+        {k: v for k, v in schema.items() if k not in ("type", READINGS)}, format_checker=FORMATS))
+
+
+def read_by_schema(schema: Any, value: Any) -> Any:
+    """The first reading of a sent string that `schema` accepts (the string itself when none does)."""
+    if not isinstance(value, str) or not isinstance(schema, dict) or not schema.get(READINGS):
+        return value
+    checker = _untyped(schema)
+    return next((reading for reading in wire_readings(schema, value) if checker.is_valid(reading)), value)
+
+
+def _read_fields(schema: Any) -> Any:
+    """A form body schema as its fields arrive here: those with READINGS already read (`read_by_schema`), so
+    without the `type: string` the view gave them for Connexion."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict) or not any(isinstance(p, dict) and READINGS in p for p in properties.values()):
+        return schema
+    return {**schema, "properties": {name: {k: v for k, v in p.items() if k not in ("type", READINGS)}
+                                     if isinstance(p, dict) and READINGS in p else p
+                                     for name, p in properties.items()}}
+
+
 class CollectingParameterValidator(ParameterValidator):
     @staticmethod
     def validate_parameter(parameter_type: str, value: Any, param: dict, param_name: str | None = None) -> str | None:
@@ -466,6 +512,14 @@ class CollectingParameterValidator(ParameterValidator):
             return None
         if value is None:
             return REQUIRED_MESSAGE if param.get("required") else None
+        if value == [""] and param.get("explode") is False and (param.get("schema") or {}).get("type") == "array":
+            value = []      # `?tags=` with style form, explode false: the empty list (RFC 6570), not [""]
+        schema = param.get("schema", param)
+        if isinstance(value, str) and schema.get(READINGS):
+            checker = _untyped(schema)
+            if any(checker.is_valid(reading) for reading in wire_readings(schema, value)):
+                return None
+            return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(value))) or None
         messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]
         custom = [m for m in messages if isinstance(m, CustomText)]
         if custom:

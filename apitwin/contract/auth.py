@@ -94,7 +94,18 @@ class Credentials:
         return prefix + token
 
     def headers(self) -> dict[str, str]:
+        if self.login.key_in == "query":
+            return {}
+        if self.login.key_in == "cookie":
+            return {"Cookie": f"{self.login.header}={self.token()}"}
         return {self.login.header: self.header_value(self.token())}
+
+    def params(self) -> dict[str, str]:
+        """The query parameters every request of this account carries: the API key of a document whose scheme
+        sends it in the query (`Login.key_in`), else none."""
+        if self.login.key_in != "query":
+            return {}
+        return {self.login.header: self.token()}
 
 
 def install(schema: Any, credentials: Credentials, session_ending: frozenset[str]) -> None:

@@ -53,7 +53,10 @@ class RunContext:
     def send(self, method: str, url_or_path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> Reply:
         """A follow-up request (as the run's account unless `headers` says otherwise); its status counts towards
         coverage."""
-        headers = self.credentials.headers() if headers is None else headers
+        if headers is None:
+            headers = self.credentials.headers()
+            if self.credentials.params():
+                kwargs["params"] = {**(kwargs.get("params") or {}), **self.credentials.params()}
         reply = self.target.send(method, url_or_path, headers=headers, **kwargs)
         path = urlsplit(reply.request.url).path
         root = urlsplit(self.target.root_url).path

@@ -97,7 +97,7 @@ def document_request(args: argparse.Namespace) -> dict[str, Any] | None:
 
     if args.api in profiles() or not looks_like_document(args.api):
         return None
-    from apitwin.contract.generic import credential_for, profile_for
+    from apitwin.contract.generic import credential_of, profile_for
     from apitwin.inferred.auth import Pins, load_pins
     from apitwin.inferred.document import DocumentRefused, open_document
     from apitwin.inferred.plugin import build, slug
@@ -114,9 +114,16 @@ def document_request(args: argparse.Namespace) -> dict[str, Any] | None:
         if not sep or not name.strip():
             raise ValueError(f"--header {value!r}: expected 'NAME: VALUE'")
         header = (name.strip(), text.strip())
-    header = header or credential_for(bundled.data, pins)
+    key = None      # an API key sent in the query or a cookie: schemathesis sends it through the scheme
+    if header is None:
+        credential = credential_of(bundled.data, pins)
+        if credential is not None and credential.location in ("query", "cookie"):
+            key = credential
+        elif credential is not None:
+            header = credential.header
     name = slug(bundled.title)
-    fields: dict[str, Any] = {"api": name, "api_root": spec_base_path(bundled.data), "token": header[1] if header else "-"}
+    token = key.value if key is not None else header[1] if header else "-"
+    fields: dict[str, Any] = {"api": name, "api_root": spec_base_path(bundled.data), "token": token}
     app = None
     if not args.url:
         from apitwin.app import create_app
@@ -125,12 +132,14 @@ def document_request(args: argparse.Namespace) -> dict[str, Any] | None:
         if pins is None and header is not None:   # in process, only the contract's credential is accepted
             pins = Pins(secrets={header[1].split(" ", 1)[-1].split("=", 1)[-1]: "contract"},
                         logins={("apitwin", "contract"): "contract"})
+        elif pins is None and key is not None:
+            pins = Pins(secrets={key.value: "contract"})
         plugin = build(args.api, name=name, bundled=bundled, pins=pins)
         app = create_app([plugin], settings=Settings(seed=0))
         fields["app"] = app
     else:
         plugin = build(args.api, name=name, bundled=bundled)
-    fields["profile"] = profile_for(name, bundled.title, plugin.spec_file, bundled.data, header)
+    fields["profile"] = profile_for(name, bundled.title, plugin.spec_file, bundled.data, header, key)
     return fields
 
 

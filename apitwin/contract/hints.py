@@ -105,10 +105,12 @@ def _dedupe(values: list[Any]) -> list[Any]:
     return seen[:MAX_PER_NAME]
 
 
-def discover(spec: dict[str, Any], profile: Profile, target: Target, headers: dict[str, str]) -> Hints:
+def discover(spec: dict[str, Any], profile: Profile, target: Target, headers: dict[str, str],
+             params: dict[str, str] | None = None) -> Hints:
+    """`headers` and `params` carry the account's credential (params: an API key sent in the query)."""
     hints = Hints()
     for name, path in _parent_lists(spec).items():
-        reply = target.send("GET", path, headers=headers)
+        reply = target.send("GET", path, headers=headers, params=params or None)
         if reply.status == 200:
             ids = _dedupe([row_id(row, profile.id_field) for row in rows_of(reply.json_or_none())])
             if ids:
@@ -119,7 +121,7 @@ def discover(spec: dict[str, Any], profile: Profile, target: Target, headers: di
     for name, sources in profile.list_values.items():
         found: list[Any] = []
         for path, item_field in sources:
-            reply = target.send("GET", path, headers=headers)
+            reply = target.send("GET", path, headers=headers, params=params or None)
             if reply.status == 200:
                 found += [row.get(item_field) for row in rows_of(reply.json_or_none()) if isinstance(row, dict)]
         if _dedupe(found):

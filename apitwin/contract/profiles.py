@@ -27,6 +27,10 @@ class Login:
     prefixes: tuple[str, ...] = ("",)  # header value prefixes; the suite alternates between all of them
     token_pointer: str = "/token"      # JSON pointer into the login answer
     lifetime: int = 300                # seconds a token lives when it says nothing about it (JWT `exp` wins)
+    # a document's apiKey sent in the query or a cookie (`key_in`): `header` names the parameter or cookie,
+    # `key_scheme` its securitySchemes entry, through which schemathesis sends it (OpenAPI-aware auth)
+    key_scheme: str | None = None
+    key_in: str = "header"
 
 
 @dataclass(frozen=True)

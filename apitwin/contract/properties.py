@@ -134,6 +134,8 @@ class Checker:
     # -- requests and outcomes ----------------------------------------------------------------------------------
     def send(self, method: str, path: str, account: Credentials | None = None, **kwargs: Any) -> Reply:
         headers = None if account is None else account.headers()
+        if account is not None and account.params():
+            kwargs["params"] = {**(kwargs.get("params") or {}), **account.params()}
         return self.context.send(method, path, headers=headers, **kwargs)
 
     def fail(self, outcome: PropertyOutcome, title: str, message: str, reply: Reply, code: str) -> None:

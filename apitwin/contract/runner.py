@@ -61,9 +61,19 @@ def _explicit_headers(request: RunRequest, credentials: auth.Credentials) -> dic
     not through an auth provider: schemathesis then probes auth only where the header is one the operation's
     security declares (an oauth2 bearer beside an apiKey alternative is not stripped by its probes, and a
     provider's header on the probe would make a correct 200 look like ignored auth)."""
-    if request.profile is None or not credentials.static_token:
+    if request.profile is None or not credentials.static_token or request.profile.login.key_scheme is not None:
         return {}
     return credentials.headers()
+
+
+def _key_auth(profile: profiles.Profile, credentials: auth.Credentials) -> dict[str, Any]:
+    """A document's API key sent in the query or a cookie goes to schemathesis as OpenAPI-aware auth for its scheme
+    (what `[auth.openapi.NAME]` in schemathesis.toml says): the key is then explicit, so `ignored_auth` probes the
+    operation without it and with a wrong one instead of taking the key for generated data, and a negative case
+    that drops the key is sent without it (a fixed Cookie header would put it back)."""
+    if profile.login.key_scheme is None:
+        return {}
+    return {"openapi": {profile.login.key_scheme: {"api_key": credentials.token()}}}
 
 
 def _other_account(request: RunRequest, profile: profiles.Profile, target: Target) -> auth.Credentials | None:
@@ -128,7 +138,7 @@ def run(request: RunRequest) -> RunResult:
         credentials = _credentials_from(request, profile, target)
         credentials.token()                                  # fails early: unreachable, bad credentials
         other = _other_account(request, profile, target)
-        found = hints.discover(spec, profile, target, credentials.headers())
+        found = hints.discover(spec, profile, target, credentials.headers(), credentials.params())
         result.hints = found.summary()
         progress(f"apitwin contract {profile.name} → {result.target} (seed {result.seed}, "
                  f"{result.max_examples} examples per operation, phases {', '.join(result.phases)}"
@@ -138,13 +148,16 @@ def run(request: RunRequest) -> RunResult:
         explicit = _explicit_headers(request, credentials)
         if explicit:
             settings = {**settings, "headers": {**(settings.get("headers") or {}), **explicit}}
+        key_auth = _key_auth(profile, credentials)
+        if key_auth:
+            settings = {**settings, "auth": {**(settings.get("auth") or {}), **key_auth}}
         schema = schemathesis.openapi.from_dict(spec, config=config.to_schemathesis(settings, config_path))
         if request.include:
             schema = schema.include(func=lambda ctx: ctx.operation.label in request.include
                                     or ctx.operation.definition.raw.get("operationId") in request.include)
         if target.in_process:
             schema.app = target.app
-        if not explicit:
+        if not explicit and not key_auth:
             auth.install(schema, credentials, profile.session_ending)
         hints.install(schema, found)
         operations = _resolved_operations(spec)

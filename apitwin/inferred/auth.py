@@ -241,9 +241,31 @@ def challenge(doc: dict[str, Any]) -> str | None:
     return None
 
 
-def credential_for(doc: dict[str, Any], pins: Any = None) -> tuple[str, str] | None:
-    """(header, value) a client of the document would send, for its first usable security scheme; None when the
-    document asks for no credentials. A pinned credential (apitwin.inferred.auth.Pins) is used when there is one."""
+@dataclass(frozen=True)
+class Credential:
+    """What a client of the document sends: `value` in the header, query parameter or cookie `name` (`location`),
+    satisfying the security scheme `scheme`."""
+
+    location: str      # "header", "query" or "cookie"
+    name: str
+    value: str
+    scheme: str
+
+    @property
+    def header(self) -> tuple[str, str] | None:
+        """(header, value) on the wire: a cookie travels in the Cookie header; None for a query credential."""
+        if self.location == "header":
+            return self.name, self.value
+        if self.location == "cookie":
+            return "Cookie", f"{self.name}={self.value}"
+        return None
+
+
+def credential_of(doc: dict[str, Any], pins: Any = None,
+                  places: tuple[str, ...] = ("header", "query", "cookie")) -> Credential | None:
+    """The credential a client of the document would send, for the first usable scheme of its security
+    requirements in document order whose apiKey travels in one of `places`; None when the document asks for no
+    credentials. A pinned credential (apitwin.inferred.auth.Pins) is used when there is one."""
     schemes = (doc.get("components") or {}).get("securitySchemes") or {}
     requirements = list(doc.get("security") or [])
     for item in (doc.get("paths") or {}).values():
@@ -259,13 +281,73 @@ def credential_for(doc: dict[str, Any], pins: Any = None) -> tuple[str, str] | N
             if not isinstance(scheme, dict):
                 continue
             kind, http = scheme.get("type"), str(scheme.get("scheme", "")).lower()
-            if kind == "apiKey" and scheme.get("in") == "header":
-                return str(scheme["name"]), secret
-            if kind == "apiKey" and scheme.get("in") == "cookie":
-                return "Cookie", f"{scheme['name']}={secret}"
+            if kind == "apiKey" and scheme.get("in") in places and scheme.get("name"):
+                return Credential(str(scheme["in"]), str(scheme["name"]), secret, name)
             if kind == "http" and http == "basic":
                 user, password = logins[0] if logins else ("apitwin", "contract")
-                return "Authorization", "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+                encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+                return Credential("header", "Authorization", "Basic " + encoded, name)
             if kind in ("oauth2", "openIdConnect") or kind == "http":
-                return "Authorization", ("Bearer " if http in ("bearer", "") or kind != "http" else f"{http} ") + secret
+                prefix = "Bearer " if http in ("bearer", "") or kind != "http" else f"{http} "
+                return Credential("header", "Authorization", prefix + secret, name)
     return None
+
+
+def credential_for(doc: dict[str, Any], pins: Any = None) -> tuple[str, str] | None:
+    """(header, value) of the first credential that travels in a header (a cookie in the Cookie header), for
+    clients that send nothing else; None when the document asks for none."""
+    found = credential_of(doc, pins, places=("header", "cookie"))
+    return found.header if found is not None else None
+
+
+def lacks_credentials(doc: dict[str, Any], operation: dict[str, Any], scope: dict[str, Any]) -> bool:
+    """Does a request (ASGI `scope`) to `operation` satisfy none of its security requirements? For answers given
+    before Connexion's security layer runs — a path whose parameter does not fit its type never reaches the
+    operation, yet a server checks credentials first, so a caller without them learns 401, not 400/404. Checked
+    as the security functions check: present, well formed, and pinned where credentials are pinned."""
+    from http.cookies import CookieError, SimpleCookie
+    from urllib.parse import parse_qs
+
+    requirements = operation.get("security", doc.get("security")) or []
+    schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+    if not isinstance(requirements, list) or not requirements:
+        return False
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+    query = parse_qs((scope.get("query_string") or b"").decode("latin-1"))
+    cookies: SimpleCookie = SimpleCookie()
+    try:
+        cookies.load(headers.get("cookie", ""))
+    except CookieError:
+        pass
+
+    def met(name: str) -> bool:
+        scheme = schemes.get(name)
+        if not isinstance(scheme, dict):
+            return True                          # undefined schemes are dropped from the served view too
+        kind, http = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+        if kind == "apiKey":
+            where, key = scheme.get("in"), str(scheme.get("name", ""))
+            if where == "header":
+                value = headers.get(key.lower())
+            elif where == "query":
+                value = (query.get(key) or [None])[0]
+            else:
+                value = cookies[key].value if key in cookies else None
+            return value is not None and apikey_info(value, scheme=name) is not None
+        authorization = headers.get("authorization", "")
+        given_kind, _, value = authorization.partition(" ")
+        if kind == "http" and http == "basic":
+            if given_kind.lower() != "basic":
+                return False
+            try:
+                user, _, password = base64.b64decode(value).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return False
+            return basic_info(user, password, scheme=name) is not None
+        if kind in ("oauth2", "openIdConnect") or (kind == "http" and http == "bearer"):
+            return given_kind.lower() == "bearer" and bearer_info(value.strip(), scheme=name) is not None
+        if kind == "http":
+            return bool(authorization) and apikey_info(authorization, scheme=name) is not None
+        return True                              # mutualTLS and unknown kinds: left to the transport
+
+    return not any(isinstance(r, dict) and all(met(name) for name in r) for r in requirements)

@@ -205,7 +205,7 @@ def evaluate(expression: str, request: Request) -> Any:
     elif part == "query" and source == "$request":
         value = request.query.get(name)
     elif part == "path" and source == "$request":
-        value = request.path.get(name)
+        value = request.path.get(name, request.path.get(name.replace("-", "_")))   # the router's `school_id`
     else:
         value = None
     if value is None:

@@ -9,6 +9,7 @@ from typing import Any
 from apitwin import runtime
 from apitwin.errors import ApiError
 from apitwin.fake import rng_for
+from apitwin.inferred.auth import challenge as auth_challenge, lacks_credentials
 from apitwin.inferred.model import Model
 from apitwin.inferred.schemas import json_media
 from apitwin.inferred.values import compose, generate
@@ -72,8 +73,17 @@ class ErrorRenderer:
             error.status = documented_status(error.status, responses)
             if error.status == 404 and error.kind == "routing":
                 # the path names an operation but a parameter does not fit its type (`/comments/x` for an
-                # integer id): the refusal of an invalid request, where the operation documents one
+                # integer id): the refusal of an invalid request, where the operation documents one — after
+                # the credentials check a server makes first
                 error.status = documented_status(404, responses, nearest=(400, 422))
+                binding, scope = self._binding(), runtime.scope_or_none()
+                if binding is not None and scope is not None \
+                        and lacks_credentials(self.model.schemas.doc, binding.operation, scope):
+                    error.status = documented_status(401, responses)
+                    error.messages, error.field_errors = ["No valid credentials."], {}
+                    challenge = auth_challenge(self.model.schemas.doc)
+                    if error.status == 401 and challenge:
+                        error.headers.setdefault("WWW-Authenticate", challenge)
         response = self._documented(error.status)
         if response is None:
             return problem(error)

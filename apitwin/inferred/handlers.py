@@ -185,9 +185,15 @@ class Handlers:
         info = kwargs.get("token_info")
         return info.get("tenant") if isinstance(info, dict) else None
 
-    def _scope(self, resource: Resource) -> dict[str, str]:
+    def _path_param(self, name: str | None) -> Any:
+        """A path parameter by its documented name; the router holds `{school-id}` as `school_id`."""
         params = self._request().path_params
-        return {name: str(params.get(name)) for name in resource.scope_params}
+        if name is None:
+            return None
+        return params[name] if name in params else params.get(name.replace("-", "_"))
+
+    def _scope(self, resource: Resource) -> dict[str, str]:
+        return {name: str(self._path_param(name)) for name in resource.scope_params}
 
     def _check_parent(self, binding: Binding, resource: Resource, kwargs: dict[str, Any]) -> None:
         """An unknown parent (`/owners/999/pets`) is 404, as an unknown item is."""
@@ -196,8 +202,8 @@ class Handlers:
             return
         if not documents_status(binding.operation, 404):
             return
-        key = str(self._request().path_params.get(resource.parent_param))
-        scope = {name: str(self._request().path_params.get(name)) for name in parent.scope_params}
+        key = str(self._path_param(resource.parent_param))
+        scope = {name: str(self._path_param(name)) for name in parent.scope_params}
         if self._find(parent, key, scope, self._tenant(kwargs)) is None:
             raise ApiError(404, [f"{parent.name} {key} does not exist."])
 
@@ -219,7 +225,7 @@ class Handlers:
         assert resource is not None and resource.id_param is not None
         self._check_parent(binding, resource, kwargs)
         scope = self._scope(resource)
-        key = str(self._request().path_params.get(resource.id_param))
+        key = str(self._path_param(resource.id_param))
         return resource, scope, key, self._find(resource, key, scope, self._tenant(kwargs))
 
     def _new_key(self, resource: Resource, number: int) -> Any:

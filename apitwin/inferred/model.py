@@ -231,10 +231,26 @@ def _schema_and_id(resource: Resource, bindings: dict[str, Binding], schemas: Sc
         names.insert(0, "username" if "username" in props else "name")
     resource.id_field = names[0] if names else None
     if resource.id_field:
-        resource.id_schema = props[resource.id_field]
+        resource.id_schema = _with_path_constraints(
+            props[resource.id_field], bindings_param_schema(resource, bindings, schemas) if resource.item_path else {},
+            schemas)
     elif resource.item_path:
         item = bindings_param_schema(resource, bindings, schemas)
         resource.id_schema = item or {"type": "string"}
+
+
+_STRING_CONSTRAINTS = ("format", "pattern", "minLength", "maxLength")
+
+
+def _with_path_constraints(field_schema: Any, param: dict[str, Any], schemas: Schemas) -> dict[str, Any]:
+    """The id field's schema, narrowed by what the item path parameter demands of the same string: a plain
+    `uuid: {type: string}` field read back through `/{uuid}` whose parameter says `format: uuid` must hold a uuid,
+    or every created item would be refused (400) when read back by its own id."""
+    flat = schemas.flat(field_schema) if isinstance(field_schema, dict) else {}
+    extra = {k: param[k] for k in _STRING_CONSTRAINTS if k in param and k not in flat}
+    if not extra or flat.get("type", "string") != "string" or param.get("type", "string") != "string":
+        return field_schema
+    return {**flat, **extra}
 
 
 def bindings_param_schema(resource: Resource, bindings: dict[str, Binding], schemas: Schemas) -> dict[str, Any]:

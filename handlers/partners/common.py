@@ -8,7 +8,7 @@ from connexion import request
 from apitwin import runtime
 from apitwin.errors import not_found
 from apitwin.paging import envelope, window
-from apitwin.store import Row, Store
+from apitwin.store import Row, Store, clone, matcher
 
 TENANT = "_partner"   # internal key on every tenant-owned row; never leaves the mock
 NULL_CHARACTERS = "Null characters are not allowed."   # DRF's ProhibitNullCharactersValidator on every CharField
@@ -47,6 +47,21 @@ def public(row: Row) -> Row:
     return out
 
 
+def public_copy(row: Row) -> Row:
+    """`public` of a live store row (read-only, `Table.scan`): the kept values deep-copied once, where
+    `public(table.filter(...))` copied every row twice (the whole row, then the kept keys)."""
+    out = {"id": row["id"]} if "id" in row else {}
+    out.update((k, clone(v)) for k, v in row.items() if not k.startswith("_"))
+    return out
+
+
+def live_rows(collection: str, predicate: Callable[[Row], bool] | None, equals: dict[str, Any]) -> list[Row]:
+    """The matching live rows in id order, uncopied: READ-ONLY (rows are replaced, never changed, by writes)."""
+    test = matcher(predicate, equals)
+    rows = store()[collection].scan()
+    return rows if test is None else [r for r in rows if test(r)]
+
+
 def owned(collection: str, row_id: int, token_info: dict[str, Any]) -> Row:
     """The row if it exists and belongs to the caller's partner account; otherwise 404 (never 403: another
     tenant's ids must not even be confirmed to exist)."""
@@ -77,6 +92,12 @@ def listing(collection: str, token_info: dict[str, Any] | None, page: int | None
     as a bare array, or as the DRF page envelope when page/page_size is asked for (only that page is copied)."""
     if token_info is not None:
         equals[TENANT] = partner_of(token_info)
+    if shape is public:   # one copy per row: the kept values of the live rows
+        matches = live_rows(collection, predicate, equals)
+        if page is None and page_size is None:
+            return [public_copy(r) for r in matches]
+        offset, limit = window(page, page_size)
+        return page_of(matches[offset:offset + limit], len(matches), page, page_size, public_copy, link_params)
     rows = store()[collection]
     if page is None and page_size is None:
         return [shape(r) for r in rows.filter(predicate, **equals)]

@@ -3,7 +3,9 @@
 it; prints one line per document and a summary, exits 1 when any run found a failure.
 
 Documents with security schemes are served with `--auth` pinning the credential the tools send, so schemathesis'
-ignored-auth probe (a well-formed but wrong credential) must answer 401 too. `--permissive DOC` also runs a
+ignored-auth probe (a well-formed but wrong credential) must answer 401 too. An API key the document sends in the
+query reaches `st run` as a user gives it, through a schemathesis.toml `[auth.openapi.SCHEME]` table (the CLI has no
+flag for it); `apitwin contract` shapes it from the document itself. `--permissive DOC` also runs a
 document under the default (any well-formed credential accepted), where that probe is the one expected finding.
 
 Start-up time is the best of CORPUS_STARTS (default 3) starts, process spawn to the first answer: the machine is
@@ -32,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from apitwin.inferred.auth import CONTRACT_SECRET, credential_for   # noqa: E402
+from apitwin.inferred.auth import CONTRACT_SECRET, credential_of    # noqa: E402
 from apitwin.inferred.document import open_document                 # noqa: E402
 from apitwin.progress import RunProgress                             # noqa: E402
 from apitwin.specs import spec_base_path                            # noqa: E402
@@ -95,9 +97,11 @@ def crud_of(report: Path) -> str:
 def run_document(entry: dict, max_examples: int, permissive: bool, log_dir: Path) -> dict:
     doc = HERE / entry["file"]
     bundled = open_document(doc)
-    credential = credential_for(bundled.data)
+    found = credential_of(bundled.data)
+    # a header credential travels as a fixed header; an API key in the query or a cookie through its scheme
+    credential = found.header if found is not None and found.location == "header" else None
     auth = None
-    if credential is not None and not permissive:
+    if found is not None and not permissive:
         auth = log_dir / f"{entry['name']}.auth.yaml"
         auth.write_text(yaml.safe_dump([{"key": CONTRACT_SECRET, "tenant": "corpus"},
                                         {"username": "apitwin", "password": "contract", "tenant": "corpus"}]))
@@ -112,10 +116,17 @@ def run_document(entry: dict, max_examples: int, permissive: bool, log_dir: Path
     startup = min(startup, took)
     url = f"http://127.0.0.1:{port}{spec_base_path(bundled.data)}"
     headers = ["-H", f"{credential[0]}: {credential[1]}"] if credential else []
+    config = []
+    if found is not None and found.location in ("query", "cookie"):
+        # `st run` has no flag for a query credential, and a fixed Cookie header would come back on the negative
+        # cases that drop the key; a user gives either in schemathesis.toml, per scheme
+        toml = log_dir / f"{entry['name']}.schemathesis.toml"
+        toml.write_text(f'[auth.openapi.{json.dumps(found.scheme)}]\napi_key = {json.dumps(found.value)}\n')
+        config = ["--config-file", str(toml)]
     result = {"name": entry["name"], "startup": startup, "version": bundled.original_version}
     try:
-        st = subprocess.run([str(BIN / "st"), "run", str(doc), "--url", url, "--checks", "all", "--seed", "1",
-                             "--max-examples", str(max_examples), *headers],
+        st = subprocess.run([str(BIN / "st"), *config, "run", str(doc), "--url", url, "--checks", "all", "--seed",
+                             "1", "--max-examples", str(max_examples), *headers],
                             capture_output=True, text=True, timeout=900)
         (log_dir / f"{entry['name']}.st.log").write_text(st.stdout + st.stderr)
         result["st"] = failures_of(st.stdout + st.stderr)

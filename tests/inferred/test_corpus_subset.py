@@ -9,7 +9,8 @@ import pytest
 from apitwin.cli import main
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-SUBSET = ["oai-petstore-expanded.yaml", "oai-uspto.yaml", "shlink/swagger.json", "adyen/CapitalService-v1.yaml"]
+SUBSET = ["oai-petstore-expanded.yaml", "oai-uspto.yaml", "shlink/swagger.json", "adyen/CapitalService-v1.yaml",
+          "geoapify/geocoding.actions.yaml", "coolify/openapi.yaml"]
 
 
 @pytest.mark.parametrize("document", SUBSET)

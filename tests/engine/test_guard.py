@@ -1,0 +1,67 @@
+"""apitwin.server.guard.problem: every check of an answer against its documented response, with what depends only
+on (operation, status, media type) kept in the plan (`OperationPlan.response_check`) — asked twice, same verdict."""
+from __future__ import annotations
+
+import pytest
+
+from apitwin.server.guard import problem
+from apitwin.server.plans import compile_plan
+
+OPERATION = {
+    "responses": {
+        "200": {"description": "ok", "headers": {"X-Rate": {"required": True, "schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": {"type": "object", "required": ["id"],
+                                                            "properties": {"id": {"type": "integer"}}}},
+                            "text/plain": {}}},
+        "204": {"description": "none"},
+        "4XX": {"description": "client", "x-apitwin-empty-body": True,
+                "content": {"application/json": {"schema": {"type": "object", "required": ["detail"]}}}},
+    }
+}
+JSON = [(b"content-type", b"application/json; charset=utf-8"), (b"x-rate", b"1")]
+
+
+@pytest.mark.parametrize("status, headers, body, expected", [
+    (200, JSON, b'{"id": 1}', None),
+    (200, JSON, b'{"id": 12345678901234567890123}', None),                 # read exactly, not as a float
+    (200, JSON[:1], b'{"id": 1}', "required header X-Rate missing"),
+    (200, [(b"x-rate", b"1")], b'{"id": 1}', "content type (none) is not documented"),
+    (200, [(b"content-type", b"application/xml"), (b"x-rate", b"1")], b"<a/>",
+     "content type application/xml is not documented (documented: application/json, text/plain)"),
+    (200, [(b"content-type", b"text/plain"), (b"x-rate", b"1")], b"anything", None),   # no schema: not parsed
+    (200, JSON, b'{"id": "1"}', "at id: "),
+    (200, JSON, b"{", "body is not valid JSON"),
+    (204, [], b"", None),
+    (404, [], b"", None),                                                  # x-apitwin-empty-body
+    (404, JSON, b"{}", "at (root): "),
+    (500, JSON, b"{}", "status 500 is not documented"),
+])
+def test_problem(status: int, headers: list[tuple[bytes, bytes]], body: bytes, expected: str | None) -> None:
+    plan = compile_plan("op", OPERATION, None)
+    for _ in range(2):   # the second time from what the plan kept
+        found = problem(plan, status, headers, body)
+        if expected is None:
+            assert found is None
+        else:
+            assert found is not None and found.startswith(expected), found
+
+
+def test_checks_kept_per_status() -> None:
+    plan = compile_plan("op", OPERATION, None)
+    assert plan.response_check(200) is plan.response_check(200)
+    assert plan.response_check(404) is plan.response_check(404) and plan.response_check(404).key == "4XX"
+    assert plan.response_check(500) is None
+
+
+@pytest.mark.parametrize("document", [
+    b"", b"1" * 18, b"1" * 19, b'{"a": 123456789012345678}', b'{"a": 1234567890123456789}', b"x" * 40 + b"9" * 19,
+    b"12345678901234567890.5", b"1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9", b"\xff" + b"0" * 19 + b"\xff",
+    "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩".encode(), b"-" + b"5" * 25,
+])
+def test_long_number_answers_as_the_regex_does(document: bytes) -> None:
+    import re
+
+    from apitwin.server.jsonio import long_number
+    assert long_number(document) == (re.search(rb"\d{19}", document) is not None)
+    text = document.decode("utf-8", "replace")
+    assert long_number(text) == (re.search(r"\d{19}", text) is not None)
