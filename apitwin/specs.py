@@ -295,6 +295,7 @@ def _type_wire_values(view: dict[str, Any]) -> None:
         parameter = local(parameter)
         if isinstance(parameter, dict) and isinstance(parameter.get("schema"), dict):
             _give_type(view, parameter["schema"])
+            _give_parameter_type(view, parameter)
     for op in operations:
         content = (local(op.get("requestBody")) or {}).get("content") or {}
         for media_type in _FORMS:
@@ -335,6 +336,35 @@ def _give_type(view: dict[str, Any], schema: dict[str, Any], shared: bool = Fals
     else:
         return
     if "null" in kinds:
+        schema["nullable"] = True
+
+
+# what a parameter value sent as text may stand for when its schema names no type at all (objects and arrays only
+# where the schema names them: any text reads as a one-item array)
+_ANY_READINGS = ["boolean", "integer", "number"]
+
+
+def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> None:
+    """A parameter schema still without a `type` (alternatives mixing objects or arrays with scalars, or no type at
+    all) makes Connexion's URI parser fail (a 500 for every request). It gets `type: object` where the value arrives
+    as an object (deepObject), else `type: string`, with READINGS listing what the text may stand for; the real
+    schema is checked by apitwin.validation. A `$ref`'d schema is wrapped (allOf), never changed: others share it."""
+    schema = parameter["schema"]
+    if "type" in schema:
+        return
+    target = _pointer(view, schema["$ref"]) if isinstance(schema.get("$ref"), str) else schema
+    if isinstance(target, dict) and "type" in target and set(schema) <= {"$ref", *_REF_NOTES}:
+        return                                   # the target got its exact type (_give_type, shared)
+    if "$ref" in schema:
+        schema = parameter["schema"] = {"allOf": [{"$ref": schema.pop("$ref")}], **schema}
+    kinds = _kinds(view, schema, 0)
+    readings = sorted(kinds - {"null"}) if kinds else list(_ANY_READINGS)
+    if parameter.get("style") == "deepObject":
+        schema["type"] = "object"
+    else:
+        schema["type"] = "string"
+    schema[READINGS] = readings
+    if kinds and "null" in kinds:
         schema["nullable"] = True
 
 

@@ -477,7 +477,32 @@ def wire_readings(schema: dict[str, Any], text: str) -> list[Any]:
                 continue
             if number == number and number not in (float("inf"), float("-inf")):
                 out.append(number)
+        elif kind == "array":
+            out.append(text.split(",") if text else [])     # simple, or form with explode false: a,b,c
+        elif kind == "object":
+            parts = text.split(",")
+            if len(parts) % 2 == 0 and text:                 # simple, or form with explode false: k,v,k,v
+                pairs = dict(zip(parts[::2], parts[1::2]))
+                out.extend([pairs, _typed_leaves(pairs)])
     return out
+
+
+def _typed_leaves(value: Any) -> Any:
+    """An object read from text (deepObject, `k,v` pairs) with each leaf that reads as a number or boolean as one:
+    the wire has only strings, the schema judges the values they stand for."""
+    if isinstance(value, dict):
+        return {key: _typed_leaves(leaf) for key, leaf in value.items()}
+    if not isinstance(value, str):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    for kind in (int, float):
+        try:
+            number = kind(value)
+        except ValueError:
+            continue
+        return number if number == number and number not in (float("inf"), float("-inf")) else value
+    return value
 
 
 def _untyped(schema: dict[str, Any]) -> Draft4Validator:
@@ -488,10 +513,11 @@ def _untyped(schema: dict[str, Any]) -> Draft4Validator:
 
 def read_by_schema(schema: Any, value: Any) -> Any:
     """The first reading of a sent string that `schema` accepts (the string itself when none does)."""
-    if not isinstance(value, str) or not isinstance(schema, dict) or not schema.get(READINGS):
+    if not isinstance(value, (str, dict)) or not isinstance(schema, dict) or not schema.get(READINGS):
         return value
     checker = _untyped(schema)
-    return next((reading for reading in wire_readings(schema, value) if checker.is_valid(reading)), value)
+    readings = wire_readings(schema, value) if isinstance(value, str) else [value, _typed_leaves(value)]
+    return next((reading for reading in readings if checker.is_valid(reading)), value)
 
 
 def _read_fields(schema: Any) -> Any:
@@ -515,9 +541,10 @@ class CollectingParameterValidator(ParameterValidator):
         if value == [""] and param.get("explode") is False and (param.get("schema") or {}).get("type") == "array":
             value = []      # `?tags=` with style form, explode false: the empty list (RFC 6570), not [""]
         schema = param.get("schema", param)
-        if isinstance(value, str) and schema.get(READINGS):
+        if isinstance(value, (str, dict)) and schema.get(READINGS):
             checker = _untyped(schema)
-            if any(checker.is_valid(reading) for reading in wire_readings(schema, value)):
+            readings = wire_readings(schema, value) if isinstance(value, str) else [value, _typed_leaves(value)]
+            if any(checker.is_valid(reading) for reading in readings):
                 return None
             return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(value))) or None
         messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]
