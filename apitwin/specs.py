@@ -345,25 +345,59 @@ _ANY_READINGS = ["boolean", "integer", "number"]
 
 
 def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> None:
-    """A parameter schema still without a `type` (alternatives mixing objects or arrays with scalars, or no type at
-    all) makes Connexion's URI parser fail (a 500 for every request). It gets `type: object` where the value arrives
-    as an object (deepObject), else `type: string`, with READINGS listing what the text may stand for; the real
-    schema is checked by apitwin.validation. A `$ref`'d schema is wrapped (allOf), never changed: others share it."""
+    """Connexion's URI parser and casts read `type` of a parameter schema, of its `items` and of a deepObject's
+    properties, and fail without one (a 500 for every request). A parameter schema still without a `type`
+    (alternatives mixing objects or arrays with scalars, or no type at all) gets `type: object` where the value
+    arrives as an object (deepObject), else `type: string`, with READINGS listing what the text may stand for; array
+    items the same; a deepObject whose properties lack a type has them moved into an `allOf` (Connexion then leaves
+    the values as sent). apitwin.validation reads the value with every reading against the real schema. A `$ref`'d
+    schema is wrapped (allOf), never changed: other places share it."""
     schema = parameter["schema"]
-    if "type" in schema:
-        return
     target = _pointer(view, schema["$ref"]) if isinstance(schema.get("$ref"), str) else schema
-    if isinstance(target, dict) and "type" in target and set(schema) <= {"$ref", *_REF_NOTES}:
-        return                                   # the target got its exact type (_give_type, shared)
+    if not isinstance(target, dict):
+        return
+    kind = target.get("type")
+    if kind == "array" and not _has_type(view, target.get("items")):
+        schema = _owned(parameter, target)
+        items = deep_copy(target["items"]) if isinstance(target.get("items"), dict) else {}
+        items = {"allOf": [items]} if "$ref" in items else items
+        _give_type(view, items)
+        if "type" not in items:
+            _read_as_text(view, items, object_style=False)
+        schema["items"] = items
+    elif kind == "object" and parameter.get("style") == "deepObject" and isinstance(target.get("properties"), dict) \
+            and not all(_has_type(view, prop) for prop in target["properties"].values()):
+        schema = _owned(parameter, target)
+        inner = {key: value for key, value in schema.items() if key not in ("default", "nullable")}
+        for key in list(schema):
+            if key not in ("default", "nullable"):
+                del schema[key]
+        schema.update({"type": "object", "allOf": [inner], READINGS: ["object"]})
+    elif kind is None:
+        _read_as_text(view, _owned(parameter, target), object_style=parameter.get("style") == "deepObject")
+
+
+def _has_type(view: dict[str, Any], schema: Any) -> bool:
+    target = _pointer(view, schema["$ref"]) if isinstance(schema, dict) and isinstance(schema.get("$ref"), str) \
+        else schema
+    return isinstance(target, dict) and "type" in target
+
+
+def _owned(parameter: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+    """The parameter's schema, made its own: a `$ref` moves into an `allOf` beside the target's `type`."""
+    schema = parameter["schema"]
     if "$ref" in schema:
-        schema = parameter["schema"] = {"allOf": [{"$ref": schema.pop("$ref")}], **schema}
+        rest = {key: value for key, value in schema.items() if key != "$ref" and key not in _REF_NOTES}
+        schema = parameter["schema"] = {"allOf": [{"$ref": schema["$ref"]}], **rest}
+        if "type" in target:
+            schema["type"] = target["type"]
+    return schema
+
+
+def _read_as_text(view: dict[str, Any], schema: dict[str, Any], object_style: bool) -> None:
     kinds = _kinds(view, schema, 0)
-    readings = sorted(kinds - {"null"}) if kinds else list(_ANY_READINGS)
-    if parameter.get("style") == "deepObject":
-        schema["type"] = "object"
-    else:
-        schema["type"] = "string"
-    schema[READINGS] = readings
+    schema["type"] = "object" if object_style else "string"
+    schema[READINGS] = sorted(kinds - {"null"}) if kinds else list(_ANY_READINGS)
     if kinds and "null" in kinds:
         schema["nullable"] = True
 

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
-from connexion.exceptions import ProblemException
+from connexion.exceptions import ProblemException, TypeValidationError
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import (
     AbstractRequestBodyValidator,
@@ -19,7 +19,7 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
-from connexion.utils import is_null, is_nullable
+from connexion.utils import coerce_type, is_null, is_nullable
 from starlette.formparsers import MultiPartException
 from jsonschema import Draft4Validator, ValidationError
 
@@ -505,19 +505,55 @@ def _typed_leaves(value: Any) -> Any:
     return value
 
 
+def _without_view_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` without the `type` the view gave it (and its items) for Connexion, which readings need not meet."""
+    out = {k: v for k, v in schema.items() if k not in ("type", READINGS)} if READINGS in schema else dict(schema)
+    if isinstance(out.get("items"), dict) and READINGS in out["items"]:
+        out["items"] = _without_view_type(out["items"])
+    return out
+
+
 def _untyped(schema: dict[str, Any]) -> Draft4Validator:
-    """The schema without the `type: string` the view gave it for Connexion, which its readings need not meet."""
-    return _COMPILED.get(schema, "readings", lambda: Draft4Validator(
-        {k: v for k, v in schema.items() if k not in ("type", READINGS)}, format_checker=FORMATS))
+    """The schema as the document has it, without the types the view gave it for Connexion."""
+    return _COMPILED.get(schema, "readings", lambda: Draft4Validator(_without_view_type(schema),
+                                                                     format_checker=FORMATS))
+
+
+def _by_properties(schema: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
+    """A deepObject's values (strings, or objects of strings) each read as the property naming it accepts."""
+    properties = form_properties(schema)
+    out: dict[str, Any] = {}
+    for key, leaf in value.items():
+        prop = properties.get(key)
+        if not isinstance(prop, dict):
+            out[key] = leaf
+        elif isinstance(leaf, dict):
+            out[key] = _by_properties(prop, leaf)
+        else:
+            checker = _COMPILED.get(prop, "leaf", lambda prop=prop: Draft4Validator(prop, format_checker=FORMATS))
+            text = {**prop, READINGS: ["boolean", "integer", "number"]}
+            out[key] = next((r for r in wire_readings(text, leaf) if checker.is_valid(r)), leaf) \
+                if isinstance(leaf, str) else leaf
+    return out
+
+
+def _readings(schema: dict[str, Any], value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return wire_readings(schema, value)
+    return [value, _by_properties(schema, value), _typed_leaves(value)]
 
 
 def read_by_schema(schema: Any, value: Any) -> Any:
-    """The first reading of a sent string that `schema` accepts (the string itself when none does)."""
-    if not isinstance(value, (str, dict)) or not isinstance(schema, dict) or not schema.get(READINGS):
+    """The first reading of a sent value that `schema` accepts (the value itself when none does); a list is read
+    item by item."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, list) and isinstance(schema.get("items"), dict) and READINGS in schema["items"]:
+        return [read_by_schema(schema["items"], item) for item in value]
+    if not isinstance(value, (str, dict)) or not schema.get(READINGS):
         return value
     checker = _untyped(schema)
-    readings = wire_readings(schema, value) if isinstance(value, str) else [value, _typed_leaves(value)]
-    return next((reading for reading in readings if checker.is_valid(reading)), value)
+    return next((reading for reading in _readings(schema, value) if checker.is_valid(reading)), value)
 
 
 def _read_fields(schema: Any) -> Any:
@@ -541,10 +577,18 @@ class CollectingParameterValidator(ParameterValidator):
         if value == [""] and param.get("explode") is False and (param.get("schema") or {}).get("type") == "array":
             value = []      # `?tags=` with style form, explode false: the empty list (RFC 6570), not [""]
         schema = param.get("schema", param)
+        if parameter_type == "header" and isinstance(value, str) and schema.get("type") == "array":
+            try:                 # a,b,c as a list of items in their type
+                value = coerce_type(param, value, "header", param_name)
+            except (KeyError, TypeError, TypeValidationError):
+                pass             # judged as sent
+        if isinstance(value, list) and isinstance(schema.get("items"), dict) and READINGS in schema["items"]:
+            checker = _untyped(schema)
+            value = read_by_schema(schema, value)
+            return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(value))) or None
         if isinstance(value, (str, dict)) and schema.get(READINGS):
             checker = _untyped(schema)
-            readings = wire_readings(schema, value) if isinstance(value, str) else [value, _typed_leaves(value)]
-            if any(checker.is_valid(reading) for reading in readings):
+            if any(checker.is_valid(reading) for reading in _readings(schema, value)):
                 return None
             return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(value))) or None
         messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]

@@ -48,7 +48,7 @@ def _value(value: Any, definition: dict[str, Any]) -> Any:
     schema = definition.get("schema", definition)
     if is_nullable(schema) and is_null(value):
         return None
-    if READINGS in schema:
+    if READINGS in schema or READINGS in (schema.get("items") or {}):
         return _read(schema, value)
     if schema["type"] == "array":
         item_type, item_format = schema["items"]["type"], schema["items"].get("format")

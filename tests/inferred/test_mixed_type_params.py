@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from tests.inferred.conftest import serve
+from apitwin.specs import READINGS, connexion_view
+from apitwin.validation import read_by_schema
+from connexion.json_schema import resolve_refs
+
+from apitwin.inferred.document import open_document
+from tests.inferred.conftest import FIXTURES, serve
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +33,12 @@ VALID = [
     ("/things/k1", {}, {"X-Mode": "m,x"}, {}),
     ("/things/k1", {}, {}, {"pick": "4"}),
     ("/things/k1", {"free": "ok"}, {}, {}),
+    ("/lists", {"any": ["1", "x"]}, {}, {}),                   # an array without items
+    ("/lists", {"loose": ["ab"]}, {}, {}),                     # items without a type
+    ("/lists", {"mixed": "1,true"}, {}, {}),                   # items of several scalar types, explode false
+    ("/lists", {}, {"X-Ids": "1,2"}, {}),                      # a header list of items mixing object and integer
+    ("/lists", {"where[n]": "3"}, {}, {}),                     # deepObject properties without a type
+    ("/lists", {"where[n]": "true", "where[s]": "ok"}, {}, {}),
 ]
 INVALID = [
     ("/things/zz", {}, {}, {}, "key"),
@@ -42,6 +53,11 @@ INVALID = [
     ("/things/k1", {}, {}, {"pick": "11"}, "pick"),
     ("/things/k1", {"free": "bad"}, {}, {}, "free"),
     ("/things/k1", {"free": "toolong"}, {}, {}, "free"),
+    ("/lists", {"loose": ["abcd"]}, {}, {}, "loose"),
+    ("/lists", {"mixed": "1,x"}, {}, {}, "mixed"),
+    ("/lists", {}, {"X-Ids": "0"}, {}, "X-Ids"),
+    ("/lists", {"where[n]": "30"}, {}, {}, "where"),
+    ("/lists", {"where[s]": "bad"}, {}, {}, "where"),
 ]
 
 
@@ -62,3 +78,34 @@ def test_invalid_values_are_a_400_naming_the_parameter(client: TestClient, path:
     assert answer.status_code == 400, answer.text
     if field is not None:
         assert field in answer.text, answer.text
+
+
+def _view_parameters() -> dict[str, dict[str, Any]]:
+    view = resolve_refs(connexion_view(open_document(FIXTURES / "mixed_params.yaml").data))   # as Connexion has it
+    out: dict[str, dict[str, Any]] = {}
+    for item in view["paths"].values():
+        for param in [*item.get("parameters", []), *(p for op in item.values() if isinstance(op, dict)
+                                                      for p in op.get("parameters", []))]:
+            out[param["name"]] = param
+    return out
+
+
+def test_every_parameter_of_the_view_has_a_type_connexion_reads_by() -> None:
+    for name, param in _view_parameters().items():
+        schema = param["schema"]
+        assert "type" in schema, name
+        if schema["type"] == "array":
+            assert "type" in schema["items"], name
+        if param.get("style") == "deepObject" and "properties" in schema:
+            assert all("type" in prop for prop in schema["properties"].values()), name
+
+
+@pytest.mark.parametrize(("name", "sent", "received"), [
+    ("key", "a,3", {"a": 3}), ("key", "k1", "k1"), ("q", "5", 5), ("filter", {"size": "3"}, {"size": 3}),
+    ("filter", "12", 12), ("pick", "4", 4), ("mixed", ["1", "true"], [1, True]), ("where", {"n": "true"}, {"n": True}),
+])
+def test_the_handler_gets_the_reading_the_schema_accepted(name: str, sent: Any, received: Any) -> None:
+    """What apitwin.server.endpoint hands the handler for a parameter with READINGS (apitwin.validation)."""
+    schema = _view_parameters()[name]["schema"]
+    assert READINGS in schema or READINGS in schema.get("items", {})
+    assert read_by_schema(schema, sent) == received
