@@ -365,16 +365,35 @@ def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> Non
         if "type" not in items:
             _read_as_text(view, items, object_style=False)
         schema["items"] = items
-    elif kind == "object" and parameter.get("style") == "deepObject" and isinstance(target.get("properties"), dict) \
-            and not all(_has_type(view, prop) for prop in target["properties"].values()):
+    elif kind == "object" and parameter.get("style") == "deepObject" and isinstance(target.get("properties"), dict):
+        # Connexion casts a deepObject's leaves by its properties' `type` and fails on a nested key it has no
+        # `properties` for (`?p[a][b]=1` with `a` an integer): the properties move into an allOf, their defaults
+        # (which Connexion fills in from `properties`) up to the object's `default`
         schema = _owned(parameter, target)
+        defaults = _property_defaults(view, target["properties"], 0)
         inner = {key: value for key, value in schema.items() if key not in ("default", "nullable")}
         for key in list(schema):
             if key not in ("default", "nullable"):
                 del schema[key]
         schema.update({"type": "object", "allOf": [inner], READINGS: ["object"]})
+        if defaults and "default" not in schema:
+            schema["default"] = defaults
     elif kind is None:
         _read_as_text(view, _owned(parameter, target), object_style=parameter.get("style") == "deepObject")
+
+
+def _property_defaults(view: dict[str, Any], properties: dict[str, Any], depth: int) -> dict[str, Any]:
+    """The object Connexion fills in for an absent deepObject from its properties' defaults, nested ones too."""
+    out: dict[str, Any] = {}
+    for name, prop in properties.items():
+        prop = _pointer(view, prop["$ref"]) if isinstance(prop, dict) and isinstance(prop.get("$ref"), str) else prop
+        if not isinstance(prop, dict):
+            continue
+        if "default" in prop:
+            out[name] = deep_copy(prop["default"])
+        elif prop.get("type") == "object" and isinstance(prop.get("properties"), dict) and depth < 8:
+            out[name] = _property_defaults(view, prop["properties"], depth + 1)
+    return out
 
 
 def _has_type(view: dict[str, Any], schema: Any) -> bool:
