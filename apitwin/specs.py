@@ -301,7 +301,9 @@ def _type_wire_values(view: dict[str, Any]) -> None:
         for media_type in _FORMS:
             schema = local((content.get(media_type) or {}).get("schema"))
             for prop in ((schema or {}).get("properties") or {}).values() if isinstance(schema, dict) else ():
-                _give_type(view, prop)
+                if isinstance(prop, dict):
+                    _give_type(view, prop)
+                    _give_field_type(view, prop)
 
 
 def _pointer(view: dict[str, Any], ref: str) -> Any:
@@ -394,6 +396,28 @@ def _property_defaults(view: dict[str, Any], properties: dict[str, Any], depth: 
         elif prop.get("type") == "object" and isinstance(prop.get("properties"), dict) and depth < 8:
             out[name] = _property_defaults(view, prop["properties"], depth + 1)
     return out
+
+
+def _give_form_items_type(view: dict[str, Any], prop: dict[str, Any]) -> None:
+    items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+    if not _has_type(view, items):
+        items = {"allOf": [items]} if "$ref" in items else dict(items)
+        _give_type(view, items)
+        if "type" not in items:
+            _read_as_text(view, items, object_style=False)
+        prop["items"] = items
+
+
+def _give_field_type(view: dict[str, Any], prop: dict[str, Any]) -> None:
+    """A form field Connexion cannot read (no `type`, or an array whose items have none: "Malformed form body",
+    valid values refused) is read as text, as a parameter is (`_give_parameter_type`). A `$ref`'d field is left
+    as it is: its target is shared."""
+    if "$ref" in prop:
+        return
+    if prop.get("type") == "array":
+        _give_form_items_type(view, prop)
+    elif "type" not in prop:
+        _read_as_text(view, prop, object_style=False)
 
 
 def _has_type(view: dict[str, Any], schema: Any) -> bool:

@@ -560,11 +560,15 @@ def _read_fields(schema: Any) -> Any:
     """A form body schema as its fields arrive here: those with READINGS already read (`read_by_schema`), so
     without the `type: string` the view gave them for Connexion."""
     properties = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(properties, dict) or not any(isinstance(p, dict) and READINGS in p for p in properties.values()):
+    if not isinstance(properties, dict) or not any(_has_readings(p) for p in properties.values()):
         return schema
-    return {**schema, "properties": {name: {k: v for k, v in p.items() if k not in ("type", READINGS)}
-                                     if isinstance(p, dict) and READINGS in p else p
+    return {**schema, "properties": {name: _without_view_type(p) if _has_readings(p) else p
                                      for name, p in properties.items()}}
+
+
+def _has_readings(schema: Any) -> bool:
+    """READINGS on a field or on its items (apitwin.specs)."""
+    return isinstance(schema, dict) and (READINGS in schema or READINGS in (schema.get("items") or {}))
 
 
 class CollectingParameterValidator(ParameterValidator):

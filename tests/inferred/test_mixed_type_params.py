@@ -117,3 +117,17 @@ def test_the_handler_gets_the_reading_the_schema_accepted(name: str, sent: Any, 
     schema = _view_parameters()[name]["schema"]
     assert READINGS in schema or READINGS in schema.get("items", {})
     assert read_by_schema(schema, sent) == received
+
+
+@pytest.mark.parametrize(("form", "field"), [
+    ({"m": "1"}, None), ({"n": "ok"}, None), ({"l": ["1", "true"]}, None),
+    ({"m": "0"}, "m"), ({"m": "x"}, "m"), ({"n": "bad"}, "n"), ({"l": ["1", "x"]}, "l.1"),
+])
+def test_form_fields_without_a_type_are_read_not_refused_as_malformed(client: TestClient, form: dict[str, Any],
+                                                                       field: str | None) -> None:
+    answer = client.post("/forms", data=form)
+    if field is None:
+        assert answer.status_code < 300, answer.text
+    else:
+        assert answer.status_code == 400, answer.text
+        assert field in answer.json()["errors"], answer.text
