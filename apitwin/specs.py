@@ -367,18 +367,20 @@ def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> Non
         if "type" not in items:
             _read_as_text(view, items, object_style=False)
         schema["items"] = items
-    elif kind == "object" and parameter.get("style") == "deepObject" and isinstance(target.get("properties"), dict):
+    elif kind == "object" and (parameter.get("style") != "deepObject" or isinstance(target.get("properties"), dict)):
         # Connexion casts a deepObject's leaves by its properties' `type` and fails on a nested key it has no
-        # `properties` for (`?p[a][b]=1` with `a` an integer): the properties move into an allOf, their defaults
-        # (which Connexion fills in from `properties`) up to the object's `default`
+        # `properties` for (`?p[a][b]=1` with `a` an integer), and reads no other object style (`a,1` in a path or
+        # header was refused): the schema moves into an allOf, read by apitwin.validation, its properties'
+        # defaults (which Connexion fills in from `properties`) up to the object's `default`
         schema = _owned(parameter, target)
-        defaults = _property_defaults(view, target["properties"], 0)
+        defaults = _property_defaults(view, target.get("properties") or {}, 0)
         inner = {key: value for key, value in schema.items() if key not in ("default", "nullable")}
         for key in list(schema):
             if key not in ("default", "nullable"):
                 del schema[key]
-        schema.update({"type": "object", "allOf": [inner], READINGS: ["object"]})
-        if defaults and "default" not in schema:
+        deep = parameter.get("style") == "deepObject"
+        schema.update({"type": "object" if deep else "string", "allOf": [inner], READINGS: ["object"]})
+        if defaults and "default" not in schema and deep:
             schema["default"] = defaults
     elif kind is None:
         _read_as_text(view, _owned(parameter, target), object_style=parameter.get("style") == "deepObject")

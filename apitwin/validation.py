@@ -479,11 +479,15 @@ def wire_readings(schema: dict[str, Any], text: str) -> list[Any]:
                 out.append(number)
         elif kind == "array":
             out.append(text.split(",") if text else [])     # simple, or form with explode false: a,b,c
-        elif kind == "object":
+        elif kind == "object" and text:
             parts = text.split(",")
-            if len(parts) % 2 == 0 and text:                 # simple, or form with explode false: k,v,k,v
+            if all("=" in part for part in parts):          # simple with explode: k=v,k=v
+                pairs = dict(part.split("=", 1) for part in parts)
+            elif len(parts) % 2 == 0:                         # simple, or form with explode false: k,v,k,v
                 pairs = dict(zip(parts[::2], parts[1::2]))
-                out.extend([pairs, _typed_leaves(pairs)])
+            else:
+                continue
+            out.extend([pairs, _by_properties(schema, pairs), _typed_leaves(pairs)])
     return out
 
 

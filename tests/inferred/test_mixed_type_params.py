@@ -40,6 +40,7 @@ VALID = [
     ("/lists", {"where[n]": "3"}, {}, {}),                     # deepObject properties without a type
     ("/lists", {"where[n]": "true", "where[s]": "ok"}, {}, {}),
     ("/lists", {"typed[a]": "1", "typed[o][b]": "5"}, {}, {}),  # typed deepObject properties, a nested one
+    ("/objects/a,1", {"obf": "b,2,s,12"}, {"X-O": "a=3"}, {}),   # plain objects: simple, form explode false, k=v
 ]
 INVALID = [
     ("/things/zz", {}, {}, {}, "key"),
@@ -61,6 +62,9 @@ INVALID = [
     ("/lists", {"where[s]": "bad"}, {}, {}, "where"),
     ("/lists", {"typed[a][b]": "1"}, {}, {}, "typed"),         # a nested key under a scalar: Connexion's cast failed
     ("/lists", {"typed[o][b]": "x"}, {}, {}, "typed"),
+    ("/objects/x", {}, {}, {}, "p"),
+    ("/objects/a,1", {"obf": "b,x"}, {}, {}, "obf"),
+    ("/objects/a,1", {}, {"X-O": "z=3"}, {}, "X-O"),
 ]
 
 
@@ -111,6 +115,7 @@ def test_a_deep_objects_property_defaults_stay_its_default() -> None:
     ("key", "a,3", {"a": 3}), ("key", "k1", "k1"), ("q", "5", 5), ("filter", {"size": "3"}, {"size": 3}),
     ("filter", "12", 12), ("pick", "4", 4), ("mixed", ["1", "true"], [1, True]), ("where", {"n": "true"}, {"n": True}),
     ("typed", {"a": "1", "o": {"b": "5"}}, {"a": 1, "o": {"b": 5}}),
+    ("obf", "b,2,s,12", {"b": 2, "s": "12"}), ("X-O", "a=3", {"a": 3}),
 ])
 def test_the_handler_gets_the_reading_the_schema_accepted(name: str, sent: Any, received: Any) -> None:
     """What apitwin.server.endpoint hands the handler for a parameter with READINGS (apitwin.validation)."""
