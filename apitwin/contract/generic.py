@@ -1,14 +1,16 @@
 """The contract profile of a plain OpenAPI document (`apitwin contract petstore.yaml --url U`): nothing beyond the
 document is known, so the profile says only how requests authenticate — a `--header` as given, else a credential
 shaped for the document's first security scheme (a pinned one when `--auth FILE` pins them; an API key in the
-query or a cookie travels there) — and which field of
-list items holds their id. Ids for path parameters come from the target's own lists (apitwin.contract.hints)."""
+query or a cookie travels there) — and which field of list items holds their id. Ids for path parameters come
+from the target's own lists (apitwin.contract.hints); path parameters that name no resource (an API version) get
+the value the document gives them (apitwin.contract.document_values)."""
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from apitwin.contract.document_values import path_values
 from apitwin.contract.profiles import Login, Profile
 from apitwin.inferred.auth import Credential, credential_for, credential_of
 
@@ -25,7 +27,8 @@ def profile_for(name: str, title: str, spec_file: Path, doc: dict[str, Any],
     else:
         login = Login(path="", username="", password="", header=header[0] if header else "X-Apitwin-Contract",
                       lifetime=10 ** 9)
-    return Profile(name=name, title=title, spec_file=spec_file, login=login, id_field=_id_field(doc))
+    return Profile(name=name, title=title, spec_file=spec_file, login=login, id_field=_id_field(doc),
+                   path_values=path_values(doc))
 
 
 def _id_field(doc: dict[str, Any]) -> str:

@@ -31,11 +31,15 @@ class Hints:
     items: dict[str, list[Any]] = field(default_factory=dict)       # body array property → known item values
     # grouping parameter → its known value → {dependent parameter → known values} (entity type → ids, attributes)
     groups: dict[str, dict[str, dict[str, list[Any]]]] = field(default_factory=dict)
+    # path parameter naming no resource → the value its document gives it (Profile.path_values), where the
+    # target supplies none; for paths only: a body property of the same name keeps its own schema
+    paths: dict[str, list[Any]] = field(default_factory=dict)
 
     def summary(self) -> str:
         parts = [f"{name} ({len(v)})" for name, v in sorted(self.values.items())]
         parts += [f"{name}[] ({len(v)})" for name, v in sorted(self.items.items())]
         parts += [f"{name} ({len(v)} with their ids)" for name, v in sorted(self.groups.items())]
+        parts += [f"{{{name}}} = {v[0]!r} (document)" for name, v in sorted(self.paths.items())]
         return ", ".join(parts) or "none"
 
 
@@ -126,7 +130,20 @@ def discover(spec: dict[str, Any], profile: Profile, target: Target, headers: di
         catalog = _entity_catalog(target, headers, known)
         if catalog:
             hints.groups[name] = catalog
+    _add_document_values(hints, profile)
     return hints
+
+
+def _add_document_values(hints: Hints, profile: Profile) -> None:
+    """The document's own values of path parameters that name no resource, where the target gave none."""
+    for name, value in profile.path_values.items():
+        if name not in hints.values:
+            hints.paths[name] = [value]
+
+
+def path_known(hints: Hints) -> dict[str, list[Any]]:
+    """Known values of path parameters: the target's, else the document's (`Hints.paths`)."""
+    return {**hints.paths, **hints.values}
 
 
 def _entity_catalog(target: Target, headers: dict[str, str], known: list[str]) -> dict[str, dict[str, list[Any]]]:

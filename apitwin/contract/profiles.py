@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 
@@ -69,6 +70,9 @@ class Profile:
     # DELETE operations (schemathesis labels, e.g. "DELETE /{entityTypeId}") that empty a collection and keep it
     # readable (MOLGENIS deletes every row of a type, the type stays): `use_after_free` does not apply to them.
     emptied_not_removed: tuple[str, ...] = ()
+    # Path parameters that name no resource (an API version) → the value the document gives them (the generic
+    # profile reads them with apitwin.contract.document_values); used where no list of the target supplies one.
+    path_values: dict[str, Any] = field(default_factory=dict)
 
 
 def any_400(reason: str) -> tuple[BusinessRule, ...]:

@@ -15,7 +15,7 @@ from urllib.parse import quote, urljoin
 
 from apitwin.contract.auth import Credentials
 from apitwin.contract.checks import RunContext
-from apitwin.contract.hints import Hints, row_id, rows_of
+from apitwin.contract.hints import Hints, path_known, row_id, rows_of
 from apitwin.contract.profiles import Profile
 from apitwin.contract.results import Finding, PropertyOutcome
 from apitwin.contract.target import Reply
@@ -67,10 +67,22 @@ def resolutions(path: str, hints: Hints, limit: int = PER_OPERATION,
                 choice.update({n: dependents[n][0] for n in names if n != group})
                 found.append(choice)
             return found[:limit]
-    if all(n in hints.values for n in names):
-        depth = min(len(hints.values[n]) for n in names)
-        return [{n: hints.values[n][i] for n in names} for i in range(min(depth, limit))]
+    known = path_known(hints)
+    if all(n in known for n in names):
+        depth = min(len(known[n]) for n in names)
+        return [{n: known[n][i] for n in names} for i in range(min(depth, limit))]
     return []
+
+
+def _unknown(path: str, hints: Hints) -> str:
+    """Why `resolutions` found nothing for `path`: the parameters no list of the target and no enum, const,
+    example, default or server variable of the document gave a value."""
+    known = path_known(hints)
+    missing = [n for n in _template_params(path) if n not in known and n not in hints.groups]
+    if not missing:
+        return "no known parent"
+    return (f"no known value for {', '.join('{' + n + '}' for n in missing)} (no list of the target has one; "
+            "the document gives no enum, const, example, default or server variable)")
 
 
 def _response_schema(operation: dict[str, Any]) -> dict[str, Any]:
@@ -492,7 +504,8 @@ def anonymous_access(checker: Checker) -> None:
 
 # -- crud_round_trip --------------------------------------------------------------------------------------------
 
-LIMIT_PARAMS = ("limit", "per_page", "perPage", "page_size", "pageSize", "size", "count", "rows", "num")
+LIMIT_PARAMS = ("limit", "per_page", "perPage", "page_size", "pageSize", "itemsPerPage", "size", "count", "rows",
+                "num")
 WRAPPERS = ("data", "items", "results", "records", "content", "values")
 
 
@@ -539,8 +552,9 @@ def _item_of(body: Any) -> dict[str, Any] | None:
     return body
 
 
-def _rows_anywhere(body: Any) -> list[Any]:
-    """The rows of a list answer: a bare array, a known envelope, or the one array an envelope holds."""
+def rows_anywhere(body: Any, depth: int = 2) -> list[Any]:
+    """The rows of a list answer: a bare array, a known envelope, or the one array an envelope holds — also inside
+    one wrapping object (Shlink: `{"shortUrls": {"data": [...], "pagination": {...}}}`)."""
     rows = rows_of(body)
     if rows or not isinstance(body, dict):
         return rows
@@ -548,7 +562,12 @@ def _rows_anywhere(body: Any) -> list[Any]:
     for key in WRAPPERS:
         if isinstance(body.get(key), list):
             return body[key]
-    return arrays[0] if len(arrays) == 1 else []
+    if len(arrays) == 1:
+        return arrays[0]
+    objects = [v for v in body.values() if isinstance(v, dict)]
+    if not arrays and len(body) == 1 and len(objects) == 1 and depth > 0:
+        return rows_anywhere(objects[0], depth - 1)
+    return []
 
 
 def _largest_page(operation: dict[str, Any]) -> dict[str, Any]:
@@ -575,7 +594,7 @@ def _listed_ids(checker: Checker, path: str, collection: str, param: str) -> lis
     reply = checker.send("GET", collection, params=_largest_page(checker.get_of(path) or {}) or None)
     if reply.status != 200:
         return None
-    return _keys(_rows_anywhere(reply.json_or_none()), param, checker.profile.id_field)
+    return _keys(rows_anywhere(reply.json_or_none()), param, checker.profile.id_field)
 
 
 def _id_of(item: dict[str, Any], reply: Reply, id_field: str, param: str) -> Any:
@@ -605,7 +624,7 @@ def crud_round_trip(checker: Checker) -> None:
         options = resolutions(path, checker.hints, limit=1, protected=checker.profile.protected)
         body = _create_body(checker, operation)
         if not options or body is None:
-            outcome.skipped = "no known parent" if not options else "no JSON body to create with"
+            outcome.skipped = _unknown(path, checker.hints) if not options else "no JSON body to create with"
             continue
         values = options[0]
         collection = _fill(path, values)
@@ -634,7 +653,7 @@ def crud_round_trip(checker: Checker) -> None:
             continue
         page = _largest_page(checker.get_of(path) or {})
         listed = checker.send("GET", collection, params=page or None)
-        ids = _keys(_rows_anywhere(listed.json_or_none()), param, checker.profile.id_field)
+        ids = _keys(rows_anywhere(listed.json_or_none()), param, checker.profile.id_field)
         whole = not page or len(ids) < min(page.values())      # the page held every row: the item must be there
         if listed.status == 200 and str(key) not in ids and whole:
             checker.fail(outcome, "Created item is not in its collection's list",

@@ -9,12 +9,13 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from apitwin.inferred.model import list_items_schema
+from apitwin.inferred.model import list_items_schema, wrapped_list
 from apitwin.inferred.schemas import Schemas
 from apitwin.inferred.values import generate
 
 SIZE = ("limit", "per_page", "perpage", "page_size", "pagesize", "size", "count", "max", "maxresults", "max_results",
-        "top", "$top", "first", "take", "pagelen", "results_per_page", "rows", "num", "number")
+        "top", "$top", "first", "take", "pagelen", "results_per_page", "rows", "num", "number", "itemsperpage",
+        "items_per_page")
 OFFSET = ("offset", "skip", "start", "$skip", "from", "startindex", "start_index")
 PAGE = ("page", "pagenumber", "page_number", "pageno", "page_no", "pageindex", "page_index", "p")
 CURSOR = ("cursor", "after", "next", "nexttoken", "next_token", "pagetoken", "page_token", "starting_after",
@@ -25,7 +26,7 @@ DIRECTION = ("order", "direction", "sort_order", "sortorder", "dir", "sort_direc
 TOTAL = ("total", "totalcount", "total_count", "totalitems", "total_items", "totalelements", "total_elements",
          "totalresults", "total_results", "totalrecords", "total_records", "count", "totalsize", "total_size")
 PAGES = ("totalpages", "total_pages", "pages", "pagecount", "page_count", "num_pages", "numpages", "last_page",
-         "lastpage")
+         "lastpage", "pagescount")
 NEXT = ("next", "nextcursor", "next_cursor", "cursor", "nexttoken", "next_token", "nextpagetoken",
         "next_page_token", "endcursor", "end_cursor", "next_page", "nextpage", "after")
 HAS_MORE = ("has_more", "hasmore", "hasnext", "has_next", "hasnextpage", "has_next_page", "more")
@@ -45,6 +46,7 @@ class ListSpec:
     direction: str | None = None
     default_size: int = 20
     envelope: str | None = None
+    wrapper: str | None = None          # the one object the envelope sits in ({"shortUrls": {"data": [...]}})
     response_schema: Any = None
     items_schema: Any = None
 
@@ -77,6 +79,8 @@ def list_spec(operation: dict[str, Any], response_schema: Any, schemas: Schemas,
         if isinstance(size_schema.get("maximum"), int):
             spec.default_size = min(spec.default_size, size_schema["maximum"])
     spec.envelope, spec.items_schema = list_items_schema(response_schema, schemas)
+    if spec.envelope is None and spec.items_schema is None:
+        spec.wrapper, spec.envelope, spec.items_schema = wrapped_list(response_schema, schemas)
     return spec
 
 
@@ -160,11 +164,12 @@ def shape(items: list[Any], facts: dict[str, Any], spec: ListSpec, schemas: Sche
     """The list answer: a bare array, or the envelope with its totals and paging fields."""
     if spec.envelope is None:
         return items
-    return _envelope(spec.response_schema, items, facts, spec, schemas, rng, depth=0)
+    return _envelope(spec.response_schema, items, facts, spec, schemas, rng, depth=0, rows_here=spec.wrapper is None)
 
 
 def _envelope(schema: Any, items: list[Any], facts: dict[str, Any], spec: ListSpec, schemas: Schemas,
-              rng: random.Random, depth: int) -> dict[str, Any]:
+              rng: random.Random, depth: int, rows_here: bool = False) -> dict[str, Any]:
+    """`rows_here`: this object holds the envelope array (the top, or the one object wrapping it)."""
     props = schemas.properties(schema)
     required = set(schemas.flat(schema).get("required") or [])
     out: dict[str, Any] = {}
@@ -172,12 +177,14 @@ def _envelope(schema: Any, items: list[Any], facts: dict[str, Any], spec: ListSp
         lower = name.lower()
         kind = prop.get("type")
         kinds = kind if isinstance(kind, list) else [kind]
-        if name == spec.envelope and depth == 0:
+        if name == spec.envelope and rows_here:
             out[name] = items
+        elif name == spec.wrapper and depth == 0:
+            out[name] = _envelope(prop, items, facts, spec, schemas, rng, depth + 1, rows_here=True)
+        elif lower in PAGES and "integer" in kinds:      # before totals: `pagesCount` ends like a total
+            out[name] = math.ceil(facts["total"] / facts["size"]) if facts["size"] else 0
         elif (lower in TOTAL or lower.endswith(("count", "total"))) and "integer" in kinds:
             out[name] = facts["total"]
-        elif lower in PAGES and "integer" in kinds:
-            out[name] = math.ceil(facts["total"] / facts["size"]) if facts["size"] else 0
         elif lower in PAGE and "integer" in kinds:
             out[name] = facts["page"]
         elif lower in SIZE and "integer" in kinds:

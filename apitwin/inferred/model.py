@@ -182,6 +182,19 @@ def list_items_schema(schema: Any, schemas: Schemas) -> tuple[str | None, Any]:
     return None, None
 
 
+def wrapped_list(schema: Any, schemas: Schemas) -> tuple[str | None, str | None, Any]:
+    """(wrapper, envelope, item schema) of a list whose envelope sits inside one wrapping object, as Shlink's
+    `{"shortUrls": {"data": [...], "pagination": {...}}}`; (None, None, None) for any other shape."""
+    if schema is None or schemas.is_array(schema):
+        return None, None, None
+    props = schemas.properties(schema)
+    objects = [name for name, prop in props.items() if schemas.properties(prop)]
+    if len(objects) != 1 or any(schemas.is_array(prop) for prop in props.values()):
+        return None, None, None
+    envelope, items = list_items_schema(props[objects[0]], schemas)
+    return (objects[0], envelope, items) if envelope is not None else (None, None, None)
+
+
 def _schema_and_id(resource: Resource, bindings: dict[str, Binding], schemas: Schemas) -> None:
     candidates = []
     for role in ("read", "create", "replace"):

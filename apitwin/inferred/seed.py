@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from apitwin.inferred.listing import list_items_schema
+from apitwin.inferred.listing import list_items_schema, wrapped_list
 from apitwin.inferred.model import Model, Resource, response_schema, success
 from apitwin.inferred.schemas import json_media
 from apitwin.seed_check import SeedRefused
@@ -36,6 +36,9 @@ def example_items(model: Model, resource: Resource) -> list[dict[str, Any]]:
         for value in values:
             if role == "list":
                 envelope, _ = list_items_schema(response_schema(operation, schemas), schemas)
+                wrapper, inner, _ = wrapped_list(response_schema(operation, schemas), schemas)
+                if wrapper is not None and isinstance(value, dict) and isinstance(value.get(wrapper), dict):
+                    value, envelope = value[wrapper], inner
                 items = value.get(envelope) if envelope and isinstance(value, dict) else value
                 found += [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
             elif isinstance(value, dict):
