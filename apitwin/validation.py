@@ -479,9 +479,11 @@ def wire_readings(schema: dict[str, Any], text: str) -> list[Any]:
                 out.append(number)
         elif kind == "array":
             out.append(text.split(",") if text else [])     # simple, or form with explode false: a,b,c
-        elif kind == "object" and text:
-            parts = text.split(",")
-            if all("=" in part for part in parts):          # simple with explode: k=v,k=v
+        elif kind == "object":
+            parts = text.split(",") if text else []
+            if not parts:                                     # the empty object: nothing after `name=`
+                pairs = {}
+            elif all("=" in part for part in parts):          # simple with explode: k=v,k=v
                 pairs = dict(part.split("=", 1) for part in parts)
             elif len(parts) % 2 == 0:                         # simple, or form with explode false: k,v,k,v
                 pairs = dict(zip(parts[::2], parts[1::2]))

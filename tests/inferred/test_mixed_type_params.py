@@ -115,7 +115,7 @@ def test_a_deep_objects_property_defaults_stay_its_default() -> None:
     ("key", "a,3", {"a": 3}), ("key", "k1", "k1"), ("q", "5", 5), ("filter", {"size": "3"}, {"size": 3}),
     ("filter", "12", 12), ("pick", "4", 4), ("mixed", ["1", "true"], [1, True]), ("where", {"n": "true"}, {"n": True}),
     ("typed", {"a": "1", "o": {"b": "5"}}, {"a": 1, "o": {"b": 5}}),
-    ("obf", "b,2,s,12", {"b": 2, "s": "12"}), ("X-O", "a=3", {"a": 3}),
+    ("obf", "b,2,s,12", {"b": 2, "s": "12"}), ("obf", "", {}), ("X-O", "a=3", {"a": 3}),
 ])
 def test_the_handler_gets_the_reading_the_schema_accepted(name: str, sent: Any, received: Any) -> None:
     """What apitwin.server.endpoint hands the handler for a parameter with READINGS (apitwin.validation)."""
