@@ -295,12 +295,15 @@ def _type_wire_values(view: dict[str, Any]) -> None:
         parameter = local(parameter)
         if isinstance(parameter, dict) and isinstance(parameter.get("schema"), dict):
             _give_type(view, parameter["schema"])
+            _give_parameter_type(view, parameter)
     for op in operations:
         content = (local(op.get("requestBody")) or {}).get("content") or {}
         for media_type in _FORMS:
             schema = local((content.get(media_type) or {}).get("schema"))
             for prop in ((schema or {}).get("properties") or {}).values() if isinstance(schema, dict) else ():
-                _give_type(view, prop)
+                if isinstance(prop, dict):
+                    _give_type(view, prop)
+                    _give_field_type(view, prop)
 
 
 def _pointer(view: dict[str, Any], ref: str) -> Any:
@@ -335,6 +338,112 @@ def _give_type(view: dict[str, Any], schema: dict[str, Any], shared: bool = Fals
     else:
         return
     if "null" in kinds:
+        schema["nullable"] = True
+
+
+# what a parameter value sent as text may stand for when its schema names no type at all (objects and arrays only
+# where the schema names them: any text reads as a one-item array)
+_ANY_READINGS = ["boolean", "integer", "number"]
+
+
+def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> None:
+    """Connexion's URI parser and casts read `type` of a parameter schema, of its `items` and of a deepObject's
+    properties, and fail without one (a 500 for every request). A parameter schema still without a `type`
+    (alternatives mixing objects or arrays with scalars, or no type at all) gets `type: object` where the value
+    arrives as an object (deepObject), else `type: string`, with READINGS listing what the text may stand for; array
+    items the same; a deepObject whose properties lack a type has them moved into an `allOf` (Connexion then leaves
+    the values as sent). apitwin.validation reads the value with every reading against the real schema. A `$ref`'d
+    schema is wrapped (allOf), never changed: other places share it."""
+    schema = parameter["schema"]
+    target = _pointer(view, schema["$ref"]) if isinstance(schema.get("$ref"), str) else schema
+    if not isinstance(target, dict):
+        return
+    kind = target.get("type")
+    if kind == "array" and not _has_type(view, target.get("items")):
+        schema = _owned(parameter, target)
+        items = deep_copy(target["items"]) if isinstance(target.get("items"), dict) else {}
+        items = {"allOf": [items]} if "$ref" in items else items
+        _give_type(view, items)
+        if "type" not in items:
+            _read_as_text(view, items, object_style=False)
+        schema["items"] = items
+    elif kind == "object" and (parameter.get("style") != "deepObject" or isinstance(target.get("properties"), dict)):
+        # Connexion casts a deepObject's leaves by its properties' `type` and fails on a nested key it has no
+        # `properties` for (`?p[a][b]=1` with `a` an integer), and reads no other object style (`a,1` in a path or
+        # header was refused): the schema moves into an allOf, read by apitwin.validation, its properties'
+        # defaults (which Connexion fills in from `properties`) up to the object's `default`
+        schema = _owned(parameter, target)
+        defaults = _property_defaults(view, target.get("properties") or {}, 0)
+        inner = {key: value for key, value in schema.items() if key not in ("default", "nullable")}
+        for key in list(schema):
+            if key not in ("default", "nullable"):
+                del schema[key]
+        deep = parameter.get("style") == "deepObject"
+        schema.update({"type": "object" if deep else "string", "allOf": [inner], READINGS: ["object"]})
+        if defaults and "default" not in schema and deep:
+            schema["default"] = defaults
+    elif kind is None:
+        _read_as_text(view, _owned(parameter, target), object_style=parameter.get("style") == "deepObject")
+
+
+def _property_defaults(view: dict[str, Any], properties: dict[str, Any], depth: int) -> dict[str, Any]:
+    """The object Connexion fills in for an absent deepObject from its properties' defaults, nested ones too."""
+    out: dict[str, Any] = {}
+    for name, prop in properties.items():
+        prop = _pointer(view, prop["$ref"]) if isinstance(prop, dict) and isinstance(prop.get("$ref"), str) else prop
+        if not isinstance(prop, dict):
+            continue
+        if "default" in prop:
+            out[name] = deep_copy(prop["default"])
+        elif prop.get("type") == "object" and isinstance(prop.get("properties"), dict) and depth < 8:
+            out[name] = _property_defaults(view, prop["properties"], depth + 1)
+    return out
+
+
+def _give_form_items_type(view: dict[str, Any], prop: dict[str, Any]) -> None:
+    items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+    if not _has_type(view, items):
+        items = {"allOf": [items]} if "$ref" in items else dict(items)
+        _give_type(view, items)
+        if "type" not in items:
+            _read_as_text(view, items, object_style=False)
+        prop["items"] = items
+
+
+def _give_field_type(view: dict[str, Any], prop: dict[str, Any]) -> None:
+    """A form field Connexion cannot read (no `type`, or an array whose items have none: "Malformed form body",
+    valid values refused) is read as text, as a parameter is (`_give_parameter_type`). A `$ref`'d field is left
+    as it is: its target is shared."""
+    if "$ref" in prop:
+        return
+    if prop.get("type") == "array":
+        _give_form_items_type(view, prop)
+    elif "type" not in prop:
+        _read_as_text(view, prop, object_style=False)
+
+
+def _has_type(view: dict[str, Any], schema: Any) -> bool:
+    target = _pointer(view, schema["$ref"]) if isinstance(schema, dict) and isinstance(schema.get("$ref"), str) \
+        else schema
+    return isinstance(target, dict) and "type" in target
+
+
+def _owned(parameter: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+    """The parameter's schema, made its own: a `$ref` moves into an `allOf` beside the target's `type`."""
+    schema = parameter["schema"]
+    if "$ref" in schema:
+        rest = {key: value for key, value in schema.items() if key != "$ref" and key not in _REF_NOTES}
+        schema = parameter["schema"] = {"allOf": [{"$ref": schema["$ref"]}], **rest}
+        if "type" in target:
+            schema["type"] = target["type"]
+    return schema
+
+
+def _read_as_text(view: dict[str, Any], schema: dict[str, Any], object_style: bool) -> None:
+    kinds = _kinds(view, schema, 0)
+    schema["type"] = "object" if object_style else "string"
+    schema[READINGS] = sorted(kinds - {"null"}) if kinds else list(_ANY_READINGS)
+    if kinds and "null" in kinds:
         schema["nullable"] = True
 
 

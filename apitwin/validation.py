@@ -10,7 +10,7 @@ from collections import OrderedDict
 from typing import Any
 
 from connexion.datastructures import MediaTypeDict
-from connexion.exceptions import ProblemException
+from connexion.exceptions import ProblemException, TypeValidationError
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import (
     AbstractRequestBodyValidator,
@@ -19,7 +19,7 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
-from connexion.utils import is_null, is_nullable
+from connexion.utils import coerce_type, is_null, is_nullable
 from starlette.formparsers import MultiPartException
 from jsonschema import Draft4Validator, ValidationError
 
@@ -477,32 +477,104 @@ def wire_readings(schema: dict[str, Any], text: str) -> list[Any]:
                 continue
             if number == number and number not in (float("inf"), float("-inf")):
                 out.append(number)
+        elif kind == "array":
+            out.append(text.split(",") if text else [])     # simple, or form with explode false: a,b,c
+        elif kind == "object":
+            parts = text.split(",") if text else []
+            if not parts:                                     # the empty object: nothing after `name=`
+                pairs = {}
+            elif all("=" in part for part in parts):          # simple with explode: k=v,k=v
+                pairs = dict(part.split("=", 1) for part in parts)
+            elif len(parts) % 2 == 0:                         # simple, or form with explode false: k,v,k,v
+                pairs = dict(zip(parts[::2], parts[1::2]))
+            else:
+                continue
+            out.extend([pairs, _by_properties(schema, pairs), _typed_leaves(pairs)])
+    return out
+
+
+def _typed_leaves(value: Any) -> Any:
+    """An object read from text (deepObject, `k,v` pairs) with each leaf that reads as a number or boolean as one:
+    the wire has only strings, the schema judges the values they stand for."""
+    if isinstance(value, dict):
+        return {key: _typed_leaves(leaf) for key, leaf in value.items()}
+    if not isinstance(value, str):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    for kind in (int, float):
+        try:
+            number = kind(value)
+        except ValueError:
+            continue
+        return number if number == number and number not in (float("inf"), float("-inf")) else value
+    return value
+
+
+def _without_view_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` without the `type` the view gave it (and its items) for Connexion, which readings need not meet."""
+    out = {k: v for k, v in schema.items() if k not in ("type", READINGS)} if READINGS in schema else dict(schema)
+    if isinstance(out.get("items"), dict) and READINGS in out["items"]:
+        out["items"] = _without_view_type(out["items"])
     return out
 
 
 def _untyped(schema: dict[str, Any]) -> Draft4Validator:
-    """The schema without the `type: string` the view gave it for Connexion, which its readings need not meet."""
-    return _COMPILED.get(schema, "readings", lambda: Draft4Validator(
-        {k: v for k, v in schema.items() if k not in ("type", READINGS)}, format_checker=FORMATS))
+    """The schema as the document has it, without the types the view gave it for Connexion."""
+    return _COMPILED.get(schema, "readings", lambda: Draft4Validator(_without_view_type(schema),
+                                                                     format_checker=FORMATS))
+
+
+def _by_properties(schema: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
+    """A deepObject's values (strings, or objects of strings) each read as the property naming it accepts."""
+    properties = form_properties(schema)
+    out: dict[str, Any] = {}
+    for key, leaf in value.items():
+        prop = properties.get(key)
+        if not isinstance(prop, dict):
+            out[key] = leaf
+        elif isinstance(leaf, dict):
+            out[key] = _by_properties(prop, leaf)
+        else:
+            checker = _COMPILED.get(prop, "leaf", lambda prop=prop: Draft4Validator(prop, format_checker=FORMATS))
+            text = {**prop, READINGS: ["boolean", "integer", "number"]}
+            out[key] = next((r for r in wire_readings(text, leaf) if checker.is_valid(r)), leaf) \
+                if isinstance(leaf, str) else leaf
+    return out
+
+
+def _readings(schema: dict[str, Any], value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return wire_readings(schema, value)
+    return [value, _by_properties(schema, value), _typed_leaves(value)]
 
 
 def read_by_schema(schema: Any, value: Any) -> Any:
-    """The first reading of a sent string that `schema` accepts (the string itself when none does)."""
-    if not isinstance(value, str) or not isinstance(schema, dict) or not schema.get(READINGS):
+    """The first reading of a sent value that `schema` accepts (the value itself when none does); a list is read
+    item by item."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, list) and isinstance(schema.get("items"), dict) and READINGS in schema["items"]:
+        return [read_by_schema(schema["items"], item) for item in value]
+    if not isinstance(value, (str, dict)) or not schema.get(READINGS):
         return value
     checker = _untyped(schema)
-    return next((reading for reading in wire_readings(schema, value) if checker.is_valid(reading)), value)
+    return next((reading for reading in _readings(schema, value) if checker.is_valid(reading)), value)
 
 
 def _read_fields(schema: Any) -> Any:
     """A form body schema as its fields arrive here: those with READINGS already read (`read_by_schema`), so
     without the `type: string` the view gave them for Connexion."""
     properties = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(properties, dict) or not any(isinstance(p, dict) and READINGS in p for p in properties.values()):
+    if not isinstance(properties, dict) or not any(_has_readings(p) for p in properties.values()):
         return schema
-    return {**schema, "properties": {name: {k: v for k, v in p.items() if k not in ("type", READINGS)}
-                                     if isinstance(p, dict) and READINGS in p else p
+    return {**schema, "properties": {name: _without_view_type(p) if _has_readings(p) else p
                                      for name, p in properties.items()}}
+
+
+def _has_readings(schema: Any) -> bool:
+    """READINGS on a field or on its items (apitwin.specs)."""
+    return isinstance(schema, dict) and (READINGS in schema or READINGS in (schema.get("items") or {}))
 
 
 class CollectingParameterValidator(ParameterValidator):
@@ -515,9 +587,18 @@ class CollectingParameterValidator(ParameterValidator):
         if value == [""] and param.get("explode") is False and (param.get("schema") or {}).get("type") == "array":
             value = []      # `?tags=` with style form, explode false: the empty list (RFC 6570), not [""]
         schema = param.get("schema", param)
-        if isinstance(value, str) and schema.get(READINGS):
+        if parameter_type == "header" and isinstance(value, str) and schema.get("type") == "array":
+            try:                 # a,b,c as a list of items in their type
+                value = coerce_type(param, value, "header", param_name)
+            except (KeyError, TypeError, TypeValidationError):
+                pass             # judged as sent
+        if isinstance(value, list) and isinstance(schema.get("items"), dict) and READINGS in schema["items"]:
             checker = _untyped(schema)
-            if any(checker.is_valid(reading) for reading in wire_readings(schema, value)):
+            value = read_by_schema(schema, value)
+            return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(value))) or None
+        if isinstance(value, (str, dict)) and schema.get(READINGS):
+            checker = _untyped(schema)
+            if any(checker.is_valid(reading) for reading in _readings(schema, value)):
                 return None
             return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(value))) or None
         messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]

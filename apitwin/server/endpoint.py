@@ -35,6 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from apitwin.server.connexion_patches import extract_content_type
+from apitwin.specs import READINGS
 
 # Connexion's parameter decorator logs here; apitwin.app filters one of its messages for APIs ignoring undeclared
 # query parameters, so the endpoint logs the same message to the same logger.
@@ -47,10 +48,19 @@ def _value(value: Any, definition: dict[str, Any]) -> Any:
     schema = definition.get("schema", definition)
     if is_nullable(schema) and is_null(value):
         return None
+    if READINGS in schema or READINGS in (schema.get("items") or {}):
+        return _read(schema, value)
     if schema["type"] == "array":
         item_type, item_format = schema["items"]["type"], schema["items"].get("format")
         return [make_type(part, item_type, item_format) for part in value]
     return make_type(value, schema["type"], schema.get("format"))
+
+
+def _read(schema: dict[str, Any], value: Any) -> Any:
+    """A value whose schema allows several types (apitwin.specs READINGS): what validation accepted it as (`12` an
+    integer, `a,3` the object {a: 3}), not a cast to the `type` the view gave Connexion to parse by."""
+    from apitwin.validation import read_by_schema   # the validators import the pipeline's modules
+    return read_by_schema(schema, value)
 
 
 def _query_defaults(definitions: dict[str, dict[str, Any]]) -> dict[str, Any]:
