@@ -87,13 +87,27 @@ def _client(tmp_path: Path):
     return serve(doc)
 
 
+def _create(client) -> str:
+    created = client.post("/links", json={"url": "https://example.org"})
+    assert created.status_code == 201, created.text
+    return created.headers["location"]
+
+
 def test_a_deleted_sub_collection_answers_404_until_written_again(tmp_path):
     client = _client(tmp_path)
-    assert client.get("/links/abc/visits").status_code == 200
-    assert client.delete("/links/abc/visits").status_code == 200
-    gone = client.get("/links/abc/visits")
+    item, other = _create(client), _create(client)
+    assert client.get(f"{item}/visits").status_code == 200
+    assert client.delete(f"{item}/visits").status_code == 200
+    gone = client.get(f"{item}/visits")
     assert gone.status_code == 404, gone.text
-    assert client.get("/links/other/visits").status_code == 200, "only the deleted path"
+    assert client.get(f"{other}/visits").status_code == 200, "only the deleted path"
+
+
+def test_sub_paths_of_an_unknown_item_answer_404_where_documented(tmp_path):
+    client = _client(tmp_path)
+    assert client.get("/links/abc/visits").status_code == 404
+    assert client.delete("/links/abc/visits").status_code == 404
+    assert client.get("/links/abc/stats").status_code == 200, "no 404 documented: the documented answer stays"
 
 
 def test_sub_paths_of_a_deleted_item_answer_404_where_documented(tmp_path):
@@ -110,7 +124,9 @@ def test_sub_paths_of_a_deleted_item_answer_404_where_documented(tmp_path):
 
 def test_reset_forgets_deleted_paths(tmp_path):
     client = _client(tmp_path)
-    assert client.delete("/links/abc/visits").status_code == 200
-    assert client.get("/links/abc/visits").status_code == 404
+    item = _create(client)
+    assert client.delete(f"{item}/visits").status_code == 200
+    assert client.get(f"{item}/visits").status_code == 404
     assert client.post("/__apitwin/apis/links/reset").status_code in (200, 204)
-    assert client.get("/links/abc/visits").status_code == 200
+    assert _create(client) == item, "ids start over after a reset (seeded)"
+    assert client.get(f"{item}/visits").status_code == 200
