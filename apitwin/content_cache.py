@@ -13,7 +13,10 @@ plain data written with `marshal` (dicts, lists, strings, numbers; no code runs 
 cannot be written is skipped silently: the cache only ever saves time.
 
 Where: `$APITWIN_CACHE_DIR`, else `$XDG_CACHE_HOME/apitwin`, else `~/.cache/apitwin`; `APITWIN_CACHE_DIR=off`
-turns it off. Entries are small (a document's parse is about its own size); delete the directory to reclaim it.
+turns it off. Entries are small (a document's parse is about its own size). The directory is bounded:
+after a new entry is written, the least recently used entries (an entry read is marked used) are removed until the
+total is back under 80 % of `APITWIN_CACHE_MAX_MB` (default 100 MB), so entries of edited documents and older
+versions age out instead of piling up.
 """
 from __future__ import annotations
 
@@ -28,6 +31,8 @@ from typing import Any, Callable, TypeVar
 from apitwin import __version__
 
 ENV = "APITWIN_CACHE_DIR"
+LIMIT_ENV = "APITWIN_CACHE_MAX_MB"
+DEFAULT_LIMIT_MB = 100
 SALT = f"apitwin {__version__}; python {sys.version}; marshal {marshal.version}".encode()
 _MISS = object()
 T = TypeVar("T")
@@ -59,10 +64,16 @@ def get(address: str) -> Any:
     where = directory()
     if where is None:
         return _MISS
+    path = where / address[:2] / address
     try:
-        return marshal.loads((where / address[:2] / address).read_bytes())
+        value = marshal.loads(path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         return _MISS
+    try:
+        os.utime(path)                      # used now: the bound removes least recently used entries first
+    except OSError:
+        pass
+    return value
 
 
 def put(address: str, value: Any) -> None:
@@ -85,7 +96,42 @@ def put(address: str, value: Any) -> None:
             os.unlink(temporary)
             raise
     except OSError:
-        pass
+        return
+    trim(where, limit_bytes())
+
+
+def limit_bytes() -> int:
+    """The directory's bound (`APITWIN_CACHE_MAX_MB`; a value that is not a positive number means the default)."""
+    try:
+        megabytes = float(os.environ.get(LIMIT_ENV, DEFAULT_LIMIT_MB))
+    except ValueError:
+        megabytes = DEFAULT_LIMIT_MB
+    return int((megabytes if megabytes > 0 else DEFAULT_LIMIT_MB) * 1024 * 1024)
+
+
+def trim(where: Path, limit: int) -> None:
+    """Over `limit` bytes: remove the least recently used entries until the total is under 80 % of it. Runs only
+    after a write (a miss), so a start that finds its entries never scans the directory."""
+    entries = []
+    for path in where.glob("??/*"):
+        if path.name.startswith(".tmp-"):
+            continue
+        try:
+            stat = path.stat()
+        except OSError:                     # removed by a parallel start meanwhile
+            continue
+        entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return
+    for _, size, path in sorted(entries, key=lambda entry: entry[0]):
+        if total <= limit * 0.8:
+            break
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= size
 
 
 def cached(address: str, compute: Callable[[], T]) -> T:

@@ -195,3 +195,30 @@ def test_the_verdict_key_follows_the_code_that_judges(tmp_path: Path, monkeypatc
     os.utime(library / "__init__.py", (stamp, stamp))
     assert document._verdict_key(spec) != before
     assert "openapi_spec_validator" in document._VERDICT_LIBRARIES and "apitwin.review.rules" in document._VERDICT_MODULES
+
+
+def _entries(cache_dir: Path) -> set[str]:
+    return {path.name for path in cache_dir.glob("??/*") if not path.name.startswith(".tmp-")}
+
+
+def test_the_directory_is_bounded_and_keeps_what_was_read_last(cache_dir: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(content_cache.LIMIT_ENV, str(10_000 / (1024 * 1024)))      # 10,000 bytes
+    addresses = [content_cache.key("test", str(n)) for n in range(5)]
+    for age, address in enumerate(addresses[:4]):
+        content_cache.put(address, "x" * 2_000)
+        stamp = 1_000_000 + age                                         # written in this order, oldest first
+        os.utime(cache_dir / address[:2] / address, (stamp, stamp))
+    assert _entries(cache_dir) == set(addresses[:4])                    # 8,000 bytes and more: under the bound
+    assert content_cache.get(addresses[0]) == "x" * 2_000               # read: now the most recently used
+    content_cache.put(addresses[4], "x" * 2_000)                        # over 10,000: trimmed to under 8,000
+    kept = _entries(cache_dir)
+    assert addresses[0] in kept and addresses[4] in kept, "the entry just read and the one just written stay"
+    assert addresses[1] not in kept and addresses[2] not in kept, "the least recently used go first"
+    assert sum((cache_dir / a[:2] / a).stat().st_size for a in kept) <= 8_000
+
+
+@pytest.mark.parametrize("setting", ["lots", "0", "-5"])
+def test_a_bound_that_is_not_a_positive_number_means_the_default(setting: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(content_cache.LIMIT_ENV, setting)
+    assert content_cache.limit_bytes() == content_cache.DEFAULT_LIMIT_MB * 1024 * 1024
