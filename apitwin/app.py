@@ -33,7 +33,6 @@ innermost app is apitwin's compiled per-operation endpoints instead of Connexion
 from __future__ import annotations
 
 import contextlib
-import logging
 from typing import Any, AsyncIterator, Iterable
 
 import connexion
@@ -69,17 +68,6 @@ ADMIN_SPEC = package_path("apitwin", "admin.yaml")
 # A document's root `x-apitwin-unknown-query: ignore`: the API ignores query parameters it does not declare (Spring
 # binding does); without it they answer 400.
 UNKNOWN_QUERY = "x-apitwin-unknown-query"
-
-
-class _UndeclaredQueryFilter(logging.Filter):
-    """Connexion logs an ERROR for every undeclared query parameter it cannot hand to a `**kwargs` handler; for an
-    API that ignores them (UNKNOWN_QUERY) that is expected traffic (jQuery's `_=<timestamp>`), not an error."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Function argument '%s' (non-sanitized: %s) not defined")
-
-
-_UNDECLARED_QUERY_FILTER = _UndeclaredQueryFilter()
 
 
 def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRuntime:
@@ -204,8 +192,6 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
                 strict_validation=spec.get(UNKNOWN_QUERY) != "ignore",
             )
             registry.allow_index.add_spec(base_path, spec)
-            if spec.get(UNKNOWN_QUERY) == "ignore":
-                logging.getLogger("connexion.decorators.parameter").addFilter(_UNDECLARED_QUERY_FILTER)
     admin_spec = load_spec(ADMIN_SPEC)
     app.add_api(connexion_view(admin_spec), base_path=ADMIN_PREFIX, name="apitwin-admin", strict_validation=True)
     registry.allow_index.add_spec(ADMIN_PREFIX, admin_spec)

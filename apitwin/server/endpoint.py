@@ -37,8 +37,7 @@ from starlette.responses import Response
 from apitwin.server.connexion_patches import extract_content_type
 from apitwin.specs import READINGS
 
-# Connexion's parameter decorator logs here; apitwin.app filters one of its messages for APIs ignoring undeclared
-# query parameters, so the endpoint logs the same message to the same logger.
+# Connexion's parameter decorator logs here; the endpoint logs to the same logger.
 log = logging.getLogger("connexion.decorators.parameter")
 _BODY_SCHEMAS = 16   # media types remembered per operation (a client chooses the Content-Type it sends)
 
@@ -167,7 +166,10 @@ class OperationEndpoint:
                 continue
             definition = self.query_definitions.get(name)
             if definition is None:
-                log.error("Function argument '%s' (non-sanitized: %s) not defined in specification", key, name)
+                # Undeclared query parameters get this far only as expected traffic: a security scheme's query key
+                # (strict validation lets those through) or an API that ignores them (x-apitwin-unknown-query).
+                # Connexion logged an ERROR for each; here it is a debug line.
+                log.debug("query parameter %r (argument %r) not defined in the specification: not passed", name, key)
             else:
                 kwargs[key] = _value(value, definition)
         if not self.is_trace:

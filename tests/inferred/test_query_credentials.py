@@ -4,6 +4,7 @@ wrong one instead of taking the key for generated data — while header-only cli
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,16 @@ def test_the_mock_reads_a_pinned_key_from_the_query_only(tmp_path: Path):
     assert client.get("/things/1", params={"api_key": "k2"}).status_code == 401
     assert client.get("/things/1").status_code == 401
     assert client.get("/things/1", headers={"api_key": "k1"}).status_code == 401
+
+
+def test_a_query_key_is_expected_traffic_not_an_error_in_the_log(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    path = tmp_path / "keys.yaml"
+    path.write_text(yaml.safe_dump(_doc([{"QueryKey": []}])))
+    client = serve(path)
+    with caplog.at_level(logging.DEBUG):
+        assert client.get("/things/1", params={"api_key": "k1"}).status_code == 200
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
+    assert errors == [], errors
 
 
 @pytest.mark.parametrize("security", [[{"QueryKey": []}], [{"QueryKey": []}, {"HeaderKey": []}],
