@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+from apitwin.review.openapi import operations_in
+
 _NONE = object()
 
 
@@ -82,21 +83,15 @@ def path_values(doc: dict[str, Any]) -> dict[str, Any]:
     resolved = resolve_refs(doc)
     ids = _resource_ids(doc)
     found: dict[str, Any] = {}
-    for item in (resolved.get("paths") or {}).values():
-        if not isinstance(item, dict):
-            continue
-        for method in HTTP_METHODS:
-            operation = item.get(method)
-            if not isinstance(operation, dict):
+    for _, _, item, operation in operations_in(resolved):
+        variables = _server_variables(resolved, item, operation)
+        for parameter in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
+            if not isinstance(parameter, dict) or parameter.get("in") != "path":
                 continue
-            variables = _server_variables(resolved, item, operation)
-            for parameter in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
-                if not isinstance(parameter, dict) or parameter.get("in") != "path":
-                    continue
-                name = parameter.get("name")
-                if not isinstance(name, str) or name in ids or name in found:
-                    continue
-                value = documented_value(parameter, variables)
-                if value is not _NONE:
-                    found[name] = value
+            name = parameter.get("name")
+            if not isinstance(name, str) or name in ids or name in found:
+                continue
+            value = documented_value(parameter, variables)
+            if value is not _NONE:
+                found[name] = value
     return found

@@ -19,9 +19,7 @@ from typing import Any
 from apitwin import content_cache
 from apitwin.plaindata import deep_copy
 from apitwin.review.loader import Document, Loader, LoadError, split
-from apitwin.review.openapi import SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, Spec
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+from apitwin.review.openapi import SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS, Spec, operations_in
 
 
 class DocumentRefused(ValueError):
@@ -358,21 +356,15 @@ def name_operations(doc: dict[str, Any]) -> None:
     """Every operation gets an operationId (missing ones from method and path; duplicates get a suffix): the engine
     looks operations up by id (request checks, response guard, Prefer)."""
     seen: set[str] = set()
-    for path, item in (doc.get("paths") or {}).items():
-        if not isinstance(item, dict):
-            continue
-        for method in HTTP_METHODS:
-            operation = item.get(method)
-            if not isinstance(operation, dict):
-                continue
-            name = operation.get("operationId")
-            if not isinstance(name, str) or not name or name in seen:
-                base = name if isinstance(name, str) and name else operation_key(method, path)
-                name, n = base, 2
-                while name in seen:
-                    name, n = f"{base}{n}", n + 1
-                operation["operationId"] = name
-            seen.add(name)
+    for path, method, _, operation in operations_in(doc):
+        name = operation.get("operationId")
+        if not isinstance(name, str) or not name or name in seen:
+            base = name if isinstance(name, str) and name else operation_key(method, path)
+            name, n = base, 2
+            while name in seen:
+                name, n = f"{base}{n}", n + 1
+            operation["operationId"] = name
+        seen.add(name)
 
 
 def fill_server_variables(doc: dict[str, Any]) -> None:

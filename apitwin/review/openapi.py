@@ -16,6 +16,20 @@ from apitwin.review.loader import Document, Loader, LoadError, RefError, join
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
+
+
+def operations_in(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(path, method, path item, operation) of every operation of a plain (already resolved or bundled) document, paths
+    in document order, methods in `HTTP_METHODS` order; path items and operations that are not objects are skipped."""
+    paths = doc.get("paths")
+    for path, item in (paths.items() if isinstance(paths, dict) else ()):
+        if not isinstance(item, dict):
+            continue
+        for method in HTTP_METHODS:
+            operation = item.get(method)
+            if isinstance(operation, dict):
+                yield path, method, item, operation
+
 # Keywords whose value is one subschema / a list of subschemas / a map of subschemas.
 SUBSCHEMA = ("items", "not", "additionalProperties", "unevaluatedProperties", "unevaluatedItems", "contains",
              "propertyNames", "if", "then", "else", "contentSchema", "additionalItems")
