@@ -1,7 +1,7 @@
 """Who may use the admin API (`/__apitwin/`): it resets, replaces and exports a mock's whole state, so a web page a
 developer happens to open, or another machine on the network, must not.
 
-- Browsers: admin paths never get CORS headers (see `ApiCors`), and a request a browser marks as coming from another
+- Browsers: admin paths never get CORS headers (`apitwin.server.front.Front` leaves them out), and a request a browser marks as coming from another
   site (`Sec-Fetch-Site: cross-site|same-site`, or an `Origin` that is not this server) is refused with 403 before
   anything runs — also for "simple" requests a page can send without CORS. Bound to loopback without a token, the
   `Host` must name the loopback too (a DNS-rebinding page would otherwise be "same-origin").
@@ -17,12 +17,9 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
-from starlette.middleware.cors import CORSMiddleware
-
 from apitwin.addresses import is_loopback
 from apitwin.errors import ApiError, unauthorized
 from apitwin.runtime import ADMIN_PREFIX
-from apitwin.server import raw_headers
 from apitwin.server.state import SCOPE_KEY as STATE_KEY
 from apitwin.settings import Settings
 
@@ -102,45 +99,3 @@ def check(settings: Settings, scope: dict) -> bool:
                    "'Authorization: Bearer <token>' or 'X-Apitwin-Admin-Token: <token>'.")
         raise unauthorized(message, challenge=CHALLENGE)
     return token_ok
-
-
-class ApiCors(CORSMiddleware):
-    """CORS for the mocked APIs (browsers may call them from any origin) — never for the admin API.
-
-    Starlette's CORS middleware for preflights and any configuration but apitwin's own; for apitwin's (every origin,
-    no credentials) a simple answer gets the same headers Starlette's would give — `Access-Control-Allow-Origin: *`
-    and the exposed headers when the request has an Origin, `Vary: Origin` always (Starlette adds it to every
-    answer of an all-origins policy) — edited on the raw header list (apitwin.server.raw_headers) instead of a
-    `Headers` of the request and a `MutableHeaders` of the answer per request."""
-
-    def __init__(self, app: Any, **options: Any) -> None:
-        super().__init__(app, **options)
-        self.plain = app
-        self.fast = self.allow_all_origins and not self.allow_credentials and self.allow_origin_regex is None
-        self.simple_raw = [(name.lower().encode("latin-1"), value.encode("latin-1"))
-                           for name, value in self.simple_headers.items()]
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return await self.plain(scope, receive, send)
-        if is_admin_path(scope.get("path", "")):
-            return await self.plain(scope, receive, send)
-        if not self.fast:
-            return await super().__call__(scope, receive, send)
-        request_headers = scope["headers"]
-        origin = raw_headers.first(request_headers, b"origin")
-        if origin is not None and scope["method"] == "OPTIONS" and \
-                raw_headers.first(request_headers, b"access-control-request-method") is not None:
-            return await super().__call__(scope, receive, send)   # the preflight, answered by Starlette
-        simple = self.simple_raw if origin is not None else ()
-
-        async def cors_send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                raw = list(message.get("headers", ()))
-                for name, value in simple:
-                    raw_headers.set(raw, name, value)
-                raw_headers.set(raw, b"vary", b", ".join([*raw_headers.values(raw, b"vary"), b"Origin"]))
-                message["headers"] = raw
-            await send(message)
-
-        await self.plain(scope, receive, cors_send)

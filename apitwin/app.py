@@ -4,16 +4,15 @@ routing, security and request validation (planned once per operation, apitwin.se
 innermost app is apitwin's compiled per-operation endpoints instead of Connexion's per-request decorator stack:
 
     AwaitedServerErrorMiddleware  Connexion: last-resort 500 (its async default handler awaited)
-    Front                         bind the request to its API (store, settings, error shape) by path prefix; the state
-    ApiCors                       browsers may call the mocked APIs from any origin (preflights answered before auth);
-                                  never the admin API
-    Edge                          an API's fixed headers and JSON media type on every answer (errors too), no type on
-                                  empty bodies; Swagger UI at <base>/ui/, the landing page at /
-    JournalRecorder               every API request and its answer into the request journal (apitwin.journal)
-    ExceptionMiddleware           every exception below → the API's own error body (error_handlers → server.render)
-    Intake                        admin guard (same-origin 403, admin token 401); limits (413/414/431, chunked and form
-                                  bodies read, control characters in paths 400); Prefer / __twins read; the 3.1
-                                  documents at <base>/openapi.json|yaml
+    Front                         apitwin's one outer layer, one send wrapper (apitwin.server.front), in order: bind the
+                                  request to its API by path prefix, the request state; CORS for the mocked APIs
+                                  (preflights answered before auth; never the admin API); Swagger UI at <base>/ui/, the
+                                  landing page at /; the journal entry (apitwin.journal); every exception below → the
+                                  API's own error body (error_handlers → server.render); intake: admin guard (same-origin
+                                  403, admin token 401), limits (413/414/431, chunked and form bodies read, control
+                                  characters in paths 400), Prefer / __twins read, the 3.1 documents at
+                                  <base>/openapi.json|yaml; on every answer going out the API's fixed headers and JSON
+                                  media type (errors too), no type on empty bodies, then CORS headers
     RoutingMiddleware             Connexion: 404 unknown path, 405 wrong method (Allow rebuilt from the spec); its
                                   routers try only routes fitting the path's first segment and depth (server.route_index)
     SecurityMiddleware            Connexion: the API's token check (its plugin's Binding.security, apitwin.binding)
@@ -42,7 +41,6 @@ from connexion.options import SwaggerUIOptions
 
 from apitwin import error_handlers, journal_recorder, seed_check, storage
 from apitwin.landing import renderer as landing_renderer
-from apitwin.admin_guard import ApiCors
 from apitwin.binding import BindingResolver, routed_view
 from apitwin.clock import Clock
 from apitwin.limits import Limits
@@ -52,14 +50,15 @@ from apitwin.resources import package_path
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry
 from apitwin.seed_check import SeedRefused
 from apitwin.server import connexion_patches
-from apitwin.server.front import Edge, Front
+from apitwin.server.cors import Cors
+from apitwin.server.front import Front, without_exception_layer
 from apitwin.server.endpoint import Endpoints
 from apitwin.server.handling import Handling
 from apitwin.server.intake import Intake
 from apitwin.server.operation import OperationLayer
 from apitwin.server.plans import compile_plans
 from apitwin.settings import Settings
-from apitwin.swagger_ui import UiDocument, login_operations
+from apitwin.swagger_ui import SwaggerUi, UiDocument, login_operations
 from apitwin.specs import SpecDocuments, connexion_view, load_spec, operation_index, spec_base_path
 from apitwin.validation import VALIDATOR_MAP
 from apitwin.webhooks import DeliveryPolicy, TargetPolicy, WebhookDispatcher
@@ -173,7 +172,8 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
         specification_dir=ADMIN_SPEC.parent,
         validator_map=VALIDATOR_MAP,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),  # apitwin.swagger_ui, specs.SpecDocuments
-        middlewares=connexion_patches.middleware_stack(),
+        middlewares=without_exception_layer(  # Front handles exceptions (apitwin.server.front)
+            connexion_patches.middleware_stack()),
         lifespan=lifespan_for(runtimes),
     )
     connexion_patches.use_final_app(app, Endpoints())   # compiled per-operation endpoints (apitwin.server.endpoint)
@@ -209,16 +209,15 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
                     max_target=settings.max_target_bytes, max_headers=settings.max_header_bytes)
 
     # the order below is the order documented at the top of this module
-    app.add_middleware(Front, position=MiddlewarePosition.BEFORE_EXCEPTION, registry=registry)
-    app.add_middleware(ApiCors, position=MiddlewarePosition.BEFORE_EXCEPTION, allow_origins=["*"],
-                       allow_methods=["*"], allow_headers=["*"], expose_headers=["Location", "WWW-Authenticate"])
-    app.add_middleware(Edge, position=MiddlewarePosition.BEFORE_EXCEPTION, documents=ui_documents,
-                       landing=None if root_taken else landing_renderer(runtimes, admin_spec["info"]["title"]))
-    journal_recorder.install(app, registry, runtimes, settings.journal_size, settings.journal_body_bytes)
-    app.add_middleware(Intake, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings, limits=limits,
-                       documents=SpecDocuments(documents))
+    journal, journaled_operations = journal_recorder.install(registry, runtimes, settings.journal_size,
+                                                             settings.journal_body_bytes)
+    app.add_middleware(Front, position=MiddlewarePosition.BEFORE_ROUTING, registry=registry,
+                       cors=Cors(expose_headers=["Location", "WWW-Authenticate"]),
+                       ui=SwaggerUi(None, ui_documents,
+                                    None if root_taken else landing_renderer(runtimes, admin_spec["info"]["title"])),
+                       journal=journal, operations=journaled_operations,
+                       intake=Intake(settings, limits, SpecDocuments(documents)), handlers=error_handlers.HANDLERS)
     app.add_middleware(OperationLayer, position=MiddlewarePosition.BEFORE_VALIDATION)
     app.add_middleware(Handling, position=MiddlewarePosition.BEFORE_CONTEXT)
-    error_handlers.install(app)
     app.apitwin = registry  # type: ignore[attr-defined]
     return app

@@ -1,6 +1,6 @@
 """Every failure leaves in the owning API's own error body: validation, auth, routing, size, crashes.
 
-Installed once per app; the API is found from the request path (see `apitwin.runtime`), so one app can serve
+Called by `apitwin.server.front.Front` (`HANDLERS`); the API is found from the request path (see `apitwin.runtime`), so one app can serve
 several APIs with different error shapes.
 """
 from __future__ import annotations
@@ -120,8 +120,11 @@ def allowed_methods(path: str) -> str | None:
     return index.lookup(path) if index else None
 
 
-def install(app: Any) -> None:
-    app.add_error_handler(ApiError, api_error_handler)
-    app.add_error_handler(ProblemException, problem_handler)
-    app.add_error_handler(HTTPException, http_handler)
-    app.add_error_handler(Exception, server_error_handler)
+# (exception class, handler), as `apitwin.server.front.Front` looks them up: the class of the exception or its nearest
+# base; anything else (a BaseException) escapes to Connexion's last-resort 500
+HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
+    (ApiError, api_error_handler),
+    (ProblemException, problem_handler),
+    (HTTPException, http_handler),
+    (Exception, server_error_handler),
+)

@@ -1,8 +1,9 @@
-"""Feeds the request journal: one ASGI layer that watches a request go in and its answer come out.
+"""Feeds the request journal: `apitwin.server.front.Front` watches a request go in and its answer come out, with the
+pieces here.
 
-It sits inside the API binding (it knows the API) and outside the error handlers (it sees the error body the client
-gets); the error renderer and Prefer handling add what only they know through `apitwin.journal.note_error` and
-`note_prefer`. Admin requests (`/__apitwin/`), Swagger UI pages and the served documents are not journaled: they are
+The answer is recorded as the app made it, error bodies included (the exception handling is inside the recording),
+before the outer header edits (the API's fixed headers, CORS); the error renderer and Prefer handling add what only
+they know through `apitwin.journal.note_error` and `note_prefer`. Admin requests (`/__apitwin/`), Swagger UI pages and the served documents are not journaled: they are
 the tooling, not traffic a client developer debugs.
 """
 from __future__ import annotations
@@ -11,11 +12,7 @@ import re
 import time
 from typing import Any, Iterable
 
-from connexion.middleware import MiddlewarePosition
-
-from apitwin import journal as journal_module
-from apitwin import runtime
-from apitwin.journal import Journal
+from apitwin.journal import Exchange, Journal
 from apitwin.runtime import ADMIN_PREFIX
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -51,53 +48,6 @@ class OperationIndex:
         return None
 
 
-class JournalRecorder:
-    """Records every API request into the journal (see module docstring)."""
-
-    def __init__(self, app: Any, journal: Journal, operations: OperationIndex) -> None:
-        self.app = app
-        self.journal = journal
-        self.operations = operations
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        path = scope.get("path", "")
-        if scope["type"] != "http" or not self.journal.active or path.startswith(ADMIN_PREFIX) \
-                or path in self.operations.documents:
-            return await self.app(scope, receive, send)
-        method = scope.get("method", "GET")
-        exchange = self.journal.start(method, path, scope.get("query_string", b"").decode("latin-1"),
-                                      scope.get("headers", ()), self.operations.lookup)
-        rt = runtime.current_or_none()
-        exchange.api = rt.name if rt is not None else None
-
-        async def watched_receive() -> dict:
-            message = await receive()
-            if message["type"] == "http.request":
-                exchange.add_request_body(message.get("body", b""))
-            return message
-
-        async def watched_send(message: dict) -> None:
-            kind = message["type"]
-            if kind == "http.response.start":
-                exchange.status = message["status"]
-                exchange.response_headers = tuple(message.get("headers", ()))
-            elif kind == "http.response.body":
-                exchange.add_response_body(message.get("body", b""))
-            await send(message)
-
-        token = journal_module.bind(exchange)
-        try:
-            await self.app(scope, watched_receive, watched_send)
-        except BaseException:
-            if exchange.status is None:
-                exchange.status = 500        # the server answers 500 for what escapes
-            raise
-        finally:
-            exchange.duration_ms = (time.perf_counter() - exchange.started) * 1000
-            journal_module.unbind(token)
-            self.journal.record(exchange)
-
-
 def operation_index(runtimes: Iterable[Any]) -> OperationIndex:
     index = OperationIndex()
     for rt in runtimes:
@@ -106,12 +56,41 @@ def operation_index(runtimes: Iterable[Any]) -> OperationIndex:
     return index
 
 
-def install(app: Any, registry: Any, runtimes: list[Any], size: int, body_limit: int) -> Journal:
-    """The app's journal (kept on the registry, where the admin API finds it) and its recorder, placed inside the
-    Swagger UI layer and outside the error handlers."""
+def install(registry: Any, runtimes: list[Any], size: int, body_limit: int) -> tuple[Journal, OperationIndex]:
+    """The app's journal (kept on the registry, where the admin API finds it) and the index that names each
+    request's operation; `apitwin.server.front.Front` records into it."""
     journal = Journal(size, body_limit)
-    operations = operation_index(runtimes)
     registry.journal = journal
-    app.add_middleware(JournalRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION, journal=journal,
-                       operations=operations)
-    return journal
+    return journal, operation_index(runtimes)
+
+
+def skipped(journal: Journal, operations: OperationIndex, path: str) -> bool:
+    """Requests the journal leaves out: all of them while it is off, the admin API and the served documents."""
+    return not journal.active or path.startswith(ADMIN_PREFIX) or path in operations.documents
+
+
+def start(journal: Journal, operations: OperationIndex, scope: dict, rt: Any) -> Exchange:
+    """The exchange of a request coming in (its answer is added as it goes out)."""
+    exchange = journal.start(scope.get("method", "GET"), scope.get("path", ""),
+                             scope.get("query_string", b"").decode("latin-1"), scope.get("headers", ()),
+                             operations.lookup)
+    exchange.api = rt.name if rt is not None else None
+    return exchange
+
+
+def watched(receive: Any, exchange: Exchange) -> Any:
+    """`receive`, adding the request body to the exchange as it is read."""
+    async def watched_receive() -> dict:
+        message = await receive()
+        if message["type"] == "http.request":
+            exchange.add_request_body(message.get("body", b""))
+        return message
+    return watched_receive
+
+
+def finish(journal: Journal, exchange: Exchange, escaped: bool) -> None:
+    """Into the journal, with its duration; `escaped`: an exception left the app (the server answers 500 then)."""
+    if escaped and exchange.status is None:
+        exchange.status = 500
+    exchange.duration_ms = (time.perf_counter() - exchange.started) * 1000
+    journal.record(exchange)

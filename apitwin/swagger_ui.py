@@ -134,21 +134,25 @@ class SwaggerUi:
         return self._assets[name]
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not await self.answer(scope, send):
             await self.app(scope, receive, send)
-            return
+
+    async def answer(self, scope: dict, send: Any) -> bool:
+        """Answers a GET/HEAD request for a page, an asset or the landing page; False: none of those."""
         path: str = scope["path"]
+        if path != "/" and "/ui" not in path:      # every page and asset lives under a document's <root>/ui
+            return False
         if path in self.roots:
             await _send(send, scope, 308, b"", [(b"location", (path + "/").encode())])
-            return
+            return True
         if path in self.pages or path.endswith("/index.html") and path[:-10] in self.pages:
             await _send(send, scope, 200, self.pages[path.removesuffix("index.html")], [
                 (b"content-type", b"text/html; charset=utf-8"), (b"cache-control", b"no-cache")])
-            return
+            return True
         if path == "/" and self.landing is not None:
             await _send(send, scope, 200, self.landing(_origin(scope)), [
                 (b"content-type", b"text/html; charset=utf-8"), (b"cache-control", b"no-cache")])
-            return
+            return True
         directory, _, name = path.rpartition("/")
         suffix = name[name.rfind("."):] if "." in name else ""
         if directory + "/" in self.asset_dirs and suffix in MEDIA_TYPES and not name.startswith("."):
@@ -156,8 +160,8 @@ class SwaggerUi:
             if body is not None:
                 await _send(send, scope, 200, body, [(b"content-type", MEDIA_TYPES[suffix]),
                                                      (b"cache-control", b"public, max-age=3600")])
-                return
-        await self.app(scope, receive, send)
+                return True
+        return False
 
 
 def _origin(scope: dict) -> str:

@@ -1,39 +1,55 @@
-"""The two outer layers, outside Connexion's exception handling, so error answers get them too.
+"""`Front`: apitwin's one layer outside Connexion's routing. What used to be six ASGI layers (Front, ApiCors, Edge,
+JournalRecorder, Starlette's ExceptionMiddleware, Intake), each with its own await frame and its own `send` (and
+`receive`) wrapper per request, in one call with one `send` wrapper. Per request, in this order:
 
-`Front` (outermost) binds the request to its API (the runtime context variable handlers read) and creates the
-request state. `Edge` (inside CORS, so preflights are left alone) puts an API's fixed headers and JSON media type
-on every answer (no `Content-Type` on an empty body: Connexion labels `return None, 200` as JSON, which clients
-then fail to parse), and answers the Swagger UI pages, their assets and the landing page.
+1. bind the request to its API by path prefix (the runtime context variables handlers read) and create the request
+   state (`scope["apitwin"]`);
+2. CORS (apitwin.server.cors; never on the admin API): a preflight is answered here, before authentication;
+3. the Swagger UI pages, their assets and the landing page (apitwin.swagger_ui), answered here — not journaled;
+4. the journal (apitwin.journal_recorder): the request and its answer as the app makes it (error bodies included);
+5. exception handling: an exception raised from here inwards goes through apitwin.error_handlers (by its class,
+   most specific first, as Starlette's ExceptionMiddleware looks them up) to the API's own error body;
+6. intake (apitwin.server.intake): admin guard, limits, Prefer read, the 3.1 documents;
+7. Connexion's routing and everything inside it.
+
+Every answer, error bodies and UI pages included (not CORS preflights), leaves through the one `send` wrapper: the
+journal notes it as made, then the API's fixed headers and JSON media type (`decorate_headers`; no Content-Type on
+an empty body: Connexion labels `return None, 200` as JSON, which clients then fail to parse), the reason-phrase
+marker when the server takes one (apitwin.reason_phrase), the CORS headers. tests/engine/test_front.py sends the
+same requests through this layer and through the six layers it replaced (kept there as the reference) and compares
+status, headers, bodies and journal entries.
+
+Connexion's own ExceptionMiddleware is left out of the stack (`without_exception_layer`): exceptions never reach it,
+and error handlers are the ones in apitwin.error_handlers.HANDLERS (`AsyncApp.add_error_handler` has no effect).
 """
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import Any, Callable, Iterable, Sequence
 
-from apitwin import reason_phrase, runtime
+from connexion.lifecycle import ConnexionRequest
+from connexion.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from apitwin import journal as journal_module
+from apitwin import journal_recorder, reason_phrase, runtime
+from apitwin.admin_guard import is_admin_path
+from apitwin.journal import Journal
+from apitwin.journal_recorder import OperationIndex
 from apitwin.runtime import Registry
 from apitwin.server import raw_headers
+from apitwin.server.cors import Cors
+from apitwin.server.intake import Intake
 from apitwin.server.state import SCOPE_KEY, RequestState
-from apitwin.swagger_ui import SwaggerUi, UiDocument
+from apitwin.swagger_ui import SwaggerUi
 
-
-class Front:
-    def __init__(self, app: Any, registry: Registry) -> None:
-        self.app = app
-        self.registry = registry
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        rt = self.registry.for_path(scope["path"])
-        scope[SCOPE_KEY] = RequestState(rt)
-        with runtime.bound(rt, self.registry, scope):
-            await self.app(scope, receive, send)
+ErrorHandler = Callable[[Any, Exception], Any]
 
 
 def decorate_headers(message: dict[str, Any], fixed: list[tuple[bytes, bytes]], json_type: bytes) -> dict[str, Any]:
     """An `http.response.start` message with the API's headers: JSON media type, fixed headers it lacks, no
-    Content-Type when the body is empty. `fixed`: (lower-case name, value) pairs, as `Edge.wire` makes them."""
+    Content-Type when the body is empty. `fixed`: (lower-case name, value) pairs, as `Front.wire` makes them."""
     raw = list(message.get("headers", ()))
     length = raw_headers.first(raw, b"content-length")
     empty = (length is not None and length.decode("latin-1").strip() == "0") or message.get("status") in (204, 304)
@@ -52,9 +68,23 @@ def decorate_headers(message: dict[str, Any], fixed: list[tuple[bytes, bytes]], 
     return {**message, "headers": raw}
 
 
-class Edge:
-    def __init__(self, app: Any, documents: list[UiDocument], landing: Any = None) -> None:
-        self.app = SwaggerUi(app, documents, landing)
+def without_exception_layer(middlewares: Iterable[Any]) -> list[Any]:
+    """Connexion's middleware list without its ExceptionMiddleware: `Front` handles exceptions."""
+    return [m for m in middlewares if m is not ExceptionMiddleware]
+
+
+class Front:
+    def __init__(self, app: Any, registry: Registry, *, cors: Cors, ui: SwaggerUi, journal: Journal,
+                 operations: OperationIndex, intake: Intake,
+                 handlers: Sequence[tuple[type[Exception], ErrorHandler]]) -> None:
+        self.app = app
+        self.registry = registry
+        self.cors = cors
+        self.ui = ui
+        self.journal = journal
+        self.operations = operations
+        self.intake = intake
+        self.handlers = dict(handlers)
         self._wires: dict[int, tuple[Any, list[tuple[bytes, bytes]], bytes]] = {}   # one per API (runtime)
 
     def wire(self, rt: Any) -> tuple[list[tuple[bytes, bytes]], bytes]:
@@ -70,18 +100,92 @@ class Edge:
             found = self._wires[id(rt)] = (rt, fixed, json_type)
         return found[1], found[2]
 
+    def handler_for(self, exc: Exception) -> ErrorHandler | None:
+        """The error handler of the exception's class or its nearest base (Starlette's lookup)."""
+        for cls in type(exc).__mro__:
+            found = self.handlers.get(cls)
+            if found is not None:
+                return found
+        return None
+
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        rt = scope[SCOPE_KEY].runtime
-        fixed, json_type = self.wire(rt)
-        phrase = rt.plugin.wire.reason_phrase if rt is not None and reason_phrase.supported(scope) else None
+        path = scope["path"]
+        rt = self.registry.for_path(path)
+        state = scope[SCOPE_KEY] = RequestState(rt)
+        with runtime.bound(rt, self.registry, scope):
+            admin = is_admin_path(path)
+            origin = None
+            if not admin:
+                origin = raw_headers.first(scope["headers"], b"origin")
+                preflight = self.cors.preflight(scope, origin)
+                if preflight is not None:
+                    return await preflight(scope, receive, send)
+            fixed, json_type = self.wire(rt)
+            phrase = rt.plugin.wire.reason_phrase if rt is not None and reason_phrase.supported(scope) else None
+            cors = None if admin else self.cors
+            exchange = None
+            started = False
 
-        async def decorated(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                message = decorate_headers(message, fixed, json_type)
-                if phrase is not None:
-                    message = {**message, "headers": reason_phrase.mark(list(message["headers"]), phrase)}
-            await send(message)
+            async def out(message: dict[str, Any]) -> None:
+                nonlocal started
+                kind = message["type"]
+                if kind == "http.response.start":
+                    started = True
+                    if exchange is not None:
+                        exchange.status = message["status"]
+                        exchange.response_headers = tuple(message.get("headers", ()))
+                    message = decorate_headers(message, fixed, json_type)
+                    if phrase is not None:
+                        message["headers"] = reason_phrase.mark(message["headers"], phrase)
+                    if cors is not None:
+                        cors.edit(message["headers"], origin)
+                elif exchange is not None and kind == "http.response.body":
+                    exchange.add_response_body(message.get("body", b""))
+                await send(message)
 
-        await self.app(scope, receive, decorated)
+            if scope["method"] in ("GET", "HEAD") and await self.ui.answer(scope, out):
+                return
+            if journal_recorder.skipped(self.journal, self.operations, path):
+                return await self._handled(scope, receive, out, state, admin, lambda: started)
+            exchange = journal_recorder.start(self.journal, self.operations, scope, rt)
+            token = journal_module.bind(exchange)
+            escaped = False
+            try:
+                await self._handled(scope, journal_recorder.watched(receive, exchange), out, state, admin,
+                                    lambda: started)
+            except BaseException:
+                escaped = True
+                raise
+            finally:
+                journal_module.unbind(token)
+                journal_recorder.finish(self.journal, exchange, escaped)
+
+    async def _handled(self, scope: dict, receive: Any, send: Any, state: RequestState, admin: bool,
+                       started: Callable[[], bool]) -> None:
+        """Intake and the app inside, every exception they raise answered by its error handler."""
+        try:
+            inner_scope, inner_receive, document = await self.intake.admit(scope, receive, state, admin)
+            if document is not None:
+                return await document(inner_scope, inner_receive, send)
+            await self.app(inner_scope, inner_receive, send)
+        except Exception as exc:
+            handler = self.handler_for(exc)
+            if handler is None:
+                raise
+            if started():
+                raise RuntimeError("Caught handled exception, but response already started.") from exc
+            response = await _respond(handler, Request(scope, receive, send), exc)
+            await response(scope, receive, send)
+            exc.__traceback__ = None   # reused exception instances would accumulate tracebacks
+
+
+async def _respond(handler: ErrorHandler, request: Request, exc: Exception) -> Response:
+    """The handler's answer as Starlette's Response, as Connexion's `connexion_wrapper` makes it (a handler gets a
+    ConnexionRequest and returns a ConnexionResponse); a plain function is called here rather than in a thread."""
+    answer = handler(ConnexionRequest.from_starlette_request(request), exc)
+    while inspect.isawaitable(answer):
+        answer = await answer
+    return Response(content=answer.body, status_code=answer.status_code, media_type=answer.mimetype,
+                    headers=answer.headers)

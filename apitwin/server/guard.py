@@ -2,6 +2,12 @@
 documented media type, body valid against the response schema (JSON Schema 2020-12, formats checked, validators
 compiled at start in the operation's plan), required headers.
 
+The bytes that go out are what is checked, never the handler's objects. Work that would only repeat is skipped: a body
+byte-for-byte equal to one the same compiled validator passed a moment ago is not parsed and validated again (a
+bounded verdict cache, `Verdicts`: a conforming verdict depends only on the validator and the bytes; polled lists and
+re-read items repeat exactly); a status without content, an empty body allowed empty, or a media type without a schema
+is never parsed.
+
 A violation is the mock's bug, never the client's: it is logged at ERROR ("response breaks the contract") and
 answered as a 500 in the API's error body, rendered as every other error (`apitwin.server.render`), so tests and
 contract runs catch drift at once. Connexion's own response validation (Draft 4 on the 3.0 view, 3x slower) is off.
@@ -9,6 +15,7 @@ contract runs catch drift at once. Connexion's own response validation (Draft 4 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from typing import Any
 
 from apitwin.errors import ApiError
@@ -18,6 +25,42 @@ from apitwin.server.render import render
 
 log = logging.getLogger("apitwin")
 NONCONFORMING = "The mock's response does not conform to its specification."
+
+
+class Verdicts:
+    """(validator, body bytes) pairs a validator passed, the most recently used kept: at most `entries` of them,
+    bodies up to `max_body` bytes (so at most entries x max_body bytes held). Only passes are kept — a failing
+    answer is a bug, worded afresh each time. The validator object itself is in the key (an `id` could be reused by
+    another validator once the first is gone)."""
+
+    def __init__(self, entries: int = 256, max_body: int = 16_384) -> None:
+        self.entries = entries
+        self.max_body = max_body
+        self._passed: OrderedDict[tuple[Any, bytes], None] = OrderedDict()
+
+    def passed(self, validator: Any, body: bytes) -> bool:
+        if len(body) > self.max_body:
+            return False
+        key = (validator, body)
+        if key in self._passed:
+            self._passed.move_to_end(key)
+            return True
+        return False
+
+    def add(self, validator: Any, body: bytes) -> None:
+        if len(body) <= self.max_body:
+            self._passed[(validator, body)] = None
+            if len(self._passed) > self.entries:
+                self._passed.popitem(last=False)
+
+    def clear(self) -> None:
+        self._passed.clear()
+
+    def __len__(self) -> int:
+        return len(self._passed)
+
+
+VERDICTS = Verdicts()
 
 
 def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> str | None:
@@ -39,14 +82,17 @@ def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, byt
     validator = plan.response_validator(check.key, media_type)
     if validator is None:
         return None
-    try:
-        instance = jsonio.loads(body)
-    except ValueError:
-        return "body is not valid JSON"
-    error = next(iter(validator.iter_errors(instance)), None) if not validator.is_valid(instance) else None
-    if error is not None:
-        path = "/".join(map(str, error.instance_path)) or "(root)"
-        return f"at {path}: {error.message}"
+    if not VERDICTS.passed(validator, body):
+        try:
+            instance = jsonio.loads(body)
+        except ValueError:
+            return "body is not valid JSON"
+        if not validator.is_valid(instance):
+            error = next(iter(validator.iter_errors(instance)), None)
+            if error is not None:
+                path = "/".join(map(str, error.instance_path)) or "(root)"
+                return f"at {path}: {error.message}"
+        VERDICTS.add(validator, body)
     if check.required_headers:
         present = {name.lower().decode("latin-1") for name, _ in raw_headers}
         for name in check.required_headers:
@@ -61,24 +107,37 @@ def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Any:
     chunks: list[bytes] = []
 
     async def capture(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            start.update(message)
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
+        nonlocal start
+        kind = message["type"]
+        if kind == "http.response.start":
+            start = message
+        elif kind == "http.response.body":
+            if message.get("more_body"):
+                chunks.append(message.get("body", b""))
+                return
+            if chunks:
+                chunks.append(message.get("body", b""))
                 body = b"".join(chunks)
-                found = problem(plan, start.get("status", 500), list(start.get("headers", [])), body)
-                if found is None:
-                    await send(start)
-                    await send({"type": "http.response.body", "body": body})
-                    return
-                log.error("response breaks the contract: %s %s -> %s: %s", scope["method"], scope["path"],
-                          start.get("status"), found)
-                await render(ApiError(500, [NONCONFORMING]), rt).response()(scope, _no_receive, send)
+                message = {"type": "http.response.body", "body": body}
+            else:
+                body = message.get("body", b"")
+                if message.keys() != _PLAIN_BODY:     # only what the whole body carries goes on
+                    message = {"type": "http.response.body", "body": body}
+            found = problem(plan, start.get("status", 500), start.get("headers") or [], body)
+            if found is None:
+                await send(start)
+                await send(message)
+                return
+            log.error("response breaks the contract: %s %s -> %s: %s", scope["method"], scope["path"],
+                      start.get("status"), found)
+            await render(ApiError(500, [NONCONFORMING]), rt).response()(scope, _no_receive, send)
         else:
             await send(message)
 
     return capture
+
+
+_PLAIN_BODY = frozenset({"type", "body"})
 
 
 async def _no_receive() -> dict[str, Any]:

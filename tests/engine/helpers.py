@@ -53,3 +53,22 @@ def assert_neutral_error(response: Any, status: int) -> dict[str, Any]:
     assert all(isinstance(m, str) and m for m in body["messages"]), body
     assert body["errors"] or body["messages"], f"an error body must say something: {body}"
     return body
+
+
+def bare_front(app: Any, expose_headers: list[str] | None = None, settings: Settings | None = None) -> Any:
+    """apitwin.server.front.Front around `app` with no API mounted, no documents, no UI pages and the journal off:
+    only its outer behaviour (CORS, headers, exception handling, intake) shows."""
+    from apitwin import error_handlers
+    from apitwin.journal import Journal
+    from apitwin.journal_recorder import OperationIndex
+    from apitwin.limits import Limits
+    from apitwin.runtime import Registry
+    from apitwin.server.cors import Cors
+    from apitwin.server.front import Front
+    from apitwin.server.intake import Intake
+    from apitwin.specs import SpecDocuments
+    from apitwin.swagger_ui import SwaggerUi
+
+    return Front(app, Registry([]), cors=Cors(expose_headers or ()), ui=SwaggerUi(None, []), journal=Journal(0),
+                 operations=OperationIndex(), intake=Intake(settings or Settings(), Limits(), SpecDocuments({})),
+                 handlers=error_handlers.HANDLERS)

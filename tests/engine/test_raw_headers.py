@@ -1,6 +1,6 @@
-"""apitwin.server.raw_headers edits as Starlette's MutableHeaders does, and the two layers built on it answer as
-before: ApiCors as Starlette's CORSMiddleware (same headers, same order, `Vary: Origin` on every answer),
-Edge's `decorate_headers` as its MutableHeaders version did."""
+"""apitwin.server.raw_headers edits as Starlette's MutableHeaders does, and what is built on it answers as before:
+`Front`'s CORS (apitwin.server.cors) as Starlette's CORSMiddleware (same headers, same order, `Vary: Origin` on every
+answer, the same preflight answers), `decorate_headers` as its MutableHeaders version did."""
 from __future__ import annotations
 
 import asyncio
@@ -11,9 +11,9 @@ import pytest
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 
-from apitwin.admin_guard import ApiCors
 from apitwin.server import raw_headers
 from apitwin.server.front import decorate_headers
+from tests.engine.helpers import bare_front
 
 LISTS = [
     [],
@@ -71,9 +71,9 @@ REQUESTS = [[], [(b"origin", b"https://app.example")],
 
 @pytest.mark.parametrize("answer, request_headers, method",
                          list(itertools.product(LISTS, REQUESTS, ("GET", "OPTIONS"))))
-def test_api_cors_answers_as_starlette(answer: list[tuple[bytes, bytes]], request_headers: list[tuple[bytes, bytes]],
+def test_front_cors_answers_as_starlette(answer: list[tuple[bytes, bytes]], request_headers: list[tuple[bytes, bytes]],
                                        method: str) -> None:
-    mine = _run(ApiCors(_answer(answer), **OPTIONS), method, request_headers)
+    mine = _run(bare_front(_answer(answer), expose_headers=OPTIONS["expose_headers"]), method, request_headers)
     starlette = _run(CORSMiddleware(_answer(answer), **OPTIONS), method, request_headers)
     assert mine == starlette
     if method == "GET":

@@ -1,0 +1,205 @@
+"""`Front`, the one outer layer, answers every request exactly as the six layers it replaced did (kept as the reference
+in tests/engine/reference_outer.py): the same requests go through two apps built alike — one as built, one with the
+old layers — and status, raw headers (order included), bodies and journal entries must be equal. The requests cover
+each job of the layer: API binding, CORS (simple and preflight, never on the admin API), Swagger UI and landing pages,
+the served documents, the journal, exceptions of every kind (ApiError, routing, Connexion problems, an unhandled
+crash) rendered as the API's error body, the admin guard, limits, Prefer, fixed headers and the reason-phrase marker."""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+import apitwin.app
+from apitwin.server.front import Front
+from apitwin.settings import Settings
+from apitwin.store import Collection
+from tests.engine.helpers import bare_front
+from tests.engine.reference_outer import with_reference_layers
+
+SECRET = "front-test-secret-" + "x" * 32
+CUSTOMER = {"first_name": "Arya", "last_name": "Stark", "email": "arya@winterfell.com", "gender": "female",
+            "ethnicity": ["caucasian"], "caffeine_consumption": "no", "diet": []}
+ORIGIN = (b"origin", b"https://app.example")
+PHRASE = {"apitwin.reason_phrase": {}}      # a server that writes reason phrases (apitwin.reason_phrase)
+
+
+async def _call(app: Any, method: str, path: str, headers: list[tuple[bytes, bytes]] = (), body: bytes = b"",
+                query: bytes = b"", extensions: dict[str, Any] | None = None,
+                ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "",
+             "headers": [(b"host", b"127.0.0.1:8000"), *headers]
+             + ([(b"content-length", str(len(body)).encode())] if body and not any(
+                 k == b"content-length" for k, _ in headers) else []),
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "extensions": extensions or {}}
+    given = False
+    start: dict[str, Any] = {}
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal given
+        if given:
+            return {"type": "http.disconnect"}
+        given = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return start["status"], list(start.get("headers", [])), b"".join(chunks)
+
+
+def _apps() -> tuple[Any, Any]:
+    settings = Settings(jwt_secret=SECRET)
+    fused = apitwin.app.create_app(["partners", "molgenis"], settings=settings, mount="prefix")
+    old = with_reference_layers(apitwin.app.create_app(["partners", "molgenis"], settings=settings, mount="prefix"))
+    return fused, old
+
+
+def _journal(app: Any) -> list[dict[str, Any]]:
+    return [{k: v for k, v in exchange.view().items() if k not in ("id", "time", "duration_ms")}
+            for exchange in app.apitwin.journal.items()]
+
+
+def _requests(token: str) -> list[tuple[Any, ...]]:
+    auth = (b"authorization", f"JWT {token}".encode())
+    json_type = (b"content-type", b"application/json")
+    customers = "/partners/api/v1/customers/"
+    return [
+        ("GET", customers + "319/", [auth]),
+        ("GET", customers + "319/", [auth, ORIGIN]),
+        ("GET", customers, [auth, ORIGIN, (b"origin", b"https://second.example")]),
+        ("HEAD", customers + "319/", [auth]),
+        ("GET", customers + "999999/", [auth, ORIGIN]),                     # ApiError 404 from the handler
+        ("GET", customers, [ORIGIN]),                                         # 401 from security
+        ("DELETE", customers, [auth]),                                        # 405 + Allow (routing)
+        ("GET", "/partners/api/v1/nothing-here/", [auth]),                   # 404 (routing)
+        ("POST", customers, [auth, json_type], b'{"first_name": 5}'),       # 400, every field
+        ("POST", customers, [auth, json_type], b"{not json"),                # 400, unreadable body
+        ("POST", customers, [auth, json_type], json.dumps(CUSTOMER).encode()),   # 201 + Location
+        ("POST", customers, [auth, (b"content-type", b"text/plain")], b"x"),     # 415
+        ("POST", customers, [auth, json_type, (b"content-length", b"999999999")], b"{}"),   # 413 (limits)
+        ("GET", "/partners/api/v1/customers%0A/", [auth]),                     # control character in the path
+        ("GET", customers, [auth], b"", b"a=" + b"x" * 40_000),               # 414
+        ("GET", customers + "319/", [auth, (b"prefer", b"code=404")]),        # Prefer: an answer from the spec
+        ("GET", customers + "319/", [auth, (b"prefer", b"code=abc")]),        # a bad Prefer: 400
+        ("GET", customers, [auth], b"", b"__code=401"),
+        ("OPTIONS", customers, [ORIGIN, (b"access-control-request-method", b"POST"),
+                                (b"access-control-request-headers", b"authorization, content-type")]),   # preflight
+        ("OPTIONS", customers, [ORIGIN]),                                     # not a preflight
+        ("GET", "/partners/openapi.json", [ORIGIN]),
+        ("GET", "/partners/openapi.yaml", []),
+        ("GET", "/partners/ui/", [ORIGIN]),
+        ("HEAD", "/partners/ui/", []),
+        ("GET", "/partners/ui", []),                                  # 308 to the page
+        ("GET", "/partners/ui/swagger-ui.css", []),
+        ("GET", "/", [ORIGIN]),                                               # landing page
+        ("GET", "/nowhere", [ORIGIN]),                                        # outside every API: neutral 404
+        ("GET", "/molgenis/api/v1/sys_sec_User", [ORIGIN], b"", b"", PHRASE),  # fixed headers, reason phrase
+        ("GET", "/molgenis/api/v1/no/such/deep/path", [], b"", b"", PHRASE),
+        ("OPTIONS", "/molgenis/api/v1/sys_sec_User", []),
+        ("POST", "/molgenis/api/v1/login", [json_type], b'{"username": "nobody", "password": "x"}', b"", PHRASE),
+        ("GET", "/__apitwin/health", [ORIGIN]),                               # admin: cross-origin 403, no CORS
+        ("GET", "/__apitwin/health", []),
+        ("OPTIONS", "/__apitwin/health", [ORIGIN, (b"access-control-request-method", b"GET")]),
+        ("GET", "/__apitwin/ui/", []),
+        ("GET", "/__apitwin/openapi.json", []),
+        ("DELETE", "/__apitwin/health", []),
+    ]
+
+
+def test_fused_front_answers_as_the_six_layers_did(monkeypatch: pytest.MonkeyPatch) -> None:
+    fused, old = _apps()
+
+    async def run() -> None:
+        login = json.dumps({"username": "demo", "password": "demo-password"}).encode()
+        status, _, body = await _call(fused, "POST", "/partners/api/v1/api-token-auth/",
+                                      [(b"content-type", b"application/json")], login)
+        assert status == 200, body
+        token = json.loads(body)["token"]        # both apps accept it: same secret, same seed
+        await _call(old, "POST", "/partners/api/v1/api-token-auth/", [(b"content-type", b"application/json")], login)
+        for app in (fused, old):
+            app.apitwin.journal.clear()   # the two logins' tokens differ (issued at different times)
+        for request in _requests(token):
+            mine = await _call(fused, *request)
+            before = await _call(old, *request)
+            assert mine == before, request
+        # an unhandled crash below: the API's 500 body, journaled as 500
+        with monkeypatch.context() as patched:
+            patched.setattr(Collection, "get", lambda self, row_id: 1 / 0)
+            auth = [(b"authorization", f"JWT {token}".encode()), ORIGIN]
+            mine = await _call(fused, "GET", "/partners/api/v1/customers/319/", auth)
+            before = await _call(old, "GET", "/partners/api/v1/customers/319/", auth)
+        assert mine == before and mine[0] == 500, mine
+
+    asyncio.run(run())
+    assert _journal(fused) == _journal(old)
+    kinds = {(entry["status"], entry["path"]) for entry in _journal(fused)}
+    assert (500, "/partners/api/v1/customers/319/") in kinds and (413, "/partners/api/v1/customers/") in kinds
+    assert not any(entry["path"].startswith(("/__apitwin", "/partners/ui")) for entry in _journal(fused))
+
+
+def test_the_built_app_has_one_front_and_no_exception_layer() -> None:
+    app = apitwin.app.create_app(["partners"], settings=Settings())
+    names = [getattr(m, "func", m).__name__ for m in app.middleware.middlewares]
+    assert names.count("Front") == 1 and "ExceptionMiddleware" not in names, names
+
+
+def _raising(exc: BaseException) -> Any:
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        raise exc
+    return app
+
+
+def test_an_exception_after_the_answer_started_is_not_answered_twice() -> None:
+    async def half(scope: dict, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise ValueError("late")
+
+    with pytest.raises(RuntimeError, match="already started"):
+        asyncio.run(_call(bare_front(half), "GET", "/api/x"))
+
+
+def test_an_exception_no_handler_takes_escapes() -> None:
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(_call(bare_front(_raising(KeyboardInterrupt())), "GET", "/api/x"))
+
+
+def test_an_unhandled_crash_is_the_neutral_500_outside_every_api() -> None:
+    status, headers, body = asyncio.run(_call(bare_front(_raising(ValueError("boom"))), "GET", "/api/x", [ORIGIN]))
+    assert status == 500 and json.loads(body) == {"errors": {}, "messages": ["A server error occurred."]}
+    assert (b"access-control-allow-origin", b"*") in headers and (b"vary", b"Origin") in headers
+
+
+def test_lifespan_passes_through() -> None:
+    seen: list[str] = []
+
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        seen.append(scope["type"])
+
+    asyncio.run(bare_front(app)({"type": "lifespan"}, None, None))
+    assert seen == ["lifespan"] and isinstance(bare_front(app), Front)
+
+
+def test_the_compared_requests_reach_every_job() -> None:
+    """The comparison above means something only if its requests hit each job: pages, documents, preflights."""
+    fused, _ = _apps()
+
+    async def run() -> set[tuple[str, str, int]]:
+        return {(method, path, (await _call(fused, method, path, headers, *rest))[0])
+                for method, path, headers, *rest in _requests("not-a-token")}
+
+    seen = asyncio.run(run())
+    for expected in [("GET", "/partners/ui/", 200), ("GET", "/partners/ui", 308), ("GET", "/", 200),
+                     ("GET", "/partners/ui/swagger-ui.css", 200), ("GET", "/partners/openapi.json", 200),
+                     ("GET", "/partners/openapi.yaml", 200), ("OPTIONS", "/partners/api/v1/customers/", 200),
+                     ("GET", "/__apitwin/ui/", 200), ("GET", "/__apitwin/health", 403),
+                     ("POST", "/partners/api/v1/customers/", 413), ("GET", "/partners/api/v1/customers/", 414)]:
+        assert expected in seen, (expected, sorted(seen))
