@@ -25,23 +25,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
 
-def _is_form(scope: dict) -> bool:
-    for name, value in scope.get("headers", []):
-        if name == b"content-type":
-            return value.split(b";")[0].strip().lower() in FORM_TYPES
-    return False
-
-
-def check_head(scope: dict, max_target: int, max_headers: int) -> None:
-    """414 for a long request target, 431 for a large header section (names, values and their separators)."""
-    target = len(scope.get("raw_path") or scope.get("path", "").encode()) + len(scope.get("query_string", b""))
-    if target > max_target:
-        raise ApiError(414, [f"Request target (path and query) is longer than the limit of {max_target} bytes."])
-    size = sum(len(name) + len(value) + 4 for name, value in scope.get("headers", []))
-    if size > max_headers:
-        raise ApiError(431, [f"Request header fields are larger than the limit of {max_headers} bytes."])
-
-
 @dataclass(frozen=True)
 class Limits:
     default_limit: int = 1_000_000
@@ -51,29 +34,48 @@ class Limits:
 
 
 async def limit_request(scope: dict, receive: Any, limits: Limits, state: RequestState) -> tuple[dict, Any]:
-    """Refuses what is too large before anything parses it; the receive channel counts the body as it is read.
-    Chunked and form bodies are read here whole (see `_buffer`)."""
-    check_head(scope, limits.max_target, limits.max_headers)
+    """Refuses what is too large before anything parses it, in this order: a long request target (414), a large
+    header section (431: names, values and their separators), control characters in the path, a Content-Length that
+    is no number (400) or over the limit (413); the receive channel counts the body as it is read. Chunked and form
+    bodies are read here whole (see `_buffer`). The headers are read in one pass."""
+    path = scope.get("path", "")
+    target = len(scope.get("raw_path") or path.encode()) + len(scope.get("query_string", b""))
+    if target > limits.max_target:
+        raise ApiError(414, [f"Request target (path and query) is longer than the limit of {limits.max_target} bytes."])
     rt = state.runtime
-    status = rt.plugin.wire.control_path_status if rt is not None else 400
-    if status is not None and _CONTROL.search(scope.get("path", "")):
-        # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
-        raise ApiError(status, ["The request path contains control characters."])
     if rt is not None:
         limit = rt.settings.max_body_bytes
-    elif scope.get("path", "").startswith(ADMIN_PREFIX):
+    elif path.startswith(ADMIN_PREFIX):
         limit = limits.admin_limit or limits.default_limit   # whole exported states come back through here
     else:
         limit = limits.default_limit
-    names = set()
+    size = 0
+    length_error: ApiError | None = None     # the first Content-Length that is refused
+    has_length = chunked = False
+    media_type: bytes | None = None          # the first Content-Type
     for name, value in scope.get("headers", []):
-        names.add(name)
+        size += len(name) + len(value) + 4
         if name == b"content-length":
-            if not value.isdigit():
-                raise ApiError(400, ["Invalid Content-Length header."])
-            if int(value) > limit:
-                raise too_large(limit)
-    if (b"content-length" not in names and b"transfer-encoding" in names) or _is_form(scope):
+            has_length = True
+            if length_error is None:
+                if not value.isdigit():
+                    length_error = ApiError(400, ["Invalid Content-Length header."])
+                elif int(value) > limit:
+                    length_error = too_large(limit)
+        elif name == b"transfer-encoding":
+            chunked = True
+        elif name == b"content-type" and media_type is None:
+            media_type = value
+    if size > limits.max_headers:
+        raise ApiError(431, [f"Request header fields are larger than the limit of {limits.max_headers} bytes."])
+    status = rt.plugin.wire.control_path_status if rt is not None else 400
+    if status is not None and _CONTROL.search(path):
+        # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
+        raise ApiError(status, ["The request path contains control characters."])
+    if length_error is not None:
+        raise length_error
+    form = media_type is not None and media_type.split(b";")[0].strip().lower() in FORM_TYPES
+    if (chunked and not has_length) or form:
         scope, receive = await _buffer(scope, receive, limit, state)
     seen = 0
     upstream = receive

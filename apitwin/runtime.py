@@ -97,14 +97,24 @@ def registry() -> Registry:
 
 @contextlib.contextmanager
 def bound(rt: ApiRuntime | None, reg: Registry, scope: dict | None = None) -> Iterator[None]:
-    """The request's API and app, for `current()` and `registry()` (set by `apitwin.server.front.Front`), and its
-    ASGI scope for `scope_or_none()`."""
-    tok_rt = _current.set(rt)
-    tok_reg = _registry.set(reg)
-    tok_scope = _scope.set(scope)
+    """The request's API and app, for `current()` and `registry()`, and its ASGI scope for `scope_or_none()`
+    (`bind` and `unbind` as a context manager)."""
+    tokens = bind(rt, reg, scope)
     try:
         yield
     finally:
-        _current.reset(tok_rt)
-        _registry.reset(tok_reg)
-        _scope.reset(tok_scope)
+        unbind(tokens)
+
+
+Bound = tuple[contextvars.Token, contextvars.Token, contextvars.Token]
+
+
+def bind(rt: ApiRuntime | None, reg: Registry, scope: dict | None = None) -> Bound:
+    """Binds the request's API, app and scope (`apitwin.server.front.Front`, once per request); `unbind` undoes it."""
+    return _current.set(rt), _registry.set(reg), _scope.set(scope)
+
+
+def unbind(tokens: Bound) -> None:
+    _current.reset(tokens[0])
+    _registry.reset(tokens[1])
+    _scope.reset(tokens[2])

@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, str], ...] = (
                              r"apitwin/journal(_recorder)?\.py|apitwin/swagger_ui\.py|apitwin/reason_phrase\.py|"
                              r"apitwin/runtime\.py|apitwin/limits\.py|apitwin/prefer\.py|apitwin/specs\.py|"
                              r"starlette/middleware/(exceptions|cors|errors)\.py|starlette/_exception_handler\.py|"
-                             r"connexion/middleware/server_error\.py|error_handlers\.py"),
+                             r"connexion/middleware/(server_error|exceptions)\.py|error_handlers\.py|contextlib\.py|apitwin/server/cors\.py"),
     ("routing", r"connexion/middleware/routing\.py|starlette/routing\.py|apitwin/server/route_index\.py|"
                 r"starlette/convertors\.py|connexion/middleware/abstract\.py"),
     ("security", r"connexion/middleware/security\.py|connexion/security\.py|/tokens\.py|jwt/"),

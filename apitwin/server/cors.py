@@ -42,4 +42,8 @@ class Cors:
         if origin is not None:
             for name, value in self.simple:
                 raw_headers.set(raw, name, value)
-        raw_headers.set(raw, b"vary", b", ".join([*raw_headers.values(raw, b"vary"), b"Origin"]))
+        for name, _ in raw:
+            if name == b"vary":
+                raw_headers.set(raw, b"vary", b", ".join([*raw_headers.values(raw, b"vary"), b"Origin"]))
+                return
+        raw.append((b"vary", b"Origin"))     # `set` of a name not there yet

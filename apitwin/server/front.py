@@ -49,15 +49,24 @@ ErrorHandler = Callable[[Any, Exception], Any]
 
 def decorate_headers(message: dict[str, Any], fixed: list[tuple[bytes, bytes]], json_type: bytes) -> dict[str, Any]:
     """An `http.response.start` message with the API's headers: JSON media type, fixed headers it lacks, no
-    Content-Type when the body is empty. `fixed`: (lower-case name, value) pairs, as `Front.wire` makes them."""
+    Content-Type when the body is empty. `fixed`: (lower-case name, value) pairs, as `Front.wire` makes them.
+    The header list is read once; edited (as Starlette's MutableHeaders would) only where something changes."""
     raw = list(message.get("headers", ()))
-    length = raw_headers.first(raw, b"content-length")
-    empty = (length is not None and length.decode("latin-1").strip() == "0") or message.get("status") in (204, 304)
-    media_type = raw_headers.first(raw, b"content-type")
+    length = media_type = None
+    types = 0
+    for key, value in raw:
+        if key == b"content-length":
+            if length is None:
+                length = value
+        elif key == b"content-type":
+            types += 1
+            if media_type is None:
+                media_type = value
     if media_type is not None:
-        if empty:
+        if (length is not None and length.decode("latin-1").strip() == "0") or message.get("status") in (204, 304):
             raw_headers.drop(raw, b"content-type")
-        elif media_type.decode("latin-1").split(";")[0].strip() == "application/json":
+        elif (types > 1 or media_type != json_type) and \
+                media_type.decode("latin-1").split(";")[0].strip() == "application/json":
             raw_headers.set(raw, b"content-type", json_type)
     if fixed:
         present = {key for key, _ in raw}
@@ -114,7 +123,9 @@ class Front:
         path = scope["path"]
         rt = self.registry.for_path(path)
         state = scope[SCOPE_KEY] = RequestState(rt)
-        with runtime.bound(rt, self.registry, scope):
+        bound = runtime.bind(rt, self.registry, scope)
+        exchange = None
+        try:
             admin = is_admin_path(path)
             origin = None
             if not admin:
@@ -125,7 +136,6 @@ class Front:
             fixed, json_type = self.wire(rt)
             phrase = rt.plugin.wire.reason_phrase if rt is not None and reason_phrase.supported(scope) else None
             cors = None if admin else self.cors
-            exchange = None
             started = False
 
             async def out(message: dict[str, Any]) -> None:
@@ -147,38 +157,33 @@ class Front:
 
             if scope["method"] in ("GET", "HEAD") and await self.ui.answer(scope, out):
                 return
-            if journal_recorder.skipped(self.journal, self.operations, path):
-                return await self._handled(scope, receive, out, state, admin, lambda: started)
-            exchange = journal_recorder.start(self.journal, self.operations, scope, rt)
-            token = journal_module.bind(exchange)
-            escaped = False
+            if not journal_recorder.skipped(self.journal, self.operations, path):
+                exchange = journal_recorder.start(self.journal, self.operations, scope, rt)
+                token = journal_module.bind(exchange)
+                receive = journal_recorder.watched(receive, exchange)
             try:
-                await self._handled(scope, journal_recorder.watched(receive, exchange), out, state, admin,
-                                    lambda: started)
-            except BaseException:
-                escaped = True
-                raise
-            finally:
+                inner_scope, inner_receive, document = await self.intake.admit(scope, receive, state, admin)
+                await (self.app if document is None else document)(inner_scope, inner_receive, out)
+            except Exception as exc:
+                handler = self.handler_for(exc)
+                if handler is None:
+                    raise
+                if started:
+                    raise RuntimeError("Caught handled exception, but response already started.") from exc
+                response = await _respond(handler, Request(scope, receive, out), exc)
+                await response(scope, receive, out)
+                exc.__traceback__ = None   # reused exception instances would accumulate tracebacks
+        except BaseException:
+            if exchange is not None:
                 journal_module.unbind(token)
-                journal_recorder.finish(self.journal, exchange, escaped)
-
-    async def _handled(self, scope: dict, receive: Any, send: Any, state: RequestState, admin: bool,
-                       started: Callable[[], bool]) -> None:
-        """Intake and the app inside, every exception they raise answered by its error handler."""
-        try:
-            inner_scope, inner_receive, document = await self.intake.admit(scope, receive, state, admin)
-            if document is not None:
-                return await document(inner_scope, inner_receive, send)
-            await self.app(inner_scope, inner_receive, send)
-        except Exception as exc:
-            handler = self.handler_for(exc)
-            if handler is None:
-                raise
-            if started():
-                raise RuntimeError("Caught handled exception, but response already started.") from exc
-            response = await _respond(handler, Request(scope, receive, send), exc)
-            await response(scope, receive, send)
-            exc.__traceback__ = None   # reused exception instances would accumulate tracebacks
+                journal_recorder.finish(self.journal, exchange, escaped=True)
+                exchange = None
+            raise
+        finally:
+            if exchange is not None:
+                journal_module.unbind(token)
+                journal_recorder.finish(self.journal, exchange, escaped=False)
+            runtime.unbind(bound)
 
 
 async def _respond(handler: ErrorHandler, request: Request, exc: Exception) -> Response:

@@ -65,3 +65,62 @@ def test_long_number_answers_as_the_regex_does(document: bytes) -> None:
     assert long_number(document) == (re.search(rb"\d{19}", document) is not None)
     text = document.decode("utf-8", "replace")
     assert long_number(text) == (re.search(r"\d{19}", text) is not None)
+
+
+def test_a_passing_body_is_checked_once_per_validator() -> None:
+    """The verdict cache: the same bytes under the same compiled validator are not parsed again; other bytes, another
+    validator, a failing body and a body over the size bound always are."""
+    from apitwin.server import guard
+
+    plan = compile_plan("op", OPERATION, None)
+    validator = plan.response_validator("200", "application/json")
+    verdicts = guard.Verdicts(entries=2, max_body=32)
+    assert not verdicts.passed(validator, b'{"id": 1}')
+    verdicts.add(validator, b'{"id": 1}')
+    assert verdicts.passed(validator, b'{"id": 1}') and not verdicts.passed(validator, b'{"id": 2}')
+    assert not verdicts.passed(compile_plan("op", OPERATION, None).response_validator("200", "application/json"),
+                               b'{"id": 1}')
+    verdicts.add(validator, b'{"id": 2}')
+    verdicts.passed(validator, b'{"id": 1}')          # used: the oldest is now {"id": 2}
+    verdicts.add(validator, b'{"id": 3}')
+    assert len(verdicts) == 2 and verdicts.passed(validator, b'{"id": 1}') and not verdicts.passed(validator, b'{"id": 2}')
+    verdicts.add(validator, b"x" * 33)
+    assert not verdicts.passed(validator, b"x" * 33) and len(verdicts) == 2
+
+
+def test_the_guard_keeps_passes_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from apitwin.server import guard
+
+    monkeypatch.setattr(guard, "VERDICTS", guard.Verdicts())
+    plan = compile_plan("op", OPERATION, None)
+    for _ in range(2):
+        assert problem(plan, 200, JSON, b'{"id": "1"}').startswith("at id: ")
+        assert problem(plan, 200, JSON, b"{").startswith("body is not valid JSON")
+    assert len(guard.VERDICTS) == 0
+    assert problem(plan, 200, JSON, b'{"id": 1}') is None and len(guard.VERDICTS) == 1
+    assert problem(plan, 200, JSON[:1], b'{"id": 1}') == "required header X-Rate missing"   # headers: every time
+    monkeypatch.setattr(guard.jsonio, "loads", lambda body: (_ for _ in ()).throw(AssertionError("parsed again")))
+    assert problem(plan, 200, JSON, b'{"id": 1}') is None
+
+
+@pytest.mark.parametrize("chunks", [[b'{"id": 1}'], [b'{"id"', b": 1}"], [b"", b'{"id": 1}', b""]])
+def test_guarded_lets_a_conforming_answer_out_whole(chunks: list[bytes]) -> None:
+    import asyncio
+
+    from apitwin.server.guard import guarded
+
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async def run() -> None:
+        channel = guarded(send, {"method": "GET", "path": "/x"}, compile_plan("op", OPERATION, None), None)
+        start = {"type": "http.response.start", "status": 200, "headers": JSON}
+        await channel(start)
+        assert sent == []                                   # held until the body is complete
+        for number, chunk in enumerate(chunks):
+            await channel({"type": "http.response.body", "body": chunk, "more_body": number < len(chunks) - 1})
+        assert sent == [start, {"type": "http.response.body", "body": b'{"id": 1}'}]
+
+    asyncio.run(run())

@@ -100,10 +100,13 @@ def _decorated_before(message: dict[str, Any], fixed: dict[str, str], json_type:
 @pytest.mark.parametrize("status", [200, 204, 304, 404])
 @pytest.mark.parametrize("raw", LISTS + [[(b"content-type", b"application/json; charset=utf-8"),
                                           (b"content-length", b"12"), (b"content-type", b"text/plain")],
-                                         [(b"content-type", b"text/html"), (b"content-length", b" 0 ")]])
+                                         [(b"content-type", b"text/html"), (b"content-length", b" 0 ")],
+                                         [(b"content-type", b"application/json"), (b"content-type", b"text/plain")],
+                                         [(b"content-type", b"application/json\xa0"), (b"content-length", b"0\xa0")]])
 @pytest.mark.parametrize("fixed", [{}, {"X-Powered-By": "Spring", "x-powered-by": "other", "Vary": "Accept"}])
-def test_decorate_headers_as_before(status: int, raw: list[tuple[bytes, bytes]], fixed: dict[str, str]) -> None:
+@pytest.mark.parametrize("json_type", ["application/json;charset=UTF-8", "application/json"])
+def test_decorate_headers_as_before(status: int, raw: list[tuple[bytes, bytes]], fixed: dict[str, str],
+                                    json_type: str) -> None:
     message = {"type": "http.response.start", "status": status, "headers": raw}
-    json_type = "application/json;charset=UTF-8"
     pairs = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in fixed.items()]
     assert decorate_headers(message, pairs, json_type.encode()) == _decorated_before(message, fixed, json_type)
