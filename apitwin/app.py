@@ -172,10 +172,10 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
         specification_dir=ADMIN_SPEC.parent,
         validator_map=VALIDATOR_MAP,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),  # apitwin.swagger_ui, specs.SpecDocuments
-        middlewares=without_exception_layer(  # Front handles exceptions (apitwin.server.front)
-            connexion_patches.middleware_stack()),
+        middlewares=connexion_patches.middleware_stack(),
         lifespan=lifespan_for(runtimes),
     )
+    without_exception_layer(app)   # Front handles exceptions (apitwin.server.front)
     connexion_patches.use_final_app(app, Endpoints())   # compiled per-operation endpoints (apitwin.server.endpoint)
     for rt in runtimes:
         for number, (spec, root) in enumerate(rt.extras["documents"]):

@@ -5,7 +5,7 @@
 ASGI has no field for the reason phrase and uvicorn writes the standard one. So the phrase travels in a marker header
 the server turns into the status line: `ReasonPhraseH11Protocol` (uvicorn's h11 protocol, `http=` in its config)
 announces the ASGI scope extension `apitwin.reason_phrase`; only when a request carries that announcement does the app
-(`apitwin.server.front.Edge`, for an API whose `Wire.reason_phrase` is set) add the marker, and the protocol removes
+(`apitwin.server.front.Front`, for an API whose `Wire.reason_phrase` is set) add the marker, and the protocol removes
 it again while writing the head. Servers without the extension (httptools, granian, test clients) never see a marker
 and keep their standard phrase; other APIs never set one.
 """

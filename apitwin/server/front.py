@@ -19,13 +19,13 @@ marker when the server takes one (apitwin.reason_phrase), the CORS headers. test
 same requests through this layer and through the six layers it replaced (kept there as the reference) and compares
 status, headers, bodies and journal entries.
 
-Connexion's own ExceptionMiddleware is left out of the stack (`without_exception_layer`): exceptions never reach it,
+Connexion's own ExceptionMiddleware is taken out of the stack (`without_exception_layer`): exceptions never reach it,
 and error handlers are the ones in apitwin.error_handlers.HANDLERS (`AsyncApp.add_error_handler` has no effect).
 """
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.exceptions import ExceptionMiddleware
@@ -77,9 +77,10 @@ def decorate_headers(message: dict[str, Any], fixed: list[tuple[bytes, bytes]], 
     return {**message, "headers": raw}
 
 
-def without_exception_layer(middlewares: Iterable[Any]) -> list[Any]:
-    """Connexion's middleware list without its ExceptionMiddleware: `Front` handles exceptions."""
-    return [m for m in middlewares if m is not ExceptionMiddleware]
+def without_exception_layer(app: Any) -> None:
+    """Takes Connexion's ExceptionMiddleware out of a fresh AsyncApp's middleware list (`Front` handles exceptions);
+    raises if it is not there (a Connexion that builds its stack otherwise must be looked at)."""
+    app.middleware.middlewares.remove(ExceptionMiddleware)
 
 
 class Front:

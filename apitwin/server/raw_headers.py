@@ -1,5 +1,5 @@
 """Edits of raw ASGI header lists (lower-case byte names), exactly as Starlette's `MutableHeaders` makes them —
-without building a `MutableHeaders` per answer in each outer layer's send wrapper (Edge, ApiCors): `set` replaces
+without building a `MutableHeaders` per answer in `Front`'s send wrapper (its fixed headers, its CORS): `set` replaces
 the first entry of a name in place and drops the others (appends when absent), `drop` removes every entry,
 `first` reads the first value. tests/engine/test_raw_headers.py compares each with MutableHeaders."""
 from __future__ import annotations

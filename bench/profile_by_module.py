@@ -1,9 +1,10 @@
-"""Where one Partners request spends its time, by pipeline layer: cProfile over many in-process requests (the ASGI
+"""Where one Partners request spends its time, by whose code runs: cProfile over many in-process requests (the ASGI
 driver of bench/bench_partners.py), each function's own time (builtins' time given to their callers) summed into the
-layer its module belongs to. Prints µs per request (profiled, so inflated: compare shares, not absolutes) and the
-share of each layer.
+layer its module belongs to (a view by code ownership: Connexion's routed middlewares, the store, the JSON encoder
+each count where their code lives, whichever layer calls them). Prints µs per request (profiled, so inflated: compare
+shares, not absolutes) and the share of each layer.
 
-    .venv/bin/python bench/profile_request.py [--op get|list|create] [--count 3000] [--top 25] [--no-guard]
+    .venv/bin/python bench/profile_by_module.py [--op get|list|create] [--count 3000] [--top 25] [--no-guard]
 """
 from __future__ import annotations
 
