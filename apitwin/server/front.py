@@ -16,8 +16,8 @@ Every answer, error bodies and UI pages included (not CORS preflights), leaves t
 journal notes it as made, then the API's fixed headers and JSON media type (`decorate_headers`; no Content-Type on
 an empty body: Connexion labels `return None, 200` as JSON, which clients then fail to parse), the reason-phrase
 marker when the server takes one (apitwin.reason_phrase), the CORS headers. tests/engine/test_front.py sends the
-same requests through this layer and through the six layers it replaced (kept there as the reference) and compares
-status, headers, bodies and journal entries.
+same requests through this layer and through the six layers it replaced (kept in tests/engine/reference_outer.py)
+and compares status, headers, bodies and journal entries.
 
 Connexion's own ExceptionMiddleware is taken out of the stack (`without_exception_layer`): exceptions never reach it,
 and error handlers are the ones in apitwin.error_handlers.HANDLERS (`AsyncApp.add_error_handler` has no effect).

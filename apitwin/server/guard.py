@@ -41,17 +41,20 @@ class Verdicts:
     def passed(self, validator: Any, body: bytes) -> bool:
         if len(body) > self.max_body:
             return False
-        key = (validator, body)
-        if key in self._passed:
-            self._passed.move_to_end(key)
-            return True
-        return False
+        try:
+            self._passed.move_to_end((validator, body))   # one step, safe should two threads share the cache
+        except KeyError:
+            return False
+        return True
 
     def add(self, validator: Any, body: bytes) -> None:
         if len(body) <= self.max_body:
             self._passed[(validator, body)] = None
-            if len(self._passed) > self.entries:
-                self._passed.popitem(last=False)
+            while len(self._passed) > self.entries:
+                try:
+                    self._passed.popitem(last=False)
+                except KeyError:
+                    break
 
     def clear(self) -> None:
         self._passed.clear()
