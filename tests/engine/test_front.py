@@ -203,3 +203,27 @@ def test_the_compared_requests_reach_every_job() -> None:
                      ("GET", "/__apitwin/ui/", 200), ("GET", "/__apitwin/health", 403),
                      ("POST", "/partners/api/v1/customers/", 413), ("GET", "/partners/api/v1/customers/", 414)]:
         assert expected in seen, (expected, sorted(seen))
+
+
+def test_an_async_error_handler_is_awaited() -> None:
+    """Connexion's wrapper awaited async handlers; `Front` does too (its own handlers are plain functions)."""
+    from connexion.lifecycle import ConnexionResponse
+
+    async def handler(request: Any, exc: Exception) -> ConnexionResponse:
+        assert request.method == "GET" and request.url.path == "/api/x"
+        return ConnexionResponse(status_code=418, content_type="application/json", body=b'{"tea": true}')
+
+    front = bare_front(_raising(LookupError("x")))
+    front.handlers = {LookupError: handler}
+    status, headers, body = asyncio.run(_call(front, "GET", "/api/x"))
+    assert (status, body) == (418, b'{"tea": true}') and (b"content-type", b"application/json") in headers
+
+
+def test_the_most_specific_handler_wins() -> None:
+    class Narrow(KeyError):
+        pass
+
+    front = bare_front(_raising(Narrow("x")))
+    front.handlers = {Exception: "broad", KeyError: "narrow", LookupError: "wider"}
+    assert front.handler_for(Narrow("x")) == "narrow" and front.handler_for(ValueError()) == "broad"
+    assert front.handler_for(KeyboardInterrupt()) is None
