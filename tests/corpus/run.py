@@ -122,9 +122,15 @@ def run_document(entry: dict, max_examples: int, permissive: bool, log_dir: Path
     config = []
     if found is not None and found.location in ("query", "cookie"):
         # `st run` has no flag for a query credential, and a fixed Cookie header would come back on the negative
-        # cases that drop the key; a user gives either in schemathesis.toml, per scheme
+        # cases that drop the key; a user gives either in schemathesis.toml, per scheme: for every scheme the key
+        # may travel through (Frigate's admin and user schemes are the same cookie), else schemathesis sends
+        # operations under the other scheme without it
+        schemes = [found.scheme] if scheme else [
+            name for name, item in ((bundled.data.get("components") or {}).get("securitySchemes") or {}).items()
+            if isinstance(item, dict) and item.get("type") == "apiKey" and item.get("in") in ("query", "cookie")]
         toml = log_dir / f"{entry['name']}.schemathesis.toml"
-        toml.write_text(f'[auth.openapi.{json.dumps(found.scheme)}]\napi_key = {json.dumps(found.value)}\n')
+        toml.write_text("".join(f'[auth.openapi.{json.dumps(name)}]\napi_key = {json.dumps(found.value)}\n'
+                                for name in schemes))
         config = ["--config-file", str(toml)]
     result = {"name": entry["name"], "startup": startup, "version": bundled.original_version}
     try:
