@@ -333,55 +333,22 @@ def format_bounds(node: Any) -> None:
             format_bounds(value)
 
 
-def discriminated_unions(doc: dict[str, Any]) -> None:
-    """A `oneOf` of `$ref`s beside a `discriminator` validates as OpenAPI reads it: the discriminator's value picks
-    the alternative. Each alternative becomes `allOf [its $ref, {the discriminator property: one of the values that
-    name it (mapping keys pointing at it, its schema name)}]`, so a value that several alternatives accept is valid
-    under the one it names, and only there: JSON Schema's plain oneOf refused it (Ory Kratos' flow bodies, whose link
-    and code methods both accept `{"email": …, "method": "link"}`: every such request was a 400), and a value naming
-    one alternative while matching another passed. Left as written where some alternative can carry no value that
-    names it (its property's enum says otherwise: Spotify's TrackObject `type: track`), which no value satisfies."""
-    from apitwin.inferred.schemas import Schemas
-
-    schemas = Schemas(doc)
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-            return
-        if not isinstance(node, dict):
-            return
-        for key, value in node.items():
-            if key not in ("example", "examples", "default", "enum", "const"):
-                walk(value)
-        selected = _selected(schemas, node)
-        if selected is not None:
-            node["oneOf"] = selected
-
-    walk(doc)
-
-
-def _selected(schemas: Any, node: dict[str, Any]) -> list[Any] | None:
-    discriminator, branches = node.get("discriminator"), node.get("oneOf")
-    if not isinstance(discriminator, dict) or not isinstance(discriminator.get("propertyName"), str) \
-            or not isinstance(branches, list) or not branches:
-        return None
-    name = discriminator["propertyName"]
-    mapping = discriminator.get("mapping") if isinstance(discriminator.get("mapping"), dict) else {}
-    out = []
-    for branch in branches:
-        ref = branch.get("$ref") if isinstance(branch, dict) else None
-        if not isinstance(ref, str) or set(branch) != {"$ref"}:
-            return None
-        short = ref.rsplit("/", 1)[-1]
-        names = list(dict.fromkeys([key for key, target in mapping.items() if target in (ref, short)] + [short]))
-        prop = schemas.properties(branch).get(name)
-        allowed = [value for value in names if prop is None or schemas.valid(prop, value)]
-        if not allowed:
-            return None
-        out.append({"allOf": [branch, {"required": [name], "properties": {name: {"enum": allowed}}}]})
-    return out
+def discriminated_unions(node: Any) -> None:
+    """`oneOf` beside a `discriminator` as `anyOf`: OpenAPI picks the alternative by the discriminator's value, while
+    JSON Schema's oneOf refuses a value that several alternatives accept, which is common where they share their
+    properties (Ory Kratos' updateVerificationFlowBody: the link and code methods both accept
+    `{"email": …, "method": "link"}`, and every such request was refused with a 400)."""
+    if isinstance(node, list):
+        for item in node:
+            discriminated_unions(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if isinstance(node.get("discriminator"), dict) and isinstance(node.get("oneOf"), list) and "anyOf" not in node:
+        node["anyOf"] = node.pop("oneOf")
+    for key, value in node.items():
+        if key not in ("example", "examples", "default", "enum", "const"):
+            discriminated_unions(value)
 
 
 def _lift_schema(schema: dict[str, Any]) -> None:
