@@ -75,7 +75,6 @@ def open_document(path: Path | str, *, check: bool = True) -> Bundled:
     if version.startswith("3.0"):
         lift_to_31(bundled)
     format_bounds(bundled)
-    discriminated_unions(bundled)
     name_operations(bundled)
     fill_server_variables(bundled)
     return Bundled(Path(path).resolve(), bundled, version, warnings)
@@ -331,24 +330,6 @@ def format_bounds(node: Any) -> None:
     for key, value in node.items():
         if key not in ("example", "examples", "default", "enum", "const"):
             format_bounds(value)
-
-
-def discriminated_unions(node: Any) -> None:
-    """`oneOf` beside a `discriminator` as `anyOf`: OpenAPI picks the alternative by the discriminator's value, while
-    JSON Schema's oneOf refuses a value that several alternatives accept, which is common where they share their
-    properties (Ory Kratos' updateVerificationFlowBody: the link and code methods both accept
-    `{"email": …, "method": "link"}`, and every such request was refused with a 400)."""
-    if isinstance(node, list):
-        for item in node:
-            discriminated_unions(item)
-        return
-    if not isinstance(node, dict):
-        return
-    if isinstance(node.get("discriminator"), dict) and isinstance(node.get("oneOf"), list) and "anyOf" not in node:
-        node["anyOf"] = node.pop("oneOf")
-    for key, value in node.items():
-        if key not in ("example", "examples", "default", "enum", "const"):
-            discriminated_unions(value)
 
 
 def _lift_schema(schema: dict[str, Any]) -> None:
