@@ -265,7 +265,8 @@ def credential_of(doc: dict[str, Any], pins: Any = None,
                   places: tuple[str, ...] = ("header", "query", "cookie")) -> Credential | None:
     """The credential a client of the document would send, for the first usable scheme of its security
     requirements in document order whose apiKey travels in one of `places`; None when the document asks for no
-    credentials. A pinned credential (apitwin.inferred.auth.Pins) is used when there is one."""
+    credentials. A pinned credential (apitwin.inferred.auth.Pins) is used when there is one, through the scheme it
+    is pinned to when it names one."""
     schemes = (doc.get("components") or {}).get("securitySchemes") or {}
     requirements = list(doc.get("security") or [])
     for item in (doc.get("paths") or {}).values():
@@ -275,15 +276,21 @@ def credential_of(doc: dict[str, Any], pins: Any = None,
     secrets = list(getattr(pins, "secrets", {}) or {})
     logins = list(getattr(pins, "logins", {}) or {})
     secret = secrets[0] if secrets else CONTRACT_SECRET
+    # a credential pinned to one scheme (`scheme: NAME`) is accepted only through it, so it travels only there
+    only = getattr(pins, "schemes", {}) or {}
+    secret_scheme, login_scheme = only.get(secret), only.get(logins[0]) if logins else None
     for requirement in requirements:
         for name in requirement or {}:
             scheme = schemes.get(name)
             if not isinstance(scheme, dict):
                 continue
             kind, http = scheme.get("type"), str(scheme.get("scheme", "")).lower()
+            basic = kind == "http" and http == "basic"
+            if (login_scheme if basic else secret_scheme) not in (None, name):
+                continue
             if kind == "apiKey" and scheme.get("in") in places and scheme.get("name"):
                 return Credential(str(scheme["in"]), str(scheme["name"]), secret, name)
-            if kind == "http" and http == "basic":
+            if basic:
                 user, password = logins[0] if logins else ("apitwin", "contract")
                 encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
                 return Credential("header", "Authorization", "Basic " + encoded, name)

@@ -152,6 +152,10 @@ def _example_warnings(spec: Spec) -> list[str]:
 # ------------------------------------------------------------------------------------------------ bundling
 
 _COMPONENT_POINTER = re.compile(r"^/components/([A-Za-z]+)/([^/]+)$")
+# the Components Object's fixed fields (3.0 and 3.1): a file may keep anything under `components` (Pi-hole's keeps
+# `components/paths`), but only these kinds may be hoisted into the root's components; the rest is inlined
+COMPONENT_KINDS = frozenset({"schemas", "responses", "parameters", "examples", "requestBodies", "headers",
+                             "securitySchemes", "links", "callbacks", "pathItems"})
 _SCHEMA_KEYS = {"schema", *SUBSCHEMA}
 
 
@@ -217,6 +221,8 @@ class _Bundler:
         if key in self.hoisted:
             return {**siblings, "$ref": "#" + _quote(self.hoisted[key])}
         match = _COMPONENT_POINTER.match(pointer)
+        if match and match.group(1) not in COMPONENT_KINDS:
+            match = None
         if match or in_schema or _looks_like_schema(target):
             kind = match.group(1) if match else "schemas"
             name = _unquote_token(match.group(2)) if match else _name_for(doc, pointer)

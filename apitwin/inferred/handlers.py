@@ -305,6 +305,8 @@ class Handlers:
                                else _placeholder(media_type), media_type, headers)
             return _answer(status, None, None, headers)
         media_type, spec = media
+        if body is None:   # nothing to carry (a DELETE of an item never created): the documented body, never none
+            return self._documented(binding, status, media_type, spec, headers)
         schema = spec.get("schema")
         if schema is None:
             return _answer(status, body, _json_type(media_type), headers)

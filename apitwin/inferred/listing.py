@@ -38,6 +38,7 @@ class ListSpec:
 
     params: dict[str, dict[str, Any]] = field(default_factory=dict)  # query name → parameter
     size: str | None = None
+    sizes: tuple[str, ...] = ()         # every size parameter declared (Kratos: per_page and page_size), size first
     offset: str | None = None
     page: str | None = None
     page_base: int = 1
@@ -67,6 +68,7 @@ def list_spec(operation: dict[str, Any], response_schema: Any, schemas: Schemas,
             params[param["name"]] = param
     spec = ListSpec(params=params, response_schema=response_schema)
     spec.size, spec.offset = _find(params, SIZE), _find(params, OFFSET)
+    spec.sizes = tuple(name for name in params if name.lower() in SIZE)
     spec.page, spec.cursor = _find(params, PAGE), _find(params, CURSOR)
     spec.sort, spec.direction = _find(params, SORT), _find(params, DIRECTION)
     if spec.page:
@@ -114,7 +116,7 @@ def next_url(url: Any, spec: ListSpec, facts: dict[str, Any]) -> str | None:
 
 def select(rows: list[dict[str, Any]], spec: ListSpec, query: Any, props: dict[str, Any]) -> tuple[list, dict]:
     """(the page of item bodies, paging facts) for the query; `query` is a multi-dict of raw query values."""
-    skip = {spec.size, spec.offset, spec.page, spec.cursor, spec.sort, spec.direction}
+    skip = {*spec.sizes, spec.size, spec.offset, spec.page, spec.cursor, spec.sort, spec.direction}
     for name in spec.params:
         if name in skip or name not in props or name not in query:
             continue
@@ -125,7 +127,9 @@ def select(rows: list[dict[str, Any]], spec: ListSpec, query: Any, props: dict[s
         rows = _sorted(rows, query.get(spec.sort), query.get(spec.direction) if spec.direction else None)
     total = len(rows)
     paged = bool(spec.size or spec.offset or spec.page or spec.cursor)
-    size = _int(query.get(spec.size), spec.default_size) if spec.size else spec.default_size
+    # of several size parameters, the one the client sent
+    sent_size = next((name for name in spec.sizes if query.get(name) is not None), spec.size)
+    size = _int(query.get(sent_size), spec.default_size) if sent_size else spec.default_size
     size = max(size, 0)
     offset = 0
     if spec.offset:

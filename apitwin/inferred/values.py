@@ -25,7 +25,10 @@ def inline(schemas: Schemas, schema: Any, depth: int = 0, _active: tuple[str, ..
     return {} if out is _CUT else out
 
 
-def _inline(schemas: Schemas, schema: Any, depth: int, active: tuple[str, ...]) -> Any:
+def _inline(schemas: Schemas, schema: Any, depth: int, active: tuple[str, ...],
+            outer_required: tuple[str, ...] = ()) -> Any:
+    """`outer_required`: names an enclosing schema requires, for an allOf member that declares their properties
+    (`{required: [artists], allOf: [{$ref: Base}, {properties: {artists: …}}]}`): a lean level keeps those too."""
     if depth > HARD_DEPTH:
         return _CUT
     if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
@@ -38,7 +41,7 @@ def _inline(schemas: Schemas, schema: Any, depth: int, active: tuple[str, ...]) 
     if not isinstance(schema, dict):
         return schema
     lean = depth >= MAX_DEPTH
-    required = schema.get("required") if isinstance(schema.get("required"), list) else []
+    required = [*(schema.get("required") if isinstance(schema.get("required"), list) else []), *outer_required]
     out: dict[str, Any] = {}
     for key, value in schema.items():
         if key in ("example", "examples", "default", "enum", "const", "required"):
@@ -68,10 +71,15 @@ def _inline(schemas: Schemas, schema: Any, depth: int, active: tuple[str, ...]) 
             else:
                 out[key] = done
         elif key in ("oneOf", "anyOf") and isinstance(value, list):
-            kept = [v for v in (_inline(schemas, s, depth, active) for s in value) if v is not _CUT]
+            branches = _discriminated(schemas, schema.get("discriminator"), value)
+            kept = [v for v in (_inline(schemas, s, depth, active, tuple(required)) for s in branches)
+                    if v is not _CUT]
+            if not kept and branches is not value:
+                return _CUT          # no branch can carry a value its discriminator names: leave it out
             out[key] = kept or [{}]
         elif key == "allOf" and isinstance(value, list):
-            out[key] = [v for v in (_inline(schemas, s, depth, active) for s in value) if v is not _CUT]
+            out[key] = [v for v in (_inline(schemas, s, depth, active, tuple(required)) for s in value)
+                        if v is not _CUT]
         elif isinstance(value, (dict, list)):
             done = _inline(schemas, value, depth + 1, active)
             out[key] = {} if done is _CUT else done
@@ -79,6 +87,31 @@ def _inline(schemas: Schemas, schema: Any, depth: int, active: tuple[str, ...]) 
             out[key] = value
     if lean and (out.get("type") in ("array", ["array"]) or "items" in out):
         out["maxItems"] = schema.get("minItems", 0)
+    return out
+
+
+def _discriminated(schemas: Schemas, discriminator: Any, branches: list[Any]) -> list[Any]:
+    """The alternatives of a `discriminator` whose property can hold a value naming them (a mapping key that points
+    at the branch, or the branch's schema name), each with that property pinned to those values; a branch whose
+    property admits none is dropped (Spotify's `item`: oneOf TrackObject/EpisodeObject by `type`, whose enums say
+    `track`/`episode`, names no schema: schemathesis reports "Unknown discriminator value"). Not a discriminator:
+    the branches as they are."""
+    if not isinstance(discriminator, dict) or not isinstance(discriminator.get("propertyName"), str):
+        return branches
+    name = discriminator["propertyName"]
+    mapping = discriminator.get("mapping") if isinstance(discriminator.get("mapping"), dict) else {}
+    out = []
+    for branch in branches:
+        ref = branch.get("$ref") if isinstance(branch, dict) else None
+        if not isinstance(ref, str):
+            out.append(branch)
+            continue
+        short = ref.rsplit("/", 1)[-1]
+        names = [key for key, target in mapping.items() if target in (ref, short)] + [short]
+        prop = schemas.properties(branch).get(name)
+        allowed = [n for n in dict.fromkeys(names) if prop is None or schemas.valid(prop, n)]
+        if allowed:
+            out.append({"allOf": [branch, {"properties": {name: {"enum": allowed}}, "required": [name]}]})
     return out
 
 

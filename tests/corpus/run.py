@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from apitwin.inferred.auth import CONTRACT_SECRET, credential_of    # noqa: E402
+from apitwin.inferred.auth import CONTRACT_SECRET, Pins, credential_of    # noqa: E402
 from apitwin.inferred.document import open_document                 # noqa: E402
 from apitwin.progress import RunProgress                             # noqa: E402
 from apitwin.specs import spec_base_path                            # noqa: E402
@@ -97,14 +97,17 @@ def crud_of(report: Path) -> str:
 def run_document(entry: dict, max_examples: int, permissive: bool, log_dir: Path) -> dict:
     doc = HERE / entry["file"]
     bundled = open_document(doc)
-    found = credential_of(bundled.data)
+    # `scheme:` in the index: the key travels through that securitySchemes entry rather than the document's first
+    # (Pi-hole lists a query key first; its cookie key is the one to exercise), pinned to it for both tools
+    scheme = entry.get("scheme")
+    found = credential_of(bundled.data, Pins(secrets={CONTRACT_SECRET: "corpus"},
+                                             schemes={CONTRACT_SECRET: scheme}) if scheme else None)
     # a header credential travels as a fixed header; an API key in the query or a cookie through its scheme
     credential = found.header if found is not None and found.location == "header" else None
-    auth = None
-    if found is not None and not permissive:
-        auth = log_dir / f"{entry['name']}.auth.yaml"
-        auth.write_text(yaml.safe_dump([{"key": CONTRACT_SECRET, "tenant": "corpus"},
-                                        {"username": "apitwin", "password": "contract", "tenant": "corpus"}]))
+    key_pin = {"key": CONTRACT_SECRET, "tenant": "corpus", **({"scheme": scheme} if scheme else {})}
+    pinned = log_dir / f"{entry['name']}.auth.yaml"
+    pinned.write_text(yaml.safe_dump([key_pin, {"username": "apitwin", "password": "contract", "tenant": "corpus"}]))
+    auth = pinned if found is not None and not permissive else None
     startup = float("inf")
     for _ in range(max(1, int(os.environ.get("CORPUS_STARTS", "3"))) - 1):
         probe, took = start(doc, free_port(), auth, log_dir / f"{entry['name']}.probe.log")
@@ -119,9 +122,15 @@ def run_document(entry: dict, max_examples: int, permissive: bool, log_dir: Path
     config = []
     if found is not None and found.location in ("query", "cookie"):
         # `st run` has no flag for a query credential, and a fixed Cookie header would come back on the negative
-        # cases that drop the key; a user gives either in schemathesis.toml, per scheme
+        # cases that drop the key; a user gives either in schemathesis.toml, per scheme: for every scheme the key
+        # may travel through (Frigate's admin and user schemes are the same cookie), else schemathesis sends
+        # operations under the other scheme without it
+        schemes = [found.scheme] if scheme else [
+            name for name, item in ((bundled.data.get("components") or {}).get("securitySchemes") or {}).items()
+            if isinstance(item, dict) and item.get("type") == "apiKey" and item.get("in") in ("query", "cookie")]
         toml = log_dir / f"{entry['name']}.schemathesis.toml"
-        toml.write_text(f'[auth.openapi.{json.dumps(found.scheme)}]\napi_key = {json.dumps(found.value)}\n')
+        toml.write_text("".join(f'[auth.openapi.{json.dumps(name)}]\napi_key = {json.dumps(found.value)}\n'
+                                for name in schemes))
         config = ["--config-file", str(toml)]
     result = {"name": entry["name"], "startup": startup, "version": bundled.original_version}
     try:
@@ -133,6 +142,7 @@ def run_document(entry: dict, max_examples: int, permissive: bool, log_dir: Path
         contract = subprocess.run([str(BIN / "apitwin"), "contract", str(doc), "--url", f"http://127.0.0.1:{port}",
                                    "--max-examples", str(max_examples), "-q", "--report-dir",
                                    str(log_dir / f"{entry['name']}-contract"),
+                                   *(["--auth", str(pinned)] if scheme else []),
                                    *(["--header", f"{credential[0]}: {credential[1]}"] if credential else [])],
                                   capture_output=True, text=True, timeout=900)
         (log_dir / f"{entry['name']}.contract.log").write_text(contract.stdout + contract.stderr)

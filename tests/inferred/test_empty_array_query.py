@@ -27,3 +27,15 @@ def test_an_empty_non_exploded_array_is_the_empty_list(tmp_path: Path):
     assert client.get("/me", params={"$expand": ""}).status_code == 200
     assert client.get("/me", params={"$expand": "memberOf,drive"}).status_code == 200
     assert client.get("/me", params={"$expand": "nope"}).status_code == 400
+
+
+def test_an_empty_required_non_exploded_array_names_nothing_and_is_refused(tmp_path: Path):
+    """Spotify's `/search?type=` (required, items an enum): schemathesis sends `type=` only for [""] (an empty list
+    is not sent at all), so answering it 200 was "schema-violating request accepted"."""
+    doc = yaml.safe_load(yaml.safe_dump(DOC))
+    doc["paths"]["/me"]["get"]["parameters"][0]["required"] = True
+    path = tmp_path / "users.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    client = serve(path)
+    assert client.get("/me", params={"$expand": ""}).status_code == 400
+    assert client.get("/me", params={"$expand": "drive"}).status_code == 200
