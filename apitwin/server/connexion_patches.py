@@ -166,7 +166,7 @@ def use_final_app(app: Any, final: Any) -> None:
 # validation middleware) does the same steps in the same order with those kept per operation (a few per operation
 # for the media types clients send); the body validator itself stays per request (it holds the request).
 # tests/engine/test_connexion_patches.py checks the attributes read here still exist.
-VALIDATION_OPERATION_ATTRIBUTES = ("_operation", "_validator_map", "strict_validation", "security_query_params",
+VALIDATION_OPERATION_ATTRIBUTES = ("_validator_map", "strict_validation", "security_query_params",
                                    "extract_content_type", "validate_mime_type")
 _MEDIA_TYPES_KEPT = 16
 
@@ -174,8 +174,8 @@ _MEDIA_TYPES_KEPT = 16
 class ValidationPlan:
     """One operation's request validation, from Connexion's `RequestValidationOperation` for it."""
 
-    def __init__(self, op: Any) -> None:
-        operation = op._operation
+    def __init__(self, op: Any, operation: Any) -> None:
+        """`op`: Connexion's RequestValidationOperation of `operation` (the AbstractOperation it validates for)."""
         self.op = op
         self.operation = operation
         self.strict_validation = op.strict_validation
@@ -231,12 +231,15 @@ async def validate_request(plan: ValidationPlan, scope: Any, receive: Any) -> tu
 CONTEXT_VARIABLES = ("_context", "_operation", "_receive", "_scope")
 
 
+_CONTEXT, _OPERATION, _RECEIVE, _SCOPE = (getattr(connexion_context, name) for name in CONTEXT_VARIABLES)
+
+
 def set_request_context(scope: Any, receive: Any, operation: Any) -> None:
     """What `ContextOperation.__call__` sets before its next app."""
-    connexion_context._context.set(scope.get("extensions", {}).get("connexion_context", {}))
-    connexion_context._operation.set(operation)
-    connexion_context._receive.set(receive)
-    connexion_context._scope.set(scope)
+    _CONTEXT.set(scope.get("extensions", {}).get("connexion_context", {}))
+    _OPERATION.set(operation)
+    _RECEIVE.set(receive)
+    _SCOPE.set(scope)
 
 
 def extract_content_type(headers: Any) -> str | None:

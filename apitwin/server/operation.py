@@ -72,7 +72,7 @@ class OperationChecks:
     def validation_plan(self) -> connexion_patches.ValidationPlan:
         """Built at the operation's first request (a large document has hundreds of operations)."""
         if self._plan is None:
-            self._plan = connexion_patches.ValidationPlan(self.validation)
+            self._plan = connexion_patches.ValidationPlan(self.validation, self.operation)
         return self._plan
 
 
