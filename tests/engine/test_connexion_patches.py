@@ -252,3 +252,50 @@ def test_fast_utils_answer_as_connexion_does(headers: Any) -> None:
     for module, name, replacement in connexion_patches.FAST_UTILS:
         assert callable(getattr(module, name, None)), f"{module.__name__}.{name} is gone"
         assert replacement(headers) == connexion_patches.ORIGINAL_UTILS[name](headers)
+
+
+def test_request_init_replaces_the_source_it_was_written_for() -> None:
+    """A Connexion upgrade that changes what ConnexionRequest.__init__ sets fails here, not as a missing attribute."""
+    source = inspect.getsource(connexion_patches.ORIGINAL_REQUEST_INIT)
+    body = [line.strip() for line in source.splitlines()[1:] if line.strip() and not line.strip().startswith("#")]
+    assert body == ['if not hasattr(self, "_starlette_request"):',
+                    "self._starlette_request = StarletteRequest(*args, **kwargs)", "self.uri_parser = uri_parser",
+                    "self._context = None", "self._mimetype = None", "self._path_params = None",
+                    "self._query_params = None", "self._form = None", "self._files = None"]
+    connexion_patches.apply()
+    owner, name = connexion_patches.REQUEST_INIT
+    assert getattr(owner, name) is connexion_patches.request_init
+
+
+def test_requests_are_built_as_connexion_builds_them() -> None:
+    from connexion.lifecycle import ConnexionRequest
+    from connexion.uri_parsing import OpenAPIURIParser
+    from starlette.requests import Request
+
+    connexion_patches.apply()
+    scope = {"type": "http", "method": "GET", "path": "/x/7", "query_string": b"a=1&a=2", "path_params": {"n": "7"},
+             "headers": [(b"content-type", b"application/json; charset=utf-8")]}
+    parser = OpenAPIURIParser([{"name": "n", "in": "path", "schema": {"type": "integer"}},
+                               {"name": "a", "in": "query", "schema": {"type": "array", "items": {"type": "integer"}}}],
+                              {})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"{}"}
+
+    def built(init: Any, make: Any) -> Any:
+        saved = ConnexionRequest.__init__
+        ConnexionRequest.__init__ = init
+        try:
+            return make()
+        finally:
+            ConnexionRequest.__init__ = saved
+
+    for make in (lambda: ConnexionRequest(scope), lambda: ConnexionRequest(scope, receive, uri_parser=parser),
+                 lambda: ConnexionRequest.from_starlette_request(Request(scope), uri_parser=parser)):
+        ours, theirs = built(connexion_patches.request_init, make), built(connexion_patches.ORIGINAL_REQUEST_INIT, make)
+        assert set(vars(ours)) == set(vars(theirs))
+        assert ours.uri_parser is theirs.uri_parser and ours._starlette_request.scope is theirs._starlette_request.scope
+        assert (ours.mimetype, ours.context, ours.url) == (theirs.mimetype, theirs.context, theirs.url)
+        if ours.uri_parser is not None:
+            assert (ours.path_params, ours.query_params) == (theirs.path_params, theirs.query_params) == \
+                ({"n": 7}, {"a": [1, 2]})
