@@ -145,17 +145,30 @@ def test_molgenis_logged_in_answers_are_connexion_s() -> None:
     clients = pair(lambda: create_app(["molgenis"], settings=Settings(seed=0)))
     tokens = [login(client, "/api/v1/login", {"username": "admin", "password": "admin"}, "token")
               for client in clients]
-    requests = [("GET", "/api/v1/V1_API_Items", {}), ("GET", "/api/v1/V1_API_Items/ref1", {}),
-                ("GET", "/api/v1/V1_API_Items?q[0].field=value&q[0].operator=EQUALS&q[0].value=ref1", {}),
-                ("GET", "/api/v1/V1_API_TypeTestAPIV1?num=abc", {}),
-                ("POST", "/api/v1/V1_API_Items", {"json": {"value": "ref9", "label": "x"}}),
-                ("GET", "/api/v2/V1_API_Items", {}), ("GET", "/api/v1/sys_md_EntityType/V1_API_Items", {})]
+    requests: list[Request] = [
+        ("GET", "/api/v1/V1_API_Items", {}), ("GET", "/api/v1/V1_API_Items/ref1", {}),
+        ("GET", "/api/v1/V1_API_Items?q[0].field=value&q[0].operator=EQUALS&q[0].value=ref1", {}),
+        ("GET", "/api/v1/V1_API_TypeTestAPIV1?num=abc", {}),
+        ("POST", "/api/v1/V1_API_Items", {"json": {"value": "ref9", "label": "x"}}),
+        ("POST", "/api/v1/V1_API_Items", {"data": {"value": "ref8", "label": "form"}}),
+        ("POST", "/api/v1/V1_API_Items", {"data": {"value": "ref7"}, "files": {"label": ("a.txt", b"file")}}),
+        ("POST", "/api/v1/V1_API_Items", {"content": b"value=ref6", "headers": {"Content-Type": "multipart/form-data"}}),
+        ("POST", "/api/v1/V1_API_Items/ref8?_method=PUT", {"data": {"value": "ref8", "label": "changed"}}),
+        ("POST", "/api/v2/V1_API_Items?_method=GET", {"data": {"q": "value==ref1"}}),
+        ("GET", "/api/v2/V1_API_Items", {}), ("GET", "/api/v1/sys_md_EntityType/V1_API_Items", {}),
+        ("DELETE", "/api/v1/V1_API_Items/ref9", {}), ("POST", "/api/v1/logout", {}),
+        ("GET", "/api/v1/V1_API_Items", {}),
+    ]
+    statuses = []
     for method, url, options in requests:
-        answers = [client.request(method, url, headers={"x-molgenis-token": token}, **options)
+        answers = [client.request(method, url, **{**options, "headers": {**options.get("headers", {}),
+                                                                           "x-molgenis-token": token}})
                    for client, token in zip(clients, tokens)]
         assert answers[0].status_code == answers[1].status_code, (url, answers[0].text, answers[1].text)
         assert answers[0].headers.raw == answers[1].headers.raw, url
         assert answers[0].content == answers[1].content, url
+        statuses.append(answers[0].status_code)
+    assert {200, 201, 204, 400, 401} <= set(statuses), statuses
 
 
 def test_fixture_api_answers_are_connexion_s() -> None:
