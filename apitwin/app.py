@@ -1,7 +1,8 @@
 """The app factory. One request travels this pipeline, outermost first (the built order; a test holds it to this
 list). apitwin's layers live in apitwin/server/ and share one request state (`scope["apitwin"]`); Connexion keeps
-routing, security and request validation (planned once per operation, apitwin.server.connexion_patches); the
-innermost app is apitwin's compiled per-operation endpoints instead of Connexion's per-request decorator stack:
+routing, and the semantics and code of security and request validation (its per-operation objects, built once and
+invoked by OperationLayer, apitwin.server.operation); the innermost app is apitwin's compiled per-operation
+endpoints instead of Connexion's per-request decorator stack:
 
     AwaitedServerErrorMiddleware  Connexion: last-resort 500 (its async default handler awaited)
     Front                         apitwin's one outer layer, one send wrapper (apitwin.server.front), in order: bind the
@@ -15,16 +16,17 @@ innermost app is apitwin's compiled per-operation endpoints instead of Connexion
                                   media type (errors too), no type on empty bodies, then CORS headers
     RoutingMiddleware             Connexion: 404 unknown path, 405 wrong method (Allow rebuilt from the spec); its
                                   routers try only routes fitting the path's first segment and depth (server.route_index)
-    SecurityMiddleware            Connexion: the API's token check (its plugin's Binding.security, apitwin.binding)
-    OperationLayer                the operation's plan (compiled at start) looked up once; 415 for a body without
-                                  Content-Type; x-apitwin-query-pattern names set aside (q[0].field=…)
-    RequestValidationMiddleware   Connexion, with apitwin.validation's validators: every parameter and body problem,
-                                  per field, collected in the request state
-    ResponseValidationMiddleware  Connexion: off (the response guard checks against the 3.1 document instead)
     LifespanMiddleware            Connexion: start-up and shutdown (webhook senders, the simulated clock)
+    OperationLayer                per routed operation, from what was built once at start, in place of Connexion's
+                                  security, request validation, response validation (off: the guard checks the 3.1
+                                  document) and context middlewares: the token check (Connexion's SecurityOperation:
+                                  the plugin's Binding.security, 401/403 as Connexion raises them); the plan looked up
+                                  once; 415 for a body without Content-Type; x-apitwin-query-pattern names set aside
+                                  (q[0].field=…); Connexion's parameter and body validation with apitwin.validation's
+                                  validators (every problem, per field, into the request state); Connexion's request
+                                  context for the handler
     Handling                      collected problems raised once (400); Prefer delay and faults; the answer (Prefer
                                   code/example/dynamic, or the handler's) through the response guard
-    ContextMiddleware             Connexion: request context for the handler
     Endpoints                     the operation's endpoint, compiled at start (apitwin.server.endpoint): the handler's
                                   arguments as Connexion passes them, its answer as a Starlette Response
     handler                       handlers/<api>/<resource>.<operationId> → store → shaped JSON
@@ -172,7 +174,8 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
         specification_dir=ADMIN_SPEC.parent,
         validator_map=VALIDATOR_MAP,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),  # apitwin.swagger_ui, specs.SpecDocuments
-        middlewares=connexion_patches.middleware_stack(),
+        # Connexion's layers kept (last-resort 500, exceptions, routing, lifespan), then apitwin's innermost two
+        middlewares=[*connexion_patches.middleware_stack(), OperationLayer, Handling],
         lifespan=lifespan_for(runtimes),
     )
     without_exception_layer(app)   # Front handles exceptions (apitwin.server.front)
@@ -217,7 +220,5 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
                                     None if root_taken else landing_renderer(runtimes, admin_spec["info"]["title"])),
                        journal=journal, operations=journaled_operations,
                        intake=Intake(settings, limits, SpecDocuments(documents)), handlers=error_handlers.HANDLERS)
-    app.add_middleware(OperationLayer, position=MiddlewarePosition.BEFORE_VALIDATION)
-    app.add_middleware(Handling, position=MiddlewarePosition.BEFORE_CONTEXT)
     app.apitwin = registry  # type: ignore[attr-defined]
     return app

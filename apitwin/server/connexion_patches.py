@@ -5,7 +5,9 @@
   `inspect.signature` three times per request for functions that never change (measured with cProfile in
   bench/bench_partners.py); the answer depends only on the function object, so the memo is behaviour-preserving.
 - The middleware list without Connexion's Swagger UI (4.x, blank on OpenAPI 3.1; its router also ran on every
-  request): apitwin.swagger_ui serves the UI.
+  request): apitwin.swagger_ui serves the UI. Without its security, request validation, response validation and
+  context middlewares either: apitwin.server.operation.OperationLayer does their work with their own per-operation
+  objects built once (`ValidationPlan`, `validate_request`, `set_request_context` below).
 - Its last-resort `ServerErrorMiddleware` with its own default handler given explicitly: Connexion 3.3 makes that
   default async (`connexion_wrapper`) while Starlette 1.x calls the default without awaiting it, so an exception
   reaching it sent no 500 at all (`'coroutine' object is not callable`, "coroutine ... was never awaited").
@@ -25,7 +27,11 @@
 - `connexion.json_schema.deepcopy`, the copy `resolve_refs` makes of every document before resolving it, is
   apitwin.plaindata's: the same copy of plain data, several times faster (copying was a fifth of create_app).
 - Relied upon, not patched: the body validators' constructor attributes (`_schema`, `_encoding`, `_nullable`,
-  `_required`) and the `MUTABLE_VALIDATION` switch that replays a normalised body (apitwin.validation).
+  `_required`) and the `MUTABLE_VALIDATION` switch that replays a normalised body (apitwin.validation); the
+  request validation operation's attributes `ValidationPlan` reads; the context variables of `connexion.context`
+  behind `connexion.request` and `connexion.context`.
+- `ConnexionRequest.__init__` without the `hasattr` that raised and caught an AttributeError on every request object
+  (three per request).
 """
 from __future__ import annotations
 
@@ -35,13 +41,19 @@ from typing import Any
 import connexion.decorators.parameter as parameter_decorators
 import connexion.frameworks.starlette as connexion_starlette
 import connexion.middleware.routing as connexion_routing
+import connexion.context as connexion_context
 import connexion.json_schema as connexion_json_schema
 import connexion.security as security
 import jsonschema_rs
 import starlette.convertors as convertors
+from starlette.requests import Request as StarletteRequest
 from connexion.json_schema import NullableTypeValidator
+from connexion.lifecycle import ConnexionRequest
+from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.main import ConnexionMiddleware
-from connexion.middleware.request_validation import RequestValidationOperation
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.request_validation import logger as validation_log
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
@@ -88,7 +100,9 @@ def apply() -> None:
     Specification._validate_spec = classmethod(validate_spec)   # type: ignore[method-assign, assignment]
     convertors.CONVERTOR_TYPES["path"].regex = PATH_TAIL
     connexion_starlette.FloatConverter.regex = NUMBER_SEGMENT
-    plan_request_validation()
+    for module, name, replacement in FAST_UTILS:
+        setattr(module, name, replacement)
+    setattr(*REQUEST_INIT, request_init)
     index_routes()
     _applied = True
 
@@ -126,10 +140,18 @@ class AwaitedServerErrorMiddleware(ServerErrorMiddleware):
             self.handler = ServerErrorMiddleware.error_response
 
 
+# Connexion's middlewares whose per-request work apitwin.server.operation.OperationLayer does from what it built
+# once per operation (with these middlewares' own per-operation objects)
+REPLACED_MIDDLEWARES = (SecurityMiddleware, RequestValidationMiddleware, ResponseValidationMiddleware,
+                        ContextMiddleware)
+
+
 def middleware_stack() -> list[Any]:
-    """Connexion's default middleware list without its Swagger UI, its 500 handler awaited."""
+    """The Connexion middlewares apitwin keeps, in Connexion's order: its default list without its Swagger UI and
+    the four `OperationLayer` replaces, its 500 handler awaited (last-resort 500, exceptions, routing, lifespan)."""
     return [AwaitedServerErrorMiddleware if m is ServerErrorMiddleware else m
-            for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
+            for m in ConnexionMiddleware.default_middlewares
+            if m is not SwaggerUIMiddleware and m not in REPLACED_MIDDLEWARES]
 
 
 # --- the final app (s3-pipeline): compiled per-operation endpoints instead of Connexion's decorator stack ---------
@@ -147,33 +169,39 @@ def use_final_app(app: Any, final: Any) -> None:
     app._middleware_app = app.middleware.app = final
 
 
-# --- request validation (s3-pipeline): what depends only on the operation, worked out once ------------------------
+# --- request validation (s3-pipeline, s4-fuse): what depends only on the operation, worked out once ---------------
 # Connexion's `RequestValidationOperation.__call__` builds, for every request, a URI parser, a parameter validator
 # (grouping the parameters), the accepted media types, the body schema and the body validator class for the sent
-# media type. `validate_request` does the same steps in the same order with those kept per operation (a few per
-# operation for the media types clients send); the body validator itself stays per request (it holds the request).
+# media type. `validate_request` (called by apitwin.server.operation.OperationLayer, which replaces Connexion's
+# validation middleware) does the same steps in the same order with those kept per operation (a few per operation
+# for the media types clients send); the body validator itself stays per request (it holds the request).
 # tests/engine/test_connexion_patches.py checks the attributes read here still exist.
-VALIDATION_OPERATION_ATTRIBUTES = ("_operation", "_validator_map", "strict_validation", "security_query_params",
-                                   "next_app", "extract_content_type", "validate_mime_type")
+VALIDATION_OPERATION_ATTRIBUTES = ("_validator_map", "strict_validation", "security_query_params",
+                                   "extract_content_type", "validate_mime_type")
 _MEDIA_TYPES_KEPT = 16
 
 
-class _ValidationPlan:
-    def __init__(self, op: Any, operation: Any, validator_map: Any) -> None:
+class ValidationPlan:
+    """One operation's request validation, from Connexion's `RequestValidationOperation` for it."""
+
+    def __init__(self, op: Any, operation: Any) -> None:
+        """`op`: Connexion's RequestValidationOperation of `operation` (the AbstractOperation it validates for)."""
+        self.op = op
         self.operation = operation
-        self.body_validators = validator_map["body"]
+        self.strict_validation = op.strict_validation
+        self.body_validators = op._validator_map["body"]
         self.uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
-        self.parameter_validator = validator_map["parameter"](
+        self.parameter_validator = op._validator_map["parameter"](
             operation.parameters, uri_parser=self.uri_parser, strict_validation=op.strict_validation,
             security_query_params=op.security_query_params)
         self.required = operation.request_body.get("required", False)
         self._accepted: dict[str, bool] = {}
         self._bodies: dict[str, tuple[Any, Any, bool]] = {}
 
-    def accepted(self, op: Any, mime_type: str) -> None:
+    def accepted(self, mime_type: str) -> None:
         """Connexion's `validate_mime_type` (raises its UnsupportedMediaTypeProblem), remembered when it passes."""
         if mime_type not in self._accepted:
-            op.validate_mime_type(mime_type)
+            self.op.validate_mime_type(mime_type)
             if len(self._accepted) < _MEDIA_TYPES_KEPT:
                 self._accepted[mime_type] = True
 
@@ -190,29 +218,38 @@ class _ValidationPlan:
         return found
 
 
-async def _validate_request(self: Any, scope: Any, receive: Any, send: Any) -> None:
-    plan = self.__dict__.get("_apitwin_plan")
-    if plan is None:
-        plan = self._apitwin_plan = _ValidationPlan(self, self._operation, self._validator_map)
+async def validate_request(plan: ValidationPlan, scope: Any, receive: Any) -> tuple[Any, Any]:
+    """Connexion's `RequestValidationOperation.__call__` up to calling its next app, from the plan: parameters, the
+    media type, the body (wrapping `receive` to replay it). Returns (receive, scope) as its body validators do."""
     plan.parameter_validator.validate(scope)
-    mime_type, encoding = self.extract_content_type(scope["headers"])
-    plan.accepted(self, mime_type)
+    mime_type, encoding = plan.op.extract_content_type(scope["headers"])
+    plan.accepted(mime_type)
     schema, body_validator, nullable = plan.body(mime_type)
     if schema:
         if body_validator is None:
             validation_log.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
         else:
             validator = body_validator(schema=schema, required=plan.required, nullable=nullable, encoding=encoding,
-                                       strict_validation=self.strict_validation, uri_parser=plan.uri_parser)
+                                       strict_validation=plan.strict_validation, uri_parser=plan.uri_parser)
             receive, scope = await validator.wrap_receive(receive, scope=scope)
-    await self.next_app(scope, receive, send)
+    return receive, scope
 
 
-def plan_request_validation() -> None:
-    """Idempotent: Connexion's request validation operations keep what depends only on the operation."""
-    RequestValidationOperation.__call__ = _validate_request   # type: ignore[method-assign]
-    for module, name, replacement in FAST_UTILS:
-        setattr(module, name, replacement)
+# --- request context (s4-fuse): what Connexion's ContextMiddleware set, set by OperationLayer -----------------------
+# `connexion.request` / `connexion.context` (read by handlers) are proxies over these context variables of
+# `connexion.context`; tests/engine/test_connexion_patches.py checks they still exist and are ContextVars.
+CONTEXT_VARIABLES = ("_context", "_operation", "_receive", "_scope")
+
+
+_CONTEXT, _OPERATION, _RECEIVE, _SCOPE = (getattr(connexion_context, name) for name in CONTEXT_VARIABLES)
+
+
+def set_request_context(scope: Any, receive: Any, operation: Any) -> None:
+    """What `ContextOperation.__call__` sets before its next app."""
+    _CONTEXT.set(scope.get("extensions", {}).get("connexion_context", {}))
+    _OPERATION.set(operation)
+    _RECEIVE.set(receive)
+    _SCOPE.set(scope)
 
 
 def extract_content_type(headers: Any) -> str | None:
@@ -224,9 +261,31 @@ def extract_content_type(headers: Any) -> str | None:
     return None
 
 
-# (module, attribute, replacement) swapped by `plan_request_validation`; every caller reads it through the module
+# (module, attribute, replacement) swapped by `apply`; every caller reads it through the module
 FAST_UTILS = ((connexion_utils, "extract_content_type", extract_content_type),)
 ORIGINAL_UTILS = {name: getattr(module, name) for module, name, _ in FAST_UTILS}   # for the equivalence test
+
+
+# --- requests (s4-fuse): a ConnexionRequest without an exception per construction --------------------------------
+# `ConnexionRequest.__init__` asks `hasattr(self, "_starlette_request")`; on a new request that goes through its
+# `__getattr__`, which raises and catches an AttributeError — about 1.4 µs of 2.2 per construction, and each request
+# builds three (the security check, parameter validation, the endpoint). `request_init` asks the instance's own
+# attributes instead (the class has no such attribute, so the answer is the same) and sets the same attributes.
+# tests/engine/test_connexion_patches.py holds Connexion's __init__ to the source this replaces and compares both.
+REQUEST_INIT = (ConnexionRequest, "__init__")
+ORIGINAL_REQUEST_INIT = ConnexionRequest.__init__
+
+
+def request_init(self: Any, *args: Any, uri_parser: Any = None, **kwargs: Any) -> None:
+    if "_starlette_request" not in self.__dict__:    # set by `from_starlette_request` before it calls __init__
+        self._starlette_request = StarletteRequest(*args, **kwargs)
+    self.uri_parser = uri_parser
+    self._context = None
+    self._mimetype = None
+    self._path_params = None
+    self._query_params = None
+    self._form = None
+    self._files = None
 
 
 # --- routing (s3-pipeline2): Connexion's routers try only the routes that can match -------------------------------

@@ -7,7 +7,8 @@ third of a request's time (cProfile, bench/bench_partners.py). `OperationEndpoin
 that worked out once: it hands the handler the same keyword arguments Connexion would (same names, snake-cased
 the same way, same types, the security context), and turns what the handler returns into the same Starlette
 response (`Endpoints` keeps Connexion's lookup by the routed operationId; requests no operation was routed to
-still get Connexion's own 404). Routing, security and request validation stay Connexion's (its middlewares above).
+still get Connexion's own 404). Routing stays Connexion's, and so do security and request validation (its
+per-operation objects, run by apitwin.server.operation.OperationLayer above).
 """
 from __future__ import annotations
 

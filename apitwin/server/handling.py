@@ -1,4 +1,4 @@
-"""`Handling`, the innermost of apitwin's layers (only Connexion's context layer and the handler follow), in this
+"""`Handling`, the innermost of apitwin's layers (only the operation's endpoint and the handler follow), in this
 order: the parameter and body problems the validators collected are raised, once (one 400 names every problem);
 a bad Prefer value answers 400, Prefer delay is waited, Prefer faults injected (after security and validation, as
 in Prism, and not checked as drift); then the answer — Prefer code/example/dynamic from the spec, or the handler's —

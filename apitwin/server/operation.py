@@ -1,16 +1,45 @@
-"""`OperationLayer`, after Connexion's routing and security, before its request validation: the routed operation's
-plan is looked up once (every later layer and validator reads `state.plan`); a body without Content-Type is
-refused (415, it would skip validation); query names matching the operation's `x-apitwin-query-pattern` are set
-aside for the handler (MOLGENIS' `q[0].field=…` cannot be declared one by one, strict validation would refuse
-them)."""
+"""`OperationLayer`, right after Connexion's routing: everything a routed operation asks of a request before the
+answer, from what was built once per operation at start — in place of Connexion's security, request validation,
+response validation and context middlewares, which each looked the operation up again (and validation re-derived
+its parsers and validators) on every request. In this order, as those middlewares ran:
+
+1. security: the operation's token check, built at start by Connexion's own `SecurityOperation` with its
+   `SecurityHandlerFactory` (the plugin's `Binding.security` functions, apitwin.binding), so which schemes, the
+   AND/OR of requirements, `security: []`, optional `{}` requirements, 401 vs 403 and the problems raised stay
+   Connexion's; the caller's token info lands in the scope where Connexion puts it;
+2. the operation's plan (apitwin.server.plans, compiled at start) looked up once into the request state (every later
+   layer and validator reads `state.plan`); a body without Content-Type is refused (415, it would skip validation);
+   query names matching the operation's `x-apitwin-query-pattern` are set aside for the handler (MOLGENIS'
+   `q[0].field=…` cannot be declared one by one, strict validation would refuse them);
+3. request validation: Connexion's URI parser, parameter validator, media type check and body validator with
+   apitwin.validation's validators (every problem per field into `state.problems`), kept per operation
+   (`connexion_patches.ValidationPlan`);
+4. Connexion's request context (`connexion.request`, `connexion.context`, which handlers read) set for the handler.
+
+Connexion's response validation is off (the response guard, apitwin.server.guard, checks against the 3.1 document),
+so nothing replaces it. `tests/engine/test_operation_layer.py` sends the same requests through this layer and
+through Connexion's four middlewares and compares the answers byte for byte.
+"""
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from connexion.exceptions import MissingMiddleware
+from connexion.lifecycle import ConnexionRequest
+from connexion.middleware.abstract import ROUTING_CONTEXT, MissingOperation, RoutedAPI, SpecMiddleware
+from connexion.middleware.request_validation import RequestValidationOperation
+from connexion.middleware.security import SecurityOperation
+from connexion.operations import AbstractOperation
+from connexion.security import SecurityHandlerFactory
+from connexion.spec import Specification
+
 from apitwin.errors import ApiError
-from apitwin.server.connexion_seam import routed_operation_id
-from apitwin.server.state import SCOPE_KEY
+from apitwin.server import connexion_patches
+from apitwin.server.state import SCOPE_KEY, RequestState
+
+log = logging.getLogger("apitwin")
 
 
 def _has_body(scope: dict) -> bool:
@@ -20,18 +49,98 @@ def _has_body(scope: dict) -> bool:
     return False
 
 
-class OperationLayer:
+def _unused_app(scope: Any, receive: Any, send: Any) -> Any:   # pragma: no cover - never called
+    raise RuntimeError("Connexion's per-operation objects are used for their checks only, never as apps")
+
+
+class OperationChecks:
+    """One operation's security check, request validation and context, built at start with Connexion's own
+    per-operation objects (never called as apps: only their checks are used)."""
+
+    def __init__(self, operation: AbstractOperation, *, security_handler_factory: SecurityHandlerFactory,
+                 strict_validation: bool, validator_map: dict | None) -> None:
+        self.operation = operation
+        security = SecurityOperation.from_operation(operation, next_app=_unused_app,
+                                                    security_handler_factory=security_handler_factory)
+        # Connexion's SecurityOperation skips the check when the operation has no requirement (`security: []`)
+        self.verify = security.verification_fn if security.security else None
+        self.validation = RequestValidationOperation(_unused_app, operation=operation,
+                                                     strict_validation=strict_validation, validator_map=validator_map)
+        self._plan: connexion_patches.ValidationPlan | None = None
+
+    @property
+    def validation_plan(self) -> connexion_patches.ValidationPlan:
+        """Built at the operation's first request (a large document has hundreds of operations)."""
+        if self._plan is None:
+            self._plan = connexion_patches.ValidationPlan(self.validation, self.operation)
+        return self._plan
+
+
+class ChecksApi(RoutedAPI[OperationChecks]):
+    """One document's operations, as Connexion's SecurityAPI and RequestValidationAPI see them."""
+
+    def __init__(self, *args: Any, auth_all_paths: bool = False, security_map: dict | None = None,
+                 strict_validation: bool = False, validator_map: dict | None = None,
+                 validate_responses: bool = False, **kwargs: Any) -> None:
+        if auth_all_paths:
+            raise ValueError("auth_all_paths is not supported: apitwin checks security per routed operation")
+        if validate_responses:
+            raise ValueError("Connexion's response validation is not supported: apitwin.server.guard checks answers")
+        super().__init__(*args, **kwargs)
+        self.security_handler_factory = SecurityHandlerFactory(security_map)
+        self.strict_validation = strict_validation
+        self.validator_map = validator_map
+        self.add_paths()
+
+    def make_operation(self, operation: AbstractOperation | Specification) -> OperationChecks:
+        return OperationChecks(operation, security_handler_factory=self.security_handler_factory,   # type: ignore[arg-type]
+                               strict_validation=self.strict_validation, validator_map=self.validator_map)
+
+
+class OperationLayer(SpecMiddleware):
     def __init__(self, app: Any) -> None:
         self.app = app
+        self.base_paths: set[str] = set()
+        # (API base path, operationId) → checks; where two documents share a base path the first registered wins,
+        # as in Connexion's routed middlewares
+        self.operations: dict[tuple[str, str], OperationChecks] = {}
+
+    def add_api(self, specification: Specification, **kwargs: Any) -> ChecksApi:
+        api = ChecksApi(specification, next_app=self.app, **kwargs)
+        self.base_paths.add(api.base_path)
+        for operation_id, checks in api.operations.items():
+            if operation_id is not None:
+                self.operations.setdefault((api.base_path, operation_id), checks)
+        return api
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        state = scope[SCOPE_KEY]
+        try:
+            routing = scope["extensions"][ROUTING_CONTEXT]
+        except KeyError:
+            raise MissingMiddleware("Could not find routing information in scope. Please make sure "
+                                    "you have a routing middleware registered upstream. ") from None
+        operation_id = routing.get("operation_id")
+        checks = self.operations.get((routing.get("api_base_path"), operation_id))  # type: ignore[arg-type]
+        if checks is None and operation_id is not None and routing.get("api_base_path") in self.base_paths:
+            raise MissingOperation("Encountered unknown operation_id.")
+        if checks is not None and checks.verify is not None:
+            await checks.verify(ConnexionRequest(scope))
+        state: RequestState = scope[SCOPE_KEY]
+        self.prepare(scope, state, operation_id)
+        if checks is not None:
+            receive, scope = await connexion_patches.validate_request(checks.validation_plan, scope, receive)
+            connexion_patches.set_request_context(scope, receive, checks.operation)
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def prepare(scope: dict, state: RequestState, operation_id: str | None) -> None:
+        """The plan into the request state; 415 for a body without Content-Type; patterned query names aside."""
         rt = state.runtime
-        plan = state.plan = rt.extras["plans"].get(routed_operation_id(scope)) if rt is not None else None
+        plan = state.plan = rt.extras["plans"].get(operation_id) if rt is not None else None
         if plan is None:
-            return await self.app(scope, receive, send)
+            return
         if plan.accepted and _has_body(scope) and not any(name == b"content-type" for name, _ in scope["headers"]):
             raise ApiError(415, [f"Missing Content-Type header; this operation accepts {', '.join(plan.accepted)}."])
         query = scope.get("query_string", b"")
@@ -41,4 +150,3 @@ class OperationLayer:
                 (taken if plan.query_pattern.match(name) else kept).append((name, value))
             state.patterned_query = taken
             scope["query_string"] = urlencode(kept).encode("latin-1")
-        await self.app(scope, receive, send)

@@ -60,14 +60,22 @@ def test_validator_attributes_exist(attribute: str) -> None:
         assert issubclass(cls, AbstractRequestBodyValidator)
 
 
-def test_middleware_stack_drops_only_swagger_ui() -> None:
+def test_middleware_stack_drops_swagger_ui_and_the_layers_operation_layer_replaces() -> None:
+    from connexion.middleware.exceptions import ExceptionMiddleware
+    from connexion.middleware.lifespan import LifespanMiddleware
+    from connexion.middleware.routing import RoutingMiddleware
     from connexion.middleware.server_error import ServerErrorMiddleware
 
     assert SwaggerUIMiddleware in ConnexionMiddleware.default_middlewares
+    for replaced in connexion_patches.REPLACED_MIDDLEWARES:
+        assert replaced in ConnexionMiddleware.default_middlewares, replaced
     stack = connexion_patches.middleware_stack()
-    expected = [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
+    assert stack == [connexion_patches.AwaitedServerErrorMiddleware, ExceptionMiddleware, RoutingMiddleware,
+                     LifespanMiddleware]
+    kept = [m for m in ConnexionMiddleware.default_middlewares
+            if m is not SwaggerUIMiddleware and m not in connexion_patches.REPLACED_MIDDLEWARES]
     assert stack == [connexion_patches.AwaitedServerErrorMiddleware if m is ServerErrorMiddleware else m
-                     for m in expected]
+                     for m in kept]
 
 
 def test_an_exception_reaching_the_last_resort_middleware_is_a_500() -> None:
@@ -167,17 +175,72 @@ def test_request_validation_attributes_exist(attribute: str) -> None:
 
 
 def test_request_validation_is_planned_once_per_operation() -> None:
-    from connexion.middleware.request_validation import RequestValidationOperation
-
+    from apitwin.server.operation import OperationLayer
     from apitwin.settings import Settings
     from tests.engine.helpers import NOTES, fake_app, fake_auth
 
-    connexion_patches.apply()
-    assert RequestValidationOperation.__call__ is connexion_patches._validate_request
-    with fake_app(Settings()).test_client() as client:
+    app = fake_app(Settings())
+    with app.test_client() as client:
         headers = fake_auth(client)
         assert client.get(f"{NOTES}?page=x", headers=headers).status_code == 400   # still validated
         assert client.get(NOTES, headers=headers).status_code == 200
+        layer = next(m for m in app.middleware.middleware_stack if isinstance(m, OperationLayer))
+        checks = next(c for (_, op_id), c in layer.operations.items() if op_id.endswith(".list_notes"))
+        plan = checks.validation_plan
+        assert isinstance(plan, connexion_patches.ValidationPlan) and checks.validation_plan is plan
+        assert client.get(NOTES, headers=headers).status_code == 200
+        assert checks.validation_plan is plan and plan._accepted   # kept, media type remembered
+
+
+@pytest.mark.parametrize("name", connexion_patches.CONTEXT_VARIABLES)
+def test_request_context_variables_exist(name: str) -> None:
+    """`connexion.request` / `connexion.context` read these; OperationLayer sets them as ContextMiddleware did."""
+    from contextvars import ContextVar
+
+    import connexion.context as connexion_context
+    from connexion.middleware.context import ContextOperation
+
+    assert isinstance(getattr(connexion_context, name, None), ContextVar), f"connexion.context.{name} is gone"
+    assert f"{name}.set(" in inspect.getsource(ContextOperation.__call__)
+
+
+def test_request_context_is_what_connexion_sets() -> None:
+    """`set_request_context` sets what `ContextOperation` sets: run both on the same scope and compare."""
+    import asyncio
+    import contextvars
+
+    import connexion.context as connexion_context
+    from connexion.middleware.context import ContextOperation
+
+    scope = {"type": "http", "extensions": {"connexion_context": {"token_info": {"sub": "x"}}}}
+    bare = {"type": "http"}
+    operation, receive = object(), object()
+
+    def read() -> tuple[Any, ...]:
+        return tuple(getattr(connexion_context, name).get(None) for name in connexion_patches.CONTEXT_VARIABLES)
+
+    for given in (scope, bare):
+        seen: list[Any] = []
+
+        async def record(scope: Any, receive: Any, send: Any) -> None:
+            seen.append(read())
+
+        contextvars.copy_context().run(asyncio.run, ContextOperation(record, operation=operation)(given, receive, None))
+        ours = contextvars.copy_context()
+        ours.run(connexion_patches.set_request_context, given, receive, operation)
+        assert ours.run(read) == seen[0]
+
+
+def test_operation_layer_builds_on_connexion_s_per_operation_objects() -> None:
+    """The Connexion names OperationLayer builds its checks with (apitwin.server.operation)."""
+    from connexion.middleware import abstract
+    from connexion.middleware.security import SecurityOperation
+    from connexion.security import SecurityHandlerFactory
+
+    assert abstract.ROUTING_CONTEXT == "connexion_routing" and issubclass(abstract.MissingOperation, Exception)
+    assert callable(SecurityOperation.from_operation) and callable(SecurityHandlerFactory.security_passthrough)
+    source = inspect.getsource(SecurityOperation)
+    assert "self.verification_fn = self._get_verification_fn()" in source and "if not self.security:" in source
 
 
 @pytest.mark.parametrize("headers", [
@@ -189,3 +252,50 @@ def test_fast_utils_answer_as_connexion_does(headers: Any) -> None:
     for module, name, replacement in connexion_patches.FAST_UTILS:
         assert callable(getattr(module, name, None)), f"{module.__name__}.{name} is gone"
         assert replacement(headers) == connexion_patches.ORIGINAL_UTILS[name](headers)
+
+
+def test_request_init_replaces_the_source_it_was_written_for() -> None:
+    """A Connexion upgrade that changes what ConnexionRequest.__init__ sets fails here, not as a missing attribute."""
+    source = inspect.getsource(connexion_patches.ORIGINAL_REQUEST_INIT)
+    body = [line.strip() for line in source.splitlines()[1:] if line.strip() and not line.strip().startswith("#")]
+    assert body == ['if not hasattr(self, "_starlette_request"):',
+                    "self._starlette_request = StarletteRequest(*args, **kwargs)", "self.uri_parser = uri_parser",
+                    "self._context = None", "self._mimetype = None", "self._path_params = None",
+                    "self._query_params = None", "self._form = None", "self._files = None"]
+    connexion_patches.apply()
+    owner, name = connexion_patches.REQUEST_INIT
+    assert getattr(owner, name) is connexion_patches.request_init
+
+
+def test_requests_are_built_as_connexion_builds_them() -> None:
+    from connexion.lifecycle import ConnexionRequest
+    from connexion.uri_parsing import OpenAPIURIParser
+    from starlette.requests import Request
+
+    connexion_patches.apply()
+    scope = {"type": "http", "method": "GET", "path": "/x/7", "query_string": b"a=1&a=2", "path_params": {"n": "7"},
+             "headers": [(b"content-type", b"application/json; charset=utf-8")]}
+    parser = OpenAPIURIParser([{"name": "n", "in": "path", "schema": {"type": "integer"}},
+                               {"name": "a", "in": "query", "schema": {"type": "array", "items": {"type": "integer"}}}],
+                              {})
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"{}"}
+
+    def built(init: Any, make: Any) -> Any:
+        saved = ConnexionRequest.__init__
+        ConnexionRequest.__init__ = init
+        try:
+            return make()
+        finally:
+            ConnexionRequest.__init__ = saved
+
+    for make in (lambda: ConnexionRequest(scope), lambda: ConnexionRequest(scope, receive, uri_parser=parser),
+                 lambda: ConnexionRequest.from_starlette_request(Request(scope), uri_parser=parser)):
+        ours, theirs = built(connexion_patches.request_init, make), built(connexion_patches.ORIGINAL_REQUEST_INIT, make)
+        assert set(vars(ours)) == set(vars(theirs))
+        assert ours.uri_parser is theirs.uri_parser and ours._starlette_request.scope is theirs._starlette_request.scope
+        assert (ours.mimetype, ours.context, ours.url) == (theirs.mimetype, theirs.context, theirs.url)
+        if ours.uri_parser is not None:
+            assert (ours.path_params, ours.query_params) == (theirs.path_params, theirs.query_params) == \
+                ({"n": 7}, {"a": [1, 2]})
