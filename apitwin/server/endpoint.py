@@ -36,7 +36,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from apitwin.server.connexion_patches import extract_content_type
+from apitwin.server.state import ABSENT, SCOPE_KEY
 from apitwin.specs import READINGS
+from apitwin.store import clone
 
 # Connexion's parameter decorator logs here; the endpoint logs to the same logger.
 log = logging.getLogger("connexion.decorators.parameter")
@@ -134,9 +136,14 @@ class OperationEndpoint:
         request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
         body = None
         if self.wants_body or (self.swagger2 and request.mimetype in FORM_CONTENT_TYPES):
-            body = request.get_body()
-            while asyncio.iscoroutine(body):
-                body = await body
+            state = scope.get(SCOPE_KEY)
+            parsed = ABSENT if state is None else state.handler_json
+            if parsed is not ABSENT and is_json_mimetype(request.content_type):
+                body = clone(parsed)   # parsed once, by the body validator; a copy: `sent_json` stays as sent
+            else:
+                body = request.get_body()
+                while asyncio.iscoroutine(body):
+                    body = await body
         # Connexion reads the form for every request; only a form body has files (others read an empty form)
         files = await request.files() if "form" in request.headers.get("content-type", "").lower() else {}
         # the media type only matters to a body or files (Connexion parses it for every request)

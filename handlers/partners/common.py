@@ -18,16 +18,25 @@ def refuse_null_characters(body: Any, problems: Any, fields: Mapping[str, Any] |
     """Every text value of the body's declared `fields` (nested objects and lists too; a nested mapping names the
     declared fields of a nested object, None: all of it) must be free of NUL, as DRF's CharFields require; unknown
     fields are ignored, as DRF ignores them. The spec states the same rule as each field's `pattern`; this check
-    gives it DRF's wording. The problem is named by its dotted field path. Tolerates any input."""
+    gives it DRF's wording. The problem is named by its dotted field path. Tolerates any input.
+    Text values are tested where they are met, without a call each (the walk runs on every write)."""
     if isinstance(body, dict):
         for key, value in body.items():
             if fields is not None and key not in fields:
                 continue
-            refuse_null_characters(value, problems, fields[key] if fields is not None else None,
-                                   f"{path}.{key}" if path else str(key))
+            if type(value) is str:
+                if "\x00" in value:
+                    problems.add(f"{path}.{key}" if path else str(key), NULL_CHARACTERS)
+            elif value is not None:
+                refuse_null_characters(value, problems, fields[key] if fields is not None else None,
+                                       f"{path}.{key}" if path else str(key))
     elif isinstance(body, list):
         for index, value in enumerate(body):
-            refuse_null_characters(value, problems, fields, f"{path}.{index}" if path else str(index))
+            if type(value) is str:
+                if "\x00" in value:
+                    problems.add(f"{path}.{index}" if path else str(index), NULL_CHARACTERS)
+            elif value is not None:
+                refuse_null_characters(value, problems, fields, f"{path}.{index}" if path else str(index))
     elif isinstance(body, str) and "\x00" in body:
         problems.add(path or "body", NULL_CHARACTERS)
 
@@ -140,5 +149,7 @@ def customer_reference(body: dict[str, Any], token_info: dict[str, Any], problem
     return row
 
 
-def created(row: Row, path: str) -> tuple[Row, int, dict[str, str]]:
-    return public(row), 201, {"Location": api_url(path)}
+def created(row: Row, path: str, *, live: bool = False) -> tuple[Row, int, dict[str, str]]:
+    """The 201 answer. `live`: `row` is the stored row itself (`insert(copy=False)`, read-only), whose kept values
+    are copied once here, so the answer shares nothing with the store."""
+    return (public_copy(row) if live else public(row)), 201, {"Location": api_url(path)}
