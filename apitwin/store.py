@@ -70,7 +70,7 @@ def matcher(predicate: Callable[[Row], bool] | None, equals: dict[str, Any]) -> 
     return lambda row: all(row.get(k) == v for k, v in items) and predicate(row)
 
 
-_LEAVES = frozenset((str, int, float, bool, type(None)))    # immutable JSON values: shared, never copied
+IMMUTABLE_TYPES = frozenset((str, int, float, bool, type(None)))   # JSON values shared by copies, never copied
 
 
 def clone(value: Any) -> Any:
@@ -82,11 +82,11 @@ def clone(value: Any) -> Any:
     if kind is dict:
         out = value.copy()
         for key, item in value.items():
-            if type(item) not in _LEAVES:
+            if type(item) not in IMMUTABLE_TYPES:
                 out[key] = clone(item)
         return out
     if kind is list:
-        return [item if type(item) in _LEAVES else clone(item) for item in value]
+        return [item if type(item) in IMMUTABLE_TYPES else clone(item) for item in value]
     if isinstance(value, dict):
         return {k: clone(v) for k, v in value.items()}
     if isinstance(value, list):

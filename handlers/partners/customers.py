@@ -6,7 +6,7 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from apitwin_apis.partners.common import TENANT, created, listing, owned, public, refuse_null_characters, store
+from apitwin_apis.partners.common import TENANT, created, listing, owned_public, refuse_null_characters, store
 from apitwin_apis.partners.lifecycle import record_change
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")  # used with fullmatch: no trailing newline slips through
@@ -65,4 +65,4 @@ async def list_customers(token_info: dict[str, Any], page: int | None = None, pa
 
 
 async def get_customer(customer_id: int, token_info: dict[str, Any]) -> Any:
-    return public(owned("customers", customer_id, token_info))
+    return owned_public("customers", customer_id, token_info)

@@ -1,13 +1,17 @@
-"""What a Partners create hands out shares nothing with the store, though the new row is handed to the store
-uncopied (`insert(copy=False)`); the null-character walk names every field as before."""
+"""What a Partners create or read hands out shares nothing with the store, though the new row is handed to the store
+uncopied (`insert(copy=False)`) and a read copies the live row once (`owned_public`); the null-character walk names
+every field as before."""
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import pytest
+
 from apitwin import runtime
-from apitwin.errors import FieldErrorCollector
-from apitwin_apis.partners.common import NULL_CHARACTERS, created, public, refuse_null_characters
+from apitwin.errors import ApiError, FieldErrorCollector
+from apitwin_apis.partners.common import (NULL_CHARACTERS, created, owned, owned_public, public,
+                                          refuse_null_characters)
 from apitwin_apis.partners.customers import FIELDS, create_customer
 
 PARTNER = "demo-partner"
@@ -61,3 +65,24 @@ def test_null_characters_are_named_by_their_field_path_at_any_depth() -> None:
     refuse_null_characters("\x00", top)
     refuse_null_characters(["\x00"], top)
     assert list(top.errors) == ["body", "0"]
+
+
+def test_owned_public_is_public_of_owned_with_one_copy(app: Any, monkeypatch: Any) -> None:
+    rt = app.apitwin.runtimes["partners"]
+    monkeypatch.setattr(runtime, "current", lambda: rt)
+    mine = {"partner": PARTNER}
+    for collection in ("customers", "shipments", "registrations", "reports"):
+        rows = [r for r in rt.store[collection].scan() if r.get("_partner") == PARTNER]
+        assert rows, collection
+        for live in rows:
+            got = owned_public(collection, live["id"], mine)
+            expected = public(owned(collection, live["id"], mine))
+            assert got == expected and list(got) == list(expected)
+            for key, value in got.items():
+                if isinstance(value, (dict, list)):
+                    assert value is not live[key]
+        other = next((r for r in rt.store[collection].scan() if r.get("_partner") not in (None, PARTNER)), None)
+        for missing in ([other["id"]] if other else []) + [10**9]:
+            with pytest.raises(ApiError) as refused:
+                owned_public(collection, missing, mine)
+            assert refused.value.status == 404
