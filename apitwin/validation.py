@@ -292,12 +292,39 @@ class CollectBodyProblems:
             raise self._state.problems.merged(exc) from None
 
 
-class CollectingJSONBodyValidator(CollectBodyProblems, JSONRequestBodyValidator):
+class ReadBodyDirectly:
+    """Connexion's `wrap_receive` for a body that announces its length, reading the `receive` messages in a plain
+    loop where Connexion wraps them in an async generator (about a tenth of a create's validation time); the same
+    messages replayed, the same parse, validation and replay of a normalised body. Anything else (no or a zero
+    Content-Length: Connexion's default body or its "RequestBody is required") goes Connexion's way."""
+
+    async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
+        length = next((value for key, value in scope["headers"] if key == b"content-length"), b"0")
+        if not int(length.decode("latin-1")):
+            return await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
+        messages, chunks, more = [], [], True
+        while more:
+            message = await receive()
+            messages.append(message)
+            more = message.get("more_body", False)
+            chunks.append(message.get("body", b""))
+        body = self._parsed(b"".join(chunks))  # type: ignore[attr-defined]
+        if not (body is None and self._nullable):  # type: ignore[attr-defined]
+            self._validate(body)  # type: ignore[attr-defined]
+        if self.MUTABLE_VALIDATION:  # type: ignore[attr-defined]
+            return self._insert_body(receive, body=body, scope=scope)  # type: ignore[attr-defined]
+        return self._insert_messages(receive, messages=messages), scope  # type: ignore[attr-defined]
+
+
+class CollectingJSONBodyValidator(CollectBodyProblems, ReadBodyDirectly, JSONRequestBodyValidator):
     @property
     def _validator(self) -> Any:
         return compiled(self._schema, Draft4RequestValidator)
+
     async def _parse(self, stream: Any, scope: Any) -> Any:
-        raw = b"".join([chunk async for chunk in stream])
+        return self._parsed(b"".join([chunk async for chunk in stream]))
+
+    def _parsed(self, raw: bytes) -> Any:
         try:
             text = raw.decode(self._encoding)
         except UnicodeDecodeError as exc:  # connexion 3.3.0 answers 500 here

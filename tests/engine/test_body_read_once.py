@@ -107,3 +107,61 @@ def test_integral_floats_become_integers_at_any_depth_and_nothing_else_changes()
     unchanged = [False]
     assert integral_floats_to_int({"a": [1, "x", None, {"b": 2.5}]}, unchanged) == {"a": [1, "x", None, {"b": 2.5}]}
     assert unchanged == [False]
+
+
+def _asgi_post(app: Any, auth: dict[str, str], chunks: list[bytes], length: int | None) -> tuple[int, Any]:
+    """POST /api/notes/ straight through ASGI, the body in `chunks` (one `http.request` message each)."""
+    import asyncio
+
+    headers = [(b"content-type", b"application/json"), (b"host", b"test"),
+               *[(k.lower().encode(), v.encode()) for k, v in auth.items()]]
+    if length is not None:
+        headers.append((b"content-length", str(length).encode()))
+    messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/api/notes/", "raw_path": b"/api/notes/", "root_path": "", "query_string": b"",
+             "headers": headers, "client": ("127.0.0.1", 5000), "server": ("test", 80), "extensions": {}}
+    asyncio.run(app(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body") or b"null")
+    if isinstance(body, dict):
+        body.pop("created_at", None)
+    return status, body
+
+
+CASES: list[tuple[list[bytes], int | None]] = [
+    ([b'{"title": "t", ', b'"text": "x", "n": 2.0', b"}"], None),     # in three messages
+    ([b'{"title": "t", "text": "x"}'], None),
+    ([b'{"title": 5}'], None),                                          # invalid: the schema's 400
+    ([b'{"title": '], None),                                             # not JSON
+    ([b"\xff\xfe"], None),                                         # not UTF-8
+    ([b"null"], None),
+    ([b""], 0),                                                          # Content-Length 0: Connexion's way
+    ([b'{"title": "t", "text": "x"}'], 0),                             # a body behind Content-Length 0
+]
+
+
+def test_reading_the_messages_directly_answers_as_connexion_s_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    def run() -> list[tuple[int, Any]]:
+        app = create_app([PLUGIN], settings=Settings(jwt_secret=SECRET, seed=0))
+        client = app.test_client()
+        token = client.post("/api/login/", json={"username": USER[0], "password": USER[1]}).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        return [_asgi_post(app, auth, chunks, sum(map(len, chunks)) if length is None else length)
+                for chunks, length in CASES]
+
+    direct = run()
+    assert [status for status, _ in direct] == [201, 201, 400, 400, 400, 400, 400, 400], direct
+    assert direct[0][1]["n"] == 2 and direct[0][1]["title"] == "t"
+    monkeypatch.setattr(validation.ReadBodyDirectly, "wrap_receive",
+                        lambda self, receive, *, scope: super(validation.ReadBodyDirectly, self).wrap_receive(
+                            receive, scope=scope))
+    assert run() == direct
