@@ -30,6 +30,7 @@ from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.operations import AbstractOperation, Swagger2Operation
 from connexion.uri_parsing import OpenAPIURIParser
+from python_multipart.multipart import parse_options_header
 from connexion.utils import (deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable, make_type,
                              split_content_type)
 from starlette.concurrency import run_in_threadpool
@@ -123,6 +124,7 @@ class OperationEndpoint:
         self.wants_body = self.body_name in self.arguments or self.has_kwargs
         self.produces = list(set(operation.produces))
         self._body_schemas: dict[str, dict[str, Any]] = {}
+        self._mimetypes: dict[str, str] = {}
 
     def body_schema(self, content_type: str | None) -> dict[str, Any]:
         found = self._body_schemas.get(content_type or "")
@@ -134,20 +136,24 @@ class OperationEndpoint:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+        # the request's Content-Type as Starlette's headers give it (the first one), read once from the raw headers;
+        # `content_type` as ConnexionRequest has it (its default when none was sent)
+        sent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), None)
+        content_type = "application/octet-stream" if sent is None else sent
         body = None
-        if self.wants_body or (self.swagger2 and request.mimetype in FORM_CONTENT_TYPES):
+        if self.wants_body or (self.swagger2 and self.mimetype_of(content_type) in FORM_CONTENT_TYPES):
             state = scope.get(SCOPE_KEY)
             parsed = ABSENT if state is None else state.handler_json
-            if parsed is not ABSENT and is_json_mimetype(request.content_type):
+            if parsed is not ABSENT and is_json_mimetype(content_type):
                 body = clone(parsed)   # parsed once, by the body validator; a copy: `sent_json` stays as sent
             else:
                 body = request.get_body()
                 while asyncio.iscoroutine(body):
                     body = await body
         # Connexion reads the form for every request; only a form body has files (others read an empty form)
-        files = await request.files() if "form" in request.headers.get("content-type", "").lower() else {}
+        files = await request.files() if "form" in (sent or "").lower() else {}
         # the media type only matters to a body or files (Connexion parses it for every request)
-        mimetype = request.mimetype if self.body_defined or files else ""
+        mimetype = self.mimetype_of(content_type) if self.body_defined or files else ""
         kwargs = self.arguments_for(request, body, files, mimetype, scope)
         if self.is_async:
             result = await self.function(**kwargs)
@@ -155,6 +161,16 @@ class OperationEndpoint:
             result = await run_in_threadpool(self.function, **kwargs)
         response = self.response_for(result)
         await response(scope, receive, send)
+
+    def mimetype_of(self, content_type: str) -> str:
+        """`ConnexionRequest.mimetype` of a request whose `content_type` this is, parsed once per value (a bounded
+        few: a client chooses the Content-Type it sends)."""
+        found = self._mimetypes.get(content_type)
+        if found is None:
+            found = parse_options_header(content_type)[0].decode()
+            if len(self._mimetypes) < _BODY_SCHEMAS:
+                self._mimetypes[content_type] = found
+        return found
 
     # -- parameters (Connexion's decorators/parameter.py: prep_kwargs, get_arguments) --------------------------------
 

@@ -69,7 +69,7 @@ def test_a_utf8_json_body_is_parsed_once_and_handed_over_as_a_reread_would(monke
 def test_a_body_in_another_charset_is_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
     client, auth, reads = _client(monkeypatch)
     reads.clear()
-    answers = _answers(client, auth, "application/json;charset=latin-1")   # Connexion reads charset only without a blank
+    answers = _answers(client, auth, "application/json;charset=latin-1")   # charset read only without a blank
     assert reads == ["/api/notes/"] * len(BODIES)
     utf8, auth8, _ = _client(monkeypatch)
     assert answers == _answers(utf8, auth8, "application/json;charset=UTF-8")

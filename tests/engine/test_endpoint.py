@@ -121,6 +121,12 @@ REQUESTS = [
     ("post", "/items/4", {"json": {"n": 2}, "headers": {"X-Key": "k"}}),
     ("post", "/items/4", {"content": b"", "headers": {"X-Key": "k", "Content-Type": "application/json"}}),
     ("post", "/forms", {"data": {"count": "3", "names": ["x", "y"]}}),
+    # Content-Type spellings: the media type is parsed once per spelling (OperationEndpoint.mimetype_of)
+    ("post", "/items/4", {"content": b'{"n": 3}', "headers": {"X-Key": "k", "Content-Type": "Application/JSON; a=b"}}),
+    ("post", "/items/4", {"content": b'{"n": 3}', "headers": {"X-Key": "k", "Content-Type": "application/json"}}),
+    ("post", "/items/4", {"content": b"", "headers": {"X-Key": "k", "Content-Type": ""}}),
+    ("post", "/items/4", {"content": b"", "headers": {"X-Key": "k"}}),
+    ("post", "/forms", {"content": b"count=4", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
     ("get", "/nowhere", {}), ("get", "/items/x", {}),
     *[("get", f"/answers/{kind}", {}) for kind in ANSWERS],
 ]
