@@ -299,7 +299,11 @@ class ReadBodyDirectly:
     Content-Length: Connexion's default body or its "RequestBody is required") goes Connexion's way."""
 
     async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
-        length = next((value for key, value in scope["headers"] if key == b"content-length"), b"0")
+        length = b"0"
+        for key, value in scope["headers"]:
+            if key == b"content-length":
+                length = value
+                break
         if not int(length.decode("latin-1")):
             return await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
         messages, chunks, more = [], [], True

@@ -141,7 +141,11 @@ class OperationEndpoint:
         request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
         # the request's Content-Type as Starlette's headers give it (the first one), read once from the raw headers;
         # `content_type` as ConnexionRequest has it (its default when none was sent)
-        sent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), None)
+        sent = None
+        for key, value in scope["headers"]:
+            if key == b"content-type":
+                sent = value.decode("latin-1")
+                break
         content_type = "application/octet-stream" if sent is None else sent
         body = None
         if self.wants_body or (self.swagger2 and self.mimetype_of(content_type) in FORM_CONTENT_TYPES):
