@@ -15,10 +15,10 @@ from connexion.middleware import MiddlewarePosition
 
 from apitwin import journal as journal_module
 from apitwin import runtime
+from apitwin.http_methods import HTTP_METHODS
 from apitwin.journal import Journal
 from apitwin.runtime import ADMIN_PREFIX
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _TEMPLATE = re.compile(r"\\\{[^/]+?\\\}")
 
 
