@@ -15,7 +15,7 @@ from urllib.parse import quote, urljoin
 
 from apitwin.contract.auth import Credentials
 from apitwin.contract.checks import RunContext
-from apitwin.contract.hints import Hints, path_known, row_id, rows_of
+from apitwin.contract.hints import WRAPPERS, Hints, path_known, row_id, rows_anywhere, rows_of
 from apitwin.contract.profiles import Profile
 from apitwin.contract.results import Finding, PropertyOutcome
 from apitwin.contract.target import Reply
@@ -69,8 +69,10 @@ def resolutions(path: str, hints: Hints, limit: int = PER_OPERATION,
             return found[:limit]
     known = path_known(hints)
     if all(n in known for n in names):
-        depth = min(len(known[n]) for n in names)
-        return [{n: known[n][i] for n in names} for i in range(min(depth, limit))]
+        # the target's values vary together; a document's value (an API version) is the same in every assignment
+        varying = [n for n in names if n in hints.values] or names
+        depth = min(len(known[n]) for n in varying)
+        return [{n: known[n][i] if n in varying else known[n][0] for n in names} for i in range(min(depth, limit))]
     return []
 
 
@@ -92,15 +94,24 @@ def _response_schema(operation: dict[str, Any]) -> dict[str, Any]:
     return schema if isinstance(schema, dict) else {}
 
 
+def _lists_rows(schema: Any, wrapped: bool = False) -> bool:
+    """An array, an object with `items`/`results`; inside one wrapping object (`wrapped`) also an array under one
+    of the usual envelope names (Shlink: `{"shortUrls": {"data": [...], "pagination": {...}}}`)."""
+    if not isinstance(schema, dict):
+        return False
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    if schema.get("type") == "array" or "items" in properties or "results" in properties:
+        return True
+    if wrapped:
+        return any(isinstance(properties.get(k), dict) and properties[k].get("type") == "array" for k in WRAPPERS)
+    return len(properties) == 1 and _lists_rows(next(iter(properties.values())), wrapped=True)
+
+
 def _is_list(operation: dict[str, Any]) -> bool:
-    """Does the 200 answer list rows: an array, or an object with `items`/`results` (also inside oneOf/anyOf)?"""
+    """Does the 200 answer list rows: an array, or an object with `items`/`results`, or one object wrapping a page
+    of rows (also inside oneOf/anyOf)?"""
     schema = _response_schema(operation)
-    for variant in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]:
-        properties = variant.get("properties") or {} if isinstance(variant, dict) else {}
-        if isinstance(variant, dict) and (variant.get("type") == "array" or "items" in properties
-                                          or "results" in properties):
-            return True
-    return False
+    return any(_lists_rows(variant) for variant in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])])
 
 
 class Checker:
@@ -409,7 +420,8 @@ def update_round_trip(checker: Checker) -> None:
                 before = before_reply.json_or_none()
                 if before_reply.status != 200 or not isinstance(before, dict):
                     continue
-                body, sent = _update_body(operation, method, attribute_level, names, values, before)
+                body, sent = _update_body(operation, method, attribute_level, names, values, before,
+                                          _body_properties(checker, operation))
                 if body is None:
                     continue
                 url = _fill(path, values) if not attribute_level else _fill(path, {**values, names[-1]: sent[0]})
@@ -435,9 +447,27 @@ def update_round_trip(checker: Checker) -> None:
                 outcome.skipped = "no update accepted"
 
 
+def _body_properties(checker: Checker, operation: dict[str, Any]) -> dict[str, Any]:
+    """The properties of the operation's JSON request body schema (composed schemas merged), {} without one."""
+    from apitwin.inferred.schemas import Schemas
+
+    found, schema = _json_schema_of_body(operation)
+    return Schemas(checker.spec).properties(schema) if found and isinstance(schema, dict) else {}
+
+
+def _plain_text(schema: Any) -> bool:
+    """A writable free-text property (nullable or not): any string it is sent is stored as sent."""
+    kinds = schema.get("type") if isinstance(schema, dict) else None
+    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    return ("string" in kinds and set(kinds) <= {"string", "null"} and not schema.get("readOnly")
+            and not any(schema.get(k) for k in ("format", "enum", "const", "pattern", "contentMediaType")))
+
+
 def _update_body(operation: dict[str, Any], method: str, attribute_level: bool, names: list[str],
-                 values: dict[str, Any], before: dict[str, Any]) -> tuple[Any, list[str]]:
-    """The update to send and the fields it sets."""
+                 values: dict[str, Any], before: dict[str, Any],
+                 props: dict[str, Any] | None = None) -> tuple[Any, list[str]]:
+    """The update to send and the fields it sets. A PATCH sends its documented example, else one free-text field
+    of the item its body schema takes (`props`), changed."""
     strings = [k for k, v in before.items() if isinstance(v, str) and k != "href" and not VOLATILE.search(k)]
     if attribute_level:
         candidates = [k for k in strings if k != names[-1] and as_moment(before[k]) is None]
@@ -446,7 +476,13 @@ def _update_body(operation: dict[str, Any], method: str, attribute_level: bool, 
         return (f"{before[candidates[0]]}-apitwin", [candidates[0]]) if candidates else (None, [])
     if method == "PATCH":
         example = _example_body(operation)
-        return (example, list(example)) if isinstance(example, dict) and example else (None, [])
+        if isinstance(example, dict) and example:
+            return example, list(example)
+        id_like = {str(v) for v in values.values()}
+        texts = [k for k, v in before.items() if isinstance(v, str) and k in (props or {}) and _plain_text(props[k])
+                 and v not in id_like and not VOLATILE.search(k) and as_moment(v) is None
+                 and len(v) + 8 <= props[k].get("maxLength", len(v) + 8)]
+        return ({texts[0]: f"{before[texts[0]]}-apitwin"}, [texts[0]]) if texts else (None, [])
     scalars = {k: v for k, v in before.items() if k != "href" and isinstance(v, (str, int, float, bool))}
     id_like = {str(v) for v in values.values()}
     changeable = [k for k, v in scalars.items() if isinstance(v, str) and v not in id_like and as_moment(v) is None]
@@ -506,7 +542,6 @@ def anonymous_access(checker: Checker) -> None:
 
 LIMIT_PARAMS = ("limit", "per_page", "perPage", "page_size", "pageSize", "itemsPerPage", "size", "count", "rows",
                 "num")
-WRAPPERS = ("data", "items", "results", "records", "content", "values")
 
 
 def _json_schema_of_body(operation: dict[str, Any]) -> tuple[bool, Any]:
@@ -550,24 +585,6 @@ def _item_of(body: Any) -> dict[str, Any] | None:
         if isinstance(body.get(key), dict) and len(body) <= 3:
             return body[key]
     return body
-
-
-def rows_anywhere(body: Any, depth: int = 2) -> list[Any]:
-    """The rows of a list answer: a bare array, a known envelope, or the one array an envelope holds — also inside
-    one wrapping object (Shlink: `{"shortUrls": {"data": [...], "pagination": {...}}}`)."""
-    rows = rows_of(body)
-    if rows or not isinstance(body, dict):
-        return rows
-    arrays = [v for k, v in body.items() if isinstance(v, list)]
-    for key in WRAPPERS:
-        if isinstance(body.get(key), list):
-            return body[key]
-    if len(arrays) == 1:
-        return arrays[0]
-    objects = [v for v in body.values() if isinstance(v, dict)]
-    if not arrays and len(body) == 1 and len(objects) == 1 and depth > 0:
-        return rows_anywhere(objects[0], depth - 1)
-    return []
 
 
 def _largest_page(operation: dict[str, Any]) -> dict[str, Any]:
