@@ -16,6 +16,7 @@ from urllib.parse import quote, urljoin
 from apitwin.contract.auth import Credentials
 from apitwin.contract.checks import RunContext
 from apitwin.contract.hints import WRAPPERS, Hints, path_known, row_id, rows_anywhere, rows_of
+from apitwin.contract.listing import walk as listing_walk
 from apitwin.contract.profiles import Profile
 from apitwin.contract.results import Finding, PropertyOutcome
 from apitwin.contract.target import Reply
@@ -668,13 +669,17 @@ def crud_round_trip(checker: Checker) -> None:
                          f"POST {collection} answered {created.status} with id {key!r}; GET {url} answered "
                          f"{read.status}.", read, "AT271")
             continue
-        page = _largest_page(checker.get_of(path) or {})
-        listed = checker.send("GET", collection, params=page or None)
-        ids = _keys(rows_anywhere(listed.json_or_none()), param, checker.profile.id_field)
-        whole = not page or len(ids) < min(page.values())      # the page held every row: the item must be there
-        if listed.status == 200 and str(key) not in ids and whole:
+        listing = checker.get_of(path) or {}
+        walked = listing_walk(lambda url, query: checker.send("GET", url, params=query), collection, listing,
+                              _largest_page(listing), lambda rows: _keys(rows, param, checker.profile.id_field),
+                              wanted=str(key))
+        # only a list read to its end may be said to lack the item (a page of a longer list may not)
+        if walked.last is not None and walked.last.status == 200 and str(key) not in walked.keys \
+                and walked.complete:
             checker.fail(outcome, "Created item is not in its collection's list",
-                         f"GET {collection} answered {len(ids)} rows without {key!r}.", listed, "AT272")
+                         f"GET {collection} answered {len(walked.keys)} rows"
+                         f"{f' over {walked.pages} pages' if walked.pages > 1 else ''} without {key!r}.",
+                         walked.last, "AT272")
             continue
         _update_and_read_back(checker, outcome, item_path, values, key, url, _item_of(read.json_or_none()) or {})
         if outcome.failed:
