@@ -484,13 +484,17 @@ def _example_of(param: dict[str, Any]) -> Any:
     return None
 
 
-def _first_item(body: Any) -> dict[str, Any] | None:
+def _first_item(body: Any, wrapped: bool = False) -> dict[str, Any] | None:
+    """The first row of a list answer: a bare array, an envelope (`results`/`items`/`data`), or an envelope in one
+    wrapping object (Shlink: `{"shortUrls": {"data": [...], "pagination": {...}}}`)."""
     if isinstance(body, list):
         return body[0] if body and isinstance(body[0], dict) else None
     if isinstance(body, dict):
         for key in ("results", "items", "data"):
             if isinstance(body.get(key), list) and body[key] and isinstance(body[key][0], dict):
                 return body[key][0]
+        if not wrapped and len(body) == 1 and isinstance(next(iter(body.values())), dict):
+            return _first_item(next(iter(body.values())), wrapped=True)
     return None
 
 

@@ -1,7 +1,8 @@
 """`apitwin check-drift DOC` on a plain document: its smoke GETs carry the credential `apitwin contract` sends
 (apitwin.inferred.auth.credential_of) for every kind of security scheme — an API key in a header, in the query or
 in a cookie, http basic and bearer, oauth2 — so they reach the operations instead of answering 401; and they call
-the document where the mock serves it, even when its servers[0] is a URL template (`{scheme}://{host}`)."""
+the document where the mock serves it, even when its servers[0] is a URL template (`{scheme}://{host}`); and item
+ids come from a list whose page sits in one wrapping object (`{"things": {"data": [...]}}`, as Shlink's)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -68,4 +69,17 @@ def test_smoke_calls_reach_a_document_whose_server_is_a_url_template(tmp_path: P
     servers = [{"url": "{scheme}://{host}", "variables": {"scheme": {"default": "https", "enum": ["https", "http"]},
                                                          "host": {"default": ""}}}]
     path = _document(tmp_path, SCHEMES["query key"], servers)
+    assert _smoke(path).endswith("2 GET calls of 2 operations: 2x 200")
+
+
+def test_smoke_ids_come_from_a_wrapped_list(tmp_path: Path) -> None:
+    path = _document(tmp_path, SCHEMES["header key"])
+    doc = yaml.safe_load(path.read_text())
+    doc["paths"]["/things"]["get"]["responses"]["200"]["content"]["application/json"] = {
+        "schema": {"type": "object", "required": ["things"], "properties": {"things": {
+            "type": "object", "required": ["data"], "properties": {
+                "data": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}},
+                "pagination": {"type": "object", "properties": {"totalItems": {"type": "integer"}}}}}}},
+        "example": {"things": {"data": [{"id": 1, "name": "one"}], "pagination": {"totalItems": 1}}}}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
     assert _smoke(path).endswith("2 GET calls of 2 operations: 2x 200")
