@@ -748,13 +748,17 @@ def delete_removes(checker: Checker) -> None:
         if len(_template_params(path)) < 2 and checker.hints.groups and not checker.destructive:
             outcome.skipped = "deletes a whole collection (only on a resettable target)"
             continue
-        options = resolutions(path, checker.hints, limit=1, protected=checker.profile.protected)
+        options = resolutions(path, checker.hints, limit=PER_OPERATION, protected=checker.profile.protected)
         if not options:
             outcome.skipped = "no known resource"
             continue
-        values = options[0]
-        url = _fill(path, values)
-        reply = checker.send("DELETE", url)
+        for values in options:
+            # a 404 deleted nothing: the id went since the lists were read (an earlier delete of this pass, other
+            # clients of a shared target), so the next known one is tried; any other refusal ends the attempt
+            url = _fill(path, values)
+            reply = checker.send("DELETE", url)
+            if reply.status != 404:
+                break
         if not 200 <= reply.status < 300:
             outcome.skipped = f"DELETE answered {reply.status}"
             continue

@@ -182,6 +182,8 @@ def run(request: RunRequest) -> RunResult:
                 for account in (credentials, other):
                     if account is not None:
                         account.renew()
+            else:   # the phases may have deleted what the lists held at the start: the properties read them again
+                found = hints.discover(spec, profile, target, credentials.headers(), credentials.params())
             phase_start = time.monotonic()
             if request.tracker is not None:
                 request.tracker.step("properties")

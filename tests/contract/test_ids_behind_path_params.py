@@ -97,3 +97,21 @@ def test_an_update_that_is_not_kept_is_caught_behind_a_version(tmp_path, capsys,
     monkeypatch.setattr(handlers.Handlers, "_merge", lambda self, binding, kwargs: self._read(binding, kwargs))
     data = _run(_coded_notes(tmp_path), tmp_path, capsys, "PATCH /v{version}/notes/{code}")
     assert [f["code"] for f in data["failures"] if f["check"] == "update_round_trip"] == ["AT241"]
+
+
+def test_a_listed_id_gone_by_the_time_of_the_delete_is_passed_over(tmp_path, capsys, monkeypatch):
+    """The first listed note answers DELETE with 404 (gone since the list was read: an earlier delete, another
+    client of a shared target): a 404 deleted nothing, so delete_removes tries the next listed id."""
+    from apitwin.errors import ApiError
+
+    delete = handlers.Handlers._delete
+
+    def first_gone(self: Any, binding: Any, kwargs: dict[str, Any]) -> Any:
+        if kwargs.get("code") == ROWS[0]["code"]:
+            raise ApiError(404, ["gone"])
+        return delete(self, binding, kwargs)
+
+    monkeypatch.setattr(handlers.Handlers, "_delete", first_gone)
+    data = _run(_coded_notes(tmp_path), tmp_path, capsys, "DELETE /v{version}/notes/{code}")
+    outcome = _outcome(data, "delete_removes")
+    assert data["failures"] == [] and outcome["probes"] == 1 and not outcome["skipped"], outcome
