@@ -29,6 +29,9 @@ class Walked:
     complete: bool = False
     pages: int = 0
     last: Reply | None = None
+    total: int | None = None       # the number of rows the first page says the list holds
+    repeated: int = 0              # rows a later page showed again
+    stalled: bool = False          # a page promised more rows, and the next brought none
 
 
 def _facts(body: Any, depth: int = 3) -> dict[str, Any]:
@@ -88,13 +91,17 @@ def walk(send: Send, url: str, operation: dict[str, Any], params: dict[str, Any]
             return walked
         body = reply.json_or_none()
         rows = rows_anywhere(body)
-        fresh = [k for k in keys_of(rows) if k not in walked.keys]
+        keys = keys_of(rows)
+        fresh = [k for k in keys if k not in walked.keys]
+        walked.repeated += len(keys) - len(fresh)
         walked.keys += fresh
         if wanted is not None and wanted in walked.keys:
             walked.complete = True
             return walked
         facts = _facts(body)
         total = _first(facts, TOTAL, int)
+        if walked.pages == 1:
+            walked.total = total
         pages = _first(facts, PAGES, int)
         current = _first(facts, CURRENT, int)
         has_more = _first(facts, HAS_MORE, bool)
@@ -107,7 +114,8 @@ def walk(send: Send, url: str, operation: dict[str, Any], params: dict[str, Any]
             walked.complete = said or not (size is not None and len(rows) >= size)
             return walked
         if not fresh or walked.pages >= MAX_PAGES:
-            return walked                                   # more is promised, but no new row comes: not whole
+            walked.stalled = not fresh                      # more is promised, but no new row comes: not whole
+            return walked
         if _is_link(following):
             target, query = urljoin(reply.request.url, following), {}
         elif cursor is not None and isinstance(following, (str, int)) and not isinstance(following, bool):

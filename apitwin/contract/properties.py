@@ -212,9 +212,12 @@ def tenant_isolation(checker: Checker) -> None:
 # -- paging_total ----------------------------------------------------------------------------------------------
 
 def _list_targets(checker: Checker, path: str) -> list[str]:
-    """Concrete list paths: the path itself, or one per entity type with at least 3 rows."""
+    """Concrete list paths: the path itself, one per entity type with at least 3 rows, else the first known
+    values of its parameters (an API version, a parent)."""
     if not _template_params(path):
         return [path]
+    if not checker.hints.groups:
+        return [_fill(path, values) for values in resolutions(path, checker.hints, limit=1)]
     found = []
     for values in resolutions(path, checker.hints, limit=100):
         group = next((n for n in values if n in checker.hints.groups), None)
@@ -228,16 +231,70 @@ def _list_targets(checker: Checker, path: str) -> list[str]:
 def paging_total(checker: Checker) -> None:
     for label, path, operation in checker.operations("GET"):
         params = set(_params_of(operation, "query"))
-        if not _is_list(operation) or not params & PAGING_PARAMS:
+        if not _is_list(operation) or not (params & PAGING_PARAMS or _largest_page(operation)):
             continue
         outcome = checker.outcome("paging_total", label)
+        declared = set(_schema_properties(_response_schema(operation)))
         for concrete in _list_targets(checker, path):
-            if "page_size" in params:
+            if "page_size" in params and "count" in declared:
                 _walk(checker, outcome, concrete, {}, {"page_size": 2}, "next", "count")
-            elif "num" in params:
+            elif "num" in params and "total" in declared:
                 _walk(checker, outcome, concrete, {"num": 0}, {"num": 2}, "nextHref", "total")
+            else:
+                _walk_declared(checker, outcome, concrete, operation)
         if not outcome.probes and not outcome.skipped:
             outcome.skipped = "no list with rows"
+
+
+def _schema_properties(schema: dict[str, Any]) -> dict[str, Any]:
+    """The top-level properties an answer may have (those of its oneOf/anyOf variants too)."""
+    found: dict[str, Any] = {}
+    for variant in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]:
+        properties = variant.get("properties") if isinstance(variant, dict) else None
+        found.update(properties if isinstance(properties, dict) else {})
+    return found
+
+
+def _walk_declared(checker: Checker, outcome: PropertyOutcome, path: str, operation: dict[str, Any]) -> None:
+    """A list paged the way its document declares (apitwin.contract.listing), read to its end in its largest pages
+    and, where it declares a page size, in pages of 2 rows: each way yields the same rows, none twice, and a total
+    the first page states is their number."""
+    id_field = checker.profile.id_field
+
+    def send(url: str, query: dict[str, Any] | None) -> Reply:
+        return checker.send("GET", url, params=query)
+
+    def keys_of(rows: list[Any]) -> list[str]:
+        return [str(row_id(row, id_field)) if row_id(row, id_field) is not None else repr(row) for row in rows]
+
+    largest = _largest_page(operation)
+    whole = listing_walk(send, path, operation, largest, keys_of)
+    if whole.last is None or whole.last.status != 200 or len(whole.keys) < 3:
+        return
+    size = next(iter(largest), None)
+    walks = [(whole, largest)]
+    if size is not None:
+        walks.append((listing_walk(send, path, operation, {size: 2}, keys_of), {size: 2}))
+    outcome.probes += 1
+    for walked, query in walks:
+        reply = walked.last
+        assert reply is not None
+        asked = f"{path}" + (f" with {query}" if query else "")
+        if reply.status != 200:
+            checker.fail(outcome, f"Paged list answers {reply.status}", asked, reply, "AT211")
+        elif walked.total is not None and walked.total != len(walked.keys) and not walked.repeated and (
+                walked.complete or walked.stalled):
+            checker.fail(outcome, "The stated total is not the number of rows",
+                         f"{asked} states {walked.total} rows; read to its end it yields {len(walked.keys)}.",
+                         reply, "AT212")
+        elif walked.repeated or (walked.complete and sorted(walked.keys) != sorted(whole.keys)):
+            checker.fail(outcome, "Paging does not yield exactly the rows of the list",
+                         f"{asked}: the pages yielded {len(walked.keys)} rows {walked.keys[:12]}"
+                         f"{f', {walked.repeated} of them again' if walked.repeated else ''}; read in the largest "
+                         f"pages the list has {len(whole.keys)} {whole.keys[:12]}.", reply, "AT213")
+        else:
+            continue
+        return
 
 
 def _walk(checker: Checker, outcome: PropertyOutcome, path: str, all_params: dict[str, Any],

@@ -105,3 +105,47 @@ def test_a_page_of_a_longer_list_it_cannot_page_through_proves_nothing(tmp_path,
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     outcome, codes = _crud(path, tmp_path, capsys)
     assert codes == [] and outcome["probes"] == 1, (outcome, codes)
+
+
+def _paging(doc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, Any], list[str]]:
+    report = tmp_path / "paging.json"
+    main(["contract", str(doc), "--max-examples", "1", "--phases", "examples", "-q",
+          "--include", "GET /notes", "--json", str(report)])
+    capsys.readouterr()
+    data = json.loads(report.read_text())
+    outcomes = [p for p in data["properties"] if p["name"] == "paging_total"]
+    assert len(outcomes) == 1, data["properties"]
+    return outcomes[0], [f["code"] for f in data["failures"] if f["check"] == "paging_total"]
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_paging_total_pages_a_document_list_the_way_it_declares(tmp_path, capsys, style):
+    """paging_total on a plain document: pages of 2 rows, read to the end, hold exactly the list's rows."""
+    outcome, codes = _paging(_document(tmp_path, style), tmp_path, capsys)
+    assert codes == [] and outcome["probes"] == 1, (outcome, codes)
+
+
+def test_paging_total_catches_a_wrong_total(tmp_path, capsys, monkeypatch):
+    select = listing.select
+
+    def one_more(rows: list[Any], *args: Any) -> Any:
+        page, facts = select(rows, *args)
+        return page, {**facts, "total": facts["total"] + 1}
+
+    monkeypatch.setattr(listing, "select", one_more)
+    _, codes = _paging(_document(tmp_path, "page numbers"), tmp_path, capsys)
+    assert codes == ["AT212"]
+
+
+def test_paging_total_catches_pages_that_overlap(tmp_path, capsys, monkeypatch):
+    """Each page starts one row early (an off-by-one offset): a row shows up twice."""
+    select = listing.select
+
+    def overlapping(rows: list[Any], spec: Any, query: Any, props: Any) -> Any:
+        page, facts = select(rows, spec, query, props)
+        start = facts["offset"]
+        return (rows[start - 1:start - 1 + len(page)] if start else page), facts
+
+    monkeypatch.setattr(listing, "select", overlapping)
+    _, codes = _paging(_document(tmp_path, "offset and total"), tmp_path, capsys)
+    assert codes == ["AT213"]
