@@ -112,31 +112,36 @@ def _parent_lists(spec: dict[str, Any], fixed: dict[str, Any]) -> dict[str, str]
     document gives them (Profile.path_values); a list path with any other parameter (a parent's id) is left out."""
     paths = spec.get("paths") or {}
     parents: dict[str, str] = {}
-    for path in paths:
-        match = re.fullmatch(r"(?P<parent>.*/)\{(?P<name>[^{}]+)\}/?", path)
-        if not match or match["name"] in parents:
-            continue
-        for candidate in (match["parent"], match["parent"].rstrip("/")):
-            item = paths.get(candidate)
-            if not isinstance(item, dict) or "get" not in item:
+    # item paths first (`/tags/{tag}`), then paths under an item (`/tags/{tag}/visits`: its list is `/tags` too)
+    for path in sorted(paths, key=lambda p: not re.search(r"\}/?$", p)):
+        for match in re.finditer(r"/\{(?P<name>[^{}]+)\}(?=/|$)", path):
+            parent = path[:match.start() + 1]
+            if match["name"] in parents or match["name"] in fixed:
                 continue
-            names = _TEMPLATE.findall(candidate)
-            if all(name in fixed for name in names):
-                parents[match["name"]] = _TEMPLATE.sub(lambda m: quote(str(fixed[m[1]]), safe=""), candidate)
-            break
+            for candidate in (parent, parent.rstrip("/")):
+                item = paths.get(candidate)
+                if not isinstance(item, dict) or "get" not in item:
+                    continue
+                names = _TEMPLATE.findall(candidate)
+                if all(name in fixed for name in names):
+                    parents[match["name"]] = _TEMPLATE.sub(lambda m: quote(str(fixed[m[1]]), safe=""), candidate)
+                break
     return parents
 
 
 def row_key(row: Any, name: str, profile: Profile) -> Any:
     """What a list row gives the path parameter `name` it is listed for: its field the profile names for `name`
-    (Profile.id_fields: `{shortCode}` → `shortCode`), else the profile's id field (or the last segment of its
-    `href`); a list of plain values (tags) lists the values themselves."""
+    (Profile.id_fields: `{shortCode}` → `shortCode`), else the profile's id field, else its field named like the
+    parameter (`{domain}` → `domain`), else the last segment of its `href`; a list of plain values (tags) lists the
+    values themselves."""
     if isinstance(row, (str, int)) and not isinstance(row, bool):
         return row
-    field_name = profile.id_fields.get(name)
-    if isinstance(row, dict) and field_name in row:
-        return row[field_name]
-    return row_id(row, profile.id_field)
+    if not isinstance(row, dict):
+        return None
+    for field_name in (profile.id_fields.get(name), profile.id_field):
+        if field_name in row:
+            return row[field_name]
+    return row[name] if name in row else row_id(row, None)
 
 
 def _dedupe(values: list[Any]) -> list[Any]:

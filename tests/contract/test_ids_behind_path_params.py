@@ -115,3 +115,16 @@ def test_a_listed_id_gone_by_the_time_of_the_delete_is_passed_over(tmp_path, cap
     data = _run(_coded_notes(tmp_path), tmp_path, capsys, "DELETE /v{version}/notes/{code}")
     outcome = _outcome(data, "delete_removes")
     assert data["failures"] == [] and outcome["probes"] == 1 and not outcome["skipped"], outcome
+
+
+def test_a_parameter_in_the_middle_of_a_path_is_read_from_the_list_before_it():
+    """Shlink's `/rest/v{version}/tags/{tag}/visits` and `/domains/{domain}/visits` have no item read of their own:
+    the tags come from `/tags` (a list of plain strings), the domains from `/domains` (rows with a `domain` field)."""
+    get = {"get": {"responses": {"200": {"description": "ok"}}}}
+    doc = {"paths": {"/v{version}/tags": get, "/v{version}/tags/{tag}/visits": get,
+                     "/v{version}/domains": get, "/v{version}/domains/{domain}/visits": get,
+                     "/v{version}/owners/{ownerId}/pets": get}}
+    assert _parent_lists(doc, {"version": "3"}) == {"tag": "/v3/tags", "domain": "/v3/domains"}
+    profile = profile_for("x", "X", NOTES, doc, None)
+    assert row_key({"domain": "s.test", "isDefault": True}, "domain", profile) == "s.test"
+    assert row_key({"id": 7, "domain": "s.test"}, "domain", profile) == 7      # the id field comes first
