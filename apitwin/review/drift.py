@@ -388,15 +388,18 @@ class _Checker:
             return
         item = _first_item(body)
         if item is not None:
+            # a parameter right after this list's path, at the end (`/things/{id}`) or in the middle of the path
+            # (`/tags/{tag}/visits`): the first row's field of that name, its id, its href, or the row itself
             for child in self.spec.operations:
-                names = re.findall(r"\{([^{}]+)\}", child.path)
-                parent = re.sub(r"\{[^{}]+\}/?$", "", child.path).rstrip("/")
-                if names and parent == op.path.rstrip("/") and names[-1] not in known:
-                    value = item.get(names[-1], item.get("id"))
-                    if value is None and isinstance(item.get("href"), str):
+                for match in re.finditer(r"/\{([^{}]+)\}(?=/|$)", child.path):
+                    name = match.group(1)
+                    if child.path[:match.start()].rstrip("/") != op.path.rstrip("/") or name in known:
+                        continue
+                    value = item.get(name, item.get("id")) if isinstance(item, dict) else item
+                    if value is None and isinstance(item, dict) and isinstance(item.get("href"), str):
                         value = item["href"].rstrip("/").rsplit("/", 1)[-1]
                     if value is not None:
-                        known[names[-1]] = value
+                        known[name] = value
         for _, response_node, _ in self.spec.responses(op):
             for link in (response_node.get("links") or {}).values():
                 for name, expression in ((link or {}).get("parameters") or {}).items():
@@ -484,14 +487,19 @@ def _example_of(param: dict[str, Any]) -> Any:
     return None
 
 
-def _first_item(body: Any, wrapped: bool = False) -> dict[str, Any] | None:
+def _is_row(value: Any) -> bool:
+    """An object, or a plain string or integer (a list of tags lists the tags themselves)."""
+    return isinstance(value, (dict, str, int)) and not isinstance(value, bool)
+
+
+def _first_item(body: Any, wrapped: bool = False) -> Any:
     """The first row of a list answer: a bare array, an envelope (`results`/`items`/`data`), or an envelope in one
-    wrapping object (Shlink: `{"shortUrls": {"data": [...], "pagination": {...}}}`)."""
+    wrapping object (Shlink: `{"shortUrls": {"data": [...], "pagination": {...}}}`); None when it has none."""
     if isinstance(body, list):
-        return body[0] if body and isinstance(body[0], dict) else None
+        return body[0] if body and _is_row(body[0]) else None
     if isinstance(body, dict):
         for key in ("results", "items", "data"):
-            if isinstance(body.get(key), list) and body[key] and isinstance(body[key][0], dict):
+            if isinstance(body.get(key), list) and body[key] and _is_row(body[key][0]):
                 return body[key][0]
         if not wrapped and len(body) == 1 and isinstance(next(iter(body.values())), dict):
             return _first_item(next(iter(body.values())), wrapped=True)

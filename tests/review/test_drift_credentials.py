@@ -2,7 +2,8 @@
 (apitwin.inferred.auth.credential_of) for every kind of security scheme — an API key in a header, in the query or
 in a cookie, http basic and bearer, oauth2 — so they reach the operations instead of answering 401; and they call
 the document where the mock serves it, even when its servers[0] is a URL template (`{scheme}://{host}`); and item
-ids come from a list whose page sits in one wrapping object (`{"things": {"data": [...]}}`, as Shlink's)."""
+ids come from a list whose page sits in one wrapping object (`{"things": {"data": [...]}}`, as Shlink's), also for a
+parameter in the middle of a path from a list of plain values (`/tags/{tag}/visits` from `/tags`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -83,3 +84,17 @@ def test_smoke_ids_come_from_a_wrapped_list(tmp_path: Path) -> None:
         "example": {"things": {"data": [{"id": 1, "name": "one"}], "pagination": {"totalItems": 1}}}}
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     assert _smoke(path).endswith("2 GET calls of 2 operations: 2x 200")
+
+
+def test_smoke_values_for_a_parameter_in_the_middle_of_a_path(tmp_path: Path) -> None:
+    path = _document(tmp_path, SCHEMES["header key"])
+    doc = yaml.safe_load(path.read_text())
+    ok = {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {
+        "type": "string"}}, "example": ["games", "tech"]}}}
+    doc["paths"]["/tags"] = {"get": {"operationId": "listTags", "responses": {"200": ok, "401": ERROR}}}
+    doc["paths"]["/tags/{tag}/visits"] = {"get": {
+        "operationId": "tagVisits",
+        "parameters": [{"name": "tag", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": ok, "401": ERROR, "404": ERROR}}}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    assert _smoke(path).endswith("4 GET calls of 4 operations: 4x 200")
