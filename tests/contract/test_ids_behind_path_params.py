@@ -128,3 +128,24 @@ def test_a_parameter_in_the_middle_of_a_path_is_read_from_the_list_before_it():
     profile = profile_for("x", "X", NOTES, doc, None)
     assert row_key({"domain": "s.test", "isDefault": True}, "domain", profile) == "s.test"
     assert row_key({"id": 7, "domain": "s.test"}, "domain", profile) == 7      # the id field comes first
+
+
+def test_a_target_that_is_not_reset_has_its_lists_read_again_for_the_properties(tmp_path, capsys, monkeypatch):
+    """Against a target that is not reset between the phases and the properties (`--url`, `--no-reset`), the
+    phases may delete every id the lists held at the start: the properties read the lists again. The phases are
+    stood in for by deleting both listed notes and creating one."""
+    from apitwin.contract import events
+
+    def phases(schema: Any, result: Any, progress: Any, tracker: Any = None) -> None:
+        with schema.app.test_client() as client:
+            for row in ROWS:
+                assert client.delete(f"/api/v2/notes/{row['code']}").status_code == 204
+            assert client.post("/api/v2/notes", json={"title": "Fresh"}).status_code == 201
+
+    monkeypatch.setattr(events, "drive", phases)
+    report = tmp_path / "report.json"
+    main(["contract", str(_coded_notes(tmp_path)), "--no-reset", "-q", "--include",
+          "DELETE /v{version}/notes/{code}", "--json", str(report)])
+    capsys.readouterr()
+    outcome = _outcome(json.loads(report.read_text()), "delete_removes")
+    assert outcome["probes"] == 1 and not outcome["skipped"], outcome
