@@ -16,9 +16,9 @@ from starlette.responses import Response
 from connexion.json_schema import resolve_refs
 
 from apitwin import content_cache
+from apitwin.http_methods import HTTP_METHODS
 from apitwin.plaindata import deep_copy
 
-HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 _DATA_KEYS = {"example", "examples", "default", "enum", "const", "x-examples"}
 
 
