@@ -359,7 +359,9 @@ def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> Non
     if not isinstance(target, dict):
         return
     kind = target.get("type")
-    if kind == "array" and not _has_type(view, target.get("items")):
+    if kind == "array" and _holds_arrays(view, target.get("items")):
+        _read_nested(parameter, _owned(parameter, target))
+    elif kind == "array" and not _has_type(view, target.get("items")):
         schema = _owned(parameter, target)
         items = deep_copy(target["items"]) if isinstance(target.get("items"), dict) else {}
         items = {"allOf": [items]} if "$ref" in items else items
@@ -378,12 +380,71 @@ def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> Non
         for key in list(schema):
             if key not in ("default", "nullable"):
                 del schema[key]
-        deep = parameter.get("style") == "deepObject"
-        schema.update({"type": "object" if deep else "string", "allOf": [inner], READINGS: ["object"]})
-        if defaults and "default" not in schema and deep:
+        # in the query the view keeps `type: object`, so its properties' defaults stay the object's default (handed
+        # to the handler when the parameter is absent, as Connexion does); a path, header or cookie object arrives
+        # as text, judged by READINGS
+        query = parameter.get("in") == "query"
+        schema.update({"type": "object" if query else "string", "allOf": [inner], READINGS: ["object"]})
+        if defaults and "default" not in schema and query:
             schema["default"] = defaults
+        if query and parameter.get("style", "form") == "form" and parameter.get("explode", True) is not False:
+            parameter[EXPLODED] = _exploded_keys(view, target)
     elif kind is None:
         _read_as_text(view, _owned(parameter, target), object_style=parameter.get("style") == "deepObject")
+
+
+# on a query parameter of style form with explode (the defaults) and an object schema: {"names": [...], "free": bool}
+# — the property names whose query keys make up the object (`?size=3&color=red` is `where={size: 3, color: red}`),
+# and whether keys no property names join it too (a schema allowing other properties); read by apitwin.uri_parsing
+EXPLODED = "x-apitwin-exploded"
+# on a parameter schema whose array items are arrays (no OpenAPI style spells them): {"delimiter": outer delimiter of
+# its style, "explode": each repeated query value one item};
+# apitwin.uri_parsing keeps the values as sent and apitwin.validation reads them (apitwin.validation.nested_readings)
+NESTED = "x-apitwin-nested"
+_DELIMITERS = {"form": ",", "simple": ",", "pipeDelimited": "|", "spaceDelimited": " "}
+
+
+def _exploded_keys(view: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The query keys an exploded form object is made of: its properties' names (from its allOf/anyOf/oneOf
+    branches too), and whether other keys belong to it (no `additionalProperties: false` where it declares its
+    properties)."""
+    names: list[str] = []
+    free = False
+    pending, seen = [schema], 0
+    while pending and seen < 64:
+        node = pending.pop(0)
+        seen += 1
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            node = _pointer(view, node["$ref"])
+        if not isinstance(node, dict):
+            continue
+        if isinstance(node.get("properties"), dict) or node.get("type") == "object":
+            names.extend(name for name in (node.get("properties") or {}) if name not in names)
+            free = free or node.get("additionalProperties", True) is not False
+        for key in ("allOf", "anyOf", "oneOf"):
+            pending.extend(node.get(key) or [])
+    return {"names": names, "free": free}
+
+
+def _holds_arrays(view: dict[str, Any], items: Any) -> bool:
+    """Array items that are (or may be) arrays themselves."""
+    target = _pointer(view, items["$ref"]) if isinstance(items, dict) and isinstance(items.get("$ref"), str) \
+        else items
+    kinds = _kinds(view, target, 0) if isinstance(target, dict) else None
+    return bool(kinds and "array" in kinds)
+
+
+def _read_nested(parameter: dict[str, Any], schema: dict[str, Any]) -> None:
+    """An array of arrays, as text: the schema moves into an allOf (Connexion's split would lose the inner arrays),
+    its outer delimiter noted (NESTED)."""
+    inner = {key: value for key, value in schema.items() if key not in ("nullable",)}
+    for key in list(schema):
+        if key != "nullable":
+            del schema[key]
+    style = parameter.get("style") or ("form" if parameter.get("in") in ("query", "cookie") else "simple")
+    explode = parameter.get("explode", style == "form") is not False
+    schema.update({"type": "string", "allOf": [inner], READINGS: ["array"],
+                   NESTED: {"delimiter": _DELIMITERS.get(style, ","), "explode": explode}})
 
 
 def _property_defaults(view: dict[str, Any], properties: dict[str, Any], depth: int) -> dict[str, Any]:

@@ -5,6 +5,7 @@ schema dumps in messages. Messages are short and human: what is wrong with which
 """
 from __future__ import annotations
 
+import ast
 import json
 from collections import OrderedDict
 from typing import Any
@@ -20,6 +21,7 @@ from connexion.validators import (
     ParameterValidator,
 )
 from connexion.utils import coerce_type, is_null, is_nullable
+from starlette.datastructures import Headers
 from starlette.formparsers import MultiPartException
 from jsonschema import Draft4Validator, ValidationError
 
@@ -29,7 +31,7 @@ from apitwin.server import jsonio
 from apitwin.server.connexion_seam import token_info
 from apitwin.server.plans import FORMATS, as_request
 from apitwin.server.state import RequestState, state_of
-from apitwin.specs import READINGS
+from apitwin.specs import NESTED, READINGS
 
 REQUIRED_MESSAGE = "This field is required."
 
@@ -366,7 +368,15 @@ class CollectingFormValidation(CollectBodyProblems):
 
     async def _parse(self, stream: Any, scope: Any) -> Any:
         """A malformed form (multipart without boundary, parts that do not match it) is the client's 400; Starlette
-        raises its own exceptions for those, which Connexion would answer with a 500."""
+        raises its own exceptions for those, which Connexion would answer with a 500. An empty body is the empty
+        form, whatever the Content-Type says (a multipart one without a boundary included): a form whose fields are
+        all optional may be sent with none."""
+        headers = Headers(scope=scope)
+        if not int(headers.get("content-length") or 0) and "transfer-encoding" not in headers:
+            if "boundary=" not in headers.get("content-type", ""):   # later readers of the form parse it again
+                scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-type"] + [
+                    (b"content-type", b"application/x-www-form-urlencoded")]
+            return {}
         try:
             data = await super()._parse(stream, scope)  # type: ignore[misc]
         except (MultiPartException, AssertionError, ValueError, KeyError) as exc:
@@ -498,6 +508,8 @@ def _typed_leaves(value: Any) -> Any:
     the wire has only strings, the schema judges the values they stand for."""
     if isinstance(value, dict):
         return {key: _typed_leaves(leaf) for key, leaf in value.items()}
+    if isinstance(value, list):
+        return [_typed_leaves(leaf) for leaf in value]
     if not isinstance(value, str):
         return value
     if value in ("true", "false"):
@@ -544,9 +556,81 @@ def _by_properties(schema: dict[str, Any], value: dict[str, Any]) -> dict[str, A
 
 
 def _readings(schema: dict[str, Any], value: Any) -> list[Any]:
+    if isinstance(schema.get(NESTED), dict):
+        return [typed for reading in nested_readings(schema[NESTED], value)
+                for typed in (reading, _typed_leaves(reading))]
     if isinstance(value, str):
         return wire_readings(schema, value)
     return [value, _by_properties(schema, value), _typed_leaves(value)]
+
+
+_LITERAL_LIMIT = 4096    # longest text read as a JSON or Python literal (bounded work per value)
+
+
+def _literal(text: str) -> Any:
+    """`text` as a JSON value, else as a Python literal (schemathesis 4.32 writes a nested list's items with
+    `str()`: `['a', 'b']`); None when it is neither."""
+    if len(text) > _LITERAL_LIMIT:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _split_outside_brackets(text: str, delimiter: str) -> list[str]:
+    """`text` split at `delimiter` where it stands outside brackets and quotes (`[1, 2],[3]` → `[1, 2]`, `[3]`)."""
+    parts, depth, quote, start = [], 0, "", 0
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+        elif char == delimiter and depth <= 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _inner(part: str) -> list[Any]:
+    """One inner array as sent: a JSON (or Python) list, else comma-separated text, else one item."""
+    stripped = part.strip()
+    if stripped.startswith("["):
+        found = _literal(stripped)
+        if isinstance(found, list):
+            return found
+    return part.split(",") if part else []
+
+
+def nested_readings(style: dict[str, Any], value: Any) -> list[Any]:
+    """The arrays of arrays a parameter sent as `value` may stand for (apitwin.specs NESTED; no OpenAPI style
+    spells one): the outer items are the repeated query values (explode) or the text split at the style's delimiter
+    outside brackets; each inner one a JSON list or comma-separated text (`grid=1,2&grid=3`, `grid=[1,2]&grid=[3]`,
+    `rows=a,b|c` with pipeDelimited); also the whole text as one JSON list (`grid=[[1,2],[3]]`) and, for repeated
+    values, all of them as one inner array (a client library flattening `[[1, 2]]` into `grid=1&grid=2`). The leaves
+    are text, read by the schema (`read_by_schema`)."""
+    texts = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    delimiter = str(style.get("delimiter") or ",")
+    if style.get("explode") and isinstance(value, list):
+        outer = texts
+    else:
+        outer = _split_outside_brackets(texts[-1], delimiter) if texts and texts[-1] else []
+    out: list[Any] = [[_inner(part) for part in outer]]
+    whole = _literal(texts[-1].strip()) if len(texts) == 1 and texts[0].strip().startswith("[") else None
+    if isinstance(whole, list):
+        out.append(whole)
+    if len(outer) > 1:
+        out.append([[part for part in outer]])
+    return out
 
 
 def read_by_schema(schema: Any, value: Any) -> Any:
@@ -554,6 +638,9 @@ def read_by_schema(schema: Any, value: Any) -> Any:
     item by item."""
     if not isinstance(schema, dict):
         return value
+    if isinstance(schema.get(NESTED), dict):
+        checker = _untyped(schema)
+        return next((reading for reading in _readings(schema, value) if checker.is_valid(reading)), value)
     if isinstance(value, list) and isinstance(schema.get("items"), dict) and READINGS in schema["items"]:
         return [read_by_schema(schema["items"], item) for item in value]
     if not isinstance(value, (str, dict)) or not schema.get(READINGS):
@@ -578,6 +665,13 @@ def _has_readings(schema: Any) -> bool:
 
 
 class CollectingParameterValidator(ParameterValidator):
+    def __init__(self, parameters: Any, uri_parser: Any, strict_validation: bool = False,
+                 security_query_params: Any = None) -> None:
+        super().__init__(parameters, uri_parser, strict_validation=strict_validation,
+                         security_query_params=security_query_params)
+        if hasattr(uri_parser, "reserved"):     # a security scheme's query key is never part of an exploded object
+            uri_parser.reserved = set(security_query_params or ())
+
     @staticmethod
     def validate_parameter(parameter_type: str, value: Any, param: dict, param_name: str | None = None) -> str | None:
         if is_nullable(param) and is_null(value):
@@ -596,11 +690,13 @@ class CollectingParameterValidator(ParameterValidator):
             checker = _untyped(schema)
             value = read_by_schema(schema, value)
             return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(value))) or None
-        if isinstance(value, (str, dict)) and schema.get(READINGS):
+        if (isinstance(value, (str, dict)) and schema.get(READINGS)) or NESTED in schema:
             checker = _untyped(schema)
-            if any(checker.is_valid(reading) for reading in _readings(schema, value)):
+            readings = _readings(schema, value)
+            if any(checker.is_valid(reading) for reading in readings):
                 return None
-            return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(value))) or None
+            judged = readings[1] if (NESTED in schema or isinstance(value, dict)) and len(readings) > 1 else value
+            return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(judged))) or None
         messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]
         custom = [m for m in messages if isinstance(m, CustomText)]
         if custom:
