@@ -72,10 +72,108 @@ def connexion_view(spec: dict[str, Any]) -> dict[str, Any]:
     info.pop("summary", None)
     if isinstance(info.get("license"), dict):
         info["license"].pop("identifier", None)
+    wider = _wider_wire_schemas(spec)
     _downgrade(view)
     _type_wire_values(view)
     drop_invalid_defaults(view)
+    _note_full_schemas(view, wider)
     return view
+
+
+# on a parameter's schema, or a form body's, in the view: the 3.1 schema as JSON text (a standalone document: the
+# schema under `allOf`, whatever it `$ref`s at its own pointer), where the view left out a keyword with no 3.0 form
+# (`prefixItems`, `contains`, `propertyNames`, …); apitwin.validation checks values against it too. Text, so that
+# Connexion's reference resolution and copies leave it alone.
+FULL_SCHEMA = "x-apitwin-schema-31"
+
+
+def _wire_places(doc: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
+    """(pointer of the place, schema) for every parameter schema and form body schema of `doc` (parameters by
+    their own pointer; a `$ref`'d parameter is found at its component)."""
+    places: list[tuple[tuple[str, ...], Any]] = []
+
+    def parameters(owner: Any, at: tuple[str, ...]) -> None:
+        for index, parameter in enumerate(owner.get("parameters") or [] if isinstance(owner, dict) else []):
+            if isinstance(parameter, dict) and "schema" in parameter:
+                places.append(((*at, "parameters", str(index), "schema"), parameter["schema"]))
+
+    for name, parameter in ((doc.get("components") or {}).get("parameters") or {}).items():
+        if isinstance(parameter, dict) and "schema" in parameter:
+            places.append((("components", "parameters", name, "schema"), parameter["schema"]))
+    for path, item in (doc.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        parameters(item, ("paths", path))
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            parameters(operation, ("paths", path, method))
+            body = operation.get("requestBody")
+            if isinstance(body, dict) and "$ref" not in body:
+                for media_type in _FORMS:
+                    media = (body.get("content") or {}).get(media_type)
+                    if isinstance(media, dict) and "schema" in media:
+                        places.append((("paths", path, method, "requestBody", "content", media_type, "schema"),
+                                       media["schema"]))
+    return places
+
+
+def _wider_wire_schemas(spec: dict[str, Any]) -> dict[tuple[str, ...], str]:
+    """pointer → FULL_SCHEMA text, for the parameter and form body schemas of a 3.1 document the view widens."""
+    out: dict[tuple[str, ...], str] = {}
+    for place, schema in _wire_places(spec):
+        refs: dict[str, Any] = {}
+        if _lossy(spec, schema, refs):
+            root: dict[str, Any] = {"allOf": [schema]}
+            for ref, target in refs.items():
+                node = root
+                tokens = [t.replace("~1", "/").replace("~0", "~") for t in ref[2:].split("/")]
+                for token in tokens[:-1]:
+                    node = node.setdefault(token, {})
+                if isinstance(node, dict):
+                    node[tokens[-1]] = target
+            try:
+                out[place] = json.dumps(root)
+            except (TypeError, ValueError):     # not JSON (a YAML date key): the view's check stays the only one
+                continue
+    return out
+
+
+def _lossy(spec: dict[str, Any], schema: Any, refs: dict[str, Any], named: bool = False) -> bool:
+    """Whether `schema` (its local `$ref`s followed, each recorded in `refs`) uses a keyword in _LOSSY."""
+    found = False
+    pending: list[tuple[Any, bool]] = [(schema, named)]
+    while pending:
+        node, named = pending.pop()
+        if isinstance(node, list):
+            pending.extend((item, False) for item in node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        if named:
+            pending.extend((value, False) for value in node.values())
+            continue
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/") and ref not in refs:
+            refs[ref] = _pointer(spec, ref)
+            pending.append((refs[ref], False))
+        found = found or any(key in _LOSSY for key in node)
+        for key, value in node.items():
+            if key not in _DATA_KEYS and not str(key).startswith("x-"):
+                pending.append((value, key in _NAME_MAPS))
+    return found
+
+
+def _note_full_schemas(view: dict[str, Any], wider: dict[tuple[str, ...], str]) -> None:
+    for place, text in wider.items():
+        node: Any = view
+        for token in place:
+            if isinstance(node, list):
+                node = node[int(token)] if int(token) < len(node) else None
+            else:
+                node = node.get(token) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node[FULL_SCHEMA] = text
 
 
 # keys whose value maps names to objects: such a map is no schema even when a name is `default` or `type`
@@ -151,6 +249,8 @@ def _downgrade(node: Any, named: bool = False) -> None:
 # checked on the 3.1 document, apitwin.server.plans)
 _NO_30_FORM = ("prefixItems", "contains", "minContains", "maxContains", "propertyNames", "unevaluatedItems",
                "patternProperties", "contentSchema", "$anchor", "$dynamicAnchor", "$dynamicRef", "$vocabulary")
+# keywords the view drops (or keeps only in some uses): a schema holding one accepts less than its view
+_LOSSY = set(_NO_30_FORM) | {"unevaluatedProperties", "dependentSchemas"}
 
 
 _SUBSCHEMA = ("items", "not", "if", "then", "else", "contains", "propertyNames", "unevaluatedItems")

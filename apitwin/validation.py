@@ -23,7 +23,7 @@ from connexion.validators import (
 from connexion.utils import coerce_type, is_null, is_nullable
 from starlette.datastructures import Headers
 from starlette.formparsers import MultiPartException
-from jsonschema import Draft4Validator, ValidationError
+from jsonschema import Draft4Validator, Draft202012Validator, ValidationError
 
 from apitwin import lenient_json, xmlbody
 from apitwin.errors import ApiError, FieldErrorCollector
@@ -31,7 +31,7 @@ from apitwin.server import jsonio
 from apitwin.server.connexion_seam import token_info
 from apitwin.server.plans import FORMATS, as_request
 from apitwin.server.state import RequestState, state_of
-from apitwin.specs import NESTED, READINGS
+from apitwin.specs import FULL_SCHEMA, NESTED, READINGS
 
 REQUIRED_MESSAGE = "This field is required."
 
@@ -134,6 +134,12 @@ def humanize(err: ValidationError) -> str:
         return PatternText(f"{json.dumps(value)} does not have the expected form.")
     if err.validator in ("anyOf", "oneOf"):
         return "Not a valid value for this field."
+    if err.validator in ("contains", "minContains", "maxContains"):
+        return "The list does not hold the items it must (contains)."
+    if err.validator in ("unevaluatedProperties", "unevaluatedItems"):
+        return "Holds more than the schema allows."
+    if err.validator == "propertyNames":
+        return "A name in it is not allowed."
     return err.message.split("\n", 1)[0]
 
 
@@ -362,6 +368,8 @@ class CollectingFormValidation(CollectBodyProblems):
 
     def _validate(self, body: Any) -> Any:
         errors = collect(self._validator.iter_errors(body))
+        if not errors and isinstance(body, dict) and FULL_SCHEMA in self._schema:
+            errors = _full_form_errors(full_schema(self._schema), body)
         if errors:
             raise ApiError(400, [], errors)
         return body
@@ -387,6 +395,22 @@ class CollectingFormValidation(CollectBodyProblems):
         if isinstance(data, dict) and _read_fields(self._schema) is not self._schema:   # some field has READINGS
             data = {key: read_by_schema(properties.get(key), value) for key, value in data.items()}
         return data
+
+
+def _full_form_errors(full: Any, body: dict[str, Any]) -> dict[str, list[str]]:
+    """The 3.1 schema's errors for a form body whose fields arrive as text: each field as sent, or with its leaves
+    typed (`pair=1&pair=a` for `prefixItems: [integer, string]`) where that leaves fewer errors."""
+    if full.is_valid(body):
+        return {}
+    best, count = body, sum(1 for _ in full.iter_errors(body))
+    for key, value in body.items():
+        typed = _typed_leaves(value)
+        if typed != value:
+            trial = {**best, key: typed}
+            errors = sum(1 for _ in full.iter_errors(trial))
+            if errors < count:
+                best, count = trial, errors
+    return {} if count == 0 else collect(full.iter_errors(best))
 
 
 def form_properties(schema: Any, out: dict[str, Any] | None = None, depth: int = 0) -> dict[str, Any]:
@@ -490,17 +514,34 @@ def wire_readings(schema: dict[str, Any], text: str) -> list[Any]:
         elif kind == "array":
             out.append(text.split(",") if text else [])     # simple, or form with explode false: a,b,c
         elif kind == "object":
-            parts = text.split(",") if text else []
-            if not parts:                                     # the empty object: nothing after `name=`
-                pairs = {}
-            elif all("=" in part for part in parts):          # simple with explode: k=v,k=v
-                pairs = dict(part.split("=", 1) for part in parts)
-            elif len(parts) % 2 == 0:                         # simple, or form with explode false: k,v,k,v
-                pairs = dict(zip(parts[::2], parts[1::2]))
-            else:
-                continue
-            out.extend([pairs, _by_properties(schema, pairs), _typed_leaves(pairs)])
+            for pairs in _object_texts(text):
+                out.extend([pairs, _by_properties(schema, pairs), _typed_leaves(pairs)])
     return out
+
+
+def _object_texts(text: str) -> list[dict[str, Any]]:
+    """The objects `text` may spell: `k,v,k,v` (simple; form with explode false), `k=v,k=v` (simple with explode),
+    each also split only outside brackets and quotes (a value that is itself a list: `k,[1, 2]`), and a JSON object
+    (or a Python dict literal: schemathesis 4.32.5 writes an object it generated for a path or header parameter whose
+    schema offers it only in an anyOf/oneOf branch with `str()`, `{'a': '0'}`)."""
+    if not text:
+        return [{}]                                       # the empty object: nothing after `name=`
+    found: list[dict[str, Any]] = []
+    splits = [text.split(",")]
+    if any(mark in text for mark in "[{'\""):
+        bracketed = _split_outside_brackets(text, ",")
+        if bracketed != splits[0]:
+            splits.append(bracketed)
+    for parts in splits:
+        if all("=" in part for part in parts):
+            found.append(dict(part.split("=", 1) for part in parts))
+        if len(parts) % 2 == 0:
+            found.append(dict(zip(parts[::2], parts[1::2])))
+    if text.lstrip().startswith("{"):
+        literal = _literal(text.strip())
+        if isinstance(literal, dict):
+            found.append({str(key): value for key, value in literal.items()})
+    return found
 
 
 def _typed_leaves(value: Any) -> Any:
@@ -583,9 +624,30 @@ def _literal(text: str) -> Any:
 
 
 def _split_outside_brackets(text: str, delimiter: str) -> list[str]:
-    """`text` split at `delimiter` where it stands outside brackets and quotes (`[1, 2],[3]` → `[1, 2]`, `[3]`)."""
-    parts, depth, quote, start = [], 0, "", 0
-    for index, char in enumerate(text):
+    """`text` split at `delimiter`, keeping together a part that opens a bracket (`[1, 2],[3]` → `[1, 2]`, `[3]`;
+    `k,{'a': 1, 'b': 2}` → `k`, `{'a': 1, 'b': 2}`) until its brackets close (quotes inside it counted)."""
+    parts: list[str] = []
+    pending: list[str] = []
+    for piece in text.split(delimiter):
+        if pending:
+            pending.append(piece)
+        elif piece.lstrip()[:1] in ("[", "{"):
+            pending = [piece]
+        else:
+            parts.append(piece)
+            continue
+        joined = delimiter.join(pending)
+        if _balanced(joined):
+            parts.append(joined)
+            pending = []
+    if pending:
+        parts.extend(pending)
+    return parts
+
+
+def _balanced(text: str) -> bool:
+    depth, quote = 0, ""
+    for char in text:
         if quote:
             quote = "" if char == quote else quote
         elif char in "'\"":
@@ -594,11 +656,7 @@ def _split_outside_brackets(text: str, delimiter: str) -> list[str]:
             depth += 1
         elif char in "]}":
             depth -= 1
-        elif char == delimiter and depth <= 0:
-            parts.append(text[start:index])
-            start = index + 1
-    parts.append(text[start:])
-    return parts
+    return depth <= 0 and not quote
 
 
 def _inner(part: str) -> list[Any]:
@@ -640,13 +698,18 @@ def read_by_schema(schema: Any, value: Any) -> Any:
         return value
     if isinstance(schema.get(NESTED), dict):
         checker = _untyped(schema)
-        return next((reading for reading in _readings(schema, value) if checker.is_valid(reading)), value)
+        full = full_schema(schema) if FULL_SCHEMA in schema else None
+        return next((reading for reading in _readings(schema, value)
+                     if checker.is_valid(reading) and (full is None or full.is_valid(reading))), value)
     if isinstance(value, list) and isinstance(schema.get("items"), dict) and READINGS in schema["items"]:
-        return [read_by_schema(schema["items"], item) for item in value]
+        return _prefer_full(schema, [read_by_schema(schema["items"], item) for item in value])
     if not isinstance(value, (str, dict)) or not schema.get(READINGS):
-        return value
+        return _prefer_full(schema, value)
     checker = _untyped(schema)
-    return next((reading for reading in _readings(schema, value) if checker.is_valid(reading)), value)
+    readings = [reading for reading in _readings(schema, value) if checker.is_valid(reading)]
+    full = full_schema(schema) if FULL_SCHEMA in schema else None
+    return next((reading for reading in readings if full is None or full.is_valid(reading)),
+                readings[0] if readings else value)
 
 
 def _read_fields(schema: Any) -> Any:
@@ -662,6 +725,21 @@ def _read_fields(schema: Any) -> Any:
 def _has_readings(schema: Any) -> bool:
     """READINGS on a field or on its items (apitwin.specs)."""
     return isinstance(schema, dict) and (READINGS in schema or READINGS in (schema.get("items") or {}))
+
+
+def full_schema(schema: dict[str, Any]) -> Any:
+    """The validator of the 3.1 schema a parameter or form body schema of the view carries (apitwin.specs
+    FULL_SCHEMA: the view left out keywords such as `prefixItems` or `propertyNames`), as a request sees it."""
+    return _COMPILED.get(schema, "full", lambda: Draft202012Validator(
+        as_request(json.loads(schema[FULL_SCHEMA])), format_checker=FORMATS))
+
+
+def _prefer_full(schema: dict[str, Any], value: Any) -> Any:
+    """`value`, or its typed leaves when only those meet the 3.1 schema (`pair=1,a` for `prefixItems`)."""
+    if FULL_SCHEMA not in schema or full_schema(schema).is_valid(value):
+        return value
+    typed = _typed_leaves(value)
+    return typed if full_schema(schema).is_valid(typed) else value
 
 
 class CollectingParameterValidator(ParameterValidator):
@@ -688,20 +766,30 @@ class CollectingParameterValidator(ParameterValidator):
                 pass             # judged as sent
         if isinstance(value, list) and isinstance(schema.get("items"), dict) and READINGS in schema["items"]:
             checker = _untyped(schema)
-            value = read_by_schema(schema, value)
-            return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(value))) or None
-        if (isinstance(value, (str, dict)) and schema.get(READINGS)) or NESTED in schema:
+            read = read_by_schema(schema, value)
+            message = " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(read))) or None
+            candidates = [read, _typed_leaves(read)]
+        elif (isinstance(value, (str, dict)) and schema.get(READINGS)) or NESTED in schema:
             checker = _untyped(schema)
             readings = _readings(schema, value)
-            if any(checker.is_valid(reading) for reading in readings):
-                return None
-            judged = readings[1] if (NESTED in schema or isinstance(value, dict)) and len(readings) > 1 else value
-            return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(judged))) or None
-        messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]
-        custom = [m for m in messages if isinstance(m, CustomText)]
-        if custom:
-            return custom[0]
-        return " ".join(dict.fromkeys(messages)) or None
+            candidates = [reading for reading in readings if checker.is_valid(reading)]
+            if not candidates:
+                judged = readings[1] if (NESTED in schema or isinstance(value, dict)) and len(readings) > 1 else value
+                return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(judged))) or None
+            message = None
+        else:
+            messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]
+            custom = [m for m in messages if isinstance(m, CustomText)]
+            if custom:
+                return custom[0]
+            message = " ".join(dict.fromkeys(messages)) or None
+            candidates = [value, _typed_leaves(value)]
+        if message is None and FULL_SCHEMA in schema:
+            full = full_schema(schema)
+            if not any(full.is_valid(candidate) for candidate in candidates):
+                judged = candidates[1] if len(candidates) > 1 else candidates[0]
+                return " ".join(dict.fromkeys(humanize(err) for err in full.iter_errors(judged))) or None
+        return message
 
     def _absent_query_parameter(self, param: dict, request: Any) -> str | None:
         return self.validate_parameter("query", None, param)
