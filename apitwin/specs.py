@@ -476,6 +476,7 @@ def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> Non
         # defaults (which Connexion fills in from `properties`) up to the object's `default`
         schema = _owned(parameter, target)
         defaults = _property_defaults(view, target.get("properties") or {}, 0)
+        exploded = _exploded_keys(view, target)
         inner = {key: value for key, value in schema.items() if key not in ("default", "nullable")}
         for key in list(schema):
             if key not in ("default", "nullable"):
@@ -488,14 +489,15 @@ def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> Non
         if defaults and "default" not in schema and query:
             schema["default"] = defaults
         if query and parameter.get("style", "form") == "form" and parameter.get("explode", True) is not False:
-            parameter[EXPLODED] = _exploded_keys(view, target)
+            parameter[EXPLODED] = {**exploded, "reserved": _query_credentials(view)}
     elif kind is None:
         _read_as_text(view, _owned(parameter, target), object_style=parameter.get("style") == "deepObject")
 
 
-# on a query parameter of style form with explode (the defaults) and an object schema: {"names": [...], "free": bool}
-# — the property names whose query keys make up the object (`?size=3&color=red` is `where={size: 3, color: red}`),
-# and whether keys no property names join it too (a schema allowing other properties); read by apitwin.uri_parsing
+# on a query parameter of style form with explode (the defaults) and an object schema: {"names": [...], "free": bool,
+# "reserved": [...]} — the property names whose query keys make up the object (`?size=3&color=red` is
+# `where={size: 3, color: red}`), whether keys no property names join it too (a schema allowing other properties),
+# and the keys that never do (an apiKey scheme's); read by apitwin.uri_parsing
 EXPLODED = "x-apitwin-exploded"
 # on a parameter schema whose array items are arrays (no OpenAPI style spells them): {"delimiter": outer delimiter of
 # its style, "explode": each repeated query value one item};
@@ -524,6 +526,13 @@ def _exploded_keys(view: dict[str, Any], schema: dict[str, Any]) -> dict[str, An
         for key in ("allOf", "anyOf", "oneOf"):
             pending.extend(node.get(key) or [])
     return {"names": names, "free": free}
+
+
+def _query_credentials(view: dict[str, Any]) -> list[str]:
+    """The query keys of the document's apiKey schemes: a credential, never part of an exploded object."""
+    schemes = ((view.get("components") or {}).get("securitySchemes") or {}).values()
+    return sorted({str(scheme["name"]) for scheme in schemes if isinstance(scheme, dict)
+                   and scheme.get("type") == "apiKey" and scheme.get("in") == "query" and "name" in scheme})
 
 
 def _holds_arrays(view: dict[str, Any], items: Any) -> bool:

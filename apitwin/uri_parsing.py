@@ -29,7 +29,8 @@ class StyledURIParser(OpenAPIURIParser):
                           for p in query if isinstance(p.get(EXPLODED), dict)]
         self._nested = {p["name"] for p in param_defns
                         if p.get("in") in ("query", "path") and NESTED in (p.get("schema") or {})}
-        self.reserved: set[str] = set()    # query keys that are never an object's (a security scheme's key)
+        self._reserved = {str(key) for p in query if isinstance(p.get(EXPLODED), dict)
+                          for key in p[EXPLODED].get("reserved") or ()}
 
     def resolve_query(self, query_data: dict[str, list[str]]) -> dict[str, Any]:
         nested = {name: query_data.pop(name) for name in self._nested if name in query_data}
@@ -50,7 +51,7 @@ class StyledURIParser(OpenAPIURIParser):
         declared parameter keeps its own key; a key goes to the first object naming it as a property, else to the
         first object that takes other keys. An object sent under its own name (`?where=size,3`) takes none."""
         objects: dict[str, dict[str, str]] = {}
-        for key in [k for k in query_data if k not in self._declared and k not in self.reserved]:
+        for key in [k for k in query_data if k not in self._declared and k not in self._reserved]:
             owner = next((name for name, names, _ in self._exploded if key in names and name not in query_data), None)
             if owner is None:
                 owner = next((name for name, _, free in self._exploded if free and name not in query_data), None)

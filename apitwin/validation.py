@@ -743,13 +743,6 @@ def _prefer_full(schema: dict[str, Any], value: Any) -> Any:
 
 
 class CollectingParameterValidator(ParameterValidator):
-    def __init__(self, parameters: Any, uri_parser: Any, strict_validation: bool = False,
-                 security_query_params: Any = None) -> None:
-        super().__init__(parameters, uri_parser, strict_validation=strict_validation,
-                         security_query_params=security_query_params)
-        if hasattr(uri_parser, "reserved"):     # a security scheme's query key is never part of an exploded object
-            uri_parser.reserved = set(security_query_params or ())
-
     @staticmethod
     def validate_parameter(parameter_type: str, value: Any, param: dict, param_name: str | None = None) -> str | None:
         if is_nullable(param) and is_null(value):
