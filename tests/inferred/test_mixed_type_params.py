@@ -41,6 +41,9 @@ VALID = [
     ("/lists", {"where[n]": "true", "where[s]": "ok"}, {}, {}),
     ("/lists", {"typed[a]": "1", "typed[o][b]": "5"}, {}, {}),  # typed deepObject properties, a nested one
     ("/objects/a,1", {"obf": "b,2,s,12"}, {"X-O": "a=3"}, {}),   # plain objects: simple, form explode false, k=v
+    ("/things/{\"a\": 3}", {}, {"X-Mode": "{\"m\": \"x\"}"}, {}),  # JSON objects in a path and a header
+    ("/things/{'a': '3'}", {}, {"X-Mode": "{'m': 'x'}"}, {}),        # schemathesis 4.32.5: str() of an anyOf object
+    ("/objects/a,1", {"obf": "b,2,s,[1, 2]"}, {}, {}),               # a value holding the delimiter inside brackets
 ]
 INVALID = [
     ("/things/zz", {}, {}, {}, "key"),
@@ -65,6 +68,8 @@ INVALID = [
     ("/objects/x", {}, {}, {}, "p"),
     ("/objects/a,1", {"obf": "b,x"}, {}, {}, "obf"),
     ("/objects/a,1", {}, {"X-O": "z=3"}, {}, "X-O"),
+    ("/things/{'a': 'x'}", {}, {}, {}, "key"),
+    ("/things/{'a': 1", {}, {}, {}, "key"),
 ]
 
 
