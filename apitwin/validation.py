@@ -381,9 +381,12 @@ class CollectingFormValidation(CollectBodyProblems):
         all optional may be sent with none."""
         headers = Headers(scope=scope)
         if not int(headers.get("content-length") or 0) and "transfer-encoding" not in headers:
-            if "boundary=" not in headers.get("content-type", ""):   # later readers of the form parse it again
+            sent = headers.get("content-type", "")
+            if sent.lower().startswith("multipart/") and "boundary=" not in sent:
+                # later readers of the form (the endpoint, apitwin.forms) parse it again: an empty multipart body
+                # needs a boundary to be read as the empty form
                 scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-type"] + [
-                    (b"content-type", b"application/x-www-form-urlencoded")]
+                    (b"content-type", f"{sent}; boundary=apitwin-empty".encode("latin-1"))]
             return {}
         try:
             data = await super()._parse(stream, scope)  # type: ignore[misc]
