@@ -237,6 +237,8 @@ def _downgrade(node: Any, named: bool = False) -> None:
     _downgrade_unevaluated(node)
     _downgrade_conditionals(node)
     _downgrade_ref_siblings(node)
+    if "prefixItems" in node:
+        node.pop("items", None)   # 2020-12 `items` holds only past the tuple; 3.0's would hold for every item
     for key in _NO_30_FORM:
         node.pop(key, None)
     for key, value in node.items():
@@ -400,8 +402,10 @@ def _type_wire_values(view: dict[str, Any]) -> None:
         content = (local(op.get("requestBody")) or {}).get("content") or {}
         for media_type in _FORMS:
             schema = local((content.get(media_type) or {}).get("schema"))
-            for prop in ((schema or {}).get("properties") or {}).values() if isinstance(schema, dict) else ():
+            properties = (schema.get("properties") if isinstance(schema, dict) else None) or {}
+            for name, prop in list(properties.items()):
                 if isinstance(prop, dict):
+                    prop = properties[name] = _owned_field(view, prop)
                     _give_type(view, prop)
                     _give_field_type(view, prop)
 
@@ -578,6 +582,17 @@ def _give_form_items_type(view: dict[str, Any], prop: dict[str, Any]) -> None:
         if "type" not in items:
             _read_as_text(view, items, object_style=False)
         prop["items"] = items
+
+
+def _owned_field(view: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any]:
+    """A form field that `$ref`s an array whose items name no type (a 3.1 tuple: `prefixItems`, which the view
+    leaves out) becomes its own schema, the reference in an `allOf`, so that its items can get a type (Connexion
+    reads each value by it); other fields stay as they are."""
+    target = _pointer(view, prop["$ref"]) if isinstance(prop.get("$ref"), str) else None
+    if not (isinstance(target, dict) and target.get("type") == "array" and not _has_type(view, target.get("items"))):
+        return prop
+    rest = {key: value for key, value in prop.items() if key != "$ref" and key not in _REF_NOTES}
+    return {"allOf": [{"$ref": prop["$ref"]}], **rest, "type": "array"}
 
 
 def _give_field_type(view: dict[str, Any], prop: dict[str, Any]) -> None:

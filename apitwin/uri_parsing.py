@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.uri_parsing import OpenAPIURIParser
+from connexion.utils import coerce_type
 
 from apitwin.specs import EXPLODED, NESTED
 
@@ -44,6 +45,25 @@ class StyledURIParser(OpenAPIURIParser):
         nested = {name: path_data[name] for name in self._nested if name in path_data}
         resolved = super().resolve_path({k: v for k, v in path_data.items() if k not in nested})
         resolved.update(nested)
+        return resolved
+
+    def resolve_form(self, form_data: dict[str, Any]) -> dict[str, Any]:
+        """Connexion's, except that an array field sent as repeated keys (`pair=1&pair=a,b`, style form with explode,
+        the default) keeps its values as sent: Connexion joined them with commas and split them again, so a value
+        holding a comma became two items."""
+        if self._body_schema is None or self._body_schema.get("type") != "object":
+            return form_data
+        repeated = {}
+        for key, values in form_data.items():
+            encoding = self._body_encoding.get(key, {"style": "form"})
+            definition = self.form_defns.get(key) or {}
+            if (isinstance(values, list) and len(values) > 1 and definition.get("type") == "array"
+                    and "contentType" not in encoding and encoding.get("style", "form") == "form"
+                    and encoding.get("explode", True) is not False):
+                repeated[key] = values
+        resolved = super().resolve_form({k: v for k, v in form_data.items() if k not in repeated})
+        for key, values in repeated.items():
+            resolved[key] = coerce_type(self.form_defns[key], values, "requestBody", key)
         return resolved
 
     def _fold(self, query_data: dict[str, list[str]]) -> dict[str, dict[str, str]]:
