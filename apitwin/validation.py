@@ -650,9 +650,13 @@ def _split_outside_brackets(text: str, delimiter: str) -> list[str]:
 
 
 def _balanced(text: str) -> bool:
-    depth, quote = 0, ""
+    depth, quote, escaped = 0, "", False
     for char in text:
-        if quote:
+        if escaped:
+            escaped = False
+        elif quote and char == "\\":
+            escaped = True
+        elif quote:
             quote = "" if char == quote else quote
         elif char in "'\"":
             quote = char
