@@ -495,7 +495,12 @@ def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> Non
         if query and parameter.get("style", "form") == "form" and parameter.get("explode", True) is not False:
             parameter[EXPLODED] = {**exploded, "reserved": _query_credentials(view)}
     elif kind is None:
-        _read_as_text(view, _owned(parameter, target), object_style=parameter.get("style") == "deepObject")
+        exploded = _exploded_keys(view, target)
+        schema = _owned(parameter, target)
+        _read_as_text(view, schema, object_style=parameter.get("style") == "deepObject")
+        if "object" in schema[READINGS] and parameter.get("in") == "query" \
+                and parameter.get("style", "form") == "form" and parameter.get("explode", True) is not False:
+            parameter[EXPLODED] = {**exploded, "reserved": _query_credentials(view)}   # an object among others
 
 
 # on a query parameter of style form with explode (the defaults) and an object schema: {"names": [...], "free": bool,

@@ -44,6 +44,10 @@ VALID = [
     ("/things/{\"a\": 3}", {}, {"X-Mode": "{\"m\": \"x\"}"}, {}),  # JSON objects in a path and a header
     ("/things/{'a': '3'}", {}, {"X-Mode": "{'m': 'x'}"}, {}),        # schemathesis 4.32.5: str() of an anyOf object
     ("/objects/a,1", {"obf": "b,2,s,[1, 2]"}, {}, {}),               # a value holding the delimiter inside brackets
+    ("/things/k1", {"a": "7"}, {}, {}),                              # q's object branch, exploded: its keys
+    ("/lists", {"loose": ["{'a': [1, 2]}", "ab", "null"]}, {}, {}),  # repeated values keep their commas; literals
+    ("/lists", {}, {"X-Ids": "1,{'a': 1, 'b': 2}"}, {}),             # a header list of items holding commas
+    ("/lists", {"typed[o]": ""}, {}, {}),                            # deepObject: `p[o]=` is the empty object
 ]
 INVALID = [
     ("/things/zz", {}, {}, {}, "key"),
@@ -69,6 +73,9 @@ INVALID = [
     ("/objects/a,1", {"obf": "b,x"}, {}, {}, "obf"),
     ("/objects/a,1", {}, {"X-O": "z=3"}, {}, "X-O"),
     ("/things/{'a': 'x'}", {}, {}, {}, "key"),
+    ("/things/k1", {"a": "x"}, {}, {}, "q"),
+    ("/things/k1", {"b": "1"}, {}, {}, "b"),                          # no branch of q has it: unknown
+    ("/lists", {"loose": ["{'a': [1, 2]}", "abcd"]}, {}, {}, "loose"),
     ("/things/{'a': 1", {}, {}, {}, "key"),
 ]
 

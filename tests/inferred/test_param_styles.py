@@ -155,6 +155,15 @@ def test_an_optional_form_may_be_sent_with_no_body(client: TestClient, path: str
     assert answer.status_code < 300, answer.text
 
 
+def test_a_required_form_may_be_the_empty_form() -> None:
+    """A form Content-Type with no body is the form without fields: present, judged by its schema (mixed_params'
+    /forms requires a body whose fields are all optional); no Content-Type and no body is a missing body."""
+    client = TestClient(create_app([build(FIXTURES / "mixed_params.yaml")], settings=Settings(seed=0)))
+    answer = client.post("/forms", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 200, answer.text
+    assert client.post("/forms").status_code == 400
+
+
 # -- keywords the 3.0 view drops, checked on the 3.1 schema -------------------------------------------------------
 
 def test_prefix_items_contains_and_property_names_hold_for_parameters(client: TestClient) -> None:
