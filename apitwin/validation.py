@@ -552,8 +552,9 @@ _FAST_KEYWORDS = frozenset({
     "default", "description", "title", "example", "examples", "nullable", "readOnly", "writeOnly", "deprecated",
     "discriminator", "xml", "externalDocs",
 })
-# regex syntax Python's `re` and ECMA (jsonschema-rs) read differently: such a pattern is left to Python
-_UNSURE_PATTERN = ("[:", "(?", "\\p", "\\P", "\\Z", "\\A", "\\z", "\\b", "\\B", "\\N", "\\u", "\\x{")
+# regex syntax Python's `re` and ECMA (jsonschema-rs) read differently: such a pattern is left to Python (groups
+# `(?…)` other than the non-capturing `(?:…)` too: flags, lookarounds, named groups)
+_UNSURE_PATTERN = ("[:", "\\p", "\\P", "\\Z", "\\A", "\\z", "\\b", "\\B", "\\N", "\\u", "\\x{")
 
 
 def _fast_checkable(schema: Any, top: bool, depth: int = 0) -> bool:
@@ -568,7 +569,8 @@ def _fast_checkable(schema: Any, top: bool, depth: int = 0) -> bool:
             return False
         if key == "format" and not top and value in FORMATS.checkers:
             return False
-        if key == "pattern" and (not isinstance(value, str) or any(mark in value for mark in _UNSURE_PATTERN)):
+        if key == "pattern" and (not isinstance(value, str) or any(mark in value for mark in _UNSURE_PATTERN)
+                                 or "(?" in value.replace("(?:", "")):
             return False
         if key in ("exclusiveMinimum", "exclusiveMaximum", "uniqueItems") and not isinstance(value, bool):
             return False
