@@ -14,6 +14,7 @@ from urllib.parse import unquote_plus
 import jsonschema_rs
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import ProblemException, TypeValidationError
+from connexion.lifecycle import ConnexionRequest
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import (
     AbstractRequestBodyValidator,
@@ -1001,14 +1002,19 @@ class CollectingParameterValidator(ParameterValidator):
 
     def validate(self, scope: Any) -> None:  # noqa: D401
         """Parameter problems of an operation that takes a body wait in `state.problems` for the body's, so the
-        client gets every violation in one answer (raised once, by `apitwin.server.handling`)."""
+        client gets every violation in one answer (raised once, by `apitwin.server.handling`). The path parameters
+        as parsed here go into `state.path_params`: the endpoint hands them to the handler without parsing the path
+        again (the same URI parser class over the same definitions)."""
+        state = state_of(scope)
+        request = ConnexionRequest(scope, uri_parser=self.uri_parser)    # as Connexion's `validate`
         try:
-            super().validate(scope)
+            self.validate_request(request)
         except ApiError as exc:
-            state = state_of(scope)
             if state.plan is not None and not state.plan.accepted:
                 raise                 # no body to wait for
             state.problems.add(exc.field_errors)
+        if self.parameters.get("path"):
+            state.path_params = request.path_params     # parsed (and kept by the request) while validating
 
 
 VALIDATOR_MAP = {

@@ -60,6 +60,7 @@ class RequestState:
     patterned_query: list[tuple[str, str]] = field(default_factory=list)   # x-apitwin-query-pattern pairs
     sent_json: Any = ABSENT                    # the JSON body exactly as sent (None: empty body or `null`)
     json_null: bool = False                    # the body was a JSON `null` the schema judges (Wire.json_null_is_value)
+    path_params: dict[str, Any] | None = None  # the path parameters as validation parsed them (the endpoint's too)
 
 
 def state_of(scope: dict[str, Any]) -> RequestState:

@@ -161,3 +161,29 @@ def test_a_valid_value_skips_python_and_an_invalid_one_is_worded_by_it() -> None
     assert CollectingParameterValidator.validate_parameter("path", 0, param) == \
         "Ensure this value is greater than or equal to 1."
     assert CollectingParameterValidator.validate_parameter("path", "x", param) == "A valid integer is required."
+
+
+# --- the endpoint reuses the path parameters request validation parsed ----------------------------------------------
+
+def test_the_path_is_parsed_once_and_the_handler_gets_it_typed(fake: Any, fake_headers: dict[str, str]) -> None:
+    from apitwin.uri_parsing import StyledURIParser
+    parsed = []
+    original_parse = StyledURIParser.resolve_path
+
+    def counting(self: Any, path_data: dict[str, Any]) -> dict[str, Any]:
+        parsed.append(dict(path_data))
+        return original_parse(self, path_data)
+
+    with mock.patch.object(StyledURIParser, "resolve_path", counting):
+        answer = fake.get("/api/notes/1/", headers=fake_headers)
+    assert answer.status_code == 200, answer.text
+    assert len(parsed) == 1                   # validation's parse, not the endpoint's again
+    assert answer.json()["id"] == 1           # the store is keyed by integers: the handler got the id typed
+
+
+def test_a_path_refused_with_a_body_still_reports_both(fake: Any, fake_headers: dict[str, str]) -> None:
+    """A path parameter problem waits for the body's (an operation taking a body), and no handler runs."""
+    answer = fake.patch("/api/notes/0/", headers=fake_headers, json={"title": 5})
+    assert answer.status_code == 400, answer.text
+    text = answer.text
+    assert "note_id" in text and "greater than or equal to 1" in text and "title" in text, text
