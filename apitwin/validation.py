@@ -12,8 +12,10 @@ from collections import OrderedDict
 from typing import Any
 from urllib.parse import unquote_plus
 
+import jsonschema_rs
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import ProblemException, TypeValidationError
+from connexion.lifecycle import ConnexionRequest
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import (
     AbstractRequestBodyValidator,
@@ -583,6 +585,87 @@ def _param_validator(param: dict) -> Draft4Validator:
     return _COMPILED.get(param, "parameter", lambda: Draft4Validator(param.get("schema", param), format_checker=FORMATS))
 
 
+# --- the compiled parameter check (s5-paramcheck) -----------------------------------------------------------------
+# A parameter's schema, compiled once by jsonschema-rs, answers whether a value is valid in well under a microsecond
+# (Python's jsonschema: ~9 us for one integer). Only a "valid" answer is used: an invalid value goes through
+# `_param_validator` as before, so every message stays word for word. For that shortcut to be sound, the compiled
+# check may never accept what Python's rejects; it is built only for schemas made of keywords on which both agree
+# (or jsonschema-rs is the stricter: ECMA `$` does not match before a trailing newline), and formats are checked by
+# the same Python FormatChecker (jsonschema-rs accepts `{uuid}` and leap seconds that it rejects).
+# tests/engine/test_param_fast_check.py compares both paths on many values per parameter kind.
+_FAST_KEYWORDS = frozenset({
+    "type", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
+    "pattern", "items", "additionalItems", "minItems", "maxItems", "uniqueItems", "properties", "required",
+    "additionalProperties", "minProperties", "maxProperties", "allOf", "anyOf", "oneOf", "not", "format",
+    # annotations, no assertion
+    "default", "description", "title", "example", "examples", "nullable", "readOnly", "writeOnly", "deprecated",
+    "discriminator", "xml", "externalDocs",
+})
+# regex syntax Python's `re` and ECMA (jsonschema-rs) read differently: such a pattern is left to Python (groups
+# `(?…)` other than the non-capturing `(?:…)` too: flags, lookarounds, named groups)
+_UNSURE_PATTERN = ("[:", "\\p", "\\P", "\\Z", "\\A", "\\z", "\\b", "\\B", "\\N", "\\u", "\\x{")
+
+
+def _fast_checkable(schema: Any, top: bool, depth: int = 0) -> bool:
+    """Whether `schema` is made only of keywords the compiled check judges as Python's jsonschema does; a format
+    Python checks only at the top (checked there with Python's FormatChecker)."""
+    if not isinstance(schema, dict) or depth > 16:
+        return False
+    for key, value in schema.items():
+        if key.startswith("x-"):
+            continue
+        if key not in _FAST_KEYWORDS:
+            return False
+        if key == "format" and not top and value in FORMATS.checkers:
+            return False
+        if key == "pattern" and (not isinstance(value, str) or any(mark in value for mark in _UNSURE_PATTERN)
+                                 or "(?" in value.replace("(?:", "")):
+            return False
+        if key in ("exclusiveMinimum", "exclusiveMaximum", "uniqueItems") and not isinstance(value, bool):
+            return False
+        if key in ("items", "additionalItems", "additionalProperties", "not") and isinstance(value, dict) \
+                and not _fast_checkable(value, False, depth + 1):
+            return False
+        if key == "items" and isinstance(value, list) \
+                and not all(_fast_checkable(sub, False, depth + 1) for sub in value):
+            return False
+        if key in ("allOf", "anyOf", "oneOf") and not (
+                isinstance(value, list) and all(_fast_checkable(sub, False, depth + 1) for sub in value)):
+            return False
+        if key == "properties" and not (isinstance(value, dict) and all(
+                _fast_checkable(sub, False, depth + 1) for sub in value.values())):
+            return False
+    return True
+
+
+def _build_fast_check(param: dict[str, Any]) -> Any:
+    schema = param.get("schema")
+    if not isinstance(schema, dict) or READINGS in schema or NESTED in schema or FULL_SCHEMA in schema \
+            or not _fast_checkable(schema, True):
+        return None
+    try:
+        rs = jsonschema_rs.Draft4Validator(schema, validate_formats=False)
+    except Exception:  # noqa: BLE001 - a schema jsonschema-rs cannot compile: Python's check only
+        return None
+    is_valid = rs.is_valid
+    fmt = schema.get("format")
+    conforms = FORMATS.conforms if fmt in FORMATS.checkers else None
+
+    def check(value: Any) -> bool:
+        try:
+            valid = is_valid(value)
+        except Exception:  # noqa: BLE001 - a value it cannot read (a huge integer...): Python's check judges
+            return False
+        return valid and (conforms is None or conforms(value, fmt))
+    return check
+
+
+def fast_check(param: dict[str, Any]) -> Any:
+    """The parameter's compiled check (value → True when certainly valid), or None where only Python's applies
+    (readings, nested arrays, a 3.1 schema beside the view, keywords outside `_FAST_KEYWORDS`)."""
+    return _COMPILED.get(param, "fast", lambda: _build_fast_check(param))
+
+
 def wire_readings(schema: dict[str, Any], text: str) -> list[Any]:
     """The values a parameter or form field sent as `text` may stand for, for a schema allowing several types
     (READINGS, apitwin.specs): as sent, then as each listed type that reads it."""
@@ -906,6 +989,9 @@ class CollectingParameterValidator(ParameterValidator):
                 return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(judged))) or None
             message = None
         else:
+            fast = fast_check(param)
+            if fast is not None and fast(value):   # compiled (jsonschema-rs): the common, valid case
+                return None
             messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]
             custom = [m for m in messages if isinstance(m, CustomText)]
             if custom:
@@ -964,14 +1050,19 @@ class CollectingParameterValidator(ParameterValidator):
 
     def validate(self, scope: Any) -> None:  # noqa: D401
         """Parameter problems of an operation that takes a body wait in `state.problems` for the body's, so the
-        client gets every violation in one answer (raised once, by `apitwin.server.handling`)."""
+        client gets every violation in one answer (raised once, by `apitwin.server.handling`). The path parameters
+        as parsed here go into `state.path_params`: the endpoint hands them to the handler without parsing the path
+        again (the same URI parser class over the same definitions)."""
+        state = state_of(scope)
+        request = ConnexionRequest(scope, uri_parser=self.uri_parser)    # as Connexion's `validate`
         try:
-            super().validate(scope)
+            self.validate_request(request)
         except ApiError as exc:
-            state = state_of(scope)
             if state.plan is not None and not state.plan.accepted:
                 raise                 # no body to wait for
             state.problems.add(exc.field_errors)
+        if self.parameters.get("path"):
+            state.path_params = request.path_params     # parsed (and kept by the request) while validating
 
 
 VALIDATOR_MAP = {

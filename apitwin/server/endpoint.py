@@ -185,7 +185,9 @@ class OperationEndpoint:
                       scope: dict) -> dict[str, Any]:
         sanitize, arguments, has_kwargs = self.sanitize, self.arguments, self.has_kwargs
         kwargs: dict[str, Any] = {}
-        for name, value in request.path_params.items():
+        state = scope.get(SCOPE_KEY)    # the path as request validation parsed it (apitwin.validation), if it ran
+        path_params = state.path_params if state is not None and state.path_params is not None else request.path_params
+        for name, value in path_params.items():
             definition = self.path_definitions.get(name)
             kwargs[sanitize(name)] = value if definition is None else _value(value, definition)
         # no query string: no query parameters (the URI parser resolves an empty mapping to an empty one)

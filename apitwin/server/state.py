@@ -62,6 +62,7 @@ class RequestState:
     handler_json: Any = ABSENT                 # that body as the endpoint would read it again, when the validator's
                                                # strict UTF-8 parse is exactly that reading (ABSENT: read it again)
     json_null: bool = False                    # the body was a JSON `null` the schema judges (Wire.json_null_is_value)
+    path_params: dict[str, Any] | None = None  # the path parameters as validation parsed them (the endpoint's too)
 
 
 def state_of(scope: dict[str, Any]) -> RequestState:
