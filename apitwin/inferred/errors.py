@@ -13,6 +13,7 @@ from apitwin.inferred.auth import challenge as auth_challenge, lacks_credentials
 from apitwin.inferred.model import Model
 from apitwin.inferred.schemas import json_media
 from apitwin.inferred.values import compose, generate
+from apitwin.specs import HTTP_METHODS, UNKNOWN_QUERY
 
 MESSAGE = ("message", "detail", "details", "error_description", "errormessage", "error_message", "description",
            "msg", "reason", "title", "error", "text")
@@ -59,6 +60,37 @@ def documented_status(status: int, responses: dict[str, Any], nearest: tuple[int
         if documented(other):
             return other
     return status
+
+
+# Statuses by which an operation documents that it refuses bad input. A real server answers a query parameter it does
+# not declare with 400 only if it refuses input at all; where an operation documents none of these, its API is one
+# that ignores what it does not bind (as Spring and most servers do), and a 400 would be a status the document never
+# promises (schemathesis' status_code_conformance; Pi-hole's GETs documenting only 200 and 401).
+INPUT_REFUSALS = ("400", "4XX", "422", "DEFAULT")
+
+
+def refuses_input(responses: Any) -> bool:
+    """Whether an operation's responses document a refusal of bad input (400, 4XX, 422 or default)."""
+    return isinstance(responses, dict) and any(str(code).upper() in INPUT_REFUSALS for code in responses)
+
+
+def unknown_query_view(view: dict[str, Any]) -> dict[str, Any]:
+    """Connexion's in-memory view with `x-apitwin-unknown-query: ignore` on each operation that documents no refusal
+    of input (the engine then lets its undeclared query parameters through, unvalidated and not passed on); the
+    others keep the document's rule (400). The served document is not touched."""
+    paths = view.get("paths")
+    if not isinstance(paths, dict):
+        return view
+    marked: dict[str, Any] = {}
+    for path, item in paths.items():
+        if not isinstance(item, dict):
+            continue
+        ignoring = {method: {**operation, UNKNOWN_QUERY: "ignore"} for method, operation in item.items()
+                    if method in HTTP_METHODS and isinstance(operation, dict) and UNKNOWN_QUERY not in operation
+                    and not refuses_input(operation.get("responses"))}
+        if ignoring:
+            marked[path] = {**item, **ignoring}
+    return {**view, "paths": {**paths, **marked}} if marked else view
 
 
 class ErrorRenderer:
