@@ -80,9 +80,10 @@ def refuses_input(responses: Any) -> bool:
 def unknown_query_view(view: dict[str, Any]) -> dict[str, Any]:
     """Connexion's in-memory view with `x-apitwin-unknown-query: ignore` on each operation that documents no refusal
     of input (the engine then lets its undeclared query parameters through, unvalidated and not passed on); the
-    others keep the document's rule (400). The served document is not touched."""
+    others keep the engine's rule (400). A document whose root sets the extension keeps its own rule; the served
+    document is not touched."""
     paths = view.get("paths")
-    if not isinstance(paths, dict):
+    if not isinstance(paths, dict) or UNKNOWN_QUERY in view:     # the document's root says what its API does
         return view
     marked: dict[str, Any] = {}
     for path, item in paths.items():

@@ -67,6 +67,14 @@ def test_an_operation_documenting_a_refusal_keeps_refusing_them(tmp_path: Path):
         assert client.get(path, params={"limit": "5"}).status_code == 200
 
 
+def test_a_document_root_saying_refuse_keeps_refusing(tmp_path: Path):
+    path = _document(tmp_path)
+    path.write_text(yaml.safe_dump({**yaml.safe_load(path.read_text()), "x-apitwin-unknown-query": "refuse"}))
+    client = serve(path)
+    client.cookies.set("sid", "any")
+    assert client.get("/quiet", params={"unheard-of": "1"}).status_code == 400
+
+
 def test_the_mark_is_in_connexions_view_only(tmp_path: Path):
     client = serve(_document(tmp_path))
     served = client.get("/openapi.json").json()
@@ -80,4 +88,5 @@ def test_the_mark_is_in_connexions_view_only(tmp_path: Path):
     assert marked["paths"]["/a"]["parameters"] == []
     assert marked["paths"]["/b"] is view["paths"]["/b"]
     assert "x-apitwin-unknown-query" not in view["paths"]["/a"]["get"]      # the input view is not changed
+    assert unknown_query_view({**view, "x-apitwin-unknown-query": "refuse"})["paths"] is view["paths"]
     assert refuses_input({"4xx": {}}) and not refuses_input({"404": {}, "401": {}}) and not refuses_input(None)
