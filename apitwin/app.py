@@ -63,6 +63,7 @@ from apitwin.settings import Settings
 from apitwin.swagger_ui import SwaggerUi, UiDocument, login_operations
 from apitwin.specs import UNKNOWN_QUERY, SpecDocuments, connexion_view, load_spec, operation_index, spec_base_path
 from apitwin.validation import VALIDATOR_MAP
+from apitwin.uri_parsing import StyledURIParser
 from apitwin.webhooks import DeliveryPolicy, TargetPolicy, WebhookDispatcher
 
 ADMIN_SPEC = package_path("apitwin", "admin.yaml")
@@ -170,6 +171,7 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
         __name__,
         specification_dir=ADMIN_SPEC.parent,
         validator_map=VALIDATOR_MAP,
+        uri_parser_class=StyledURIParser,    # exploded form objects, arrays of arrays (apitwin.uri_parsing)
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),  # apitwin.swagger_ui, specs.SpecDocuments
         # Connexion's layers kept (last-resort 500, exceptions, routing, lifespan), then apitwin's innermost two
         middlewares=[*connexion_patches.middleware_stack(), OperationLayer, Handling],

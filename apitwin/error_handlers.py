@@ -15,12 +15,11 @@ from starlette.exceptions import HTTPException
 
 from apitwin import runtime
 from apitwin.errors import ApiError
+from apitwin.http_methods import HTTP_METHODS
 from apitwin.server.render import render as render_error
 from apitwin.specs import route_order
 
 log = logging.getLogger("apitwin")
-
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
 def render(error: ApiError) -> ConnexionResponse:

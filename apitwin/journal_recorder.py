@@ -12,10 +12,10 @@ import re
 import time
 from typing import Any, Iterable
 
+from apitwin.http_methods import HTTP_METHODS
 from apitwin.journal import Exchange, Journal
 from apitwin.runtime import ADMIN_PREFIX
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _TEMPLATE = re.compile(r"\\\{[^/]+?\\\}")
 
 

@@ -104,6 +104,8 @@ class Tooling:
     seed_records: Callable[[Runtime], Iterable[tuple[str, str, Any]]] | None = None
     # `apitwin check-drift` smoke run: auth headers, from a test client
     smoke_headers: Callable[[Any], dict[str, str]] | None = None
+    # `apitwin check-drift` smoke run: query parameters every call carries (an API key sent in the query)
+    smoke_params: Callable[[Any], dict[str, str]] | None = None
     # `apitwin contract`: this API's apitwin.contract.profiles.Profile
     contract_profile: Callable[[], Any] | None = None
     # `apitwin serve` banner: the seeded accounts a user can log in with, as (username, password, note), best first;

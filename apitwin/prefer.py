@@ -18,7 +18,7 @@ import re
 from asyncio import sleep
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 from starlette.responses import Response
 
@@ -102,13 +102,16 @@ def intake(scope: dict, state: RequestState) -> None:
             raw.update({k: ("Prefer", v) for k, v in parse_header(value.decode("latin-1")).items()})
     query = scope.get("query_string", b"")
     if b"__" in query:
-        kept = []
-        for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        kept, twins = [], False
+        for part in query.split(b"&"):
+            [(key, value)] = parse_qsl(part.decode("latin-1"), keep_blank_values=True) or [("", "")]
             if key.startswith("__") and key[2:] in KEYS:
                 raw[key[2:]] = (key, value)
+                twins = True
             else:
-                kept.append((key, value))
-        scope["query_string"] = urlencode(kept).encode("latin-1")
+                kept.append(part)     # as sent: re-encoding would turn a value's literal `,` into `%2C`
+        if twins:
+            scope["query_string"] = b"&".join(kept)
     if raw:
         journal.note_prefer({name: value for name, (_, value) in raw.items()})
         rt = state.runtime

@@ -16,9 +16,9 @@ from starlette.responses import Response
 from connexion.json_schema import resolve_refs
 
 from apitwin import content_cache
+from apitwin.http_methods import HTTP_METHODS
 from apitwin.plaindata import deep_copy
 
-HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 _DATA_KEYS = {"example", "examples", "default", "enum", "const", "x-examples"}
 
 
@@ -72,10 +72,108 @@ def connexion_view(spec: dict[str, Any]) -> dict[str, Any]:
     info.pop("summary", None)
     if isinstance(info.get("license"), dict):
         info["license"].pop("identifier", None)
+    wider = _wider_wire_schemas(spec)
     _downgrade(view)
     _type_wire_values(view)
     drop_invalid_defaults(view)
+    _note_full_schemas(view, wider)
     return view
+
+
+# on a parameter's schema, or a form body's, in the view: the 3.1 schema as JSON text (a standalone document: the
+# schema under `allOf`, whatever it `$ref`s at its own pointer), where the view left out a keyword with no 3.0 form
+# (`prefixItems`, `contains`, `propertyNames`, …); apitwin.validation checks values against it too. Text, so that
+# Connexion's reference resolution and copies leave it alone.
+FULL_SCHEMA = "x-apitwin-schema-31"
+
+
+def _wire_places(doc: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
+    """(pointer of the place, schema) for every parameter schema and form body schema of `doc` (parameters by
+    their own pointer; a `$ref`'d parameter is found at its component)."""
+    places: list[tuple[tuple[str, ...], Any]] = []
+
+    def parameters(owner: Any, at: tuple[str, ...]) -> None:
+        for index, parameter in enumerate(owner.get("parameters") or [] if isinstance(owner, dict) else []):
+            if isinstance(parameter, dict) and "schema" in parameter:
+                places.append(((*at, "parameters", str(index), "schema"), parameter["schema"]))
+
+    for name, parameter in ((doc.get("components") or {}).get("parameters") or {}).items():
+        if isinstance(parameter, dict) and "schema" in parameter:
+            places.append((("components", "parameters", name, "schema"), parameter["schema"]))
+    for path, item in (doc.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        parameters(item, ("paths", path))
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            parameters(operation, ("paths", path, method))
+            body = operation.get("requestBody")
+            if isinstance(body, dict) and "$ref" not in body:
+                for media_type in _FORMS:
+                    media = (body.get("content") or {}).get(media_type)
+                    if isinstance(media, dict) and "schema" in media:
+                        places.append((("paths", path, method, "requestBody", "content", media_type, "schema"),
+                                       media["schema"]))
+    return places
+
+
+def _wider_wire_schemas(spec: dict[str, Any]) -> dict[tuple[str, ...], str]:
+    """pointer → FULL_SCHEMA text, for the parameter and form body schemas of a 3.1 document the view widens."""
+    out: dict[tuple[str, ...], str] = {}
+    for place, schema in _wire_places(spec):
+        refs: dict[str, Any] = {}
+        if _lossy(spec, schema, refs):
+            root: dict[str, Any] = {"allOf": [schema]}
+            for ref, target in refs.items():
+                node = root
+                tokens = [t.replace("~1", "/").replace("~0", "~") for t in ref[2:].split("/")]
+                for token in tokens[:-1]:
+                    node = node.setdefault(token, {})
+                if isinstance(node, dict):
+                    node[tokens[-1]] = target
+            try:
+                out[place] = json.dumps(root)
+            except (TypeError, ValueError):     # not JSON (a YAML date key): the view's check stays the only one
+                continue
+    return out
+
+
+def _lossy(spec: dict[str, Any], schema: Any, refs: dict[str, Any], named: bool = False) -> bool:
+    """Whether `schema` (its local `$ref`s followed, each recorded in `refs`) uses a keyword in _LOSSY."""
+    found = False
+    pending: list[tuple[Any, bool]] = [(schema, named)]
+    while pending:
+        node, named = pending.pop()
+        if isinstance(node, list):
+            pending.extend((item, False) for item in node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        if named:
+            pending.extend((value, False) for value in node.values())
+            continue
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/") and ref not in refs:
+            refs[ref] = _pointer(spec, ref)
+            pending.append((refs[ref], False))
+        found = found or any(key in _LOSSY for key in node)
+        for key, value in node.items():
+            if key not in _DATA_KEYS and not str(key).startswith("x-"):
+                pending.append((value, key in _NAME_MAPS))
+    return found
+
+
+def _note_full_schemas(view: dict[str, Any], wider: dict[tuple[str, ...], str]) -> None:
+    for place, text in wider.items():
+        node: Any = view
+        for token in place:
+            if isinstance(node, list):
+                node = node[int(token)] if int(token) < len(node) else None
+            else:
+                node = node.get(token) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node[FULL_SCHEMA] = text
 
 
 # keys whose value maps names to objects: such a map is no schema even when a name is `default` or `type`
@@ -139,6 +237,8 @@ def _downgrade(node: Any, named: bool = False) -> None:
     _downgrade_unevaluated(node)
     _downgrade_conditionals(node)
     _downgrade_ref_siblings(node)
+    if "prefixItems" in node:
+        node.pop("items", None)   # 2020-12 `items` holds only past the tuple; 3.0's would hold for every item
     for key in _NO_30_FORM:
         node.pop(key, None)
     for key, value in node.items():
@@ -151,6 +251,8 @@ def _downgrade(node: Any, named: bool = False) -> None:
 # checked on the 3.1 document, apitwin.server.plans)
 _NO_30_FORM = ("prefixItems", "contains", "minContains", "maxContains", "propertyNames", "unevaluatedItems",
                "patternProperties", "contentSchema", "$anchor", "$dynamicAnchor", "$dynamicRef", "$vocabulary")
+# keywords the view drops (or keeps only in some uses): a schema holding one accepts less than its view
+_LOSSY = set(_NO_30_FORM) | {"unevaluatedProperties", "dependentSchemas"}
 
 
 _SUBSCHEMA = ("items", "not", "if", "then", "else", "contains", "propertyNames", "unevaluatedItems")
@@ -304,8 +406,10 @@ def _type_wire_values(view: dict[str, Any]) -> None:
         content = (local(op.get("requestBody")) or {}).get("content") or {}
         for media_type in _FORMS:
             schema = local((content.get(media_type) or {}).get("schema"))
-            for prop in ((schema or {}).get("properties") or {}).values() if isinstance(schema, dict) else ():
+            properties = (schema.get("properties") if isinstance(schema, dict) else None) or {}
+            for name, prop in list(properties.items()):
                 if isinstance(prop, dict):
+                    prop = properties[name] = _owned_field(view, prop)
                     _give_type(view, prop)
                     _give_field_type(view, prop)
 
@@ -363,7 +467,9 @@ def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> Non
     if not isinstance(target, dict):
         return
     kind = target.get("type")
-    if kind == "array" and not _has_type(view, target.get("items")):
+    if kind == "array" and _holds_arrays(view, target.get("items")):
+        _read_nested(parameter, _owned(parameter, target))
+    elif kind == "array" and not _has_type(view, target.get("items")):
         schema = _owned(parameter, target)
         items = deep_copy(target["items"]) if isinstance(target.get("items"), dict) else {}
         items = {"allOf": [items]} if "$ref" in items else items
@@ -378,16 +484,89 @@ def _give_parameter_type(view: dict[str, Any], parameter: dict[str, Any]) -> Non
         # defaults (which Connexion fills in from `properties`) up to the object's `default`
         schema = _owned(parameter, target)
         defaults = _property_defaults(view, target.get("properties") or {}, 0)
+        exploded = _exploded_keys(view, target)
         inner = {key: value for key, value in schema.items() if key not in ("default", "nullable")}
         for key in list(schema):
             if key not in ("default", "nullable"):
                 del schema[key]
-        deep = parameter.get("style") == "deepObject"
-        schema.update({"type": "object" if deep else "string", "allOf": [inner], READINGS: ["object"]})
-        if defaults and "default" not in schema and deep:
+        # in the query the view keeps `type: object`, so its properties' defaults stay the object's default (handed
+        # to the handler when the parameter is absent, as Connexion does); a path, header or cookie object arrives
+        # as text, judged by READINGS
+        query = parameter.get("in") == "query"
+        schema.update({"type": "object" if query else "string", "allOf": [inner], READINGS: ["object"]})
+        if defaults and "default" not in schema and query:
             schema["default"] = defaults
+        if query and parameter.get("style", "form") == "form" and parameter.get("explode", True) is not False:
+            parameter[EXPLODED] = {**exploded, "reserved": _query_credentials(view)}
     elif kind is None:
-        _read_as_text(view, _owned(parameter, target), object_style=parameter.get("style") == "deepObject")
+        exploded = _exploded_keys(view, target)
+        schema = _owned(parameter, target)
+        _read_as_text(view, schema, object_style=parameter.get("style") == "deepObject")
+        if "object" in schema[READINGS] and parameter.get("in") == "query" \
+                and parameter.get("style", "form") == "form" and parameter.get("explode", True) is not False:
+            parameter[EXPLODED] = {**exploded, "reserved": _query_credentials(view)}   # an object among others
+
+
+# on a query parameter of style form with explode (the defaults) and an object schema: {"names": [...], "free": bool,
+# "reserved": [...]} — the property names whose query keys make up the object (`?size=3&color=red` is
+# `where={size: 3, color: red}`), whether keys no property names join it too (a schema allowing other properties),
+# and the keys that never do (an apiKey scheme's); read by apitwin.uri_parsing
+EXPLODED = "x-apitwin-exploded"
+# on a parameter schema whose array items are arrays (no OpenAPI style spells them): {"delimiter": outer delimiter of
+# its style, "explode": each repeated query value one item};
+# apitwin.uri_parsing keeps the values as sent and apitwin.validation reads them (apitwin.validation.nested_readings)
+NESTED = "x-apitwin-nested"
+_DELIMITERS = {"form": ",", "simple": ",", "pipeDelimited": "|", "spaceDelimited": " "}
+
+
+def _exploded_keys(view: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The query keys an exploded form object is made of: its properties' names (from its allOf/anyOf/oneOf
+    branches too), and whether other keys belong to it (no `additionalProperties: false` where it declares its
+    properties)."""
+    names: list[str] = []
+    free = False
+    pending, seen = [schema], 0
+    while pending and seen < 64:
+        node = pending.pop(0)
+        seen += 1
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            node = _pointer(view, node["$ref"])
+        if not isinstance(node, dict):
+            continue
+        if isinstance(node.get("properties"), dict) or node.get("type") == "object":
+            names.extend(name for name in (node.get("properties") or {}) if name not in names)
+            free = free or node.get("additionalProperties", True) is not False
+        for key in ("allOf", "anyOf", "oneOf"):
+            pending.extend(node.get(key) or [])
+    return {"names": names, "free": free}
+
+
+def _query_credentials(view: dict[str, Any]) -> list[str]:
+    """The query keys of the document's apiKey schemes: a credential, never part of an exploded object."""
+    schemes = ((view.get("components") or {}).get("securitySchemes") or {}).values()
+    return sorted({str(scheme["name"]) for scheme in schemes if isinstance(scheme, dict)
+                   and scheme.get("type") == "apiKey" and scheme.get("in") == "query" and "name" in scheme})
+
+
+def _holds_arrays(view: dict[str, Any], items: Any) -> bool:
+    """Array items that are (or may be) arrays themselves."""
+    target = _pointer(view, items["$ref"]) if isinstance(items, dict) and isinstance(items.get("$ref"), str) \
+        else items
+    kinds = _kinds(view, target, 0) if isinstance(target, dict) else None
+    return bool(kinds and "array" in kinds)
+
+
+def _read_nested(parameter: dict[str, Any], schema: dict[str, Any]) -> None:
+    """An array of arrays, as text: the schema moves into an allOf (Connexion's split would lose the inner arrays),
+    its outer delimiter noted (NESTED)."""
+    inner = {key: value for key, value in schema.items() if key not in ("nullable",)}
+    for key in list(schema):
+        if key != "nullable":
+            del schema[key]
+    style = parameter.get("style") or ("form" if parameter.get("in") in ("query", "cookie") else "simple")
+    explode = parameter.get("explode", style == "form") is not False
+    schema.update({"type": "string", "allOf": [inner], READINGS: ["array"],
+                   NESTED: {"delimiter": _DELIMITERS.get(style, ","), "explode": explode}})
 
 
 def _property_defaults(view: dict[str, Any], properties: dict[str, Any], depth: int) -> dict[str, Any]:
@@ -412,6 +591,17 @@ def _give_form_items_type(view: dict[str, Any], prop: dict[str, Any]) -> None:
         if "type" not in items:
             _read_as_text(view, items, object_style=False)
         prop["items"] = items
+
+
+def _owned_field(view: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any]:
+    """A form field that `$ref`s an array whose items name no type (a 3.1 tuple: `prefixItems`, which the view
+    leaves out) becomes its own schema, the reference in an `allOf`, so that its items can get a type (Connexion
+    reads each value by it); other fields stay as they are."""
+    target = _pointer(view, prop["$ref"]) if isinstance(prop.get("$ref"), str) else None
+    if not (isinstance(target, dict) and target.get("type") == "array" and not _has_type(view, target.get("items"))):
+        return prop
+    rest = {key: value for key, value in prop.items() if key != "$ref" and key not in _REF_NOTES}
+    return {"allOf": [{"$ref": prop["$ref"]}], **rest, "type": "array"}
 
 
 def _give_field_type(view: dict[str, Any], prop: dict[str, Any]) -> None:

@@ -21,10 +21,11 @@ from starlette.responses import Response
 
 from swagger_ui_bundle import swagger_ui_path
 
+from apitwin.http_methods import HTTP_METHODS
+
 ASSETS: Traversable = swagger_ui_path
 MEDIA_TYPES = {".js": b"text/javascript; charset=utf-8", ".css": b"text/css; charset=utf-8", ".png": b"image/png",
                ".map": b"application/json"}
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ schema dumps in messages. Messages are short and human: what is wrong with which
 """
 from __future__ import annotations
 
+import ast
 import json
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import unquote_plus
 
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import ProblemException, TypeValidationError
@@ -20,8 +22,9 @@ from connexion.validators import (
     ParameterValidator,
 )
 from connexion.utils import coerce_type, is_null, is_nullable
+from starlette.datastructures import Headers
 from starlette.formparsers import MultiPartException
-from jsonschema import Draft4Validator, ValidationError
+from jsonschema import Draft4Validator, Draft202012Validator, ValidationError
 
 from apitwin import lenient_json, xmlbody
 from apitwin.errors import ApiError, FieldErrorCollector
@@ -29,7 +32,7 @@ from apitwin.server import jsonio
 from apitwin.server.connexion_seam import token_info
 from apitwin.server.plans import FORMATS, as_request
 from apitwin.server.state import RequestState, state_of
-from apitwin.specs import READINGS
+from apitwin.specs import FULL_SCHEMA, NESTED, READINGS
 
 REQUIRED_MESSAGE = "This field is required."
 
@@ -132,6 +135,12 @@ def humanize(err: ValidationError) -> str:
         return PatternText(f"{json.dumps(value)} does not have the expected form.")
     if err.validator in ("anyOf", "oneOf"):
         return "Not a valid value for this field."
+    if err.validator in ("contains", "minContains", "maxContains"):
+        return "The list does not hold the items it must (contains)."
+    if err.validator in ("unevaluatedProperties", "unevaluatedItems"):
+        return "Holds more than the schema allows."
+    if err.validator == "propertyNames":
+        return "A name in it is not allowed."
     return err.message.split("\n", 1)[0]
 
 
@@ -351,6 +360,16 @@ class CollectingFormValidation(CollectBodyProblems):
     """Form bodies (urlencoded, multipart): every violation per field, one compiled validator per schema."""
 
     _schema: Any
+    _required: bool
+
+    async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
+        """A form Content-Type with an empty body is the empty form, which a required body may be (a form with no
+        field sent is present; its schema judges it): Connexion called it a missing body."""
+        if self._required and any(key == b"content-type" for key, _ in scope.get("headers", ())):
+            headers = Headers(scope=scope)
+            if not int(headers.get("content-length") or 0) and "transfer-encoding" not in headers:
+                self._required = False
+        return await super().wrap_receive(receive, scope=scope)
 
     @property
     def _validator(self) -> Any:
@@ -360,13 +379,26 @@ class CollectingFormValidation(CollectBodyProblems):
 
     def _validate(self, body: Any) -> Any:
         errors = collect(self._validator.iter_errors(body))
+        if not errors and isinstance(body, dict) and FULL_SCHEMA in self._schema:
+            errors = _full_form_errors(full_schema(self._schema), body)
         if errors:
             raise ApiError(400, [], errors)
         return body
 
     async def _parse(self, stream: Any, scope: Any) -> Any:
         """A malformed form (multipart without boundary, parts that do not match it) is the client's 400; Starlette
-        raises its own exceptions for those, which Connexion would answer with a 500."""
+        raises its own exceptions for those, which Connexion would answer with a 500. An empty body is the empty
+        form, whatever the Content-Type says (a multipart one without a boundary included): a form whose fields are
+        all optional may be sent with none."""
+        headers = Headers(scope=scope)
+        if not int(headers.get("content-length") or 0) and "transfer-encoding" not in headers:
+            sent = headers.get("content-type", "")
+            if sent.lower().startswith("multipart/") and "boundary=" not in sent:
+                # later readers of the form (the endpoint, apitwin.forms) parse it again: an empty multipart body
+                # needs a boundary to be read as the empty form
+                scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"content-type"] + [
+                    (b"content-type", f"{sent}; boundary=apitwin-empty".encode("latin-1"))]
+            return {}
         try:
             data = await super()._parse(stream, scope)  # type: ignore[misc]
         except (MultiPartException, AssertionError, ValueError, KeyError) as exc:
@@ -377,6 +409,22 @@ class CollectingFormValidation(CollectBodyProblems):
         if isinstance(data, dict) and _read_fields(self._schema) is not self._schema:   # some field has READINGS
             data = {key: read_by_schema(properties.get(key), value) for key, value in data.items()}
         return data
+
+
+def _full_form_errors(full: Any, body: dict[str, Any]) -> dict[str, list[str]]:
+    """The 3.1 schema's errors for a form body whose fields arrive as text: each field as sent, or with its leaves
+    typed (`pair=1&pair=a` for `prefixItems: [integer, string]`) where that leaves fewer errors."""
+    if full.is_valid(body):
+        return {}
+    best, count = body, sum(1 for _ in full.iter_errors(body))
+    for key, value in body.items():
+        typed = _typed_leaves(value)
+        if typed != value:
+            trial = {**best, key: typed}
+            errors = sum(1 for _ in full.iter_errors(trial))
+            if errors < count:
+                best, count = trial, errors
+    return {} if count == 0 else collect(full.iter_errors(best))
 
 
 def form_properties(schema: Any, out: dict[str, Any] | None = None, depth: int = 0) -> dict[str, Any]:
@@ -504,17 +552,40 @@ def wire_readings(schema: dict[str, Any], text: str) -> list[Any]:
         elif kind == "array":
             out.append(text.split(",") if text else [])     # simple, or form with explode false: a,b,c
         elif kind == "object":
-            parts = text.split(",") if text else []
-            if not parts:                                     # the empty object: nothing after `name=`
-                pairs = {}
-            elif all("=" in part for part in parts):          # simple with explode: k=v,k=v
-                pairs = dict(part.split("=", 1) for part in parts)
-            elif len(parts) % 2 == 0:                         # simple, or form with explode false: k,v,k,v
-                pairs = dict(zip(parts[::2], parts[1::2]))
-            else:
-                continue
-            out.extend([pairs, _by_properties(schema, pairs), _typed_leaves(pairs)])
+            for pairs in _object_texts(text):
+                out.extend([pairs, _by_properties(schema, pairs), _typed_leaves(pairs)])
+    if text[:1] in ("[", "{"):       # a list or object written out (JSON, or a Python literal): for a schema allowing it
+        literal = _literal(text.strip())
+        if isinstance(literal, (list, dict)):
+            out.append(literal)
+    elif text == "null":             # JSON's null, for a schema allowing it
+        out.append(None)
     return out
+
+
+def _object_texts(text: str) -> list[dict[str, Any]]:
+    """The objects `text` may spell: `k,v,k,v` (simple; form with explode false), `k=v,k=v` (simple with explode),
+    each also split only outside brackets and quotes (a value that is itself a list: `k,[1, 2]`), and a JSON object
+    (or a Python dict literal: schemathesis 4.32.5 writes an object it generated for a path or header parameter whose
+    schema offers it only in an anyOf/oneOf branch with `str()`, `{'a': '0'}`)."""
+    if not text:
+        return [{}]                                       # the empty object: nothing after `name=`
+    found: list[dict[str, Any]] = []
+    splits = [text.split(",")]
+    if any(mark in text for mark in "[{'\""):
+        bracketed = _split_outside_brackets(text, ",")
+        if bracketed != splits[0]:
+            splits.append(bracketed)
+    for parts in splits:
+        if all("=" in part for part in parts):
+            found.append(dict(part.split("=", 1) for part in parts))
+        if len(parts) % 2 == 0:
+            found.append(dict(zip(parts[::2], parts[1::2])))
+    if text.lstrip().startswith("{"):
+        literal = _literal(text.strip())
+        if isinstance(literal, dict):
+            found.append({str(key): value for key, value in literal.items()})
+    return found
 
 
 def _typed_leaves(value: Any) -> Any:
@@ -522,6 +593,8 @@ def _typed_leaves(value: Any) -> Any:
     the wire has only strings, the schema judges the values they stand for."""
     if isinstance(value, dict):
         return {key: _typed_leaves(leaf) for key, leaf in value.items()}
+    if isinstance(value, list):
+        return [_typed_leaves(leaf) for leaf in value]
     if not isinstance(value, str):
         return value
     if value in ("true", "false"):
@@ -559,6 +632,8 @@ def _by_properties(schema: dict[str, Any], value: dict[str, Any]) -> dict[str, A
             out[key] = leaf
         elif isinstance(leaf, dict):
             out[key] = _by_properties(prop, leaf)
+        elif leaf == "" and prop.get("type") in ("object", "array"):   # `p[o]=`: the empty object (or list)
+            out[key] = {} if prop["type"] == "object" else []
         else:
             checker = _COMPILED.get(prop, "leaf", lambda prop=prop: Draft4Validator(prop, format_checker=FORMATS))
             text = {**prop, READINGS: ["boolean", "integer", "number"]}
@@ -568,9 +643,102 @@ def _by_properties(schema: dict[str, Any], value: dict[str, Any]) -> dict[str, A
 
 
 def _readings(schema: dict[str, Any], value: Any) -> list[Any]:
+    if isinstance(schema.get(NESTED), dict):
+        return [typed for reading in nested_readings(schema[NESTED], value)
+                for typed in (reading, _typed_leaves(reading))]
     if isinstance(value, str):
         return wire_readings(schema, value)
     return [value, _by_properties(schema, value), _typed_leaves(value)]
+
+
+_LITERAL_LIMIT = 4096    # longest text read as a JSON or Python literal (bounded work per value)
+
+
+def _literal(text: str) -> Any:
+    """`text` as a JSON value, else as a Python literal (schemathesis 4.32 writes a nested list's items with
+    `str()`: `['a', 'b']`); None when it is neither."""
+    if len(text) > _LITERAL_LIMIT:
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _split_outside_brackets(text: str, delimiter: str) -> list[str]:
+    """`text` split at `delimiter`, keeping together a part that opens a bracket (`[1, 2],[3]` → `[1, 2]`, `[3]`;
+    `k,{'a': 1, 'b': 2}` → `k`, `{'a': 1, 'b': 2}`) until its brackets close (quotes inside it counted)."""
+    parts: list[str] = []
+    pending: list[str] = []
+    for piece in text.split(delimiter):
+        if pending:
+            pending.append(piece)
+        elif piece.lstrip()[:1] in ("[", "{"):
+            pending = [piece]
+        else:
+            parts.append(piece)
+            continue
+        joined = delimiter.join(pending)
+        if _balanced(joined):
+            parts.append(joined)
+            pending = []
+    if pending:
+        parts.extend(pending)
+    return parts
+
+
+def _balanced(text: str) -> bool:
+    depth, quote, escaped = 0, "", False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif quote and char == "\\":
+            escaped = True
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+    return depth <= 0 and not quote
+
+
+def _inner(part: str) -> list[Any]:
+    """One inner array as sent: a JSON (or Python) list, else comma-separated text, else one item."""
+    stripped = part.strip()
+    if stripped.startswith("["):
+        found = _literal(stripped)
+        if isinstance(found, list):
+            return found
+    return part.split(",") if part else []
+
+
+def nested_readings(style: dict[str, Any], value: Any) -> list[Any]:
+    """The arrays of arrays a parameter sent as `value` may stand for (apitwin.specs NESTED; no OpenAPI style
+    spells one): the outer items are the repeated query values (explode) or the text split at the style's delimiter
+    outside brackets; each inner one a JSON list or comma-separated text (`grid=1,2&grid=3`, `grid=[1,2]&grid=[3]`,
+    `rows=a,b|c` with pipeDelimited); also the whole text as one JSON list (`grid=[[1,2],[3]]`) and, for repeated
+    values, all of them as one inner array (a client library flattening `[[1, 2]]` into `grid=1&grid=2`). The leaves
+    are text, read by the schema (`read_by_schema`)."""
+    texts = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    delimiter = str(style.get("delimiter") or ",")
+    if style.get("explode") and isinstance(value, list):
+        outer = texts
+    else:
+        outer = _split_outside_brackets(texts[-1], delimiter) if texts and texts[-1] else []
+    out: list[Any] = [[_inner(part) for part in outer]]
+    whole = _literal(texts[-1].strip()) if len(texts) == 1 and texts[0].strip().startswith("[") else None
+    if isinstance(whole, list):
+        out.append(whole)
+    if len(outer) > 1:
+        out.append([[part for part in outer]])
+    return out
 
 
 def read_by_schema(schema: Any, value: Any) -> Any:
@@ -578,12 +746,20 @@ def read_by_schema(schema: Any, value: Any) -> Any:
     item by item."""
     if not isinstance(schema, dict):
         return value
+    if isinstance(schema.get(NESTED), dict):
+        checker = _untyped(schema)
+        full = full_schema(schema) if FULL_SCHEMA in schema else None
+        return next((reading for reading in _readings(schema, value)
+                     if checker.is_valid(reading) and (full is None or full.is_valid(reading))), value)
     if isinstance(value, list) and isinstance(schema.get("items"), dict) and READINGS in schema["items"]:
-        return [read_by_schema(schema["items"], item) for item in value]
+        return _prefer_full(schema, [read_by_schema(schema["items"], item) for item in value])
     if not isinstance(value, (str, dict)) or not schema.get(READINGS):
-        return value
+        return _prefer_full(schema, value)
     checker = _untyped(schema)
-    return next((reading for reading in _readings(schema, value) if checker.is_valid(reading)), value)
+    readings = [reading for reading in _readings(schema, value) if checker.is_valid(reading)]
+    full = full_schema(schema) if FULL_SCHEMA in schema else None
+    return next((reading for reading in readings if full is None or full.is_valid(reading)),
+                readings[0] if readings else value)
 
 
 def _read_fields(schema: Any) -> Any:
@@ -599,6 +775,55 @@ def _read_fields(schema: Any) -> Any:
 def _has_readings(schema: Any) -> bool:
     """READINGS on a field or on its items (apitwin.specs)."""
     return isinstance(schema, dict) and (READINGS in schema or READINGS in (schema.get("items") or {}))
+
+
+_ENCODED_DELIMITERS = {"form": ("," , "%2c"), "pipeDelimited": ("|", "%7c")}
+
+
+def _delimited_as_sent(param: dict[str, Any], query_string: bytes, value: Any) -> Any:
+    """A delimited array or object (`form` or `pipeDelimited`, explode false) whose values hold the delimiter
+    percent-encoded (`pair=1,a%2Cb` is [1, "a,b"] by RFC 6570, as schemathesis sends it; `obj=k,a%2Cb` is
+    {k: "a,b"}) split as sent, not after decoding as Connexion's parser does; else `value` itself. A second reading
+    only: many clients percent-encode the delimiter too (`pair=1%2Ca`, meaning [1, "a"])."""
+    schema = param.get("schema") or {}
+    style = param.get("style", "form")
+    is_object = "object" in (schema.get(READINGS) or ())
+    if style not in _ENCODED_DELIMITERS or param.get("explode", style != "form") is not False or NESTED in schema \
+            or not (schema.get("type") == "array" or is_object):
+        return value
+    delimiter, encoded = _ENCODED_DELIMITERS[style]
+    text = query_string.decode("latin-1")
+    if encoded not in text.lower():
+        return value
+    raw = None
+    for pair in text.split("&"):
+        key, _, sent = pair.partition("=")
+        if unquote_plus(key) == param["name"]:
+            raw = sent
+    if raw is None or encoded not in raw.lower():
+        return value
+    items = [unquote_plus(part) for part in raw.split(delimiter)] if raw else []
+    if is_object:
+        return dict(zip(items[::2], items[1::2])) if len(items) % 2 == 0 else value
+    try:
+        return coerce_type(param, items, "query", param["name"])
+    except (KeyError, TypeError, TypeValidationError):
+        return items
+
+
+def full_schema(schema: dict[str, Any]) -> Any:
+    """The validator of the 3.1 schema a parameter or form body schema of the view carries (apitwin.specs
+    FULL_SCHEMA: the view left out keywords such as `prefixItems` or `propertyNames`), as a request sees it."""
+    return _COMPILED.get(schema, "full", lambda: Draft202012Validator(
+        as_request(json.loads(schema[FULL_SCHEMA])), format_checker=FORMATS))
+
+
+def _prefer_full(schema: dict[str, Any], value: Any) -> Any:
+    """`value`, or its typed leaves when only those meet the 3.1 schema (`pair=1,a` for `prefixItems`)."""
+    if FULL_SCHEMA not in schema or full_schema(schema).is_valid(value):
+        return value
+    typed = _typed_leaves(value)
+    return typed if full_schema(schema).is_valid(typed) else value
 
 
 class CollectingParameterValidator(ParameterValidator):
@@ -621,18 +846,49 @@ class CollectingParameterValidator(ParameterValidator):
                 pass             # judged as sent
         if isinstance(value, list) and isinstance(schema.get("items"), dict) and READINGS in schema["items"]:
             checker = _untyped(schema)
-            value = read_by_schema(schema, value)
-            return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(value))) or None
-        if isinstance(value, (str, dict)) and schema.get(READINGS):
+            read = read_by_schema(schema, value)
+            message = " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(read))) or None
+            candidates = [read, _typed_leaves(read)]
+        elif (isinstance(value, (str, dict)) and schema.get(READINGS)) or NESTED in schema:
             checker = _untyped(schema)
-            if any(checker.is_valid(reading) for reading in _readings(schema, value)):
+            readings = _readings(schema, value)
+            candidates = [reading for reading in readings if checker.is_valid(reading)]
+            if not candidates:
+                judged = readings[1] if (NESTED in schema or isinstance(value, dict)) and len(readings) > 1 else value
+                return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(judged))) or None
+            message = None
+        else:
+            messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]
+            custom = [m for m in messages if isinstance(m, CustomText)]
+            if custom:
+                return custom[0]
+            message = " ".join(dict.fromkeys(messages)) or None
+            candidates = [value, _typed_leaves(value)]
+        if message is None and FULL_SCHEMA in schema:
+            full = full_schema(schema)
+            if not any(full.is_valid(candidate) for candidate in candidates):
+                judged = candidates[1] if len(candidates) > 1 else candidates[0]
+                return " ".join(dict.fromkeys(humanize(err) for err in full.iter_errors(judged))) or None
+        return message
+
+    def validate_query_parameter(self, param: dict, request: Any) -> str | None:
+        value = request.query_params.get(param["name"])
+        message = self.validate_parameter("query", value, param)
+        if message and value is not None:    # a delimited array may hold its delimiter percent-encoded in an item
+            as_sent = _delimited_as_sent(param, request.scope.get("query_string") or b"", value)
+            if as_sent is not value and not self.validate_parameter("query", as_sent, param):
                 return None
-            return " ".join(dict.fromkeys(humanize(err) for err in checker.iter_errors(value))) or None
-        messages = [_custom_message(err) or humanize(err) for err in _param_validator(param).iter_errors(value)]
-        custom = [m for m in messages if isinstance(m, CustomText)]
-        if custom:
-            return custom[0]
-        return " ".join(dict.fromkeys(messages)) or None
+        return message
+
+    def validate_header_parameter(self, param: dict, request: Any) -> str | None:
+        value = request.headers.get(param["name"])
+        message = self.validate_parameter("header", value, param)
+        if message and isinstance(value, str) and (param.get("schema") or {}).get("type") == "array" \
+                and ("[" in value or "{" in value):    # items that are lists or objects written out: `1,{'a': 1, 'b': 2}`
+            parts = _split_outside_brackets(value, ",")
+            if len(parts) != value.count(",") + 1 and not self.validate_parameter("header", parts, param):
+                return None
+        return message
 
     def _absent_query_parameter(self, param: dict, request: Any) -> str | None:
         return self.validate_parameter("query", None, param)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+from apitwin.http_methods import HTTP_METHODS
 
 
 def deref(spec: dict[str, Any], node: Any) -> Any:

@@ -9,6 +9,8 @@ that run against any implementation, our mock in-process by default.
     target      the implementation under test, in-process or at a base URL; curl lines for reports
     auth        logging in through the API, token refresh, the schemathesis auth provider
     hints       real ids / entity types / SKUs from the spec and the target, swapped into positive cases
+    document_values  values a plain document gives path parameters that name no resource (an API version)
+    listing     a whole list read from the target, page after page, by what each page says about the rest
     exemptions  documented exceptions (business-rule 4xx, x-apitwin-empty-body, control characters in paths)
     checks      response checks added to schemathesis' (Location, create round trip)
     properties  property checks over the whole API (tenancy, paging, filters, query operators, updates, deletes)

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apitwin.contract.results import RunResult
-
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+from apitwin.http_methods import HTTP_METHODS
 
 
 @dataclass

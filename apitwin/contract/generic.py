@@ -28,7 +28,7 @@ def profile_for(name: str, title: str, spec_file: Path, doc: dict[str, Any],
         login = Login(path="", username="", password="", header=header[0] if header else "X-Apitwin-Contract",
                       lifetime=10 ** 9)
     return Profile(name=name, title=title, spec_file=spec_file, login=login, id_field=_id_field(doc),
-                   path_values=path_values(doc))
+                   id_fields=_id_fields(doc), path_values=path_values(doc))
 
 
 def _id_field(doc: dict[str, Any]) -> str:
@@ -40,3 +40,14 @@ def _id_field(doc: dict[str, Any]) -> str:
     except Exception:  # noqa: BLE001 - a document the model cannot read still gets the usual `id`
         return "id"
     return fields.most_common(1)[0][0] if fields else "id"
+
+
+def _id_fields(doc: dict[str, Any]) -> dict[str, str]:
+    """Each resource's id path parameter → the item field holding it (apitwin.inferred.model)."""
+    from apitwin.inferred.model import infer
+
+    try:
+        resources = infer(doc).resources.values()
+    except Exception:  # noqa: BLE001 - a document the model cannot read: the common id field serves every one
+        return {}
+    return {r.id_param: r.id_field for r in resources if r.id_param and r.id_field}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from apitwin.contract.profiles import Profile
 from apitwin.contract.target import Target
@@ -54,6 +54,27 @@ def rows_of(document: Any) -> list[Any]:
     return []
 
 
+WRAPPERS = ("data", "items", "results", "records", "content", "values")
+
+
+def rows_anywhere(body: Any, depth: int = 2) -> list[Any]:
+    """The rows of a list answer: a bare array, a known envelope, or the one array an envelope holds — also inside
+    one wrapping object (Shlink: `{"shortUrls": {"data": [...], "pagination": {...}}}`)."""
+    rows = rows_of(body)
+    if rows or not isinstance(body, dict):
+        return rows
+    arrays = [v for k, v in body.items() if isinstance(v, list)]
+    for key in WRAPPERS:
+        if isinstance(body.get(key), list):
+            return body[key]
+    if len(arrays) == 1:
+        return arrays[0]
+    objects = [v for v in body.values() if isinstance(v, dict)]
+    if not arrays and len(body) == 1 and len(objects) == 1 and depth > 0:
+        return rows_anywhere(objects[0], depth - 1)
+    return []
+
+
 def row_id(row: Any, id_field: str | None) -> Any:
     """The row's `id_field`, else the last segment of its `href` (MOLGENIS rows name their id attribute freely)."""
     if not isinstance(row, dict):
@@ -81,20 +102,46 @@ def _known_from_spec(spec: dict[str, Any]) -> dict[str, list[str]]:
     return found
 
 
-def _parent_lists(spec: dict[str, Any]) -> dict[str, str]:
-    """Path parameter → the GET list path it indexes: `/api/v1/customers/{customer_id}/` → `/api/v1/customers/`
-    (only when that parent path has a GET and no parameters of its own)."""
+_TEMPLATE = re.compile(r"\{([^{}]+)\}")
+
+
+def _parent_lists(spec: dict[str, Any], fixed: dict[str, Any]) -> dict[str, str]:
+    """Path parameter → the concrete GET list path it indexes: `/api/v1/customers/{customer_id}/` →
+    `/api/v1/customers/`. The list path may carry parameters of its own that name no resource (an API version,
+    `/rest/v{version}/short-urls/{shortCode}` → `/rest/v3/short-urls`): they are filled from `fixed`, the values the
+    document gives them (Profile.path_values); a list path with any other parameter (a parent's id) is left out."""
     paths = spec.get("paths") or {}
     parents: dict[str, str] = {}
-    for path in paths:
-        match = re.fullmatch(r"(?P<parent>[^{}]*/)\{(?P<name>[^{}]+)\}/?", path)
-        if not match:
-            continue
-        for candidate in (match["parent"], match["parent"].rstrip("/")):
-            if candidate in paths and "get" in paths[candidate]:
-                parents.setdefault(match["name"], candidate)
+    # item paths first (`/tags/{tag}`), then paths under an item (`/tags/{tag}/visits`: its list is `/tags` too)
+    for path in sorted(paths, key=lambda p: not re.search(r"\}/?$", p)):
+        for match in re.finditer(r"/\{(?P<name>[^{}]+)\}(?=/|$)", path):
+            parent = path[:match.start() + 1]
+            if match["name"] in parents or match["name"] in fixed:
+                continue
+            for candidate in (parent, parent.rstrip("/")):
+                item = paths.get(candidate)
+                if not isinstance(item, dict) or "get" not in item:
+                    continue
+                names = _TEMPLATE.findall(candidate)
+                if all(name in fixed for name in names):
+                    parents[match["name"]] = _TEMPLATE.sub(lambda m: quote(str(fixed[m[1]]), safe=""), candidate)
                 break
     return parents
+
+
+def row_key(row: Any, name: str, profile: Profile) -> Any:
+    """What a list row gives the path parameter `name` it is listed for: its field the profile names for `name`
+    (Profile.id_fields: `{shortCode}` → `shortCode`), else the profile's id field, else its field named like the
+    parameter (`{domain}` → `domain`), else the last segment of its `href`; a list of plain values (tags) lists the
+    values themselves."""
+    if isinstance(row, (str, int)) and not isinstance(row, bool):
+        return row
+    if not isinstance(row, dict):
+        return None
+    for field_name in (profile.id_fields.get(name), profile.id_field):
+        if field_name in row:
+            return row[field_name]
+    return row[name] if name in row else row_id(row, None)
 
 
 def _dedupe(values: list[Any]) -> list[Any]:
@@ -109,10 +156,10 @@ def discover(spec: dict[str, Any], profile: Profile, target: Target, headers: di
              params: dict[str, str] | None = None) -> Hints:
     """`headers` and `params` carry the account's credential (params: an API key sent in the query)."""
     hints = Hints()
-    for name, path in _parent_lists(spec).items():
+    for name, path in _parent_lists(spec, profile.path_values).items():
         reply = target.send("GET", path, headers=headers, params=params or None)
         if reply.status == 200:
-            ids = _dedupe([row_id(row, profile.id_field) for row in rows_of(reply.json_or_none())])
+            ids = _dedupe([row_key(row, name, profile) for row in rows_anywhere(reply.json_or_none())])
             if ids:
                 hints.values[name] = ids
     for alias, name in profile.aliases.items():

@@ -63,6 +63,9 @@ class Profile:
     list_values: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # The field of list items that holds their id, for path-parameter hints discovered through a parent list.
     id_field: str = "id"
+    # Path parameter → the field of its list's items that holds it, where that is not `id_field` (the generic
+    # profile reads them from the inferred resources: `{shortCode}` → `shortCode`, `{petId}` → `id`).
+    id_fields: dict[str, str] = field(default_factory=dict)
     # Lists every account sees in full (catalogues), left out of the tenant isolation check.
     shared: tuple[str, ...] = ()
     # Hinted values (entity types) the update and delete properties never write to: system data of a real server.

@@ -15,7 +15,8 @@ from urllib.parse import quote, urljoin
 
 from apitwin.contract.auth import Credentials
 from apitwin.contract.checks import RunContext
-from apitwin.contract.hints import Hints, path_known, row_id, rows_of
+from apitwin.contract.hints import WRAPPERS, Hints, path_known, row_id, rows_anywhere, rows_of
+from apitwin.contract.listing import walk as listing_walk
 from apitwin.contract.profiles import Profile
 from apitwin.contract.results import Finding, PropertyOutcome
 from apitwin.contract.target import Reply
@@ -69,8 +70,10 @@ def resolutions(path: str, hints: Hints, limit: int = PER_OPERATION,
             return found[:limit]
     known = path_known(hints)
     if all(n in known for n in names):
-        depth = min(len(known[n]) for n in names)
-        return [{n: known[n][i] for n in names} for i in range(min(depth, limit))]
+        # the target's values vary together; a document's value (an API version) is the same in every assignment
+        varying = [n for n in names if n in hints.values] or names
+        depth = min(len(known[n]) for n in varying)
+        return [{n: known[n][i] if n in varying else known[n][0] for n in names} for i in range(min(depth, limit))]
     return []
 
 
@@ -92,15 +95,24 @@ def _response_schema(operation: dict[str, Any]) -> dict[str, Any]:
     return schema if isinstance(schema, dict) else {}
 
 
+def _lists_rows(schema: Any, wrapped: bool = False) -> bool:
+    """An array, an object with `items`/`results`; inside one wrapping object (`wrapped`) also an array under one
+    of the usual envelope names (Shlink: `{"shortUrls": {"data": [...], "pagination": {...}}}`)."""
+    if not isinstance(schema, dict):
+        return False
+    properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    if schema.get("type") == "array" or "items" in properties or "results" in properties:
+        return True
+    if wrapped:
+        return any(isinstance(properties.get(k), dict) and properties[k].get("type") == "array" for k in WRAPPERS)
+    return len(properties) == 1 and _lists_rows(next(iter(properties.values())), wrapped=True)
+
+
 def _is_list(operation: dict[str, Any]) -> bool:
-    """Does the 200 answer list rows: an array, or an object with `items`/`results` (also inside oneOf/anyOf)?"""
+    """Does the 200 answer list rows: an array, or an object with `items`/`results`, or one object wrapping a page
+    of rows (also inside oneOf/anyOf)?"""
     schema = _response_schema(operation)
-    for variant in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]:
-        properties = variant.get("properties") or {} if isinstance(variant, dict) else {}
-        if isinstance(variant, dict) and (variant.get("type") == "array" or "items" in properties
-                                          or "results" in properties):
-            return True
-    return False
+    return any(_lists_rows(variant) for variant in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])])
 
 
 class Checker:
@@ -200,9 +212,12 @@ def tenant_isolation(checker: Checker) -> None:
 # -- paging_total ----------------------------------------------------------------------------------------------
 
 def _list_targets(checker: Checker, path: str) -> list[str]:
-    """Concrete list paths: the path itself, or one per entity type with at least 3 rows."""
+    """Concrete list paths: the path itself, one per entity type with at least 3 rows, else the first known
+    values of its parameters (an API version, a parent)."""
     if not _template_params(path):
         return [path]
+    if not checker.hints.groups:
+        return [_fill(path, values) for values in resolutions(path, checker.hints, limit=1)]
     found = []
     for values in resolutions(path, checker.hints, limit=100):
         group = next((n for n in values if n in checker.hints.groups), None)
@@ -216,16 +231,80 @@ def _list_targets(checker: Checker, path: str) -> list[str]:
 def paging_total(checker: Checker) -> None:
     for label, path, operation in checker.operations("GET"):
         params = set(_params_of(operation, "query"))
-        if not _is_list(operation) or not params & PAGING_PARAMS:
+        if not _is_list(operation) or not (params & PAGING_PARAMS or _largest_page(operation)):
             continue
         outcome = checker.outcome("paging_total", label)
+        declared = set(_schema_properties(_response_schema(operation)))
         for concrete in _list_targets(checker, path):
-            if "page_size" in params:
+            if "page_size" in params and "count" in declared:
                 _walk(checker, outcome, concrete, {}, {"page_size": 2}, "next", "count")
-            elif "num" in params:
+            elif "num" in params and "total" in declared:
                 _walk(checker, outcome, concrete, {"num": 0}, {"num": 2}, "nextHref", "total")
+            elif _is_collection(checker, path):
+                _walk_declared(checker, outcome, concrete, operation)
+            else:
+                outcome.skipped = "not a collection (no create, no item read under it)"
         if not outcome.probes and not outcome.skipped:
             outcome.skipped = "no list with rows"
+
+
+def _is_collection(checker: Checker, path: str) -> bool:
+    """Does the list hold items of their own: a create at its path or an item read just under it? A list of
+    anything else (tags, stats) may be an answer no store stands behind (a zero-code mock answers its example)."""
+    return f"POST {path}" in checker.context.operations or any(
+        label.startswith(f"GET {path.rstrip('/')}/{{") and label.count("/") == path.rstrip("/").count("/") + 1
+        and label.rstrip("/").endswith("}") for label in checker.context.operations)
+
+
+def _schema_properties(schema: dict[str, Any]) -> dict[str, Any]:
+    """The top-level properties an answer may have (those of its oneOf/anyOf variants too)."""
+    found: dict[str, Any] = {}
+    for variant in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]:
+        properties = variant.get("properties") if isinstance(variant, dict) else None
+        found.update(properties if isinstance(properties, dict) else {})
+    return found
+
+
+def _walk_declared(checker: Checker, outcome: PropertyOutcome, path: str, operation: dict[str, Any]) -> None:
+    """A list paged the way its document declares (apitwin.contract.listing), read to its end in its largest pages
+    and, where it declares a page size, in pages of 2 rows: each way yields the same rows, none twice, and a total
+    the first page states is their number."""
+    id_field = checker.profile.id_field
+
+    def send(url: str, query: dict[str, Any] | None) -> Reply:
+        return checker.send("GET", url, params=query)
+
+    def keys_of(rows: list[Any]) -> list[str]:
+        return [str(row_id(row, id_field)) if row_id(row, id_field) is not None else repr(row) for row in rows]
+
+    largest = _largest_page(operation)
+    whole = listing_walk(send, path, operation, largest, keys_of)
+    if whole.last is None or whole.last.status != 200 or len(whole.keys) < 3:
+        return
+    size = next(iter(largest), None)
+    walks = [(whole, largest)]
+    if size is not None:
+        walks.append((listing_walk(send, path, operation, {size: 2}, keys_of), {size: 2}))
+    outcome.probes += 1
+    for walked, query in walks:
+        reply = walked.last
+        assert reply is not None
+        asked = f"{path}" + (f" with {query}" if query else "")
+        if reply.status != 200:
+            checker.fail(outcome, f"Paged list answers {reply.status}", asked, reply, "AT211")
+        elif walked.total is not None and walked.total != len(walked.keys) and not walked.repeated and (
+                walked.complete or walked.stalled):
+            checker.fail(outcome, "The stated total is not the number of rows",
+                         f"{asked} states {walked.total} rows; read to its end it yields {len(walked.keys)}.",
+                         reply, "AT212")
+        elif walked.repeated or (walked.complete and sorted(walked.keys) != sorted(whole.keys)):
+            checker.fail(outcome, "Paging does not yield exactly the rows of the list",
+                         f"{asked}: the pages yielded {len(walked.keys)} rows {walked.keys[:12]}"
+                         f"{f', {walked.repeated} of them again' if walked.repeated else ''}; read in the largest "
+                         f"pages the list has {len(whole.keys)} {whole.keys[:12]}.", reply, "AT213")
+        else:
+            continue
+        return
 
 
 def _walk(checker: Checker, outcome: PropertyOutcome, path: str, all_params: dict[str, Any],
@@ -409,7 +488,8 @@ def update_round_trip(checker: Checker) -> None:
                 before = before_reply.json_or_none()
                 if before_reply.status != 200 or not isinstance(before, dict):
                     continue
-                body, sent = _update_body(operation, method, attribute_level, names, values, before)
+                body, sent = _update_body(operation, method, attribute_level, names, values, before,
+                                          _body_properties(checker, operation))
                 if body is None:
                     continue
                 url = _fill(path, values) if not attribute_level else _fill(path, {**values, names[-1]: sent[0]})
@@ -435,9 +515,27 @@ def update_round_trip(checker: Checker) -> None:
                 outcome.skipped = "no update accepted"
 
 
+def _body_properties(checker: Checker, operation: dict[str, Any]) -> dict[str, Any]:
+    """The properties of the operation's JSON request body schema (composed schemas merged), {} without one."""
+    from apitwin.inferred.schemas import Schemas
+
+    found, schema = _json_schema_of_body(operation)
+    return Schemas(checker.spec).properties(schema) if found and isinstance(schema, dict) else {}
+
+
+def _plain_text(schema: Any) -> bool:
+    """A writable free-text property (nullable or not): any string it is sent is stored as sent."""
+    kinds = schema.get("type") if isinstance(schema, dict) else None
+    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    return ("string" in kinds and set(kinds) <= {"string", "null"} and not schema.get("readOnly")
+            and not any(schema.get(k) for k in ("format", "enum", "const", "pattern", "contentMediaType")))
+
+
 def _update_body(operation: dict[str, Any], method: str, attribute_level: bool, names: list[str],
-                 values: dict[str, Any], before: dict[str, Any]) -> tuple[Any, list[str]]:
-    """The update to send and the fields it sets."""
+                 values: dict[str, Any], before: dict[str, Any],
+                 props: dict[str, Any] | None = None) -> tuple[Any, list[str]]:
+    """The update to send and the fields it sets. A PATCH sends its documented example, else one free-text field
+    of the item its body schema takes (`props`), changed."""
     strings = [k for k, v in before.items() if isinstance(v, str) and k != "href" and not VOLATILE.search(k)]
     if attribute_level:
         candidates = [k for k in strings if k != names[-1] and as_moment(before[k]) is None]
@@ -446,7 +544,13 @@ def _update_body(operation: dict[str, Any], method: str, attribute_level: bool, 
         return (f"{before[candidates[0]]}-apitwin", [candidates[0]]) if candidates else (None, [])
     if method == "PATCH":
         example = _example_body(operation)
-        return (example, list(example)) if isinstance(example, dict) and example else (None, [])
+        if isinstance(example, dict) and example:
+            return example, list(example)
+        id_like = {str(v) for v in values.values()}
+        texts = [k for k, v in before.items() if isinstance(v, str) and k in (props or {}) and _plain_text(props[k])
+                 and v not in id_like and not VOLATILE.search(k) and as_moment(v) is None
+                 and len(v) + 8 <= props[k].get("maxLength", len(v) + 8)]
+        return ({texts[0]: f"{before[texts[0]]}-apitwin"}, [texts[0]]) if texts else (None, [])
     scalars = {k: v for k, v in before.items() if k != "href" and isinstance(v, (str, int, float, bool))}
     id_like = {str(v) for v in values.values()}
     changeable = [k for k, v in scalars.items() if isinstance(v, str) and v not in id_like and as_moment(v) is None]
@@ -506,7 +610,6 @@ def anonymous_access(checker: Checker) -> None:
 
 LIMIT_PARAMS = ("limit", "per_page", "perPage", "page_size", "pageSize", "itemsPerPage", "size", "count", "rows",
                 "num")
-WRAPPERS = ("data", "items", "results", "records", "content", "values")
 
 
 def _json_schema_of_body(operation: dict[str, Any]) -> tuple[bool, Any]:
@@ -550,24 +653,6 @@ def _item_of(body: Any) -> dict[str, Any] | None:
         if isinstance(body.get(key), dict) and len(body) <= 3:
             return body[key]
     return body
-
-
-def rows_anywhere(body: Any, depth: int = 2) -> list[Any]:
-    """The rows of a list answer: a bare array, a known envelope, or the one array an envelope holds — also inside
-    one wrapping object (Shlink: `{"shortUrls": {"data": [...], "pagination": {...}}}`)."""
-    rows = rows_of(body)
-    if rows or not isinstance(body, dict):
-        return rows
-    arrays = [v for k, v in body.items() if isinstance(v, list)]
-    for key in WRAPPERS:
-        if isinstance(body.get(key), list):
-            return body[key]
-    if len(arrays) == 1:
-        return arrays[0]
-    objects = [v for v in body.values() if isinstance(v, dict)]
-    if not arrays and len(body) == 1 and len(objects) == 1 and depth > 0:
-        return rows_anywhere(objects[0], depth - 1)
-    return []
 
 
 def _largest_page(operation: dict[str, Any]) -> dict[str, Any]:
@@ -651,13 +736,17 @@ def crud_round_trip(checker: Checker) -> None:
                          f"POST {collection} answered {created.status} with id {key!r}; GET {url} answered "
                          f"{read.status}.", read, "AT271")
             continue
-        page = _largest_page(checker.get_of(path) or {})
-        listed = checker.send("GET", collection, params=page or None)
-        ids = _keys(rows_anywhere(listed.json_or_none()), param, checker.profile.id_field)
-        whole = not page or len(ids) < min(page.values())      # the page held every row: the item must be there
-        if listed.status == 200 and str(key) not in ids and whole:
+        listing = checker.get_of(path) or {}
+        walked = listing_walk(lambda url, query: checker.send("GET", url, params=query), collection, listing,
+                              _largest_page(listing), lambda rows: _keys(rows, param, checker.profile.id_field),
+                              wanted=str(key))
+        # only a list read to its end may be said to lack the item (a page of a longer list may not)
+        if walked.last is not None and walked.last.status == 200 and str(key) not in walked.keys \
+                and walked.complete:
             checker.fail(outcome, "Created item is not in its collection's list",
-                         f"GET {collection} answered {len(ids)} rows without {key!r}.", listed, "AT272")
+                         f"GET {collection} answered {len(walked.keys)} rows"
+                         f"{f' over {walked.pages} pages' if walked.pages > 1 else ''} without {key!r}.",
+                         walked.last, "AT272")
             continue
         _update_and_read_back(checker, outcome, item_path, values, key, url, _item_of(read.json_or_none()) or {})
         if outcome.failed:
@@ -726,13 +815,17 @@ def delete_removes(checker: Checker) -> None:
         if len(_template_params(path)) < 2 and checker.hints.groups and not checker.destructive:
             outcome.skipped = "deletes a whole collection (only on a resettable target)"
             continue
-        options = resolutions(path, checker.hints, limit=1, protected=checker.profile.protected)
+        options = resolutions(path, checker.hints, limit=PER_OPERATION, protected=checker.profile.protected)
         if not options:
             outcome.skipped = "no known resource"
             continue
-        values = options[0]
-        url = _fill(path, values)
-        reply = checker.send("DELETE", url)
+        for values in options:
+            # a 404 deleted nothing: the id went since the lists were read (an earlier delete of this pass, other
+            # clients of a shared target), so the next known one is tried; any other refusal ends the attempt
+            url = _fill(path, values)
+            reply = checker.send("DELETE", url)
+            if reply.status != 404:
+                break
         if not 200 <= reply.status < 300:
             outcome.skipped = f"DELETE answered {reply.status}"
             continue

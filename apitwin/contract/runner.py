@@ -24,6 +24,7 @@ from apitwin.contract import (auth, checks, config, coverage, events, exemptions
                               properties)
 from apitwin.contract.results import RunResult
 from apitwin.contract.target import AppTarget, HttpTarget, SetupError, Target
+from apitwin.http_methods import HTTP_METHODS
 
 Progress = Callable[[str], None]
 
@@ -181,6 +182,8 @@ def run(request: RunRequest) -> RunResult:
                 for account in (credentials, other):
                     if account is not None:
                         account.renew()
+            else:   # the phases may have deleted what the lists held at the start: the properties read them again
+                found = hints.discover(spec, profile, target, credentials.headers(), credentials.params())
             phase_start = time.monotonic()
             if request.tracker is not None:
                 request.tracker.step("properties")
@@ -205,7 +208,7 @@ def _resolved_operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     by_id = operation_index(spec)
     out = {}
     for path, item in (spec.get("paths") or {}).items():
-        for method in coverage.HTTP_METHODS:
+        for method in HTTP_METHODS:
             operation = item.get(method) if isinstance(item, dict) else None
             if isinstance(operation, dict) and operation.get("operationId") in by_id:
                 out[f"{method.upper()} {path}"] = by_id[operation["operationId"]]

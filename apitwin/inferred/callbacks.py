@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from apitwin.errors import ApiError
+from apitwin.http_methods import HTTP_METHODS
 from apitwin.inferred.model import Model, Resource
 from apitwin.inferred.schemas import Schemas, json_media
 from apitwin.inferred.values import compose, generate, is_timestamp, now_value
@@ -28,7 +29,8 @@ from apitwin.inferred.values import compose, generate, is_timestamp, now_value
 log = logging.getLogger("apitwin.callbacks")
 
 EVENTS = "inferred_events"          # the store collection of webhook events (apitwin.plugin.Events.collection)
-_METHODS = ("post", "put", "patch", "get", "delete", "head", "options", "trace")
+# a callback or webhook path item's operations, those that carry a body first (the usual notification verbs)
+_METHODS = ("post", "put", "patch", *(m for m in HTTP_METHODS if m not in ("post", "put", "patch")))
 _EXPRESSION = re.compile(r"\{(\$[^{}]+)\}")
 _KINDS = {
     "created": ("new", "create", "created", "add", "added", "register", "registered"),

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from apitwin.review.openapi import HTTP_METHODS
+from apitwin.http_methods import HTTP_METHODS
 from apitwin.inferred.schemas import Schemas, json_media
 
 ID_NAMES = ("id", "uuid", "_id", "key", "name", "slug", "code")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 
-from apitwin.inferred.auth import (EXTENSION, Pins, challenge, check_pin_schemes, credential_for, load_pins, read_pins,
+from apitwin.inferred.auth import (EXTENSION, Pins, challenge, check_pin_schemes, credential_of, load_pins, read_pins,
                                    security_view)
 from apitwin.inferred.document import Bundled, open_document
 from apitwin.inferred.errors import ErrorRenderer, unknown_query_view
@@ -79,8 +79,8 @@ def build(path: Path | str, *, name: str | None = None, auth_file: Path | None =
         binding=Binding(unbound=handlers.resolve, view=_view, answered=handlers.answered),
         events=_events(handlers, pins),
         tooling=Tooling(seed_records=lambda rt: list(seed_records(model, rt)),
-                        smoke_headers=lambda client: dict([credential_for(bundled.data, pins)])
-                        if credential_for(bundled.data, pins) else {}),
+                        smoke_headers=lambda client: smoke_credential(bundled.data, pins, "header"),
+                        smoke_params=lambda client: smoke_credential(bundled.data, pins, "query")),
     )
 
 
@@ -88,6 +88,18 @@ def _view(view: dict[str, Any]) -> dict[str, Any]:
     """Connexion's view of an inferred API: its security checks, and undeclared query parameters ignored where an
     operation documents no refusal of input (apitwin.inferred.errors.unknown_query_view)."""
     return unknown_query_view(security_view(view))
+
+
+def smoke_credential(doc: dict[str, Any], pins: Pins, where: str) -> dict[str, str]:
+    """What `apitwin check-drift`'s smoke calls carry to authenticate: the credential `apitwin contract` sends
+    (apitwin.inferred.auth.credential_of, any scheme kind), as headers (`where="header"`: a header key, a
+    cookie in the Cookie header, basic or bearer) or as query parameters (`where="query"`: a query key)."""
+    found = credential_of(doc, pins)
+    if found is None:
+        return {}
+    if where == "query":
+        return {found.name: found.value} if found.location == "query" else {}
+    return dict([found.header]) if found.header is not None else {}
 
 
 def _events(handlers: Handlers, pins: Pins) -> Events | None:

@@ -291,9 +291,10 @@ class _Checker:
         try:
             app = create_app([self.plugin])
             with app.test_client() as client:
-                smoke_headers = self.plugin.tooling.smoke_headers
-                headers = smoke_headers(client) if smoke_headers else {}
-                self._calls(client, headers, spec_base_path(self.spec.data), broken)   # served at its root
+                tooling = self.plugin.tooling
+                headers = tooling.smoke_headers(client) if tooling.smoke_headers else {}
+                params = tooling.smoke_params(client) if tooling.smoke_params else {}
+                self._calls(client, (headers, params), spec_base_path(self._served()), broken)   # at its root
         except Exception as exc:  # noqa: BLE001 - an app that cannot start or answer is the finding
             self.emit("drift-smoke-server-error", f"{self.plugin.name} smoke run stopped: {type(exc).__name__}: "
                                                   f"{examples.short(str(exc))}")
@@ -302,19 +303,32 @@ class _Checker:
             logger.setLevel(level)
             logger.propagate = propagate
 
-    def _calls(self, client: Any, headers: dict[str, str], base: str, broken: "_ContractLog") -> None:
+    def _served(self) -> dict[str, Any]:
+        """The document the app serves: this one for an API's own spec, else the plugin's (a plain document is
+        served as its bundle, whose servers are resolved: `{scheme}://{host}` with variables becomes a URL)."""
+        from apitwin.specs import load_spec
+
+        assert self.plugin is not None
+        if self.path in {path.resolve() for path in self.plugin.spec_files}:
+            return self.spec.data
+        return load_spec(self.plugin.spec_file)
+
+    def _calls(self, client: Any, auth: tuple[dict[str, str], dict[str, str]], base: str,
+               broken: "_ContractLog") -> None:
+        """Every GET, each carrying `auth`: (headers, query parameters) the API's credential travels in."""
         gets = [op for op in self.spec.operations if op.method == "get"]
         known: dict[str, Any] = {}
         statuses: dict[int, int] = {}
         try:
-            self._walk(gets, known, statuses, client, headers, base, broken)
+            self._walk(gets, known, statuses, client, auth, base, broken)
         finally:
             spread = ", ".join(f"{n}x {status}" for status, n in sorted(statuses.items())) or "no calls"
             self.emit("drift-smoke-run", f"{self.plugin.name if self.plugin else ''} smoke run: "
                       f"{sum(statuses.values())} GET calls of {len(gets)} operations: {spread}")
 
     def _walk(self, gets: list[Operation], known: dict[str, Any], statuses: dict[int, int], client: Any,
-              headers: dict[str, str], base: str, broken: "_ContractLog") -> None:
+              auth: tuple[dict[str, str], dict[str, str]], base: str, broken: "_ContractLog") -> None:
+        headers, params = auth
         pending = sorted(gets, key=lambda op: (op.path.count("{"), op.path))
         while pending:
             progress, waiting = False, []
@@ -327,7 +341,7 @@ class _Checker:
                 path_values, query = values
                 url = base + re.sub(r"\{([^{}]+)\}", lambda m: quote(str(path_values[m.group(1)]), safe=""), op.path)
                 broken.records.clear()
-                response = client.get(url, params=query, headers=headers)
+                response = client.get(url, params={**query, **params}, headers=headers)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
                 self._judge(op, url, response, broken, bool(path_values))
                 if response.status_code == 200:
@@ -374,15 +388,18 @@ class _Checker:
             return
         item = _first_item(body)
         if item is not None:
+            # a parameter right after this list's path, at the end (`/things/{id}`) or in the middle of the path
+            # (`/tags/{tag}/visits`): the first row's field of that name, its id, its href, or the row itself
             for child in self.spec.operations:
-                names = re.findall(r"\{([^{}]+)\}", child.path)
-                parent = re.sub(r"\{[^{}]+\}/?$", "", child.path).rstrip("/")
-                if names and parent == op.path.rstrip("/") and names[-1] not in known:
-                    value = item.get(names[-1], item.get("id"))
-                    if value is None and isinstance(item.get("href"), str):
+                for match in re.finditer(r"/\{([^{}]+)\}(?=/|$)", child.path):
+                    name = match.group(1)
+                    if child.path[:match.start()].rstrip("/") != op.path.rstrip("/") or name in known:
+                        continue
+                    value = item.get(name, item.get("id")) if isinstance(item, dict) else item
+                    if value is None and isinstance(item, dict) and isinstance(item.get("href"), str):
                         value = item["href"].rstrip("/").rsplit("/", 1)[-1]
                     if value is not None:
-                        known[names[-1]] = value
+                        known[name] = value
         for _, response_node, _ in self.spec.responses(op):
             for link in (response_node.get("links") or {}).values():
                 for name, expression in ((link or {}).get("parameters") or {}).items():
@@ -470,13 +487,22 @@ def _example_of(param: dict[str, Any]) -> Any:
     return None
 
 
-def _first_item(body: Any) -> dict[str, Any] | None:
+def _is_row(value: Any) -> bool:
+    """An object, or a plain string or integer (a list of tags lists the tags themselves)."""
+    return isinstance(value, (dict, str, int)) and not isinstance(value, bool)
+
+
+def _first_item(body: Any, wrapped: bool = False) -> Any:
+    """The first row of a list answer: a bare array, an envelope (`results`/`items`/`data`), or an envelope in one
+    wrapping object (Shlink: `{"shortUrls": {"data": [...], "pagination": {...}}}`); None when it has none."""
     if isinstance(body, list):
-        return body[0] if body and isinstance(body[0], dict) else None
+        return body[0] if body and _is_row(body[0]) else None
     if isinstance(body, dict):
         for key in ("results", "items", "data"):
-            if isinstance(body.get(key), list) and body[key] and isinstance(body[key][0], dict):
+            if isinstance(body.get(key), list) and body[key] and _is_row(body[key][0]):
                 return body[key][0]
+        if not wrapped and len(body) == 1 and isinstance(next(iter(body.values())), dict):
+            return _first_item(next(iter(body.values())), wrapped=True)
     return None
 
 

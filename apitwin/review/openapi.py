@@ -12,10 +12,8 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
+from apitwin.http_methods import HTTP_METHODS
 from apitwin.review.loader import Document, Loader, LoadError, RefError, join
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
 
 
 def operations_in(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any], dict[str, Any]]]:

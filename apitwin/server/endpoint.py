@@ -113,7 +113,7 @@ class OperationEndpoint:
         self.path_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "path"}
         self.query_definitions = {p["name"]: p for p in operation.parameters if p["in"] == "query"}
         self.query_defaults = _query_defaults(self.query_definitions)
-        self.plain_query = type(self.uri_parser) is OpenAPIURIParser
+        self.plain_query = isinstance(self.uri_parser, OpenAPIURIParser)   # apitwin.uri_parsing subclasses it
         self.is_trace = operation.method.upper() == "TRACE"
         self.body_defined = operation.is_request_body_defined
         self.body_name = self.sanitize(operation.body_name(""))   # OpenAPI 3: x-body-name or "body", any media type

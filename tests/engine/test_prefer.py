@@ -293,3 +293,21 @@ def test_documented_header_example_is_used() -> None:
     assert body == {"id": 1}
     assert set(headers) == {"Location", "X-Request-Id"}
     assert headers["Location"] == "https://example.com/things/1/"
+
+
+@pytest.mark.parametrize(("sent", "kept", "twins"), [
+    (b"pair=5,__main__&named%5Bt%5D=__proto__", b"pair=5,__main__&named%5Bt%5D=__proto__", {}),
+    (b"pair=5,a&__code=404&q=%2C", b"pair=5,a&q=%2C", {"code": "404"}),
+    (b"__delay=5", b"", {"delay": "5"}),
+])
+def test_the_query_keeps_what_is_not_a_twin_byte_for_byte(sent: bytes, kept: bytes, twins: dict[str, str]) -> None:
+    """Stripping the `__` twins must not re-encode the rest: a literal `,` delimiter turned into `%2C` is an item's
+    own comma to the parameter readers (apitwin.validation)."""
+    from apitwin.prefer import intake
+    from apitwin.server.state import RequestState
+
+    scope: dict[str, Any] = {"headers": [], "query_string": sent}
+    state = RequestState(None)
+    intake(scope, state)
+    assert scope["query_string"] == kept
+    assert (state.prefer is not None) == bool(twins)

@@ -41,6 +41,13 @@ VALID = [
     ("/lists", {"where[n]": "true", "where[s]": "ok"}, {}, {}),
     ("/lists", {"typed[a]": "1", "typed[o][b]": "5"}, {}, {}),  # typed deepObject properties, a nested one
     ("/objects/a,1", {"obf": "b,2,s,12"}, {"X-O": "a=3"}, {}),   # plain objects: simple, form explode false, k=v
+    ("/things/{\"a\": 3}", {}, {"X-Mode": "{\"m\": \"x\"}"}, {}),  # JSON objects in a path and a header
+    ("/things/{'a': '3'}", {}, {"X-Mode": "{'m': 'x'}"}, {}),        # schemathesis 4.32.5: str() of an anyOf object
+    ("/objects/a,1", {"obf": "b,2,s,[1, 2]"}, {}, {}),               # a value holding the delimiter inside brackets
+    ("/things/k1", {"a": "7"}, {}, {}),                              # q's object branch, exploded: its keys
+    ("/lists", {"loose": ["{'a': [1, 2]}", "ab", "null"]}, {}, {}),  # repeated values keep their commas; literals
+    ("/lists", {}, {"X-Ids": "1,{'a': 1, 'b': 2}"}, {}),             # a header list of items holding commas
+    ("/lists", {"typed[o]": ""}, {}, {}),                            # deepObject: `p[o]=` is the empty object
 ]
 INVALID = [
     ("/things/zz", {}, {}, {}, "key"),
@@ -65,6 +72,11 @@ INVALID = [
     ("/objects/x", {}, {}, {}, "p"),
     ("/objects/a,1", {"obf": "b,x"}, {}, {}, "obf"),
     ("/objects/a,1", {}, {"X-O": "z=3"}, {}, "X-O"),
+    ("/things/{'a': 'x'}", {}, {}, {}, "key"),
+    ("/things/k1", {"a": "x"}, {}, {}, "q"),
+    ("/things/k1", {"b": "1"}, {}, {}, "b"),                          # no branch of q has it: unknown
+    ("/lists", {"loose": ["{'a': [1, 2]}", "abcd"]}, {}, {}, "loose"),
+    ("/things/{'a': 1", {}, {}, {}, "key"),
 ]
 
 

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import yaml
 
+from apitwin.http_methods import HTTP_METHODS
 from apitwin.settings import Settings
 from tests.partners.helpers import assert_error, reset_app
 
 SPEC = yaml.load((Path(__file__).resolve().parents[2] / "specs" / "partners.yaml").read_text(encoding="utf-8"),
                  Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from connexion.exceptions import ResolverError
 from apitwin.app import create_app
 from apitwin.binding import Binding, BindingResolver, import_target, info_func_key, with_security
 from apitwin.discovery import discover
-from apitwin.specs import HTTP_METHODS, load_spec
+from apitwin.http_methods import HTTP_METHODS
+from apitwin.specs import load_spec
 
 PLUGINS = {name: plugin for name, plugin in discover().items() if name in ("partners", "molgenis")}
 API_NAME = re.compile(r"^[a-z][A-Za-z0-9]*$")
