@@ -70,8 +70,23 @@ def matcher(predicate: Callable[[Row], bool] | None, equals: dict[str, Any]) -> 
     return lambda row: all(row.get(k) == v for k, v in items) and predicate(row)
 
 
+IMMUTABLE_TYPES = frozenset((str, int, float, bool, type(None)))   # JSON values shared by copies, never copied
+
+
 def clone(value: Any) -> Any:
-    """Fast deep copy for JSON-shaped data (dicts, lists, scalars)."""
+    """Fast deep copy for JSON-shaped data (dicts, lists, scalars): every dict and list is new, everything else
+    (immutable) is shared. Plain dicts and lists (what parsed JSON and rows are made of) are copied with their
+    scalar values in place, without a call per value — about half the time of one recursive call per value, the
+    store's most frequent work (rows are copied in and out); subclasses are copied into plain ones, as before."""
+    kind = type(value)
+    if kind is dict:
+        out = value.copy()
+        for key, item in value.items():
+            if type(item) not in IMMUTABLE_TYPES:
+                out[key] = clone(item)
+        return out
+    if kind is list:
+        return [item if type(item) in IMMUTABLE_TYPES else clone(item) for item in value]
     if isinstance(value, dict):
         return {k: clone(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -189,14 +204,18 @@ class Collection:
             self._next_id += 1
             return value
 
-    def insert(self, row: Row) -> Row:
-        """Store a copy of `row`; assign the next id unless the row brings one. Returns the stored copy."""
+    def insert(self, row: Row, *, copy: bool = True) -> Row:
+        """Store a copy of `row`; assign the next id unless the row brings one. Returns a copy of the stored row.
+        `copy=False` (hot paths, as for `update`): `row` is handed over and stored as it is — a fresh dict the caller
+        keeps no reference into that it will mutate (the id is set in it) — and the stored row itself is returned,
+        READ-ONLY: two copies fewer per insert."""
         with self._lock:
             journal = self._journal
             if journal is not None and journal.depth == 0:
                 with journal.transaction():
-                    return self.insert(row)
-            row = clone(row)
+                    return self.insert(row, copy=copy)
+            if copy:
+                row = clone(row)
             if row.get("id") is None:
                 row["id"] = self.next_id()
             elif row["id"] in self._rows:
@@ -213,7 +232,7 @@ class Collection:
                 journal.backend.put(self.name, row, self._next_id)
             for listener in self.listeners:
                 listener(clone(row))
-            return clone(row)
+            return clone(row) if copy else row
 
     def get(self, row_id: int) -> Row | None:
         with self._lock:

@@ -6,6 +6,7 @@ schema dumps in messages. Messages are short and human: what is wrong with which
 from __future__ import annotations
 
 import ast
+import codecs
 import json
 from collections import OrderedDict
 from typing import Any
@@ -257,16 +258,29 @@ def business_errors(state: RequestState, scope: Any, body: Any) -> dict[str, lis
 
 def integral_floats_to_int(value: Any, changed: list[bool] | None = None) -> Any:
     """JSON has one number type: 3.0 is the integer 3 (JSON Schema 2020-12, DRF). Connexion validates with
-    Draft 4, where 3.0 is not an integer, so normalise before validating. `changed[0]` tells if anything was."""
+    Draft 4, where 3.0 is not an integer, so normalise before validating. `changed[0]` tells if anything was.
+    Values that cannot change (text, integers, booleans, null) are kept where they are met, without a call each:
+    every JSON body is walked."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         if changed is not None:
             changed[0] = True
         return int(value)
     if isinstance(value, dict):
-        return {k: integral_floats_to_int(v, changed) for k, v in value.items()}
+        return {k: v if type(v) in _UNCHANGED else integral_floats_to_int(v, changed) for k, v in value.items()}
     if isinstance(value, list):
-        return [integral_floats_to_int(v, changed) for v in value]
+        return [v if type(v) in _UNCHANGED else integral_floats_to_int(v, changed) for v in value]
     return value
+
+
+_UNCHANGED = frozenset((str, int, bool, type(None)))
+
+
+def utf8(encoding: str) -> bool:
+    """Whether a charset names UTF-8 (without a signature): json.loads reads strict JSON bytes as exactly this text."""
+    try:
+        return encoding in ("utf-8", "UTF-8") or codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 class CollectBodyProblems:
@@ -287,12 +301,43 @@ class CollectBodyProblems:
             raise self._state.problems.merged(exc) from None
 
 
-class CollectingJSONBodyValidator(CollectBodyProblems, JSONRequestBodyValidator):
+class ReadBodyDirectly:
+    """Connexion's `wrap_receive` for a body that announces its length, reading the `receive` messages in a plain
+    loop where Connexion wraps them in an async generator (about a tenth of a create's validation time); the same
+    messages replayed, the same parse, validation and replay of a normalised body. Anything else (no or a zero
+    Content-Length: Connexion's default body or its "RequestBody is required") goes Connexion's way."""
+
+    async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
+        length = b"0"
+        for key, value in scope["headers"]:
+            if key == b"content-length":
+                length = value
+                break
+        if not int(length.decode("latin-1")):
+            return await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
+        messages, chunks, more = [], [], True
+        while more:
+            message = await receive()
+            messages.append(message)
+            more = message.get("more_body", False)
+            chunks.append(message.get("body", b""))
+        body = self._parsed(b"".join(chunks))  # type: ignore[attr-defined]
+        if not (body is None and self._nullable):  # type: ignore[attr-defined]
+            self._validate(body)  # type: ignore[attr-defined]
+        if self.MUTABLE_VALIDATION:  # type: ignore[attr-defined]
+            return self._insert_body(receive, body=body, scope=scope)  # type: ignore[attr-defined]
+        return self._insert_messages(receive, messages=messages), scope  # type: ignore[attr-defined]
+
+
+class CollectingJSONBodyValidator(CollectBodyProblems, ReadBodyDirectly, JSONRequestBodyValidator):
     @property
     def _validator(self) -> Any:
         return compiled(self._schema, Draft4RequestValidator)
+
     async def _parse(self, stream: Any, scope: Any) -> Any:
-        raw = b"".join([chunk async for chunk in stream])
+        return self._parsed(b"".join([chunk async for chunk in stream]))
+
+    def _parsed(self, raw: bytes) -> Any:
         try:
             text = raw.decode(self._encoding)
         except UnicodeDecodeError as exc:  # connexion 3.3.0 answers 500 here
@@ -317,11 +362,14 @@ class CollectingJSONBodyValidator(CollectBodyProblems, JSONRequestBodyValidator)
             except ValueError as lenient_exc:
                 raise ApiError(400, [f"Request body is not valid JSON: {lenient_exc}"]) from None
             changed = [True]  # the handler gets it as strict JSON
+        strict = not changed[0]
         try:
             body = integral_floats_to_int(body, changed)
         except RecursionError:
             raise ApiError(400, ["Request body is nested too deeply."]) from None
         state.sent_json = body
+        if strict and utf8(self._encoding):   # what json.loads of the bytes (the endpoint's reading) gives
+            state.handler_json = body
         if changed[0]:   # replay the normalised body to the handler (Connexion's switch, read after _validate)
             self.MUTABLE_VALIDATION = True
         return body

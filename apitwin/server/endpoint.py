@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections.abc
 import functools
+import json
 import logging
 import types
 from copy import deepcopy
@@ -25,18 +26,22 @@ from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
 from connexion.datastructures import NoContent
 from connexion.decorators.parameter import CONTEXT_NAME, pythonic, sanitized, unwrap_decorators
 from connexion.exceptions import NonConformingResponseHeaders
+from connexion.jsonifier import Jsonifier
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.operations import AbstractOperation, Swagger2Operation
 from connexion.uri_parsing import OpenAPIURIParser
+from python_multipart.multipart import parse_options_header
 from connexion.utils import (deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable, make_type,
                              split_content_type)
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from apitwin.server.connexion_patches import extract_content_type
+from apitwin.server.state import ABSENT, SCOPE_KEY
 from apitwin.specs import READINGS
+from apitwin.store import clone
 
 # Connexion's parameter decorator logs here; the endpoint logs to the same logger.
 log = logging.getLogger("connexion.decorators.parameter")
@@ -104,6 +109,7 @@ class OperationEndpoint:
         self.operation = operation
         self.operation_id = operation.operation_id
         self.jsonifier = jsonifier
+        self.dumps = json_dumps(jsonifier)
         function = operation.function
         self.function = function
         self.is_async = asyncio.iscoroutinefunction(function)
@@ -121,6 +127,7 @@ class OperationEndpoint:
         self.wants_body = self.body_name in self.arguments or self.has_kwargs
         self.produces = list(set(operation.produces))
         self._body_schemas: dict[str, dict[str, Any]] = {}
+        self._mimetypes: dict[str, str] = {}
 
     def body_schema(self, content_type: str | None) -> dict[str, Any]:
         found = self._body_schemas.get(content_type or "")
@@ -132,15 +139,28 @@ class OperationEndpoint:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+        # the request's Content-Type as Starlette's headers give it (the first one), read once from the raw headers;
+        # `content_type` as ConnexionRequest has it (its default when none was sent)
+        sent = None
+        for key, value in scope["headers"]:
+            if key == b"content-type":
+                sent = value.decode("latin-1")
+                break
+        content_type = "application/octet-stream" if sent is None else sent
         body = None
-        if self.wants_body or (self.swagger2 and request.mimetype in FORM_CONTENT_TYPES):
-            body = request.get_body()
-            while asyncio.iscoroutine(body):
-                body = await body
+        if self.wants_body or (self.swagger2 and self.mimetype_of(content_type) in FORM_CONTENT_TYPES):
+            state = scope.get(SCOPE_KEY)
+            parsed = ABSENT if state is None else state.handler_json
+            if parsed is not ABSENT and is_json_mimetype(content_type):
+                body = clone(parsed)   # parsed once, by the body validator; a copy: `sent_json` stays as sent
+            else:
+                body = request.get_body()
+                while asyncio.iscoroutine(body):
+                    body = await body
         # Connexion reads the form for every request; only a form body has files (others read an empty form)
-        files = await request.files() if "form" in request.headers.get("content-type", "").lower() else {}
+        files = await request.files() if "form" in (sent or "").lower() else {}
         # the media type only matters to a body or files (Connexion parses it for every request)
-        mimetype = request.mimetype if self.body_defined or files else ""
+        mimetype = self.mimetype_of(content_type) if self.body_defined or files else ""
         kwargs = self.arguments_for(request, body, files, mimetype, scope)
         if self.is_async:
             result = await self.function(**kwargs)
@@ -148,6 +168,16 @@ class OperationEndpoint:
             result = await run_in_threadpool(self.function, **kwargs)
         response = self.response_for(result)
         await response(scope, receive, send)
+
+    def mimetype_of(self, content_type: str) -> str:
+        """`ConnexionRequest.mimetype` of a request whose `content_type` this is, parsed once per value (a bounded
+        few: a client chooses the Content-Type it sends)."""
+        found = self._mimetypes.get(content_type)
+        if found is None:
+            found = parse_options_header(content_type)[0].decode()
+            if len(self._mimetypes) < _BODY_SCHEMAS:
+                self._mimetypes[content_type] = found
+        return found
 
     # -- parameters (Connexion's decorators/parameter.py: prep_kwargs, get_arguments) --------------------------------
 
@@ -240,7 +270,7 @@ class OperationEndpoint:
             if data is None or data is NoContent:
                 data = None
             elif is_json_mimetype(split_content_type(content_type)[0]):
-                data = self.jsonifier.dumps(data)
+                data = self.dumps(data)
             status = status or (204 if data is None else 200)
             if content_type and not any(key.lower() == "content-type" for key, _ in headers.items()):
                 headers["Content-Type"] = content_type
@@ -273,6 +303,21 @@ class OperationEndpoint:
                 "Multiple response content types are defined in the operation spec, but "
                 "the handler response did not specify which one to return.")
         return content_type
+
+
+def json_dumps(jsonifier: Any) -> Callable[[Any], str]:
+    """`jsonifier.dumps`, for Connexion's own Jsonifier over the json module with its encoder made once: its
+    `dumps` builds the same JSONEncoder (same options, stateless between calls) for every answer, a quarter of the
+    encoding time of a small body. Any other jsonifier is called as it is."""
+    if type(jsonifier) is not Jsonifier or jsonifier.json is not json:
+        return jsonifier.dumps  # type: ignore[no-any-return]
+    options = dict(jsonifier.dumps_args)
+    try:
+        encoder = options.pop("cls")(**options)
+    except TypeError:        # options only json.dumps itself takes: leave it to json.dumps
+        return jsonifier.dumps  # type: ignore[no-any-return]
+    encode = encoder.encode
+    return lambda data: encode(data) + "\n"
 
 
 def _unpack(result: Any) -> tuple[Any, int | None, Any]:

@@ -59,6 +59,8 @@ class RequestState:
     form: Any = None                           # that form once parsed
     patterned_query: list[tuple[str, str]] = field(default_factory=list)   # x-apitwin-query-pattern pairs
     sent_json: Any = ABSENT                    # the JSON body exactly as sent (None: empty body or `null`)
+    handler_json: Any = ABSENT                 # that body as the endpoint would read it again, when the validator's
+                                               # strict UTF-8 parse is exactly that reading (ABSENT: read it again)
     json_null: bool = False                    # the body was a JSON `null` the schema judges (Wire.json_null_is_value)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from apitwin_apis.partners.common import TENANT, created, listing, owned, public, refuse_null_characters, store
+from apitwin_apis.partners.common import TENANT, created, listing, owned_public, refuse_null_characters, store
 from apitwin_apis.partners.lifecycle import record_change
 
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")  # used with fullmatch: no trailing newline slips through
@@ -54,10 +54,10 @@ async def create_customer(body: dict[str, Any], token_info: dict[str, Any]) -> A
     problems.raise_if_any()
     row = {TENANT: token_info["partner"], "created_at": format_datetime(now()), **normalize(body)}
     db = store()
-    with db.transaction():
-        customer = db["customers"].insert(row)
+    with db.transaction():   # `row` is new (normalize builds every list): handed over, not copied
+        customer = db["customers"].insert(row, copy=False)
         record_change(db, token_info["partner"], "created", "customer", customer["id"], row["created_at"])
-    return created(customer, f"/api/v1/customers/{customer['id']}/")
+    return created(customer, f"/api/v1/customers/{customer['id']}/", live=True)
 
 
 async def list_customers(token_info: dict[str, Any], page: int | None = None, page_size: int | None = None) -> Any:
@@ -65,4 +65,4 @@ async def list_customers(token_info: dict[str, Any], page: int | None = None, pa
 
 
 async def get_customer(customer_id: int, token_info: dict[str, Any]) -> Any:
-    return public(owned("customers", customer_id, token_info))
+    return owned_public("customers", customer_id, token_info)

@@ -45,9 +45,10 @@ def record_event(db: Store, partner: str, event_type: str, data: dict[str, Any],
 
 def record_change(db: Store, partner: str, action: str, resource: str, row_id: int, at: str | None = None) -> Row:
     """Every state change without a documented event type (customer/shipment/order created, registration
-    verified) is kept in the `changes` journal: visible through the admin state export, never in /events/."""
+    verified) is kept in the `changes` journal: visible through the admin state export, never in /events/.
+    Returns the stored row (read-only): the new row is handed to the store, not copied."""
     return db["changes"].insert({TENANT: partner, "created_at": at or format_datetime(now()), "action": action,
-                                 "resource": resource, "resource_id": row_id})
+                                 "resource": resource, "resource_id": row_id}, copy=False)
 
 
 def ship_kits(db: Store, partner: str, shipment: Row, at: str) -> list[Row]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from apitwin.errors import ApiError
 from apitwin.timeutil import format_datetime, now, parse_datetime
-from apitwin_apis.partners.common import listing, owned, public, store
+from apitwin_apis.partners.common import listing, owned, owned_public, public, store
 from apitwin_apis.partners.lifecycle import record_change, settle_reports
 
 
@@ -17,7 +17,7 @@ async def list_registrations(token_info: dict[str, Any], customer: int | None = 
 
 
 async def get_registration(registration_id: int, token_info: dict[str, Any]) -> Any:
-    return public(owned("registrations", registration_id, token_info))
+    return owned_public("registrations", registration_id, token_info)
 
 
 async def update_registration(registration_id: int, body: dict[str, Any], token_info: dict[str, Any]) -> Any:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apitwin_apis.partners.common import listing, owned, public
+from apitwin_apis.partners.common import listing, owned_public
 
 
 async def list_reports(token_info: dict[str, Any], customer_id: int | None = None, client_id: int | None = None,
@@ -18,4 +18,4 @@ async def list_reports(token_info: dict[str, Any], customer_id: int | None = Non
 
 
 async def get_report(report_id: int, token_info: dict[str, Any]) -> Any:
-    return public(owned("reports", report_id, token_info))
+    return owned_public("reports", report_id, token_info)

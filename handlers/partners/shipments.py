@@ -6,7 +6,7 @@ from typing import Any
 
 from apitwin.errors import FieldErrorCollector
 from apitwin.timeutil import format_datetime, now
-from apitwin_apis.partners.common import (TENANT, created, customer_reference, listing, owned, public,
+from apitwin_apis.partners.common import (TENANT, created, customer_reference, listing, owned_public,
                                       refuse_null_characters, store)
 from apitwin_apis.partners.lifecycle import record_change, ship_kits
 
@@ -73,4 +73,4 @@ async def list_shipments(token_info: dict[str, Any], customer_id: int | None = N
 
 
 async def get_shipment(shipment_id: int, token_info: dict[str, Any]) -> Any:
-    return public(owned("shipments", shipment_id, token_info))
+    return owned_public("shipments", shipment_id, token_info)

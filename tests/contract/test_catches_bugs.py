@@ -46,12 +46,13 @@ def wrap(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, make: Callable
 
 def wrong_status(mp: pytest.MonkeyPatch) -> None:
     import apitwin_apis.partners.customers as m
-    wrap(mp, m, "created", lambda orig: lambda row, path: (lambda out: (out[0], 200, out[2]))(orig(row, path)))
+    wrap(mp, m, "created",
+         lambda orig: lambda row, path, **kw: (lambda out: (out[0], 200, out[2]))(orig(row, path, **kw)))
 
 
 def missing_field(mp: pytest.MonkeyPatch) -> None:
     import apitwin_apis.partners.customers as m
-    wrap(mp, m, "public", lambda orig: lambda row: {k: v for k, v in orig(row).items() if k != "email"})
+    wrap(mp, m, "owned_public", lambda orig: lambda *a: {k: v for k, v in orig(*a).items() if k != "email"})
 
 
 def wrong_type(mp: pytest.MonkeyPatch) -> None:
@@ -94,14 +95,14 @@ def auth_ignored(mp: pytest.MonkeyPatch) -> None:
 def tenant_leak(mp: pytest.MonkeyPatch) -> None:
     import apitwin_apis.partners.customers as m
     from apitwin.errors import not_found
-    from apitwin_apis.partners.common import store
+    from apitwin_apis.partners.common import public, store
 
-    def owned(collection: str, row_id: int, token_info: dict[str, Any]) -> Any:
+    def owned_public(collection: str, row_id: int, token_info: dict[str, Any]) -> Any:
         row = store()[collection].get(row_id)       # the tenant check is gone
         if row is None:
             raise not_found()
-        return row
-    mp.setattr(m, "owned", owned)
+        return public(row)
+    mp.setattr(m, "owned_public", owned_public)
 
 
 def update_lost(mp: pytest.MonkeyPatch) -> None:

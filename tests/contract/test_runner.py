@@ -147,9 +147,9 @@ def failing_run() -> RunResult:
     import apitwin_apis.partners.customers as customers
 
     mp = pytest.MonkeyPatch()
-    envelope, public = common.envelope, customers.public
+    envelope, owned_public = common.envelope, customers.owned_public
     mp.setattr(common, "envelope", lambda results, total, *a, **k: envelope(results, len(results), *a, **k))
-    mp.setattr(customers, "public", lambda row: {k: v for k, v in public(row).items() if k != "email"})
+    mp.setattr(customers, "owned_public", lambda *a: {k: v for k, v in owned_public(*a).items() if k != "email"})
     try:
         app = create_app(["partners"], settings=Settings(validate_responses=False))
         return runner.run(runner.RunRequest(api="partners", app=app, options=config.Options(max_examples=5),

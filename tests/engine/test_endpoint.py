@@ -121,6 +121,12 @@ REQUESTS = [
     ("post", "/items/4", {"json": {"n": 2}, "headers": {"X-Key": "k"}}),
     ("post", "/items/4", {"content": b"", "headers": {"X-Key": "k", "Content-Type": "application/json"}}),
     ("post", "/forms", {"data": {"count": "3", "names": ["x", "y"]}}),
+    # Content-Type spellings: the media type is parsed once per spelling (OperationEndpoint.mimetype_of)
+    ("post", "/items/4", {"content": b'{"n": 3}', "headers": {"X-Key": "k", "Content-Type": "Application/JSON; a=b"}}),
+    ("post", "/items/4", {"content": b'{"n": 3}', "headers": {"X-Key": "k", "Content-Type": "application/json"}}),
+    ("post", "/items/4", {"content": b"", "headers": {"X-Key": "k", "Content-Type": ""}}),
+    ("post", "/items/4", {"content": b"", "headers": {"X-Key": "k"}}),
+    ("post", "/forms", {"content": b"count=4", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
     ("get", "/nowhere", {}), ("get", "/items/x", {}),
     *[("get", f"/answers/{kind}", {}) for kind in ANSWERS],
 ]
@@ -161,3 +167,32 @@ def test_the_final_app_is_replaced_only_before_the_first_request() -> None:
         client.get("/items/1")
     with pytest.raises(RuntimeError):
         connexion_patches.use_final_app(app, Endpoints())
+
+
+def test_the_encoder_made_once_writes_what_the_jsonifier_writes() -> None:
+    import datetime
+    import decimal
+    import json
+    import uuid
+
+    from connexion.jsonifier import Jsonifier
+
+    from apitwin.server.endpoint import json_dumps
+
+    data = {"a": [1, 2.5, None, True, "é ✓ \u0000"], "b": {"c": {}}, "t": datetime.datetime(2024, 1, 2, 3, 4, 5),
+            "tz": datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc), "d": datetime.date(2024, 1, 2),
+            "n": decimal.Decimal("1.5"), "u": uuid.UUID(int=7), "nan": float("nan"), "big": 2**80}
+    for style in ({}, {"separators": (",", ":"), "ensure_ascii": False}, {"indent": 2, "sort_keys": True}):
+        jsonifier = Jsonifier(**style)
+        dumps = json_dumps(jsonifier)
+        assert dumps != jsonifier.dumps and dumps(data) == jsonifier.dumps(data)
+        for value in (data["a"], "text", 3, None, []):
+            assert dumps(value) == jsonifier.dumps(value)
+        try:
+            dumps({"x": object()})
+            raise AssertionError("an object json cannot write was written")
+        except TypeError:
+            pass
+    other = Jsonifier(json)
+    other.json = type("J", (), {"dumps": staticmethod(lambda data, **kw: "custom"), "loads": json.loads})()
+    assert json_dumps(other) == other.dumps

@@ -134,6 +134,7 @@ def test_fused_front_answers_as_the_six_layers_did(monkeypatch: pytest.MonkeyPat
         # an unhandled crash below: the API's 500 body, journaled as 500
         with monkeypatch.context() as patched:
             patched.setattr(Collection, "get", lambda self, row_id: 1 / 0)
+            patched.setattr(Collection, "view", lambda self, row_id: 1 / 0)    # the read handlers' live row
             auth = [(b"authorization", f"JWT {token}".encode()), ORIGIN]
             mine = await _call(fused, "GET", "/partners/api/v1/customers/319/", auth)
             before = await _call(old, "GET", "/partners/api/v1/customers/319/", auth)

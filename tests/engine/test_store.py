@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from apitwin.store import Store
+from apitwin.store import Store, clone
 from tests.engine.backends import BACKENDS, Opened
 
 
@@ -92,6 +92,30 @@ def test_get_returns_a_copy(store: Store) -> None:
     row["events"][0]["n"] = 99
     row["events"].append({"n": 2})
     assert kits.get(1) == {"id": 1, "sku": "a", "meta": {"tags": ["x"]}, "events": [{"n": 1}]}
+
+
+class Tagged(dict):
+    pass
+
+
+class Items(list):
+    pass
+
+
+def test_clone_copies_every_dict_and_list_and_shares_only_immutable_values() -> None:
+    text, big, number = "é" * 3, 2**70, 1.5
+    value = {"a": [1, True, None, text, {"b": [number, [big]]}], "c": {"d": {}}, "e": [], "t": (1, [2]),
+             "sub": Tagged(x=Items([{"y": 1}]))}
+    copied = clone(value)
+    assert copied == value and list(copied) == list(value)
+    assert copied is not value and copied["a"] is not value["a"] and copied["a"][4] is not value["a"][4]
+    assert copied["a"][4]["b"] is not value["a"][4]["b"] and copied["a"][4]["b"][1] is not value["a"][4]["b"][1]
+    assert copied["c"]["d"] is not value["c"]["d"] and copied["e"] is not value["e"]
+    assert copied["a"][3] is text and copied["a"][4]["b"][1][0] is big
+    assert type(copied["sub"]) is dict and type(copied["sub"]["x"]) is list        # subclasses: plain copies
+    assert copied["sub"]["x"][0] is not value["sub"]["x"][0]
+    assert copied["t"] is value["t"]                                               # tuples are not JSON: as before
+    assert type(copied["a"][1]) is bool and clone(3) == 3 and clone(None) is None
 
 
 def test_filter_first_and_export_return_copies(store: Store) -> None:
@@ -365,6 +389,22 @@ def test_view_and_uncopied_update_hand_out_the_stored_row_which_later_writes_lea
     assert stored is store["hooks"].view(row["id"]) and stored["attempts"] is attempts    # handed over, not copied
     assert live["status"] == "pending" and live["attempts"] == []                       # the old row is untouched
     assert store["hooks"].get(row["id"])["status"] == "delivered"
+
+
+def test_an_uncopied_insert_stores_the_given_row_and_hands_it_back_read_only(store: Store) -> None:
+    heard: list[dict[str, Any]] = []
+    store.on_insert("hooks", heard.append)
+    row = {"status": "pending", "attempts": [{"n": 1}]}
+    stored = store["hooks"].insert(row, copy=False)
+    assert stored is row and row["id"] == 1 and stored is store["hooks"].view(1)   # handed over, not copied
+    assert heard == [stored] and heard[0] is not stored                            # listeners still get a copy
+    assert heard[0]["attempts"] is not stored["attempts"]
+    later = store["hooks"].update(1, {"status": "delivered"})
+    assert stored["status"] == "pending" and later["status"] == "delivered"       # writes swap, never edit
+    copied = store["hooks"].insert({"status": "new", "attempts": []})              # the default still copies
+    assert copied is not store["hooks"].view(copied["id"])
+    assert store.export()["collections"]["hooks"]["rows"] == [
+        {"status": "delivered", "attempts": [{"n": 1}], "id": 1}, {"status": "new", "attempts": [], "id": 2}]
 
 
 def test_existing_looks_without_adding_an_empty_collection(store: Store) -> None:
