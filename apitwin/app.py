@@ -61,15 +61,12 @@ from apitwin.server.operation import OperationLayer
 from apitwin.server.plans import compile_plans
 from apitwin.settings import Settings
 from apitwin.swagger_ui import SwaggerUi, UiDocument, login_operations
-from apitwin.specs import SpecDocuments, connexion_view, load_spec, operation_index, spec_base_path
+from apitwin.specs import UNKNOWN_QUERY, SpecDocuments, connexion_view, load_spec, operation_index, spec_base_path
 from apitwin.validation import VALIDATOR_MAP
 from apitwin.uri_parsing import StyledURIParser
 from apitwin.webhooks import DeliveryPolicy, TargetPolicy, WebhookDispatcher
 
 ADMIN_SPEC = package_path("apitwin", "admin.yaml")
-# A document's root `x-apitwin-unknown-query: ignore`: the API ignores query parameters it does not declare (Spring
-# binding does); without it they answer 400.
-UNKNOWN_QUERY = "x-apitwin-unknown-query"
 
 
 def build_runtime(plugin: ApiPlugin, settings: Settings, prefix: str) -> ApiRuntime:

@@ -17,6 +17,7 @@ from apitwin import runtime
 from apitwin.errors import ApiError
 from apitwin.http_methods import HTTP_METHODS
 from apitwin.server.render import render as render_error
+from apitwin.specs import route_order
 
 log = logging.getLogger("apitwin")
 
@@ -97,7 +98,7 @@ class AllowIndex:
     operation, so Starlette's own `Allow` names only one method (schemathesis ST205)."""
 
     def __init__(self) -> None:
-        self._entries: list[tuple[re.Pattern[str], str]] = []
+        self._entries: list[tuple[tuple[int, ...], re.Pattern[str], str]] = []
 
     def add_spec(self, prefix: str, spec: dict) -> None:
         for path, item in spec.get("paths", {}).items():
@@ -105,10 +106,13 @@ class AllowIndex:
             if "GET" in methods and "HEAD" not in methods:
                 methods.append("HEAD")
             pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(prefix + path))
-            self._entries.append((re.compile("^" + pattern + "$"), ", ".join(methods)))
+            self._entries.append((route_order(prefix + path), re.compile("^" + pattern + "$"), ", ".join(methods)))
+        # a literal path before a templated one it also matches (`/clients/_suggestions` before `/clients/{client}`),
+        # as routing takes it (the sort is stable: otherwise in the order the documents list them)
+        self._entries.sort(key=lambda entry: entry[0])
 
     def lookup(self, path: str) -> str | None:
-        for rx, allow in self._entries:
+        for _, rx, allow in self._entries:
             if rx.match(path):
                 return allow
         return None

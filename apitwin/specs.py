@@ -371,6 +371,10 @@ def _downgrade_null_alternative(node: dict[str, Any]) -> None:
                 del node[key]
 
 
+# `x-apitwin-unknown-query: ignore` at a document's root or on one operation (which wins over the root): query
+# parameters the operation does not declare are ignored (Spring binding does); without it they answer 400
+UNKNOWN_QUERY = "x-apitwin-unknown-query"
+
 # a parameter or form field schema allowing several scalar types: the view says `type: string` (what the wire
 # carries) and lists the types here; apitwin.validation reads the value as each and validates the readings
 READINGS = "x-apitwin-readings"

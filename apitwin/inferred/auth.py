@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from apitwin import runtime
+from apitwin.cookies import cookie_value
 from apitwin.plaindata import deep_copy
 
 EXTENSION = "x-apitwin-auth"
@@ -312,7 +313,6 @@ def lacks_credentials(doc: dict[str, Any], operation: dict[str, Any], scope: dic
     before Connexion's security layer runs — a path whose parameter does not fit its type never reaches the
     operation, yet a server checks credentials first, so a caller without them learns 401, not 400/404. Checked
     as the security functions check: present, well formed, and pinned where credentials are pinned."""
-    from http.cookies import CookieError, SimpleCookie
     from urllib.parse import parse_qs
 
     requirements = operation.get("security", doc.get("security")) or []
@@ -321,11 +321,6 @@ def lacks_credentials(doc: dict[str, Any], operation: dict[str, Any], scope: dic
         return False
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
     query = parse_qs((scope.get("query_string") or b"").decode("latin-1"))
-    cookies: SimpleCookie = SimpleCookie()
-    try:
-        cookies.load(headers.get("cookie", ""))
-    except CookieError:
-        pass
 
     def met(name: str) -> bool:
         scheme = schemes.get(name)
@@ -339,7 +334,7 @@ def lacks_credentials(doc: dict[str, Any], operation: dict[str, Any], scope: dic
             elif where == "query":
                 value = (query.get(key) or [None])[0]
             else:
-                value = cookies[key].value if key in cookies else None
+                value = cookie_value(headers.get("cookie"), key)
             return value is not None and apikey_info(value, scheme=name) is not None
         authorization = headers.get("authorization", "")
         given_kind, _, value = authorization.partition(" ")

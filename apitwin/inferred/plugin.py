@@ -15,7 +15,7 @@ from typing import Any
 from apitwin.inferred.auth import (EXTENSION, Pins, challenge, check_pin_schemes, credential_of, load_pins, read_pins,
                                    security_view)
 from apitwin.inferred.document import Bundled, open_document
-from apitwin.inferred.errors import ErrorRenderer
+from apitwin.inferred.errors import ErrorRenderer, unknown_query_view
 from apitwin.inferred.handlers import Handlers
 from apitwin.inferred.model import Model, infer
 from apitwin.inferred import callbacks
@@ -76,12 +76,18 @@ def build(path: Path | str, *, name: str | None = None, auth_file: Path | None =
         seed=seed,
         wire=Wire(render_error=ErrorRenderer(model), auth_challenge=challenge(bundled.data),
                   control_path_status=None, json_null_is_value=True),
-        binding=Binding(unbound=handlers.resolve, view=security_view, answered=handlers.answered),
+        binding=Binding(unbound=handlers.resolve, view=_view, answered=handlers.answered),
         events=_events(handlers, pins),
         tooling=Tooling(seed_records=lambda rt: list(seed_records(model, rt)),
                         smoke_headers=lambda client: smoke_credential(bundled.data, pins, "header"),
                         smoke_params=lambda client: smoke_credential(bundled.data, pins, "query")),
     )
+
+
+def _view(view: dict[str, Any]) -> dict[str, Any]:
+    """Connexion's view of an inferred API: its security checks, and undeclared query parameters ignored where an
+    operation documents no refusal of input (apitwin.inferred.errors.unknown_query_view)."""
+    return unknown_query_view(security_view(view))
 
 
 def smoke_credential(doc: dict[str, Any], pins: Pins, where: str) -> dict[str, str]:

@@ -64,6 +64,7 @@ from connexion.utils import inspect_function_arguments
 from jsonschema import Draft4Validator
 from jsonschema.validators import extend as extend_validator
 
+from apitwin.cookies import cookie_value
 from apitwin.plaindata import deep_copy
 
 # (module, attribute) pairs replaced by `apply`
@@ -77,6 +78,9 @@ PATH_TAIL = "(?s:.*)"
 # a `type: number` path segment: Connexion's FloatConverter without the exponent (`/start/1e5` missed the route:
 # 404/422 for a valid number, schemathesis' "schema-valid request rejected" on Frigate's timestamps)
 NUMBER_SEGMENT = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]+|[0-9]*(?:\.[0-9]*)?)"
+# Connexion's apiKey cookie reader: a malformed Cookie header raised CookieError (a 500); apitwin.cookies reads it
+# pair by pair
+COOKIE_VALUE = (security.ApiKeySecurityHandler, "get_cookie_value")
 # attributes of Connexion's request body validators that apitwin.validation reads or sets
 VALIDATOR_ATTRIBUTES = ("_schema", "_encoding", "_nullable", "_required", "MUTABLE_VALIDATION")
 
@@ -103,6 +107,7 @@ def apply() -> None:
     for module, name, replacement in FAST_UTILS:
         setattr(module, name, replacement)
     setattr(*REQUEST_INIT, request_init)
+    setattr(*COOKIE_VALUE, staticmethod(cookie_value))
     index_routes()
     _applied = True
 

@@ -38,6 +38,7 @@ from connexion.spec import Specification
 from apitwin.errors import ApiError
 from apitwin.server import connexion_patches
 from apitwin.server.state import SCOPE_KEY, RequestState
+from apitwin.specs import UNKNOWN_QUERY
 
 log = logging.getLogger("apitwin")
 
@@ -94,7 +95,15 @@ class ChecksApi(RoutedAPI[OperationChecks]):
 
     def make_operation(self, operation: AbstractOperation | Specification) -> OperationChecks:
         return OperationChecks(operation, security_handler_factory=self.security_handler_factory,   # type: ignore[arg-type]
-                               strict_validation=self.strict_validation, validator_map=self.validator_map)
+                               strict_validation=self._strict(operation), validator_map=self.validator_map)
+
+    def _strict(self, operation: Any) -> bool:
+        """Undeclared query parameters refused (400): the API's rule, unless the operation's own
+        `x-apitwin-unknown-query` says otherwise (apitwin.specs.UNKNOWN_QUERY)."""
+        item = ((self.specification.get("paths") or {}).get(getattr(operation, "path", None)) or {})
+        own = (item.get(getattr(operation, "method", None)) or {}) if isinstance(item, dict) else {}
+        value = own.get(UNKNOWN_QUERY) if isinstance(own, dict) else None
+        return self.strict_validation if value is None else value != "ignore"
 
 
 class OperationLayer(SpecMiddleware):
