@@ -20,7 +20,9 @@ else:
   string "null" or "42". Such a body is not reported when some reading of the fields actually sent (each as its
   text, or parsed as a JSON scalar, as servers coerce form fields) validates. schemathesis tries this too, but
   picks each field's reading alone, by errors at that field; under a `oneOf` (a discriminated form body) the errors
-  sit at the root, so it keeps a reading that makes the whole body invalid and reports a valid request.
+  sit at the root, so it keeps a reading that makes the whole body invalid and reports a valid request. A
+  non-exploded query list travels comma-joined and is judged as the server reads it back: `[""]` (an item outside
+  an enum) is sent as `x=`, the OpenAPI serialization of the empty list.
 - positive data that breaks a stated `format`: schemathesis' coverage phase sends "" for an OpenAPI 3.0 nullable
   date-time (Libre Graph's school `terminationDate`) as schema-valid data; a server that checks formats refuses it,
   as it should. A 4xx to a JSON body that breaks a `format` of its schema is not a rejected valid request.
@@ -104,8 +106,15 @@ def valid_as_sent(case: Any) -> bool:
         declared = case.operation.get_parameter_set(location)
         if not isinstance(values, dict) or not declared:
             return False
-        sent: dict[str, str] = {}
+        joined = _joined_arrays(declared) if location is ParameterLocation.QUERY else set()
+        sent: dict[str, Any] = {}
         for name, value in values.items():
+            if name in joined and isinstance(value, list):
+                reading = _joined_reading(value)
+                if reading is None:
+                    return False
+                sent[name] = reading
+                continue
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 return False
             sent[name] = str(value)
@@ -115,6 +124,25 @@ def valid_as_sent(case: Any) -> bool:
         except Exception:  # noqa: BLE001 - a schema the validator cannot compile proves nothing either way
             return False
     return negative
+
+
+def _joined_arrays(declared: Any) -> set[str]:
+    """Query parameters whose list travels as one comma-joined value (`style: form`, `explode: false`)."""
+    names: set[str] = set()
+    for parameter in getattr(declared, "items", ()):
+        definition = getattr(parameter, "definition", None) or {}
+        if definition.get("style", "form") == "form" and definition.get("explode") is False:
+            names.add(str(definition.get("name")))
+    return names
+
+
+def _joined_reading(value: list[Any]) -> list[str] | None:
+    """A comma-joined list as the server reads it back: `[""]` travels as `x=`, which is the empty list (the
+    OpenAPI serialization of `[]`), so such a 'negative' is on the wire a valid request."""
+    if any(isinstance(item, bool) or not isinstance(item, (str, int, float)) for item in value):
+        return None
+    text = ",".join(str(item) for item in value)
+    return [] if text == "" else text.split(",")
 
 
 FORM_READINGS_LIMIT = 4096      # combinations of field readings tried before giving up (and reporting the case)
