@@ -1,4 +1,4 @@
-"""A cookie's value from a Cookie header, read as servers read it (RFC 6265 §5.4: `name=value` pairs separated by
+"""A cookie's value from a Cookie header, read as servers read it (RFC 6265, section 5.4: `name=value` pairs separated by
 `;`): a malformed pair elsewhere in the header neither hides the cookie asked for nor fails the request. Python's
 `SimpleCookie`, which Connexion's apiKey check used, raises `CookieError` on a `$name` pair it takes for an unknown
 attribute (`a=1; $95ae2r=x`: a 500 under schemathesis) and silently drops every cookie after a pair without `=`."""
