@@ -38,18 +38,59 @@ from connexion.security import (NO_VALUE, AbstractSecurityHandler, ApiKeySecurit
                                 BearerSecurityHandler, OAuthSecurityHandler, SecurityHandlerFactory)
 from starlette.datastructures import QueryParams
 
-# Connexion logs its 401 for a request without credentials here
+# where Connexion logs its 401 for a request without credentials, and its warnings while building the check
 connexion_log = logging.getLogger("connexion.security")
+operation_log = logging.getLogger("connexion.middleware.security")
 
 Check = Callable[[dict], Awaitable[None]]
 
-# Connexion code whose behaviour this module repeats, by `inspect.getsource` SHA-256 (checked by a test)
+# Connexion (and Starlette) code whose behaviour this module repeats, by the SHA-256 of `inspect.getsource` (a
+# property by its getter): tests/engine/test_connexion_patches.py fails when an upgrade changes any of it
 MIRRORED: dict[str, str] = {
     "connexion.middleware.security.SecurityOperation._get_verification_fn":
-        "a5dbf5dc5ab6b0c14c2c6c1c8f0c5ac4a4a8b3fed1d0d1c8a4a0d05f5b0b8e65",
+        "3e06412c6ce76aa140d2ebf96910def042161ff87bf460740179ed79e6f3bb0a",
+    "connexion.security.SecurityHandlerFactory.parse_security_scheme":
+        "687e91b8803382e0423b7f7327ae5f935a80959da931a9892298021fa05d5aaa",
+    "connexion.security.SecurityHandlerFactory.verify_none":
+        "b9be3a24decf8e1371603e6c4fa009b02793bad2bbab80a53422aad767c3beba",
+    "connexion.security.SecurityHandlerFactory.verify_multiple_schemes":
+        "cb0f3bb1eb892777b0f01c35f2aa33626952066aa4c6f9633fe4e2e1764eea24",
+    "connexion.security.SecurityHandlerFactory.verify_security":
+        "eb34fea712e0643a23d42a926397e9e4d2fbfb679b29047a78de116768d34d68",
+    "connexion.security.AbstractSecurityHandler._generic_check":
+        "28e23fb07ef65fb6448d4913fa47610a3f226e9169eca242fe0c12ebbc1ccba2",
+    "connexion.security.AbstractSecurityHandler.get_auth_header_value":
+        "f2808eab920f17d8925e7a7067b9ab21e92621bcf204bac66d8fbb3cc81b27f9",
+    "connexion.security.AbstractSecurityHandler._accepts_kwarg":
+        "f04f41d0fb5eea37588ef73076b71524d2e960ca4ab115a1964f6dd7f62717d1",
+    "connexion.security.BasicSecurityHandler._get_verify_func":
+        "3382266565d696c3fefb471e5ce0f86a6023930f9109416e1c71a118de8137f5",
+    "connexion.security.BasicSecurityHandler.check_basic_auth":
+        "ea1ebbe575e3fb261dc91696e44603f60e5321bd31ef9164114723b4d7a7f7ac",
+    "connexion.security.BearerSecurityHandler._get_verify_func":
+        "2d831c150d65535a8ec431775965db8740b433a6df5c7ff72dc9473719855069",
+    "connexion.security.BearerSecurityHandler.check_bearer_token":
+        "07d461a047c4c31d1e0733515ae341b8b2adcaaa9145ec921af6792b663aad7b",
+    "connexion.security.ApiKeySecurityHandler.get_fn":
+        "5255053c04eddc035c25f604e458a89a108523e3bdc11acb6b6bf9560e294632",
+    "connexion.security.ApiKeySecurityHandler._get_verify_func":
+        "44e039aef8d97014e0ac8b28affcd0f2611c4f217359f8c35fd698691e323caf",
+    "connexion.security.ApiKeySecurityHandler.check_api_key":
+        "0232cabbd73c1301acde840d67ac29799322f4cf0b9fa3c4db1738cee201692c",
+    "connexion.security.OAuthSecurityHandler.get_fn":
+        "981827f9225d49847c39069967ea138ccfb462a58afdcaa577dd7e023779075f",
+    "connexion.security.OAuthSecurityHandler._get_verify_func":
+        "368f950ad3b21dcfe57586f26b0eac40a1200cd62150ba39fce9d2abc1880794",
+    "connexion.security.OAuthSecurityHandler.check_oauth_func":
+        "18f5e0db6363fc77f62106d21c696a42580fe102eb3714210a1ec4f9fac29b8b",
+    "connexion.lifecycle.ConnexionRequest.context":
+        "5ee2afcadc9c35fe95513557013fe853e017732afd6cc70360516f4902bf1572",
+    "starlette.datastructures.Headers.__getitem__":
+        "c49baa3cfea567092d725bfee2cc02034f6e8be02f2c152cfc215dc63c3c4360",
 }
 
 _iscoroutine = asyncio.iscoroutine
+_PLAIN = frozenset({dict, type(None)})   # never coroutines: `asyncio.iscoroutine` (an ABC check) skipped for them
 _STOCK = {"basic": BasicSecurityHandler, "bearer": BearerSecurityHandler, "apiKey": ApiKeySecurityHandler,
           "oauth2": OAuthSecurityHandler}
 
@@ -173,8 +214,9 @@ class SchemeCheck:
         if self.request_kw:
             kwargs["request"] = request
         token_info = self.func(*args, **kwargs)
-        while _iscoroutine(token_info):
-            token_info = await token_info
+        if type(token_info) not in _PLAIN:
+            while _iscoroutine(token_info):
+                token_info = await token_info
         if self.scope_validate is None:
             if token_info is NO_VALUE:
                 return NO_VALUE
@@ -295,7 +337,8 @@ def compile_security(operation: Any, factory: SecurityHandlerFactory) -> Check |
             scheme = schemes[name]
             if scheme["type"] == "oauth2":
                 if oauth:
-                    break                      # Connexion: multiple OAuth2 schemes in AND fashion not supported
+                    operation_log.warning("... multiple OAuth2 security schemes in AND fashion not supported")
+                    break
                 oauth = True
             # Connexion's own answer first: its warnings, and None where it drops the requirement
             if factory.parse_security_scheme(scheme, required_scopes) is None:
