@@ -4,7 +4,9 @@ through the same app with those four middlewares put back (and the plan step bet
 header and the body must be byte-for-byte equal — for the Partners and MOLGENIS APIs, the engine's fixture API, the
 admin API, and an inferred document with every kind of security scheme (apiKey in a header, the query and a cookie,
 http basic and bearer, oauth2 with scopes, openIdConnect; AND and OR of requirements, `security: []`, an optional
-`{}` requirement)."""
+`{}` requirement; malformed, repeated and empty credentials; oauth2 scopes and an openIdConnect scheme bound to
+a token check). Every operation compared there runs the compiled security check (apitwin.server.security), not
+Connexion's chain; tests/engine/test_security.py compares the two checks call by call."""
 from __future__ import annotations
 
 import base64
