@@ -90,7 +90,7 @@ MIRRORED: dict[str, str] = {
 }
 
 _iscoroutine = asyncio.iscoroutine
-_PLAIN = frozenset({dict, type(None)})   # never coroutines: `asyncio.iscoroutine` (an ABC check) skipped for them
+_PLAIN = frozenset({dict, bool, type(None)})   # never coroutines: `asyncio.iscoroutine` (an ABC check) skipped
 _STOCK = {"basic": BasicSecurityHandler, "bearer": BearerSecurityHandler, "apiKey": ApiKeySecurityHandler,
           "oauth2": OAuthSecurityHandler}
 
@@ -204,7 +204,9 @@ class SchemeCheck:
         self.message = message
         self.scope_validate = scope_validate  # oauth2 only
 
-    async def __call__(self, scope: dict, request: Any) -> Any:
+    def __call__(self, scope: dict, request: Any) -> Any:
+        """The token info or NO_VALUE; a coroutine to await for it when the token check (or oauth2's scope check)
+        answers with one — as Connexion's wrapper, which returns its generic check's coroutine."""
         args = self.read(scope)
         if args is NO_VALUE:
             return NO_VALUE
@@ -214,9 +216,20 @@ class SchemeCheck:
         if self.request_kw:
             kwargs["request"] = request
         token_info = self.func(*args, **kwargs)
-        if type(token_info) not in _PLAIN:
-            while _iscoroutine(token_info):
-                token_info = await token_info
+        if type(token_info) not in _PLAIN and _iscoroutine(token_info):
+            return self._awaited(token_info)
+        return self._checked(token_info)
+
+    async def _awaited(self, token_info: Any) -> Any:
+        while _iscoroutine(token_info):
+            token_info = await token_info
+        result = self._checked(token_info)
+        while _iscoroutine(result):
+            result = await result
+        return result
+
+    def _checked(self, token_info: Any) -> Any:
+        """Connexion's `_generic_check` after the call (and `check_oauth_func` for oauth2)."""
         if self.scope_validate is None:
             if token_info is NO_VALUE:
                 return NO_VALUE
@@ -229,6 +242,13 @@ class SchemeCheck:
         # (NO_VALUE has no `get`: Connexion's AttributeError, raised the same way)
         token_scopes = token_info.get("scope", token_info.get("scopes", ""))
         validation = self.scope_validate(self.scopes, token_scopes)
+        if type(validation) not in _PLAIN and _iscoroutine(validation):
+            return self._scoped(token_info, token_scopes, validation)
+        if not validation:
+            raise OAuthScopeProblem(required_scopes=self.scopes, token_scopes=token_scopes)
+        return token_info
+
+    async def _scoped(self, token_info: Any, token_scopes: Any, validation: Any) -> Any:
         while _iscoroutine(validation):
             validation = await validation
         if not validation:
@@ -247,14 +267,16 @@ class AllOf:
     async def __call__(self, scope: dict, request: Any) -> Any:
         token_info = {}
         for name, check in self.schemes:
-            result = await check(scope, request)
+            result = check(scope, request)
+            while _iscoroutine(result):
+                result = await result
             if result is NO_VALUE:
                 return NO_VALUE
             token_info[name] = result
         return token_info
 
 
-async def _none(scope: dict, request: Any) -> Any:
+def _none(scope: dict, request: Any) -> Any:
     """Connexion's `verify_none`: an optional `{}` requirement."""
     return {}
 
@@ -276,7 +298,10 @@ class CompiledSecurity:
         errors = []
         for check in self.alternatives:
             try:
-                token_info = await check(scope, request)
+                token_info = check(scope, request)
+                if type(token_info) not in _PLAIN:
+                    while _iscoroutine(token_info):
+                        token_info = await token_info
                 if token_info is not NO_VALUE:
                     break
             except Exception as err:

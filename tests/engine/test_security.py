@@ -184,6 +184,6 @@ def test_the_comparison_fails_for_a_broken_check(broken: str, monkeypatch: pytes
 
 
 def _without_request(call: Any) -> Any:
-    async def broken(self: Any, scope: dict, request: Any) -> Any:
-        return await call(self, scope, None)
+    def broken(self: Any, scope: dict, request: Any) -> Any:
+        return call(self, scope, None)
     return broken
