@@ -53,7 +53,8 @@ def b64(text: str) -> str:
 
 AUTHORIZATIONS = [
     "Bearer good", "bearer good", "BEARER good", "Bearer", "Bearer ", "Bearer\tgood", "Bearer  good  x", "Token good",
-    "Bearer read", "Bearer rw", "Bearer both", "Bearer uid", "Bearer none", "Bearer novalue", "Bearer deny", "Bearer refuse",
+    "Bearer read", "Bearer rw", "Bearer both", "Bearer uid", "Bearer none", "Bearer novalue", "Bearer deny",
+    "Bearer refuse",
     "Bearer crash", "Bearer async", "Bearer list", "Bearer g\xe9", "good", "",
     f"Basic {b64('good:pw')}", f"basic {b64('good:pw:x')}", f"BASIC {b64('deny:pw')}", f"Basic {b64('none:pw')}",
     f"Basic {b64('nocolon')}", "Basic !!!", "Basic", "Basic " + b64("g\xe9:p"), f"Basic {b64('refuse:pw')}",
