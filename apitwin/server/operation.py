@@ -3,10 +3,12 @@ answer, from what was built once per operation at start — in place of Connexio
 response validation and context middlewares, which each looked the operation up again (and validation re-derived
 its parsers and validators) on every request. In this order, as those middlewares ran:
 
-1. security: the operation's token check, built at start by Connexion's own `SecurityOperation` with its
-   `SecurityHandlerFactory` (the plugin's `Binding.security` functions, apitwin.binding), so which schemes, the
-   AND/OR of requirements, `security: []`, optional `{}` requirements, 401 vs 403 and the problems raised stay
-   Connexion's; the caller's token info lands in the scope where Connexion puts it;
+1. security: the operation's token check compiled at start (apitwin.server.security) from what Connexion's
+   `SecurityOperation` would build with its `SecurityHandlerFactory` (the plugin's `Binding.security` functions,
+   apitwin.binding): the same schemes, AND/OR of requirements, `security: []`, optional `{}` requirements, the
+   same token check calls, 401 vs 403 and the same Connexion problems raised, without Connexion's per-request
+   wrapper chain (an operation with a scheme it does not compile runs Connexion's own chain); the caller's token
+   info lands in the scope where Connexion puts it;
 2. the operation's plan (apitwin.server.plans, compiled at start) looked up once into the request state (every later
    layer and validator reads `state.plan`); a body without Content-Type is refused (415, it would skip validation);
    query names matching the operation's `x-apitwin-query-pattern` are set aside for the handler (MOLGENIS'
@@ -27,16 +29,15 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from connexion.exceptions import MissingMiddleware
-from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.abstract import ROUTING_CONTEXT, MissingOperation, RoutedAPI, SpecMiddleware
 from connexion.middleware.request_validation import RequestValidationOperation
-from connexion.middleware.security import SecurityOperation
 from connexion.operations import AbstractOperation
 from connexion.security import SecurityHandlerFactory
 from connexion.spec import Specification
 
 from apitwin.errors import ApiError
 from apitwin.server import connexion_patches
+from apitwin.server.security import compile_security
 from apitwin.server.state import SCOPE_KEY, RequestState
 from apitwin.specs import UNKNOWN_QUERY
 
@@ -61,10 +62,8 @@ class OperationChecks:
     def __init__(self, operation: AbstractOperation, *, security_handler_factory: SecurityHandlerFactory,
                  strict_validation: bool, validator_map: dict | None) -> None:
         self.operation = operation
-        security = SecurityOperation.from_operation(operation, next_app=_unused_app,
-                                                    security_handler_factory=security_handler_factory)
-        # Connexion's SecurityOperation skips the check when the operation has no requirement (`security: []`)
-        self.verify = security.verification_fn if security.security else None
+        # None: no requirement (`security: []`), where Connexion's SecurityOperation skips the check
+        self.verify = compile_security(operation, security_handler_factory)
         self.validation = RequestValidationOperation(_unused_app, operation=operation,
                                                      strict_validation=strict_validation, validator_map=validator_map)
         self._plan: connexion_patches.ValidationPlan | None = None
@@ -135,7 +134,7 @@ class OperationLayer(SpecMiddleware):
         if checks is None and operation_id is not None and routing.get("api_base_path") in self.base_paths:
             raise MissingOperation("Encountered unknown operation_id.")
         if checks is not None and checks.verify is not None:
-            await checks.verify(ConnexionRequest(scope))
+            await checks.verify(scope)
         state: RequestState = scope[SCOPE_KEY]
         self.prepare(scope, state, operation_id)
         if checks is not None:

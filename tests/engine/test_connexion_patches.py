@@ -299,3 +299,51 @@ def test_requests_are_built_as_connexion_builds_them() -> None:
         if ours.uri_parser is not None:
             assert (ours.path_params, ours.query_params) == (theirs.path_params, theirs.query_params) == \
                 ({"n": 7}, {"a": [1, 2]})
+
+
+def _resolve_dotted(name: str) -> Any:
+    import importlib
+
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            found: Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            found = inspect.getattr_static(found, attribute) if isinstance(found, type) else getattr(found, attribute)
+        return found
+    raise ImportError(name)
+
+
+@pytest.mark.parametrize("name", sorted(__import__("apitwin.server.security", fromlist=["MIRRORED"]).MIRRORED))
+def test_security_code_the_compiled_check_mirrors_is_unchanged(name: str) -> None:
+    """apitwin.server.security repeats what these do per request (the operation's check compiled at start): a
+    Connexion or Starlette upgrade that changes one must be read again before the hash here is updated."""
+    import hashlib
+
+    from apitwin.server.security import MIRRORED
+
+    found = _resolve_dotted(name)
+    if isinstance(found, (staticmethod, classmethod)):
+        found = found.__func__
+    if isinstance(found, property):
+        found = found.fget
+    digest = hashlib.sha256(inspect.getsource(found).encode()).hexdigest()
+    assert digest == MIRRORED[name], f"{name} changed: re-read it against apitwin/server/security.py"
+
+
+def test_security_names_the_compiled_check_calls_exist() -> None:
+    """What apitwin.server.security calls or reads from Connexion as is."""
+    from connexion import security
+
+    assert security.SecurityHandlerFactory().security_handlers == security.SECURITY_HANDLERS
+    assert callable(security.ApiKeySecurityHandler.get_cookie_value)
+    assert callable(security.SecurityHandlerFactory._raise_most_specific)
+    assert security.AbstractSecurityHandler.required_scopes_kw == "required_scopes"
+    assert security.AbstractSecurityHandler.request_kw == "request"
+    assert callable(security.OAuthSecurityHandler.get_tokeninfo_func)
+    assert callable(security.OAuthSecurityHandler.get_scope_validate_func)
+    assert callable(security.AbstractSecurityHandler._resolve_func)
+    assert security.NO_VALUE is not None
+    assert security.logger.name == "connexion.security"

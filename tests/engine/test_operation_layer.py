@@ -4,10 +4,13 @@ through the same app with those four middlewares put back (and the plan step bet
 header and the body must be byte-for-byte equal — for the Partners and MOLGENIS APIs, the engine's fixture API, the
 admin API, and an inferred document with every kind of security scheme (apiKey in a header, the query and a cookie,
 http basic and bearer, oauth2 with scopes, openIdConnect; AND and OR of requirements, `security: []`, an optional
-`{}` requirement)."""
+`{}` requirement; malformed, repeated and empty credentials; oauth2 scopes and an openIdConnect scheme bound to
+a token check). Every operation compared there runs the compiled security check (apitwin.server.security), not
+Connexion's chain; tests/engine/test_security.py compares the two checks call by call."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,10 +23,12 @@ from connexion.middleware.security import SecurityMiddleware
 from starlette.testclient import TestClient
 
 from apitwin.app import create_app
+from apitwin.inferred.auth import security_view
 from apitwin.inferred.plugin import build
 from apitwin.server.connexion_seam import routed_operation_id
 from apitwin.server.handling import Handling
 from apitwin.server.operation import OperationLayer
+from apitwin.server.security import CompiledSecurity
 from apitwin.server.state import SCOPE_KEY
 from apitwin.settings import Settings
 from tests.engine.fixtures.fakeapi import PLUGIN as FAKE_PLUGIN
@@ -76,6 +81,24 @@ def assert_same(clients: tuple[TestClient, TestClient], requests: list[Request])
     return statuses
 
 
+def security_checks(client: TestClient) -> dict[str, str]:
+    """operationId → how OperationLayer checks its security (after the app's first request built its stack):
+    "compiled" (apitwin.server.security), "connexion" (Connexion's own chain) or "none" (no requirement)."""
+    stack = client.app.middleware.middleware_stack   # type: ignore[attr-defined]
+    layer = next(app for app in stack if isinstance(app, OperationLayer))
+    return {operation_id: ("none" if checks.verify is None else
+                           "compiled" if isinstance(checks.verify, CompiledSecurity) else "connexion")
+            for (_, operation_id), checks in layer.operations.items()}
+
+
+def assert_compiled(clients: tuple[TestClient, TestClient]) -> dict[str, str]:
+    """Every operation of ours with a requirement runs the compiled check (what the comparison exercised)."""
+    kinds = security_checks(clients[0])
+    assert "connexion" not in kinds.values(), kinds
+    assert "compiled" in kinds.values(), kinds
+    return kinds
+
+
 def login(client: TestClient, url: str, body: dict[str, str], field: str) -> str:
     response = client.post(url, json=body)
     assert response.status_code == 200, response.text
@@ -93,6 +116,18 @@ def test_partners_answers_are_connexion_s() -> None:
         ("GET", "/api/v1/customers/", {"headers": {"Authorization": "JWT not-a-token"}}),
         ("GET", "/api/v1/customers/", {"headers": {"Authorization": f"Bearer {token}"}}),
         ("GET", "/api/v1/customers/", {"headers": {"Authorization": token}}),
+        # malformed or unusual Authorization headers: Partners' token check reads the whole value (apiKey)
+        ("GET", "/api/v1/customers/", {"headers": {"Authorization": "JWT"}}),
+        ("GET", "/api/v1/customers/", {"headers": {"Authorization": "Bearer"}}),
+        ("GET", "/api/v1/customers/", {"headers": {"Authorization": ""}}),
+        ("GET", "/api/v1/customers/", {"headers": {"Authorization": f"jwt {token}"}}),
+        ("GET", "/api/v1/customers/", {"headers": {"Authorization": f"BEARER {token}"}}),
+        ("GET", "/api/v1/customers/", {"headers": {"Authorization": f"JWT  {token} extra"}}),
+        ("GET", "/api/v1/customers/", {"headers": {"Authorization": f"JWT\t{token}"}}),
+        ("GET", "/api/v1/customers/", {"headers": [("Authorization", f"JWT {token}"), ("Authorization", "JWT x")]}),
+        ("GET", "/api/v1/customers/", {"headers": [("Authorization", "JWT x"), ("Authorization", f"JWT {token}")]}),
+        ("GET", "/api/v1/customers/", {"headers": {"Cookie": ""}}),
+        ("GET", "/api/v1/customers/", {"headers": {**good, "Cookie": ""}}),
         ("GET", "/api/v1/customers/", {"headers": good}),
         ("GET", "/api/v1/customers/319/", {"headers": good}),
         ("GET", "/api/v1/customers/500/", {"headers": good}),
@@ -119,6 +154,7 @@ def test_partners_answers_are_connexion_s() -> None:
         ("GET", "/api/v1/customers/", {"headers": good}),
     ])
     assert {200, 201, 400, 401, 404, 405, 415} <= set(statuses), statuses
+    assert assert_compiled(clients)["getCustomer"] == "compiled"
 
 
 def test_molgenis_answers_are_connexion_s() -> None:
@@ -136,8 +172,27 @@ def test_molgenis_answers_are_connexion_s() -> None:
         ("GET", "/api/v2/V1_API_Items", anonymous),
         ("GET", "/api/v1/nothing/at/all/here", anonymous),
         ("POST", "/api/v1/logout", anonymous),
+        # the document's alternatives: header token, query token, Basic, none; malformed and repeated ones
+        ("GET", "/api/v1/V1_API_Items", {}),
+        ("GET", "/api/v1/V1_API_Items?molgenis-token=nope", {}),
+        ("GET", "/api/v1/V1_API_Items?molgenis-token=a&molgenis-token=b", {}),
+        ("GET", "/api/v1/V1_API_Items?molgenis-token=", anonymous),
+        ("GET", "/api/v1/V1_API_Items", {"headers": [("x-molgenis-token", "a"), ("x-molgenis-token", "b")]}),
+        ("GET", "/api/v1/V1_API_Items", {"headers": {"Authorization": "Basic " + base64.b64encode(
+            b"admin:admin").decode()}}),
+        ("GET", "/api/v1/V1_API_Items", {"headers": {"Authorization": "basic " + base64.b64encode(
+            b"admin:wrong").decode()}}),
+        ("GET", "/api/v1/V1_API_Items", {"headers": {"Authorization": "Basic !!!"}}),
+        ("GET", "/api/v1/V1_API_Items", {"headers": {"Authorization": "Basic " + base64.b64encode(
+            b"nocolon").decode()}}),
+        ("GET", "/api/v1/V1_API_Items", {"headers": {"Authorization": "Basic"}}),
+        ("GET", "/api/v1/V1_API_Items", {"headers": {"Authorization": "Bearer x"}}),
+        ("GET", "/api/v1/V1_API_Items", {"headers": [("Authorization", "Basic !!!"),
+                                                     ("Authorization", "Basic YWRtaW46YWRtaW4=")]}),   # admin:admin
+        ("GET", "/api/v1/V1_API_Items", {"headers": {"Cookie": "", "x-molgenis-token": ""}}),
     ])
     assert 401 in statuses and 200 in statuses, statuses
+    assert_compiled(clients)
 
 
 def test_molgenis_logged_in_answers_are_connexion_s() -> None:
@@ -260,13 +315,40 @@ def test_inferred_security_schemes_answer_as_connexion_s(pinned: bool, tmp_path:
         ("bearer", {"headers": {"Authorization": "Bearer t1"}}),
         ("bearer-wrong", {"headers": {"Authorization": "Bearer zz"}}),
         ("header+query", {"headers": {"X-Api-Key": "k1"}, "params": {"api_key": "k1"}}),
+        # malformed, repeated and unusual credentials
+        ("bearer-no-token", {"headers": {"Authorization": "Bearer"}}),
+        ("bearer-lower", {"headers": {"Authorization": "bearer t1"}}),
+        ("bearer-upper", {"headers": {"Authorization": "BEARER t1"}}),
+        ("bearer-tab", {"headers": {"Authorization": "Bearer\tt1"}}),
+        ("bearer-two-words", {"headers": {"Authorization": "Bearer t1 t2"}}),
+        ("basic-lower", {"headers": {"Authorization": basic.lower()[:6] + basic[6:]}}),
+        ("basic-no-colon", {"headers": {"Authorization": "Basic " + base64.b64encode(b"ann").decode()}}),
+        ("basic-alone", {"headers": {"Authorization": "Basic"}}),
+        ("basic-latin1", {"headers": {"Authorization": "Basic " + base64.b64encode(b"ann\xe9:pw").decode()}}),
+        ("authorization-empty", {"headers": {"Authorization": ""}}),
+        ("authorization-other", {"headers": {"Authorization": "Digest t1"}}),
+        ("authorizations-bad-first", {"headers": [("Authorization", "Bearer zz"), ("Authorization", "Bearer t1")]}),
+        ("authorizations-good-first", {"headers": [("Authorization", basic), ("Authorization", "Bearer zz")]}),
+        ("header-twice", {"headers": [("X-Api-Key", "zz"), ("X-Api-Key", "k1")]}),
+        ("header-empty", {"headers": {"X-Api-Key": ""}}),
+        ("query-twice", {"params": [("api_key", "zz"), ("api_key", "k1")]}),
+        ("query-empty", {"params": {"api_key": ""}}),
+        ("cookie-empty", {"headers": {"Cookie": ""}}),
+        ("cookie-empty-value", {"headers": {"Cookie": "session="}}),
+        ("cookie-among-others", {"headers": {"Cookie": "a=1; session=k1; b=2"}}),
+        ("cookie-quoted", {"headers": {"Cookie": 'session="k1"'}}),
+        ("cookie-broken", {"headers": {"Cookie": "session"}}),
+        ("cookies-twice", {"headers": [("Cookie", "session=zz"), ("Cookie", "session=k1")]}),
+        ("cookie-wrong+basic-broken", {"headers": {"Cookie": "session=zz", "Authorization": "Basic !!!"}}),
+        ("header-wrong+bearer-wrong", {"headers": {"X-Api-Key": "zz", "Authorization": "Bearer zz"}}),
     ]
     requests: list[Request] = []
     for path_name in [f"/by-{name.lower()}" for name in SCHEMES] + ["/open", "/optional", "/both", "/either",
                                                                     "/write", "/default"]:
         for _, options in credentials:
             requests.append(("GET", path_name, options))
-            params = {**options.get("params", {}), "limit": "0"}
+            given = options.get("params", {})
+            params = [*(given.items() if isinstance(given, dict) else given), ("limit", "0")]
             requests.append(("GET", path_name, {**options, "params": params}))
     for name in SCHEMES:
         for _, options in credentials[:2] + credentials[7:8] + credentials[10:11]:
@@ -274,3 +356,56 @@ def test_inferred_security_schemes_answer_as_connexion_s(pinned: bool, tmp_path:
             requests.append(("POST", f"/by-{name.lower()}", {**options, "json": {"name": 5, "extra": 1}}))
     statuses = assert_same(clients, requests)
     assert {200, 400, 401} <= set(statuses), sorted(set(statuses))
+    kinds = assert_compiled(clients)
+    assert kinds["listOpen"] == "none" and kinds["listBasic"] == kinds["listOptional"] == "compiled", kinds
+
+
+def oauth_token_info(token: str, required_scopes: Any = None) -> dict[str, Any] | None:
+    """An oauth2 token check bound to the document's OAuth and Oidc schemes (named by dotted path)."""
+    scopes = {"r": "read", "rw": "read write", "w": ["write"], "none": ""}
+    if token == "both":                          # Connexion reads `scope` first, `scopes` only without it
+        return {"sub": token, "tenant": None, "scope": "read", "scopes": ["write"]}
+    if token == "listed":
+        return {"sub": token, "tenant": None, "scopes": ["read", "write"]}
+    if token not in scopes:
+        return None
+    return {"sub": token, "tenant": None, "scope": scopes[token]}
+
+
+def _oauth_view(view: dict[str, Any]) -> dict[str, Any]:
+    """The inferred view (every scheme checked), then OAuth and Oidc back as the document has them with the token
+    check above: Connexion's oauth2 handler (scopes, 403) and its openIdConnect (no handler: requirement dropped)."""
+    view = security_view(view)
+    check = f"{__name__}.oauth_token_info"
+    schemes = view["components"]["securitySchemes"]
+    schemes["OAuth"] = {**SCHEMES["OAuth"], "x-tokenInfoFunc": check}
+    schemes["Oidc"] = {**SCHEMES["Oidc"], "x-tokenInfoFunc": check}
+    return view
+
+
+def test_oauth2_and_openidconnect_checks_answer_as_connexion_s(tmp_path: Path) -> None:
+    path = tmp_path / "schemes.yaml"
+    document = _document()
+    document["paths"]["/oauth-or-key"] = {"get": _operation("listOauthOrKey",
+                                                            [{"OAuth": ["write"]}, {"HeaderKey": []}])}
+    document["paths"]["/oauth-and-key"] = {"get": _operation("listOauthAndKey", [{"OAuth": ["read"], "HeaderKey": []}])}
+    document["paths"]["/oidc-or-key"] = {"get": _operation("listOidcOrKey", [{"Oidc": ["read"]}, {"HeaderKey": []}])}
+    path.write_text(yaml.safe_dump(document))
+
+    def build_app() -> Any:
+        plugin = build(path)
+        plugin = dataclasses.replace(plugin, binding=dataclasses.replace(plugin.binding, view=_oauth_view))
+        return create_app([plugin], settings=Settings(seed=0))
+
+    clients = pair(build_app)
+    requests: list[Request] = []
+    for path_name in ("/by-oauth", "/write", "/by-oidc", "/oauth-or-key", "/oauth-and-key", "/oidc-or-key"):
+        for authorization in ("Bearer r", "Bearer rw", "Bearer w", "Bearer none", "Bearer nope", "bearer rw",
+                              "Bearer both", "Bearer listed",
+                              "Bearer", "Basic cnc6cnc=", ""):
+            for key in ({}, {"X-Api-Key": "k1"}):
+                requests.append(("GET", path_name, {"headers": {"Authorization": authorization, **key}}))
+    statuses = assert_same(clients, requests)
+    assert {200, 401, 403} <= set(statuses), sorted(set(statuses))
+    kinds = assert_compiled(clients)
+    assert kinds["listOAuth"] == kinds["listOidcOrKey"] == "compiled", kinds
