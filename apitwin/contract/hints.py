@@ -173,7 +173,6 @@ def discover(spec: dict[str, Any], profile: Profile, target: Target, headers: di
     for alias, name in profile.aliases.items():
         if name in hints.values:
             hints.values.setdefault(alias, hints.values[name])
-    _discover_chains(spec, profile, target, headers, params, hints)
     for name, sources in profile.list_values.items():
         found: list[Any] = []
         for path, item_field in sources:
@@ -187,6 +186,8 @@ def discover(spec: dict[str, Any], profile: Profile, target: Target, headers: di
         if catalog:
             hints.groups[name] = catalog
     _add_document_values(hints, profile)
+    _discover_chains(spec, profile, target, headers, params, hints)
+    _discover_links(spec, profile, target, headers, params, hints)
     return hints
 
 
@@ -255,6 +256,8 @@ def _discover_chains(spec: dict[str, Any], profile: Profile, target: Target, hea
     """For each nested item prefix: a few parents' lists read, a few children each, paired with their parent."""
     fixed = profile.path_values
     for prefix, list_path, name in _nested_lists(spec, fixed):
+        if any(n in hints.groups for n in _TEMPLATE.findall(prefix)):
+            continue                    # an entity type and its ids: Hints.groups pairs them already
         groups = []
         for scope in _scopes(list_path, hints, fixed)[:MAX_PARENTS]:
             url = _TEMPLATE.sub(lambda m: quote(str(scope[m[1]]), safe=""), list_path)
@@ -266,6 +269,103 @@ def _discover_chains(spec: dict[str, Any], profile: Profile, target: Target, hea
         found = _interleave(groups)
         if found:
             hints.chains[prefix] = found
+
+
+_NOTHING = object()
+
+
+def _pointer(document: Any, pointer: str) -> Any:
+    """The value at a JSON pointer (RFC 6901), `_NOTHING` where there is none."""
+    node = document
+    for raw in [part for part in pointer.split("/")[1:]] if pointer else []:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _NOTHING
+    return node
+
+
+def _link_sources(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
+    """(source GET path, target path, {target path parameter: `$response.body#…` expression}) for each link of a
+    GET's 2xx answer to an operation (by operationId) whose path parameters it names from the answer's body."""
+    from connexion.json_schema import resolve_refs
+
+    resolved = resolve_refs(spec)
+    paths = resolved.get("paths") or {}
+    by_id = {op.get("operationId"): path for path, item in paths.items() if isinstance(item, dict)
+             for op in item.values() if isinstance(op, dict) and op.get("operationId")}
+    found = []
+    for path, item in paths.items():
+        get = item.get("get") if isinstance(item, dict) else None
+        for code, response in ((get or {}).get("responses") or {}).items():
+            if not str(code).startswith("2") or not isinstance(response, dict):
+                continue
+            for link in (response.get("links") or {}).values():
+                target_path = by_id.get(link.get("operationId")) if isinstance(link, dict) else None
+                if target_path is None:
+                    continue
+                names = set(_TEMPLATE.findall(target_path))
+                expressions = {str(name).removeprefix("path."): value
+                               for name, value in (link.get("parameters") or {}).items()
+                               if isinstance(value, str) and value.startswith("$response.body#")}
+                expressions = {n: v for n, v in expressions.items() if n in names}
+                if expressions:
+                    found.append((path, target_path, expressions))
+    return found
+
+
+def _discover_links(spec: dict[str, Any], profile: Profile, target: Target, headers: dict[str, str],
+                    params: dict[str, str] | None, hints: Hints) -> None:
+    """Path values the document's `links` name from answers (`{vetId: $response.body#/headVet/id}`), for target
+    paths no list reaches: the source GET is asked with known values, the pointer read on its body (on each row
+    of a list answer when the body itself has no such field), each row giving one assignment of the target path."""
+    for source, target_path, expressions in _link_sources(spec):
+        names = _TEMPLATE.findall(target_path)
+        known = path_known(hints)
+        prefix = chain_for(target_path, hints)
+        covered = set(hints.chains[prefix][0]) if prefix else set()
+        if all(n in known or n in covered or n in hints.groups for n in names):
+            continue                    # the lists reach it already
+        values = _source_values(source, hints)
+        if values is None:
+            continue
+        url = _TEMPLATE.sub(lambda m: quote(str(values[m[1]]), safe=""), source)
+        reply = target.send("GET", url, headers=headers, params=params or None)
+        body = reply.json_or_none() if reply.status == 200 else None
+        if body is None:
+            continue
+        documents = [body] if all(_pointer(body, e.split("#", 1)[1]) is not _NOTHING for e in expressions.values()) \
+            else rows_anywhere(body)[:MAX_CHILDREN]
+        found = []
+        for document in documents:
+            assignment = {n: _pointer(document, e.split("#", 1)[1]) for n, e in expressions.items()}
+            if any(v is _NOTHING or isinstance(v, (dict, list)) or v is None for v in assignment.values()):
+                continue
+            rest = [n for n in names if n not in assignment]
+            if any(n not in values and n not in known for n in rest):
+                continue
+            assignment.update({n: values[n] if n in values else known[n][0] for n in rest})
+            if assignment not in found:
+                found.append(assignment)
+        if found:
+            hints.chains[target_path.rstrip("/")] = found
+
+
+def _source_values(path: str, hints: Hints) -> dict[str, Any] | None:
+    """Values to ask a link's source GET with: its chained tuple, else the first known value of each parameter."""
+    names = _TEMPLATE.findall(path)
+    prefix = chain_for(path, hints)
+    values = dict(hints.chains[prefix][0]) if prefix else {}
+    known = path_known(hints)
+    for name in names:
+        if name not in values:
+            if name not in known:
+                return None
+            values[name] = known[name][0]
+    return values
 
 
 def _add_document_values(hints: Hints, profile: Profile) -> None:

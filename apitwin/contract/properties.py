@@ -822,9 +822,11 @@ def parent_scope(checker: Checker) -> None:
         prefix = chain_for(path, checker.hints)
         if prefix != path.rstrip("/") and prefix != path:
             continue                    # only the item read the tuples were listed for
+        names = _template_params(path)
+        if len(names) < 2 or not path.rstrip("/").endswith("}"):
+            continue                    # a path a link named values for, not an item under a parent
         outcome = checker.outcome("parent_scope", label)
         chain = checker.hints.chains[prefix]
-        names = _template_params(path)
         child = names[-1]
         parents = {tuple((n, a[n]) for n in names[:-1]): a for a in chain}
         for assignment in chain[:PER_OPERATION]:

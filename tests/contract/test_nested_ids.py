@@ -195,3 +195,35 @@ def test_a_delete_removing_every_pet_of_the_owner_is_caught(serve, tmp_path, cap
     data = _run(url, tmp_path, capsys, "DELETE /owners/{ownerId}/pets/{petId}")
     assert data["status"] != 0
     assert _codes(data, "delete_removes") == ["AT252"], data["failures"]
+
+
+def test_a_link_names_the_value_of_a_path_no_list_reaches(tmp_path):
+    """`GET /clinic` links to `GET /vets/{vetId}/schedule` with `vetId: $response.body#/headVet/id`; no list holds
+    vets, so the value comes from the clinic's answer (its documented example on the mock)."""
+    import yaml
+
+    from apitwin.contract.target import AppTarget
+    from apitwin.contract.hints import discover
+
+    ok = {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}
+    doc = {"openapi": "3.1.0", "info": {"title": "Clinic", "version": "1"}, "servers": [{"url": "/api"}], "paths": {
+        "/clinic": {"get": {"operationId": "getClinic", "responses": {"200": {
+            "description": "the clinic", "content": {"application/json": {
+                "schema": {"type": "object", "properties": {"headVet": {
+                    "type": "object", "properties": {"id": {"type": "string"}}}}},
+                "example": {"headVet": {"id": "v-7"}}}},
+            "links": {"schedule": {"operationId": "getSchedule",
+                                   "parameters": {"vetId": "$response.body#/headVet/id"}}}}}}},
+        "/vets/{vetId}/schedule": {"get": {"operationId": "getSchedule", "parameters": [
+            {"name": "vetId", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": ok, "404": {"description": "no such vet"}}}}}}
+    path = tmp_path / "clinic.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    profile = profile_for("clinic", "Clinic", path, doc, None)
+    target = AppTarget(create_app([build(path)], settings=Settings(seed=0)), "/api")
+    try:
+        hints = discover(doc, profile, target, {})
+    finally:
+        target.close()
+    assert hints.chains == {"/vets/{vetId}/schedule": [{"vetId": "v-7"}]}
+    assert resolutions("/vets/{vetId}/schedule", hints) == [{"vetId": "v-7"}]
