@@ -759,6 +759,9 @@ def crud_round_trip(checker: Checker) -> None:
                          f"{f' over {walked.pages} pages' if walked.pages > 1 else ''} without {key!r}.",
                          walked.last, "AT272")
             continue
+        _not_under_another_parent(checker, outcome, path, values, param, key)
+        if outcome.failed:
+            continue
         _update_and_read_back(checker, outcome, item_path, values, key, url, _item_of(read.json_or_none()) or {})
         if outcome.failed:
             continue
@@ -773,6 +776,24 @@ def crud_round_trip(checker: Checker) -> None:
             checker.fail(outcome, "Deleted item is still there",
                          f"DELETE {url} answered {deleted.status}; GET {url} then answered {after.status}.", after,
                          "AT274")
+
+
+def _not_under_another_parent(checker: Checker, outcome: PropertyOutcome, path: str, values: dict[str, Any],
+                              param: str, key: Any) -> None:
+    """An item created under one parent is not in another parent's list, read to its end (nested collections)."""
+    if not values:
+        return
+    others = [v for v in resolutions(path, checker.hints, limit=PER_OPERATION, protected=checker.profile.protected)
+              if v != values]
+    listing = checker.get_of(path) or {}
+    for other in others[:1]:
+        collection = _fill(path, other)
+        walked = listing_walk(lambda url, query: checker.send("GET", url, params=query), collection, listing,
+                              _largest_page(listing), lambda rows: _keys(rows, param, checker.profile.id_field))
+        if walked.last is not None and walked.last.status == 200 and str(key) in walked.keys:
+            checker.fail(outcome, "Created item is listed under another parent",
+                         f"POST {_fill(path, values)} created {key!r}; GET {collection} lists it too.", walked.last,
+                         "AT275")
 
 
 def _update_and_read_back(checker: Checker, outcome: PropertyOutcome, item_path: str, values: dict[str, Any],

@@ -131,11 +131,12 @@ def test_generated_cases_get_a_pet_with_its_own_owner():
 def test_item_checks_reach_the_nested_item_paths(mock, tmp_path, capsys):
     url, _ = mock
     item = "/owners/{ownerId}/pets/{petId}"
-    data = _run(url, tmp_path, capsys, f"GET {item}", f"PATCH {item}", f"DELETE {item}")
+    data = _run(url, tmp_path, capsys, f"GET {item}", f"PATCH {item}", f"DELETE {item}", "POST /owners/{ownerId}/pets")
     assert data["status"] == 0 and data["failures"] == [], data["failures"]
     assert "(6 tuples)" in data["hints"], data["hints"]
     for name, label in (("update_round_trip", f"PATCH {item}"), ("delete_removes", f"DELETE {item}"),
-                        ("anonymous_access", f"GET {item}"), ("parent_scope", f"GET {item}")):
+                        ("anonymous_access", f"GET {item}"), ("parent_scope", f"GET {item}"),
+                        ("crud_round_trip", "POST /owners/{ownerId}/pets")):
         outcome = _outcome(data, name, label)
         assert outcome["probes"] >= 1 and not outcome["skipped"] and not outcome["failed"], outcome
 
@@ -227,3 +228,13 @@ def test_a_link_names_the_value_of_a_path_no_list_reaches(tmp_path):
         target.close()
     assert hints.chains == {"/vets/{vetId}/schedule": [{"vetId": "v-7"}]}
     assert resolutions("/vets/{vetId}/schedule", hints) == [{"vetId": "v-7"}]
+
+
+def test_a_mock_ignoring_the_owner_everywhere_is_caught_by_the_round_trip(serve, tmp_path, capsys, monkeypatch):
+    """Lists and reads both ignore the owner (every pet under every owner): listed items read back wherever they
+    are asked, so only the round trip shows it: a pet created under one owner is listed under another."""
+    monkeypatch.setattr(handlers.Handlers, "_scope", lambda self, resource: {})
+    url, _ = _mock(serve)
+    data = _run(url, tmp_path, capsys, "POST /owners/{ownerId}/pets")
+    assert data["status"] != 0
+    assert _codes(data, "crud_round_trip") == ["AT275"], data["failures"]
