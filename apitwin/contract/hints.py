@@ -5,7 +5,9 @@ Where they come from, in order:
 - the spec: a parameter's `x-apitwin-hints.known` list (MOLGENIS entity type ids); each known value is kept only if
   the target has it;
 - the target itself, asked as the logged-in account: a path parameter `{x}` whose parent path has a GET list gets
-  the ids of that list (Partners customers, shipments, kits, ...); an entity type's rows and attributes
+  the ids of that list (Partners customers, shipments, kits, ...); a nested one (`/owners/{ownerId}/pets/{petId}`)
+  gets (ownerId, petId) pairs, each child read from the list under its own parent (`Hints.chains`: a few parents,
+  a few children each, in the target's order); an entity type's rows and attributes
   (MOLGENIS, through `/{e}` and `/{e}/meta`); body properties listed in the profile (panel SKUs).
 
 Hints only ever replace parts of *positive* cases, and only some of the time (`one_of` keeps the generated value as
@@ -22,6 +24,8 @@ from apitwin.contract.profiles import Profile
 from apitwin.contract.target import Target
 
 MAX_PER_NAME = 25          # enough variety; keeps strategies small and the run deterministic
+MAX_PARENTS = 3            # nested lists: parents whose children are read, and children read under each
+MAX_CHILDREN = 3
 _KEEP = object()           # "leave the generated value"
 
 
@@ -34,12 +38,16 @@ class Hints:
     # path parameter naming no resource → the value its document gives it (Profile.path_values), where the
     # target supplies none; for paths only: a body property of the same name keeps its own schema
     paths: dict[str, list[Any]] = field(default_factory=dict)
+    # a nested item path's prefix (`/owners/{ownerId}/pets/{petId}`) → consistent assignments of every parameter
+    # in it, each child read from the list under its own parent; a parent's id alone has no single value there
+    chains: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def summary(self) -> str:
         parts = [f"{name} ({len(v)})" for name, v in sorted(self.values.items())]
         parts += [f"{name}[] ({len(v)})" for name, v in sorted(self.items.items())]
         parts += [f"{name} ({len(v)} with their ids)" for name, v in sorted(self.groups.items())]
         parts += [f"{{{name}}} = {v[0]!r} (document)" for name, v in sorted(self.paths.items())]
+        parts += [f"{prefix} ({len(v)} tuples)" for prefix, v in sorted(self.chains.items())]
         return ", ".join(parts) or "none"
 
 
@@ -178,7 +186,186 @@ def discover(spec: dict[str, Any], profile: Profile, target: Target, headers: di
         if catalog:
             hints.groups[name] = catalog
     _add_document_values(hints, profile)
+    _discover_chains(spec, profile, target, headers, params, hints)
+    _discover_links(spec, profile, target, headers, params, hints)
     return hints
+
+
+def _nested_lists(spec: dict[str, Any], fixed: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(item prefix, its list path, the parameter) for every path parameter whose list path carries a parameter of
+    its own that is no fixed document value (a parent's id): `/owners/{ownerId}/pets/{petId}` →
+    (`/owners/{ownerId}/pets/{petId}`, `/owners/{ownerId}/pets`, `petId`). Shallowest first, so a parent's tuples
+    are known before its children's lists are asked."""
+    paths = spec.get("paths") or {}
+    found: dict[str, tuple[str, str, str]] = {}
+    for path in paths:
+        for match in re.finditer(r"/\{(?P<name>[^{}]+)\}(?=/|$)", path):
+            prefix = path[:match.end()]
+            if prefix in found or match["name"] in fixed:
+                continue
+            parent = path[:match.start() + 1]
+            for candidate in (parent, parent.rstrip("/")):
+                item = paths.get(candidate)
+                if not isinstance(item, dict) or "get" not in item:
+                    continue
+                if any(name not in fixed for name in _TEMPLATE.findall(candidate)):
+                    found[prefix] = (prefix, candidate, match["name"])
+                break
+    return sorted(found.values(), key=lambda entry: (len(_TEMPLATE.findall(entry[0])), entry[0]))
+
+
+def chain_for(path: str, hints: Hints) -> str | None:
+    """The longest prefix of `path` (whole segments) that has chained assignments."""
+    best = None
+    for prefix in hints.chains:
+        if (path == prefix or path.startswith(prefix + "/")) and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return best
+
+
+def _scopes(list_path: str, hints: Hints, fixed: dict[str, Any]) -> list[dict[str, Any]]:
+    """Assignments of the list path's parameters: the tuples of its longest chained prefix, the rest from the
+    document's values or a single known list; [] when some parameter has none."""
+    prefix = chain_for(list_path, hints)
+    bases = [dict(a) for a in hints.chains[prefix]] if prefix else [{}]
+    names = [n for n in _TEMPLATE.findall(list_path) if n not in bases[0]]
+    free = [n for n in names if n not in fixed]
+    if len(free) > 1 or any(n not in hints.values for n in free):
+        return []
+    out = []
+    for base in bases:
+        values = hints.values[free[0]][:MAX_PARENTS] if free else [None]
+        for value in values:
+            assignment = {**base, **{n: fixed[n] for n in names if n in fixed}}
+            if free:
+                assignment[free[0]] = value
+            out.append(assignment)
+    return out[:MAX_PARENTS * MAX_CHILDREN]
+
+
+def _interleave(groups: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One child of each parent in turn: the first few assignments already span several parents."""
+    out: list[dict[str, Any]] = []
+    for i in range(max((len(g) for g in groups), default=0)):
+        out += [g[i] for g in groups if i < len(g)]
+    return out
+
+
+def _discover_chains(spec: dict[str, Any], profile: Profile, target: Target, headers: dict[str, str],
+                     params: dict[str, str] | None, hints: Hints) -> None:
+    """For each nested item prefix: a few parents' lists read, a few children each, paired with their parent."""
+    fixed = profile.path_values
+    for prefix, list_path, name in _nested_lists(spec, fixed):
+        if any(n in hints.groups for n in _TEMPLATE.findall(prefix)):
+            continue                    # an entity type and its ids: Hints.groups pairs them already
+        groups = []
+        for scope in _scopes(list_path, hints, fixed)[:MAX_PARENTS]:
+            url = _TEMPLATE.sub(lambda m: quote(str(scope[m[1]]), safe=""), list_path)
+            reply = target.send("GET", url, headers=headers, params=params or None)
+            if reply.status != 200:
+                continue
+            ids = _dedupe([row_key(row, name, profile) for row in rows_anywhere(reply.json_or_none())])
+            groups.append([{**scope, name: value} for value in ids[:MAX_CHILDREN]])
+        found = _interleave(groups)
+        if found:
+            hints.chains[prefix] = found
+
+
+_NOTHING = object()
+
+
+def _pointer(document: Any, pointer: str) -> Any:
+    """The value at a JSON pointer (RFC 6901), `_NOTHING` where there is none."""
+    node = document
+    for raw in [part for part in pointer.split("/")[1:]] if pointer else []:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return _NOTHING
+    return node
+
+
+def _link_sources(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
+    """(source GET path, target path, {target path parameter: `$response.body#…` expression}) for each link of a
+    GET's 2xx answer to an operation (by operationId) whose path parameters it names from the answer's body."""
+    from connexion.json_schema import resolve_refs
+
+    resolved = resolve_refs(spec)
+    paths = resolved.get("paths") or {}
+    by_id = {op.get("operationId"): path for path, item in paths.items() if isinstance(item, dict)
+             for op in item.values() if isinstance(op, dict) and op.get("operationId")}
+    found = []
+    for path, item in paths.items():
+        get = item.get("get") if isinstance(item, dict) else None
+        for code, response in ((get or {}).get("responses") or {}).items():
+            if not str(code).startswith("2") or not isinstance(response, dict):
+                continue
+            for link in (response.get("links") or {}).values():
+                target_path = by_id.get(link.get("operationId")) if isinstance(link, dict) else None
+                if target_path is None:
+                    continue
+                names = set(_TEMPLATE.findall(target_path))
+                expressions = {str(name).removeprefix("path."): value
+                               for name, value in (link.get("parameters") or {}).items()
+                               if isinstance(value, str) and value.startswith("$response.body#")}
+                expressions = {n: v for n, v in expressions.items() if n in names}
+                if expressions:
+                    found.append((path, target_path, expressions))
+    return found
+
+
+def _discover_links(spec: dict[str, Any], profile: Profile, target: Target, headers: dict[str, str],
+                    params: dict[str, str] | None, hints: Hints) -> None:
+    """Path values the document's `links` name from answers (`{vetId: $response.body#/headVet/id}`), for target
+    paths no list reaches: the source GET is asked with known values, the pointer read on its body (on each row
+    of a list answer when the body itself has no such field), each row giving one assignment of the target path."""
+    for source, target_path, expressions in _link_sources(spec):
+        names = _TEMPLATE.findall(target_path)
+        known = path_known(hints)
+        prefix = chain_for(target_path, hints)
+        covered = set(hints.chains[prefix][0]) if prefix else set()
+        if all(n in known or n in covered or n in hints.groups for n in names):
+            continue                    # the lists reach it already
+        values = _source_values(source, hints)
+        if values is None:
+            continue
+        url = _TEMPLATE.sub(lambda m: quote(str(values[m[1]]), safe=""), source)
+        reply = target.send("GET", url, headers=headers, params=params or None)
+        body = reply.json_or_none() if reply.status == 200 else None
+        if body is None:
+            continue
+        documents = [body] if all(_pointer(body, e.split("#", 1)[1]) is not _NOTHING for e in expressions.values()) \
+            else rows_anywhere(body)[:MAX_CHILDREN]
+        found = []
+        for document in documents:
+            assignment = {n: _pointer(document, e.split("#", 1)[1]) for n, e in expressions.items()}
+            if any(v is _NOTHING or isinstance(v, (dict, list)) or v is None for v in assignment.values()):
+                continue
+            rest = [n for n in names if n not in assignment]
+            if any(n not in values and n not in known for n in rest):
+                continue
+            assignment.update({n: values[n] if n in values else known[n][0] for n in rest})
+            if assignment not in found:
+                found.append(assignment)
+        if found:
+            hints.chains[target_path.rstrip("/")] = found
+
+
+def _source_values(path: str, hints: Hints) -> dict[str, Any] | None:
+    """Values to ask a link's source GET with: its chained tuple, else the first known value of each parameter."""
+    names = _TEMPLATE.findall(path)
+    prefix = chain_for(path, hints)
+    values = dict(hints.chains[prefix][0]) if prefix else {}
+    known = path_known(hints)
+    for name in names:
+        if name not in values:
+            if name not in known:
+                return None
+            values[name] = known[name][0]
+    return values
 
 
 def _add_document_values(hints: Hints, profile: Profile) -> None:
@@ -237,9 +424,13 @@ def case_strategy(hints: Hints, case: Any) -> Any:
         return st.just(case)   # a stateful step's values come from its links: the resource just created
     slots: dict[tuple[str, str], Any] = {}
     path = case.path_parameters or {}
+    chained = chain_for(str(getattr(case, "path", "")), hints)
     for name in path:
-        if name in hints.values:
+        if name in hints.values and not (chained and name in hints.chains[chained][0]):
             slots[("path", name)] = _choice(hints.values[name])
+    if chained:
+        # the parent and the child vary together: a child id only ever travels with its own parent's
+        slots[("chain", chained)] = st.one_of(st.just(_KEEP), st.sampled_from(hints.chains[chained]))
     for group, catalog in hints.groups.items():
         if group in path:
             slots[("group", group)] = st.one_of(st.just(_KEEP), st.sampled_from(sorted(catalog)).flatmap(
@@ -277,8 +468,8 @@ def _apply(case: Any, chosen: dict[tuple[str, str], Any]) -> Any:
     for (where, name), value in chosen.items():
         if value is _KEEP:
             continue
-        if where == "group":
-            path.update(value)
+        if where in ("group", "chain"):
+            path.update({k: v for k, v in value.items() if k in path})
         elif where == "path":
             path[name] = value
         elif where == "query":

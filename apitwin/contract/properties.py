@@ -15,7 +15,7 @@ from urllib.parse import quote, urljoin
 
 from apitwin.contract.auth import Credentials
 from apitwin.contract.checks import RunContext
-from apitwin.contract.hints import WRAPPERS, Hints, path_known, row_id, rows_anywhere, rows_of
+from apitwin.contract.hints import WRAPPERS, Hints, chain_for, path_known, row_id, rows_anywhere, rows_of
 from apitwin.contract.listing import walk as listing_walk
 from apitwin.contract.profiles import Profile
 from apitwin.contract.results import Finding, PropertyOutcome
@@ -69,6 +69,15 @@ def resolutions(path: str, hints: Hints, limit: int = PER_OPERATION,
                 found.append(choice)
             return found[:limit]
     known = path_known(hints)
+    chained = chain_for(path, hints)
+    if chained is not None:
+        # a nested path: (parent, child) tuples as the target listed them; parameters after the prefix from the
+        # lists that know them (their first value), else nothing is known
+        rest = [n for n in names if n not in hints.chains[chained][0]]
+        if any(n not in known for n in rest):
+            return []
+        return [{**{n: known[n][0] for n in rest}, **assignment}
+                for assignment in hints.chains[chained][:limit]]
     if all(n in known for n in names):
         # the target's values vary together; a document's value (an API version) is the same in every assignment
         varying = [n for n in names if n in hints.values] or names
@@ -81,7 +90,9 @@ def _unknown(path: str, hints: Hints) -> str:
     """Why `resolutions` found nothing for `path`: the parameters no list of the target and no enum, const,
     example, default or server variable of the document gave a value."""
     known = path_known(hints)
-    missing = [n for n in _template_params(path) if n not in known and n not in hints.groups]
+    chained = chain_for(path, hints)
+    covered = set(hints.chains[chained][0]) if chained else set()
+    missing = [n for n in _template_params(path) if n not in known and n not in hints.groups and n not in covered]
     if not missing:
         return "no known parent"
     return (f"no known value for {', '.join('{' + n + '}' for n in missing)} (no list of the target has one; "
@@ -748,6 +759,9 @@ def crud_round_trip(checker: Checker) -> None:
                          f"{f' over {walked.pages} pages' if walked.pages > 1 else ''} without {key!r}.",
                          walked.last, "AT272")
             continue
+        _not_under_another_parent(checker, outcome, path, values, param, key)
+        if outcome.failed:
+            continue
         _update_and_read_back(checker, outcome, item_path, values, key, url, _item_of(read.json_or_none()) or {})
         if outcome.failed:
             continue
@@ -762,6 +776,24 @@ def crud_round_trip(checker: Checker) -> None:
             checker.fail(outcome, "Deleted item is still there",
                          f"DELETE {url} answered {deleted.status}; GET {url} then answered {after.status}.", after,
                          "AT274")
+
+
+def _not_under_another_parent(checker: Checker, outcome: PropertyOutcome, path: str, values: dict[str, Any],
+                              param: str, key: Any) -> None:
+    """An item created under one parent is not in another parent's list, read to its end (nested collections)."""
+    if not values:
+        return
+    others = [v for v in resolutions(path, checker.hints, limit=PER_OPERATION, protected=checker.profile.protected)
+              if v != values]
+    listing = checker.get_of(path) or {}
+    for other in others[:1]:
+        collection = _fill(path, other)
+        walked = listing_walk(lambda url, query: checker.send("GET", url, params=query), collection, listing,
+                              _largest_page(listing), lambda rows: _keys(rows, param, checker.profile.id_field))
+        if walked.last is not None and walked.last.status == 200 and str(key) in walked.keys:
+            checker.fail(outcome, "Created item is listed under another parent",
+                         f"POST {_fill(path, values)} created {key!r}; GET {collection} lists it too.", walked.last,
+                         "AT275")
 
 
 def _update_and_read_back(checker: Checker, outcome: PropertyOutcome, item_path: str, values: dict[str, Any],
@@ -797,6 +829,79 @@ def _update_and_read_back(checker: Checker, outcome: PropertyOutcome, item_path:
         return
 
 
+# -- parent_scope -----------------------------------------------------------------------------------------------
+
+def _documents_404(operation: dict[str, Any] | None) -> bool:
+    codes = {str(c).upper() for c in ((operation or {}).get("responses") or {})}
+    return bool(codes & {"404", "4XX", "DEFAULT"})
+
+
+@check("parent_scope", "error", "An item listed under a parent reads back under that parent, and under another "
+       "parent whose list does not hold it answers 404 (nested collections, `/owners/{ownerId}/pets/{petId}`).")
+def parent_scope(checker: Checker) -> None:
+    for label, path, operation in checker.operations("GET"):
+        prefix = chain_for(path, checker.hints)
+        if prefix != path.rstrip("/") and prefix != path:
+            continue                    # only the item read the tuples were listed for
+        names = _template_params(path)
+        if len(names) < 2 or not path.rstrip("/").endswith("}"):
+            continue                    # a path a link named values for, not an item under a parent
+        outcome = checker.outcome("parent_scope", label)
+        chain = checker.hints.chains[prefix]
+        child = names[-1]
+        parents = {tuple((n, a[n]) for n in names[:-1]): a for a in chain}
+        for assignment in chain[:PER_OPERATION]:
+            url = _fill(path, assignment)
+            reply = checker.send("GET", url)
+            outcome.probes += 1
+            if reply.status == 404:
+                checker.fail(outcome, "A listed item is not readable under its parent",
+                             f"{assignment[child]!r} is listed under {_parent_text(assignment, names)}; GET {url} "
+                             f"answered 404.", reply, "AT281")
+                break
+        if outcome.failed or not _documents_404(operation) or len(parents) < 2:
+            continue
+        # an item read under another parent: that parent's list (read whole) lacks it, so the read must too
+        listed = {key: {str(a[child]) for a in chain if tuple((n, a[n]) for n in names[:-1]) == key}
+                  for key in parents}
+        for assignment in chain[:PER_OPERATION]:
+            other = next((key for key in parents if key != tuple((n, assignment[n]) for n in names[:-1])
+                          and str(assignment[child]) not in listed[key]), None)
+            if other is None:
+                continue
+            moved = {**dict(other), child: assignment[child]}
+            if not _absent_from_list(checker, path, moved, child):
+                continue
+            url = _fill(path, moved)
+            reply = checker.send("GET", url)
+            outcome.probes += 1
+            if 200 <= reply.status < 300:
+                checker.fail(outcome, "An item is readable under a parent that does not list it",
+                             f"{assignment[child]!r} is listed under {_parent_text(assignment, names)}, not under "
+                             f"{_parent_text(moved, names)}; GET {url} answered {reply.status}.", reply, "AT282")
+                break
+        if not outcome.probes:
+            outcome.skipped = "no listed item"
+
+
+def _parent_text(assignment: dict[str, Any], names: list[str]) -> str:
+    return ", ".join(f"{n}={assignment[n]!r}" for n in names[:-1])
+
+
+def _absent_from_list(checker: Checker, item_path: str, assignment: dict[str, Any], child: str) -> bool:
+    """Does the list under the assignment's parent, read to its end, lack its child?"""
+    collection_path = item_path.rstrip("/").rsplit("/{", 1)[0]
+    listing = checker.get_of(collection_path) or checker.get_of(collection_path + "/")
+    if listing is None:
+        return False
+    collection = _fill(collection_path, assignment)
+    walked = listing_walk(lambda url, query: checker.send("GET", url, params=query), collection, listing,
+                          _largest_page(listing), lambda rows: _keys(rows, child, checker.profile.id_field),
+                          wanted=str(assignment[child]))
+    return walked.last is not None and walked.last.status == 200 and walked.complete \
+        and str(assignment[child]) not in walked.keys
+
+
 # -- delete_removes ---------------------------------------------------------------------------------------------
 
 @check("delete_removes", "error", "After a successful DELETE the resource answers 404 (or the collection is empty).")
@@ -819,6 +924,7 @@ def delete_removes(checker: Checker) -> None:
         if not options:
             outcome.skipped = "no known resource"
             continue
+        kept = _readable_siblings(checker, path, options)
         for values in options:
             # a 404 deleted nothing: the id went since the lists were read (an earlier delete of this pass, other
             # clients of a shared target), so the next known one is tried; any other refusal ends the attempt
@@ -831,6 +937,7 @@ def delete_removes(checker: Checker) -> None:
             continue
         outcome.probes += 1
         after = checker.send("GET", url)
+        _others_kept(checker, outcome, path, values, url, kept)
         body = after.json_or_none()
         emptied = after.status == 200 and not rows_of(body) and (
             isinstance(body, list) or (isinstance(body, dict) and (body.get("total") == 0 or body.get("count") == 0)))
@@ -840,6 +947,35 @@ def delete_removes(checker: Checker) -> None:
         if checker.destructive:
             checker.context.target.reset(checker.profile.name)
             checker.context.credentials.renew()
+
+
+def _readable_siblings(checker: Checker, path: str, options: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Under a nested path, the other listed items (the same parent's and other parents'), by URL, that read 200
+    now: a delete of one of them must leave the others readable."""
+    prefix = chain_for(path, checker.hints)
+    if prefix is None or prefix != path.rstrip("/") or checker.get_of(path) is None:
+        return {}
+    found: dict[str, dict[str, Any]] = {}
+    for values in resolutions(path, checker.hints, limit=PER_OPERATION * 2, protected=checker.profile.protected):
+        url = _fill(path, values)
+        if url not in found and checker.send("GET", url).status == 200:
+            found[url] = values
+    return found
+
+
+def _others_kept(checker: Checker, outcome: PropertyOutcome, path: str, deleted: dict[str, Any], url: str,
+                 kept: dict[str, dict[str, Any]]) -> None:
+    """Each other item that read 200 before the delete still does: the delete removed that item only."""
+    for other_url, values in kept.items():
+        if other_url == url:
+            continue
+        reply = checker.send("GET", other_url)
+        if reply.status == 404:
+            names = _template_params(path)
+            checker.fail(outcome, "A delete under a parent removed another item",
+                         f"DELETE {url} ({_parent_text(deleted, names) or 'no parent'}) removed {other_url} "
+                         f"as well: it read 200 before, 404 after.", reply, "AT252")
+            return
 
 
 def run_all(context: RunContext, profile: Profile, spec: dict[str, Any], hints: Hints, other: Credentials | None,

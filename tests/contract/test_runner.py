@@ -507,7 +507,8 @@ def test_pytest_entry_stops_with_2_when_the_server_is_down() -> None:
 
 def test_properties_are_declared_once_each_with_a_check() -> None:
     assert list(properties.PROPERTIES) == ["tenant_isolation", "paging_total", "list_filters", "query_semantics",
-                                           "update_round_trip", "anonymous_access", "crud_round_trip", "delete_removes"]
+                                           "update_round_trip", "anonymous_access", "crud_round_trip", "parent_scope",
+                                           "delete_removes"]
     assert all(rule.check is not None and rule.description for rule in properties.PROPERTIES.values())
 
 
