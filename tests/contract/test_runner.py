@@ -455,6 +455,8 @@ def test_business_rules_and_documented_empty_bodies() -> None:
     assert exemptions.control_characters_in_path(Case(id="a%0Ab"))
     assert exemptions.control_characters_in_path(Case(id="\x7f"))
     assert not exemptions.control_characters_in_path(Case(id="caf%C3%A9", e="V1_API_Items"))
+    assert exemptions.empty_path_parameter(Case(id=""))                  # /grantOffers/ on the wire
+    assert not exemptions.empty_path_parameter(Case(id="0", e="V1_API_Items"))
 
 
 def test_operation_matcher_prefers_literal_segments() -> None:
@@ -516,3 +518,21 @@ def test_an_outcome_names_a_declared_property() -> None:
     checker = object.__new__(properties.Checker)     # the name is checked before anything of the run is used
     with pytest.raises(KeyError, match="'tenant_isolaton' is not declared"):
         checker.outcome("tenant_isolaton", "GET /x")
+
+
+def test_a_rejected_request_with_an_empty_path_parameter_is_not_reported() -> None:
+    """The installed filter drops ST202 for a 4xx when a path parameter is "" (the request went to another path),
+    and keeps it for the same answer to a non-empty id."""
+    from types import SimpleNamespace
+
+    hooks: dict[str, Any] = {}
+    schema = SimpleNamespace(hook=lambda name: lambda fn: hooks.setdefault(name, fn), raw_schema={"openapi": "3.1.0"})
+    exemptions.install(schema, PARTNERS, {})
+    failure = SimpleNamespace(code=exemptions.POSITIVE_DATA_CODE)
+    response = SimpleNamespace(status_code=422, content=b'{"detail": "accountHolderId: This field is required."}')
+
+    def case(value: str) -> Any:
+        operation = SimpleNamespace(label="GET /grantOffers/{id}", definition=SimpleNamespace(raw={}))
+        return SimpleNamespace(path_parameters={"id": value}, operation=operation, body=None, media_type=None)
+    assert hooks["filter_failure"](None, failure, case(""), response) is False
+    assert hooks["filter_failure"](None, failure, case("7"), response) is True
