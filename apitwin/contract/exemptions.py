@@ -118,7 +118,7 @@ def valid_as_sent(case: Any) -> bool:
         joined = _joined_arrays(declared) if location is ParameterLocation.QUERY else set()
         sent: dict[str, Any] = {}
         for name, value in values.items():
-            if name in joined and isinstance(value, list):
+            if name in joined and isinstance(value, (list, str)):
                 reading = _joined_reading(value)
                 if reading is None:
                     return False
@@ -145,9 +145,12 @@ def _joined_arrays(declared: Any) -> set[str]:
     return names
 
 
-def _joined_reading(value: list[Any]) -> list[str] | None:
+def _joined_reading(value: list[Any] | str) -> list[str] | None:
     """A comma-joined list as the server reads it back: `[""]` travels as `x=`, which is the empty list (the
-    OpenAPI serialization of `[]`), so such a 'negative' is on the wire a valid request."""
+    OpenAPI serialization of `[]`), so such a 'negative' is on the wire a valid request. schemathesis keeps the
+    value serialized in the case (its joined text), or, before serializing, the list."""
+    if isinstance(value, str):
+        return [] if value == "" else value.split(",")
     if any(isinstance(item, bool) or not isinstance(item, (str, int, float)) for item in value):
         return None
     text = ",".join(str(item) for item in value)
