@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import json
 import logging
 import pstats
 import re
@@ -22,10 +21,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_partners import CUSTOMER, call  # noqa: E402
+from bench_partners import call  # noqa: E402
+from profile_request import CASES, prepared  # noqa: E402
 
-from apitwin.app import create_app  # noqa: E402
-from apitwin.settings import Settings  # noqa: E402
 
 # (layer, pattern on "file:function"), first match wins
 LAYERS: tuple[tuple[str, str], ...] = (
@@ -81,17 +79,7 @@ def shares(stats: pstats.Stats) -> dict[str, float]:
 
 
 async def profile(op: str, count: int, validate: bool) -> tuple[pstats.Stats, int]:
-    mock = create_app(["partners"], settings=Settings(validate_responses=validate))
-    status, payload = await call(mock, "POST", "/api/v1/api-token-auth/", {"content-type": "application/json"},
-                                 json.dumps({"username": "demo", "password": "demo-password"}).encode())
-    headers = {"authorization": f"JWT {json.loads(payload)['token']}", "content-type": "application/json"}
-    method, path, body, expect = {"list": ("GET", "/api/v1/customers/", b"", 200),
-                                  "get": ("GET", "/api/v1/customers/319/", b"", 200),
-                                  "create": ("POST", "/api/v1/customers/", json.dumps(CUSTOMER).encode(), 201)}[op]
-    for _ in range(200):   # warm-up: Connexion builds its stack lazily, plans compile validators on first use
-        status, payload = await call(mock, method, path, headers, body)
-        if status != expect:
-            raise SystemExit(f"{method} {path}: expected {expect}, got {status}: {payload[:200]!r}")
+    mock, method, path, headers, body = await prepared(op, validate)
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(count):
@@ -102,7 +90,7 @@ async def profile(op: str, count: int, validate: bool) -> tuple[pstats.Stats, in
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--op", choices=("get", "list", "create"), default="get")
+    parser.add_argument("--op", choices=sorted(CASES), default="get")
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--top", type=int, default=0, help="also print the N functions with most own time")
     parser.add_argument("--no-guard", action="store_true", help="response validation off")

@@ -58,13 +58,18 @@ def layer_calls(stack: list[Any]) -> list[tuple[str, Any]]:
     return found
 
 
-def shares(stats: pstats.Stats, layers: list[tuple[str, Any]], total: float) -> list[tuple[str, float]]:
-    inclusive: dict[Any, float] = {}
+def cumulative_of(stats: pstats.Stats, code: Any) -> float | None:
+    """The inclusive time of the function whose code object this is (None: it never ran)."""
+    found = None
     for (filename, line, name), (_, _, _, cumulative, _) in stats.stats.items():   # type: ignore[attr-defined]
-        for label, code in layers:
-            if code.co_filename == filename and code.co_firstlineno == line and code.co_name == name:
-                inclusive[code] = inclusive.get(code, 0.0) + cumulative
-    present = [(label, inclusive[code]) for label, code in layers if code in inclusive]
+        if code.co_filename == filename and code.co_firstlineno == line and code.co_name == name:
+            found = (found or 0.0) + cumulative
+    return found
+
+
+def shares(stats: pstats.Stats, layers: list[tuple[str, Any]], total: float) -> list[tuple[str, float]]:
+    inclusive = {code: cumulative_of(stats, code) for _, code in layers}
+    present = [(label, inclusive[code]) for label, code in layers if inclusive[code] is not None]
     out = [("driver (bench call, outside the app)", total - present[0][1])] if present else []
     for i, (label, value) in enumerate(present):
         inner = present[i + 1][1] if i + 1 < len(present) else 0.0
@@ -73,14 +78,24 @@ def shares(stats: pstats.Stats, layers: list[tuple[str, Any]], total: float) -> 
 
 
 def inclusive_of(stats: pstats.Stats, codes: dict[str, Any]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for label, code in codes.items():
-        if code is None:
-            continue
-        for (filename, line, name), (_, _, _, cumulative, _) in stats.stats.items():   # type: ignore[attr-defined]
-            if code.co_filename == filename and code.co_firstlineno == line and code.co_name == name:
-                out[label] = out.get(label, 0.0) + cumulative
-    return out
+    found = {label: cumulative_of(stats, code) for label, code in codes.items() if code is not None}
+    return {label: value for label, value in found.items() if value is not None}
+
+
+async def prepared(case: str, guard: bool) -> tuple[Any, str, str, dict[str, str], bytes]:
+    """The Partners app logged in and warmed up for one case: (app, method, path, headers, body). Warm-up: Connexion
+    builds its stack at the first request, plans compile validators on first use, caches fill."""
+    mock = create_app(["partners"], settings=Settings(validate_responses=guard))
+    status, payload = await call(mock, "POST", "/api/v1/api-token-auth/", {"content-type": "application/json"},
+                                 json.dumps({"username": "demo", "password": "demo-password"}).encode())
+    headers = {"authorization": f"JWT {json.loads(payload)['token']}", "content-type": "application/json"}
+    method, path, expect = CASES[case]
+    body = json.dumps(CUSTOMER).encode() if method == "POST" else b""
+    for _ in range(200):
+        status, payload = await call(mock, method, path, headers, body)
+        if status != expect:
+            raise SystemExit(f"{method} {path}: expected {expect}, got {status}: {payload[:200]!r}")
+    return mock, method, path, headers, body
 
 
 async def main() -> None:
@@ -92,16 +107,9 @@ async def main() -> None:
     parser.add_argument("--no-profile", action="store_true", help="only the CPU time per request, unprofiled")
     args = parser.parse_args()
     logging.getLogger("connexion").setLevel(logging.ERROR)
-    mock = create_app(["partners"], settings=Settings(validate_responses=args.guard == "on"))
+    mock, method, path, headers, body = await prepared(args.case, args.guard == "on")
     store = mock.apitwin.runtimes["partners"].store
-    status, payload = await call(mock, "POST", "/api/v1/api-token-auth/", {"content-type": "application/json"},
-                                 json.dumps({"username": "demo", "password": "demo-password"}).encode())
-    token = json.loads(payload)["token"]
-    headers = {"authorization": f"JWT {token}", "content-type": "application/json"}
-    method, path, expect = CASES[args.case]
-    body = json.dumps(CUSTOMER).encode() if method == "POST" else b""
-    for _ in range(200):   # warm-up: Connexion builds its stack at the first request; caches fill
-        await call(mock, method, path, headers, body)
+    expect = CASES[args.case][2]
     store.reset()
     started = time.process_time()
     for _ in range(args.requests):
