@@ -4,15 +4,14 @@ concludes "missing" from a page of a longer list it cannot read further. A mock 
 its list is still caught, after every page was read."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from apitwin.cli import main
 from apitwin.inferred import listing
+from tests.contract_report import contract_report, property_outcomes
 
 NOTE = {"type": "object", "required": ["id", "title"],
         "properties": {"id": {"type": "integer", "readOnly": True}, "title": {"type": "string", "maxLength": 40}}}
@@ -66,14 +65,10 @@ def _document(tmp_path: Path, style: str) -> Path:
 
 
 def _crud(doc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, Any], list[str]]:
-    report = tmp_path / "report.json"
-    main(["contract", str(doc), "--max-examples", "1", "--phases", "examples", "-q",
-          "--include", "POST /notes", "--json", str(report)])
-    capsys.readouterr()
-    data = json.loads(report.read_text())
-    outcomes = [p for p in data["properties"] if p["name"] == "crud_round_trip"]
+    data = contract_report(doc, tmp_path, capsys, include=("POST /notes",))
+    outcomes, codes = property_outcomes(data, "crud_round_trip")
     assert len(outcomes) == 1, data["properties"]
-    return outcomes[0], [f["code"] for f in data["failures"] if f["check"] == "crud_round_trip"]
+    return outcomes[0], codes
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))
@@ -108,14 +103,10 @@ def test_a_page_of_a_longer_list_it_cannot_page_through_proves_nothing(tmp_path,
 
 
 def _paging(doc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[dict[str, Any], list[str]]:
-    report = tmp_path / "paging.json"
-    main(["contract", str(doc), "--max-examples", "1", "--phases", "examples", "-q",
-          "--include", "GET /notes", "--json", str(report)])
-    capsys.readouterr()
-    data = json.loads(report.read_text())
-    outcomes = [p for p in data["properties"] if p["name"] == "paging_total"]
+    data = contract_report(doc, tmp_path, capsys, include=("GET /notes",))
+    outcomes, codes = property_outcomes(data, "paging_total")
     assert len(outcomes) == 1, data["properties"]
-    return outcomes[0], [f["code"] for f in data["failures"] if f["check"] == "paging_total"]
+    return outcomes[0], codes
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))

@@ -4,30 +4,23 @@ example/examples/default, a server variable of the same name) and the round trip
 that keeps a deleted item. With no value anywhere, the skip names the parameter."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from apitwin.cli import main
 from apitwin.contract.document_values import path_values
 from apitwin.contract.properties import rows_anywhere
 from apitwin.inferred import handlers
+from tests.contract_report import contract_report, property_outcomes
 
 NOTES = Path(__file__).resolve().parent / "fixtures" / "versioned_notes.yaml"
 
 
 def _crud(doc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]], list[str]]:
-    report = tmp_path / "report.json"
-    status = main(["contract", str(doc), "--max-examples", "1", "--phases", "examples", "-q",
-                   "--include", "POST /v{version}/notes", "--json", str(report)])
-    capsys.readouterr()
-    data = json.loads(report.read_text())
-    outcomes = [p for p in data["properties"] if p["name"] == "crud_round_trip"]
-    codes = [f.get("code") for f in data["failures"] if f.get("check") == "crud_round_trip"]
-    return status, outcomes, codes
+    data = contract_report(doc, tmp_path, capsys, include=("POST /v{version}/notes",))
+    return (data["status"], *property_outcomes(data, "crud_round_trip"))
 
 
 def _variant(tmp_path: Path, version: dict[str, Any], servers: list[dict[str, Any]] | None = None) -> Path:

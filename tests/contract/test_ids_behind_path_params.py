@@ -16,6 +16,7 @@ from apitwin.cli import main
 from apitwin.contract.generic import profile_for
 from apitwin.contract.hints import _parent_lists, row_key
 from apitwin.inferred import handlers
+from tests.contract_report import contract_report
 
 NOTES = Path(__file__).resolve().parent / "fixtures" / "versioned_notes.yaml"
 ROWS = [{"code": "abc12", "title": "Shopping"}, {"code": "xyz34", "title": "Travel"}]
@@ -45,15 +46,7 @@ def _coded_notes(tmp_path: Path) -> Path:
 
 
 def _run(doc: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], *include: str) -> dict[str, Any]:
-    report = tmp_path / "report.json"
-    args = ["contract", str(doc), "--max-examples", "1", "--phases", "examples", "-q", "--json", str(report)]
-    for label in include:
-        args += ["--include", label]
-    status = main(args)
-    capsys.readouterr()
-    data = json.loads(report.read_text())
-    data["status"] = status
-    return data
+    return contract_report(doc, tmp_path, capsys, include=include)
 
 
 def _outcome(data: dict[str, Any], name: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ that listed items read back under their parent and under no other, and a nested 
 The mock is the inferred one over HTTP, given two pets under each of three owners before the run."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ import pytest
 
 from apitwin import runtime
 from apitwin.app import create_app
-from apitwin.cli import main
 from apitwin.contract import events
 from apitwin.contract.generic import profile_for
 from apitwin.contract.hints import Hints, _discover_chains, _nested_lists, case_strategy
@@ -23,6 +21,7 @@ from apitwin.contract.target import HttpTarget
 from apitwin.inferred import handlers
 from apitwin.inferred.plugin import build
 from apitwin.settings import Settings
+from tests.contract_report import contract_report
 
 DOC = Path(__file__).resolve().parent / "fixtures" / "owners_pets.yaml"
 PETS = {1: ["Rex", "Fido"], 2: ["Tom", "Kitty"], 3: ["Nemo", "Dory"]}
@@ -48,16 +47,7 @@ def mock(serve: Any) -> tuple[str, dict[int, list[int]]]:
 
 
 def _run(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], *include: str) -> dict[str, Any]:
-    report = tmp_path / "report.json"
-    args = ["contract", str(DOC), "--url", url, "--no-reset", "--max-examples", "1", "--phases", "examples", "-q",
-            "--json", str(report)]
-    for label in include:
-        args += ["--include", label]
-    status = main(args)
-    capsys.readouterr()
-    data = json.loads(report.read_text())
-    data["status"] = status
-    return data
+    return contract_report(DOC, tmp_path, capsys, "--url", url, "--no-reset", include=include)
 
 
 def _outcome(data: dict[str, Any], name: str, label: str) -> dict[str, Any]:

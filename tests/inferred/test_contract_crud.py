@@ -2,27 +2,20 @@
 inferred mock and catches a mock that loses what was created from its list or keeps what was deleted."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from apitwin.cli import main
 from apitwin.inferred import handlers
+from tests.contract_report import contract_report, property_outcomes
 
 SHOP = Path(__file__).resolve().parent / "fixtures" / "shop.yaml"
 
 
 def _crud(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, Any]], list[str]]:
-    report = tmp_path / "report.json"
-    status = main(["contract", str(SHOP), "--max-examples", "1", "--phases", "examples", "-q",
-                   "--include", "POST /customers", "--json", str(report)])
-    capsys.readouterr()
-    data = json.loads(report.read_text())
-    outcomes = [p for p in data["properties"] if p["name"] == "crud_round_trip"]
-    codes = [f.get("code") for f in data["failures"] if f.get("check") == "crud_round_trip"]
-    return status, outcomes, codes
+    data = contract_report(SHOP, tmp_path, capsys, include=("POST /customers",))
+    return (data["status"], *property_outcomes(data, "crud_round_trip"))
 
 
 def test_crud_round_trip_holds_on_the_inferred_mock(tmp_path, capsys):
