@@ -20,6 +20,7 @@ from typing import Any
 from apitwin.addresses import is_loopback
 from apitwin.errors import ApiError, unauthorized
 from apitwin.runtime import ADMIN_PREFIX
+from apitwin.server import raw_headers
 from apitwin.server.state import SCOPE_KEY as STATE_KEY
 from apitwin.settings import Settings
 
@@ -34,10 +35,8 @@ def is_admin_path(path: str) -> bool:
 
 
 def _header(scope: dict, name: bytes) -> str | None:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")
-    return None
+    value = raw_headers.first(scope.get("headers", []), name)
+    return None if value is None else value.decode("latin-1")
 
 
 def presented_token(scope: dict) -> str | None:

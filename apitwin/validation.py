@@ -31,7 +31,7 @@ from jsonschema import Draft4Validator, Draft202012Validator, ValidationError
 
 from apitwin import lenient_json, xmlbody
 from apitwin.errors import ApiError, FieldErrorCollector
-from apitwin.server import jsonio
+from apitwin.server import jsonio, raw_headers
 from apitwin.server.connexion_seam import token_info
 from apitwin.server.plans import FORMATS, as_request
 from apitwin.server.state import RequestState, state_of
@@ -310,11 +310,7 @@ class ReadBodyDirectly:
     Content-Length: Connexion's default body or its "RequestBody is required") goes Connexion's way."""
 
     async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
-        length = b"0"
-        for key, value in scope["headers"]:
-            if key == b"content-length":
-                length = value
-                break
+        length = raw_headers.first(scope["headers"], b"content-length") or b"0"
         if not int(length.decode("latin-1")):
             return await super().wrap_receive(receive, scope=scope)  # type: ignore[misc]
         messages, chunks, more = [], [], True

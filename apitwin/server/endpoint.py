@@ -38,6 +38,7 @@ from connexion.utils import (deep_merge, inspect_function_arguments, is_json_mim
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from apitwin.server import raw_headers
 from apitwin.server.connexion_patches import extract_content_type
 from apitwin.server.state import ABSENT, SCOPE_KEY
 from apitwin.specs import READINGS
@@ -141,11 +142,8 @@ class OperationEndpoint:
         request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
         # the request's Content-Type as Starlette's headers give it (the first one), read once from the raw headers;
         # `content_type` as ConnexionRequest has it (its default when none was sent)
-        sent = None
-        for key, value in scope["headers"]:
-            if key == b"content-type":
-                sent = value.decode("latin-1")
-                break
+        raw = raw_headers.first(scope["headers"], b"content-type")
+        sent = None if raw is None else raw.decode("latin-1")
         content_type = "application/octet-stream" if sent is None else sent
         body = None
         if self.wants_body or (self.swagger2 and self.mimetype_of(content_type) in FORM_CONTENT_TYPES):

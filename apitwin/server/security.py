@@ -38,6 +38,8 @@ from connexion.security import (NO_VALUE, AbstractSecurityHandler, ApiKeySecurit
                                 BearerSecurityHandler, OAuthSecurityHandler, SecurityHandlerFactory)
 from starlette.datastructures import QueryParams
 
+from apitwin.server import raw_headers
+
 # where Connexion logs its 401 for a request without credentials, and its warnings while building the check
 connexion_log = logging.getLogger("connexion.security")
 operation_log = logging.getLogger("connexion.middleware.security")
@@ -125,10 +127,8 @@ def _first_header(scope: dict, name: bytes) -> str | None:
     headers = scope["headers"]
     if type(headers) is not list:        # Starlette's Headers leaves the scope a list
         headers = scope["headers"] = list(headers)
-    for key, value in headers:
-        if key == name:
-            return value.decode("latin-1")
-    return None
+    value = raw_headers.first(headers, name)
+    return None if value is None else value.decode("latin-1")
 
 
 def _authorization(scope: dict) -> tuple[str | None, str | None]:
