@@ -14,8 +14,12 @@ endpoints instead of Connexion's per-request decorator stack:
                                   characters in paths 400), Prefer / __twins read, the 3.1 documents at
                                   <base>/openapi.json|yaml; on every answer going out the API's fixed headers and JSON
                                   media type (errors too), no type on empty bodies, then CORS headers
-    RoutingMiddleware             Connexion: 404 unknown path, 405 wrong method (Allow rebuilt from the spec); its
-                                  routers try only routes fitting the path's first segment and depth (server.route_index)
+    Routing                       Connexion's RoutingMiddleware (apitwin.server.router): the routed operation found by
+                                  one matcher compiled from Connexion's routers (literal paths per method in a dict,
+                                  templates by first segment and depth) and handed on with exactly Connexion's scope;
+                                  anything else through Connexion's routers: 404 unknown path, 405 wrong method (Allow
+                                  rebuilt from the spec), slash redirects; they try only routes fitting the path's
+                                  first segment and depth (server.route_index)
     LifespanMiddleware            Connexion: start-up and shutdown (webhook senders, the simulated clock)
     OperationLayer                per routed operation, from what was built once at start, in place of Connexion's
                                   security, request validation, response validation (off: the guard checks the 3.1
@@ -219,5 +223,6 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
                                     None if root_taken else landing_renderer(runtimes, admin_spec["info"]["title"])),
                        journal=journal, operations=journaled_operations,
                        intake=Intake(settings, limits, SpecDocuments(documents)), handlers=error_handlers.HANDLERS)
+    connexion_patches.compile_routing(app)   # Connexion's routing with a compiled matcher (apitwin.server.router)
     app.apitwin = registry  # type: ignore[attr-defined]
     return app

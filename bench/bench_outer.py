@@ -36,7 +36,7 @@ def outer_only(app: Any) -> Any:
     """The app's middleware list cut after its outer layers (everything before Connexion's routing), around
     `inner`; built as Connexion builds it."""
     layers = app.middleware.middlewares
-    cut = next(i for i, m in enumerate(layers) if getattr(m, "func", m).__name__ == "RoutingMiddleware")
+    cut = next(i for i, m in enumerate(layers) if getattr(m, "func", m).__name__ in ("RoutingMiddleware", "Routing"))
     built = inner
     for layer in reversed(layers[:cut]):
         built = layer(built)
