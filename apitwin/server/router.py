@@ -19,8 +19,8 @@ Everything else goes through Connexion's own routing, unchanged: no full match (
 trailing-slash redirects, a second document chained on the same base path), a path ending in a line feed (a
 template's `$` matches before it), a scope already carrying a root path or path parameters, any route or router of
 a kind not compiled here. Connexion's `LifespanMiddleware`, next in the stack, passes http requests straight on; the
-fast path calls the app behind it directly. Connexion's `_scope` context variable, which only its RoutingOperation reads,
-is left unset on the fast path. tests/engine/test_router.py sends the same requests through this and
+fast path calls the app behind it directly. Connexion's `_scope` context variable, which only its RoutingOperation
+reads, is left unset on the fast path. tests/engine/test_router.py sends the same requests through this and
 through Connexion's routing and compares answers byte for byte and the scopes the next layer sees.
 """
 from __future__ import annotations
@@ -109,7 +109,10 @@ class MethodTable:
         literal = self.literals.get(path)
         if literal is not None and literal[2]:
             return literal[1], {}
-        for index, route, regex, convertors in self.candidates(path):
+        count = path.count("/")
+        first = path.split("/", 2)[1]
+        for index, route, regex, convertors in self.table[count if count in self.counts else ANY,
+                                                          first if first in self.firsts else ANY]:
             if literal is not None and index > literal[0]:
                 break
             match = regex.match(path)
