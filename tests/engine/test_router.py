@@ -19,6 +19,8 @@ import pytest
 import yaml
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.routing import RoutingMiddleware, RoutingOperation
+from connexion.resolver import Resolver
+from connexion.spec import Specification
 from starlette.routing import Match, Mount, Route, Router
 from starlette.testclient import TestClient
 
@@ -256,12 +258,16 @@ def _first_full(router: Router, scope: dict) -> tuple[Any, Any, dict] | None:
     return None
 
 
-@pytest.fixture(scope="module", params=["partners", "molgenis+partners"])
-def routing(request: pytest.FixtureRequest) -> Routing:
-    app = create_app(request.param.split("+"), settings=Settings(), mount="auto")
+def _built_routing(app: Any) -> Routing:
+    """The app's Routing layer, after a first request built the middleware stack."""
     with TestClient(app) as client:
         client.get("/")
     return next(m for m in app.middleware.middleware_stack if isinstance(m, Routing))
+
+
+@pytest.fixture(scope="module", params=["partners", "molgenis+partners"])
+def routing(request: pytest.FixtureRequest) -> Routing:
+    return _built_routing(create_app(request.param.split("+"), settings=Settings(), mount="auto"))
 
 
 def test_matcher_picks_starlette_s_route(routing: Routing) -> None:
@@ -308,11 +314,22 @@ def test_unusual_scopes_and_routes_go_to_connexion(routing: Routing) -> None:
     assert CompiledRoutes(other).find({**plain, "path": "/a"}) is None
 
 
-def test_routes_added_later_are_compiled(routing: Routing) -> None:
+def test_apis_added_later_are_compiled() -> None:
+    routing = _built_routing(create_app(["partners", "molgenis"], settings=Settings(), mount="prefix"))
     before = routing.compiled()
     assert routing.compiled() is before
-    routing._compiled = None
-    assert routing.compiled() is not before
+    ping = {"operationId": "ping", "responses": {"200": {"description": "ok"}},
+            "parameters": [{"name": "n", "in": "path", "required": True, "schema": {"type": "integer"}}]}
+    spec = Specification.load({"openapi": "3.0.3", "info": {"title": "z", "version": "1"},
+                               "paths": {"/ping/{n}": {"get": ping}}})
+    scope = {"type": "http", "method": "GET", "path": "/zz-late/ping/3"}
+    assert before.find(scope) is None
+    routing.add_api(spec, base_path="/zz-late", resolver=Resolver(lambda operation_id: lambda: None))
+    after = routing.compiled()
+    assert after is not before
+    found = after.find(scope)
+    assert found is not None and found[0] == "/zz-late" and found[2] == {"n": 3}
+    assert found[1].endpoint.operation_id == "ping"
 
 
 def test_compile_routing_replaces_connexion_s_layer_on_a_fresh_app_only() -> None:
