@@ -21,7 +21,8 @@ template's `$` matches before it), a scope already carrying a root path or path 
 a kind not compiled here. Connexion's `LifespanMiddleware`, next in the stack, passes http requests straight on; the
 fast path calls the app behind it directly. Connexion's `_scope` context variable, which only its RoutingOperation
 reads, is left unset on the fast path. tests/engine/test_router.py sends the same requests through this and
-through Connexion's routing and compares answers byte for byte and the scopes the next layer sees.
+through Connexion's routing and compares answers byte for byte and the scopes the next layer sees, and holds the
+Connexion and Starlette functions this reproduces to the pinned versions' source.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from starlette.convertors import IntegerConvertor, PathConvertor, StringConverto
 from starlette.routing import Mount, Route, Router
 
 from apitwin.server import connexion_patches
-from apitwin.server.route_index import ANY, route_key
+from apitwin.server.route_index import ANY, IndexedRouter, route_key
 
 # one template: (its index among the API's routes, the route or None (another method's, only converted), its regex,
 # its convertors or None when all are str)
@@ -47,8 +48,9 @@ MOUNT_TAIL = f"/(?P<path>{connexion_patches.PATH_TAIL})$"
 
 
 def _plain_router(app: Any) -> bool:
-    """A Starlette Router without middleware, whose http requests go straight to its own `app` loop."""
-    if not isinstance(app, Router):
+    """Starlette's Router (or route_index's IndexedRouter, which picks the same routes) without middleware: its http
+    requests go straight to its own `app` loop."""
+    if type(app) not in (Router, IndexedRouter):
         return False
     stack = app.middleware_stack
     return getattr(stack, "__self__", None) is app and getattr(stack, "__func__", None) is type(app).app
