@@ -5,9 +5,12 @@ for every operation of Partners and MOLGENIS (one API at its root, then both und
 inferred document with odd templates (`/{a}.{b}`, a `format: path` tail, integer and number parameters, a parameter
 in the first segment, a literal path next to a template), with concrete and edge paths: unknown paths (404), wrong
 methods (405 and Allow), HEAD and OPTIONS, trailing slashes added and removed, encoded slashes and line feeds.
-The compiled matcher alone is also compared with Starlette's own loop over Connexion's routers, path by path."""
+The compiled matcher alone is also compared with Starlette's own loop over Connexion's routers, path by path, and
+scopes shaped as servers send them (no `extensions`, no `root_path`, an `app_root_path`, a `router` already set) go
+straight into the layer both ways."""
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import inspect
@@ -363,3 +366,55 @@ def test_reproduced_functions_are_the_pinned_ones(name: str) -> None:
     function, expected = REPRODUCED[name]
     digest = hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
     assert digest == expected, f"{name} changed: check apitwin.server.router still reproduces it, then update the hash"
+
+
+# --- scopes as servers send them, straight into the layer ------------------------------------------------------------
+
+class Recorder:
+    """The next app: records the scope it gets."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict] = []
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        self.seen.append(scope)
+
+
+def _standalone(recorder: Recorder) -> Routing:
+    """A Routing layer of its own over the odd document, mounted at base paths and at the root (after them)."""
+    connexion_patches.apply()   # as create_app does: the mounts' tails match line feeds, the routers are indexed
+    routing = Routing(LifespanMiddleware(recorder, lifespan=None))
+    resolver = Resolver(lambda operation_id: lambda: None)
+    for base in ("/v2", "/v1", ""):
+        routing.add_api(Specification.load(_odd_document()), base_path=base, resolver=resolver)
+    return routing
+
+
+SCOPE_VARIANTS = {
+    "uvicorn": {"root_path": ""}, "bare": {}, "extensions": {"extensions": {"http.response.trailers": {}}},
+    "app-root": {"root_path": "", "app_root_path": "/outer"}, "router-set": {"router": "outer"},
+}
+
+
+@pytest.mark.parametrize("variant", list(SCOPE_VARIANTS))
+def test_scopes_straight_into_the_layer_are_connexion_s(variant: str) -> None:
+    recorder = Recorder()
+    routing = _standalone(recorder)
+    paths = ["/v1/a.b", "/v2/files/x/y", "/v1/items/7", "/items/-7", "/v1/items/special", "/v2/prices/1.5",
+             "/v1/prices/1e5", "/acme/things", "/v1/things/t-1", "/things", "/", "/v1/", "/v2/a%2Fb.c"]
+    compared = 0
+    for path, method in itertools.product(paths, ("GET", "HEAD", "POST", "DELETE")):
+        scope = {"type": "http", "method": method, "path": path, "headers": [], "query_string": b"",
+                 **SCOPE_VARIANTS[variant]}
+        if routing.compiled().find(scope) is None:
+            continue
+        results = []
+        for call in (Routing.__call__, RoutingMiddleware.__call__):
+            outer = {key: (dict(value) if isinstance(value, dict) else value) for key, value in scope.items()}
+            asyncio.run(call(routing, outer, None, None))
+            inner = recorder.seen.pop()
+            results.append((list(outer), _describe(outer), list(inner), _describe(inner),
+                            inner.get("extensions") is outer.get("extensions")))
+        assert results[0] == results[1], (variant, method, path)
+        compared += 1
+    assert compared > 20, compared
