@@ -157,6 +157,13 @@ settings = Settings(jwt_secret="bench-secret-" + "x" * 32)  # both processes acc
 mock = create_app(["partners"], settings=settings)
 rt = mock.apitwin.runtimes["partners"]
 app = mock if {which!r} == "mock" else bare_app(rt.store, rt.settings.jwt_secret)
+if {which!r} == "bare":   # the mock's start-up settles the collector (apitwin.heap); bare gets the same settings
+    try:
+        from apitwin.heap import settle_after_start
+    except ImportError:   # a checkout from before apitwin.heap (--apitwin-root)
+        pass
+    else:
+        settle_after_start()
 try:
     from apitwin.serving import serve
 except ImportError:   # a checkout from before apitwin.serving (--apitwin-root): uvicorn, as it served then
