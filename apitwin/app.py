@@ -45,7 +45,7 @@ from connexion.jsonifier import Jsonifier
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 
-from apitwin import error_handlers, journal_recorder, seed_check, storage
+from apitwin import error_handlers, heap, journal_recorder, seed_check, storage
 from apitwin.landing import renderer as landing_renderer
 from apitwin.binding import BindingResolver, routed_view
 from apitwin.clock import Clock
@@ -126,6 +126,7 @@ def lifespan_for(runtimes: list[ApiRuntime]) -> Any:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
+        heap.settle_after_start()   # once per process: the start-up heap frozen, full collections rarer (apitwin.heap)
         for rt in runtimes:
             rt.clock.start()
             if rt.webhooks is not None:

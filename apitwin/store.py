@@ -217,7 +217,11 @@ class Collection:
             if copy:
                 row = clone(row)
             if row.get("id") is None:
-                row["id"] = self.next_id()
+                if journal is None or not journal.shared:      # `next_id` inline: the lock is already held
+                    row["id"] = self._next_id
+                    self._next_id += 1
+                else:
+                    row["id"] = self.next_id()
             elif row["id"] in self._rows:
                 raise KeyError(f"{self.name}: id {row['id']} already exists")
             else:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, datetime, timezone
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -13,6 +14,19 @@ _DATE_WITH_ZONE = re.compile(r"^(\d{4}-\d{2}-\d{2})([+-]\d{2}:?\d{2}|[Zz])$")  #
 
 def now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+_NOW_TEXT: tuple[int, str] = (0, "")   # (the second, its text): swapped whole, so threads always read a pair
+
+
+def now_text() -> str:
+    """`format_datetime(now())`, the text made once per second: every write stamps its rows with it (creates)."""
+    global _NOW_TEXT
+    second = int(time.time())            # the clock datetime.now() reads
+    cached = _NOW_TEXT
+    if cached[0] != second:
+        cached = _NOW_TEXT = (second, datetime.fromtimestamp(second, timezone.utc).isoformat())
+    return cached[1]
 
 
 def format_datetime(value: datetime) -> str:

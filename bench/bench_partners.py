@@ -19,7 +19,7 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -157,6 +157,13 @@ settings = Settings(jwt_secret="bench-secret-" + "x" * 32)  # both processes acc
 mock = create_app(["partners"], settings=settings)
 rt = mock.apitwin.runtimes["partners"]
 app = mock if {which!r} == "mock" else bare_app(rt.store, rt.settings.jwt_secret)
+if {which!r} == "bare":   # the mock's start-up settles the collector (apitwin.heap); bare gets the same settings
+    try:
+        from apitwin.heap import settle_after_start
+    except ImportError:   # a checkout from before apitwin.heap (--apitwin-root)
+        pass
+    else:
+        settle_after_start()
 try:
     from apitwin.serving import serve
 except ImportError:   # a checkout from before apitwin.serving (--apitwin-root): uvicorn, as it served then
@@ -209,18 +216,63 @@ def wait_for_answer(url: str, process: Any, seconds: float = 60) -> None:
     raise SystemExit(f"{url}: no answer")
 
 
-def http_rates(seconds: float, server_name: str = "uvicorn", root: str | None = None,
-               rounds: int = 3) -> dict[str, dict[str, float]]:
-    """Both servers up at once (each pinned to CPU 0, the load generator to CPU 1), driven in alternating rounds
-    — mock, bare, mock, bare per operation — so load from elsewhere on the machine hits both alike; the best round
-    of each counts."""
+class Measured(NamedTuple):
+    """One load run: req/s, latency percentiles in ms (wrk's own, over every request of the run), non-2xx count."""
+
+    rate: float
+    p99_ms: float
+    p999_ms: float
+    non_2xx: int
+
+
+LATENCY_LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("apitwin-latency %d %d\\n", latency:percentile(99), latency:percentile(99.9)))
+end
+"""
+
+
+def drive(url: str, token: str, seconds: float, *, create: bool = False, connections: int = 16) -> Measured:
+    """`connections` keep-alive connections from CPU 1 for `seconds` (bounded): GET `url`, or POST the customer
+    (`create`); wrk when installed (its lua `done` hook reports p99 and p99.9), else bench/loadgen.py."""
     import re
     import shutil
     import subprocess
     import tempfile
+
+    headers = ["-H", f"Authorization: JWT {token}"]
+    if shutil.which("wrk") is None:
+        extra = ["--method", "POST", "--body", json.dumps(CUSTOMER), "-H", "Content-Type: application/json"] \
+            if create else []
+        out = json.loads(subprocess.run(["taskset", "-c", "1", sys.executable, str(Path(__file__).parent / "loadgen.py"),
+                                         url, f"-c{connections}", f"-d{seconds:g}", *headers, *extra],
+                                        capture_output=True, text=True, check=True).stdout)
+        return Measured(out["rate"], out["p99_ms"], out.get("p999_ms", 0.0), out["non_2xx"])
+    script = (CREATE_LUA.replace("{token}", token).replace("{body}", json.dumps(CUSTOMER)) if create else "") \
+        + LATENCY_LUA
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
+    try:
+        out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", *headers,
+                              "-s", lua.name, url], capture_output=True, text=True, check=True).stdout
+    finally:
+        Path(lua.name).unlink(missing_ok=True)
+    rate = re.search(r"Requests/sec:\s+([0-9.]+)", out)
+    latency = re.search(r"apitwin-latency (\d+) (\d+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return Measured(float(rate.group(1)) if rate else 0.0,
+                    int(latency.group(1)) / 1000 if latency else 0.0, int(latency.group(2)) / 1000 if latency else 0.0,
+                    int(non2xx.group(1)) if non2xx else 0)
+
+
+def http_rates(seconds: float, server_name: str = "uvicorn", root: str | None = None,
+               rounds: int = 3, connections: int = 16) -> dict[str, dict[str, Measured]]:
+    """Both servers up at once (each pinned to CPU 0, the load generator to CPU 1), driven in alternating rounds
+    — mock, bare, mock, bare per operation — so load from elsewhere on the machine hits both alike; the best round
+    of each counts."""
+    import subprocess
     import urllib.request
 
-    use_wrk = shutil.which("wrk") is not None   # else bench/loadgen.py, pinned the same way
     root = root or str(Path(__file__).resolve().parents[1])
     own = Path(root) / ".venv" / "bin" / "python"      # the checkout's interpreter, where its handlers are installed
     python = str(own) if own.exists() else sys.executable
@@ -228,7 +280,7 @@ def http_rates(seconds: float, server_name: str = "uvicorn", root: str | None = 
     servers = {which: subprocess.Popen(["taskset", "-c", "0", python, "-c", SERVER.format(
         root=root, bench=str(Path(__file__).parent), which=which, port=port, server=server_name)])
         for which, port in ports.items()}
-    results: dict[str, dict[str, float]] = {}
+    results: dict[str, dict[str, Measured]] = {}
     try:
         for which, port in ports.items():
             wait_for_port(port)
@@ -237,35 +289,18 @@ def http_rates(seconds: float, server_name: str = "uvicorn", root: str | None = 
             data=json.dumps({"username": "demo", "password": "demo-password"}).encode(),
             headers={"Content-Type": "application/json"})
         token = json.loads(urllib.request.urlopen(login).read())["token"]   # both accept it (same secret)
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-            lua.write(CREATE_LUA.format(body=json.dumps(CUSTOMER), token=token))
         for name in ("list", "get", "create"):   # creates last: they grow the lists
             for _ in range(rounds):
                 for which, port in ports.items():
-                    base = f"http://127.0.0.1:{port}/api/v1/customers/"
-                    target = {"list": [base], "get": [base + "319/"], "create": ["-s", lua.name, base]}[name]
-                    if not use_wrk:
-                        extra = ["--method", "POST", "--body", json.dumps(CUSTOMER), "-H",
-                                 "Content-Type: application/json"] if name == "create" else []
-                        out = subprocess.run(["taskset", "-c", "1", sys.executable,
-                                              str(Path(__file__).parent / "loadgen.py"), target[-1], "-c16",
-                                              f"-d{seconds:g}", "-H", f"Authorization: JWT {token}", *extra],
-                                             capture_output=True, text=True, check=True).stdout
-                        measured = json.loads(out)
-                        if measured["non_2xx"]:
-                            raise SystemExit(f"{which} {name}: {measured['non_2xx']} non-2xx responses")
-                        rate = measured["rate"]
-                    else:
-                        out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c16", f"-d{seconds:g}s",
-                                              "-H", f"Authorization: JWT {token}", *target],
-                                             capture_output=True, text=True, check=True).stdout
-                        match = re.search(r"Requests/sec:\s+([0-9.]+)", out)
-                        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-                        if non2xx:
-                            raise SystemExit(f"{which} {name}: {non2xx.group(1)} non-2xx responses")
-                        rate = float(match.group(1)) if match else 0.0
+                    path = {"list": "/api/v1/customers/", "get": "/api/v1/customers/319/",
+                            "create": "/api/v1/customers/"}[name]
+                    measured = drive(f"http://127.0.0.1:{port}{path}", token, seconds, create=name == "create",
+                                     connections=connections)
+                    if measured.non_2xx:
+                        raise SystemExit(f"{which} {name}: {measured.non_2xx} non-2xx responses")
                     per = results.setdefault(name, {})
-                    per[which] = max(per.get(which, 0.0), rate)
+                    if measured.rate > per.get(which, Measured(0, 0, 0, 0)).rate:
+                        per[which] = measured
     finally:
         for server in servers.values():
             server.terminate()
@@ -283,17 +318,21 @@ async def main() -> None:
     parser.add_argument("--cpu", action="store_true",
                         help="in process: rates per CPU second of this process, not per wall-clock second")
     parser.add_argument("--http", action="store_true", help="measure over HTTP with uvicorn + wrk (or bench/loadgen.py)")
+    parser.add_argument("--connections", type=int, default=16, help="--http: keep-alive connections")
     args = parser.parse_args()
     logging.getLogger("connexion").setLevel(logging.ERROR)
     progress = RunProgress()
     if args.http:
         with progress:
             progress.step("wrk: mock and bare over HTTP")
-            rates = http_rates(args.seconds, args.server, args.apitwin_root, args.rounds)
-        progress.table(f"Partners mock vs bare Starlette (HTTP, {args.server} 1 worker on CPU 0)",
-                       ("operation", "mock req/s", "bare req/s", "mock/bare"),
-                       [(name, f"{per['mock']:,.0f}", f"{per['bare']:,.0f}", f"{per['mock'] / per['bare']:.0%}")
-                        for name, per in rates.items()])
+            rates = http_rates(args.seconds, args.server, args.apitwin_root, args.rounds, args.connections)
+        progress.table(f"Partners mock vs bare Starlette (HTTP, {args.server} 1 worker on CPU 0, "
+                       f"{args.connections} connections; latency of each app's best round)",
+                       ("operation", "mock req/s", "p99 ms", "p99.9 ms", "bare req/s", "p99 ms", "p99.9 ms",
+                        "mock/bare"),
+                       [(name, f"{m.rate:,.0f}", f"{m.p99_ms:.1f}", f"{m.p999_ms:.1f}", f"{b.rate:,.0f}",
+                         f"{b.p99_ms:.1f}", f"{b.p999_ms:.1f}", f"{m.rate / b.rate:.0%}")
+                        for name, per in rates.items() for m, b in [(per["mock"], per["bare"])]])
         return
 
     results: dict[str, dict[str, list[float]]] = {}

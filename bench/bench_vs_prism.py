@@ -4,7 +4,7 @@ Prism 5.x is installed by this script with npm into bench/.prism/ (ignored by gi
 when the registry cannot be reached, the bench says so and stops (exit 0). Both servers run pinned to CPU 0, the
 load driver on CPU 1 (wrk when installed, else bench/loadgen.py), in alternating rounds on GET list, GET by id and
 POST create, with the same Authorization header; apitwin answers with state, auth and response validation on.
-Prints req/s (best of rounds), p99 and the ratio apitwin/Prism. Goal (issue 12): >= 3x Prism on every route.
+Prints req/s (best of rounds), that round's p99 and p99.9 and the ratio apitwin/Prism. Goal (issue 12): >= 3x Prism on every route.
 
     .venv/bin/python bench/bench_vs_prism.py [--seconds 3] [--rounds 2] [--server uvicorn|granian] [--apitwin-root DIR]
 """
@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -27,7 +25,7 @@ PRISM_DIR = BENCH / ".prism"
 PRISM = PRISM_DIR / "node_modules" / ".bin" / "prism"
 
 sys.path.insert(0, str(BENCH))
-from bench_partners import CUSTOMER, free_port, wait_for_port  # noqa: E402
+from bench_partners import Measured, drive, free_port, wait_for_port  # noqa: E402
 import loadgen  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
@@ -76,25 +74,9 @@ def python_of(root: str) -> str:
     return str(own) if own.exists() else sys.executable
 
 
-def measure(url: str, token: str, seconds: float, create: bool) -> tuple[float, float]:
-    """(req/s, p99 ms) with 16 keep-alive connections from CPU 1."""
-    headers = ["-H", f"Authorization: JWT {token}"]
-    if shutil.which("wrk"):
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-            lua.write('wrk.method = "POST"\nwrk.body = [[' + json.dumps(CUSTOMER) + ']]\n'
-                      'wrk.headers["Content-Type"] = "application/json"\n' if create else "")
-        out = subprocess.run(["taskset", "-c", "1", "wrk", "-t1", "-c16", f"-d{seconds:g}s", "--latency", *headers,
-                              *(["-s", lua.name] if create else []), url],
-                             capture_output=True, text=True, check=True).stdout
-        rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))  # type: ignore[union-attr]
-        p99 = re.search(r"99%\s+([0-9.]+)(us|ms|s)", out)
-        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-        return rate, float(p99.group(1)) * scale[p99.group(2)] if p99 else 0.0
-    extra = ["--method", "POST", "--body", json.dumps(CUSTOMER), "-H", "Content-Type: application/json"] if create else []
-    out = subprocess.run(["taskset", "-c", "1", sys.executable, str(BENCH / "loadgen.py"), url, "-c16",
-                          f"-d{seconds:g}", *headers, *extra], capture_output=True, text=True, check=True).stdout
-    result = json.loads(out)
-    return result["rate"], result["p99_ms"]
+def measure(url: str, token: str, seconds: float, create: bool) -> Measured:
+    """req/s, p99 and p99.9 with 16 keep-alive connections from CPU 1 (bench_partners.drive)."""
+    return drive(url, token, seconds, create=create)
 
 
 def main() -> None:
@@ -124,7 +106,7 @@ def main() -> None:
         token = json.loads(urllib.request.urlopen(login, timeout=10).read())["token"]
         routes = [("GET list", "/api/v1/customers/", False), ("GET by id", "/api/v1/customers/319/", False),
                   ("POST create", "/api/v1/customers/", True)]
-        best: dict[tuple[str, str], tuple[float, float]] = {}
+        best: dict[tuple[str, str], Measured] = {}
         progress = RunProgress()
         with progress:
             progress.step(f"{args.rounds} rounds x {len(routes)} routes x 2 servers",
@@ -132,18 +114,20 @@ def main() -> None:
             for _ in range(args.rounds):
                 for name, path, create in routes:
                     for who, port in (("prism", prism_port), ("apitwin", twin_port)):
-                        rate, p99 = measure(f"http://127.0.0.1:{port}{path}", token, args.seconds, create)
-                        if rate > best.get((name, who), (0.0, 0.0))[0]:
-                            best[(name, who)] = (rate, p99)
+                        measured = measure(f"http://127.0.0.1:{port}{path}", token, args.seconds, create)
+                        if (name, who) not in best or measured.rate > best[(name, who)].rate:
+                            best[(name, who)] = measured
                         progress.advance()
         rows = []
         for name, _, _ in routes:
-            (p_rate, p_p99), (t_rate, t_p99) = best[(name, "prism")], best[(name, "apitwin")]
-            rows.append([name, f"{p_rate:,.0f}", f"{p_p99:.1f}", f"{t_rate:,.0f}", f"{t_p99:.1f}",
-                         f"{t_rate / p_rate:.2f}"])
+            prism_best, twin = best[(name, "prism")], best[(name, "apitwin")]
+            rows.append([name, f"{prism_best.rate:,.0f}", f"{prism_best.p99_ms:.1f}", f"{prism_best.p999_ms:.1f}",
+                         f"{twin.rate:,.0f}", f"{twin.p99_ms:.1f}", f"{twin.p999_ms:.1f}",
+                         f"{twin.rate / prism_best.rate:.2f}"])
         progress.table(f"apitwin vs Prism {PRISM_VERSION} (driver: {loadgen.driver()}, servers on CPU 0, "
                        f"best of {args.rounds})",
-                       ["route", "prism req/s", "p99 ms", "apitwin req/s", "p99 ms", "ratio apitwin/prism"], rows)
+                       ["route", "prism req/s", "p99 ms", "p99.9 ms", "apitwin req/s", "p99 ms", "p99.9 ms",
+                        "ratio apitwin/prism"], rows)
     finally:
         for server in servers:
             server.terminate()

@@ -1,5 +1,5 @@
 """A small, bounded HTTP/1.1 load generator for the benches when `wrk` is not installed: keep-alive connections,
-one request in flight per connection, a fixed duration; req/s and p99 latency. Runs on uvloop when present.
+one request in flight per connection, a fixed duration; req/s and p99/p99.9 latency. Runs on uvloop when present.
 
 Not a wrk replacement (one Python process is the ceiling, about 15k req/s here), so a bench prints which driver it
 used; ratios between two servers driven by the same driver stay comparable.
@@ -23,6 +23,7 @@ class Result:
     seconds: float
     p99_ms: float
     non_2xx: int
+    p999_ms: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -97,8 +98,11 @@ async def _run(url: str, connections: int, seconds: float, method: str, body: by
     non_2xx = sum(await asyncio.wait_for(asyncio.gather(*futures), timeout=seconds + 30))
     elapsed = time.perf_counter() - start
     latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000 if latencies else 0.0
-    return Result(len(latencies), elapsed, p99, non_2xx)
+
+    def percentile(share: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * share))] * 1000 if latencies else 0.0
+
+    return Result(len(latencies), elapsed, percentile(0.99), non_2xx, percentile(0.999))
 
 
 def run(url: str, *, connections: int = 16, seconds: float = 2.0, method: str = "GET", body: bytes = b"",
@@ -130,6 +134,7 @@ def main() -> None:
     result = run(args.url, connections=args.connections, seconds=min(args.seconds, 30.0), method=args.method,
                  body=args.body.encode(), headers={k.strip(): v.strip() for k, v in headers.items()})
     print(json.dumps({"requests": result.requests, "rate": round(result.rate, 1), "p99_ms": round(result.p99_ms, 2),
+                      "p999_ms": round(result.p999_ms, 2),
                       "non_2xx": result.non_2xx}))
 
 

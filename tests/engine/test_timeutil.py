@@ -103,3 +103,15 @@ def test_parse_date_rejects_bad_values_naming_them(text: str) -> None:
         parse_date(text)
     assert repr(text) in str(info.value)
     assert "YYYY-MM-DD" in str(info.value)
+
+
+def test_now_text_is_format_datetime_of_now_made_once_per_second() -> None:
+    from apitwin.timeutil import now_text
+
+    for _ in range(3):                        # a second may turn between the two reads: one retry is enough
+        before, text, after = format_datetime(now()), now_text(), format_datetime(now())
+        if before == after:
+            assert text == before
+            break
+    else:
+        raise AssertionError("the clock turned a second on every try")
