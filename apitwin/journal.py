@@ -110,18 +110,18 @@ class Exchange:
     """One request and its answer. Built cheaply while the request runs (slots, no copies of a body that fits the
     limit, the operation resolved only when someone asks); `view()` renders it once, on demand."""
 
-    __slots__ = ("id", "started", "method", "path", "query", "headers", "api", "status", "response_headers",
+    __slots__ = ("id", "started", "method", "path", "_query", "headers", "api", "status", "response_headers",
                  "request_body", "request_size", "response_body", "response_size", "duration_ms", "messages",
                  "violations", "prefer", "body_limit", "_view", "_operation", "_resolve")
 
-    def __init__(self, id: int, started: float, method: str, path: str, query: str,
+    def __init__(self, id: int, started: float, method: str, path: str, query: str | bytes,
                  headers: tuple[tuple[bytes, bytes], ...], body_limit: int = DEFAULT_BODY_LIMIT,
                  resolve: Callable[[str, str], str | None] | None = None) -> None:
         self.id = id
         self.started = started                 # time.perf_counter() (one clock read per request; see `time`)
         self.method = method
         self.path = path
-        self.query = query
+        self._query = query                    # the raw query string (bytes) until first read (`query`)
         self.headers = headers
         self.body_limit = body_limit
         self.api: str | None = None
@@ -143,6 +143,18 @@ class Exchange:
     def time(self) -> float:
         """When the request arrived, in seconds since the epoch."""
         return self.started + _WALL_OFFSET
+
+    @property
+    def query(self) -> str:
+        """The query string as sent (latin-1, as ASGI gives it), decoded when first read."""
+        query = self._query
+        if isinstance(query, bytes):
+            query = self._query = query.decode("latin-1")
+        return query
+
+    @query.setter
+    def query(self, value: str) -> None:
+        self._query = value
 
     @property
     def operation(self) -> str | None:
@@ -241,9 +253,10 @@ class Journal:
     def active(self) -> bool:
         return bool(self.size or self.listeners)
 
-    def start(self, method: str, path: str, query: str, headers: Iterable[tuple[bytes, bytes]],
+    def start(self, method: str, path: str, query: str | bytes, headers: Iterable[tuple[bytes, bytes]],
               resolve: Callable[[str, str], str | None] | None = None) -> Exchange:
-        """A new exchange; `resolve(method, path)` names its operation when first asked."""
+        """A new exchange; `resolve(method, path)` names its operation when first asked; `query` may be the raw
+        bytes of the ASGI scope (decoded when first read)."""
         return Exchange(next(self._ids), time.perf_counter(), method, path, query, tuple(headers), self.body_limit,
                         resolve)
 

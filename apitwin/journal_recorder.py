@@ -69,12 +69,12 @@ def skipped(journal: Journal, operations: OperationIndex, path: str) -> bool:
     return not journal.active or path.startswith(ADMIN_PREFIX) or path in operations.documents
 
 
-def start(journal: Journal, operations: OperationIndex, scope: dict, rt: Any) -> Exchange:
-    """The exchange of a request coming in (its answer is added as it goes out)."""
-    exchange = journal.start(scope.get("method", "GET"), scope.get("path", ""),
-                             scope.get("query_string", b"").decode("latin-1"), scope.get("headers", ()),
-                             operations.lookup)
-    exchange.api = rt.name if rt is not None else None
+def start(journal: Journal, operations: OperationIndex, scope: dict, api: str | None) -> Exchange:
+    """The exchange of a request coming in to the API named `api` (its answer is added as it goes out); the query
+    is decoded and the operation named only when someone reads them."""
+    exchange = journal.start(scope.get("method", "GET"), scope.get("path", ""), scope.get("query_string", b""),
+                             scope.get("headers", ()), operations.lookup)
+    exchange.api = api
     return exchange
 
 
