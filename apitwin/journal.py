@@ -26,6 +26,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
+from apitwin import runtime
+
 MASK = "********"
 # Header names whose values are credentials; plus any name containing one of SECRET_PARTS.
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -324,23 +326,20 @@ def _offer(queue: asyncio.Queue[Exchange], exchange: Exchange) -> None:
         pass
 
 
-# -- the seam: the request being served --------------------------------------------------------------------------
-_current: contextvars.ContextVar[Exchange | None] = contextvars.ContextVar("apitwin_exchange", default=None)
+# -- the seam: the request being served (its exchange is bound with the request, apitwin.runtime) ----------------
+def bind(exchange: Exchange | None) -> contextvars.Token[Any]:
+    return runtime.bind_exchange(exchange)
 
 
-def bind(exchange: Exchange | None) -> contextvars.Token[Exchange | None]:
-    return _current.set(exchange)
-
-
-def unbind(token: contextvars.Token[Exchange | None]) -> None:
-    _current.reset(token)
+def unbind(token: contextvars.Token[Any]) -> None:
+    runtime.unbind(token)
 
 
 def note_error(error: Any) -> None:
     """The error renderer's one call: the messages and per-field violations of the ApiError it renders, each field
     with a JSON pointer (into the request body, or the query parameter's name when the field is one the request
     sent: `in` says which). Never fails the request it describes."""
-    exchange = _current.get()
+    exchange = runtime.exchange_or_none()
     if exchange is None:
         return
     exchange.messages = [str(m) for m in getattr(error, "messages", [])]
@@ -353,6 +352,6 @@ def note_error(error: Any) -> None:
 
 def note_prefer(directives: dict[str, str]) -> None:
     """Prefer handling's one call: the directives read from `Prefer` and the `__` query twins."""
-    exchange = _current.get()
+    exchange = runtime.exchange_or_none()
     if exchange is not None and directives:
         exchange.prefer = {**exchange.prefer, **{str(k): str(v) for k, v in directives.items()}}

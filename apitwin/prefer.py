@@ -92,12 +92,6 @@ def build(raw: dict[str, tuple[str, str]], max_delay_ms: int) -> Preference:
     return pref
 
 
-def wanted(values: list[bytes] | None, scope: dict) -> bool:
-    """Whether the request has anything for `intake` to read: a Prefer header (`values`, as
-    apitwin.server.intake.scan collected them) or a `__` in its query."""
-    return bool(values) or b"__" in scope.get("query_string", b"")
-
-
 def intake(scope: dict, state: RequestState, values: list[bytes] | None = None) -> None:
     """Before routing: reads Prefer (`values`: every Prefer header's value, in order, when the caller read the
     headers already; else read here) and the __twins into the request state and strips the twins from the query

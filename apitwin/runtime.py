@@ -74,11 +74,12 @@ class Registry:
         return by_segment, next((rt for rt in self._by_prefix if not rt.prefix), None)
 
 
-# The request's (API runtime, registry, ASGI scope), in one context variable: one `set` and one `reset` per request
-# (`apitwin.server.front.Front`), where three variables cost three of each.
-_NOTHING: tuple[ApiRuntime | None, Registry | None, dict | None] = (None, None, None)
-_request: contextvars.ContextVar[tuple[ApiRuntime | None, Registry | None, dict | None]] = \
-    contextvars.ContextVar("apitwin_request", default=_NOTHING)
+# The request's (API runtime, registry, ASGI scope, journal exchange), in one context variable: one `set` and one
+# `reset` per request (`apitwin.server.front.Front`), where four variables cost four of each. The exchange is
+# apitwin.journal's (its `note_error` / `note_prefer` write into it); it is kept here so binding it costs nothing more.
+Request = tuple[Any, Any, Any, Any]
+_NOTHING: Request = (None, None, None, None)
+_request: contextvars.ContextVar[Request] = contextvars.ContextVar("apitwin_request", default=_NOTHING)
 
 
 def current() -> ApiRuntime:
@@ -110,6 +111,11 @@ def registry() -> Registry:
     return reg
 
 
+def exchange_or_none() -> Any:
+    """The journal's exchange of the request being served (apitwin.journal.Exchange), None when not journaled."""
+    return _request.get()[3]
+
+
 @contextlib.contextmanager
 def bound(rt: ApiRuntime | None, reg: Registry, scope: dict | None = None) -> Iterator[None]:
     """The request's API and app, for `current()` and `registry()`, and its ASGI scope for `scope_or_none()`
@@ -124,9 +130,16 @@ def bound(rt: ApiRuntime | None, reg: Registry, scope: dict | None = None) -> It
 Bound = contextvars.Token
 
 
-def bind(rt: ApiRuntime | None, reg: Registry, scope: dict | None = None) -> Bound:
-    """Binds the request's API, app and scope (`apitwin.server.front.Front`, once per request); `unbind` undoes it."""
-    return _request.set((rt, reg, scope))
+def bind(rt: ApiRuntime | None, reg: Registry, scope: dict | None = None, exchange: Any = None) -> Bound:
+    """Binds the request's API, app, scope and journal exchange (`apitwin.server.front.Front`, once per request);
+    `unbind` undoes it."""
+    return _request.set((rt, reg, scope, exchange))
+
+
+def bind_exchange(exchange: Any) -> Bound:
+    """Binds a journal exchange to the request bound already (apitwin.journal.bind); `unbind` undoes it."""
+    rt, reg, scope, _ = _request.get()
+    return _request.set((rt, reg, scope, exchange))
 
 
 def unbind(token: Bound) -> None:

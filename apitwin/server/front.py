@@ -38,7 +38,6 @@ from connexion.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from apitwin import journal as journal_module
 from apitwin import journal_recorder, reason_phrase, runtime
 from apitwin.admin_guard import is_admin_path
 from apitwin.journal import Journal
@@ -202,46 +201,51 @@ class Front:
         edge = self.edge_for(path)
         rt = edge.runtime
         state = scope[SCOPE_KEY] = RequestState(rt)
-        bound = runtime.bind(rt, self.registry, scope)
+        scanned = scan(scope["headers"])
+        method = scope["method"]
+        if edge.admin:
+            origin = cors = None
+        else:
+            origin, cors = scanned[0], self.cors
+            if origin is not None and method == "OPTIONS":
+                preflight = cors.preflight(scope, origin)
+                if preflight is not None:      # answered before authentication, never journaled
+                    return await preflight(scope, receive, send)
+        fixed, json_type, marker = edge.fixed, edge.json_type, edge.marker
+        if marker is not None and not reason_phrase.supported(scope):
+            marker = None
         exchange = None
+        started = False
+
+        async def out(message: dict[str, Any]) -> None:
+            nonlocal started
+            kind = message["type"]
+            if kind == "http.response.start":
+                started = True
+                headers = message.get("headers", ())
+                if exchange is not None:
+                    exchange.status = message["status"]
+                    exchange.response_headers = tuple(headers)
+                message = {**message, "headers": outgoing_headers(headers, message.get("status"), fixed, json_type,
+                                                                  marker, cors, origin)}
+            elif exchange is not None and kind == "http.response.body":
+                exchange.add_response_body(message.get("body", b""))
+            await send(message)
+
+        if method in ("GET", "HEAD") and may_answer(path):     # the Swagger UI's pages: not journaled
+            bound = runtime.bind(rt, self.registry, scope)
+            try:
+                if await self.ui.answer(scope, out):
+                    return
+            finally:
+                runtime.unbind(bound)
+        journal = self.journal
+        if edge.journaled and journal.active and path not in self.operations.documents:
+            exchange = journal.start(method, path, scope.get("query_string", b""), scope["headers"],
+                                     self.operations.lookup)
+            exchange.api = edge.name
+        bound = runtime.bind(rt, self.registry, scope, exchange)    # the exchange for journal.note_error/_prefer
         try:
-            scanned = scan(scope["headers"])
-            method = scope["method"]
-            if edge.admin:
-                origin, cors = None, None
-            else:
-                origin, cors = scanned[0], self.cors
-                if origin is not None and method == "OPTIONS":
-                    preflight = self.cors.preflight(scope, origin)
-                    if preflight is not None:
-                        return await preflight(scope, receive, send)
-            fixed, json_type = edge.fixed, edge.json_type
-            marker = edge.marker
-            if marker is not None and not reason_phrase.supported(scope):
-                marker = None
-            started = False
-
-            async def out(message: dict[str, Any]) -> None:
-                nonlocal started
-                kind = message["type"]
-                if kind == "http.response.start":
-                    started = True
-                    headers = message.get("headers", ())
-                    if exchange is not None:
-                        exchange.status = message["status"]
-                        exchange.response_headers = tuple(headers)
-                    message = {**message, "headers": outgoing_headers(headers, message.get("status"), fixed,
-                                                                      json_type, marker, cors, origin)}
-                elif exchange is not None and kind == "http.response.body":
-                    exchange.add_response_body(message.get("body", b""))
-                await send(message)
-
-            if method in ("GET", "HEAD") and may_answer(path) and await self.ui.answer(scope, out):
-                return
-            journal = self.journal
-            if edge.journaled and journal.active and path not in self.operations.documents:
-                exchange = journal_recorder.start(journal, self.operations, scope, edge.name)
-                token = journal_module.bind(exchange)
             try:
                 admitted = self.intake.admit_now(scope, receive, state, edge.admin, scanned, exchange)
                 if admitted is None:
@@ -263,14 +267,12 @@ class Front:
                 exc.__traceback__ = None   # reused exception instances would accumulate tracebacks
         except BaseException:
             if exchange is not None:
-                journal_module.unbind(token)
-                journal_recorder.finish(self.journal, exchange, escaped=True)
+                journal_recorder.finish(journal, exchange, escaped=True)
                 exchange = None
             raise
         finally:
             if exchange is not None:
-                journal_module.unbind(token)
-                journal_recorder.finish(self.journal, exchange, escaped=False)
+                journal_recorder.finish(journal, exchange, escaped=False)
             runtime.unbind(bound)
 
 

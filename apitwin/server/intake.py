@@ -67,11 +67,15 @@ class Intake:
         `exchange`: the journal's (apitwin.journal.Exchange), which the receive channel adds the body to."""
         if admin:
             state.admin_token_ok = admin_guard.check(self.settings, scope)
-        _, _, size, lengths, chunked, media_type = scanned
+        _, prefers, size, lengths, chunked, media_type = scanned
         limit = limits.check(scope, self.limits, state.runtime, size, lengths)
-        if limits.must_buffer(lengths, chunked, media_type):
+        if (chunked or media_type is not None) and limits.must_buffer(lengths, chunked, media_type):
             return None
-        return self._rest(scope, limits.counted(receive, limit, exchange), state, scanned)
+        receive = limits.counted(receive, limit, exchange)
+        if prefers is not None or b"__" in scope.get("query_string", b""):
+            prefer.intake(scope, state, prefers or [])
+        path = scope["path"]
+        return scope, receive, self.documents.answer(scope) if path.endswith(_DOCUMENTS) else None
 
     async def admit_buffered(self, scope: dict, receive: Any, state: RequestState, scanned: Scanned,
                              watched: Any = None) -> Admitted:
@@ -79,7 +83,12 @@ class Intake:
         the journal (apitwin.journal_recorder.watched), which the buffer reads from."""
         limit = limits.body_limit(self.limits, state.runtime, scope.get("path", ""))
         scope, receive = await limits.buffer(scope, watched or receive, limit, state)
-        return self._rest(scope, limits.counted(receive, limit), state, scanned)
+        receive = limits.counted(receive, limit)
+        prefers = scanned[1]
+        if prefers is not None or b"__" in scope.get("query_string", b""):
+            prefer.intake(scope, state, prefers or [])
+        path = scope["path"]
+        return scope, receive, self.documents.answer(scope) if path.endswith(_DOCUMENTS) else None
 
     async def admit(self, scope: dict, receive: Any, state: RequestState, admin: bool,
                     exchange: Any = None) -> Admitted:
@@ -90,10 +99,3 @@ class Intake:
             admitted = await self.admit_buffered(scope, receive, state, scanned,
                                                  None if exchange is None else watched(receive, exchange))
         return admitted
-
-    def _rest(self, scope: dict, receive: Any, state: RequestState, scanned: Scanned) -> Admitted:
-        if prefer.wanted(scanned[1], scope):
-            prefer.intake(scope, state, scanned[1] or [])
-        path = scope["path"]
-        document = self.documents.answer(scope) if path.endswith(_DOCUMENTS) else None
-        return scope, receive, document
