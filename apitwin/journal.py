@@ -109,12 +109,23 @@ def masked_body(text: str | None) -> str | None:
 
 
 class Exchange:
-    """One request and its answer. Built cheaply while the request runs (slots, no copies of a body that fits the
-    limit, the operation resolved only when someone asks); `view()` renders it once, on demand."""
+    """One request and its answer. Built cheaply while the request runs (what every exchange starts with is a class
+    default, so a new one stores only what differs; no copies of a body that fits the limit; the query decoded and
+    the operation resolved only when someone asks); `view()` renders it once, on demand."""
 
-    __slots__ = ("id", "started", "method", "path", "_query", "headers", "api", "status", "response_headers",
-                 "request_body", "request_size", "response_body", "response_size", "duration_ms", "messages",
-                 "violations", "prefer", "body_limit", "_view", "_operation", "_resolve")
+    api: str | None = None
+    status: int | None = None
+    response_headers: tuple[tuple[bytes, bytes], ...] = ()
+    request_body = b""
+    request_size = 0
+    response_body = b""
+    response_size = 0
+    duration_ms: float | None = None
+    messages: list[str] = _NONE
+    violations: list[dict[str, str]] = _NONE
+    prefer: dict[str, str] = _NO_PREFER
+    _view: dict[str, Any] | None = None
+    _operation: str | None = None
 
     def __init__(self, id: int, started: float, method: str, path: str, query: str | bytes,
                  headers: tuple[tuple[bytes, bytes], ...], body_limit: int = DEFAULT_BODY_LIMIT,
@@ -126,19 +137,6 @@ class Exchange:
         self._query = query                    # the raw query string (bytes) until first read (`query`)
         self.headers = headers
         self.body_limit = body_limit
-        self.api: str | None = None
-        self.status: int | None = None
-        self.response_headers: tuple[tuple[bytes, bytes], ...] = ()
-        self.request_body = b""
-        self.request_size = 0
-        self.response_body = b""
-        self.response_size = 0
-        self.duration_ms: float | None = None
-        self.messages: list[str] = _NONE
-        self.violations: list[dict[str, str]] = _NONE
-        self.prefer: dict[str, str] = _NO_PREFER
-        self._view: dict[str, Any] | None = None
-        self._operation: str | None = None
         self._resolve = resolve
 
     @property
@@ -172,12 +170,16 @@ class Exchange:
 
     # -- filled while the request runs ---------------------------------------------------------------------------
     def add_request_body(self, chunk: bytes) -> None:
-        self.request_size += len(chunk)
-        self.request_body = _keep(self.request_body, chunk, self.body_limit)
+        size = len(chunk)
+        self.request_size += size
+        kept = self.request_body
+        self.request_body = bytes(chunk) if not kept and size <= self.body_limit else _keep(kept, chunk, self.body_limit)
 
     def add_response_body(self, chunk: bytes) -> None:
-        self.response_size += len(chunk)
-        self.response_body = _keep(self.response_body, chunk, self.body_limit)
+        size = len(chunk)
+        self.response_size += size
+        kept = self.response_body      # the first chunk that fits is kept as is (`_keep`'s first case, inline)
+        self.response_body = bytes(chunk) if not kept and size <= self.body_limit else _keep(kept, chunk, self.body_limit)
 
     # -- read side -----------------------------------------------------------------------------------------------
     @property

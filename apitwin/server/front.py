@@ -31,7 +31,7 @@ and error handlers are the ones in apitwin.error_handlers.HANDLERS (`AsyncApp.ad
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.exceptions import ExceptionMiddleware
@@ -143,6 +143,7 @@ class Front:
         self.handlers = dict(handlers)
         self._wires: dict[int, tuple[Any, list[tuple[bytes, bytes]], bytes]] = {}   # one per API (runtime)
         self._edges: dict[tuple[int, bool, bool], Edge] = {}
+        self._lookup = operations.lookup       # one bound method, not one per journaled request
         segments = registry.by_first_segment()
         self._by_segment: dict[str, Edge] | None = None
         self._other: Edge | None = None
@@ -173,8 +174,9 @@ class Front:
         return found
 
     def edge_for(self, path: str) -> Edge:
-        """The path's `Edge`: by its first segment when the mount prefixes allow (`Registry.by_first_segment`),
-        else from `Registry.for_path` and the admin prefix."""
+        """The path's `Edge`: by its first segment when the mount prefixes allow (`Registry.by_first_segment`; a
+        segment that is no mount prefix: `_other`, the API mounted at the root or none), else from
+        `Registry.for_path` and the admin prefix. `__call__` has the first-segment case inline."""
         by_segment = self._by_segment
         if by_segment is not None and path[:1] == "/":
             end = path.find("/", 1)
@@ -198,7 +200,14 @@ class Front:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope["path"]
-        edge = self.edge_for(path)
+        by_segment = self._by_segment      # `edge_for`, its first-segment case inline
+        if by_segment is not None and path[:1] == "/":
+            end = path.find("/", 1)
+            segment = path[1:end] if end > 0 else path[1:]
+            edge = by_segment.get(segment) or (
+                self._other if not segment.startswith(_ADMIN_SEGMENT) else self.edge_for(path))
+        else:
+            edge = self.edge_for(path)
         rt = edge.runtime
         state = scope[SCOPE_KEY] = RequestState(rt)
         scanned = scan(scope["headers"])
@@ -217,7 +226,8 @@ class Front:
         exchange = None
         started = False
 
-        async def out(message: dict[str, Any]) -> None:
+        def out(message: dict[str, Any]) -> Awaitable[None]:
+            """The one send wrapper; a plain function handing back `send`'s awaitable (no coroutine of its own)."""
             nonlocal started
             kind = message["type"]
             if kind == "http.response.start":
@@ -230,7 +240,7 @@ class Front:
                                                                   marker, cors, origin)}
             elif exchange is not None and kind == "http.response.body":
                 exchange.add_response_body(message.get("body", b""))
-            await send(message)
+            return send(message)
 
         if method in ("GET", "HEAD") and may_answer(path):     # the Swagger UI's pages: not journaled
             bound = runtime.bind(rt, self.registry, scope)
@@ -241,8 +251,7 @@ class Front:
                 runtime.unbind(bound)
         journal = self.journal
         if edge.journaled and journal.active and path not in self.operations.documents:
-            exchange = journal.start(method, path, scope.get("query_string", b""), scope["headers"],
-                                     self.operations.lookup)
+            exchange = journal.start(method, path, scope.get("query_string", b""), scope["headers"], self._lookup)
             exchange.api = edge.name
         bound = runtime.bind(rt, self.registry, scope, exchange)    # the exchange for journal.note_error/_prefer
         try:
