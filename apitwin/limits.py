@@ -52,7 +52,7 @@ def check(scope: dict, limits: Limits, rt: Any, size: int, lengths: list[bytes] 
     target = len(scope.get("raw_path") or path.encode()) + len(scope.get("query_string", b""))
     if target > limits.max_target:
         raise ApiError(414, [f"Request target (path and query) is longer than the limit of {limits.max_target} bytes."])
-    limit = body_limit(limits, rt, path)
+    limit = rt.settings.max_body_bytes if rt is not None else body_limit(limits, rt, path)
     length_error: ApiError | None = None
     if lengths is not None:
         for value in lengths:

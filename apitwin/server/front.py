@@ -220,7 +220,7 @@ class Front:
                 preflight = cors.preflight(scope, origin)
                 if preflight is not None:      # answered before authentication, never journaled
                     return await preflight(scope, receive, send)
-        fixed, json_type, marker = edge.fixed, edge.json_type, edge.marker
+        marker = edge.marker
         if marker is not None and not reason_phrase.supported(scope):
             marker = None
         exchange = None
@@ -236,8 +236,8 @@ class Front:
                 if exchange is not None:
                     exchange.status = message["status"]
                     exchange.response_headers = tuple(headers)
-                message = {**message, "headers": outgoing_headers(headers, message.get("status"), fixed, json_type,
-                                                                  marker, cors, origin)}
+                message = {**message, "headers": outgoing_headers(headers, message.get("status"), edge.fixed,
+                                                                  edge.json_type, marker, cors, origin)}
             elif exchange is not None and kind == "http.response.body":
                 exchange.add_response_body(message.get("body", b""))
             return send(message)
