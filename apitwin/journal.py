@@ -26,6 +26,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
+from apitwin import runtime
+
 MASK = "********"
 # Header names whose values are credentials; plus any name containing one of SECRET_PARTS.
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -107,42 +109,52 @@ def masked_body(text: str | None) -> str | None:
 
 
 class Exchange:
-    """One request and its answer. Built cheaply while the request runs (slots, no copies of a body that fits the
-    limit, the operation resolved only when someone asks); `view()` renders it once, on demand."""
+    """One request and its answer. Built cheaply while the request runs (what every exchange starts with is a class
+    default, so a new one stores only what differs; no copies of a body that fits the limit; the query decoded and
+    the operation resolved only when someone asks); `view()` renders it once, on demand."""
 
-    __slots__ = ("id", "started", "method", "path", "query", "headers", "api", "status", "response_headers",
-                 "request_body", "request_size", "response_body", "response_size", "duration_ms", "messages",
-                 "violations", "prefer", "body_limit", "_view", "_operation", "_resolve")
+    api: str | None = None
+    status: int | None = None
+    response_headers: tuple[tuple[bytes, bytes], ...] = ()
+    request_body = b""
+    request_size = 0
+    response_body = b""
+    response_size = 0
+    duration_ms: float | None = None
+    messages: list[str] = _NONE
+    violations: list[dict[str, str]] = _NONE
+    prefer: dict[str, str] = _NO_PREFER
+    _view: dict[str, Any] | None = None
+    _operation: str | None = None
 
-    def __init__(self, id: int, started: float, method: str, path: str, query: str,
+    def __init__(self, id: int, started: float, method: str, path: str, query: str | bytes,
                  headers: tuple[tuple[bytes, bytes], ...], body_limit: int = DEFAULT_BODY_LIMIT,
                  resolve: Callable[[str, str], str | None] | None = None) -> None:
         self.id = id
         self.started = started                 # time.perf_counter() (one clock read per request; see `time`)
         self.method = method
         self.path = path
-        self.query = query
+        self._query = query                    # the raw query string (bytes) until first read (`query`)
         self.headers = headers
         self.body_limit = body_limit
-        self.api: str | None = None
-        self.status: int | None = None
-        self.response_headers: tuple[tuple[bytes, bytes], ...] = ()
-        self.request_body = b""
-        self.request_size = 0
-        self.response_body = b""
-        self.response_size = 0
-        self.duration_ms: float | None = None
-        self.messages: list[str] = _NONE
-        self.violations: list[dict[str, str]] = _NONE
-        self.prefer: dict[str, str] = _NO_PREFER
-        self._view: dict[str, Any] | None = None
-        self._operation: str | None = None
         self._resolve = resolve
 
     @property
     def time(self) -> float:
         """When the request arrived, in seconds since the epoch."""
         return self.started + _WALL_OFFSET
+
+    @property
+    def query(self) -> str:
+        """The query string as sent (latin-1, as ASGI gives it), decoded when first read."""
+        query = self._query
+        if isinstance(query, bytes):
+            query = self._query = query.decode("latin-1")
+        return query
+
+    @query.setter
+    def query(self, value: str) -> None:
+        self._query = value
 
     @property
     def operation(self) -> str | None:
@@ -158,12 +170,16 @@ class Exchange:
 
     # -- filled while the request runs ---------------------------------------------------------------------------
     def add_request_body(self, chunk: bytes) -> None:
-        self.request_size += len(chunk)
-        self.request_body = _keep(self.request_body, chunk, self.body_limit)
+        size = len(chunk)
+        self.request_size += size
+        kept = self.request_body
+        self.request_body = bytes(chunk) if not kept and size <= self.body_limit else _keep(kept, chunk, self.body_limit)
 
     def add_response_body(self, chunk: bytes) -> None:
-        self.response_size += len(chunk)
-        self.response_body = _keep(self.response_body, chunk, self.body_limit)
+        size = len(chunk)
+        self.response_size += size
+        kept = self.response_body      # the first chunk that fits is kept as is (`_keep`'s first case, inline)
+        self.response_body = bytes(chunk) if not kept and size <= self.body_limit else _keep(kept, chunk, self.body_limit)
 
     # -- read side -----------------------------------------------------------------------------------------------
     @property
@@ -241,9 +257,10 @@ class Journal:
     def active(self) -> bool:
         return bool(self.size or self.listeners)
 
-    def start(self, method: str, path: str, query: str, headers: Iterable[tuple[bytes, bytes]],
+    def start(self, method: str, path: str, query: str | bytes, headers: Iterable[tuple[bytes, bytes]],
               resolve: Callable[[str, str], str | None] | None = None) -> Exchange:
-        """A new exchange; `resolve(method, path)` names its operation when first asked."""
+        """A new exchange; `resolve(method, path)` names its operation when first asked; `query` may be the raw
+        bytes of the ASGI scope (decoded when first read)."""
         return Exchange(next(self._ids), time.perf_counter(), method, path, query, tuple(headers), self.body_limit,
                         resolve)
 
@@ -311,23 +328,20 @@ def _offer(queue: asyncio.Queue[Exchange], exchange: Exchange) -> None:
         pass
 
 
-# -- the seam: the request being served --------------------------------------------------------------------------
-_current: contextvars.ContextVar[Exchange | None] = contextvars.ContextVar("apitwin_exchange", default=None)
+# -- the seam: the request being served (its exchange is bound with the request, apitwin.runtime) ----------------
+def bind(exchange: Exchange | None) -> contextvars.Token[Any]:
+    return runtime.bind_exchange(exchange)
 
 
-def bind(exchange: Exchange | None) -> contextvars.Token[Exchange | None]:
-    return _current.set(exchange)
-
-
-def unbind(token: contextvars.Token[Exchange | None]) -> None:
-    _current.reset(token)
+def unbind(token: contextvars.Token[Any]) -> None:
+    runtime.unbind(token)
 
 
 def note_error(error: Any) -> None:
     """The error renderer's one call: the messages and per-field violations of the ApiError it renders, each field
     with a JSON pointer (into the request body, or the query parameter's name when the field is one the request
     sent: `in` says which). Never fails the request it describes."""
-    exchange = _current.get()
+    exchange = runtime.exchange_or_none()
     if exchange is None:
         return
     exchange.messages = [str(m) for m in getattr(error, "messages", [])]
@@ -340,6 +354,6 @@ def note_error(error: Any) -> None:
 
 def note_prefer(directives: dict[str, str]) -> None:
     """Prefer handling's one call: the directives read from `Prefer` and the `__` query twins."""
-    exchange = _current.get()
+    exchange = runtime.exchange_or_none()
     if exchange is not None and directives:
         exchange.prefer = {**exchange.prefer, **{str(k): str(v) for k, v in directives.items()}}

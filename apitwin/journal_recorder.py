@@ -1,5 +1,7 @@
 """Feeds the request journal: `apitwin.server.front.Front` watches a request go in and its answer come out, with the
-pieces here.
+pieces here. It starts an exchange (`Journal.start`) for every request but admin ones (`/__apitwin…`), Swagger UI
+pages and the served documents (`OperationIndex.documents`), while the journal is active; the request body reaches the
+exchange through the limits' receive wrapper (apitwin.limits.counted), or `watched` where a body is buffered first.
 
 The answer is recorded as the app made it, error bodies included (the exception handling is inside the recording),
 before the outer header edits (the API's fixed headers, CORS); the error renderer and Prefer handling add what only
@@ -14,7 +16,6 @@ from typing import Any, Iterable
 
 from apitwin.http_methods import HTTP_METHODS
 from apitwin.journal import Exchange, Journal
-from apitwin.runtime import ADMIN_PREFIX
 
 _TEMPLATE = re.compile(r"\\\{[^/]+?\\\}")
 
@@ -62,20 +63,6 @@ def install(registry: Any, runtimes: list[Any], size: int, body_limit: int) -> t
     journal = Journal(size, body_limit)
     registry.journal = journal
     return journal, operation_index(runtimes)
-
-
-def skipped(journal: Journal, operations: OperationIndex, path: str) -> bool:
-    """Requests the journal leaves out: all of them while it is off, the admin API and the served documents."""
-    return not journal.active or path.startswith(ADMIN_PREFIX) or path in operations.documents
-
-
-def start(journal: Journal, operations: OperationIndex, scope: dict, rt: Any) -> Exchange:
-    """The exchange of a request coming in (its answer is added as it goes out)."""
-    exchange = journal.start(scope.get("method", "GET"), scope.get("path", ""),
-                             scope.get("query_string", b"").decode("latin-1"), scope.get("headers", ()),
-                             operations.lookup)
-    exchange.api = rt.name if rt is not None else None
-    return exchange
 
 
 def watched(receive: Any, exchange: Exchange) -> Any:

@@ -33,66 +33,75 @@ class Limits:
     max_headers: int = 65_536
 
 
-async def limit_request(scope: dict, receive: Any, limits: Limits, state: RequestState) -> tuple[dict, Any]:
+def body_limit(limits: Limits, rt: Any, path: str) -> int:
+    """The body size limit of a request: its API's, else the admin API's (whole exported states come back through
+    it), else the default."""
+    if rt is not None:
+        return rt.settings.max_body_bytes
+    if path.startswith(ADMIN_PREFIX):
+        return limits.admin_limit or limits.default_limit
+    return limits.default_limit
+
+
+def check(scope: dict, limits: Limits, rt: Any, size: int, lengths: list[bytes] | None) -> int:
     """Refuses what is too large before anything parses it, in this order: a long request target (414), a large
-    header section (431: names, values and their separators), control characters in the path, a Content-Length that
-    is no number (400) or over the limit (413); the receive channel counts the body as it is read. Chunked and form
-    bodies are read here whole (see `_buffer`). The headers are read in one pass."""
+    header section (431: `size`, its names, values and their separators), control characters in the path, a
+    Content-Length (`lengths`: every one sent, None for none) that is no number (400) or over the limit (413, the
+    first one refused). The header section was read once, by apitwin.server.intake.scan. Returns the body limit."""
     path = scope.get("path", "")
     target = len(scope.get("raw_path") or path.encode()) + len(scope.get("query_string", b""))
     if target > limits.max_target:
         raise ApiError(414, [f"Request target (path and query) is longer than the limit of {limits.max_target} bytes."])
-    rt = state.runtime
-    if rt is not None:
-        limit = rt.settings.max_body_bytes
-    elif path.startswith(ADMIN_PREFIX):
-        limit = limits.admin_limit or limits.default_limit   # whole exported states come back through here
-    else:
-        limit = limits.default_limit
-    size = 0
-    length_error: ApiError | None = None     # the first Content-Length that is refused
-    has_length = chunked = False
-    media_type: bytes | None = None          # the first Content-Type
-    for name, value in scope.get("headers", []):
-        size += len(name) + len(value) + 4
-        if name == b"content-length":
-            has_length = True
-            if length_error is None:
-                if not value.isdigit():
-                    length_error = ApiError(400, ["Invalid Content-Length header."])
-                elif int(value) > limit:
-                    length_error = too_large(limit)
-        elif name == b"transfer-encoding":
-            chunked = True
-        elif name == b"content-type" and media_type is None:
-            media_type = value
+    limit = rt.settings.max_body_bytes if rt is not None else body_limit(limits, rt, path)
+    length_error: ApiError | None = None
+    if lengths is not None:
+        for value in lengths:
+            if not value.isdigit():
+                length_error = ApiError(400, ["Invalid Content-Length header."])
+                break
+            if int(value) > limit:
+                length_error = too_large(limit)
+                break
     if size > limits.max_headers:
         raise ApiError(431, [f"Request header fields are larger than the limit of {limits.max_headers} bytes."])
     status = rt.plugin.wire.control_path_status if rt is not None else 400
-    if status is not None and _CONTROL.search(path):
+    # a printable ASCII path has none (the common case, two C calls); anything else is searched
+    if status is not None and not (path.isascii() and path.isprintable()) and _CONTROL.search(path):
         # an encoded control character (%0A) in a path: no route can match it (Starlette's mounts match `.*`)
         raise ApiError(status, ["The request path contains control characters."])
     if length_error is not None:
         raise length_error
-    form = media_type is not None and media_type.split(b";")[0].strip().lower() in FORM_TYPES
-    if (chunked and not has_length) or form:
-        scope, receive = await _buffer(scope, receive, limit, state)
+    return limit
+
+
+def must_buffer(lengths: list[bytes] | None, chunked: bool, media_type: bytes | None) -> bool:
+    """Chunked bodies without a Content-Length and form bodies are read whole before anything below sees them
+    (see `buffer`)."""
+    return (chunked and lengths is None) or (
+        media_type is not None and media_type.split(b";")[0].strip().lower() in FORM_TYPES)
+
+
+def counted(receive: Any, limit: int, exchange: Any = None) -> Any:
+    """`receive`, counting the body as it is read (413 past `limit`) and, given the journal's exchange
+    (apitwin.journal.Exchange), adding each chunk to it first — one wrapper for both jobs."""
     seen = 0
-    upstream = receive
 
     async def counted_receive() -> dict:
         nonlocal seen
-        message = await upstream()
+        message = await receive()
         if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
+            body = message.get("body", b"")
+            if exchange is not None:
+                exchange.add_request_body(body)
+            seen += len(body)
             if seen > limit:
                 raise too_large(limit)
         return message
 
-    return scope, counted_receive
+    return counted_receive
 
 
-async def _buffer(scope: dict, receive: Any, limit: int, state: RequestState) -> tuple[dict, Any]:
+async def buffer(scope: dict, receive: Any, limit: int, state: RequestState) -> tuple[dict, Any]:
     """Chunked bodies: read them whole (up to the limit) and present them with a Content-Length, which is
     what Connexion's validators look at to decide whether there is a body at all. Forms are buffered too and
     kept in the request state, because Connexion's parsed form keeps one value per key (see apitwin.forms)."""

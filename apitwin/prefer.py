@@ -92,14 +92,16 @@ def build(raw: dict[str, tuple[str, str]], max_delay_ms: int) -> Preference:
     return pref
 
 
-def intake(scope: dict, state: RequestState) -> None:
-    """Before routing: reads Prefer / __twins into the request state and strips the twins from the query
+def intake(scope: dict, state: RequestState, values: list[bytes] | None = None) -> None:
+    """Before routing: reads Prefer (`values`: every Prefer header's value, in order, when the caller read the
+    headers already; else read here) and the __twins into the request state and strips the twins from the query
     (validation must not see them). Nothing is applied here: `apply` does that once security and validation passed;
     a bad value is kept as its ApiError and raised then."""
+    if values is None:
+        values = [value for name, value in scope.get("headers", []) if name == b"prefer"]
     raw: dict[str, tuple[str, str]] = {}
-    for name, value in scope.get("headers", []):
-        if name == b"prefer":
-            raw.update({k: ("Prefer", v) for k, v in parse_header(value.decode("latin-1")).items()})
+    for value in values:
+        raw.update({k: ("Prefer", v) for k, v in parse_header(value.decode("latin-1")).items()})
     query = scope.get("query_string", b"")
     if b"__" in query:
         kept, twins = [], False

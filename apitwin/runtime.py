@@ -60,61 +60,87 @@ class Registry:
                 return rt
         return None
 
+    def by_first_segment(self) -> tuple[dict[str, ApiRuntime], ApiRuntime | None] | None:
+        """(first path segment → the API `for_path` gives every path starting `/<segment>`, the API of a path
+        whose first segment is none of those), when every mount prefix is one segment or empty — then a path's
+        API depends on its first segment only (paths of the admin API aside, see ADMIN_PREFIX); None otherwise."""
+        by_segment: dict[str, ApiRuntime] = {}
+        for rt in self._by_prefix:
+            if rt.prefix:
+                segment = rt.prefix[1:]
+                if not rt.prefix.startswith("/") or not segment or "/" in segment:
+                    return None
+                by_segment.setdefault(segment, rt)     # the first in `for_path`'s order wins, as there
+        return by_segment, next((rt for rt in self._by_prefix if not rt.prefix), None)
 
-_current: contextvars.ContextVar[ApiRuntime | None] = contextvars.ContextVar("apitwin_runtime", default=None)
-_registry: contextvars.ContextVar[Registry | None] = contextvars.ContextVar("apitwin_registry", default=None)
-_scope: contextvars.ContextVar[dict | None] = contextvars.ContextVar("apitwin_scope", default=None)
+
+# The request's (API runtime, registry, ASGI scope, journal exchange), in one context variable: one `set` and one
+# `reset` per request (`apitwin.server.front.Front`), where four variables cost four of each. The exchange is
+# apitwin.journal's (its `note_error` / `note_prefer` write into it); it is kept here so binding it costs nothing more.
+Request = tuple[Any, Any, Any, Any]
+_NOTHING: Request = (None, None, None, None)
+_request: contextvars.ContextVar[Request] = contextvars.ContextVar("apitwin_request", default=_NOTHING)
 
 
 def current() -> ApiRuntime:
     """The runtime of the API serving this request."""
-    rt = _current.get()
+    rt = _request.get()[0]
     if rt is None:
         raise RuntimeError("no apitwin API is active for this request")
     return rt
 
 
 def current_or_none() -> ApiRuntime | None:
-    return _current.get()
+    return _request.get()[0]
 
 
 def scope_or_none() -> dict | None:
     """The ASGI scope of the request being served (its Connexion routing extension names the operation), for
     error bodies that depend on the operation's documented responses."""
-    return _scope.get()
+    return _request.get()[2]
 
 
 def registry_or_none() -> Registry | None:
-    return _registry.get()
+    return _request.get()[1]
 
 
 def registry() -> Registry:
-    reg = _registry.get()
+    reg = _request.get()[1]
     if reg is None:
         raise RuntimeError("no apitwin app is active for this request")
     return reg
+
+
+def exchange_or_none() -> Any:
+    """The journal's exchange of the request being served (apitwin.journal.Exchange), None when not journaled."""
+    return _request.get()[3]
 
 
 @contextlib.contextmanager
 def bound(rt: ApiRuntime | None, reg: Registry, scope: dict | None = None) -> Iterator[None]:
     """The request's API and app, for `current()` and `registry()`, and its ASGI scope for `scope_or_none()`
     (`bind` and `unbind` as a context manager)."""
-    tokens = bind(rt, reg, scope)
+    token = bind(rt, reg, scope)
     try:
         yield
     finally:
-        unbind(tokens)
+        unbind(token)
 
 
-Bound = tuple[contextvars.Token, contextvars.Token, contextvars.Token]
+Bound = contextvars.Token
 
 
-def bind(rt: ApiRuntime | None, reg: Registry, scope: dict | None = None) -> Bound:
-    """Binds the request's API, app and scope (`apitwin.server.front.Front`, once per request); `unbind` undoes it."""
-    return _current.set(rt), _registry.set(reg), _scope.set(scope)
+def bind(rt: ApiRuntime | None, reg: Registry, scope: dict | None = None, exchange: Any = None) -> Bound:
+    """Binds the request's API, app, scope and journal exchange (`apitwin.server.front.Front`, once per request);
+    `unbind` undoes it."""
+    return _request.set((rt, reg, scope, exchange))
 
 
-def unbind(tokens: Bound) -> None:
-    _current.reset(tokens[0])
-    _registry.reset(tokens[1])
-    _scope.reset(tokens[2])
+def bind_exchange(exchange: Any) -> Bound:
+    """Binds a journal exchange to the request bound already (apitwin.journal.bind); `unbind` undoes it."""
+    rt, reg, scope, _ = _request.get()
+    return _request.set((rt, reg, scope, exchange))
+
+
+def unbind(token: Bound) -> None:
+    _request.reset(token)

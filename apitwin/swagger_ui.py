@@ -141,7 +141,7 @@ class SwaggerUi:
     async def answer(self, scope: dict, send: Any) -> bool:
         """Answers a GET/HEAD request for a page, an asset or the landing page; False: none of those."""
         path: str = scope["path"]
-        if path != "/" and "/ui" not in path:      # every page and asset lives under a document's <root>/ui
+        if not may_answer(path):
             return False
         if path in self.roots:
             await _send(send, scope, 308, b"", [(b"location", (path + "/").encode())])
@@ -163,6 +163,12 @@ class SwaggerUi:
                                                      (b"cache-control", b"public, max-age=3600")])
                 return True
         return False
+
+
+def may_answer(path: str) -> bool:
+    """Whether `SwaggerUi.answer` could answer this path: every page and asset lives under a document's <root>/ui,
+    the landing page at `/` (apitwin.server.front.Front asks first and spares itself the await)."""
+    return path == "/" or "/ui" in path
 
 
 def _origin(scope: dict) -> str:

@@ -19,41 +19,55 @@ marker when the server takes one (apitwin.reason_phrase), the CORS headers. test
 same requests through this layer and through the six layers it replaced (kept in tests/engine/reference_outer.py)
 and compares status, headers, bodies and journal entries.
 
+What depends only on the API is prepared once per API (`Edge`: runtime, fixed headers, JSON media type, reason
+phrase, CORS or not) and found by the path's first segment in one dict lookup (`Registry.by_first_segment`); the
+request headers are read once (apitwin.server.intake.scan); an ordinary request (no Origin, no Prefer, not admin, no
+UI page, a body with a Content-Length or none) is admitted without an await, and the journal's exchange gets the
+request body from the limits' own receive wrapper (apitwin.limits.counted) rather than one of its own.
+
 Connexion's own ExceptionMiddleware is taken out of the stack (`without_exception_layer`): exceptions never reach it,
 and error handlers are the ones in apitwin.error_handlers.HANDLERS (`AsyncApp.add_error_handler` has no effect).
 """
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from apitwin import journal as journal_module
 from apitwin import journal_recorder, reason_phrase, runtime
 from apitwin.admin_guard import is_admin_path
 from apitwin.journal import Journal
 from apitwin.journal_recorder import OperationIndex
-from apitwin.runtime import Registry
+from apitwin.runtime import ADMIN_PREFIX, Registry
 from apitwin.server import raw_headers
 from apitwin.server.cors import Cors
-from apitwin.server.intake import Intake
+from apitwin.server.intake import Intake, scan
 from apitwin.server.state import SCOPE_KEY, RequestState
-from apitwin.swagger_ui import SwaggerUi
+from apitwin.swagger_ui import SwaggerUi, may_answer
 
 ErrorHandler = Callable[[Any, Exception], Any]
 
 
-def decorate_headers(message: dict[str, Any], fixed: list[tuple[bytes, bytes]], json_type: bytes) -> dict[str, Any]:
-    """An `http.response.start` message with the API's headers: JSON media type, fixed headers it lacks, no
-    Content-Type when the body is empty. `fixed`: (lower-case name, value) pairs, as `Front.wire` makes them.
-    The header list is read once; edited (as Starlette's MutableHeaders would) only where something changes."""
-    raw = list(message.get("headers", ()))
+Raw = list[tuple[bytes, bytes]]
+_ADMIN_SEGMENT = ADMIN_PREFIX[1:]
+
+
+def outgoing_headers(headers: Any, status: Any, fixed: Raw, json_type: bytes, marker: tuple[bytes, bytes] | None,
+                     cors: Cors | None, origin: bytes | None) -> Raw:
+    """An answer's raw headers as they leave: the API's headers (JSON media type, fixed headers it lacks, no
+    Content-Type when the body is empty; `fixed`: (lower-case name, value) pairs, as `Front.wire` makes them), the
+    reason-phrase marker (apitwin.reason_phrase), then the CORS headers (`cors`: None on the admin API). The list
+    is read once and edited (as Starlette's MutableHeaders would) only where something changes; without an Origin
+    and a Vary, CORS is one appended `Vary: Origin`. tests/engine/test_front.py compares it with the three edits
+    it fuses (decorate_headers, reason_phrase.mark, Cors.edit)."""
+    raw = list(headers)
     length = media_type = None
     types = 0
+    vary = False
     for key, value in raw:
         if key == b"content-length":
             if length is None:
@@ -62,8 +76,10 @@ def decorate_headers(message: dict[str, Any], fixed: list[tuple[bytes, bytes]], 
             types += 1
             if media_type is None:
                 media_type = value
+        elif key == b"vary":
+            vary = True
     if media_type is not None:
-        if (length is not None and length.decode("latin-1").strip() == "0") or message.get("status") in (204, 304):
+        if (length is not None and length.decode("latin-1").strip() == "0") or status in (204, 304):
             raw_headers.drop(raw, b"content-type")
         elif (types > 1 or media_type != json_type) and \
                 media_type.decode("latin-1").split(";")[0].strip() == "application/json":
@@ -74,13 +90,43 @@ def decorate_headers(message: dict[str, Any], fixed: list[tuple[bytes, bytes]], 
             if name not in present:
                 raw.append((name, value))
                 present.add(name)
-    return {**message, "headers": raw}
+                vary = vary or name == b"vary"
+    if marker is not None:
+        raw.append(marker)
+    if cors is not None:
+        if origin is None and not vary:
+            raw.append((b"vary", b"Origin"))     # what `Cors.edit` does then
+        else:
+            cors.edit(raw, origin)
+    return raw
+
+
+def decorate_headers(message: dict[str, Any], fixed: Raw, json_type: bytes) -> dict[str, Any]:
+    """An `http.response.start` message with the API's headers only (`outgoing_headers` without marker or CORS)."""
+    return {**message, "headers": outgoing_headers(message.get("headers", ()), message.get("status"), fixed,
+                                                   json_type, None, None, None)}
 
 
 def without_exception_layer(app: Any) -> None:
     """Takes Connexion's ExceptionMiddleware out of a fresh AsyncApp's middleware list (`Front` handles exceptions);
     raises if it is not there (a Connexion that builds its stack otherwise must be looked at)."""
     app.middleware.middlewares.remove(ExceptionMiddleware)
+
+
+class Edge:
+    """What `Front` needs of the API a path belongs to, prepared once per API (and per kind of admin path)."""
+
+    __slots__ = ("runtime", "name", "admin", "journaled", "fixed", "json_type", "marker")
+
+    def __init__(self, rt: Any, admin: bool, admin_prefixed: bool, fixed: Raw, json_type: bytes) -> None:
+        self.runtime = rt
+        self.name = rt.name if rt is not None else None
+        self.admin = admin                        # the admin API (apitwin.admin_guard): no CORS, its guard
+        self.journaled = not admin_prefixed       # the journal leaves out every path under ADMIN_PREFIX
+        self.fixed = fixed
+        self.json_type = json_type
+        phrase = rt.plugin.wire.reason_phrase if rt is not None else None
+        self.marker = None if phrase is None else (reason_phrase.MARKER, phrase.encode("latin-1"))
 
 
 class Front:
@@ -96,6 +142,17 @@ class Front:
         self.intake = intake
         self.handlers = dict(handlers)
         self._wires: dict[int, tuple[Any, list[tuple[bytes, bytes]], bytes]] = {}   # one per API (runtime)
+        self._edges: dict[tuple[int, bool, bool], Edge] = {}
+        self._lookup = operations.lookup       # one bound method, not one per journaled request
+        segments = registry.by_first_segment()
+        self._by_segment: dict[str, Edge] | None = None
+        self._other: Edge | None = None
+        if segments is not None:
+            by_segment, other = segments
+            self._by_segment = {segment: self.edge(rt, False, False) for segment, rt in by_segment.items()
+                                if not segment.startswith(_ADMIN_SEGMENT)}
+            self._by_segment[_ADMIN_SEGMENT] = self.edge(None, True, True)
+            self._other = self.edge(other, False, False)
 
     def wire(self, rt: Any) -> tuple[list[tuple[bytes, bytes]], bytes]:
         """(fixed headers as raw pairs, JSON media type) of an API, encoded once."""
@@ -110,6 +167,27 @@ class Front:
             found = self._wires[id(rt)] = (rt, fixed, json_type)
         return found[1], found[2]
 
+    def edge(self, rt: Any, admin: bool, admin_prefixed: bool) -> Edge:
+        found = self._edges.get((id(rt), admin, admin_prefixed))
+        if found is None or found.runtime is not rt:
+            found = self._edges[(id(rt), admin, admin_prefixed)] = Edge(rt, admin, admin_prefixed, *self.wire(rt))
+        return found
+
+    def edge_for(self, path: str) -> Edge:
+        """The path's `Edge`: by its first segment when the mount prefixes allow (`Registry.by_first_segment`; a
+        segment that is no mount prefix: `_other`, the API mounted at the root or none), else from
+        `Registry.for_path` and the admin prefix. `__call__` has the first-segment case inline."""
+        by_segment = self._by_segment
+        if by_segment is not None and path[:1] == "/":
+            end = path.find("/", 1)
+            segment = path[1:end] if end > 0 else path[1:]
+            found = by_segment.get(segment)
+            if found is not None:
+                return found
+            if not segment.startswith(_ADMIN_SEGMENT):
+                return self._other       # type: ignore[return-value]
+        return self.edge(self.registry.for_path(path), is_admin_path(path), path.startswith(ADMIN_PREFIX))
+
     def handler_for(self, exc: Exception) -> ErrorHandler | None:
         """The error handler of the exception's class or its nearest base (Starlette's lookup)."""
         for cls in type(exc).__mro__:
@@ -122,48 +200,68 @@ class Front:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope["path"]
-        rt = self.registry.for_path(path)
+        by_segment = self._by_segment      # `edge_for`, its first-segment case inline
+        if by_segment is not None and path[:1] == "/":
+            end = path.find("/", 1)
+            segment = path[1:end] if end > 0 else path[1:]
+            edge = by_segment.get(segment) or (
+                self._other if not segment.startswith(_ADMIN_SEGMENT) else self.edge_for(path))
+        else:
+            edge = self.edge_for(path)
+        rt = edge.runtime
         state = scope[SCOPE_KEY] = RequestState(rt)
-        bound = runtime.bind(rt, self.registry, scope)
-        exchange = None
-        try:
-            admin = is_admin_path(path)
-            origin = None
-            if not admin:
-                origin = raw_headers.first(scope["headers"], b"origin")
-                preflight = self.cors.preflight(scope, origin)
-                if preflight is not None:
+        scanned = scan(scope["headers"])
+        method = scope["method"]
+        if edge.admin:
+            origin = cors = None
+        else:
+            origin, cors = scanned[0], self.cors
+            if origin is not None and method == "OPTIONS":
+                preflight = cors.preflight(scope, origin)
+                if preflight is not None:      # answered before authentication, never journaled
                     return await preflight(scope, receive, send)
-            fixed, json_type = self.wire(rt)
-            phrase = rt.plugin.wire.reason_phrase if rt is not None and reason_phrase.supported(scope) else None
-            cors = None if admin else self.cors
-            started = False
+        marker = edge.marker
+        if marker is not None and not reason_phrase.supported(scope):
+            marker = None
+        exchange = None
+        started = False
 
-            async def out(message: dict[str, Any]) -> None:
-                nonlocal started
-                kind = message["type"]
-                if kind == "http.response.start":
-                    started = True
-                    if exchange is not None:
-                        exchange.status = message["status"]
-                        exchange.response_headers = tuple(message.get("headers", ()))
-                    message = decorate_headers(message, fixed, json_type)
-                    if phrase is not None:
-                        message["headers"] = reason_phrase.mark(message["headers"], phrase)
-                    if cors is not None:
-                        cors.edit(message["headers"], origin)
-                elif exchange is not None and kind == "http.response.body":
-                    exchange.add_response_body(message.get("body", b""))
-                await send(message)
+        def out(message: dict[str, Any]) -> Awaitable[None]:
+            """The one send wrapper; a plain function handing back `send`'s awaitable (no coroutine of its own)."""
+            nonlocal started
+            kind = message["type"]
+            if kind == "http.response.start":
+                started = True
+                headers = message.get("headers", ())
+                if exchange is not None:
+                    exchange.status = message["status"]
+                    exchange.response_headers = tuple(headers)
+                message = {**message, "headers": outgoing_headers(headers, message.get("status"), edge.fixed,
+                                                                  edge.json_type, marker, cors, origin)}
+            elif exchange is not None and kind == "http.response.body":
+                exchange.add_response_body(message.get("body", b""))
+            return send(message)
 
-            if scope["method"] in ("GET", "HEAD") and await self.ui.answer(scope, out):
-                return
-            if not journal_recorder.skipped(self.journal, self.operations, path):
-                exchange = journal_recorder.start(self.journal, self.operations, scope, rt)
-                token = journal_module.bind(exchange)
-                receive = journal_recorder.watched(receive, exchange)
+        if method in ("GET", "HEAD") and may_answer(path):     # the Swagger UI's pages: not journaled
+            bound = runtime.bind(rt, self.registry, scope)
             try:
-                inner_scope, inner_receive, document = await self.intake.admit(scope, receive, state, admin)
+                if await self.ui.answer(scope, out):
+                    return
+            finally:
+                runtime.unbind(bound)
+        journal = self.journal
+        if edge.journaled and journal.active and path not in self.operations.documents:
+            exchange = journal.start(method, path, scope.get("query_string", b""), scope["headers"], self._lookup)
+            exchange.api = edge.name
+        bound = runtime.bind(rt, self.registry, scope, exchange)    # the exchange for journal.note_error/_prefer
+        try:
+            try:
+                admitted = self.intake.admit_now(scope, receive, state, edge.admin, scanned, exchange)
+                if admitted is None:
+                    admitted = await self.intake.admit_buffered(
+                        scope, receive, state, scanned,
+                        None if exchange is None else journal_recorder.watched(receive, exchange))
+                inner_scope, inner_receive, document = admitted
                 await (self.app if document is None else document)(inner_scope, inner_receive, out)
             except Exception as exc:
                 handler = self.handler_for(exc)
@@ -171,19 +269,19 @@ class Front:
                     raise
                 if started:
                     raise RuntimeError("Caught handled exception, but response already started.") from exc
+                if exchange is not None:     # what the error handler reads of the body is journaled too
+                    receive = journal_recorder.watched(receive, exchange)
                 response = await _respond(handler, Request(scope, receive, out), exc)
                 await response(scope, receive, out)
                 exc.__traceback__ = None   # reused exception instances would accumulate tracebacks
         except BaseException:
             if exchange is not None:
-                journal_module.unbind(token)
-                journal_recorder.finish(self.journal, exchange, escaped=True)
+                journal_recorder.finish(journal, exchange, escaped=True)
                 exchange = None
             raise
         finally:
             if exchange is not None:
-                journal_module.unbind(token)
-                journal_recorder.finish(self.journal, exchange, escaped=False)
+                journal_recorder.finish(journal, exchange, escaped=False)
             runtime.unbind(bound)
 
 

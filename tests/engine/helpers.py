@@ -55,9 +55,10 @@ def assert_neutral_error(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
-def bare_front(app: Any, expose_headers: list[str] | None = None, settings: Settings | None = None) -> Any:
-    """apitwin.server.front.Front around `app` with no API mounted, no documents, no UI pages and the journal off:
-    only its outer behaviour (CORS, headers, exception handling, intake) shows."""
+def bare_front(app: Any, expose_headers: list[str] | None = None, settings: Settings | None = None,
+               registry: Any = None) -> Any:
+    """apitwin.server.front.Front around `app` with no API mounted (or those of `registry`), no documents, no UI
+    pages and the journal off: only its outer behaviour (CORS, headers, exception handling, intake) shows."""
     from apitwin import error_handlers
     from apitwin.journal import Journal
     from apitwin.journal_recorder import OperationIndex
@@ -69,6 +70,6 @@ def bare_front(app: Any, expose_headers: list[str] | None = None, settings: Sett
     from apitwin.specs import SpecDocuments
     from apitwin.swagger_ui import SwaggerUi
 
-    return Front(app, Registry([]), cors=Cors(expose_headers or ()), ui=SwaggerUi(None, []), journal=Journal(0),
+    return Front(app, registry or Registry([]), cors=Cors(expose_headers or ()), ui=SwaggerUi(None, []), journal=Journal(0),
                  operations=OperationIndex(), intake=Intake(settings or Settings(), Limits(), SpecDocuments({})),
                  handlers=error_handlers.HANDLERS)

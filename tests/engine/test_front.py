@@ -12,12 +12,20 @@ from typing import Any
 
 import pytest
 
+from types import SimpleNamespace
+
 import apitwin.app
-from apitwin.server.front import Front
+from apitwin import reason_phrase
+from apitwin.admin_guard import is_admin_path
+from apitwin.runtime import ADMIN_PREFIX, Registry
+from apitwin.server.cors import Cors
+from apitwin.server.front import Front, outgoing_headers
 from apitwin.settings import Settings
 from apitwin.store import Collection
 from tests.engine.helpers import bare_front
+from tests.engine.reference_outer import decorate_headers as reference_decorate
 from tests.engine.reference_outer import with_reference_layers
+from tests.engine.test_raw_headers import LISTS
 
 SECRET = "front-test-secret-" + "x" * 32
 CUSTOMER = {"first_name": "Arya", "last_name": "Stark", "email": "arya@winterfell.com", "gender": "female",
@@ -26,25 +34,29 @@ ORIGIN = (b"origin", b"https://app.example")
 PHRASE = {"apitwin.reason_phrase": {}}      # a server that writes reason phrases (apitwin.reason_phrase)
 
 
-async def _call(app: Any, method: str, path: str, headers: list[tuple[bytes, bytes]] = (), body: bytes = b"",
-                query: bytes = b"", extensions: dict[str, Any] | None = None,
-                ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+async def _call(app: Any, method: str, path: str, headers: list[tuple[bytes, bytes]] = (),
+                body: bytes | list[bytes] = b"", query: bytes = b"", extensions: dict[str, Any] | None = None,
+                length: bool = True) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """One request; `body`: one message, or a list of chunks sent as that many messages; `length`: add a
+    Content-Length to a body sent without one or a Transfer-Encoding (False: a body without framing headers, as
+    HTTP/2 may send it)."""
+    chunks_in = [body] if isinstance(body, bytes) else list(body)
+    whole = b"".join(chunks_in)
+    framed = any(k in (b"content-length", b"transfer-encoding") for k, _ in headers)
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
              "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "",
              "headers": [(b"host", b"127.0.0.1:8000"), *headers]
-             + ([(b"content-length", str(len(body)).encode())] if body and not any(
-                 k == b"content-length" for k, _ in headers) else []),
+             + ([(b"content-length", str(len(whole)).encode())] if whole and length and not framed else []),
              "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "extensions": extensions or {}}
-    given = False
+    pending = list(chunks_in)
     start: dict[str, Any] = {}
     chunks: list[bytes] = []
 
     async def receive() -> dict[str, Any]:
-        nonlocal given
-        if given:
+        if not pending:
             return {"type": "http.disconnect"}
-        given = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        chunk = pending.pop(0)
+        return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
 
     async def send(message: dict[str, Any]) -> None:
         if message["type"] == "http.response.start":
@@ -112,6 +124,61 @@ def _requests(token: str) -> list[tuple[Any, ...]]:
         ("GET", "/__apitwin/ui/", []),
         ("GET", "/__apitwin/openapi.json", []),
         ("DELETE", "/__apitwin/health", []),
+        # the shortcuts of the fused layer, each taken and not taken
+        ("GET", customers + "319/", [auth], b"", b"a=1&b=%C3%A9"),            # a query, no Prefer, no twin
+        ("GET", customers, [auth], b"", b"ordering=__x&search=a__b"),         # `__` in the query, no twin
+        ("GET", customers + "319/", [auth, (b"prefer", b"example=nope"), (b"prefer", b"code=200")]),  # two Prefer
+        ("GET", customers + "319/", [auth, (b"prefer", b"delay=0")], b"", b"__code=404"),   # Prefer and a twin
+        ("GET", customers + "319/", [auth, (b"prefer", b"respond-async")]),  # a Prefer apitwin does not read
+        ("POST", customers, [auth, json_type, (b"transfer-encoding", b"chunked")],
+         [json.dumps(CUSTOMER).encode()[:20], json.dumps(CUSTOMER).encode()[20:]]),   # chunked, read whole
+        ("POST", customers, [auth, json_type, (b"transfer-encoding", b"chunked")],
+         [b"{" + b" " * 700_000, b" " * 400_000 + b"}"]),                     # chunked past the limit: 413
+        ("POST", customers, [auth, json_type], [b'{"first_name": ', b'"Sansa"}']),   # a body in two messages
+        ("POST", customers, [auth, json_type], [b"{" + b" " * 700_000, b" " * 400_000 + b"}"]),  # 413 while read
+        ("POST", customers, [auth, json_type, (b"content-length", b"5"), (b"content-length", b"x")], b"{}"),  # 400
+        ("POST", customers, [auth, json_type], b'{"first_name": "Bran"}', b"", None, False),  # body, no framing
+        ("POST", customers, [auth, (b"content-type", b"application/x-www-form-urlencoded")], b"first_name=Jon"),
+        ("POST", "/molgenis/api/v1/login", [(b"content-type", b"application/x-www-form-urlencoded")],
+         b"username=admin&password=x"),                                       # a form, buffered and journaled
+        ("GET", customers, [auth, (b"x-big", b"v" * 70_000)]),               # 431
+        ("GET", customers + "319/", [auth, ORIGIN, (b"prefer", b"code=404")], b"", b"", PHRASE),
+        ("HEAD", customers + "999999/", [auth]),                              # HEAD of an error
+        ("OPTIONS", customers, [(b"access-control-request-method", b"POST")]),   # no Origin: no preflight
+        ("GET", "/partners/ui/index.html", []),
+        ("HEAD", "/partners/ui/swagger-ui.css", [ORIGIN]),
+        ("GET", "/partners/uiX", [auth]),                                     # `/ui` in the path, no page
+        ("POST", "/partners/ui/", [json_type], b"{}"),                        # a page's path, not GET
+        ("HEAD", "/partners/openapi.json", []),
+        ("POST", "/partners/openapi.json", [json_type], b"{}"),               # a document's path, not GET
+        ("GET", "/partners/api/v1/openapi.json", [auth]),                    # ends like one, is none
+        ("GET", "/partners", [auth]),                                         # the mount prefix alone
+        ("GET", "/partnersX/api/v1/customers/", [auth]),                      # a prefix's segment, longer
+        ("GET", "/__apitwin", []),
+        ("GET", "/__apitwinX/health", [ORIGIN]),                              # under the admin prefix, not admin
+        ("GET", "/__apitwin/health", [(b"origin", b"http://127.0.0.1:8000")]),   # admin, same origin
+        ("GET", "/__apitwin/requests/count", [(b"prefer", b"code=404")], b"", b"method=GET"),   # 405
+        ("POST", "/__apitwin/requests/count", [json_type], b'{"method": "GET"}'),
+        ("", "/x", []),                                                       # no method at all
+    ]
+
+
+def _root_requests(token: str) -> list[tuple[Any, ...]]:
+    """Partners mounted at the root: every path's first segment is no mount prefix."""
+    auth = (b"authorization", f"JWT {token}".encode())
+    return [
+        ("GET", "/api/v1/customers/319/", [auth]),
+        ("GET", "/api/v1/customers/319/", [auth, ORIGIN]),
+        ("POST", "/api/v1/customers/", [auth, (b"content-type", b"application/json")], json.dumps(CUSTOMER).encode()),
+        ("GET", "/", []),
+        ("GET", "/ui/", []),
+        ("GET", "/openapi.json", []),
+        ("GET", "/__apitwin/health", []),
+        ("GET", "/__apitwin", [ORIGIN]),
+        ("GET", "/__apitwinX", [ORIGIN]),
+        ("GET", "/__apitwin_other/x", [auth]),
+        ("GET", "", [auth]),                                                  # no leading slash
+        ("GET", "api/v1/customers/319/", [auth]),
     ]
 
 
@@ -138,13 +205,46 @@ def test_fused_front_answers_as_the_six_layers_did(monkeypatch: pytest.MonkeyPat
             auth = [(b"authorization", f"JWT {token}".encode()), ORIGIN]
             mine = await _call(fused, "GET", "/partners/api/v1/customers/319/", auth)
             before = await _call(old, "GET", "/partners/api/v1/customers/319/", auth)
-        assert mine == before and mine[0] == 500, mine
+            assert mine == before and mine[0] == 500, mine
+            patch = [auth[0], (b"content-type", b"application/json")]
+            for body in (b'{"first_name": "Rickon"}', [b'{"first_name": ', b'"Rickon"}']):   # a body, journaled
+                mine = await _call(fused, "POST", "/partners/api/v1/customers/", patch, body)
+                before = await _call(old, "POST", "/partners/api/v1/customers/", patch, body)
+                assert mine == before and mine[0] == 500, mine
 
     asyncio.run(run())
     assert _journal(fused) == _journal(old)
     kinds = {(entry["status"], entry["path"]) for entry in _journal(fused)}
     assert (500, "/partners/api/v1/customers/319/") in kinds and (413, "/partners/api/v1/customers/") in kinds
-    assert not any(entry["path"].startswith(("/__apitwin", "/partners/ui")) for entry in _journal(fused))
+    assert not any(entry["path"].startswith("/__apitwin") or entry["method"] in ("GET", "HEAD") and
+                   entry["path"].startswith("/partners/ui/") for entry in _journal(fused))
+    read = [entry["request"] for entry in _journal(fused) if entry["request"]["body"]]
+    assert {"first_name=Jon", '{"first_name": "Sansa"}', "username=admin&password=x"} <= {r["body"] for r in read}
+    assert any(r["truncated"] and r["size"] > 1_000_000 for r in read), read     # the chunked 413, as far as read
+
+
+def test_fused_front_answers_as_the_six_layers_did_at_the_root() -> None:
+    """Partners mounted at the root (no mount prefix: every path takes the `_other` edge of `Front`)."""
+    settings = Settings(jwt_secret=SECRET)
+    fused = apitwin.app.create_app(["partners"], settings=settings)
+    old = with_reference_layers(apitwin.app.create_app(["partners"], settings=settings))
+
+    async def run() -> None:
+        login = json.dumps({"username": "demo", "password": "demo-password"}).encode()
+        status, _, body = await _call(fused, "POST", "/api/v1/api-token-auth/", [(b"content-type", b"application/json")],
+                                      login)
+        assert status == 200, body
+        await _call(old, "POST", "/api/v1/api-token-auth/", [(b"content-type", b"application/json")], login)
+        for app in (fused, old):
+            app.apitwin.journal.clear()
+        for request in _root_requests(json.loads(body)["token"]):
+            mine = await _call(fused, *request)
+            before = await _call(old, *request)
+            assert mine == before, request
+
+    asyncio.run(run())
+    assert _journal(fused) == _journal(old)
+    assert {entry["status"] for entry in _journal(fused)} >= {200, 201}
 
 
 def test_the_built_app_has_one_front_and_no_exception_layer() -> None:
@@ -228,3 +328,49 @@ def test_the_most_specific_handler_wins() -> None:
     front.handlers = {Exception: "broad", KeyError: "narrow", LookupError: "wider"}
     assert front.handler_for(Narrow("x")) == "narrow" and front.handler_for(ValueError()) == "broad"
     assert front.handler_for(KeyboardInterrupt()) is None
+
+
+@pytest.mark.parametrize("status", [200, 204, 304])
+@pytest.mark.parametrize("raw", LISTS + [[(b"content-type", b"application/json"), (b"content-type", b"text/plain")],
+                                         [(b"content-type", b"text/html"), (b"content-length", b" 0 ")],
+                                         [(b"vary", b"Accept"), (b"content-length", b"2"), (b"vary", b"Origin")]])
+@pytest.mark.parametrize("fixed", [[], [(b"x-powered-by", b"Spring"), (b"vary", b"Accept")],
+                                   [(b"access-control-allow-origin", b"https://fixed")]])
+@pytest.mark.parametrize("marker", [None, (reason_phrase.MARKER, b"")])
+@pytest.mark.parametrize("cors", [None, Cors([]), Cors(["Location", "WWW-Authenticate"])])
+@pytest.mark.parametrize("origin", [None, b"https://app.example"])
+def test_outgoing_headers_are_the_three_edits_they_fuse(status: int, raw: list[tuple[bytes, bytes]],
+                                                        fixed: list[tuple[bytes, bytes]],
+                                                        marker: tuple[bytes, bytes] | None, cors: Cors | None,
+                                                        origin: bytes | None) -> None:
+    """`outgoing_headers` (one pass, CORS without an Origin or a Vary one append) against the edits as they were
+    made one after the other: the API's headers, the reason-phrase marker, CORS."""
+    message = {"type": "http.response.start", "status": status, "headers": list(raw)}
+    expected = reference_decorate(message, fixed, b"application/json;charset=UTF-8")["headers"]
+    if marker is not None:
+        expected = reason_phrase.mark(expected, marker[1].decode("latin-1"))
+    if cors is not None:
+        cors.edit(expected, origin)
+    assert outgoing_headers(raw, status, fixed, b"application/json;charset=UTF-8", marker, cors, origin) == expected
+    assert message["headers"] == raw       # the app's own list is left as it was
+
+
+def test_the_edge_of_a_path_is_its_api_as_for_path_gives_it() -> None:
+    """`Front`'s first-segment lookup against `Registry.for_path` and the admin tests it replaces, for mounts of one
+    segment, at the root, of two segments (no first-segment lookup then) and under the admin prefix."""
+    def api(name: str, prefix: str) -> Any:
+        wire = SimpleNamespace(response_headers={}, json_media_type="application/json", reason_phrase=None)
+        return SimpleNamespace(name=name, prefix=prefix, plugin=SimpleNamespace(wire=wire))
+
+    paths = ["", "/", "//", "/a", "/a/", "/a/x", "/ab", "/ab/x", "/b", "/b/c", "/b/c/d", "/b/cd", "x/a",
+             "/__apitwin", "/__apitwin/", "/__apitwin/health", "/__apitwinX", "/__apitwinX/y", "/__apitwin_z/a"]
+    for mounts in ([("one", "/a")], [("one", "/a"), ("root", "")], [("root", "")], [("two", "/b/c"), ("one", "/a")],
+                   [("odd", "/__apitwinX"), ("one", "/a")], [("one", "/a"), ("same", "/a")], []):
+        registry = Registry([api(name, prefix) for name, prefix in mounts])
+        front = bare_front(None, registry=registry)
+        assert (front._by_segment is None) == any(prefix.count("/") > 1 for _, prefix in mounts), mounts
+        for path in paths:
+            edge = front.edge_for(path)
+            assert edge.runtime is registry.for_path(path), (mounts, path)
+            assert edge.admin == is_admin_path(path) and edge.journaled == (not path.startswith(ADMIN_PREFIX)), \
+                (mounts, path)
