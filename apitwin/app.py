@@ -55,7 +55,7 @@ from apitwin.plugin import ApiPlugin
 from apitwin.resources import package_path
 from apitwin.runtime import ADMIN_PREFIX, ApiRuntime, Registry
 from apitwin.seed_check import SeedRefused
-from apitwin.server import connexion_patches
+from apitwin.server import connexion_patches, router
 from apitwin.server.cors import Cors
 from apitwin.server.front import Front, without_exception_layer
 from apitwin.server.endpoint import Endpoints
@@ -224,6 +224,6 @@ def create_app(apis: Iterable[str | ApiPlugin] | None = None, *, settings: Setti
                                     None if root_taken else landing_renderer(runtimes, admin_spec["info"]["title"])),
                        journal=journal, operations=journaled_operations,
                        intake=Intake(settings, limits, SpecDocuments(documents)), handlers=error_handlers.HANDLERS)
-    connexion_patches.compile_routing(app)   # Connexion's routing with a compiled matcher (apitwin.server.router)
+    router.compile_routing(app)   # Connexion's routing with a compiled matcher
     app.apitwin = registry  # type: ignore[attr-defined]
     return app

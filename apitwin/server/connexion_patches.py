@@ -159,17 +159,6 @@ def middleware_stack() -> list[Any]:
             if m is not SwaggerUIMiddleware and m not in REPLACED_MIDDLEWARES]
 
 
-def compile_routing(app: Any) -> None:
-    """Connexion's RoutingMiddleware replaced by apitwin.server.router.Routing (the same routers, full matches found
-    by a compiled matcher) in a fresh AsyncApp's middleware list; after the layers placed by position
-    (`MiddlewarePosition.BEFORE_ROUTING` looks for Connexion's class itself)."""
-    from apitwin.server.router import Routing
-    layers = app.middleware.middlewares
-    if app.middleware.middleware_stack is not None or connexion_routing.RoutingMiddleware not in layers:
-        raise RuntimeError("Connexion's routing can only be replaced on a fresh AsyncApp that has it")
-    layers[layers.index(connexion_routing.RoutingMiddleware)] = Routing
-
-
 # --- the final app (s3-pipeline): compiled per-operation endpoints instead of Connexion's decorator stack ---------
 # Relied upon: `AsyncApp._middleware_app` (the app Connexion's middleware stack wraps) and `ConnexionMiddleware.app`
 # (the same object, read when the stack is built at the first request). tests/engine/test_connexion_patches.py

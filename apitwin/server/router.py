@@ -32,6 +32,7 @@ from typing import Any
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.routing import RoutingMiddleware, RoutingOperation
+import connexion.middleware.routing as connexion_routing
 from connexion.frameworks import starlette as connexion_starlette
 from starlette.convertors import IntegerConvertor, PathConvertor, StringConvertor, UUIDConvertor
 from starlette.routing import Mount, Route, Router
@@ -223,3 +224,13 @@ class Routing(RoutingMiddleware):
                 await next_app(inner, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+def compile_routing(app: Any) -> None:
+    """Connexion's RoutingMiddleware replaced by Routing (the same routers, full matches found
+    by a compiled matcher) in a fresh AsyncApp's middleware list; after the layers placed by position
+    (`MiddlewarePosition.BEFORE_ROUTING` looks for Connexion's class itself)."""
+    layers = app.middleware.middlewares
+    if app.middleware.middleware_stack is not None or connexion_routing.RoutingMiddleware not in layers:
+        raise RuntimeError("Connexion's routing can only be replaced on a fresh AsyncApp that has it")
+    layers[layers.index(connexion_routing.RoutingMiddleware)] = Routing

@@ -35,7 +35,7 @@ from apitwin.inferred.plugin import build
 from apitwin.runtime import ADMIN_PREFIX
 from apitwin.server import connexion_patches
 from apitwin.server.operation import OperationLayer
-from apitwin.server.router import CompiledRoutes, Routing
+from apitwin.server.router import CompiledRoutes, Routing, compile_routing
 from apitwin.settings import Settings
 
 SECRET = "router-test-secret-" + "x" * 32
@@ -345,7 +345,7 @@ def test_compile_routing_replaces_connexion_s_layer_on_a_fresh_app_only() -> Non
     assert layers.index(Routing) + 1 == layers.index(LifespanMiddleware)
     assert layers.index(LifespanMiddleware) + 1 == layers.index(OperationLayer)
     with pytest.raises(RuntimeError):
-        connexion_patches.compile_routing(app)   # Connexion's layer is gone already
+        compile_routing(app)   # Connexion's layer is gone already
 
 
 # the functions whose effect on a full match Routing reproduces, by the SHA-256 (first 16 hex digits) of their source
