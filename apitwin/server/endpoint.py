@@ -225,6 +225,8 @@ class OperationEndpoint:
         to its final name; files, Swagger 2 forms and unstable names take Connexion's steps (`_general_arguments`)."""
         state = scope.get(SCOPE_KEY)    # the path as request validation parsed it (apitwin.validation), if it ran
         path_params = state.path_params if state is not None else None
+        if path_params is None and self.plain_query and not scope.get("path_params"):
+            path_params = {}            # nothing in the path: the URI parser resolves nothing to nothing
         if path_params is None:
             if request is None:
                 request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
