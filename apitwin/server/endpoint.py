@@ -23,6 +23,7 @@ from enum import Enum
 from typing import Any, Callable
 
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
+from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.datastructures import NoContent
 from connexion.decorators.parameter import CONTEXT_NAME, pythonic, sanitized, unwrap_decorators
 from connexion.exceptions import NonConformingResponseHeaders
@@ -506,6 +507,38 @@ class EndpointApi(AsyncApi):
 
 class Endpoints(AsyncASGIApp):
     """Connexion's final app (lookup by the routed operationId; its 404 for paths no operation was routed to),
-    serving compiled endpoints."""
+    serving compiled endpoints. The lookup — the first API under the routed base path holding the operationId —
+    is one dict lookup per request (`routed`, made from the API tables at the first request, again after an
+    `add_api`); everything else (no routing information, no operationId, an unknown one) is Connexion's own."""
 
     api_cls = EndpointApi
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._routed: dict[tuple[Any, Any], Any] | None = None
+
+    def add_api(self, *args: Any, **kwargs: Any) -> Any:
+        self._routed = None
+        return super().add_api(*args, **kwargs)
+
+    def routed(self) -> dict[tuple[Any, Any], Any]:
+        """(API base path, operationId) → endpoint, the first API of a base path holding the id winning (as in
+        Connexion's `RoutedMiddleware.__call__`)."""
+        table: dict[tuple[Any, Any], Any] = {}
+        for base_path, apis in self.apis.items():
+            for api in apis:
+                for operation_id, endpoint in api.operations.items():
+                    if operation_id is not None:
+                        table.setdefault((base_path, operation_id), endpoint)
+        self._routed = table
+        return table
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            context = (scope.get("extensions") or {}).get(ROUTING_CONTEXT)
+            if context is not None:
+                table = self._routed if self._routed is not None else self.routed()
+                endpoint = table.get((context.get("api_base_path"), context.get("operation_id")))
+                if endpoint is not None:
+                    return await endpoint(scope, receive, send)  # type: ignore[no-any-return]
+        return await super().__call__(scope, receive, send)  # type: ignore[no-any-return]

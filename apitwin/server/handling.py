@@ -31,7 +31,8 @@ class Handling:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         state = scope[SCOPE_KEY]
-        state.problems.raise_if_any()
+        if state.problems.field_errors:
+            state.problems.raise_if_any()
         if state.prefer is not None and await prefer.apply_faults(state.prefer, scope, send):
             return
         rt, plan = state.runtime, state.plan

@@ -315,3 +315,48 @@ def test_the_encoder_made_once_writes_what_the_jsonifier_writes() -> None:
     other = Jsonifier(json)
     other.json = type("J", (), {"dumps": staticmethod(lambda data, **kw: "custom"), "loads": json.loads})()
     assert json_dumps(other) == other.dumps
+
+
+def test_the_routed_lookup_finds_what_connexions_loop_finds() -> None:
+    import asyncio
+
+    from connexion.exceptions import MissingMiddleware
+    from connexion.middleware.abstract import MissingOperation
+
+    class Api:
+        def __init__(self, operations: dict[Any, Any]) -> None:
+            self.operations = operations
+
+    calls: list[Any] = []
+
+    def endpoint(name: str) -> Any:
+        async def call(scope: Any, receive: Any, send: Any) -> None:
+            calls.append(name)
+        return call
+
+    async def fallback(scope: Any, receive: Any, send: Any) -> None:
+        calls.append("next app")
+
+    final = Endpoints()
+    final.app = fallback
+    final.apis = {"/a": [Api({"one": endpoint("a1"), "two": endpoint("a2")}), Api({"one": endpoint("b1"),
+                                                                                     "three": endpoint("b3")})],
+                  "/b": [Api({"one": endpoint("c1")})]}
+
+    def run(context: Any) -> Any:
+        scope = {"type": "http"} if context is None else {"type": "http", "extensions": {"connexion_routing": context}}
+        calls.clear()
+        try:
+            asyncio.run(final(scope, None, None))
+        except Exception as error:   # noqa: BLE001 - Connexion's own errors are part of the answer
+            return type(error)
+        return list(calls)
+
+    assert run({"api_base_path": "/a", "operation_id": "one"}) == ["a1"]     # the first API holding the id
+    assert run({"api_base_path": "/a", "operation_id": "three"}) == ["b3"]
+    assert run({"api_base_path": "/b", "operation_id": "one"}) == ["c1"]
+    assert run({"api_base_path": "/a", "operation_id": None}) == ["next app"]
+    assert run({"api_base_path": "/c", "operation_id": "one"}) == ["next app"]
+    assert run({}) == ["next app"]
+    assert run({"api_base_path": "/a", "operation_id": "four"}) is MissingOperation
+    assert run(None) is MissingMiddleware
