@@ -78,7 +78,7 @@ def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, byt
     media_type = ""
     for name, value in raw_headers:
         if name.lower() == b"content-type":
-            media_type = value.decode("latin-1").split(";")[0].strip()
+            media_type = _MEDIA_TYPES.get(value) or _media_type(value)
             break
     if check.content.get(media_type) is None:
         return f"content type {media_type or '(none)'} is not documented (documented: {', '.join(check.content)})"
@@ -102,6 +102,18 @@ def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, byt
             if name.lower() not in present:
                 return f"required header {name} missing"
     return None
+
+
+_MEDIA_TYPES: dict[bytes, str] = {}   # Content-Type value → media type: the few an API answers with, bounded
+_MEDIA_TYPES_KEPT = 64
+
+
+def _media_type(value: bytes) -> str:
+    """The media type of a Content-Type value (parameters dropped), remembered for the next answer."""
+    found = value.decode("latin-1").split(";")[0].strip()
+    if len(_MEDIA_TYPES) < _MEDIA_TYPES_KEPT:
+        _MEDIA_TYPES[value] = found
+    return found
 
 
 def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Any:

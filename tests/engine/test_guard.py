@@ -35,6 +35,13 @@ JSON = [(b"content-type", b"application/json; charset=utf-8"), (b"x-rate", b"1")
     (404, [], b"", None),                                                  # x-apitwin-empty-body
     (404, JSON, b"{}", "at (root): "),
     (500, JSON, b"{}", "status 500 is not documented"),
+    # the media type of a Content-Type value is remembered per value: spellings and parameters each read right
+    (200, [(b"Content-Type", b" application/json ;q=1"), (b"x-rate", b"1")], b'{"id": 1}', None),
+    (200, [(b"content-type", b"application/json"), (b"x-rate", b"1")], b'{"id": "x"}', "at id: "),
+    (200, [(b"content-type", b"; charset=utf-8"), (b"x-rate", b"1")], b'{"id": 1}',
+     "content type (none) is not documented"),
+    (200, [(b"content-type", b"Application/JSON"), (b"x-rate", b"1")], b'{"id": 1}',
+     "content type Application/JSON is not documented"),
 ])
 def test_problem(status: int, headers: list[tuple[bytes, bytes]], body: bytes, expected: str | None) -> None:
     plan = compile_plan("op", OPERATION, None)
