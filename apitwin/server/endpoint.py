@@ -157,6 +157,7 @@ class OperationEndpoint:
         self.json_type = _json_type(self.produces)
         self._body_schemas: dict[str, dict[str, Any]] = {}
         self._mimetypes: dict[str, str] = {}
+        self._json_types: dict[Any, bool] = {}
 
     def body_schema(self, content_type: str | None) -> dict[str, Any]:
         found = self._body_schemas.get(content_type or "")
@@ -394,7 +395,7 @@ class OperationEndpoint:
         if not isinstance(data, Response):
             if data is None or data is NoContent:
                 data = None
-            elif is_json_mimetype(split_content_type(content_type)[0]):
+            elif self.is_json(content_type):
                 data = self.dumps(data)
             status = status or (204 if data is None else 200)
             if type(headers) is dict and (data is None or type(data) is str or type(data) is bytes):
@@ -403,6 +404,16 @@ class OperationEndpoint:
                 headers["Content-Type"] = content_type
         return StarletteFramework.build_response(data, content_type=content_type, status_code=status,
                                                  headers=headers)
+
+    def is_json(self, content_type: Any) -> bool:
+        """Connexion's `is_json_mimetype(split_content_type(content_type)[0])`, decided once per value (the few
+        media types an operation answers with)."""
+        found = self._json_types.get(content_type)
+        if found is None:
+            found = is_json_mimetype(split_content_type(content_type)[0])
+            if len(self._json_types) < _BODY_SCHEMAS:
+                self._json_types[content_type] = found
+        return found
 
     def _content_type(self, data: Any, headers: dict[str, str]) -> str | None:
         content_type = extract_content_type(headers)
