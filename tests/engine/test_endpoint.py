@@ -360,3 +360,26 @@ def test_the_routed_lookup_finds_what_connexions_loop_finds() -> None:
     assert run({}) == ["next app"]
     assert run({"api_base_path": "/a", "operation_id": "four"}) is MissingOperation
     assert run(None) is MissingMiddleware
+
+
+@pytest.mark.parametrize("definition", [
+    {"schema": {"type": "integer"}}, {"schema": {"type": "number", "format": "float"}},
+    {"schema": {"type": "boolean"}}, {"schema": {"type": "string"}}, {"schema": {"type": "string", "format": "binary"}},
+    {"schema": {"type": "integer", "nullable": True}}, {"type": "integer", "x-nullable": True},
+    {"schema": {"type": "array", "items": {"type": "integer"}}}, {"schema": {}}, {"schema": {"type": "unknown"}},
+    {"schema": {"type": "string", "x-apitwin-readings": ["integer", "string"]}},
+])
+def test_a_compiled_cast_is_connexions_cast(definition: dict[str, Any]) -> None:
+    from apitwin.server.endpoint import _reader, _value
+    for value in ("12", 12, "1.5", "true", "null", None, "x", ["1", "2"], "", 0):
+        try:
+            expected: Any = ("value", _value(value, definition))
+        except Exception as error:   # noqa: BLE001 - the same failure is expected
+            expected = ("error", type(error))
+        try:
+            got: Any = ("value", _reader(definition)(value))
+        except Exception as error:   # noqa: BLE001
+            got = ("error", type(error))
+        assert got == expected, (definition, value)
+        if expected[0] == "value":
+            assert type(got[1]) is type(expected[1])
