@@ -9,6 +9,13 @@ the same way, same types, the security context), and turns what the handler retu
 response (`Endpoints` keeps Connexion's lookup by the routed operationId; requests no operation was routed to
 still get Connexion's own 404). Routing stays Connexion's, and so do security and request validation (its
 per-operation objects, run by apitwin.server.operation.OperationLayer above).
+
+Per request only what the request brings is worked on: Connexion's request object is made only when a body, a
+form, a query string or an unparsed path needs it; path values are cast by functions chosen at start; query
+defaults are handed only to handlers taking them. The answer is not made into a Starlette Response: the endpoint
+builds the raw headers that Response would (`answer_for`, `_raw_answer`: same order, Content-Type and
+Content-Length rules) and sends the two ASGI messages itself; an answer that is already a Response, or a body
+Starlette would render another way, still goes through Starlette.
 """
 from __future__ import annotations
 
@@ -23,7 +30,6 @@ from enum import Enum
 from typing import Any, Callable
 
 from connexion.apps.asynchronous import AsyncApi, AsyncASGIApp
-from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.datastructures import NoContent
 from connexion.decorators.parameter import CONTEXT_NAME, pythonic, sanitized, unwrap_decorators
 from connexion.exceptions import NonConformingResponseHeaders
@@ -31,11 +37,12 @@ from connexion.jsonifier import Jsonifier
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.operations import AbstractOperation, Swagger2Operation
 from connexion.uri_parsing import OpenAPIURIParser
 from python_multipart.multipart import parse_options_header
-from connexion.utils import (TYPE_MAP, deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable, make_type,
-                             split_content_type)
+from connexion.utils import (TYPE_MAP, deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable,
+                             make_type, split_content_type)
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
