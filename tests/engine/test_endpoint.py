@@ -302,7 +302,8 @@ def test_the_encoder_made_once_writes_what_the_jsonifier_writes() -> None:
     data = {"a": [1, 2.5, None, True, "é ✓ \u0000"], "b": {"c": {}}, "t": datetime.datetime(2024, 1, 2, 3, 4, 5),
             "tz": datetime.datetime(2024, 1, 2, tzinfo=datetime.timezone.utc), "d": datetime.date(2024, 1, 2),
             "n": decimal.Decimal("1.5"), "u": uuid.UUID(int=7), "nan": float("nan"), "big": 2**80}
-    for style in ({}, {"separators": (",", ":"), "ensure_ascii": False}, {"indent": 2, "sort_keys": True}):
+    for style in ({}, {"separators": (",", ":"), "ensure_ascii": False}, {"indent": 2, "sort_keys": True},
+                  {"check_circular": False, "allow_nan": True, "sort_keys": True}):
         jsonifier = Jsonifier(**style)
         dumps = json_dumps(jsonifier)
         assert dumps != jsonifier.dumps and dumps(data) == jsonifier.dumps(data)
@@ -313,6 +314,19 @@ def test_the_encoder_made_once_writes_what_the_jsonifier_writes() -> None:
             raise AssertionError("an object json cannot write was written")
         except TypeError:
             pass
+        circular: list[Any] = [1]
+        circular.append({"again": circular})
+        failures = []
+        for write in (jsonifier.dumps, dumps):   # told as json tells it, and again (nothing left over)
+            for _ in range(2):
+                try:
+                    write(circular)
+                    raise AssertionError("a circular structure was written")
+                except (ValueError, RecursionError) as error:
+                    failures.append((type(error), str(error)[:40]))
+        assert len(set(failures)) == 1, failures
+        shared = [1]
+        assert dumps([shared, shared, {"s": shared}]) == jsonifier.dumps([shared, shared, {"s": shared}])
     other = Jsonifier(json)
     other.json = type("J", (), {"dumps": staticmethod(lambda data, **kw: "custom"), "loads": json.loads})()
     assert json_dumps(other) == other.dumps
