@@ -206,11 +206,16 @@ class OperationEndpoint:
         else:
             result = await run_in_threadpool(self.function, **kwargs)
         answer = self.answer_for(result)
-        if type(answer) is tuple:   # what Starlette's Response would send, sent without making one
+        if type(answer) is not tuple:
+            await answer(scope, receive, send)
+            return
+        # what Starlette's Response would send, sent without making one (to the response guard whole, if it is on)
+        whole = getattr(send, "whole", None)
+        if whole is not None:
+            await whole(*answer)
+        else:
             await send({"type": "http.response.start", "status": answer[0], "headers": answer[1]})
             await send({"type": "http.response.body", "body": answer[2]})
-        else:
-            await answer(scope, receive, send)
 
     def mimetype_of(self, content_type: str) -> str:
         """`ConnexionRequest.mimetype` of a request whose `content_type` this is, parsed once per value (a bounded

@@ -131,3 +131,34 @@ def test_guarded_lets_a_conforming_answer_out_whole(chunks: list[bytes]) -> None
         assert sent == [start, {"type": "http.response.body", "body": b'{"id": 1}'}]
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("status, headers, body", [
+    (200, JSON, b'{"id": 1}'), (200, JSON, b'{"id": "1"}'), (200, JSON[:1], b'{"id": 1}'), (204, [], b""),
+    (500, JSON, b"{}"), (200, JSON, b"{"),
+])
+def test_a_whole_answer_goes_out_as_its_two_messages_would(status: int, headers: list[tuple[bytes, bytes]],
+                                                           body: bytes) -> None:
+    """`whole` (the endpoint's answers) sends exactly what the channel sends for the same two messages: the answer,
+    or the same 500."""
+    import asyncio
+
+    from apitwin.server.guard import guarded
+
+    async def run(use_whole: bool) -> list[dict]:
+        sent: list[dict] = []
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        channel = guarded(send, {"method": "GET", "path": "/x", "type": "http"}, compile_plan("op", OPERATION, None),
+                          None)
+        if use_whole:
+            await channel.whole(status, list(headers), body)
+        else:
+            await channel({"type": "http.response.start", "status": status, "headers": list(headers)})
+            await channel({"type": "http.response.body", "body": body})
+        return sent
+
+    through_channel, through_whole = asyncio.run(run(False)), asyncio.run(run(True))
+    assert through_whole == through_channel and through_channel
