@@ -138,7 +138,10 @@ async def main() -> None:
     details = {"the handler (and the store)": getattr(handler, "__code__", None)}
     try:
         from apitwin.server import guard
-        details["the response guard and the outer send wrappers"] = guard.guarded(None, {}, None, None).__code__
+        channel = guard.guarded(None, {}, None, None)
+        details["the response guard and the outer send wrappers"] = channel.__code__
+        if hasattr(channel, "whole"):   # the endpoint's whole answers go through `whole`, not the channel
+            details["the response guard (answers sent whole) and the outer send wrappers"] = channel.whole.__code__
     except Exception:   # noqa: BLE001 - an older or newer guard: no detail row
         pass
     print("  of which, inside the endpoint's time:")

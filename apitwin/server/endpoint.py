@@ -9,6 +9,13 @@ the same way, same types, the security context), and turns what the handler retu
 response (`Endpoints` keeps Connexion's lookup by the routed operationId; requests no operation was routed to
 still get Connexion's own 404). Routing stays Connexion's, and so do security and request validation (its
 per-operation objects, run by apitwin.server.operation.OperationLayer above).
+
+Per request only what the request brings is worked on: Connexion's request object is made only when a body, a
+form, a query string or an unparsed path needs it; path values are cast by functions chosen at start; query
+defaults are handed only to handlers taking them. The answer is not made into a Starlette Response: the endpoint
+builds the raw headers that Response would (`answer_for`, `_raw_answer`: same order, Content-Type and
+Content-Length rules) and sends the two ASGI messages itself; an answer that is already a Response, or a body
+Starlette would render another way, still goes through Starlette.
 """
 from __future__ import annotations
 
@@ -30,11 +37,12 @@ from connexion.jsonifier import Jsonifier
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.http_facts import FORM_CONTENT_TYPES
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.operations import AbstractOperation, Swagger2Operation
 from connexion.uri_parsing import OpenAPIURIParser
 from python_multipart.multipart import parse_options_header
-from connexion.utils import (deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable, make_type,
-                             split_content_type)
+from connexion.utils import (TYPE_MAP, deep_merge, inspect_function_arguments, is_json_mimetype, is_null, is_nullable,
+                             make_type, split_content_type)
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -42,7 +50,7 @@ from apitwin.server import raw_headers
 from apitwin.server.connexion_patches import extract_content_type
 from apitwin.server.state import ABSENT, SCOPE_KEY
 from apitwin.specs import READINGS
-from apitwin.store import clone
+from apitwin.store import IMMUTABLE_TYPES, clone
 
 # Connexion's parameter decorator logs here; the endpoint logs to the same logger.
 log = logging.getLogger("connexion.decorators.parameter")
@@ -67,6 +75,20 @@ def _read(schema: dict[str, Any], value: Any) -> Any:
     integer, `a,3` the object {a: 3}), not a cast to the `type` the view gave Connexion to parse by."""
     from apitwin.validation import read_by_schema   # the validators import the pipeline's modules
     return read_by_schema(schema, value)
+
+
+def _reader(definition: dict[str, Any]) -> Callable[[Any], Any]:
+    """`_value` for one parameter definition, with what depends only on the definition decided once: a plain
+    scalar (not nullable, no READINGS, not an array) is cast by its type's function (Connexion's `make_type`)."""
+    try:
+        schema = definition.get("schema", definition)
+        plain = not (is_nullable(schema) or READINGS in schema or READINGS in (schema.get("items") or {}))
+        kind, form = schema["type"], schema.get("format")
+        if plain and kind != "array" and not (kind == "string" and form == "binary") and kind in TYPE_MAP:
+            return TYPE_MAP[kind]  # type: ignore[no-any-return]
+    except (AttributeError, KeyError, TypeError):
+        pass   # left to `_value`, which fails (or not) as Connexion's cast does
+    return functools.partial(_value, definition=definition)
 
 
 def _query_defaults(definitions: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -126,9 +148,23 @@ class OperationEndpoint:
         self.body_name = self.sanitize(operation.body_name(""))   # OpenAPI 3: x-body-name or "body", any media type
         self.swagger2 = isinstance(operation, Swagger2Operation)
         self.wants_body = self.body_name in self.arguments or self.has_kwargs
+        self.takes_context = CONTEXT_NAME in self.arguments
+        # every name sanitized once is its own sanitized form (so Connexion's second pass changes nothing)
+        self.stable = all(self.sanitize(key) == key for key in (
+            self.body_name, *map(self.sanitize, self.path_definitions), *map(self.sanitize, self.query_definitions)))
+        # per path parameter: (argument name, cast), the cast worked out once (`_reader`)
+        self.path_readers = {name: (self.sanitize(name), _reader(definition))
+                             for name, definition in self.path_definitions.items()}
+        # per query default the handler takes: (argument name, default, cast) — handed over when no query is sent
+        self.default_arguments = [(key, default, _reader(self.query_definitions[name]))
+                                  for name, default in self.query_defaults.items()
+                                  for key in (self.sanitize(name),) if self.has_kwargs or key in self.arguments]
         self.produces = list(set(operation.produces))
+        # the one media type the operation produces, when JSON: a bare body's Content-Type, encoded once
+        self.json_type = _json_type(self.produces)
         self._body_schemas: dict[str, dict[str, Any]] = {}
         self._mimetypes: dict[str, str] = {}
+        self._json_types: dict[Any, bool] = {}
 
     def body_schema(self, content_type: str | None) -> dict[str, Any]:
         found = self._body_schemas.get(content_type or "")
@@ -139,7 +175,7 @@ class OperationEndpoint:
         return found
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+        request = None   # Connexion's request, made only when a body, a form or a query string needs reading
         # the request's Content-Type as Starlette's headers give it (the first one), read once from the raw headers;
         # `content_type` as ConnexionRequest has it (its default when none was sent)
         raw = raw_headers.first(scope["headers"], b"content-type")
@@ -152,20 +188,34 @@ class OperationEndpoint:
             if parsed is not ABSENT and is_json_mimetype(content_type):
                 body = clone(parsed)   # parsed once, by the body validator; a copy: `sent_json` stays as sent
             else:
+                request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
                 body = request.get_body()
                 while asyncio.iscoroutine(body):
                     body = await body
         # Connexion reads the form for every request; only a form body has files (others read an empty form)
-        files = await request.files() if "form" in (sent or "").lower() else {}
+        files: Any = {}
+        if sent is not None and "form" in sent.lower():
+            if request is None:
+                request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+            files = await request.files()
         # the media type only matters to a body or files (Connexion parses it for every request)
         mimetype = self.mimetype_of(content_type) if self.body_defined or files else ""
-        kwargs = self.arguments_for(request, body, files, mimetype, scope)
+        kwargs = self.arguments_for(request, body, files, mimetype, scope, receive)
         if self.is_async:
             result = await self.function(**kwargs)
         else:
             result = await run_in_threadpool(self.function, **kwargs)
-        response = self.response_for(result)
-        await response(scope, receive, send)
+        answer = self.answer_for(result)
+        if type(answer) is not tuple:
+            await answer(scope, receive, send)
+            return
+        # what Starlette's Response would send, sent without making one (to the response guard whole, if it is on)
+        whole = getattr(send, "whole", None)
+        if whole is not None:
+            await whole(*answer)
+        else:
+            await send({"type": "http.response.start", "status": answer[0], "headers": answer[1]})
+            await send({"type": "http.response.body", "body": answer[2]})
 
     def mimetype_of(self, content_type: str) -> str:
         """`ConnexionRequest.mimetype` of a request whose `content_type` this is, parsed once per value (a bounded
@@ -179,8 +229,79 @@ class OperationEndpoint:
 
     # -- parameters (Connexion's decorators/parameter.py: prep_kwargs, get_arguments) --------------------------------
 
-    def arguments_for(self, request: ConnexionRequest, body: Any, files: Any, mimetype: str,
-                      scope: dict) -> dict[str, Any]:
+    def arguments_for(self, request: ConnexionRequest | None, body: Any, files: Any, mimetype: str, scope: dict,
+                      receive: Any = None) -> dict[str, Any]:
+        """The handler's keyword arguments, as Connexion's `prep_kwargs` makes them. `request`: Connexion's request
+        if the endpoint made one, else made here only if the path or the query string needs its parsing.
+
+        Connexion sanitizes every argument name twice (once per source, once more at the end). Where that gives
+        the name once sanitized (`stable`: every name of the operation, the usual case) each value goes straight
+        to its final name; files, Swagger 2 forms and unstable names take Connexion's steps (`_general_arguments`)."""
+        state = scope.get(SCOPE_KEY)    # the path as request validation parsed it (apitwin.validation), if it ran
+        path_params = state.path_params if state is not None else None
+        if path_params is None and self.plain_query and not scope.get("path_params"):
+            path_params = {}            # nothing in the path: the URI parser resolves nothing to nothing
+        if path_params is None:
+            if request is None:
+                request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+            path_params = request.path_params
+        if files or not self.stable or (self.swagger2 and mimetype in FORM_CONTENT_TYPES):
+            if request is None:
+                request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+            return self._general_arguments(request, body, files, mimetype, scope)
+        arguments, has_kwargs, sanitize = self.arguments, self.has_kwargs, self.sanitize
+        kwargs: dict[str, Any] = {}
+        path_readers = self.path_readers
+        for name, value in path_params.items():
+            reader = path_readers.get(name)
+            if reader is not None:
+                kwargs[reader[0]] = reader[1](value)
+                continue
+            key = sanitize(name)        # not a defined path parameter (injected): passed as it is
+            if sanitize(key) != key:
+                if request is None:
+                    request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+                return self._general_arguments(request, body, files, mimetype, scope)
+            kwargs[key] = value
+        # no query string: no query parameters (the URI parser resolves an empty mapping to an empty one), only the
+        # defaults the handler takes
+        if scope.get("query_string") or not self.plain_query:
+            if request is None:
+                request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+            self._query_arguments(request.query_params, kwargs)
+        else:
+            for key, default, reader in self.default_arguments:
+                kwargs[key] = reader(default if type(default) in IMMUTABLE_TYPES else deepcopy(default))
+        if not self.is_trace and self.body_defined and (arguments or has_kwargs):
+            kwargs.update(self.body_argument(body, mimetype))
+        context = (scope.get("extensions") or {}).get("connexion_context", {})
+        for key, value in context.items():
+            if has_kwargs or key in arguments:
+                kwargs[key] = value
+        if self.takes_context:
+            kwargs[CONTEXT_NAME] = context
+        return kwargs
+
+    def _query_arguments(self, sent: dict[str, Any], kwargs: dict[str, Any]) -> None:
+        sanitize, arguments, has_kwargs = self.sanitize, self.arguments, self.has_kwargs
+        query = deep_merge(deepcopy(self.query_defaults), sent) if self.query_defaults else dict(sent)
+        for name, value in query.items():
+            key = sanitize(name)
+            if not has_kwargs and key not in arguments:
+                continue
+            definition = self.query_definitions.get(name)
+            if definition is None:
+                # Undeclared query parameters get this far only as expected traffic: a security scheme's query key
+                # (strict validation lets those through) or an API that ignores them (x-apitwin-unknown-query).
+                # Connexion logged an ERROR for each; here it is a debug line.
+                log.debug("query parameter %r (argument %r) not defined in the specification: not passed", name, key)
+            else:
+                kwargs[key] = _value(value, definition)
+
+    def _general_arguments(self, request: ConnexionRequest, body: Any, files: Any, mimetype: str,
+                           scope: dict) -> dict[str, Any]:
+        """Connexion's `prep_kwargs` step by step: every key sanitized once more at the end (a file's name is
+        sanitized only there)."""
         sanitize, arguments, has_kwargs = self.sanitize, self.arguments, self.has_kwargs
         kwargs: dict[str, Any] = {}
         state = scope.get(SCOPE_KEY)    # the path as request validation parsed it (apitwin.validation), if it ran
@@ -204,7 +325,8 @@ class OperationEndpoint:
             else:
                 kwargs[key] = _value(value, definition)
         if not self.is_trace:
-            kwargs.update(self.body_argument(body, mimetype))
+            if self.body_defined and (arguments or has_kwargs):
+                kwargs.update(self.body_argument(body, mimetype))
             if files:
                 schema = self.body_schema(mimetype)
                 for name, value in files.items():
@@ -216,13 +338,12 @@ class OperationEndpoint:
         for key, value in context.items():
             if has_kwargs or key in arguments:
                 kwargs[key] = value
-        if CONTEXT_NAME in arguments:
+        if self.takes_context:
             kwargs[CONTEXT_NAME] = context
         return kwargs
 
     def body_argument(self, body: Any, mimetype: str) -> dict[str, Any]:
-        if (not self.arguments and not self.has_kwargs) or not self.body_defined:
-            return {}
+        """The body's argument (only for an operation defining a body, to a handler taking arguments)."""
         schema = self.body_schema(mimetype)
         if mimetype in FORM_CONTENT_TYPES:
             value: Any = self._form_value(body, schema)
@@ -259,23 +380,52 @@ class OperationEndpoint:
 
     # -- the answer (Connexion's decorators/response.py: AsyncResponseDecorator) -------------------------------------
 
-    def response_for(self, result: Any) -> Response:
+    def answer_for(self, result: Any) -> tuple[Any, list[tuple[bytes, bytes]], bytes] | Response:
+        """The handler's answer as Connexion's response decorator turns it into a Starlette response: that response,
+        or — for a body that is text, bytes or none (JSON encoded here), the usual case — the (status, raw headers,
+        body) that response would send, without making it (Starlette's `Response.init_headers`: the handler's
+        headers, the Content-Type added, then Content-Length unless the handler set one or the status has no body)."""
         if isinstance(result, Response):
             return result
         if isinstance(result, ConnexionResponse):
             return StarletteFramework.connexion_to_framework_response(result)
+        if type(result) is not tuple and self.json_type is not None:
+            # a bare body of the operation's one JSON media type: its encoding and two headers
+            if result is None or result is NoContent:
+                return 204, [(b"content-type", self.json_type)], b""
+            body = self.dumps(result)
+            if type(body) is str:
+                body = body.encode()
+            elif type(body) is not bytes:
+                return self._general_answer(result)
+            return 200, [(b"content-type", self.json_type), (b"content-length", str(len(body)).encode())], body
+        return self._general_answer(result)
+
+    def _general_answer(self, result: Any) -> tuple[Any, list[tuple[bytes, bytes]], bytes] | Response:
         data, status, headers = _unpack(result)
         content_type = self._content_type(data, headers)
         if not isinstance(data, Response):
             if data is None or data is NoContent:
                 data = None
-            elif is_json_mimetype(split_content_type(content_type)[0]):
+            elif self.is_json(content_type):
                 data = self.dumps(data)
             status = status or (204 if data is None else 200)
+            if type(headers) is dict and (data is None or type(data) is str or type(data) is bytes):
+                return _raw_answer(data, status, headers, content_type)
             if content_type and not any(key.lower() == "content-type" for key, _ in headers.items()):
                 headers["Content-Type"] = content_type
         return StarletteFramework.build_response(data, content_type=content_type, status_code=status,
                                                  headers=headers)
+
+    def is_json(self, content_type: Any) -> bool:
+        """Connexion's `is_json_mimetype(split_content_type(content_type)[0])`, decided once per value (the few
+        media types an operation answers with)."""
+        found = self._json_types.get(content_type)
+        if found is None:
+            found = is_json_mimetype(split_content_type(content_type)[0])
+            if len(self._json_types) < _BODY_SCHEMAS:
+                self._json_types[content_type] = found
+        return found
 
     def _content_type(self, data: Any, headers: dict[str, str]) -> str | None:
         content_type = extract_content_type(headers)
@@ -320,6 +470,36 @@ def json_dumps(jsonifier: Any) -> Callable[[Any], str]:
     return lambda data: encode(data) + "\n"
 
 
+def _json_type(produces: list[str]) -> bytes | None:
+    """The Content-Type of a bare body: the operation's one produced media type, if it is JSON."""
+    try:
+        if len(produces) == 1 and is_json_mimetype(split_content_type(produces[0])[0]):
+            return produces[0].encode("latin-1")
+    except (ValueError, UnicodeEncodeError):   # a media type without a subtype: left to the general path
+        pass
+    return None
+
+
+def _raw_answer(data: str | bytes | None, status: Any, headers: dict[str, Any],
+                content_type: str | None) -> tuple[Any, list[tuple[bytes, bytes]], bytes]:
+    """(status, raw headers, body) of `Response(data, status, headers + Content-Type, content_type)`, as Starlette
+    makes them: the handler's headers lower-cased in their order, the Content-Type after them unless one was set,
+    Content-Length last unless one was set or the status has no body (1xx, 204, 304)."""
+    body = b"" if data is None else data.encode("utf-8") if type(data) is str else data
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    keys = [name for name, _ in raw]
+    if content_type and b"content-type" not in keys:
+        raw.append((b"content-type", content_type.encode("latin-1")))
+        keys.append(b"content-type")
+    if b"content-length" not in keys and not (status < 200 or status in (204, 304)):
+        raw.append((b"content-length", str(len(body)).encode("latin-1")))
+    if content_type is not None and b"content-type" not in keys:
+        if content_type.startswith("text/") and "charset=" not in content_type.lower():
+            content_type += "; charset=utf-8"
+        raw.append((b"content-type", content_type.encode("latin-1")))
+    return status, raw, body
+
+
 def _unpack(result: Any) -> tuple[Any, int | None, Any]:
     """(data, status, headers) of a handler's return value: a body, or (body,), (body, status), (body, headers),
     (body, status, headers)."""
@@ -350,6 +530,38 @@ class EndpointApi(AsyncApi):
 
 class Endpoints(AsyncASGIApp):
     """Connexion's final app (lookup by the routed operationId; its 404 for paths no operation was routed to),
-    serving compiled endpoints."""
+    serving compiled endpoints. The lookup — the first API under the routed base path holding the operationId —
+    is one dict lookup per request (`routed`, made from the API tables at the first request, again after an
+    `add_api`); everything else (no routing information, no operationId, an unknown one) is Connexion's own."""
 
     api_cls = EndpointApi
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._routed: dict[tuple[Any, Any], Any] | None = None
+
+    def add_api(self, *args: Any, **kwargs: Any) -> Any:
+        self._routed = None
+        return super().add_api(*args, **kwargs)
+
+    def routed(self) -> dict[tuple[Any, Any], Any]:
+        """(API base path, operationId) → endpoint, the first API of a base path holding the id winning (as in
+        Connexion's `RoutedMiddleware.__call__`)."""
+        table: dict[tuple[Any, Any], Any] = {}
+        for base_path, apis in self.apis.items():
+            for api in apis:
+                for operation_id, endpoint in api.operations.items():
+                    if operation_id is not None:
+                        table.setdefault((base_path, operation_id), endpoint)
+        self._routed = table
+        return table
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            context = (scope.get("extensions") or {}).get(ROUTING_CONTEXT)
+            if context is not None:
+                table = self._routed if self._routed is not None else self.routed()
+                endpoint = table.get((context.get("api_base_path"), context.get("operation_id")))
+                if endpoint is not None:
+                    return await endpoint(scope, receive, send)  # type: ignore[no-any-return]
+        return await super().__call__(scope, receive, send)  # type: ignore[no-any-return]

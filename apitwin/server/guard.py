@@ -78,7 +78,7 @@ def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, byt
     media_type = ""
     for name, value in raw_headers:
         if name.lower() == b"content-type":
-            media_type = value.decode("latin-1").split(";")[0].strip()
+            media_type = _MEDIA_TYPES.get(value) or _media_type(value)
             break
     if check.content.get(media_type) is None:
         return f"content type {media_type or '(none)'} is not documented (documented: {', '.join(check.content)})"
@@ -104,8 +104,22 @@ def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, byt
     return None
 
 
+_MEDIA_TYPES: dict[bytes, str] = {}   # Content-Type value → media type: the few an API answers with, bounded
+_MEDIA_TYPES_KEPT = 64
+
+
+def _media_type(value: bytes) -> str:
+    """The media type of a Content-Type value (parameters dropped), remembered for the next answer."""
+    found = value.decode("latin-1").split(";")[0].strip()
+    if len(_MEDIA_TYPES) < _MEDIA_TYPES_KEPT:
+        _MEDIA_TYPES[value] = found
+    return found
+
+
 def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Any:
-    """A send channel that holds the answer until it is complete, checks it and lets it out — or a 500."""
+    """A send channel that holds the answer until it is complete, checks it and lets it out — or a 500. Its
+    `whole(status, raw headers, body)` takes an answer made whole at once (the endpoint's, apitwin.server.endpoint)
+    the same way, without holding the first message."""
     start: dict[str, Any] = {}
     chunks: list[bytes] = []
 
@@ -131,12 +145,23 @@ def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Any:
                 await send(start)
                 await send(message)
                 return
-            log.error("response breaks the contract: %s %s -> %s: %s", scope["method"], scope["path"],
-                      start.get("status"), found)
-            await render(ApiError(500, [NONCONFORMING]), rt).response()(scope, _no_receive, send)
+            await refuse(start.get("status"), found)
         else:
             await send(message)
 
+    async def whole(status: Any, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        found = problem(plan, status, headers, body)
+        if found is None:
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await refuse(status, found)
+
+    async def refuse(status: Any, found: str) -> None:
+        log.error("response breaks the contract: %s %s -> %s: %s", scope["method"], scope["path"], status, found)
+        await render(ApiError(500, [NONCONFORMING]), rt).response()(scope, _no_receive, send)
+
+    capture.whole = whole  # type: ignore[attr-defined]
     return capture
 
 

@@ -31,11 +31,14 @@ class Handling:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         state = scope[SCOPE_KEY]
-        state.problems.raise_if_any()
+        if state.problems.field_errors:
+            state.problems.raise_if_any()
         if state.prefer is not None and await prefer.apply_faults(state.prefer, scope, send):
             return
         rt, plan = state.runtime, state.plan
-        answer = prefer.answer(state.prefer, plan, rt.settings.seed, scope) if rt is not None else None
+        answer = None   # without a Prefer (the usual case) the handler answers
+        if state.prefer is not None and rt is not None:
+            answer = prefer.answer(state.prefer, plan, rt.settings.seed, scope)
         if answer is not None and rt.plugin.binding.answered is not None:
             send = _telling(send, rt, state, scope, answer)
         if rt is not None and plan is not None and rt.settings.validate_responses:

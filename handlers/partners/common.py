@@ -60,7 +60,39 @@ def public(row: Row) -> Row:
 
 def public_copy(row: Row) -> Row:
     """`public` of a live store row (read-only, `Table.scan`): the kept values deep-copied once, where
-    `public(table.filter(...))` copied every row twice (the whole row, then the kept keys)."""
+    `public(table.filter(...))` copied every row twice (the whole row, then the kept keys). Rows of a collection
+    share a few key layouts: each layout gets one function building the public dict in a single expression
+    (`_copier`), a third faster than a loop over the keys."""
+    keys = tuple(row)
+    copier = _COPIERS.get(keys)
+    if copier is None:
+        copier = _copier(keys)
+        if copier is None:
+            return _public_copy(row)
+        if len(_COPIERS) < _LAYOUTS:
+            _COPIERS[keys] = copier
+    return copier(row)
+
+
+_LAYOUTS = 256      # key layouts remembered (rows of one collection share a few)
+_COPIERS: dict[tuple[Any, ...], Callable[[Row], Row]] = {}
+
+
+def _copier(keys: tuple[Any, ...]) -> Callable[[Row], Row] | None:
+    """A function returning `_public_copy(row)` for rows with exactly these keys in this order: one dict display
+    (the id first, then the other public keys in row order), each value shared if immutable, else cloned. None for
+    keys that are not all text (left to `_public_copy`, which fails on them as before)."""
+    if not all(type(key) is str for key in keys):
+        return None
+    kept = (["id"] if "id" in keys else []) + [key for key in keys if key != "id" and not key.startswith("_")]
+    # keys are written as literals (repr of a str is always a valid, exact literal)
+    items = ", ".join(f"{key!r}: v if type(v := row[{key!r}]) in IMMUTABLE else clone(v)" for key in kept)
+    namespace: dict[str, Any] = {"IMMUTABLE": IMMUTABLE_TYPES, "clone": clone}
+    exec(f"def copier(row):\n    return {{{items}}}\n", namespace)   # noqa: S102 - built from repr'd keys only
+    return namespace["copier"]  # type: ignore[no-any-return]
+
+
+def _public_copy(row: Row) -> Row:
     out = {"id": row["id"]} if "id" in row else {}
     for key, value in row.items():
         if not key.startswith("_"):

@@ -35,6 +35,13 @@ JSON = [(b"content-type", b"application/json; charset=utf-8"), (b"x-rate", b"1")
     (404, [], b"", None),                                                  # x-apitwin-empty-body
     (404, JSON, b"{}", "at (root): "),
     (500, JSON, b"{}", "status 500 is not documented"),
+    # the media type of a Content-Type value is remembered per value: spellings and parameters each read right
+    (200, [(b"Content-Type", b" application/json ;q=1"), (b"x-rate", b"1")], b'{"id": 1}', None),
+    (200, [(b"content-type", b"application/json"), (b"x-rate", b"1")], b'{"id": "x"}', "at id: "),
+    (200, [(b"content-type", b"; charset=utf-8"), (b"x-rate", b"1")], b'{"id": 1}',
+     "content type (none) is not documented"),
+    (200, [(b"content-type", b"Application/JSON"), (b"x-rate", b"1")], b'{"id": 1}',
+     "content type Application/JSON is not documented"),
 ])
 def test_problem(status: int, headers: list[tuple[bytes, bytes]], body: bytes, expected: str | None) -> None:
     plan = compile_plan("op", OPERATION, None)
@@ -124,3 +131,34 @@ def test_guarded_lets_a_conforming_answer_out_whole(chunks: list[bytes]) -> None
         assert sent == [start, {"type": "http.response.body", "body": b'{"id": 1}'}]
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("status, headers, body", [
+    (200, JSON, b'{"id": 1}'), (200, JSON, b'{"id": "1"}'), (200, JSON[:1], b'{"id": 1}'), (204, [], b""),
+    (500, JSON, b"{}"), (200, JSON, b"{"),
+])
+def test_a_whole_answer_goes_out_as_its_two_messages_would(status: int, headers: list[tuple[bytes, bytes]],
+                                                           body: bytes) -> None:
+    """`whole` (the endpoint's answers) sends exactly what the channel sends for the same two messages: the answer,
+    or the same 500."""
+    import asyncio
+
+    from apitwin.server.guard import guarded
+
+    async def run(use_whole: bool) -> list[dict]:
+        sent: list[dict] = []
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        channel = guarded(send, {"method": "GET", "path": "/x", "type": "http"}, compile_plan("op", OPERATION, None),
+                          None)
+        if use_whole:
+            await channel.whole(status, list(headers), body)
+        else:
+            await channel({"type": "http.response.start", "status": status, "headers": list(headers)})
+            await channel({"type": "http.response.body", "body": body})
+        return sent
+
+    through_channel, through_whole = asyncio.run(run(False)), asyncio.run(run(True))
+    assert through_whole == through_channel and through_channel

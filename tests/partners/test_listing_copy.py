@@ -56,3 +56,39 @@ def test_pages_are_windows_of_the_whole_list(client: Any, auth: dict[str, str]) 
     second = client.get("/api/v1/customers/?page=2&page_size=2", headers=auth).json()
     assert first["count"] == second["count"] == len(whole)
     assert first["results"] + second["results"] == whole[:4]
+
+
+def _reference_public_copy(row: dict[str, Any]) -> dict[str, Any]:
+    """public_copy as it was written before per-layout copiers: the loop over the keys."""
+    from apitwin.store import IMMUTABLE_TYPES, clone
+    out = {"id": row["id"]} if "id" in row else {}
+    for key, value in row.items():
+        if not key.startswith("_"):
+            out[key] = value if type(value) in IMMUTABLE_TYPES else clone(value)
+    return out
+
+
+def test_each_key_layout_copies_as_the_loop_does() -> None:
+    rows = [
+        {"a": 1, "id": 3, "_partner": "p", "tags": ["x", {"y": [1]}], "none": None, "f": 1.5, "b": True},
+        {"id": 4, "a": "é", "_x": [1], "_": 2, "": "empty key", "nested": {"k": [1, 2]}},
+        {"a": [], "b": {}},                                   # no id
+        {"_only": 1},                                         # nothing public
+        {"quote'\"\\\n": 1, "id": 1},                          # keys needing escapes in a literal
+        {"a": 1, "id": 3, "_partner": "p", "tags": "now a string", "none": [1], "f": {"x": 1}, "b": False},
+    ]
+    for row in rows:
+        for _ in range(2):                                    # built, then from the remembered layout
+            copied, expected = public_copy(row), _reference_public_copy(row)
+            assert copied == expected and list(copied) == list(expected)
+            for key, value in copied.items():
+                if isinstance(value, (list, dict)):
+                    assert value is not row[key]
+                    assert value == row[key]
+
+
+def test_a_row_with_a_key_that_is_not_text_fails_as_the_loop_does() -> None:
+    import pytest
+    for copy in (public_copy, _reference_public_copy):
+        with pytest.raises(AttributeError):
+            copy({"id": 1, 2: "two"})
