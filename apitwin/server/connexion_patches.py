@@ -65,7 +65,9 @@ from jsonschema import Draft4Validator
 from jsonschema.validators import extend as extend_validator
 
 from apitwin.cookies import cookie_value
+from apitwin.param_reader import ParamReader
 from apitwin.plaindata import deep_copy
+from apitwin.server.state import state_of
 
 # (module, attribute) pairs replaced by `apply`
 PATCHED = ((parameter_decorators, "inspect_function_arguments"), (security, "inspect_function_arguments"))
@@ -200,6 +202,8 @@ class ValidationPlan:
             operation.parameters, uri_parser=self.uri_parser, strict_validation=op.strict_validation,
             security_query_params=op.security_query_params)
         self.required = operation.request_body.get("required", False)
+        # the operation's plain parameters read from the scope (None: every request goes the validator's way)
+        self.reader = ParamReader.compile(self.parameter_validator)
         self._accepted: dict[str, bool] = {}
         self._bodies: dict[str, tuple[Any, Any, bool]] = {}
 
@@ -226,7 +230,12 @@ class ValidationPlan:
 async def validate_request(plan: ValidationPlan, scope: Any, receive: Any) -> tuple[Any, Any]:
     """Connexion's `RequestValidationOperation.__call__` up to calling its next app, from the plan: parameters, the
     media type, the body (wrapping `receive` to replay it). Returns (receive, scope) as its body validators do."""
-    plan.parameter_validator.validate(scope)
+    reader = plan.reader
+    path = None if reader is None else reader.read(scope)
+    if path is None:               # not plain, or not certainly valid: the validator's full reading and wording
+        plan.parameter_validator.validate(scope)
+    elif reader.has_path:          # type: ignore[union-attr]
+        state_of(scope).path_params = path
     mime_type, encoding = plan.op.extract_content_type(scope["headers"])
     plan.accepted(mime_type)
     schema, body_validator, nullable = plan.body(mime_type)
