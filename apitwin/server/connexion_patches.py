@@ -206,6 +206,22 @@ class ValidationPlan:
         self.reader = ParamReader.compile(self.parameter_validator)
         self._accepted: dict[str, bool] = {}
         self._bodies: dict[str, tuple[Any, Any, bool]] = {}
+        self._content_types: dict[bytes | None, tuple[str, str]] = {}
+
+    def content_type(self, headers: Any) -> tuple[str, str]:
+        """`op.extract_content_type(headers)` (mime type, encoding), remembered per Content-Type value sent: it
+        depends only on the first Content-Type header's value (None: no such header)."""
+        raw = None
+        for key, value in headers:
+            if key == b"content-type" or key.lower() == b"content-type":   # as extract_content_type's str.lower()
+                raw = value
+                break
+        found = self._content_types.get(raw)
+        if found is None:
+            found = self.op.extract_content_type(headers)
+            if len(self._content_types) < _MEDIA_TYPES_KEPT:
+                self._content_types[raw] = found
+        return found
 
     def accepted(self, mime_type: str) -> None:
         """Connexion's `validate_mime_type` (raises its UnsupportedMediaTypeProblem), remembered when it passes."""
@@ -236,7 +252,7 @@ async def validate_request(plan: ValidationPlan, scope: Any, receive: Any) -> tu
         plan.parameter_validator.validate(scope)
     elif reader.has_path:          # type: ignore[union-attr]
         state_of(scope).path_params = path
-    mime_type, encoding = plan.op.extract_content_type(scope["headers"])
+    mime_type, encoding = plan.content_type(scope["headers"])
     plan.accepted(mime_type)
     schema, body_validator, nullable = plan.body(mime_type)
     if schema:
