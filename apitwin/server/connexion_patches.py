@@ -206,21 +206,24 @@ class ValidationPlan:
         self.reader = ParamReader.compile(self.parameter_validator)
         self._accepted: dict[str, bool] = {}
         self._bodies: dict[str, tuple[Any, Any, bool]] = {}
-        self._content_types: dict[bytes | None, tuple[str, str]] = {}
+        self._media: dict[bytes | None, tuple[str, str, Any, Any, bool]] = {}
 
-    def content_type(self, headers: Any) -> tuple[str, str]:
-        """`op.extract_content_type(headers)` (mime type, encoding), remembered per Content-Type value sent: it
-        depends only on the first Content-Type header's value (None: no such header)."""
+    def media(self, headers: Any) -> tuple[str, str, Any, Any, bool]:
+        """(mime type, encoding, schema, body validator class or None, nullable) of the request's Content-Type:
+        `op.extract_content_type`, then `accepted` (its 415 raised every time) and `body`, remembered per value of the
+        first Content-Type header (None: none sent), on which alone they depend."""
         raw = None
         for key, value in headers:
             if key == b"content-type" or key.lower() == b"content-type":   # as extract_content_type's str.lower()
                 raw = value
                 break
-        found = self._content_types.get(raw)
+        found = self._media.get(raw)
         if found is None:
-            found = self.op.extract_content_type(headers)
-            if len(self._content_types) < _MEDIA_TYPES_KEPT:
-                self._content_types[raw] = found
+            mime_type, encoding = self.op.extract_content_type(headers)
+            self.accepted(mime_type)
+            found = (mime_type, encoding, *self.body(mime_type))
+            if len(self._media) < _MEDIA_TYPES_KEPT:
+                self._media[raw] = found
         return found
 
     def accepted(self, mime_type: str) -> None:
@@ -252,9 +255,7 @@ async def validate_request(plan: ValidationPlan, scope: Any, receive: Any) -> tu
         plan.parameter_validator.validate(scope)
     elif reader.has_path:          # type: ignore[union-attr]
         state_of(scope).path_params = path
-    mime_type, encoding = plan.content_type(scope["headers"])
-    plan.accepted(mime_type)
-    schema, body_validator, nullable = plan.body(mime_type)
+    mime_type, encoding, schema, body_validator, nullable = plan.media(scope["headers"])
     if schema:
         if body_validator is None:
             validation_log.info(f"Skipping validation. No validator registered for content type: {mime_type}.")

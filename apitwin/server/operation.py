@@ -44,11 +44,16 @@ from apitwin.specs import UNKNOWN_QUERY
 log = logging.getLogger("apitwin")
 
 
-def _has_body(scope: dict) -> bool:
-    for name, value in scope.get("headers", []):
+def _body_without_type(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A body is announced (a Content-Length other than 0, or Transfer-Encoding) and no Content-Type is sent; one
+    pass over the headers."""
+    body = False
+    for name, value in headers:
+        if name == b"content-type":
+            return False
         if (name == b"content-length" and value not in (b"0", b"")) or name == b"transfer-encoding":
-            return True
-    return False
+            body = True
+    return body
 
 
 def _unused_app(scope: Any, receive: Any, send: Any) -> Any:   # pragma: no cover - never called
@@ -149,7 +154,7 @@ class OperationLayer(SpecMiddleware):
         plan = state.plan = rt.extras["plans"].get(operation_id) if rt is not None else None
         if plan is None:
             return
-        if plan.accepted and _has_body(scope) and not any(name == b"content-type" for name, _ in scope["headers"]):
+        if plan.accepted and _body_without_type(scope.get("headers", [])):
             raise ApiError(415, [f"Missing Content-Type header; this operation accepts {', '.join(plan.accepted)}."])
         query = scope.get("query_string", b"")
         if query and plan.query_pattern is not None:
