@@ -246,9 +246,11 @@ class ValidationPlan:
         return found
 
 
-async def validate_request(plan: ValidationPlan, scope: Any, receive: Any) -> tuple[Any, Any]:
-    """Connexion's `RequestValidationOperation.__call__` up to calling its next app, from the plan: parameters, the
-    media type, the body (wrapping `receive` to replay it). Returns (receive, scope) as its body validators do."""
+def check_request(plan: ValidationPlan, scope: Any) -> Any:
+    """Connexion's `RequestValidationOperation.__call__` up to the body, from the plan: parameters (the operation's
+    compiled reader where it is sure, apitwin.param_reader, else the validator), the media type; the body validator
+    to run (`await validator.wrap_receive(receive, scope=scope)`), None when the request has no body to validate —
+    no coroutine for the common body-less request."""
     reader = plan.reader
     path = None if reader is None else reader.read(scope)
     if path is None:               # not plain, or not certainly valid: the validator's full reading and wording
@@ -256,14 +258,21 @@ async def validate_request(plan: ValidationPlan, scope: Any, receive: Any) -> tu
     elif reader.has_path:          # type: ignore[union-attr]
         state_of(scope).path_params = path
     mime_type, encoding, schema, body_validator, nullable = plan.media(scope["headers"])
-    if schema:
-        if body_validator is None:
-            validation_log.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
-        else:
-            validator = body_validator(schema=schema, required=plan.required, nullable=nullable, encoding=encoding,
-                                       strict_validation=plan.strict_validation, uri_parser=plan.uri_parser)
-            receive, scope = await validator.wrap_receive(receive, scope=scope)
-    return receive, scope
+    if not schema:
+        return None
+    if body_validator is None:
+        validation_log.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
+        return None
+    return body_validator(schema=schema, required=plan.required, nullable=nullable, encoding=encoding,
+                          strict_validation=plan.strict_validation, uri_parser=plan.uri_parser)
+
+
+async def validate_request(plan: ValidationPlan, scope: Any, receive: Any) -> tuple[Any, Any]:
+    """`check_request`, then the body validator's replay: (receive, scope) as Connexion's body validators return."""
+    validator = check_request(plan, scope)
+    if validator is None:
+        return receive, scope
+    return await validator.wrap_receive(receive, scope=scope)  # type: ignore[no-any-return]
 
 
 # --- request context (s4-fuse): what Connexion's ContextMiddleware set, set by OperationLayer -----------------------

@@ -143,7 +143,9 @@ class OperationLayer(SpecMiddleware):
         state: RequestState = scope[SCOPE_KEY]
         self.prepare(scope, state, operation_id)
         if checks is not None:
-            receive, scope = await connexion_patches.validate_request(checks.validation_plan, scope, receive)
+            body = connexion_patches.check_request(checks.validation_plan, scope)
+            if body is not None:
+                receive, scope = await body.wrap_receive(receive, scope=scope)
             connexion_patches.set_request_context(scope, receive, checks.operation)
         await self.app(scope, receive, send)
 
