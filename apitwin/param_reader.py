@@ -116,6 +116,15 @@ def _plain(param: dict[str, Any]) -> Plain | None:
     return None if check is None else Plain(param, check)
 
 
+def _once(params: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parameters without repeats of a definition already listed (equal ones: see `ParamReader.compile`)."""
+    kept: list[dict[str, Any]] = []
+    for param in params:
+        if param not in kept:
+            kept.append(param)
+    return kept
+
+
 class ParamReader:
     """One operation's plain parameters, read and checked from the scope (`read`)."""
 
@@ -138,15 +147,18 @@ class ParamReader:
         params = validator.parameters
         if set(params) - {"query", "path", "header"}:
             return None
+        # the parser keeps one definition per name across the query and the path (the last); a definition listed
+        # more than once alike (Connexion repeats path-level parameters) is read and checked once
+        defined: dict[str, dict[str, Any]] = {}
+        for param in [*params.get("query", []), *params.get("path", [])]:
+            if defined.setdefault(param.get("name"), param) != param:
+                return None
         plain: dict[str, list[Plain]] = {}
         for where in ("query", "path", "header"):
-            found = [_plain(param) for param in params.get(where, [])]
+            found = [_plain(param) for param in _once(params.get(where, []))]
             if None in found:
                 return None
             plain[where] = found  # type: ignore[assignment]
-        names = [p.name for p in plain["query"] + plain["path"]]
-        if len(set(names)) != len(names):
-            return None           # the parser keeps one definition per name across the query and the path
         return cls(plain["query"], {p.name: p for p in plain["path"]}, plain["header"], validator.strict_validation,
                    frozenset(p.name for p in plain["query"]) | frozenset(validator.security_query_params))
 

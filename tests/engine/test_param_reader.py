@@ -291,6 +291,19 @@ def test_a_name_in_both_the_query_and_the_path_keeps_the_validator() -> None:
     assert ParamReader.compile(_validator_for(params)) is None
 
 
+def test_a_definition_listed_twice_alike_is_read_once() -> None:
+    """Connexion repeats path-level parameters in an operation's list; equal repeats are one parameter to the
+    reader (the validator checks each, with the same answer), differing ones keep the validator."""
+    path = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    validator = _validator_for([path, dict(path), _query({"type": "string"}), _query({"type": "string"})])
+    reader = ParamReader.compile(validator)
+    assert reader is not None and len(reader.path) == 1 and len(reader.query) == 1
+    assert reader.read(_scope(b"p=a", {"id": "3"})) == {"id": 3}
+    assert _validator_reading(_Plan(validator), _scope(b"p=a", {"id": "3"})) == (None, {"id": 3})
+    assert reader.read(_scope(b"", {"id": "0"})) is None
+    assert ParamReader.compile(_validator_for([path, {**path, "schema": {"type": "string"}}])) is None
+
+
 def _scope(query: bytes = b"", path: dict[str, Any] | None = None,
            headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, Any]:
     return {"type": "http", "query_string": query, "path_params": path or {}, "headers": headers or []}
