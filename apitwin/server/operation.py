@@ -15,7 +15,9 @@ its parsers and validators) on every request. In this order, as those middleware
    `q[0].field=…` cannot be declared one by one, strict validation would refuse them);
 3. request validation: Connexion's URI parser, parameter validator, media type check and body validator with
    apitwin.validation's validators (every problem per field into `state.problems`), kept per operation
-   (`connexion_patches.ValidationPlan`);
+   (`connexion_patches.ValidationPlan`); an operation whose parameters are all plain has them read from the scope
+   and checked by its compiled reader (apitwin.param_reader), the validator running only where the reader is not
+   sure; the media type's outcome is remembered per Content-Type value, and only a body to validate is awaited;
 4. Connexion's request context (`connexion.request`, `connexion.context`, which handlers read) set for the handler.
 
 Connexion's response validation is off (the response guard, apitwin.server.guard, checks against the 3.1 document),
