@@ -19,7 +19,7 @@ fixture documents and compares the parsed values and the errors.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qsl
 
 from connexion.utils import boolean, is_null, is_nullable
@@ -137,6 +137,7 @@ class ParamReader:
         self.allowed_query = allowed_query        # declared query names and the security schemes' query keys
         self.has_path = bool(path)
         self.required_query = any(p.required and not p.null_ok for p in query)
+        self.repeatable = frozenset(p.name for p in query if p.array and p.explode)
 
     @classmethod
     def compile(cls, validator: Any) -> ParamReader | None:
@@ -162,10 +163,11 @@ class ParamReader:
         return cls(plain["query"], {p.name: p for p in plain["path"]}, plain["header"], validator.strict_validation,
                    frozenset(p.name for p in plain["query"]) | frozenset(validator.security_query_params))
 
-    def read(self, scope: dict[str, Any]) -> dict[str, Any] | None:
-        """The path parameters as the parser gives them when every parameter is certainly valid; None otherwise
-        (nothing is changed either way)."""
+    def read(self, scope: dict[str, Any]) -> Reading | None:
+        """The path and query parameters as the parser gives them when every parameter is certainly valid; None
+        otherwise (nothing is changed either way)."""
         query = scope.get("query_string")
+        resolved: dict[str, Any] | None = {}
         if query:
             if self.query or self.strict:
                 sent: dict[str, list[str]] = {}
@@ -177,10 +179,17 @@ class ParamReader:
                         found.append(value)
                 if self.strict and not self.allowed_query.issuperset(sent):
                     return None
+                values: dict[str, Any] = {}
                 for param in self.query:
-                    values = sent.get(param.name)
-                    if not param.valid(None if values is None else param.query_value(values)):
+                    got = sent.get(param.name)
+                    value = None if got is None else param.query_value(got)
+                    if not param.valid(value):
                         return None
+                    if got is not None:
+                        values[param.name] = value
+                resolved = _in_parser_order(sent, values, self.repeatable)
+            else:
+                resolved = None       # not read: whoever needs it parses it
         elif self.required_query:
             return None
         path: dict[str, Any] = {}
@@ -199,4 +208,29 @@ class ParamReader:
                 value = next((v.decode("latin-1") for k, v in raw if k == param.raw_name), None)
                 if not param.valid(value):
                     return None
-        return path
+        return Reading(path, resolved)
+
+
+class Reading(NamedTuple):
+    """What an accepted request's parameters are, as `ConnexionRequest.path_params` and `.query_params` over the
+    operation's parser give them (`query` None: the query string was not read)."""
+    path: dict[str, Any]
+    query: dict[str, Any] | None
+
+
+def _in_parser_order(sent: dict[str, list[str]], values: dict[str, Any], repeatable: frozenset[str]) -> dict[str, Any]:
+    """`StyledURIParser.resolve_query`'s mapping: every key in the order first sent (an undeclared one with its
+    values as sent), except that exploded arrays sent as repeated keys come last (the parser sets them aside and
+    adds them back)."""
+    resolved: dict[str, Any] = {}
+    later: dict[str, Any] = {}
+    for key, got in sent.items():
+        if key not in values:
+            resolved[key] = got
+        elif key in repeatable and len(got) > 1:
+            later[key] = values[key]
+        else:
+            resolved[key] = values[key]
+    if later:
+        resolved.update(later)
+    return resolved

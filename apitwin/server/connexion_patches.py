@@ -252,11 +252,14 @@ def check_request(plan: ValidationPlan, scope: Any) -> Any:
     to run (`await validator.wrap_receive(receive, scope=scope)`), None when the request has no body to validate —
     no coroutine for the common body-less request."""
     reader = plan.reader
-    path = None if reader is None else reader.read(scope)
-    if path is None:               # not plain, or not certainly valid: the validator's full reading and wording
+    reading = None if reader is None else reader.read(scope)
+    if reading is None:            # not plain, or not certainly valid: the validator's full reading and wording
         plan.parameter_validator.validate(scope)
-    elif reader.has_path:          # type: ignore[union-attr]
-        state_of(scope).path_params = path
+    else:
+        state = state_of(scope)
+        if reader.has_path:        # type: ignore[union-attr]
+            state.path_params = reading.path
+        state.query_params = reading.query
     mime_type, encoding, schema, body_validator, nullable = plan.media(scope["headers"])
     if not schema:
         return None
