@@ -112,6 +112,8 @@ def _plain(param: dict[str, Any]) -> Plain | None:
     name = param.get("name")
     if not isinstance(name, str) or (where == "path" and "-" in name):
         return None                # Connexion looks a path parameter up by its name with `_` for `-`
+    if where == "header" and not name.isascii():
+        return None                # Starlette's header lookup encodes the name as latin-1 (raising for some)
     check = fast_check(param)
     return None if check is None else Plain(param, check)
 

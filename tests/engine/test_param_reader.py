@@ -283,6 +283,7 @@ def _query(schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
     {"name": "p-q", "in": "path", "required": True, "schema": {"type": "string"}},   # looked up as p_q
     {"name": "p", "in": "path", "required": True, "schema": {"type": "string"}, "style": "label"},
     {"name": "p", "in": "header", "schema": {"type": "array", "items": {"type": "string"}}},
+    {"name": "X-Ünïcode-€", "in": "header", "schema": {"type": "string"}},
     _query({"type": "number", "multipleOf": 0.1}),                               # not fast-checkable
 ])
 def test_parameters_that_are_not_plain_keep_the_validator(param: dict[str, Any]) -> None:
