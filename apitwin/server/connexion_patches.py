@@ -246,17 +246,17 @@ class ValidationPlan:
         return found
 
 
-def check_request(plan: ValidationPlan, scope: Any) -> Any:
+def check_request(plan: ValidationPlan, scope: Any, state: Any = None) -> Any:
     """Connexion's `RequestValidationOperation.__call__` up to the body, from the plan: parameters (the operation's
     compiled reader where it is sure, apitwin.param_reader, else the validator), the media type; the body validator
     to run (`await validator.wrap_receive(receive, scope=scope)`), None when the request has no body to validate —
-    no coroutine for the common body-less request."""
+    no coroutine for the common body-less request. `state`: the request's (else looked up in the scope)."""
     reader = plan.reader
     reading = None if reader is None else reader.read(scope)
     if reading is None:            # not plain, or not certainly valid: the validator's full reading and wording
         plan.parameter_validator.validate(scope)
     else:
-        state = state_of(scope)
+        state = state or state_of(scope)
         if reader.has_path:        # type: ignore[union-attr]
             state.path_params = reading.path
         state.query_params = reading.query

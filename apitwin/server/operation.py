@@ -73,14 +73,14 @@ class OperationChecks:
         self.verify = compile_security(operation, security_handler_factory)
         self.validation = RequestValidationOperation(_unused_app, operation=operation,
                                                      strict_validation=strict_validation, validator_map=validator_map)
-        self._plan: connexion_patches.ValidationPlan | None = None
+        self.plan: connexion_patches.ValidationPlan | None = None   # `validation_plan`, once built
 
     @property
     def validation_plan(self) -> connexion_patches.ValidationPlan:
         """Built at the operation's first request (a large document has hundreds of operations)."""
-        if self._plan is None:
-            self._plan = connexion_patches.ValidationPlan(self.validation, self.operation)
-        return self._plan
+        if self.plan is None:
+            self.plan = connexion_patches.ValidationPlan(self.validation, self.operation)
+        return self.plan
 
 
 class ChecksApi(RoutedAPI[OperationChecks]):
@@ -145,7 +145,7 @@ class OperationLayer(SpecMiddleware):
         state: RequestState = scope[SCOPE_KEY]
         self.prepare(scope, state, operation_id)
         if checks is not None:
-            body = connexion_patches.check_request(checks.validation_plan, scope)
+            body = connexion_patches.check_request(checks.plan or checks.validation_plan, scope, state)
             if body is not None:
                 receive, scope = await body.wrap_receive(receive, scope=scope)
             connexion_patches.set_request_context(scope, receive, checks.operation)
