@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import jsonschema_rs
+import orjson
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import ProblemException, TypeValidationError
 from connexion.lifecycle import ConnexionRequest
@@ -275,6 +276,30 @@ def integral_floats_to_int(value: Any, changed: list[bool] | None = None) -> Any
 
 
 _UNCHANGED = frozenset((str, int, bool, type(None)))
+# bytes: every digit made "0", ".", "e" and "E" made ".", "[" and "{" made "[", everything else a blank
+_NUMBER_MARKS = bytes.maketrans(bytes(range(256)), bytes(
+    48 if 48 <= b <= 57 else 46 if b in b".eE" else 91 if b in b"[{" else 32 for b in range(256)))
+_LONG_RUN = b"0" * 19   # jsonio.long_number's run of digits
+_SHALLOW = 64    # fewer "[" and "{" than this: walking the body cannot come near Python's recursion limit
+
+
+def json_of(raw: bytes, text: str, is_utf8: bool) -> tuple[Any, bool]:
+    """(`jsonio.loads(text)`, whether `integral_floats_to_int` would leave it as it is), where `text` is `raw`
+    decoded. From the bytes when they are its strict UTF-8 (what orjson reads from a text is that text's UTF-8, and
+    one scan of the bytes stands for jsonio's long-number regex on the text), else — or when orjson refuses them, so
+    json words the error as before — from the text. A JSON float is written with a digit right before its `.` or
+    exponent (`3.0`, `1e5`): bytes without one hold no float (NaN and Infinity, read by json alone, are never
+    integral), and with few brackets the walk could not have hit the recursion limit."""
+    if is_utf8:
+        marks = raw.translate(_NUMBER_MARKS)
+        if _LONG_RUN not in marks:       # else orjson may read a long integer as a float: jsonio reads it with json
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                return body, b"0." not in marks and marks.count(b"[") < _SHALLOW
+    return jsonio.loads(text), False
 
 
 def utf8(encoding: str) -> bool:
@@ -347,8 +372,9 @@ class CollectingJSONBodyValidator(CollectBodyProblems, ReadBodyDirectly, JSONReq
         if state.runtime is not None and state.runtime.plugin.wire.json_null_is_value and text.strip() == "null":
             state.json_null = True   # a JSON null the schema judges, not a missing body
         lenient = bool(state.runtime and state.runtime.plugin.wire.lenient_json)
+        is_utf8 = utf8(self._encoding)
         try:
-            body = jsonio.loads(text)
+            body, as_is = json_of(raw, text, is_utf8)
             changed = [False]
         except RecursionError:
             raise ApiError(400, ["Request body is nested too deeply."]) from None
@@ -359,14 +385,15 @@ class CollectingJSONBodyValidator(CollectBodyProblems, ReadBodyDirectly, JSONReq
                 body = lenient_json.loads(text)
             except ValueError as lenient_exc:
                 raise ApiError(400, [f"Request body is not valid JSON: {lenient_exc}"]) from None
-            changed = [True]  # the handler gets it as strict JSON
+            changed, as_is = [True], False  # the handler gets it as strict JSON
         strict = not changed[0]
-        try:
-            body = integral_floats_to_int(body, changed)
-        except RecursionError:
-            raise ApiError(400, ["Request body is nested too deeply."]) from None
+        if not (strict and as_is):
+            try:
+                body = integral_floats_to_int(body, changed)
+            except RecursionError:
+                raise ApiError(400, ["Request body is nested too deeply."]) from None
         state.sent_json = body
-        if strict and utf8(self._encoding):   # what json.loads of the bytes (the endpoint's reading) gives
+        if strict and is_utf8:   # what json.loads of the bytes (the endpoint's reading) gives
             state.handler_json = body
         if changed[0]:   # replay the normalised body to the handler (Connexion's switch, read after _validate)
             self.MUTABLE_VALIDATION = True

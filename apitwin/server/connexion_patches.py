@@ -65,7 +65,9 @@ from jsonschema import Draft4Validator
 from jsonschema.validators import extend as extend_validator
 
 from apitwin.cookies import cookie_value
+from apitwin.param_reader import ParamReader
 from apitwin.plaindata import deep_copy
+from apitwin.server.state import state_of
 
 # (module, attribute) pairs replaced by `apply`
 PATCHED = ((parameter_decorators, "inspect_function_arguments"), (security, "inspect_function_arguments"))
@@ -200,8 +202,29 @@ class ValidationPlan:
             operation.parameters, uri_parser=self.uri_parser, strict_validation=op.strict_validation,
             security_query_params=op.security_query_params)
         self.required = operation.request_body.get("required", False)
+        # the operation's plain parameters read from the scope (None: every request goes the validator's way)
+        self.reader = ParamReader.compile(self.parameter_validator)
         self._accepted: dict[str, bool] = {}
         self._bodies: dict[str, tuple[Any, Any, bool]] = {}
+        self._media: dict[bytes | None, tuple[str, str, Any, Any, bool]] = {}
+
+    def media(self, headers: Any) -> tuple[str, str, Any, Any, bool]:
+        """(mime type, encoding, schema, body validator class or None, nullable) of the request's Content-Type:
+        `op.extract_content_type`, then `accepted` (its 415 raised every time) and `body`, remembered per value of the
+        first Content-Type header (None: none sent), on which alone they depend."""
+        raw = None
+        for key, value in headers:
+            if key == b"content-type" or key.lower() == b"content-type":   # as extract_content_type's str.lower()
+                raw = value
+                break
+        found = self._media.get(raw)
+        if found is None:
+            mime_type, encoding = self.op.extract_content_type(headers)
+            self.accepted(mime_type)
+            found = (mime_type, encoding, *self.body(mime_type))
+            if len(self._media) < _MEDIA_TYPES_KEPT:
+                self._media[raw] = found
+        return found
 
     def accepted(self, mime_type: str) -> None:
         """Connexion's `validate_mime_type` (raises its UnsupportedMediaTypeProblem), remembered when it passes."""
@@ -223,21 +246,36 @@ class ValidationPlan:
         return found
 
 
+def check_request(plan: ValidationPlan, scope: Any, state: Any = None) -> Any:
+    """Connexion's `RequestValidationOperation.__call__` up to the body, from the plan: parameters (the operation's
+    compiled reader where it is sure, apitwin.param_reader, else the validator), the media type; the body validator
+    to run (`await validator.wrap_receive(receive, scope=scope)`), None when the request has no body to validate —
+    no coroutine for the common body-less request. `state`: the request's (else looked up in the scope)."""
+    reader = plan.reader
+    reading = None if reader is None else reader.read(scope)
+    if reading is None:            # not plain, or not certainly valid: the validator's full reading and wording
+        plan.parameter_validator.validate(scope)
+    else:
+        state = state or state_of(scope)
+        if reader.has_path:        # type: ignore[union-attr]
+            state.path_params = reading.path
+        state.query_params = reading.query
+    mime_type, encoding, schema, body_validator, nullable = plan.media(scope["headers"])
+    if not schema:
+        return None
+    if body_validator is None:
+        validation_log.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
+        return None
+    return body_validator(schema=schema, required=plan.required, nullable=nullable, encoding=encoding,
+                          strict_validation=plan.strict_validation, uri_parser=plan.uri_parser)
+
+
 async def validate_request(plan: ValidationPlan, scope: Any, receive: Any) -> tuple[Any, Any]:
-    """Connexion's `RequestValidationOperation.__call__` up to calling its next app, from the plan: parameters, the
-    media type, the body (wrapping `receive` to replay it). Returns (receive, scope) as its body validators do."""
-    plan.parameter_validator.validate(scope)
-    mime_type, encoding = plan.op.extract_content_type(scope["headers"])
-    plan.accepted(mime_type)
-    schema, body_validator, nullable = plan.body(mime_type)
-    if schema:
-        if body_validator is None:
-            validation_log.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
-        else:
-            validator = body_validator(schema=schema, required=plan.required, nullable=nullable, encoding=encoding,
-                                       strict_validation=plan.strict_validation, uri_parser=plan.uri_parser)
-            receive, scope = await validator.wrap_receive(receive, scope=scope)
-    return receive, scope
+    """`check_request`, then the body validator's replay: (receive, scope) as Connexion's body validators return."""
+    validator = check_request(plan, scope)
+    if validator is None:
+        return receive, scope
+    return await validator.wrap_receive(receive, scope=scope)  # type: ignore[no-any-return]
 
 
 # --- request context (s4-fuse): what Connexion's ContextMiddleware set, set by OperationLayer -----------------------

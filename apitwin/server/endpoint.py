@@ -310,7 +310,9 @@ class OperationEndpoint:
             definition = self.path_definitions.get(name)
             kwargs[sanitize(name)] = value if definition is None else _value(value, definition)
         # no query string: no query parameters (the URI parser resolves an empty mapping to an empty one)
-        sent = request.query_params if scope.get("query_string") or not self.plain_query else {}
+        # the query as request validation's parameter reader parsed it (apitwin.param_reader), if it did
+        sent = state.query_params if state is not None and state.query_params is not None else \
+            request.query_params if scope.get("query_string") or not self.plain_query else {}
         query = deep_merge(deepcopy(self.query_defaults), sent) if self.query_defaults else dict(sent)
         for name, value in query.items():
             key = sanitize(name)

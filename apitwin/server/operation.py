@@ -15,7 +15,9 @@ its parsers and validators) on every request. In this order, as those middleware
    `q[0].field=…` cannot be declared one by one, strict validation would refuse them);
 3. request validation: Connexion's URI parser, parameter validator, media type check and body validator with
    apitwin.validation's validators (every problem per field into `state.problems`), kept per operation
-   (`connexion_patches.ValidationPlan`);
+   (`connexion_patches.ValidationPlan`); an operation whose parameters are all plain has them read from the scope
+   and checked by its compiled reader (apitwin.param_reader), the validator running only where the reader is not
+   sure; the media type's outcome is remembered per Content-Type value, and only a body to validate is awaited;
 4. Connexion's request context (`connexion.request`, `connexion.context`, which handlers read) set for the handler.
 
 Connexion's response validation is off (the response guard, apitwin.server.guard, checks against the 3.1 document),
@@ -44,11 +46,16 @@ from apitwin.specs import UNKNOWN_QUERY
 log = logging.getLogger("apitwin")
 
 
-def _has_body(scope: dict) -> bool:
-    for name, value in scope.get("headers", []):
+def _body_without_type(headers: list[tuple[bytes, bytes]]) -> bool:
+    """A body is announced (a Content-Length other than 0, or Transfer-Encoding) and no Content-Type is sent; one
+    pass over the headers."""
+    body = False
+    for name, value in headers:
+        if name == b"content-type":
+            return False
         if (name == b"content-length" and value not in (b"0", b"")) or name == b"transfer-encoding":
-            return True
-    return False
+            body = True
+    return body
 
 
 def _unused_app(scope: Any, receive: Any, send: Any) -> Any:   # pragma: no cover - never called
@@ -66,14 +73,14 @@ class OperationChecks:
         self.verify = compile_security(operation, security_handler_factory)
         self.validation = RequestValidationOperation(_unused_app, operation=operation,
                                                      strict_validation=strict_validation, validator_map=validator_map)
-        self._plan: connexion_patches.ValidationPlan | None = None
+        self.plan: connexion_patches.ValidationPlan | None = None   # `validation_plan`, once built
 
     @property
     def validation_plan(self) -> connexion_patches.ValidationPlan:
         """Built at the operation's first request (a large document has hundreds of operations)."""
-        if self._plan is None:
-            self._plan = connexion_patches.ValidationPlan(self.validation, self.operation)
-        return self._plan
+        if self.plan is None:
+            self.plan = connexion_patches.ValidationPlan(self.validation, self.operation)
+        return self.plan
 
 
 class ChecksApi(RoutedAPI[OperationChecks]):
@@ -138,7 +145,9 @@ class OperationLayer(SpecMiddleware):
         state: RequestState = scope[SCOPE_KEY]
         self.prepare(scope, state, operation_id)
         if checks is not None:
-            receive, scope = await connexion_patches.validate_request(checks.validation_plan, scope, receive)
+            body = connexion_patches.check_request(checks.plan or checks.validation_plan, scope, state)
+            if body is not None:
+                receive, scope = await body.wrap_receive(receive, scope=scope)
             connexion_patches.set_request_context(scope, receive, checks.operation)
         await self.app(scope, receive, send)
 
@@ -149,7 +158,7 @@ class OperationLayer(SpecMiddleware):
         plan = state.plan = rt.extras["plans"].get(operation_id) if rt is not None else None
         if plan is None:
             return
-        if plan.accepted and _has_body(scope) and not any(name == b"content-type" for name, _ in scope["headers"]):
+        if plan.accepted and _body_without_type(scope.get("headers", [])):
             raise ApiError(415, [f"Missing Content-Type header; this operation accepts {', '.join(plan.accepted)}."])
         query = scope.get("query_string", b"")
         if query and plan.query_pattern is not None:

@@ -63,6 +63,7 @@ class RequestState:
                                                # strict UTF-8 parse is exactly that reading (ABSENT: read it again)
     json_null: bool = False                    # the body was a JSON `null` the schema judges (Wire.json_null_is_value)
     path_params: dict[str, Any] | None = None  # the path parameters as validation parsed them (the endpoint's too)
+    query_params: dict[str, Any] | None = None  # the query as the parameter reader parsed it (None: not read)
 
 
 def state_of(scope: dict[str, Any]) -> RequestState:
