@@ -173,7 +173,8 @@ def indexed_listing(collection: str, ids: list[int], page: int | None, page_size
 
 def page_of(chunk: list[Row], total: int, page: int | None, page_size: int | None, shape: Callable[[Row], Any],
             link_params: dict[str, Any] | None) -> Any:
-    url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+    here = request.url    # each read of `request.url` builds a new request object and URL
+    url = f"{here.scheme}://{here.netloc}{here.path}"
     query = {k: v for k, v in (link_params or {}).items() if v is not None}
     return envelope([shape(r) for r in chunk], total, page, page_size, url, query)
 
