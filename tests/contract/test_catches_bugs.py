@@ -46,8 +46,13 @@ def wrap(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, make: Callable
 
 def wrong_status(mp: pytest.MonkeyPatch) -> None:
     import apitwin_apis.partners.customers as m
-    wrap(mp, m, "created",
-         lambda orig: lambda row, path, **kw: (lambda out: (out[0], 200, out[2]))(orig(row, path, **kw)))
+
+    def make(orig: Any) -> Any:
+        async def create_customer(body: dict[str, Any], token_info: dict[str, Any]) -> Any:
+            out, _, headers = await orig(body, token_info)
+            return out, 200, headers
+        return create_customer
+    wrap(mp, m, "create_customer", make)
 
 
 def missing_field(mp: pytest.MonkeyPatch) -> None:
