@@ -313,19 +313,7 @@ class OperationEndpoint:
         # the query as request validation's parameter reader parsed it (apitwin.param_reader), if it did
         sent = state.query_params if state is not None and state.query_params is not None else \
             request.query_params if scope.get("query_string") or not self.plain_query else {}
-        query = deep_merge(deepcopy(self.query_defaults), sent) if self.query_defaults else dict(sent)
-        for name, value in query.items():
-            key = sanitize(name)
-            if not has_kwargs and key not in arguments:
-                continue
-            definition = self.query_definitions.get(name)
-            if definition is None:
-                # Undeclared query parameters get this far only as expected traffic: a security scheme's query key
-                # (strict validation lets those through) or an API that ignores them (x-apitwin-unknown-query).
-                # Connexion logged an ERROR for each; here it is a debug line.
-                log.debug("query parameter %r (argument %r) not defined in the specification: not passed", name, key)
-            else:
-                kwargs[key] = _value(value, definition)
+        self._query_arguments(sent, kwargs)
         if not self.is_trace:
             if self.body_defined and (arguments or has_kwargs):
                 kwargs.update(self.body_argument(body, mimetype))

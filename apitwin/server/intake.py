@@ -71,11 +71,7 @@ class Intake:
         limit = limits.check(scope, self.limits, state.runtime, size, lengths)
         if (chunked or media_type is not None) and limits.must_buffer(lengths, chunked, media_type):
             return None
-        receive = limits.counted(receive, limit, exchange)
-        if prefers is not None or b"__" in scope.get("query_string", b""):
-            prefer.intake(scope, state, prefers or [])
-        path = scope["path"]
-        return scope, receive, self.documents.answer(scope) if path.endswith(_DOCUMENTS) else None
+        return self._admitted(scope, limits.counted(receive, limit, exchange), state, prefers)
 
     async def admit_buffered(self, scope: dict, receive: Any, state: RequestState, scanned: Scanned,
                              watched: Any = None) -> Admitted:
@@ -83,12 +79,13 @@ class Intake:
         the journal (apitwin.journal_recorder.watched), which the buffer reads from."""
         limit = limits.body_limit(self.limits, state.runtime, scope.get("path", ""))
         scope, receive = await limits.buffer(scope, watched or receive, limit, state)
-        receive = limits.counted(receive, limit)
-        prefers = scanned[1]
+        return self._admitted(scope, limits.counted(receive, limit), state, scanned[1])
+
+    def _admitted(self, scope: dict, receive: Any, state: RequestState, prefers: list[bytes] | None) -> Admitted:
+        """The last steps of both: Prefer and `__` twins read (only when sent), the served document if asked for."""
         if prefers is not None or b"__" in scope.get("query_string", b""):
             prefer.intake(scope, state, prefers or [])
-        path = scope["path"]
-        return scope, receive, self.documents.answer(scope) if path.endswith(_DOCUMENTS) else None
+        return scope, receive, self.documents.answer(scope) if scope["path"].endswith(_DOCUMENTS) else None
 
     async def admit(self, scope: dict, receive: Any, state: RequestState, admin: bool,
                     exchange: Any = None) -> Admitted:
