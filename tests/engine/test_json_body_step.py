@@ -264,3 +264,24 @@ def test_bodies_in_several_messages_and_unusual_headers_answer_alike(received: l
         assert answers[0] == answers[1], (body, pieces, headers, fail)
         assert seen[0] == seen[1], (body, pieces, headers, fail)
     assert steps_used(TestClient(apps[0])) > 0
+
+
+def test_a_body_beyond_its_content_length_and_the_limit_answers_alike(received: list[str]) -> None:
+    """`receive` refuses the body part way (413: more bytes than announced, past the limit): the step hands the
+    messages read and the refusal to the validator, which merges it with the request's problems as before."""
+    make = lambda: create_app(["partners"], settings=Settings(jwt_secret=SECRET, seed=0,  # noqa: E731
+                                                              max_body_bytes=120))
+    apps = (make(), make())
+    step_off(TestClient(apps[1]))
+    token = TestClient(apps[0]).post("/api/v1/api-token-auth/", json={"username": "demo", "password": "demo-password"})
+    auth = (b"authorization", f"JWT {token.json()['token']}".encode())
+    body = json.dumps({**CUSTOMER, "reference_id": "r" * 100}).encode()
+    answers = []
+    received.clear()
+    for app in apps:
+        _same_second()
+        answers.append(asyncio.run(_asgi(app, body, 3, [auth, (b"content-type", b"application/json"),
+                                                        (b"content-length", b"100")])))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 413, answers[0]
+    assert received == []
