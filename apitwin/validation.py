@@ -422,6 +422,95 @@ class CollectingJSONBodyValidator(CollectBodyProblems, ReadBodyDirectly, JSONReq
         return body
 
 
+class JsonBodyStep:
+    """A strict UTF-8 JSON body's validation for one operation and one sent Content-Type value, built once (in place
+    of a `CollectingJSONBodyValidator` made per request): the body is read once, parsed by `json_of` and checked by the
+    operation's compiled jsonschema-rs contract; a body that passes is recorded exactly as the validator records it
+    (`sent_json`, `handler_json`) and its messages replayed. Anything else — no or a zero or an unusual
+    Content-Length, Transfer-Encoding, a Content-Type other than the one this step is for, an empty, `null`, non-UTF-8,
+    malformed or normalisable body (integral floats, long integers, deep nesting), a refused body, no contract, a
+    failing `receive` — goes to the validator made as before, given the same messages (and the same failure), so
+    every answer and error stays the validator's own. tests/engine/test_json_body_step.py compares both ways."""
+
+    __slots__ = ("content_type", "sent_type", "encoding", "make", "_plan", "_contract")
+
+    def __init__(self, content_type: bytes, encoding: str, make: Any) -> None:
+        """`content_type`: the first Content-Type header's raw value this step is for; `make()`: the validator."""
+        self.content_type = content_type
+        self.sent_type = content_type.decode("latin-1")
+        self.encoding = encoding
+        self.make = make
+        self._plan: Any = None
+        self._contract: Any = None
+
+    async def wrap_receive(self, receive: Any, *, scope: Any) -> Any:
+        sent = length = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                if sent is None:
+                    sent = value
+            elif name == b"content-length":
+                if length is None:
+                    length = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if chunked or sent != self.content_type or length is None or not length.isdigit() or not int(length):
+            return await self.make().wrap_receive(receive, scope=scope)
+        messages: list[Any] = []
+        chunks: list[bytes] = []
+        more = True
+        try:
+            while more:
+                message = await receive()
+                messages.append(message)
+                more = message.get("more_body", False)
+                chunks.append(message.get("body", b""))
+        except Exception as exc:   # noqa: BLE001 - the validator meets the same failure after the same messages
+            return await self.make().wrap_receive(_replayed(messages, None, exc), scope=scope)
+        state = state_of(scope)
+        body = self._accepted(b"".join(chunks), state)
+        if body is None:
+            return await self.make().wrap_receive(_replayed(messages, receive, None), scope=scope)
+        state.sent_json = state.handler_json = body
+        return JSONRequestBodyValidator._insert_messages(receive, messages=messages), scope
+
+    def _accepted(self, raw: bytes, state: RequestState) -> Any:
+        """The body when it is certainly valid as sent and read as the validator reads it, else None."""
+        plan = state.plan
+        if plan is None:
+            return None
+        if plan is not self._plan:
+            self._contract = plan.json_body_for(self.sent_type)
+            self._plan = plan
+        contract = self._contract
+        if contract is None:
+            return None
+        try:
+            text = raw.decode(self.encoding)
+            if not text:
+                return None
+            body, as_is = json_of(raw, text, True)
+        except Exception:   # noqa: BLE001 - undecodable, malformed, too deep: the validator words it
+            return None
+        if not as_is or body is None or not contract.fast.is_valid(body):
+            return None
+        return body
+
+
+def _replayed(messages: list[Any], receive: Any, failure: BaseException | None) -> Any:
+    """A `receive` giving `messages` again, then `receive`'s own (or raising `failure`)."""
+    pending = iter(messages)
+
+    async def replay() -> Any:
+        for message in pending:
+            return message
+        if failure is not None:
+            raise failure
+        return await receive()
+    return replay
+
+
 def missing_body(plan: Any) -> ApiError | None:
     """A required body that is missing, in the API's own words when the operation's `requestBody` has them
     (`x-apitwin-message`, e.g. Spring's `Required request body is missing`); None: the engine's wording."""

@@ -68,6 +68,8 @@ from apitwin.cookies import cookie_value
 from apitwin.param_reader import ParamReader
 from apitwin.plaindata import deep_copy
 from apitwin.server.state import state_of
+from apitwin import validation
+from apitwin.validation import CollectingJSONBodyValidator, JsonBodyStep
 
 # (module, attribute) pairs replaced by `apply`
 PATCHED = ((parameter_decorators, "inspect_function_arguments"), (security, "inspect_function_arguments"))
@@ -181,7 +183,9 @@ def use_final_app(app: Any, final: Any) -> None:
 # (grouping the parameters), the accepted media types, the body schema and the body validator class for the sent
 # media type. `validate_request` (called by apitwin.server.operation.OperationLayer, which replaces Connexion's
 # validation middleware) does the same steps in the same order with those kept per operation (a few per operation
-# for the media types clients send); the body validator itself stays per request (it holds the request).
+# for the media types clients send); the body validator itself stays per request (it holds the request), except
+# for a strict UTF-8 JSON body, which apitwin.validation.JsonBodyStep (one per operation and Content-Type) validates
+# with the compiled contract, handing anything it does not accept to that validator as before.
 # tests/engine/test_connexion_patches.py checks the attributes read here still exist.
 VALIDATION_OPERATION_ATTRIBUTES = ("_validator_map", "strict_validation", "security_query_params",
                                    "extract_content_type", "validate_mime_type")
@@ -206,10 +210,11 @@ class ValidationPlan:
         self.reader = ParamReader.compile(self.parameter_validator)
         self._accepted: dict[str, bool] = {}
         self._bodies: dict[str, tuple[Any, Any, bool]] = {}
-        self._media: dict[bytes | None, tuple[str, str, Any, Any, bool]] = {}
+        self._media: dict[bytes | None, tuple[str, str, Any, Any, bool, Any]] = {}
 
-    def media(self, headers: Any) -> tuple[str, str, Any, Any, bool]:
-        """(mime type, encoding, schema, body validator class or None, nullable) of the request's Content-Type:
+    def media(self, headers: Any) -> tuple[str, str, Any, Any, bool, Any]:
+        """(mime type, encoding, schema, body validator class or None, nullable, `body_step`) of the request's
+        Content-Type:
         `op.extract_content_type`, then `accepted` (its 415 raised every time) and `body`, remembered per value of the
         first Content-Type header (None: none sent), on which alone they depend."""
         raw = None
@@ -221,10 +226,25 @@ class ValidationPlan:
         if found is None:
             mime_type, encoding = self.op.extract_content_type(headers)
             self.accepted(mime_type)
-            found = (mime_type, encoding, *self.body(mime_type))
+            schema, validator, nullable = self.body(mime_type)
+            found = (mime_type, encoding, schema, validator, nullable,
+                     self.body_step(raw, encoding, schema, validator, nullable))
             if len(self._media) < _MEDIA_TYPES_KEPT:
                 self._media[raw] = found
         return found
+
+    def body_step(self, raw: bytes | None, encoding: str, schema: Any, validator: Any, nullable: bool) -> Any:
+        """What validates a body sent with this first Content-Type value: None (no schema or no validator); for a
+        strict UTF-8 JSON body, apitwin.validation's `JsonBodyStep` made here once; else a maker of the validator
+        per request (it holds the request)."""
+        if not schema or validator is None:
+            return None
+        make = functools.partial(validator, schema=schema, required=self.required, nullable=nullable,
+                                 encoding=encoding, strict_validation=self.strict_validation,
+                                 uri_parser=self.uri_parser)
+        if validator is CollectingJSONBodyValidator and raw is not None and validation.utf8(encoding):
+            return JsonBodyStep(raw, encoding, make)
+        return make
 
     def accepted(self, mime_type: str) -> None:
         """Connexion's `validate_mime_type` (raises its UnsupportedMediaTypeProblem), remembered when it passes."""
@@ -260,14 +280,13 @@ def check_request(plan: ValidationPlan, scope: Any, state: Any = None) -> Any:
         if reader.has_path:        # type: ignore[union-attr]
             state.path_params = reading.path
         state.query_params = reading.query
-    mime_type, encoding, schema, body_validator, nullable = plan.media(scope["headers"])
+    mime_type, _, schema, body_validator, _, step = plan.media(scope["headers"])
     if not schema:
         return None
     if body_validator is None:
         validation_log.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
         return None
-    return body_validator(schema=schema, required=plan.required, nullable=nullable, encoding=encoding,
-                          strict_validation=plan.strict_validation, uri_parser=plan.uri_parser)
+    return step if type(step) is JsonBodyStep else step()
 
 
 async def validate_request(plan: ValidationPlan, scope: Any, receive: Any) -> tuple[Any, Any]:
