@@ -5,7 +5,8 @@ compiled at start in the operation's plan), required headers.
 The bytes that go out are what is checked, never the handler's objects. Work that would only repeat is skipped: a body
 byte-for-byte equal to one the same compiled validator passed a moment ago is not parsed and validated again (a
 bounded verdict cache, `Verdicts`: a conforming verdict depends only on the validator and the bytes; polled lists and
-re-read items repeat exactly); a status without content, an empty body allowed empty, or a media type without a schema
+re-read items repeat exactly; answers to writes, which never repeat, bypass it so they cannot push the reads'
+verdicts out); a status without content, an empty body allowed empty, or a media type without a schema
 is never parsed.
 
 A violation is the mock's bug, never the client's: it is logged at ERROR ("response breaks the contract") and
@@ -66,10 +67,12 @@ class Verdicts:
 VERDICTS = Verdicts()
 
 
-def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> str | None:
+def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes,
+            remember: bool = True) -> str | None:
     """What is wrong with this answer (None: it conforms). What depends only on (operation, status, media type) —
     the documented response, its media types, required headers, the compiled validator — is the plan's, worked
-    out once (`OperationPlan.response_check`); per answer: the Content-Type, one parse, one validation."""
+    out once (`OperationPlan.response_check`); per answer: the Content-Type, one parse, one validation.
+    `remember=False` (an answer to a write, see `remembered`): the verdict cache is neither asked nor filled."""
     check = plan.response_check(status)
     if check is None:
         return f"status {status} is not documented"
@@ -85,7 +88,7 @@ def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, byt
     validator = plan.response_validator(check.key, media_type)
     if validator is None:
         return None
-    if not VERDICTS.passed(validator, body):
+    if not remember or not VERDICTS.passed(validator, body):
         try:
             instance = jsonio.loads(body)
         except ValueError:
@@ -95,7 +98,8 @@ def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, byt
             if error is not None:
                 path = "/".join(map(str, error.instance_path)) or "(root)"
                 return f"at {path}: {error.message}"
-        VERDICTS.add(validator, body)
+        if remember:
+            VERDICTS.add(validator, body)
     if check.required_headers:
         present = {name.lower().decode("latin-1") for name, _ in raw_headers}
         for name in check.required_headers:
@@ -116,12 +120,23 @@ def _media_type(value: bytes) -> str:
     return found
 
 
+REMEMBERED_METHODS = frozenset({"GET", "HEAD"})
+
+
+def remembered(method: str) -> bool:
+    """Whether answers to this method go through the verdict cache: reads repeat byte for byte (polled lists,
+    re-read items), answers to writes carry a new id or timestamp and never do — caching them would only cost a
+    lookup and an insert per write and push the reads' verdicts out of the bounded cache."""
+    return method in REMEMBERED_METHODS
+
+
 def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Any:
     """A send channel that holds the answer until it is complete, checks it and lets it out — or a 500. Its
     `whole(status, raw headers, body)` takes an answer made whole at once (the endpoint's, apitwin.server.endpoint)
     the same way, without holding the first message."""
     start: dict[str, Any] = {}
     chunks: list[bytes] = []
+    remember = remembered(scope["method"])
 
     async def capture(message: dict[str, Any]) -> None:
         nonlocal start
@@ -140,7 +155,7 @@ def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Any:
                 body = message.get("body", b"")
                 if message.keys() != _PLAIN_BODY:     # only what the whole body carries goes on
                     message = {"type": "http.response.body", "body": body}
-            found = problem(plan, start.get("status", 500), start.get("headers") or [], body)
+            found = problem(plan, start.get("status", 500), start.get("headers") or [], body, remember)
             if found is None:
                 await send(start)
                 await send(message)
@@ -150,7 +165,7 @@ def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Any:
             await send(message)
 
     async def whole(status: Any, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-        found = problem(plan, status, headers, body)
+        found = problem(plan, status, headers, body, remember)
         if found is None:
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
