@@ -130,20 +130,30 @@ def remembered(method: str) -> bool:
     return method in REMEMBERED_METHODS
 
 
-def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Any:
-    """A send channel that holds the answer until it is complete, checks it and lets it out — or a 500. Its
-    `whole(status, raw headers, body)` takes an answer made whole at once (the endpoint's, apitwin.server.endpoint)
-    the same way, without holding the first message."""
-    start: dict[str, Any] = {}
-    chunks: list[bytes] = []
-    remember = remembered(scope["method"])
+class Guarded:
+    """A send channel that holds the answer until it is complete, checks it and lets it out — or a 500. Called
+    with ASGI messages; its `whole(status, raw headers, body)` takes an answer made whole at once (the endpoint's,
+    apitwin.server.endpoint) the same way, without holding the first message. One slotted object per request
+    rather than three closures and a function attribute (about three times cheaper to make; every guarded request
+    makes one)."""
 
-    async def capture(message: dict[str, Any]) -> None:
-        nonlocal start
+    __slots__ = ("send", "scope", "plan", "rt", "remember", "start", "chunks")
+
+    def __init__(self, send: Any, scope: dict, plan: OperationPlan, rt: Any) -> None:
+        self.send = send
+        self.scope = scope
+        self.plan = plan
+        self.rt = rt
+        self.remember = remembered(scope["method"])
+        self.start: dict[str, Any] = {}
+        self.chunks: list[bytes] = []
+
+    async def __call__(self, message: dict[str, Any]) -> None:
         kind = message["type"]
         if kind == "http.response.start":
-            start = message
+            self.start = message
         elif kind == "http.response.body":
+            chunks = self.chunks
             if message.get("more_body"):
                 chunks.append(message.get("body", b""))
                 return
@@ -155,29 +165,33 @@ def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Any:
                 body = message.get("body", b"")
                 if message.keys() != _PLAIN_BODY:     # only what the whole body carries goes on
                     message = {"type": "http.response.body", "body": body}
-            found = problem(plan, start.get("status", 500), start.get("headers") or [], body, remember)
+            start = self.start
+            found = problem(self.plan, start.get("status", 500), start.get("headers") or [], body, self.remember)
             if found is None:
-                await send(start)
-                await send(message)
+                await self.send(start)
+                await self.send(message)
                 return
-            await refuse(start.get("status"), found)
+            await self.refuse(start.get("status"), found)
         else:
-            await send(message)
+            await self.send(message)
 
-    async def whole(status: Any, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-        found = problem(plan, status, headers, body, remember)
+    async def whole(self, status: Any, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        found = problem(self.plan, status, headers, body, self.remember)
         if found is None:
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await self.send({"type": "http.response.start", "status": status, "headers": headers})
+            await self.send({"type": "http.response.body", "body": body})
             return
-        await refuse(status, found)
+        await self.refuse(status, found)
 
-    async def refuse(status: Any, found: str) -> None:
+    async def refuse(self, status: Any, found: str) -> None:
+        scope = self.scope
         log.error("response breaks the contract: %s %s -> %s: %s", scope["method"], scope["path"], status, found)
-        await render(ApiError(500, [NONCONFORMING]), rt).response()(scope, _no_receive, send)
+        await render(ApiError(500, [NONCONFORMING]), self.rt).response()(scope, _no_receive, self.send)
 
-    capture.whole = whole  # type: ignore[attr-defined]
-    return capture
+
+def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Guarded:
+    """`send` behind the response guard (`Guarded`)."""
+    return Guarded(send, scope, plan, rt)
 
 
 _PLAIN_BODY = frozenset({"type", "body"})

@@ -77,3 +77,35 @@ def test_a_nonconforming_write_is_still_a_500(monkeypatch: pytest.MonkeyPatch) -
 
     sent = asyncio.run(run())
     assert sent[0]["status"] == 500 and len(guard.VERDICTS) == 0
+
+
+def test_each_guarded_channel_holds_its_own_answer() -> None:
+    """`Guarded` (one object per request): two channels interleaved keep their own start and chunks; a message
+    that is neither start nor body goes straight through."""
+    plan = compile_plan("op", OPERATION, None)
+
+    async def run() -> tuple[list[dict], list[dict]]:
+        first_sent: list[dict] = []
+        second_sent: list[dict] = []
+
+        async def first_send(message: dict) -> None:
+            first_sent.append(message)
+
+        async def second_send(message: dict) -> None:
+            second_sent.append(message)
+
+        first = guarded(first_send, {"method": "GET", "path": "/a", "type": "http"}, plan, None)
+        second = guarded(second_send, {"method": "GET", "path": "/b", "type": "http"}, plan, None)
+        await first({"type": "http.response.start", "status": 200, "headers": list(JSON)})
+        await second({"type": "http.response.start", "status": 200, "headers": list(JSON)})
+        await first({"type": "http.response.body", "body": b'{"id"', "more_body": True})
+        await second({"type": "http.response.body", "body": b'{"id": 2', "more_body": True})
+        await first({"type": "http.response.trailers", "headers": []})
+        await first({"type": "http.response.body", "body": b": 1}"})
+        await second({"type": "http.response.body", "body": b"}"})
+        return first_sent, second_sent
+
+    first_sent, second_sent = asyncio.run(run())
+    assert first_sent[0] == {"type": "http.response.trailers", "headers": []}
+    assert first_sent[2] == {"type": "http.response.body", "body": b'{"id": 1}'}
+    assert second_sent[1] == {"type": "http.response.body", "body": b'{"id": 2}'}
