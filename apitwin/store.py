@@ -23,8 +23,7 @@ import itertools
 import logging
 import threading
 from collections import Counter
-from contextlib import contextmanager
-from typing import Any, Callable, Hashable, Iterable, Iterator, NamedTuple, Protocol, TypeVar
+from typing import Any, Callable, Hashable, Iterable, NamedTuple, Protocol, TypeVar
 
 from apitwin.storage import Backend, Journal
 
@@ -424,6 +423,42 @@ class Collection:
             self._changed(None, None)
 
 
+class Transaction:
+    """`Store.transaction()`: a plain context manager rather than a generator one (every write request enters one;
+    a `@contextmanager` costs about a microsecond more). The lock is taken first and the backend's journal read
+    under it, as before; with a backend, its transaction is entered inside the lock and left before the lock is
+    released, an exception passing through both."""
+
+    __slots__ = ("store", "inner")
+
+    def __init__(self, store: "Store") -> None:
+        self.store = store
+        self.inner: Any = None
+
+    def __enter__(self) -> "Store":
+        store = self.store
+        store._lock.acquire()
+        journal = store._journal
+        if journal is not None:
+            try:
+                inner = journal.transaction()
+                inner.__enter__()
+            except BaseException:
+                store._lock.release()
+                raise
+            self.inner = inner
+        return store
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        inner, self.inner = self.inner, None
+        try:
+            if inner is not None:
+                return bool(inner.__exit__(exc_type, exc, tb))
+            return False
+        finally:
+            self.store._lock.release()
+
+
 class Store:
     """Named collections plus the seed snapshot they return to on reset."""
 
@@ -493,18 +528,12 @@ class Store:
             if self._journal is not None:
                 self._journal.backend.drop(name)
 
-    @contextmanager
-    def transaction(self) -> Iterator["Store"]:
+    def transaction(self) -> "Transaction":
         """Hold the store lock across several changes so no request sees half of them; with a backend, they are
         committed together when the outermost transaction ends (also when it ends with an exception: the memory
-        keeps what was written, and the backend always holds what the memory holds)."""
-        with self._lock:
-            journal = self._journal
-            if journal is None:
-                yield self
-                return
-            with journal.transaction():
-                yield self
+        keeps what was written, and the backend always holds what the memory holds). `with store.transaction()
+        as db:` binds the store."""
+        return Transaction(self)
 
     def export(self) -> dict[str, Any]:
         with self._lock:

@@ -138,8 +138,12 @@ async def main() -> None:
     details = {"the handler (and the store)": getattr(handler, "__code__", None)}
     try:
         from apitwin.server import guard
-        channel = guard.guarded(None, {}, None, None)
-        details["the response guard and the outer send wrappers"] = channel.__code__
+        if hasattr(guard, "Guarded"):   # one object per request: its methods' code
+            channel: Any = guard.Guarded
+            details["the response guard and the outer send wrappers"] = guard.Guarded.__call__.__code__
+        else:                           # an older guard: closures made per call
+            channel = guard.guarded(None, {"method": "GET"}, None, None)
+            details["the response guard and the outer send wrappers"] = channel.__code__
         if hasattr(channel, "whole"):   # the endpoint's whole answers go through `whole`, not the channel
             details["the response guard (answers sent whole) and the outer send wrappers"] = channel.whole.__code__
     except Exception:   # noqa: BLE001 - an older or newer guard: no detail row

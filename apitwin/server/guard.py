@@ -5,7 +5,8 @@ compiled at start in the operation's plan), required headers.
 The bytes that go out are what is checked, never the handler's objects. Work that would only repeat is skipped: a body
 byte-for-byte equal to one the same compiled validator passed a moment ago is not parsed and validated again (a
 bounded verdict cache, `Verdicts`: a conforming verdict depends only on the validator and the bytes; polled lists and
-re-read items repeat exactly); a status without content, an empty body allowed empty, or a media type without a schema
+re-read items repeat exactly; answers to writes, which never repeat, bypass it so they cannot push the reads'
+verdicts out); a status without content, an empty body allowed empty, or a media type without a schema
 is never parsed.
 
 A violation is the mock's bug, never the client's: it is logged at ERROR ("response breaks the contract") and
@@ -66,10 +67,12 @@ class Verdicts:
 VERDICTS = Verdicts()
 
 
-def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> str | None:
+def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes,
+            remember: bool = True) -> str | None:
     """What is wrong with this answer (None: it conforms). What depends only on (operation, status, media type) —
     the documented response, its media types, required headers, the compiled validator — is the plan's, worked
-    out once (`OperationPlan.response_check`); per answer: the Content-Type, one parse, one validation."""
+    out once (`OperationPlan.response_check`); per answer: the Content-Type, one parse, one validation.
+    `remember=False` (an answer to a write, see `remembered`): the verdict cache is neither asked nor filled."""
     check = plan.response_check(status)
     if check is None:
         return f"status {status} is not documented"
@@ -85,7 +88,7 @@ def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, byt
     validator = plan.response_validator(check.key, media_type)
     if validator is None:
         return None
-    if not VERDICTS.passed(validator, body):
+    if not remember or not VERDICTS.passed(validator, body):
         try:
             instance = jsonio.loads(body)
         except ValueError:
@@ -95,7 +98,8 @@ def problem(plan: OperationPlan, status: int, raw_headers: list[tuple[bytes, byt
             if error is not None:
                 path = "/".join(map(str, error.instance_path)) or "(root)"
                 return f"at {path}: {error.message}"
-        VERDICTS.add(validator, body)
+        if remember:
+            VERDICTS.add(validator, body)
     if check.required_headers:
         present = {name.lower().decode("latin-1") for name, _ in raw_headers}
         for name in check.required_headers:
@@ -116,19 +120,40 @@ def _media_type(value: bytes) -> str:
     return found
 
 
-def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Any:
-    """A send channel that holds the answer until it is complete, checks it and lets it out — or a 500. Its
-    `whole(status, raw headers, body)` takes an answer made whole at once (the endpoint's, apitwin.server.endpoint)
-    the same way, without holding the first message."""
-    start: dict[str, Any] = {}
-    chunks: list[bytes] = []
+REMEMBERED_METHODS = frozenset({"GET", "HEAD"})
 
-    async def capture(message: dict[str, Any]) -> None:
-        nonlocal start
+
+def remembered(method: str) -> bool:
+    """Whether answers to this method go through the verdict cache: reads repeat byte for byte (polled lists,
+    re-read items), answers to writes carry a new id or timestamp and never do — caching them would only cost a
+    lookup and an insert per write and push the reads' verdicts out of the bounded cache."""
+    return method in REMEMBERED_METHODS
+
+
+class Guarded:
+    """A send channel that holds the answer until it is complete, checks it and lets it out — or a 500. Called
+    with ASGI messages; its `whole(status, raw headers, body)` takes an answer made whole at once (the endpoint's,
+    apitwin.server.endpoint) the same way, without holding the first message. One slotted object per request
+    rather than three closures and a function attribute (about three times cheaper to make; every guarded request
+    makes one)."""
+
+    __slots__ = ("send", "scope", "plan", "rt", "remember", "start", "chunks")
+
+    def __init__(self, send: Any, scope: dict, plan: OperationPlan, rt: Any) -> None:
+        self.send = send
+        self.scope = scope
+        self.plan = plan
+        self.rt = rt
+        self.remember = remembered(scope["method"])
+        self.start: dict[str, Any] = {}
+        self.chunks: list[bytes] = []
+
+    async def __call__(self, message: dict[str, Any]) -> None:
         kind = message["type"]
         if kind == "http.response.start":
-            start = message
+            self.start = message
         elif kind == "http.response.body":
+            chunks = self.chunks
             if message.get("more_body"):
                 chunks.append(message.get("body", b""))
                 return
@@ -140,29 +165,33 @@ def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Any:
                 body = message.get("body", b"")
                 if message.keys() != _PLAIN_BODY:     # only what the whole body carries goes on
                     message = {"type": "http.response.body", "body": body}
-            found = problem(plan, start.get("status", 500), start.get("headers") or [], body)
+            start = self.start
+            found = problem(self.plan, start.get("status", 500), start.get("headers") or [], body, self.remember)
             if found is None:
-                await send(start)
-                await send(message)
+                await self.send(start)
+                await self.send(message)
                 return
-            await refuse(start.get("status"), found)
+            await self.refuse(start.get("status"), found)
         else:
-            await send(message)
+            await self.send(message)
 
-    async def whole(status: Any, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-        found = problem(plan, status, headers, body)
+    async def whole(self, status: Any, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        found = problem(self.plan, status, headers, body, self.remember)
         if found is None:
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await self.send({"type": "http.response.start", "status": status, "headers": headers})
+            await self.send({"type": "http.response.body", "body": body})
             return
-        await refuse(status, found)
+        await self.refuse(status, found)
 
-    async def refuse(status: Any, found: str) -> None:
+    async def refuse(self, status: Any, found: str) -> None:
+        scope = self.scope
         log.error("response breaks the contract: %s %s -> %s: %s", scope["method"], scope["path"], status, found)
-        await render(ApiError(500, [NONCONFORMING]), rt).response()(scope, _no_receive, send)
+        await render(ApiError(500, [NONCONFORMING]), self.rt).response()(scope, _no_receive, self.send)
 
-    capture.whole = whole  # type: ignore[attr-defined]
-    return capture
+
+def guarded(send: Any, scope: dict, plan: OperationPlan, rt: Any) -> Guarded:
+    """`send` behind the response guard (`Guarded`)."""
+    return Guarded(send, scope, plan, rt)
 
 
 _PLAIN_BODY = frozenset({"type", "body"})

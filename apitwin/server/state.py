@@ -7,8 +7,7 @@ reference, so what a layer writes here is seen by all. The operation is resolved
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from apitwin.errors import ApiError
 
@@ -20,12 +19,22 @@ SCOPE_KEY = "apitwin"
 ABSENT: Any = object()   # `sent_json` when no JSON body was read
 
 
-@dataclass
 class Problems:
     """Parameter and body problems of one request, collected by the validators and raised once
     (`raise_if_any`, by the innermost layer), so the client sees every violation in one answer."""
 
-    field_errors: dict[str, list[str]] = field(default_factory=dict)
+    __slots__ = ("field_errors",)
+
+    def __init__(self, field_errors: dict[str, list[str]] | None = None) -> None:
+        self.field_errors: dict[str, list[str]] = {} if field_errors is None else field_errors
+
+    def __repr__(self) -> str:
+        return f"Problems(field_errors={self.field_errors!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Problems) and other.field_errors == self.field_errors
+
+    __hash__ = None  # type: ignore[assignment]   # mutable, as the dataclass it replaces
 
     def add(self, errors: dict[str, list[str]]) -> None:
         for name, messages in errors.items():
@@ -48,22 +57,37 @@ class Problems:
             raise ApiError(400, [], errors)
 
 
-@dataclass
 class RequestState:
+    """Made for every request (`Front`), so it costs only what differs: every field but the API and its problems
+    is a class default until a layer sets it (a dataclass's `__init__` assigned all fourteen, about twice the time).
+    No default is a shared mutable object: `patterned_query` is an empty tuple until the operation layer puts its
+    list in place (read it through `patterned_query(scope)`, which gives a list)."""
+
     runtime: ApiRuntime | None                 # the API owning the path (None: admin API, or outside every API)
     plan: OperationPlan | None = None          # the routed operation of that API, resolved once
-    problems: Problems = field(default_factory=Problems)
+    problems: Problems                         # this request's own, made with it
     prefer: Any = None                         # apitwin.prefer.Preference, or the ApiError of a bad one
     admin_token_ok: bool = False               # the admin token was presented (secrets may leave)
     raw_body: bytes | None = None              # a form body as sent (every value of a repeated key, see forms)
     form: Any = None                           # that form once parsed
-    patterned_query: list[tuple[str, str]] = field(default_factory=list)   # x-apitwin-query-pattern pairs
+    patterned_query: Sequence[tuple[str, str]] = ()   # x-apitwin-query-pattern pairs (a list once set)
     sent_json: Any = ABSENT                    # the JSON body exactly as sent (None: empty body or `null`)
     handler_json: Any = ABSENT                 # that body as the endpoint would read it again, when the validator's
                                                # strict UTF-8 parse is exactly that reading (ABSENT: read it again)
     json_null: bool = False                    # the body was a JSON `null` the schema judges (Wire.json_null_is_value)
     path_params: dict[str, Any] | None = None  # the path parameters as validation parsed them (the endpoint's too)
     query_params: dict[str, Any] | None = None  # the query as the parameter reader parsed it (None: not read)
+
+    def __init__(self, runtime: ApiRuntime | None, plan: OperationPlan | None = None,
+                 problems: Problems | None = None) -> None:
+        self.runtime = runtime
+        self.problems = Problems() if problems is None else problems
+        if plan is not None:
+            self.plan = plan
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in vars(self).items())
+        return f"RequestState({shown})"
 
 
 def state_of(scope: dict[str, Any]) -> RequestState:
@@ -84,4 +108,4 @@ def sent_json(scope: dict[str, Any]) -> Any:
 def patterned_query(scope: dict[str, Any]) -> list[tuple[str, str]]:
     """(name, value) pairs set aside by the operation's `x-apitwin-query-pattern`, in request order."""
     state = scope.get(SCOPE_KEY)
-    return [] if state is None else state.patterned_query
+    return [] if state is None else list(state.patterned_query)
