@@ -7,8 +7,10 @@ dict and its lists to the heap, and young collections promote objects of the req
 collection came every ~0.45 s: create's p99 was 64-92 ms while list and get, which grow nothing, stayed at ~13 ms
 (measured with gc.callbacks during `wrk -c32`; docs/architecture.md, "Garbage collection").
 
-What: after start-up, collect once and `gc.freeze()` what is left — those objects move to the permanent generation
-that collections skip (reference counting still frees them) — and set `THRESHOLDS`. A young collection ran every 700
+What: after start-up, `gc.freeze()` the heap — its objects move to the permanent generation that collections skip
+(reference counting still frees them) — and set `THRESHOLDS`. No collection first: on MOLGENIS it costs ~25 ms of
+the time to the first answer and finds ~200 unreachable objects, which are frozen with the rest (a one-time,
+bounded amount). A young collection ran every 700
 allocations not yet freed; with 32 requests in flight the requests' own short-lived objects reach that count, so
 young collections ran ~250-300 times a second, each promoting the objects of the requests in flight, and those
 promotions (not the rows) soon made up the quarter of the old generation's size that, with 10 middle collections,
@@ -38,7 +40,6 @@ def settle_after_start() -> bool:
         if _settled:
             return False
         _settled = True
-    gc.collect()        # start-up's garbage goes now, so none of it is frozen
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
     return True
