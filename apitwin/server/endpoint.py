@@ -266,9 +266,13 @@ class OperationEndpoint:
         # no query string: no query parameters (the URI parser resolves an empty mapping to an empty one), only the
         # defaults the handler takes
         if scope.get("query_string") or not self.plain_query:
-            if request is None:
-                request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
-            self._query_arguments(request.query_params, kwargs)
+            # the query as request validation's parameter reader parsed it (apitwin.param_reader), if it did
+            sent = state.query_params if state is not None else None
+            if sent is None:
+                if request is None:
+                    request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
+                sent = request.query_params
+            self._query_arguments(sent, kwargs)
         else:
             for key, default, reader in self.default_arguments:
                 kwargs[key] = reader(default if type(default) in IMMUTABLE_TYPES else deepcopy(default))
