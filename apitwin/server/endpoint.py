@@ -278,9 +278,14 @@ class OperationEndpoint:
                 kwargs[key] = reader(default if type(default) in IMMUTABLE_TYPES else deepcopy(default))
         if not self.is_trace and self.body_defined and (arguments or has_kwargs):
             kwargs.update(self.body_argument(body, mimetype))
+        return self._with_context(kwargs, scope)
+
+    def _with_context(self, kwargs: dict[str, Any], scope: dict) -> dict[str, Any]:
+        """The request context's values (e.g. `token_info`, `user`) the handler takes, and the whole context when it
+        takes `context_`, last: they win over a parameter of the same name, as in Connexion."""
         context = (scope.get("extensions") or {}).get("connexion_context", {})
         for key, value in context.items():
-            if has_kwargs or key in arguments:
+            if self.has_kwargs or key in self.arguments:
                 kwargs[key] = value
         if self.takes_context:
             kwargs[CONTEXT_NAME] = context
@@ -328,13 +333,7 @@ class OperationEndpoint:
                         kwargs[name] = value if schema.get("properties", {}).get(name, {}).get("type") == "array" \
                             else value[0]
         kwargs = {sanitize(k): v for k, v in kwargs.items()}
-        context = (scope.get("extensions") or {}).get("connexion_context", {})
-        for key, value in context.items():
-            if has_kwargs or key in arguments:
-                kwargs[key] = value
-        if self.takes_context:
-            kwargs[CONTEXT_NAME] = context
-        return kwargs
+        return self._with_context(kwargs, scope)
 
     def body_argument(self, body: Any, mimetype: str) -> dict[str, Any]:
         """The body's argument (only for an operation defining a body, to a handler taking arguments)."""
