@@ -13,7 +13,7 @@ JournalRecorder, Starlette's ExceptionMiddleware, Intake), each with its own awa
 7. Connexion's routing and everything inside it.
 
 Every answer, error bodies and UI pages included (not CORS preflights), leaves through the one `send` wrapper: the
-journal notes it as made, then the API's fixed headers and JSON media type (`decorate_headers`; no Content-Type on
+journal notes it as made, then the API's fixed headers and JSON media type (`outgoing_headers`; no Content-Type on
 an empty body: Connexion labels `return None, 200` as JSON, which clients then fail to parse), the reason-phrase
 marker when the server takes one (apitwin.reason_phrase), the CORS headers. tests/engine/test_front.py sends the
 same requests through this layer and through the six layers it replaced (kept in tests/engine/reference_outer.py)
@@ -63,7 +63,7 @@ def outgoing_headers(headers: Any, status: Any, fixed: Raw, json_type: bytes, ma
     reason-phrase marker (apitwin.reason_phrase), then the CORS headers (`cors`: None on the admin API). The list
     is read once and edited (as Starlette's MutableHeaders would) only where something changes; without an Origin
     and a Vary, CORS is one appended `Vary: Origin`. tests/engine/test_front.py compares it with the three edits
-    it fuses (decorate_headers, reason_phrase.mark, Cors.edit)."""
+    it fuses (the API's headers, reason_phrase.mark, Cors.edit)."""
     raw = list(headers)
     length = media_type = None
     types = 0
@@ -99,12 +99,6 @@ def outgoing_headers(headers: Any, status: Any, fixed: Raw, json_type: bytes, ma
         else:
             cors.edit(raw, origin)
     return raw
-
-
-def decorate_headers(message: dict[str, Any], fixed: Raw, json_type: bytes) -> dict[str, Any]:
-    """An `http.response.start` message with the API's headers only (`outgoing_headers` without marker or CORS)."""
-    return {**message, "headers": outgoing_headers(message.get("headers", ()), message.get("status"), fixed,
-                                                   json_type, None, None, None)}
 
 
 def without_exception_layer(app: Any) -> None:

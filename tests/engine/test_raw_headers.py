@@ -1,6 +1,7 @@
 """apitwin.server.raw_headers edits as Starlette's MutableHeaders does, and what is built on it answers as before:
 `Front`'s CORS (apitwin.server.cors) as Starlette's CORSMiddleware (same headers, same order, `Vary: Origin` on every
-answer, the same preflight answers), `decorate_headers` as its MutableHeaders version did."""
+answer, the same preflight answers), the API's headers from `outgoing_headers` (no marker, no CORS) as its
+MutableHeaders version did."""
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 
 from apitwin.server import raw_headers
-from apitwin.server.front import decorate_headers
+from apitwin.server.front import outgoing_headers
 from tests.engine.helpers import bare_front
 
 LISTS = [
@@ -82,7 +83,7 @@ def test_front_cors_answers_as_starlette(answer: list[tuple[bytes, bytes]], requ
 
 
 def _decorated_before(message: dict[str, Any], fixed: dict[str, str], json_type: str) -> dict[str, Any]:
-    """decorate_headers as it was written with MutableHeaders."""
+    """The API's headers as they were added with MutableHeaders (the old `decorate_headers`)."""
     headers = MutableHeaders(raw=list(message.get("headers", [])))
     empty = headers.get("content-length", "").strip() == "0" or message.get("status") in (204, 304)
     media_type = headers.get("content-type")
@@ -105,8 +106,9 @@ def _decorated_before(message: dict[str, Any], fixed: dict[str, str], json_type:
                                          [(b"content-type", b"application/json\xa0"), (b"content-length", b"0\xa0")]])
 @pytest.mark.parametrize("fixed", [{}, {"X-Powered-By": "Spring", "x-powered-by": "other", "Vary": "Accept"}])
 @pytest.mark.parametrize("json_type", ["application/json;charset=UTF-8", "application/json"])
-def test_decorate_headers_as_before(status: int, raw: list[tuple[bytes, bytes]], fixed: dict[str, str],
-                                    json_type: str) -> None:
+def test_api_headers_as_before(status: int, raw: list[tuple[bytes, bytes]], fixed: dict[str, str],
+                               json_type: str) -> None:
     message = {"type": "http.response.start", "status": status, "headers": raw}
     pairs = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in fixed.items()]
-    assert decorate_headers(message, pairs, json_type.encode()) == _decorated_before(message, fixed, json_type)
+    decorated = {**message, "headers": outgoing_headers(raw, status, pairs, json_type.encode(), None, None, None)}
+    assert decorated == _decorated_before(message, fixed, json_type)
