@@ -16,7 +16,6 @@ from typing import Any
 from starlette.responses import Response
 
 from apitwin import admin_guard, limits, prefer
-from apitwin.journal_recorder import watched
 from apitwin.limits import Limits
 from apitwin.server.state import RequestState
 from apitwin.settings import Settings
@@ -86,13 +85,3 @@ class Intake:
         if prefers is not None or b"__" in scope.get("query_string", b""):
             prefer.intake(scope, state, prefers or [])
         return scope, receive, self.documents.answer(scope) if scope["path"].endswith(_DOCUMENTS) else None
-
-    async def admit(self, scope: dict, receive: Any, state: RequestState, admin: bool,
-                    exchange: Any = None) -> Admitted:
-        """Both steps, for a caller that has not scanned the headers."""
-        scanned = scan(scope.get("headers", []))
-        admitted = self.admit_now(scope, receive, state, admin, scanned, exchange)
-        if admitted is None:
-            admitted = await self.admit_buffered(scope, receive, state, scanned,
-                                                 None if exchange is None else watched(receive, exchange))
-        return admitted
