@@ -7,7 +7,7 @@
 - The middleware list without Connexion's Swagger UI (4.x, blank on OpenAPI 3.1; its router also ran on every
   request): apitwin.swagger_ui serves the UI. Without its security, request validation, response validation and
   context middlewares either: apitwin.server.operation.OperationLayer does their work with their own per-operation
-  objects built once (`ValidationPlan`, `validate_request`, `set_request_context` below).
+  objects built once (`ValidationPlan`, `check_request`, `set_request_context` below).
 - Its last-resort `ServerErrorMiddleware` with its own default handler given explicitly: Connexion 3.3 makes that
   default async (`connexion_wrapper`) while Starlette 1.x calls the default without awaiting it, so an exception
   reaching it sent no 500 at all (`'coroutine' object is not callable`, "coroutine ... was never awaited").
@@ -181,7 +181,7 @@ def use_final_app(app: Any, final: Any) -> None:
 # --- request validation (s3-pipeline, s4-fuse): what depends only on the operation, worked out once ---------------
 # Connexion's `RequestValidationOperation.__call__` builds, for every request, a URI parser, a parameter validator
 # (grouping the parameters), the accepted media types, the body schema and the body validator class for the sent
-# media type. `validate_request` (called by apitwin.server.operation.OperationLayer, which replaces Connexion's
+# media type. `check_request` (called by apitwin.server.operation.OperationLayer, which replaces Connexion's
 # validation middleware) does the same steps in the same order with those kept per operation (a few per operation
 # for the media types clients send); the body validator itself stays per request (it holds the request), except
 # for a strict UTF-8 JSON body, which apitwin.validation.JsonBodyStep (one per operation and Content-Type) validates
@@ -287,14 +287,6 @@ def check_request(plan: ValidationPlan, scope: Any, state: Any = None) -> Any:
         validation_log.info(f"Skipping validation. No validator registered for content type: {mime_type}.")
         return None
     return step if type(step) is JsonBodyStep else step()
-
-
-async def validate_request(plan: ValidationPlan, scope: Any, receive: Any) -> tuple[Any, Any]:
-    """`check_request`, then the body validator's replay: (receive, scope) as Connexion's body validators return."""
-    validator = check_request(plan, scope)
-    if validator is None:
-        return receive, scope
-    return await validator.wrap_receive(receive, scope=scope)  # type: ignore[no-any-return]
 
 
 # --- request context (s4-fuse): what Connexion's ContextMiddleware set, set by OperationLayer -----------------------
