@@ -20,7 +20,8 @@ _NOW_TEXT: tuple[int, str] = (0, "")   # (the second, its text): swapped whole, 
 
 
 def now_text() -> str:
-    """`format_datetime(now())`, the text made once per second: every write stamps its rows with it (creates)."""
+    """`format_datetime(now())`, the text made once per second: the stamp of every write (Partners' rows, events,
+    changes)."""
     global _NOW_TEXT
     second = int(time.time())            # the clock datetime.now() reads
     cached = _NOW_TEXT

@@ -8,7 +8,7 @@ from typing import Any
 from apitwin.errors import ApiError
 from apitwin.plugin import Action
 from apitwin.runtime import ApiRuntime
-from apitwin.timeutil import format_datetime, now
+from apitwin.timeutil import now_text
 from apitwin_apis.partners.common import public
 from apitwin_apis.partners.lifecycle import (DEFAULT_FAIL_REASON, MAIN_LINE, TERMINAL, IllegalTransition, move_kit,
                                          next_status)
@@ -29,7 +29,7 @@ def _kit(rt: ApiRuntime, kit_id: int) -> dict[str, Any]:
 
 def _move(rt: ApiRuntime, kit: dict[str, Any], status: str, reason: str | None = None) -> dict[str, Any]:
     try:
-        events = move_kit(rt.store, kit, status, format_datetime(now()), reason)
+        events = move_kit(rt.store, kit, status, now_text(), reason)
     except IllegalTransition as exc:
         raise ApiError(409, [f"Kit {kit['id']} {exc}"]) from None
     return {"kit": public(rt.store["kits"].get(kit["id"])), "events": [public(e) for e in events]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.store import Row, Store
-from apitwin.timeutil import format_datetime, now
+from apitwin.timeutil import now_text
 from apitwin_apis.partners.common import TENANT
 
 REASON_NO_CONSENT = "Customer consent date is not found."
@@ -39,7 +39,7 @@ def event_report(report: Row) -> dict[str, Any]:
 
 
 def record_event(db: Store, partner: str, event_type: str, data: dict[str, Any], at: str | None = None) -> Row:
-    return db["events"].insert({TENANT: partner, "created_at": at or format_datetime(now()),
+    return db["events"].insert({TENANT: partner, "created_at": at or now_text(),
                                 "type": event_type, "data": data})
 
 
@@ -47,7 +47,7 @@ def record_change(db: Store, partner: str, action: str, resource: str, row_id: i
     """Every state change without a documented event type (customer/shipment/order created, registration
     verified) is kept in the `changes` journal: visible through the admin state export, never in /events/.
     Returns the stored row (read-only): the new row is handed to the store, not copied."""
-    return db["changes"].insert({TENANT: partner, "created_at": at or format_datetime(now()), "action": action,
+    return db["changes"].insert({TENANT: partner, "created_at": at or now_text(), "action": action,
                                  "resource": resource, "resource_id": row_id}, copy=False)
 
 

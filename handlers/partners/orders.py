@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.errors import FieldErrorCollector
-from apitwin.timeutil import format_datetime, now
+from apitwin.timeutil import now_text
 from apitwin_apis.partners.common import (TENANT, created, customer_reference, listing, mine, owned, public,
                                       refuse_null_characters, store)
 from apitwin_apis.partners.lifecycle import open_reports, record_change, settle_reports
@@ -46,7 +46,7 @@ async def create_order(body: dict[str, Any], token_info: dict[str, Any]) -> Any:
     problems.raise_if_any()
     assert customer is not None
     db = store()
-    at = format_datetime(now())
+    at = now_text()
     with db.transaction():
         items = [{"_id": db["order_items"].next_id(), "panel_sku": sku} for sku in skus]
         order = db["orders"].insert({TENANT: token_info["partner"], "created_at": at,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.errors import ApiError
-from apitwin.timeutil import format_datetime, now, parse_datetime
+from apitwin.timeutil import format_datetime, now_text, parse_datetime
 from apitwin_apis.partners.common import listing, owned, owned_public, public, store
 from apitwin_apis.partners.lifecycle import record_change, settle_reports
 
@@ -31,7 +31,7 @@ async def update_registration(registration_id: int, body: dict[str, Any], token_
         except ValueError as exc:
             raise ApiError(400, [], {"verification_date": [str(exc)]}) from None
     db = store()
-    at = format_datetime(now())
+    at = now_text()
     with db.transaction():
         updated = db["registrations"].update(registration_id, {"verification_date": verification, "modified_at": at})
         record_change(db, token_info["partner"], "verified" if verification else "unverified", "registration",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apitwin.errors import FieldErrorCollector
-from apitwin.timeutil import format_datetime, now
+from apitwin.timeutil import now_text
 from apitwin_apis.partners.common import (TENANT, created, customer_reference, listing, owned_public,
                                       refuse_null_characters, store)
 from apitwin_apis.partners.lifecycle import record_change, ship_kits
@@ -50,7 +50,7 @@ async def create_shipment(body: dict[str, Any], token_info: dict[str, Any]) -> A
     customer = check_create(body, token_info, problems)
     problems.raise_if_any()
     assert customer is not None
-    at = format_datetime(now())
+    at = now_text()
     row = {
         TENANT: token_info["partner"], "created_at": at, "customer_id": customer["id"],
         "recipient_address": address(body["recipient_address"]), "recipient_phone": body["recipient_phone"].strip(),
